@@ -1,0 +1,74 @@
+"""The one record that flows through the pipeline: reader -> entities -> index -> search.
+
+Readers fill what their source gives; everything derived (id, content hash) is computed here
+so that every reader agrees on what "the same article" means.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+ENTITY_TYPES = ("person", "org", "place")
+
+
+@dataclass
+class Article:
+    """A news article as read from a file, before or after entity recognition.
+
+    `entities` maps an entity type ("person", "org", "place") to display names. Readers put there
+    what the source itself tags (Reuters PLACES, JSON fields, JSON-LD `about`); the entities stage
+    merges recognised names in and canonicalises all of them.
+    """
+
+    title: str
+    body: str
+    date: datetime | None = None
+    url: str | None = None
+    source: str | None = None
+    authors: list[str] = field(default_factory=list)
+    language: str | None = None
+    entities: dict[str, list[str]] = field(default_factory=dict)
+    path: str = ""
+    # Where in `path` the article came from ("line 12", "NEWID 17"), for error messages.
+    location: str | None = None
+    # An identifier the source itself assigns when it has no URL (e.g. Reuters NEWID). Two
+    # different articles with identical text must stay two documents, so such ids win over hashes.
+    source_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.date is not None and self.date.tzinfo is None:
+            # Sources without a zone are taken as UTC so that every date compares with every other.
+            self.date = self.date.replace(tzinfo=timezone.utc)
+
+    @property
+    def id(self) -> str:
+        """Stable across re-reads: the URL, else the source's own id, else the content hash."""
+        if self.url:
+            return self.url
+        if self.source_id:
+            return self.source_id
+        return "sha256:" + self.content_hash[:32]
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of everything a reader extracted; a change here means the stored version is stale."""
+        h = hashlib.sha256()
+        for part in (
+            self.title,
+            self.body,
+            self.date.isoformat() if self.date else "",
+            self.url or "",
+            self.source or "",
+            "|".join(self.authors),
+            self.language or "",
+            repr(sorted((k, sorted(v)) for k, v in self.entities.items())),
+        ):
+            h.update(part.encode("utf-8", "surrogatepass"))
+            h.update(b"\x00")
+        return h.hexdigest()
+
+    @property
+    def text_hash(self) -> str:
+        """Hash of the text that entity recognition reads; the NER cache is keyed by it."""
+        return hashlib.sha256(f"{self.title}\n\n{self.body}".encode("utf-8", "surrogatepass")).hexdigest()
