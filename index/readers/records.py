@@ -1,0 +1,285 @@
+"""Article records: JSON Lines, JSON arrays/objects, CSV and TSV.
+
+Datasets name their fields in many ways (NewsAPI `publishedAt`, Kaggle `headline`, scraper
+`content`), so fields are found by usual names, compared case-insensitively and ignoring `_`/`-`;
+a user's `ReadOptions.field_map` (our name -> their name) wins over that guessing. Every record
+is judged on its own: a bad one becomes a Problem that says where (line N / record N) and the
+reader goes on with the next.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from index.article import Article
+from index.readers.base import Problem, parse_date
+from index.readers.seed import derive_title, normalise_paragraphs
+
+# Our field -> usual names in others' files, most specific first (compared after _key()).
+FIELD_NAMES: dict[str, tuple[str, ...]] = {
+    "title": ("title", "headline", "heading"),
+    "body": ("text", "body", "content", "article", "articlebody", "maintext", "story", "fulltext"),
+    "description": ("description", "summary", "abstract", "lead", "teaser"),
+    "date": ("date", "published", "publishedat", "pubdate", "datepublished", "datetime", "publishdate",
+             "publicationdate", "pubdatetime", "created", "createdat", "time", "timestamp"),
+    "url": ("url", "link", "href", "permalink", "canonicalurl"),
+    "source": ("source", "publisher", "sourcename", "site", "sitename", "outlet", "domain"),
+    "authors": ("authors", "author", "byline", "creator", "creators", "writer"),
+    "language": ("language", "lang", "locale"),
+    "person": ("person", "people", "persons", "persona"),
+    "org": ("org", "orgs", "organization", "organizations", "organisation", "organisations"),
+    "place": ("place", "places", "location", "locations", "geo"),
+}
+# Keys that commonly hold the list of articles in a JSON object wrapping them.
+_LIST_KEYS = ("articles", "data", "items", "results", "records", "docs", "documents", "news", "posts", "rows")
+# A news field bigger than this is not text; the csv default (128 KiB) is too small for long articles.
+CSV_FIELD_LIMIT = 64 * 1024 * 1024
+_AUTHOR_SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "phd", "ph.d.", "md", "m.d."}
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def split_authors(value: str) -> list[str]:
+    """"A and B", "A, B & C", "By A; B" -> names. "Smith, John" (one name, inverted) stays whole."""
+    text = re.sub(r"^\s*by[:\s]+", "", " ".join(value.split()), flags=re.I)
+    if not text:
+        return []
+    parts = [p.strip() for p in re.split(r"\s*(?:;|\||&|\band\b|,)\s*", text) if p and p.strip()]
+    if len(parts) == 2 and "," in text and all(" " not in p for p in parts):
+        return [text]  # "Smith, John"
+    names: list[str] = []
+    for part in parts:
+        if part.lower() in _AUTHOR_SUFFIXES and names:
+            names[-1] = f"{names[-1]} {part}"
+        elif part not in names:
+            names.append(part)
+    return names
+
+
+def _names(value: object, split: bool) -> list[str]:
+    """Strings from a string, a {"name": ...} object, or a list of either."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return _names(value.get("name"), split)
+    if isinstance(value, list):
+        return [n for item in value for n in _names(item, False)]
+    text = str(value).strip()
+    if not text:
+        return []
+    if split:
+        return split_authors(text)
+    return [text]
+
+
+def _entity_names(value: object) -> list[str]:
+    """A list as given; a string (a CSV cell) split on `;` or `|`, else on commas."""
+    if isinstance(value, str):
+        separator = ";" if ";" in value else "|" if "|" in value else ","
+        return [" ".join(p.split()) for p in value.split(separator) if p.strip()]
+    return [" ".join(n.split()) for n in _names(value, False)]
+
+
+def _text(value: object) -> str:
+    """Body text with paragraphs separated by blank lines. A list is a list of paragraphs; text
+    using single newlines and no blank lines (common in datasets) has one paragraph per line."""
+    if isinstance(value, list):
+        value = "\n\n".join(str(v) for v in value if v is not None)
+    if value is None or isinstance(value, (dict, bool)):
+        return ""
+    text = str(value).replace("\r\n", "\n")
+    if "\n\n" not in text:
+        text = text.replace("\n", "\n\n")
+    return normalise_paragraphs(text)
+
+
+class _Fields:
+    """Looks fields up in one record: the user's field_map first, then the usual names."""
+
+    def __init__(self, field_map: dict[str, str]) -> None:
+        self.field_map = {("authors" if k == "author" else "body" if k == "text" else k): v
+                          for k, v in field_map.items()}
+
+    def get(self, record: dict, ours: str) -> object:
+        keys = {_key(str(k)): k for k in record}
+        if ours in self.field_map:
+            wanted = self.field_map[ours]
+            if wanted in record:
+                return record[wanted]
+            return record.get(keys.get(_key(wanted), object()))
+        for name in FIELD_NAMES[ours]:
+            if name in keys and record[keys[name]] not in (None, "", []):
+                return record[keys[name]]
+        return None
+
+
+def record_to_article(record: object, fields: _Fields, path: Path, location: str) -> Iterator[Article | Problem]:
+    """One record -> an Article (and maybe a date warning), or an error Problem."""
+    where = str(path)
+    if not isinstance(record, dict):
+        yield Problem(where, f"record is a JSON {type(record).__name__}, not an object", location)
+        return
+    title = " ".join(str(fields.get(record, "title") or "").split())
+    body = _text(fields.get(record, "body")) or _text(fields.get(record, "description"))
+    if not title and not body:
+        yield Problem(where, "record has no text and no title", location)
+        return
+    date = None
+    raw_date = fields.get(record, "date")
+    if raw_date not in (None, ""):
+        try:
+            date = parse_date(raw_date)
+        except ValueError as exc:
+            yield Problem(where, f"{exc}; indexed as undated", location, "warning")
+    source = _names(fields.get(record, "source"), False)
+    url = fields.get(record, "url")
+    language = fields.get(record, "language")
+    entities = {kind: names for kind in ("person", "org", "place")
+                if (names := _entity_names(fields.get(record, kind)))}
+    yield Article(
+        title=title or derive_title(body), body=body, date=date,
+        url=str(url).strip() if isinstance(url, str) and url.strip() else None,
+        source=source[0] if source else None, authors=_names(fields.get(record, "authors"), True),
+        language=str(language).strip() if isinstance(language, str) and language.strip() else None,
+        entities=entities, path=where, location=location,
+    )
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _wrapped_list(obj: dict) -> list | None:
+    """The article list inside {"articles": [...]}-style objects, or None for a single article."""
+    keys = {_key(k): k for k in obj}
+    for name in _LIST_KEYS:
+        if name in keys and isinstance(obj[keys[name]], list):
+            return obj[keys[name]]
+    lists = [v for v in obj.values() if isinstance(v, list) and v and all(isinstance(i, dict) for i in v)]
+    return lists[0] if len(lists) == 1 and not any(_key(k) in FIELD_NAMES["body"] for k in obj) else None
+
+
+def _looks_like_json_lines(text: str) -> bool:
+    """One of the first few lines is a whole JSON object: JSON Lines, even if another line is bad."""
+    lines = [line for line in text.split("\n", 20)[:20] if line.strip()][:5]
+    for line in lines:
+        try:
+            if isinstance(json.loads(line), dict):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def _read_json(path: Path, text: str, fields: _Fields) -> Iterator[Article | Problem]:
+    stripped = text.strip().lstrip("\ufeff")
+    try:
+        data = json.loads(stripped)
+    except ValueError as exc:
+        if _looks_like_json_lines(stripped):
+            yield from _read_json_lines(path, text, fields)
+        elif stripped.startswith("["):
+            yield from _read_broken_array(path, stripped, fields)
+        else:
+            yield Problem(str(path), f"invalid JSON: {exc}")
+        return
+    if isinstance(data, dict):
+        wrapped = _wrapped_list(data)
+        if wrapped is None:
+            yield from record_to_article(data, fields, path, "record 1")
+            return
+        data = wrapped
+    if not isinstance(data, list):
+        yield Problem(str(path), f"JSON holds a {type(data).__name__}, not articles")
+        return
+    for number, record in enumerate(data, start=1):
+        yield from record_to_article(record, fields, path, f"record {number}")
+
+
+def _read_broken_array(path: Path, text: str, fields: _Fields) -> Iterator[Article | Problem]:
+    """A JSON array that does not parse (e.g. truncated): the records before the break are kept."""
+    decoder = json.JSONDecoder()
+    position, number = 1, 0
+    while True:
+        while position < len(text) and text[position] in " \t\r\n,":
+            position += 1
+        if position >= len(text) or text[position] == "]":
+            return
+        number += 1
+        try:
+            record, position = decoder.raw_decode(text, position)
+        except ValueError as exc:
+            yield Problem(str(path), f"invalid JSON, rest of the file skipped: {exc.args[0]}",
+                          f"record {number} (line {_line_of(text, position)})")
+            return
+        yield from record_to_article(record, fields, path, f"record {number}")
+
+
+def _read_json_lines(path: Path, text: str, fields: _Fields) -> Iterator[Article | Problem]:
+    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            yield Problem(str(path), f"invalid JSON: {exc}", f"line {number}")
+            continue
+        yield from record_to_article(record, fields, path, f"line {number}")
+
+
+def _delimiter(path: Path, text: str) -> str:
+    name = path.name.lower().removesuffix(".gz")
+    if name.endswith(".tsv"):
+        return "\t"
+    try:
+        return csv.Sniffer().sniff(text[:8192], delimiters=",\t;|").delimiter
+    except csv.Error:
+        return ","
+
+
+def _read_csv(path: Path, text: str, fields: _Fields) -> Iterator[Article | Problem]:
+    csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
+    text = text.lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(path, text))
+    header: list[str] | None = None
+    last_line = 0
+    while True:
+        start = last_line + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            yield Problem(str(path), f"bad CSV: {exc}", f"line {start}")
+            if reader.line_num == last_line:
+                break  # the csv module cannot move past this point
+            last_line = reader.line_num
+            continue
+        last_line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if header is None:
+            header = [cell.strip() for cell in row]
+            continue
+        if len(row) != len(header):
+            yield Problem(str(path), f"row has {len(row)} columns, the header has {len(header)}",
+                          f"line {start}")
+            continue
+        yield from record_to_article(dict(zip(header, row)), fields, path, f"line {start}")
+    if header is None:
+        yield Problem(str(path), "CSV file has no header row")
+
+
+def read(path: Path, text: str, options: object, fmt: str) -> Iterator[Article | Problem]:
+    """Articles from a JSON/JSON Lines (fmt "json") or CSV/TSV (fmt "csv") file."""
+    fields = _Fields(getattr(options, "field_map", None) or {})
+    if fmt == "csv":
+        yield from _read_csv(path, text, fields)
+    else:
+        yield from _read_json(path, text, fields)
