@@ -32,6 +32,8 @@ _EXTENSIONS = {
     ".csv": "csv", ".tsv": "csv",
     ".sgm": "reuters", ".sgml": "reuters",
 }
+# Files that document a collection rather than belong to it (Reuters-21578 ships a README.txt).
+_NOT_ARTICLES = ("readme", "license", "licence", "copying", "changelog", "notice", "authors")
 
 
 @dataclass
@@ -70,14 +72,14 @@ def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, str | None]]:
     """Every file to consider, with the format its name gives (None: unknown type).
 
     Folders are walked recursively in sorted order (stable runs, stable progress); hidden files
-    and folders (.git, .DS_Store) are skipped. A path named explicitly is always yielded.
+    and folders (.git, .DS_Store) and a collection's README/LICENSE files are skipped. A path named explicitly is always yielded.
     """
     for root in paths:
         if root.is_dir():
             for dirpath, dirnames, filenames in os.walk(root):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for name in sorted(filenames):
-                    if not name.startswith("."):
+                    if not name.startswith(".") and not name.lower().startswith(_NOT_ARTICLES):
                         path = Path(dirpath) / name
                         yield path, format_of(path)
         else:

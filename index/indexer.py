@@ -1,0 +1,261 @@
+"""An index run: files -> articles -> entities -> Whoosh, incrementally and crash-safely.
+
+Guarantees, and how they are kept:
+- Nothing committed is ever lost: Whoosh writes a new table of contents and renames it into
+  place, so a crash at any moment leaves the last commit readable.
+- A re-run does only new work: each document records the `file_key` (path, size, mtime) of its
+  file; a file whose key is already in the index is skipped unread. Commits happen only at file
+  boundaries, so a file whose key is present was indexed completely.
+- No duplicates: the article id is unique (`update_document`), and a re-read file's articles that
+  are no longer in it are deleted.
+- One run at a time: a run-level lock (see `locking`), besides Whoosh's own writer lock.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from whoosh.query import And, Not, Term
+
+from index.article import Article
+from index.locking import RunLock
+from index.progress import Progress
+from index.readers import ReadOptions, iter_files, read_file
+from index.readers.base import Problem
+from index.schema import article_to_document
+from index.store import now_iso, open_or_create_index, write_meta
+
+log = logging.getLogger("newsearch.index")
+
+NER_BATCH = 256            # articles per entity-recognition batch (spaCy's nlp.pipe)
+COMMIT_EVERY_DOCS = 5_000  # commit at the first file boundary after this many documents...
+COMMIT_EVERY_SECONDS = 60  # ...or after this long, so a crash loses at most about this much work
+WRITER_PROCS = 2           # Whoosh writer processes (measured: 552 docs/s with 1, 990 with 2)
+
+
+@dataclass
+class IndexSummary:
+    """What a run did; printed at the end and available as JSON."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0          # files or records that could not be indexed (error problems)
+    warnings: int = 0        # indexed, but something was lost (e.g. an unparseable date)
+    files_read: int = 0
+    files_unchanged: int = 0
+    files_skipped: int = 0   # files of a type no reader handles
+    elapsed: float = 0.0
+    ner_seconds: float = 0.0
+    recogniser: str = ""
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def docs_per_second(self) -> float:
+        return (self.added + self.updated) / self.elapsed if self.elapsed > 0 else 0.0
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["problems"] = [p.to_dict() for p in self.problems]
+        data["docs_per_second"] = round(self.docs_per_second, 1)
+        return data
+
+    def format(self, max_problems: int = 20) -> str:
+        lines = [
+            f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
+            f"failed {self.failed}, warnings {self.warnings}",
+            f"files: {self.files_read} read, {self.files_unchanged} unchanged, "
+            f"{self.files_skipped} skipped (not a supported type)",
+            f"elapsed {self.elapsed:.1f} s, {self.docs_per_second:,.0f} docs/s"
+            + (f", of which entity recognition {self.ner_seconds:.1f} s" if self.ner_seconds else ""),
+        ]
+        if self.recogniser:
+            lines.append(f"entities: {self.recogniser}")
+        for problem in self.problems[:max_problems]:
+            lines.append(f"  {problem}")
+        if len(self.problems) > max_problems:
+            lines.append(f"  ... and {len(self.problems) - max_problems} more (use --errors FILE for all)")
+        return "\n".join(lines)
+
+
+def file_key(path: Path) -> str:
+    stat = path.stat()
+    return f"{path}|{stat.st_size}|{stat.st_mtime_ns}"
+
+
+class _Run:
+    """The state of one run; kept out of `index_paths` so each step is a small method."""
+
+    def __init__(self, ix, index_dir: Path, extractor, summary: IndexSummary,
+                 progress: Progress, on_problem: Callable[[Problem], None]) -> None:
+        self.ix, self.index_dir, self.extractor = ix, index_dir, extractor
+        self.summary, self.progress, self.on_problem = summary, progress, on_problem
+        self.writer = None
+        self.searcher = ix.searcher()
+        self.pending: list[tuple[Path, str, list[Article]]] = []  # whole files awaiting write
+        self.pending_articles = 0
+        self.uncommitted_docs = 0
+        self.last_commit = time.monotonic()
+        self.seen_ids: dict[str, str] = {}  # id -> where it was first seen in this run
+        self.files_done = 0
+        self.docs_done = 0
+
+    def problem(self, problem: Problem) -> None:
+        self.summary.problems.append(problem)
+        if problem.severity == "error":
+            self.summary.failed += 1
+        else:
+            self.summary.warnings += 1
+        self.on_problem(problem)
+
+    def is_unchanged(self, key: str) -> int | None:
+        """Number of documents from this exact file version, or None if it is new or changed."""
+        n = self.searcher.doc_frequency("file_key", key)
+        return n or None
+
+    def add_file(self, path: Path, key: str, articles: list[Article]) -> None:
+        self.pending.append((path, key, articles))
+        self.pending_articles += len(articles)
+        if self.pending_articles >= NER_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Recognise entities for the pending files' articles and write them; maybe commit."""
+        if not self.pending:
+            return
+        batch = [a for _, _, articles in self.pending for a in articles]
+        hashes = {id(a): a.content_hash for a in batch}  # the reader's version, before entities
+        self.extractor.annotate(batch)
+        if self.writer is None:
+            # Two processes with one segment each: 1.8x faster on Reuters on a 2-core machine.
+            self.writer = self.ix.writer(procs=WRITER_PROCS, multisegment=True, limitmb=128, timeout=30.0, delay=0.25)
+        for path, key, articles in self.pending:
+            for article in articles:
+                self.write_article(article, key, hashes[id(article)])
+            # Articles that were in an older version of this file but are not in this one.
+            self.writer.delete_by_query(And([Term("path", str(path)), Not(Term("file_key", key))]),
+                                        searcher=self.searcher)
+            self.files_done += 1
+        self.pending, self.pending_articles = [], 0
+        self.progress.update(self.files_done, self.docs_done)
+        if (self.uncommitted_docs >= COMMIT_EVERY_DOCS
+                or time.monotonic() - self.last_commit >= COMMIT_EVERY_SECONDS):
+            self.commit()
+
+    def write_article(self, article: Article, key: str, content_hash: str) -> None:
+        aid = article.id
+        where = f"{article.path}:{article.location}" if article.location else article.path
+        if aid in self.seen_ids:
+            self.problem(Problem(article.path, f"duplicate article id {aid!r} (first seen at "
+                                 f"{self.seen_ids[aid]}); kept the first", article.location, "warning"))
+            return
+        self.seen_ids[aid] = where
+        docnum = self.searcher.document_number(id=aid)
+        if docnum is None:
+            self.summary.added += 1
+        elif self.searcher.stored_fields(docnum).get("content_hash") == content_hash:
+            self.summary.unchanged += 1
+        else:
+            self.summary.updated += 1
+        self.writer.update_document(**article_to_document(article, key, content_hash))
+        self.uncommitted_docs += 1
+        self.docs_done += 1
+
+    def commit(self) -> None:
+        if self.writer is not None:
+            self.writer.commit()
+            self.writer = None
+            write_meta(self.index_dir, last_update=now_iso(), recogniser=self.extractor.recogniser)
+            self.searcher.close()
+            self.searcher = self.ix.searcher()
+        self.uncommitted_docs = 0
+        self.last_commit = time.monotonic()
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.cancel()
+        self.searcher.close()
+
+
+def index_paths(
+    paths: Iterable[Path | str],
+    index_dir: Path | str,
+    *,
+    options: ReadOptions | None = None,
+    entities: bool = True,
+    progress_stream: TextIO | None = None,
+    show_progress: bool = True,
+    lock_timeout: float = 600.0,
+    on_problem: Callable[[Problem], None] | None = None,
+) -> IndexSummary:
+    """Index every article in `paths` (files or folders) into the index at `index_dir`.
+
+    Returns the summary; bad input is in `summary.problems`, never raised. Raises
+    `IndexLockedError` if another run holds the index for longer than `lock_timeout` seconds.
+    """
+    from index.entities import EntityExtractor  # spaCy is imported only when a run needs it
+
+    index_dir = Path(index_dir)
+    options = options or ReadOptions()
+    started = time.monotonic()
+    summary = IndexSummary()
+    files = list(iter_files([Path(p).resolve() for p in paths]))
+    missing = [Path(p) for p in paths if not Path(p).exists()]
+
+    def waiting() -> None:
+        log.warning("waiting for another newsearch index run on %s to finish (up to %.0f s)", index_dir, lock_timeout)
+
+    with RunLock(index_dir, lock_timeout, on_wait=waiting):
+        ix = open_or_create_index(index_dir)
+        extractor = EntityExtractor(cache_path=index_dir / "entities-cache.sqlite", enabled=entities)
+        progress = Progress(len(files), stream=progress_stream, enabled=show_progress)
+        run = _Run(ix, index_dir, extractor, summary, progress, on_problem or (lambda p: None))
+        try:
+            for path in missing:
+                run.problem(Problem(str(path), "no such file or folder"))
+            for path, fmt in files:
+                if fmt is None and options.format is None:
+                    summary.files_skipped += 1
+                    continue
+                try:
+                    key = file_key(path)
+                except OSError as exc:
+                    run.problem(Problem(str(path), f"cannot read file: {exc.strerror or exc}"))
+                    continue
+                unchanged = run.is_unchanged(key)
+                if unchanged:
+                    summary.files_unchanged += 1
+                    summary.unchanged += unchanged
+                    run.files_done += 1
+                    run.progress.update(run.files_done, run.docs_done, path.name)
+                    continue
+                summary.files_read += 1
+                articles = []
+                for item in read_file(path, options, fmt):
+                    if isinstance(item, Problem):
+                        run.problem(item)
+                    else:
+                        articles.append(item)
+                run.add_file(path, key, articles)
+            run.flush()
+            run.commit()
+        finally:
+            run.close()
+            progress.close()
+            summary.ner_seconds = extractor.ner_seconds
+            summary.recogniser = extractor.recogniser
+            extractor.close()
+    summary.elapsed = time.monotonic() - started
+    return summary
+
+
+def write_problems(problems: Iterable[Problem], path: Path) -> None:
+    """`--errors FILE`: one JSON object per problem, for tools and for fixing input later."""
+    with open(path, "w", encoding="utf-8") as handle:
+        for problem in problems:
+            handle.write(json.dumps(problem.to_dict(), ensure_ascii=False) + "\n")

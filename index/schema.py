@@ -1,0 +1,108 @@
+"""The Whoosh schema: what is indexed, how it is analysed, and how an Article becomes a document.
+
+Both the indexer and the search engine import from here, so the analyser used at query time is
+always the one used at index time.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis.analyzers import Analyzer
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.support.charset import accent_map
+
+import index.whoosh_patches  # noqa: F401  (must patch Whoosh before any index is used)
+from index.article import ENTITY_TYPES, Article
+
+# Bumped whenever the schema or analysis changes incompatibly; an index of another version is
+# refused with a message to re-index rather than searched wrongly.
+SCHEMA_VERSION = 1
+
+# A word in the title says more about what an article is about than the same word in the body.
+TITLE_BOOST = 2.0
+
+# Fields a person can name in a query (`person:"Kim Jong Un"`) and filter on; their terms are the
+# display forms, matched case-insensitively through the engine's lexicon lookup.
+FACET_FIELDS = ENTITY_TYPES + ("source",)
+TEXT_FIELDS = ("title", "body")
+
+
+def news_analyzer() -> Analyzer:
+    """Words, lower-cased, accents folded, stop words dropped, Porter-stemmed.
+
+    Accent folding lets "Nguyen" find "Nguyễn"; the minimum size of 2 drops the "s" that the
+    tokenizer splits off possessives ("Korea's" -> "korea"); stemming lets "summits" match
+    "summit". Whoosh keeps character offsets through the chain, so highlighting marks the
+    original words in the stored text.
+    """
+    return (
+        RegexTokenizer()
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | StopFilter(minsize=2)
+        | StemFilter(cachesize=100_000)
+    )
+
+
+def build_schema() -> Schema:
+    analyzer = news_analyzer()
+    facet = dict(stored=True, commas=True, scorable=False, lowercase=False)
+    return Schema(
+        id=ID(unique=True, stored=True),
+        url=STORED,
+        title=TEXT(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
+        # spelling=True keeps unstemmed words beside the stems, for "did you mean" suggestions.
+        body=TEXT(analyzer=analyzer, stored=True, spelling=True),
+        date=DATETIME(stored=True, sortable=True),
+        source=KEYWORD(**facet),
+        person=KEYWORD(**facet),
+        org=KEYWORD(**facet),
+        place=KEYWORD(**facet),
+        authors=STORED,
+        language=ID(stored=True),
+        path=ID(stored=True),
+        # "path|size|mtime_ns" of the file the article came from: lets a re-run skip unchanged files.
+        file_key=ID,
+        content_hash=STORED,
+    )
+
+
+def facet_value(name: str) -> str:
+    """A display name as a facet term: commas separate terms in a KEYWORD field."""
+    return " ".join(name.replace(",", " ").split())
+
+
+def to_index_datetime(value: datetime) -> datetime:
+    """Whoosh stores naive datetimes: store UTC."""
+    return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def from_index_datetime(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=timezone.utc) if value is not None else None
+
+
+def article_to_document(article: Article, file_key: str, content_hash: str) -> dict:
+    """The fields Whoosh stores and indexes for one article."""
+    doc: dict = {
+        "id": article.id,
+        "title": article.title,
+        "body": article.body,
+        "path": article.path,
+        "file_key": file_key,
+        "content_hash": content_hash,
+        "authors": list(article.authors),
+    }
+    if article.url:
+        doc["url"] = article.url
+    if article.date is not None:
+        doc["date"] = to_index_datetime(article.date)
+    if article.source:
+        doc["source"] = facet_value(article.source)
+    if article.language:
+        doc["language"] = article.language
+    for kind in ENTITY_TYPES:
+        names = [facet_value(n) for n in article.entities.get(kind, ()) if n.strip()]
+        if names:
+            doc[kind] = ",".join(dict.fromkeys(names))
+    return doc
