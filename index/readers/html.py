@@ -11,6 +11,7 @@ Metadata comes from what the publisher declares (JSON-LD, Open Graph, `<meta>`, 
 """
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ import trafilatura
 from bs4 import BeautifulSoup
 
 from index.article import Article
-from index.readers.base import Problem, parse_date
+from index.readers.base import Problem, UnreadableFile, decode_text, load_bytes, parse_date
 from index.readers.records import split_authors
 from index.readers.seed import derive_title, normalise_paragraphs, trim_title
 
@@ -34,6 +35,7 @@ _XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 _URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:/|[-_.]|$)")
 _URL_DATE_NAMED = re.compile(r"/((?:19|20)\d\d)/(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*/"
                              r"(0?[1-9]|[12]\d|3[01])/", re.I)
+_DECLARED_CHARSET = re.compile(r"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·•»]{1,2}\s+")
 _ARTICLE_TYPES = ("NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting",
                   "OpinionNewsArticle", "Report", "LiveBlogPosting", "WebPage")
@@ -74,6 +76,29 @@ def fallback_text(html: str) -> str:
               if not b.find_parent(_FALLBACK_BLOCKS)]  # a <p> inside an <li> is read once
     texts = [" ".join(b.get_text().split()) for b in blocks] if blocks else container.get_text("\n").split("\n")
     return normalise_paragraphs("\n\n".join(t for t in texts if t.strip()))
+
+
+def redecode(path: Path, text: str) -> str:
+    """The page decoded with the charset it declares, when that is not UTF-8.
+
+    The registry decodes without looking inside the file, so a windows-1252 page that says so
+    in its `<meta charset>` could otherwise be mis-guessed (à read as ŕ)."""
+    declared = _DECLARED_CHARSET.search(text[:8192])
+    if not declared:
+        return text
+    try:
+        codec = codecs.lookup(declared.group(1)).name
+    except LookupError:
+        return text
+    if codec in ("utf-8", "utf-16", "ascii"):
+        return text
+    try:
+        raw = load_bytes(path)
+    except (OSError, UnreadableFile):
+        return text
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return text
+    return decode_text(raw, "cp1252" if codec in ("latin-1", "iso8859-1") else codec)
 
 
 def _parse_tree(html: str) -> lxml.html.HtmlElement | None:
@@ -236,9 +261,18 @@ def _authors(metas: dict[str, str], article: dict) -> list[str]:
     return authors
 
 
+def _drop_repeated_headline(body: str, headlines: set[str]) -> str:
+    """The page's <h1> often opens the extracted text; it is the title, not body text."""
+    first, _, rest = body.partition("\n\n")
+    if rest and first.casefold() in {h.casefold() for h in headlines if h}:
+        return rest
+    return body
+
+
 def read(path: Path, text: str, options: object, fmt: str) -> Iterator[Article | Problem]:
     """One Article per page, or one Problem when the page has no article text and no title."""
     where = str(path)
+    text = redecode(path, text)
     tree = _parse_tree(text)
     if tree is None:
         yield Problem(where, "not parseable as HTML")
@@ -253,9 +287,12 @@ def read(path: Path, text: str, options: object, fmt: str) -> Iterator[Article |
     body = main_text(text)
     headline = article.get("headline") if isinstance(article.get("headline"), str) else None
     title_tag = next(iter(tree.xpath("//title")), None)
+    h1 = next(iter(tree.xpath("//h1")), None)
+    h1_text = " ".join(h1.text_content().split()) if h1 is not None else ""
     raw_title = metas.get("og:title") or headline or (title_tag.text_content() if title_tag is not None else "") \
-        or metas.get("twitter:title") or ""
+        or metas.get("twitter:title") or h1_text
     title = _strip_site_name(" ".join(raw_title.split()), _site_keys(source, url))
+    body = _drop_repeated_headline(body, {title, h1_text})
     if not body and not title:
         yield Problem(where, "no article text found in the page")
         return
