@@ -178,6 +178,9 @@ def _looks_like_json_lines(text: str) -> bool:
 
 
 def _read_json(path: Path, text: str, fields: _Fields) -> Iterator[Article | Problem]:
+    if path.name.lower().removesuffix(".gz").endswith((".jsonl", ".ndjson")):
+        yield from _read_json_lines(path, text, fields)
+        return
     stripped = text.strip().lstrip("\ufeff")
     try:
         data = json.loads(stripped)
@@ -237,10 +240,12 @@ def _delimiter(path: Path, text: str) -> str:
     name = path.name.lower().removesuffix(".gz")
     if name.endswith(".tsv"):
         return "\t"
-    try:
-        return csv.Sniffer().sniff(text[:8192], delimiters=",\t;|").delimiter
-    except csv.Error:
-        return ","
+    # The header line decides: column names rarely contain a delimiter, whereas csv.Sniffer is
+    # easily fooled by commas and semicolons inside quoted article text.
+    header = text.split("\n", 1)[0]
+    counts = {d: header.count(d) for d in ",\t;|"}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > counts[","] else ","
 
 
 def _read_csv(path: Path, text: str, fields: _Fields) -> Iterator[Article | Problem]:
@@ -248,7 +253,7 @@ def _read_csv(path: Path, text: str, fields: _Fields) -> Iterator[Article | Prob
     text = text.lstrip("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(path, text))
     header: list[str] | None = None
-    last_line = 0
+    last_line = rows = 0
     while True:
         start = last_line + 1
         try:
@@ -267,6 +272,7 @@ def _read_csv(path: Path, text: str, fields: _Fields) -> Iterator[Article | Prob
         if header is None:
             header = [cell.strip() for cell in row]
             continue
+        rows += 1
         if len(row) != len(header):
             yield Problem(str(path), f"row has {len(row)} columns, the header has {len(header)}",
                           f"line {start}")
@@ -274,6 +280,8 @@ def _read_csv(path: Path, text: str, fields: _Fields) -> Iterator[Article | Prob
         yield from record_to_article(dict(zip(header, row)), fields, path, f"line {start}")
     if header is None:
         yield Problem(str(path), "CSV file has no header row")
+    elif rows == 0:
+        yield Problem(str(path), "CSV file has a header but no rows")
 
 
 def read(path: Path, text: str, options: object, fmt: str) -> Iterator[Article | Problem]:
