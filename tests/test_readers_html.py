@@ -93,6 +93,17 @@ def test_metadata_from_json_ld(tmp_path: Path) -> None:
     assert article.entities == {"person": ["Kim Jong Un"], "place": ["Vietnam", "Dandong"], "org": ["KCNA"]}
 
 
+def test_json_ld_top_level_list_and_plain_strings(tmp_path: Path) -> None:
+    ld = [{"@type": "BreadcrumbList"},
+          {"@type": ["NewsArticle"], "headline": "List headline", "datePublished": "Sat, 23 Feb 2019 10:00:00 GMT",
+           "author": "By Jane Doe", "publisher": "Plain Publisher", "about": ["untyped"]}]
+    head = f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+    article = one(write(tmp_path, "list.html", page(head)))
+    assert (article.title, article.source, article.authors) == ("List headline", "Plain Publisher", ["Jane Doe"])
+    assert article.date == datetime(2019, 2, 23, 10, 0, tzinfo=timezone.utc)
+    assert article.entities == {}
+
+
 def test_metadata_from_open_graph_and_meta(tmp_path: Path) -> None:
     head = ('<meta property="og:title" content="Kim heads to Vietnam - Example News">'
             '<meta property="og:site_name" content="Example News">'
