@@ -8,6 +8,7 @@ first cache miss, so a fully cached re-index or `enabled=False` never imports sp
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,7 +32,19 @@ def ner_text(article: Article) -> str:
     letters = [c for c in title if c.isalpha()]
     if letters and all(c.isupper() for c in letters):
         title = ""
-    return f"{title}\n\n{article.body or ''}".strip()
+    return f"{title}\n\n{_dateline_case(article.body or '')}".strip()
+
+
+_DATELINE = re.compile(r"^\s*([A-Z][A-Z.'\- ]{2,40}?)(?=,| \()")
+
+
+def _dateline_case(body: str) -> str:
+    """"CLEVELAND, Feb 26 - ..." -> "Cleveland, ...": the model reads a capitalised dateline as an
+    organisation; in title case it is the place it is."""
+    match = _DATELINE.match(body)
+    if not match:
+        return body
+    return body[:match.start(1)] + match.group(1).title() + body[match.end(1):]
 
 
 class EntityExtractor:

@@ -48,6 +48,8 @@ def _typed_mentions(spans: list[Span], table: AliasTable) -> list[tuple[str, str
         if known and kind not in known and len(known) == 1:
             kind = known[0]
             name = clean(kind, text) or name
+        if kind == "place" and name.isupper() and len(name) > 4 and not known:
+            name = name.title()  # "PORTLAND" in a capitalised line is Portland, not an acronym
         mentions.append((name, kind))
     votes: dict[str, Counter] = {}
     for name, kind in mentions:
@@ -71,6 +73,11 @@ def _source_names(source: dict[str, list[str]]) -> list[tuple[str, str]]:
     return names
 
 
+def _words(name: str) -> list[str]:
+    """Key words without possessives: "Moody" is inside "Moody's Investors Service"."""
+    return [w[:-2] if w.endswith("'s") else w for w in key(name).split(" ")]
+
+
 def _contains(short: list[str], long: list[str]) -> bool:
     n = len(short)
     return any(long[i:i + n] == short for i in range(len(long) - n + 1))
@@ -78,7 +85,7 @@ def _contains(short: list[str], long: list[str]) -> bool:
 
 def _expand_short_names(names: list[str], kind: str, table: AliasTable) -> dict[str, str | None]:
     """Map key -> the longer name it abbreviates, or None if ambiguous (step 3)."""
-    words = {key(n): key(n).split(" ") for n in names}
+    words = {key(n): _words(n) for n in names}
     result: dict[str, str | None] = {}
     for name in names:
         k = key(name)
