@@ -1,0 +1,67 @@
+"""newsearch's public Python API: `search()` and the long-lived `Engine` behind it.
+
+    >>> from search import search
+    >>> results = search("Kim Hanoi", index_dir="newsearch-index")
+    >>> results.hits[0].title, results.hits[0].snippet
+
+Everything else (the command line, the web app) adapts this API; no Whoosh type leaks out.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from index.store import IncompatibleIndexError, IndexNotFoundError, default_index_dir
+from search.engine import MAX_PAGE_SIZE, Engine
+from search.query import SORTS
+from search.results import (ArticleNotFoundError, ArticleRecord, BadParameterError, DateBucket,
+                            DateHistogram, FacetValue, Facets, Hit, QuerySyntaxError, SearchError,
+                            SearchResults)
+
+_engines: dict[Path, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def engine_for(index_dir: Path | str | None = None) -> Engine:
+    """The shared Engine of an index folder, so repeated `search()` calls reuse the open index."""
+    path = (Path(index_dir) if index_dir is not None else default_index_dir()).resolve()
+    with _engines_lock:
+        if path not in _engines:
+            _engines[path] = Engine(path)
+        return _engines[path]
+
+
+def search(
+    query: str = "",
+    *,
+    index_dir: Path | str | None = None,
+    date_from: object = None,
+    date_to: object = None,
+    person: str | Iterable[str] = (),
+    org: str | Iterable[str] = (),
+    place: str | Iterable[str] = (),
+    source: str | Iterable[str] = (),
+    sort: str = "relevance",
+    page: int = 1,
+    page_size: int = 10,
+) -> SearchResults:
+    """Search a newsearch index.
+
+    `query` uses the query language (words, "phrases", -excluded, OR, field:value,
+    date:[A TO B], prefix*); an empty query matches every article. `date_from`/`date_to` take
+    dates, datetimes or "YYYY[-MM[-DD]]" strings (inclusive). Several values of one entity
+    filter must all apply. `sort` is "relevance", "newest" or "oldest". Raises
+    `QuerySyntaxError` or `BadParameterError` with a message fit to show a person.
+    """
+    return engine_for(index_dir).search(
+        query, date_from=date_from, date_to=date_to, person=person, org=org, place=place,
+        source=source, sort=sort, page=page, page_size=page_size,
+    )
+
+
+__all__ = [
+    "search", "Engine", "engine_for", "SearchResults", "Hit", "Facets", "FacetValue", "DateHistogram",
+    "DateBucket", "ArticleRecord", "SearchError", "QuerySyntaxError", "BadParameterError",
+    "ArticleNotFoundError", "IndexNotFoundError", "IncompatibleIndexError", "SORTS", "MAX_PAGE_SIZE",
+]

@@ -89,7 +89,7 @@ def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, str | None]]:
 def read_file(path: Path, options: ReadOptions | None = None, fmt: str | None = None) -> Iterator[Article | Problem]:
     """Articles and problems from one file; never raises for anything the file contains."""
     options = options or ReadOptions()
-    fmt = options.format or fmt
+    fmt = options.format or fmt or format_of(path)
     try:
         text = load_text(path)
     except UnreadableFile as exc:

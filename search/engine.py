@@ -1,0 +1,305 @@
+"""The search engine: one long-lived object per index, safe to call from many threads.
+
+Each thread gets its own Whoosh searcher (one shared across threads raised rare UnpicklingErrors
+in our measurements) and refreshes it when a new commit appears, so an index run in progress
+never disturbs searches and its commits show up without a restart. The per-generation
+`IndexTables` (facets, dates) are shared read-only by all threads.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.analysis import STOP_WORDS
+from whoosh.support.levenshtein import damerau_levenshtein
+
+from index.article import ENTITY_TYPES
+from index.schema import FACET_FIELDS, from_index_datetime
+from index.store import default_index_dir, index_size_bytes, open_index, read_meta
+from search.facets import UNDATED, IndexTables, timestamp_to_datetime
+from search.query import (SORTS, check_paging, date_range_query, facet_query, parse_date_param,
+                          parse_query, query_words)
+from search.results import ArticleNotFoundError, ArticleRecord, Facets, Hit, SearchError, SearchResults
+from search.snippets import highlight_full_text, highlight_terms, make_snippet
+
+MAX_PAGE_SIZE = 100
+FACET_TOP = 20
+SUGGEST_BELOW = 5   # offer "did you mean" when a query has fewer hits than this
+# A plain word of the query: not a field value (person:Kim), not a wildcard, not a number.
+_PLAIN_WORD = re.compile(r"(?<![\w:*'’-])[A-Za-z]{3,}(?![\w:*])")
+_OPERATORS = {"AND", "OR", "NOT", "TO", "ANDNOT", "ANDMAYBE"}
+SUGGEST_RATIO = 20  # a rare indexed word is still a typo if a close word is this many times more common
+TIE_SLACK = 20      # extra top hits fetched so that equal scores can be ordered newest first
+
+
+def _as_tuple(values: str | Iterable[str] | None) -> tuple[str, ...]:
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        return (values,) if values.strip() else ()
+    return tuple(v for v in values if v and v.strip())
+
+
+def _entities(stored: dict) -> dict[str, list[str]]:
+    return {kind: [v for v in stored.get(kind, "").split(",") if v] for kind in ENTITY_TYPES}
+
+
+class Engine:
+    """Search one index. Create once and reuse: opening and table building are amortised."""
+
+    def __init__(self, index_dir: Path | str | None = None) -> None:
+        self.index_dir = Path(index_dir) if index_dir is not None else default_index_dir()
+        self._ix = None
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._tables: dict[int, IndexTables] = {}
+
+    # ---- plumbing -----------------------------------------------------------------------------
+
+    def _searcher(self):
+        if self._ix is None:
+            with self._lock:
+                if self._ix is None:
+                    self._ix = open_index(self.index_dir)
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is None:
+            searcher = self._ix.searcher()
+        elif not searcher.up_to_date():
+            searcher = searcher.refresh()
+        self._local.searcher = searcher
+        return searcher
+
+    def _tables_for(self, searcher) -> IndexTables:
+        generation = searcher.reader().generation()
+        tables = self._tables.get(generation)
+        if tables is None:
+            with self._lock:
+                tables = self._tables.get(generation)
+                if tables is None:
+                    tables = IndexTables(searcher.reader())
+                    # Keep the newest two: threads still on the previous generation finish with it.
+                    self._tables = {g: t for g, t in self._tables.items() if g > generation - 2}
+                    self._tables[generation] = tables
+        return tables
+
+    @staticmethod
+    def _resolver(tables: IndexTables):
+        from index.entities import canonical_name
+
+        def resolve(fieldname: str, value: str) -> list[str]:
+            """Indexed display forms for a typed value: any case, or via a known alias."""
+            table = tables.fields[fieldname]
+            candidates = [value.strip()]
+            if fieldname in ENTITY_TYPES:
+                candidates.append(canonical_name(fieldname, value))
+            forms: dict[str, None] = {}
+            for candidate in candidates:
+                for form in table.by_lower.get(" ".join(candidate.split()).lower(), ()):
+                    forms[form] = None
+            return list(forms)
+        return resolve
+
+    # ---- searching ----------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str = "",
+        *,
+        date_from: object = None,
+        date_to: object = None,
+        person: str | Iterable[str] = (),
+        org: str | Iterable[str] = (),
+        place: str | Iterable[str] = (),
+        source: str | Iterable[str] = (),
+        sort: str = "relevance",
+        page: int = 1,
+        page_size: int = 10,
+        facet_top: int = FACET_TOP,
+    ) -> SearchResults:
+        """Search the index; see `search.search` for the parameters."""
+        started = time.perf_counter()
+        page, page_size = check_paging(sort, page, page_size, MAX_PAGE_SIZE)
+        date_q = date_range_query(parse_date_param(date_from, "date_from", end=False),
+                                  parse_date_param(date_to, "date_to", end=True))
+        searcher = self._searcher()
+        tables = self._tables_for(searcher)
+        resolve = self._resolver(tables)
+        filters = [facet_query(field, resolve(field, value))
+                   for field, values in (("person", person), ("org", org), ("place", place), ("source", source))
+                   for value in _as_tuple(values)]
+        if date_q is not None:
+            filters.append(date_q)
+
+        user_q = parse_query(query, searcher.schema, resolve)
+        combined = wq.And([user_q, *filters]) if filters else user_q
+        docs = np.fromiter(searcher.docs_for_query(combined), dtype=np.int64)
+        all_words = True
+        if not len(docs) and query_words(user_q) > 1:
+            user_q = parse_query(query, searcher.schema, resolve, any_word=True)
+            combined = wq.And([user_q, *filters]) if filters else user_q
+            docs = np.fromiter(searcher.docs_for_query(combined), dtype=np.int64)
+            all_words = False
+
+        mask = tables.mask(docs)
+        ranked = self._rank(searcher, tables, combined, docs, sort, page * page_size)
+        page_items = ranked[(page - 1) * page_size: page * page_size]
+        terms = highlight_terms(user_q, searcher.reader())
+        hits = [self._hit(searcher, docnum, score, terms) for docnum, score in page_items]
+        facets = Facets(**{f: tables.facet(f, mask, facet_top) for f in FACET_FIELDS},
+                        dates=tables.histogram(mask))
+        suggestion = None
+        if query.strip() and (len(docs) < SUGGEST_BELOW or not all_words):
+            # With the any-word fallback, the query as typed found nothing with all its words.
+            suggestion = self._suggest(searcher, query, resolve, filters, len(docs) if all_words else 0)
+        return SearchResults(query=query, total=int(len(docs)), page=page, page_size=page_size,
+                             took_ms=(time.perf_counter() - started) * 1000, hits=hits, facets=facets,
+                             suggestion=suggestion, all_words=all_words)
+
+    def _rank(self, searcher, tables: IndexTables, q: wq.Query, docs: np.ndarray, sort: str,
+              needed: int) -> list[tuple[int, float | None]]:
+        """(docnum, score) for the first `needed` results in the requested order."""
+        if not len(docs) or needed <= 0:
+            return []
+        stamps = tables.timestamps[docs]
+        if sort == "newest":
+            order = np.lexsort((docs, -np.where(stamps == UNDATED, np.iinfo(np.int64).min + 1, stamps)))
+            return [(int(docs[i]), None) for i in order[:needed]]
+        if sort == "oldest":
+            order = np.lexsort((docs, np.where(stamps == UNDATED, np.iinfo(np.int64).max, stamps)))
+            return [(int(docs[i]), None) for i in order[:needed]]
+        results = searcher.search(q, limit=needed + TIE_SLACK)
+        scored = [(hit.docnum, float(hit.score)) for hit in results]
+        # Equal scores: the newer article first (news readers want the latest of equals).
+        scored.sort(key=lambda item: (-round(item[1], 6), -int(tables.timestamps[item[0]]), item[0]))
+        return scored[:needed]
+
+    def _hit(self, searcher, docnum: int, score: float | None, terms: frozenset[str]) -> Hit:
+        stored = searcher.stored_fields(docnum)
+        return Hit(
+            id=stored["id"], title=stored.get("title", ""), url=stored.get("url"),
+            date=from_index_datetime(stored.get("date")), source=stored.get("source"),
+            score=round(score, 4) if score is not None else None,
+            snippet=make_snippet(stored.get("body", ""), terms), entities=_entities(stored),
+        )
+
+    def _suggest(self, searcher, text: str, resolve, filters: list, total: int) -> str | None:
+        """The query with unknown words replaced by close indexed words, if that finds more.
+
+        Corrects the words as typed, against the unstemmed spelling field: correcting the
+        parsed query would correct stems ("prics" -> "pric" -> "april").
+        """
+        reader = searcher.reader()
+        changed = False
+
+        def frequency(word: str) -> int:
+            return reader.doc_frequency("spell_body", word)
+
+        def fix(match: re.Match) -> str:
+            nonlocal changed
+            word = match.group(0)
+            lower = word.lower()
+            if word in _OPERATORS or lower in STOP_WORDS:
+                return word
+            # Whoosh's own corrector ranks by the *stemmed* field's frequency (0 for every
+            # unstemmed word), so rank here: closest first, then the most common.
+            candidates = [w for w in reader.terms_within("spell_body", lower, 2, prefix=1) if w != lower]
+            if not candidates:
+                return word
+            best = min(candidates, key=lambda w: (damerau_levenshtein(lower, w), -frequency(w)))
+            known = frequency(lower)
+            if known and frequency(best) < SUGGEST_RATIO * known:
+                return word  # a real word, if a rare one: not a typo
+            changed = True
+            return best
+
+        suggested = _PLAIN_WORD.sub(fix, text)
+        if not changed:
+            return None
+        try:
+            corrected = parse_query(suggested, searcher.schema, resolve)
+        except SearchError:
+            return None
+        corrected = wq.And([corrected, *filters]) if filters else corrected
+        found = sum(1 for _ in searcher.docs_for_query(corrected))
+        return suggested if found > total else None
+
+    # ---- articles and statistics --------------------------------------------------------------
+
+    def article(self, article_id: str, query: str = "") -> tuple[ArticleRecord, str]:
+        """One article, and its body as safe HTML with the words of `query` marked."""
+        searcher = self._searcher()
+        docnum = searcher.document_number(id=article_id)
+        if docnum is None:
+            raise ArticleNotFoundError(f"no article with id {article_id!r}")
+        stored = searcher.stored_fields(docnum)
+        record = ArticleRecord(
+            id=stored["id"], title=stored.get("title", ""), body=stored.get("body", ""),
+            url=stored.get("url"), date=from_index_datetime(stored.get("date")),
+            source=stored.get("source"), authors=list(stored.get("authors") or []),
+            language=stored.get("language"), entities=_entities(stored), path=stored.get("path", ""),
+        )
+        terms = frozenset()
+        if query.strip():
+            tables = self._tables_for(searcher)
+            try:
+                terms = highlight_terms(parse_query(query, searcher.schema, self._resolver(tables)),
+                                        searcher.reader())
+            except Exception:
+                terms = frozenset()
+        return record, highlight_full_text(record.body, terms)
+
+    def related(self, article_id: str, top: int = 5) -> list[Hit]:
+        """Articles like this one (more-like-this over the body), preferring ones close in date."""
+        searcher = self._searcher()
+        docnum = searcher.document_number(id=article_id)
+        if docnum is None:
+            raise ArticleNotFoundError(f"no article with id {article_id!r}")
+        tables = self._tables_for(searcher)
+        candidates = searcher.more_like(docnum, "body", top=top * 4, numterms=12)
+        own = tables.timestamps[docnum]
+        scored = []
+        for hit in candidates:
+            score = float(hit.score)
+            other = tables.timestamps[hit.docnum]
+            if own != UNDATED and other != UNDATED:
+                days_apart = abs(int(own) - int(other)) / 86_400
+                score *= 1.0 / (1.0 + days_apart / 30.0) ** 0.5  # a month apart costs ~30%
+            scored.append((score, hit.docnum))
+        scored.sort(key=lambda item: -item[0])
+        return [self._hit(searcher, d, s, frozenset()) for s, d in scored[:top]]
+
+    def stats(self, top: int = 10) -> dict:
+        searcher = self._searcher()
+        tables = self._tables_for(searcher)
+        mask = np.zeros(tables.doc_count_all, dtype=bool)
+        mask[list(searcher.reader().all_doc_ids())] = True
+        stamps = tables.timestamps[mask]
+        dated = stamps[stamps != UNDATED]
+        meta = read_meta(self.index_dir)
+        return {
+            "index_dir": str(self.index_dir.resolve()),
+            "documents": int(mask.sum()),
+            "undated": int(len(stamps) - len(dated)),
+            "date_from": timestamp_to_datetime(int(dated.min())).isoformat() if len(dated) else None,
+            "date_to": timestamp_to_datetime(int(dated.max())).isoformat() if len(dated) else None,
+            "top": {field: [{"value": v.value, "count": v.count} for v in tables.facet(field, mask, top)]
+                    for field in FACET_FIELDS},
+            "size_bytes": index_size_bytes(self.index_dir),
+            "segments": len(searcher.reader().leaf_readers()) if hasattr(searcher.reader(), "leaf_readers") else 1,
+            "last_update": meta.get("last_update"),
+            "recogniser": meta.get("recogniser"),
+        }
+
+    def close(self) -> None:
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None:
+            searcher.close()
+            self._local.searcher = None
+
+
+__all__ = ["Engine", "SORTS", "MAX_PAGE_SIZE"]

@@ -1,0 +1,182 @@
+"""The query language: from what a person types to a Whoosh query, and parameter validation.
+
+Plain words must all appear (an AND) — the engine falls back to any-of-the-words when no
+article has them all; "exact phrases"; -excluded; OR; title:/body:/person:/org:/place:/source:
+fields; date:[2019-02-01 TO 2019-02-28]; trailing * wildcards. Whoosh's parser is forgiving
+(an unbalanced quote reads as plain words); we add clear errors where it would otherwise guess
+silently wrong: an unknown field, an impossible date, a query too long or too broad.
+"""
+from __future__ import annotations
+
+import re
+from calendar import monthrange
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, time, timezone
+
+from whoosh import query as wq
+from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, PlusMinusPlugin
+from whoosh.util.times import TimeError
+
+from index.schema import FACET_FIELDS, TEXT_FIELDS, to_index_datetime
+from search.results import BadParameterError, QuerySyntaxError
+
+MAX_QUERY_CHARS = 1000
+MAX_QUERY_TERMS = 64
+QUERY_FIELDS = TEXT_FIELDS + FACET_FIELDS + ("date",)
+SORTS = ("relevance", "newest", "oldest")
+
+# `name:` followed by a value; "Update: Kim" (a space after the colon) is just words.
+_FIELD_PREFIX = re.compile(r'(?<![\w"])([A-Za-z_]\w*):(?=[^\s/])')
+_QUOTED = re.compile(r'"[^"]*"')
+# A minus or plus starts an operator only at the start of a word: "long-range" is not "long -range".
+_PLUS = r"(?:^|(?<=[\s(]))\+"
+_MINUS = r"(?:^|(?<=[\s(]))-"
+
+# Resolves a facet field's value as typed ("kim jong un", "U.S.") to the display forms indexed.
+Resolver = Callable[[str, str], list[str]]
+
+
+def _parser(schema, any_word: bool) -> MultifieldParser:
+    group = OrGroup.factory(0.9) if any_word else AndGroup
+    parser = MultifieldParser(list(TEXT_FIELDS), schema, group=group)
+    parser.add_plugin(PlusMinusPlugin(plusexpr=_PLUS, minusexpr=_MINUS))
+    return parser
+
+
+def check_query_text(text: str) -> None:
+    """Refuse queries that cannot mean what the person intended, with what to do instead."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise QuerySyntaxError(f"The query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}.")
+    if len(text.split()) > MAX_QUERY_TERMS:
+        raise QuerySyntaxError(f"The query has more than {MAX_QUERY_TERMS} words; shorten it.")
+    unquoted = _QUOTED.sub(" ", text)
+    for match in _FIELD_PREFIX.finditer(unquoted):
+        name = match.group(1)
+        if name.lower() not in QUERY_FIELDS:
+            raise QuerySyntaxError(
+                f"Unknown field '{name}:'. Fields are {', '.join(f + ':' for f in QUERY_FIELDS)} "
+                f"(or put the words in quotes to search for them as text)."
+            )
+    for word in unquoted.split():
+        if word.endswith("*") and len(word.rstrip("*").lstrip("+-(").split(":")[-1]) < 2 and word != "*":
+            raise QuerySyntaxError(f"'{word}' is too broad: a wildcard needs at least 2 letters before the *.")
+
+
+def parse_query(text: str, schema, resolve: Resolver, *, any_word: bool = False) -> wq.Query:
+    """A Whoosh query for `text`; an empty query matches every article (browse by filters)."""
+    text = text.strip()
+    if not text:
+        return wq.Every()
+    check_query_text(text)
+    # Field names are case-insensitive for people ("Person:"); Whoosh's are not.
+    text = _FIELD_PREFIX.sub(lambda m: m.group(1).lower() + ":", text)
+    try:
+        parsed = _parser(schema, any_word).parse(text)
+    except TimeError as exc:
+        raise QuerySyntaxError(f"Cannot read the date in '{text}': {exc}. Use YYYY, YYYY-MM or "
+                               f"YYYY-MM-DD, e.g. date:[2019-02-01 TO 2019-02-28].") from None
+    except Exception:
+        # Not syntax we can read: search the words as plain words rather than fail.
+        words = re.sub(r'[^\w\s]', " ", text)
+        parsed = _parser(schema, any_word).parse(words)
+    _raise_on_errors(parsed, text)
+    return _resolve_facet_terms(parsed, resolve)
+
+
+def _raise_on_errors(q: wq.Query, text: str) -> None:
+    for node in q.leaves() if not q.is_leaf() else [q]:
+        error = getattr(node, "error", None)
+        if error:
+            raise QuerySyntaxError(f"Cannot read '{text}': {error}.")
+
+
+def _facet_text(node: wq.Query) -> str | None:
+    if isinstance(node, wq.Term):
+        return str(node.text)
+    if isinstance(node, wq.Phrase):
+        return " ".join(node.words)
+    return None
+
+
+def _resolve_facet_terms(q: wq.Query, resolve: Resolver) -> wq.Query:
+    """Rewrite person:/org:/place:/source: terms to the indexed display forms they name."""
+    fieldname = getattr(q, "fieldname", None)
+    if fieldname in FACET_FIELDS:
+        if isinstance(q, (wq.Prefix, wq.Wildcard)):
+            return q
+        value = _facet_text(q)
+        if value is not None:
+            return facet_query(fieldname, resolve(fieldname, value))
+    if not q.is_leaf():
+        return q.apply(lambda child: _resolve_facet_terms(child, resolve))
+    return q
+
+
+def facet_query(fieldname: str, display_forms: Iterable[str]) -> wq.Query:
+    terms = [wq.Term(fieldname, form) for form in display_forms]
+    if not terms:
+        return wq.NullQuery
+    return terms[0] if len(terms) == 1 else wq.Or(terms)
+
+
+def query_words(q: wq.Query) -> int:
+    """How many plain text terms the query has (decides whether an any-word fallback can help)."""
+    return sum(1 for node in ([q] if q.is_leaf() else q.leaves())
+               if isinstance(node, wq.Term) and node.fieldname == "body")
+
+
+# ---- parameters -----------------------------------------------------------------------------
+
+_DATE_PARAM = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+
+
+def parse_date_param(value: object, name: str, *, end: bool) -> datetime | None:
+    """A `date_from`/`date_to` value as a UTC datetime; `end=True` takes the end of the period.
+
+    Accepts date/datetime objects and the strings YYYY, YYYY-MM, YYYY-MM-DD or a full ISO-8601
+    timestamp, so `date_to="2019-02"` means "to the end of February 2019".
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, date):
+        return datetime.combine(value, time.max if end else time.min, tzinfo=timezone.utc)
+    text = str(value).strip()
+    match = _DATE_PARAM.match(text)
+    try:
+        if match:
+            year = int(match.group(1))
+            month = int(match.group(2) or (12 if end else 1))
+            day = match.group(3)
+            last = monthrange(year, month)[1] if 1 <= month <= 12 else 31
+            day_num = int(day) if day else (last if end else 1)
+            return datetime.combine(date(year, month, day_num), time.max if end else time.min, tzinfo=timezone.utc)
+        parsed = datetime.fromisoformat(text)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    except ValueError as exc:
+        raise BadParameterError(f"{name}: cannot read date {text!r} ({exc}); use YYYY, YYYY-MM, "
+                                f"YYYY-MM-DD or an ISO-8601 timestamp") from None
+
+
+def date_range_query(date_from: datetime | None, date_to: datetime | None) -> wq.Query | None:
+    if date_from and date_to and date_from > date_to:
+        raise BadParameterError(f"date_from ({date_from.date()}) is after date_to ({date_to.date()})")
+    if date_from is None and date_to is None:
+        return None
+    return wq.DateRange("date", to_index_datetime(date_from) if date_from else None,
+                        to_index_datetime(date_to) if date_to else None)
+
+
+def check_paging(sort: str, page: object, page_size: object, max_page_size: int) -> tuple[int, int]:
+    if sort not in SORTS:
+        raise BadParameterError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    try:
+        page_num, size = int(page), int(page_size)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise BadParameterError(f"page and page_size must be whole numbers (got {page!r}, {page_size!r})") from None
+    if page_num < 1:
+        raise BadParameterError(f"page must be 1 or more, not {page_num}")
+    if not 1 <= size <= max_page_size:
+        raise BadParameterError(f"page_size must be between 1 and {max_page_size}, not {size}")
+    return page_num, size

@@ -1,0 +1,138 @@
+"""What `search()` returns: plain dataclasses, so no Whoosh type ever reaches a caller.
+
+`to_dict()` gives the JSON form used by the CLI's `--json` and the web API.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+
+
+class SearchError(Exception):
+    """Base of the errors a caller can show to a person as they are."""
+
+
+class QuerySyntaxError(SearchError):
+    """The query uses the query language wrongly, in a way that has no plain-words reading."""
+
+
+class BadParameterError(SearchError, ValueError):
+    """A filter, date, sort or page parameter is invalid; the message names it."""
+
+
+class ArticleNotFoundError(SearchError, KeyError):
+    """No article with that id is in the index."""
+
+    def __str__(self) -> str:  # KeyError would print the repr
+        return str(self.args[0]) if self.args else "article not found"
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str
+    url: str | None
+    date: datetime | None
+    source: str | None
+    score: float | None
+    snippet: str  # safe HTML: article text escaped, matches in <mark>
+    entities: dict[str, list[str]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["date"] = self.date.isoformat() if self.date else None
+        return data
+
+
+@dataclass
+class FacetValue:
+    value: str
+    count: int
+
+
+@dataclass
+class DateBucket:
+    """Articles dated in [start, end]: `start`/`end` are the first and last day of the bucket."""
+
+    label: str
+    start: date
+    end: date
+    count: int
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "start": self.start.isoformat(), "end": self.end.isoformat(),
+                "count": self.count}
+
+
+@dataclass
+class DateHistogram:
+    """Counts of matching articles over time; `interval` is "day", "month" or "year"."""
+
+    interval: str
+    buckets: list[DateBucket]
+    undated: int = 0
+
+    def to_dict(self) -> dict:
+        return {"interval": self.interval, "undated": self.undated,
+                "buckets": [b.to_dict() for b in self.buckets]}
+
+
+@dataclass
+class Facets:
+    person: list[FacetValue] = field(default_factory=list)
+    org: list[FacetValue] = field(default_factory=list)
+    place: list[FacetValue] = field(default_factory=list)
+    source: list[FacetValue] = field(default_factory=list)
+    dates: DateHistogram = field(default_factory=lambda: DateHistogram("day", []))
+
+    def to_dict(self) -> dict:
+        data = {name: [asdict(v) for v in getattr(self, name)] for name in ("person", "org", "place", "source")}
+        data["dates"] = self.dates.to_dict()
+        return data
+
+
+@dataclass
+class SearchResults:
+    query: str
+    total: int
+    page: int
+    page_size: int
+    took_ms: float
+    hits: list[Hit]
+    facets: Facets
+    suggestion: str | None = None
+    # False when no article has all the words, and the results are those with some of them.
+    all_words: bool = True
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+    def to_dict(self) -> dict:
+        return {
+            "query": self.query, "total": self.total, "page": self.page, "page_size": self.page_size,
+            "pages": self.pages, "took_ms": round(self.took_ms, 2), "all_words": self.all_words,
+            "hits": [h.to_dict() for h in self.hits], "facets": self.facets.to_dict(),
+            "suggestion": self.suggestion,
+        }
+
+
+@dataclass
+class ArticleRecord:
+    """One stored article, whole, for the article page and `/api/articles/<id>`."""
+
+    id: str
+    title: str
+    body: str
+    url: str | None
+    date: datetime | None
+    source: str | None
+    authors: list[str]
+    language: str | None
+    entities: dict[str, list[str]]
+    path: str
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["date"] = self.date.isoformat() if self.date else None
+        return data
