@@ -27,7 +27,7 @@ class Progress:
         self.files_done, self.articles = files_done, articles
         now = time.monotonic()
         interval = 0.1 if self.is_tty else self.line_interval
-        if self.enabled and now - self._last_print >= interval:
+        if self.enabled and now - self._last_print >= interval and files_done < self.total_files:
             self._last_print = now
             self._print(current)
 
@@ -47,8 +47,8 @@ class Progress:
         self.stream.flush()
 
     def close(self) -> None:
+        """The final state, once (a log gets one last line, a terminal its finished bar)."""
         if self.enabled:
-            self._last_print = 0.0
             self._print("")
             if self.is_tty:
                 self.stream.write("\n")

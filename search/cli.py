@@ -1,0 +1,196 @@
+"""`newsearch`: the command line, a thin adapter over `index.indexer` and `search`.
+
+Exit codes: 0 done (bad input files are reported in the summary, not fatal), 1 the index is
+missing/locked/unusable, 2 a bad query or parameter.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import sys
+from pathlib import Path
+
+from index.store import default_index_dir
+
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _terminal_text(snippet_html: str, color: bool) -> str:
+    """A snippet for the terminal: matches in bold yellow (or *stars* when not a TTY)."""
+    import html
+
+    marked = _MARK.sub(lambda m: f"\x1b[1;33m{m.group(1)}\x1b[0m" if color else f"*{m.group(1)}*", snippet_html)
+    return html.unescape(_TAG.sub("", marked))
+
+
+def _add_index_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--index-dir", type=Path, default=None,
+                        help="index folder (default: $NEWSEARCH_INDEX, else ./newsearch-index)")
+
+
+def _add_filters(parser: argparse.ArgumentParser) -> None:
+    for name in ("person", "org", "place", "source"):
+        parser.add_argument(f"--{name}", action="append", default=[], metavar="NAME",
+                            help=f"only articles with this {name} (repeat: all must apply)")
+    parser.add_argument("--from", dest="date_from", metavar="DATE", help="from date (YYYY[-MM[-DD]])")
+    parser.add_argument("--to", dest="date_to", metavar="DATE", help="to date, inclusive")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsearch", description="Full-text search for news archives.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("index", help="index files and folders of news articles")
+    p.add_argument("paths", nargs="+", type=Path)
+    _add_index_dir(p)
+    p.add_argument("--format", choices=["seed", "text", "html", "json", "csv", "reuters"],
+                   help="read every file as this format instead of guessing from its name")
+    p.add_argument("--field-map", nargs="*", default=[], metavar="OURS=THEIRS",
+                   help="JSON/CSV field names, e.g. body=story_text date=when")
+    p.add_argument("--no-entities", action="store_true", help="skip named-entity recognition")
+    p.add_argument("--errors", type=Path, metavar="FILE", help="write every problem as JSON lines")
+    p.add_argument("--lock-timeout", type=float, default=600.0, metavar="S",
+                   help="how long to wait for another index run to finish (default 600)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    p = commands.add_parser("search", help="search the index")
+    p.add_argument("query", nargs="?", default="")
+    _add_index_dir(p)
+    _add_filters(p)
+    p.add_argument("--sort", choices=["relevance", "newest", "oldest"], default="relevance")
+    p.add_argument("--page", type=int, default=1)
+    p.add_argument("--page-size", type=int, default=10)
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+
+    p = commands.add_parser("stats", help="what is in the index")
+    _add_index_dir(p)
+    p.add_argument("--json", action="store_true")
+
+    p = commands.add_parser("entities", help="the most mentioned people, organisations and places")
+    p.add_argument("query", nargs="?", default="")
+    _add_index_dir(p)
+    p.add_argument("--type", choices=["person", "org", "place"], action="append",
+                   help="only this type (repeatable; default all three)")
+    p.add_argument("--top", type=int, default=20)
+    p.add_argument("--json", action="store_true")
+
+    p = commands.add_parser("serve", help="serve the search page and JSON API")
+    _add_index_dir(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--debug", action="store_true", help="Flask's debug server (never in production)")
+    return parser
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from index.indexer import index_paths, write_problems
+    from index.readers import ReadOptions
+
+    field_map = {}
+    for item in args.field_map:
+        ours, sep, theirs = item.partition("=")
+        if not sep or not ours or not theirs:
+            return _fail(f"--field-map: expected OURS=THEIRS, got {item!r}", 2)
+        field_map[ours.strip()] = theirs.strip()
+    index_dir = args.index_dir or default_index_dir()
+    summary = index_paths(args.paths, index_dir, options=ReadOptions(format=args.format, field_map=field_map),
+                          entities=not args.no_entities, lock_timeout=args.lock_timeout)
+    if args.errors:
+        write_problems(summary.problems, args.errors)
+    print(json.dumps(summary.to_dict(), indent=2) if args.json else summary.format())
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from search import engine_for
+
+    results = engine_for(args.index_dir).search(
+        args.query, date_from=args.date_from, date_to=args.date_to, person=args.person, org=args.org,
+        place=args.place, source=args.source, sort=args.sort, page=args.page, page_size=args.page_size)
+    if args.json:
+        print(json.dumps(results.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    note = "" if results.all_words else " (no article has all the words; showing those with some)"
+    print(f"{results.total} results, page {results.page} of {results.pages}, {results.took_ms:.0f} ms{note}")
+    if results.suggestion:
+        print(f"Did you mean: {results.suggestion}")
+    for n, hit in enumerate(results.hits, start=(results.page - 1) * results.page_size + 1):
+        when = hit.date.date().isoformat() if hit.date else "undated"
+        print(f"\n{n}. {hit.title}\n   {when}" + (f" · {hit.source}" if hit.source else "") + f" · {hit.id}")
+        print("   " + _terminal_text(hit.snippet, color).replace("\n", " "))
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from search import engine_for
+
+    stats = engine_for(args.index_dir).stats()
+    if args.json:
+        print(json.dumps(stats, indent=2, ensure_ascii=False))
+        return 0
+    print(f"index: {stats['index_dir']}")
+    print(f"documents: {stats['documents']} ({stats['undated']} undated)")
+    print(f"dates: {stats['date_from'] or '-'} .. {stats['date_to'] or '-'}")
+    print(f"size: {stats['size_bytes'] / 1e6:.1f} MB in {stats['segments']} segment(s)")
+    print(f"last update: {stats['last_update']}; entities by: {stats['recogniser']}")
+    for field, values in stats["top"].items():
+        print(f"top {field}: " + ", ".join(f"{v['value']} ({v['count']})" for v in values))
+    return 0
+
+
+def cmd_entities(args: argparse.Namespace) -> int:
+    from search import engine_for
+
+    results = engine_for(args.index_dir).search(args.query, page_size=1, facet_top=args.top)
+    kinds = args.type or ["person", "org", "place"]
+    table = {kind: [{"value": v.value, "count": v.count} for v in getattr(results.facets, kind)] for kind in kinds}
+    if args.json:
+        print(json.dumps(table, indent=2, ensure_ascii=False))
+        return 0
+    for kind in kinds:
+        print(f"{kind}:")
+        for row in table[kind]:
+            print(f"  {row['count']:>6}  {row['value']}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from web.serve import serve
+
+    serve(args.index_dir or default_index_dir(), host=args.host, port=args.port, debug=args.debug)
+    return 0
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"newsearch: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    from index.locking import IndexLockedError
+    from index.store import IncompatibleIndexError, IndexNotFoundError
+    from search.results import SearchError
+
+    logging.basicConfig(level=logging.WARNING, format="newsearch: %(message)s")
+    args = build_parser().parse_args(argv)
+    handler = {"index": cmd_index, "search": cmd_search, "stats": cmd_stats,
+               "entities": cmd_entities, "serve": cmd_serve}[args.command]
+    try:
+        return handler(args)
+    except SearchError as exc:
+        return _fail(str(exc), 2)
+    except (IndexNotFoundError, IncompatibleIndexError, IndexLockedError) as exc:
+        return _fail(str(exc), 1)
+    except KeyboardInterrupt:
+        return _fail("interrupted; the index holds everything up to the last commit", 130)
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""newsearch: full-text search for news archives (Whoosh, trafilatura, spaCy, Flask)."""
+from setuptools import setup
+
+setup(
+    name="newsearch",
+    version="0.1.0",
+    description="Full-text search engine for news archives: index, search API, CLI and web app",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.11",
+    packages=["index", "index.readers", "index.entities", "search", "web"],
+    package_data={
+        "index.entities": ["data/*"],
+        "web": ["templates/*.html", "templates/**/*.html", "static/*"],
+    },
+    install_requires=[
+        # The maintained fork of Whoosh 2.7.4 (same format and scores); pinned exactly.
+        "whoosh-reloaded==2.7.5",
+        "cached-property>=1.5",
+        "beautifulsoup4>=4.12,<5",
+        "lxml>=5",
+        "trafilatura>=2.0,<3",
+        "python-dateutil>=2.8",
+        "charset-normalizer>=3",
+        "numpy>=1.26",
+        "spacy>=3.8,<3.9",
+        "flask>=3.0,<4",
+        "waitress>=3.0,<4",
+    ],
+    extras_require={"test": ["pytest>=8", "playwright>=1.45"]},
+    entry_points={"console_scripts": ["newsearch=search.cli:main"]},
+)
