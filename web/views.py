@@ -1,0 +1,109 @@
+"""The HTML pages: search (`/`) and article (`/article/<id>`).
+
+Views only translate between the URL (`SearchState`) and `Engine`; what each page shows is in
+its template. Article ids may be URLs with slashes, so the article route takes a `<path:>` and
+keeps double slashes (`https://...`) as they are.
+"""
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+
+from markupsafe import Markup
+
+from search import QuerySyntaxError
+from web import get_engine, query_string_too_long
+from web.state import FILTER_KINDS, FILTER_LABELS, SearchState, date_input_value
+from web.timeline import timeline_bars
+
+bp = Blueprint("views", __name__)
+
+MAX_QUERY_CHARS = 1000  # search() enforces the same; checked here before any work
+
+
+@bp.before_request
+def limit_request():
+    if query_string_too_long():
+        abort(414, "The address is too long. Shorten the query or remove some filters.")
+
+
+@bp.get("/")
+def search_page():
+    """The search page: with no query and no filters, the whole archive newest first."""
+    state = SearchState.from_args(request.args)
+    if len(state.q) > MAX_QUERY_CHARS:
+        raise QuerySyntaxError(f"The query is {len(state.q)} characters long; the limit is {MAX_QUERY_CHARS}.")
+    results = get_engine().search(state.q, facet_top=current_app.config["FACET_MORE"], **state.engine_kwargs())
+    config = current_app.config
+    return render_template(
+        "search.html", state=state, results=results, filter_kinds=FILTER_KINDS, filter_labels=FILTER_LABELS,
+        bars=timeline_bars(results.facets.dates, state), facet_top=config["FACET_TOP"],
+        hit_entities=config["HIT_ENTITIES"], pages=page_window(results.page, results.pages),
+        date_from_value=date_input_value(state.date_from, end=False),
+        date_to_value=date_input_value(state.date_to, end=True),
+        first_shown=(results.page - 1) * results.page_size + 1,
+        last_shown=(results.page - 1) * results.page_size + len(results.hits),
+    )
+
+
+@bp.get("/article/<path:article_id>", merge_slashes=False)
+def article_page(article_id: str):
+    """One article, with the words of the search it was reached from (`q`) highlighted."""
+    query = request.args.get("q", "")[:MAX_QUERY_CHARS]
+    engine = get_engine()
+    record, body_html = engine.article(article_id, query)
+    related = engine.related(article_id, current_app.config["RELATED"])
+    return render_template("article.html", article=record, body_html=body_html, related=related,
+                           state=SearchState(q=query), filter_kinds=FILTER_KINDS, filter_labels=FILTER_LABELS)
+
+
+def article_url(article_id: str, query: str = "") -> str:
+    """Link to an article page, carrying the query so its words are highlighted there."""
+    return url_for("views.article_page", article_id=article_id, q=query or None)
+
+
+@bp.app_template_global()
+def article_link(article_id: str, query: str = "") -> str:
+    return article_url(article_id, query)
+
+
+@bp.app_template_global()
+def filter_url(kind: str, value: str) -> str:
+    """A plain filter search (from an article page): that entity, no query."""
+    return SearchState(filters={kind: (value,)}).url()
+
+
+@bp.app_template_filter()
+def paragraphs(safe_html: str) -> Markup:
+    """Safe body HTML (escaped text + <mark>) as <p>s at blank lines; a <mark> never spans one."""
+    parts = [p.strip() for p in re.split(r"\n\s*\n", safe_html) if p.strip()]
+    return Markup("".join(f"<p>{part}</p>" for part in parts))
+
+
+@bp.app_template_filter()
+def is_web_url(url: str) -> bool:
+    """Only http(s) links: an indexed `javascript:` URL must not become a link."""
+    return url.lower().startswith(("http://", "https://"))
+
+
+@bp.app_template_filter()
+def thousands(number: int) -> str:
+    return f"{number:,}"
+
+
+@bp.app_template_filter()
+def nice_date(value) -> str:
+    """'23 Feb 2019' — unambiguous in every locale, unlike 02/03/2019."""
+    return f"{value.day} {value:%b %Y}" if value else ""
+
+
+def page_window(current: int, last: int, around: int = 2) -> list[int | None]:
+    """Page numbers to show: first, last and a window around the current one; None is a gap."""
+    shown = sorted({1, last, *range(max(1, current - around), min(last, current + around) + 1)})
+    window: list[int | None] = []
+    for number in shown:
+        if window and number - (window[-1] or 0) > 1:
+            window.append(None)
+        window.append(number)
+    return window
