@@ -35,6 +35,7 @@ def table():
     ("person", "President Trump", "Trump"),
     ("person", "Foreign Minister Ri Yong Ho", "Ri Yong Ho"),
     ("person", "AFP Kim", "Kim"),
+    ("person", "Treasurer Paul Keating", "Paul Keating"),
     ("person", "Worker\u2019s", "Worker"),
     ("place", "North", None),
     ("org", "the coming days", None),
@@ -114,6 +115,14 @@ def test_bare_name_without_full_form(table):
     # No full name in the article: a well-known surname expands from the alias table, others stay.
     ents = resolve_article([("Trump", "PERSON"), ("Kim", "PERSON"), ("Reagan", "ORG")], {}, table)
     assert ents["person"] == ["Donald Trump", "Kim", "Ronald Reagan"]
+
+
+def test_well_known_expansion_competes_with_the_article(table):
+    # "Reagan" beside only "Nancy Reagan": could be Ronald (the table) or Nancy (the article).
+    ents = resolve_article([("Reagan", "PERSON"), ("Nancy Reagan", "PERSON")], {}, table)
+    assert ents["person"] == ["Nancy Reagan"]
+    ents = resolve_article([("Reagan", "PERSON"), ("Ronald Reagan", "PERSON")], {}, table)
+    assert ents["person"] == ["Ronald Reagan"]
 
 
 def test_aliases_merge_and_count_once(table):

@@ -32,7 +32,8 @@ _TITLES = frozenset("""
 mr mrs ms miss dr prof president vice premier chancellor senator sen rep gov governor secretary
 minister prime chairman chairwoman chief mayor judge justice general gen lieutenant col colonel
 treasury finance foreign trade state ambassador envoy leader commissioner spokesman
-spokeswoman deputy director sheikh
+spokeswoman deputy director sheikh treasurer energy agriculture economy economics commerce
+industry defence defense interior oil petroleum mines labour labor
 """.split())
 # Lone words a model sometimes labels as a place or name but that name nothing by themselves.
 _STOPNAMES = frozenset("north south east west northern southern eastern western central".split())

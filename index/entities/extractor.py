@@ -36,15 +36,24 @@ def ner_text(article: Article) -> str:
 
 
 _DATELINE = re.compile(r"^\s*([A-Z][A-Z.'\- ]{2,40}?)(?=,| \()")
+_DATELINE_END = re.compile(
+    r"^(.{0,80}?\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}) - ", re.S)
 
 
 def _dateline_case(body: str) -> str:
-    """"CLEVELAND, Feb 26 - ..." -> "Cleveland, ...": the model reads a capitalised dateline as an
-    organisation; in title case it is the place it is."""
+    """"CLEVELAND, Feb 26 - China's ..." -> "Cleveland, Feb 26.\n\nChina's ...".
+
+    The model reads a capitalised dateline as an organisation (in title case it is the place it
+    is), and runs the dateline's date into the next words ("March 1 - China's" as one DATE):
+    ending the dateline with a paragraph break keeps the first sentence's names apart.
+    """
     match = _DATELINE.match(body)
-    if not match:
-        return body
-    return body[:match.start(1)] + match.group(1).title() + body[match.end(1):]
+    if match:
+        body = body[:match.start(1)] + match.group(1).title() + body[match.end(1):]
+    end = _DATELINE_END.match(body)
+    if end:
+        body = end.group(1) + ".\n\n" + body[end.end():]
+    return body
 
 
 class EntityExtractor:

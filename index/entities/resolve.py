@@ -10,7 +10,9 @@ nobody we can tell in an article that also names Kim Yong Chol. Rules, in order:
      majority of its mentions (ties: person, place, org).
   3. Person and org names: a short name whose words occur, in order, inside exactly one longer
      name of the same kind maps to it ("Trump" -> "Donald Trump"); inside several distinct
-     longer names it is ambiguous and dropped ("Kim" with Kim Jong Un and Kim Yong Chol). For
+     longer names it is ambiguous and dropped ("Kim" with Kim Jong Un and Kim Yong Chol). A
+     well-known expansion from the alias table counts as one more candidate ("Reagan" beside
+     only "Nancy Reagan" is dropped, not made Nancy). For
      orgs the alias table is asked first ("Fed" is the Federal Reserve even beside "New York
      Fed"). Places are not merged this way: "China" is not "South China Sea".
   4. Every name goes through the alias table (which also expands well-known bare surnames,
@@ -97,6 +99,11 @@ def _expand_short_names(names: list[str], kind: str, table: AliasTable) -> dict[
                    if not any(len(words[key(o)]) > len(words[key(m)]) and _contains(words[key(m)], words[key(o)])
                               for o in longer)]
         targets = {key(table.lookup(kind, m) or m): m for m in maximal}
+        known = table.lookup(kind, name)
+        if targets and known and len(_words(known)) > len(words[k]):
+            # A well-known expansion competes with the article's: "Reagan" beside only
+            # "Nancy Reagan" could be either, so it is ambiguous rather than Nancy.
+            targets.setdefault(key(known), known)
         if len(targets) == 1:
             result[k] = next(iter(targets.values()))
         elif len(targets) > 1:

@@ -104,7 +104,8 @@ def build() -> list[dict]:
     for city in CITIES.replace("\n", " ").split(";"):
         phrase("GPE", city.strip(), city.strip())
     for alias, canonical in _read_aliases("place"):
-        phrase("GPE", alias, canonical)
+        if len(alias) > 4 or alias.isupper():  # "Mass", "Ore": ordinary words outside a dateline
+            phrase("GPE", alias, canonical)
     for code in reuters_codes.ORG_CODES:
         name = reuters_codes.display_name("org", code)
         phrase("ORG", name, name)
