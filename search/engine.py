@@ -22,6 +22,7 @@ from index.article import ENTITY_TYPES
 from index.schema import FACET_FIELDS, from_index_datetime
 from index.store import default_index_dir, index_size_bytes, open_index, read_meta
 from search.facets import UNDATED, IndexTables, timestamp_to_datetime
+from search.scoring import Evaluator, Matches, PostingsCache
 from search.query import (SORTS, check_paging, date_range_query, facet_query, parse_date_param,
                           parse_query, query_words)
 from search.results import ArticleNotFoundError, ArticleRecord, Facets, Hit, SearchError, SearchResults
@@ -34,7 +35,7 @@ SUGGEST_BELOW = 5   # offer "did you mean" when a query has fewer hits than this
 _PLAIN_WORD = re.compile(r"(?<![\w:*'’-])[A-Za-z]{3,}(?![\w:*])")
 _OPERATORS = {"AND", "OR", "NOT", "TO", "ANDNOT", "ANDMAYBE"}
 SUGGEST_RATIO = 20  # a rare indexed word is still a typo if a close word is this many times more common
-TIE_SLACK = 20      # extra top hits fetched so that equal scores can be ordered newest first
+RELAX_BELOW = 10    # fewer articles than this with all the words: add those with some of them
 
 
 def _as_tuple(values: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -57,7 +58,7 @@ class Engine:
         self._ix = None
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._tables: dict[int, IndexTables] = {}
+        self._generations: dict[int, tuple[IndexTables, PostingsCache]] = {}
 
     # ---- plumbing -----------------------------------------------------------------------------
 
@@ -75,17 +76,21 @@ class Engine:
         return searcher
 
     def _tables_for(self, searcher) -> IndexTables:
+        return self._generation(searcher)[0]
+
+    def _generation(self, searcher) -> tuple[IndexTables, PostingsCache]:
+        """Tables and postings cache of the searcher's index generation, built once and shared."""
         generation = searcher.reader().generation()
-        tables = self._tables.get(generation)
-        if tables is None:
+        state = self._generations.get(generation)
+        if state is None:
             with self._lock:
-                tables = self._tables.get(generation)
-                if tables is None:
-                    tables = IndexTables(searcher.reader())
+                state = self._generations.get(generation)
+                if state is None:
+                    state = (IndexTables(searcher.reader()), PostingsCache(searcher))
                     # Keep the newest two: threads still on the previous generation finish with it.
-                    self._tables = {g: t for g, t in self._tables.items() if g > generation - 2}
-                    self._tables[generation] = tables
-        return tables
+                    self._generations = {g: s for g, s in self._generations.items() if g > generation - 2}
+                    self._generations[generation] = state
+        return state
 
     @staticmethod
     def _resolver(tables: IndexTables):
@@ -127,26 +132,36 @@ class Engine:
         date_q = date_range_query(parse_date_param(date_from, "date_from", end=False),
                                   parse_date_param(date_to, "date_to", end=True))
         searcher = self._searcher()
-        tables = self._tables_for(searcher)
+        tables, postings = self._generation(searcher)
+        evaluator = Evaluator(searcher, postings, tables.timestamps)
         resolve = self._resolver(tables)
         filters = [facet_query(field, resolve(field, value))
                    for field, values in (("person", person), ("org", org), ("place", place), ("source", source))
                    for value in _as_tuple(values)]
         if date_q is not None:
             filters.append(date_q)
+        allowed = evaluator.run(wq.And(filters)).docs if filters else None
+
+        def matches(q: wq.Query) -> Matches:
+            found = evaluator.run(q)
+            if allowed is not None:
+                keep = np.isin(found.docs, allowed, assume_unique=True)
+                found = Matches(found.docs[keep], found.scores[keep])
+            return found
 
         user_q = parse_query(query, searcher.schema, resolve)
-        combined = wq.And([user_q, *filters]) if filters else user_q
-        docs = np.fromiter(searcher.docs_for_query(combined), dtype=np.int64)
-        all_words = True
-        if not len(docs) and query_words(user_q) > 1:
-            user_q = parse_query(query, searcher.schema, resolve, any_word=True)
-            combined = wq.And([user_q, *filters]) if filters else user_q
-            docs = np.fromiter(searcher.docs_for_query(combined), dtype=np.int64)
-            all_words = False
+        found = matches(user_q)
+        all_words, preferred = True, None
+        if len(found.docs) < RELAX_BELOW and query_words(user_q) > 1:
+            # Few or no articles have every word: show those first, then those with some words.
+            any_q = parse_query(query, searcher.schema, resolve, any_word=True)
+            relaxed = matches(any_q)
+            if len(relaxed.docs) > len(found.docs):
+                preferred, found, user_q, all_words = found.docs, relaxed, any_q, False
+        docs = found.docs
 
         mask = tables.mask(docs)
-        ranked = self._rank(searcher, tables, combined, docs, sort, page * page_size)
+        ranked = self._rank(tables, found, preferred, sort, page * page_size)
         page_items = ranked[(page - 1) * page_size: page * page_size]
         terms = highlight_terms(user_q, searcher.reader())
         hits = [self._hit(searcher, docnum, score, terms) for docnum, score in page_items]
@@ -154,15 +169,21 @@ class Engine:
                         dates=tables.histogram(mask))
         suggestion = None
         if query.strip() and (len(docs) < SUGGEST_BELOW or not all_words):
-            # With the any-word fallback, the query as typed found nothing with all its words.
-            suggestion = self._suggest(searcher, query, resolve, filters, len(docs) if all_words else 0)
+            with_all_words = len(docs) if all_words else len(preferred)
+            suggestion = self._suggest(searcher, query, resolve, lambda q: len(matches(q).docs), with_all_words)
         return SearchResults(query=query, total=int(len(docs)), page=page, page_size=page_size,
                              took_ms=(time.perf_counter() - started) * 1000, hits=hits, facets=facets,
                              suggestion=suggestion, all_words=all_words)
 
-    def _rank(self, searcher, tables: IndexTables, q: wq.Query, docs: np.ndarray, sort: str,
+    @staticmethod
+    def _rank(tables: IndexTables, found: Matches, preferred: np.ndarray | None, sort: str,
               needed: int) -> list[tuple[int, float | None]]:
-        """(docnum, score) for the first `needed` results in the requested order."""
+        """(docnum, score) of the first `needed` results in the requested order.
+
+        Relevance: articles with all the words first (when some have only a few), then by
+        BM25F score, equal scores newest first. Dates: undated articles last either way.
+        """
+        docs = found.docs
         if not len(docs) or needed <= 0:
             return []
         stamps = tables.timestamps[docs]
@@ -172,11 +193,11 @@ class Engine:
         if sort == "oldest":
             order = np.lexsort((docs, np.where(stamps == UNDATED, np.iinfo(np.int64).max, stamps)))
             return [(int(docs[i]), None) for i in order[:needed]]
-        results = searcher.search(q, limit=needed + TIE_SLACK)
-        scored = [(hit.docnum, float(hit.score)) for hit in results]
-        # Equal scores: the newer article first (news readers want the latest of equals).
-        scored.sort(key=lambda item: (-round(item[1], 6), -int(tables.timestamps[item[0]]), item[0]))
-        return scored[:needed]
+        scores = np.round(found.scores, 6)
+        has_all = np.isin(docs, preferred) if preferred is not None else np.zeros(len(docs), dtype=bool)
+        # np.lexsort sorts by the last key first.
+        order = np.lexsort((docs, -stamps, -scores, ~has_all))
+        return [(int(docs[i]), float(found.scores[i])) for i in order[:needed]]
 
     def _hit(self, searcher, docnum: int, score: float | None, terms: frozenset[str]) -> Hit:
         stored = searcher.stored_fields(docnum)
@@ -187,7 +208,7 @@ class Engine:
             snippet=make_snippet(stored.get("body", ""), terms), entities=_entities(stored),
         )
 
-    def _suggest(self, searcher, text: str, resolve, filters: list, total: int) -> str | None:
+    def _suggest(self, searcher, text: str, resolve, count, total: int) -> str | None:
         """The query with unknown words replaced by close indexed words, if that finds more.
 
         Corrects the words as typed, against the unstemmed spelling field: correcting the
@@ -224,9 +245,7 @@ class Engine:
             corrected = parse_query(suggested, searcher.schema, resolve)
         except SearchError:
             return None
-        corrected = wq.And([corrected, *filters]) if filters else corrected
-        found = sum(1 for _ in searcher.docs_for_query(corrected))
-        return suggested if found > total else None
+        return suggested if count(corrected) > total else None
 
     # ---- articles and statistics --------------------------------------------------------------
 
