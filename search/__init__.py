@@ -45,6 +45,7 @@ def search(
     sort: str = "relevance",
     page: int = 1,
     page_size: int = 10,
+    recency: float | None = None,
 ) -> SearchResults:
     """Search a newsearch index.
 
@@ -52,11 +53,13 @@ def search(
     date:[A TO B], prefix*); an empty query matches every article. `date_from`/`date_to` take
     dates, datetimes or "YYYY[-MM[-DD]]" strings (inclusive). Several values of one entity
     filter must all apply. `sort` is "relevance", "newest" or "oldest". Raises
-    `QuerySyntaxError` or `BadParameterError` with a message fit to show a person.
+    `recency` (a half-life in days, off by default) mixes a date decay into relevance so that
+    newer articles win over slightly better-matching older ones. Raises `QuerySyntaxError` or
+    `BadParameterError` with a message fit to show a person.
     """
     return engine_for(index_dir).search(
         query, date_from=date_from, date_to=date_to, person=person, org=org, place=place,
-        source=source, sort=sort, page=page, page_size=page_size,
+        source=source, sort=sort, page=page, page_size=page_size, recency=recency,
     )
 
 

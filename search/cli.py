@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_index_dir(p)
     _add_filters(p)
     p.add_argument("--sort", choices=["relevance", "newest", "oldest"], default="relevance")
+    p.add_argument("--recency", type=float, metavar="DAYS",
+                   help="prefer newer articles: half-life in days of a date decay mixed into relevance")
     p.add_argument("--page", type=int, default=1)
     p.add_argument("--page-size", type=int, default=10)
     p.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -110,7 +112,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     results = engine_for(args.index_dir).search(
         args.query, date_from=args.date_from, date_to=args.date_to, person=args.person, org=args.org,
-        place=args.place, source=args.source, sort=args.sort, page=args.page, page_size=args.page_size)
+        place=args.place, source=args.source, sort=args.sort, page=args.page, page_size=args.page_size,
+        recency=args.recency)
     if args.json:
         print(json.dumps(results.to_dict(), indent=2, ensure_ascii=False))
         return 0

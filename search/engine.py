@@ -21,9 +21,9 @@ from whoosh.support.levenshtein import damerau_levenshtein
 from index.article import ENTITY_TYPES
 from index.schema import FACET_FIELDS, from_index_datetime
 from index.store import default_index_dir, index_size_bytes, open_index, read_meta
-from search.facets import UNDATED, IndexTables, timestamp_to_datetime
+from search.facets import UNDATED, IndexTables, recency_factors, timestamp_to_datetime
 from search.scoring import Evaluator, Matches, PostingsCache
-from search.query import (SORTS, check_paging, date_range_query, facet_query, parse_date_param,
+from search.query import (SORTS, check_paging, check_recency, date_range_query, facet_query, parse_date_param,
                           parse_query, query_words)
 from search.results import ArticleNotFoundError, ArticleRecord, Facets, Hit, SearchError, SearchResults
 from search.snippets import highlight_full_text, highlight_terms, make_snippet
@@ -124,11 +124,19 @@ class Engine:
         sort: str = "relevance",
         page: int = 1,
         page_size: int = 10,
+        recency: float | None = None,
         facet_top: int = FACET_TOP,
+        snippets: bool = True,
+        facets: bool = True,
     ) -> SearchResults:
-        """Search the index; see `search.search` for the parameters."""
+        """Search the index; see `search.search` for the parameters.
+
+        `snippets=False` leaves `Hit.snippet` empty and `facets=False` the facets empty, for
+        callers that don't show them (and for measuring what each part costs).
+        """
         started = time.perf_counter()
         page, page_size = check_paging(sort, page, page_size, MAX_PAGE_SIZE)
+        half_life = check_recency(recency)
         date_q = date_range_query(parse_date_param(date_from, "date_from", end=False),
                                   parse_date_param(date_to, "date_to", end=True))
         searcher = self._searcher()
@@ -160,19 +168,23 @@ class Engine:
                 preferred, found, user_q, all_words = found.docs, relaxed, any_q, False
         docs = found.docs
 
-        mask = tables.mask(docs)
+        if half_life is not None and sort == "relevance":
+            found = Matches(found.docs, found.scores * recency_factors(tables.timestamps[found.docs], half_life))
         ranked = self._rank(tables, found, preferred, sort, page * page_size)
         page_items = ranked[(page - 1) * page_size: page * page_size]
-        terms = highlight_terms(user_q, searcher.reader())
+        terms = highlight_terms(user_q, searcher.reader()) if snippets else None
         hits = [self._hit(searcher, docnum, score, terms) for docnum, score in page_items]
-        facets = Facets(**{f: tables.facet(f, mask, facet_top) for f in FACET_FIELDS},
-                        dates=tables.histogram(mask))
+        facet_counts = Facets()
+        if facets:
+            mask = tables.mask(docs)
+            facet_counts = Facets(**{f: tables.facet(f, mask, facet_top) for f in FACET_FIELDS},
+                                  dates=tables.histogram(mask))
         suggestion = None
         if query.strip() and (len(docs) < SUGGEST_BELOW or not all_words):
             with_all_words = len(docs) if all_words else len(preferred)
             suggestion = self._suggest(searcher, query, resolve, lambda q: len(matches(q).docs), with_all_words)
         return SearchResults(query=query, total=int(len(docs)), page=page, page_size=page_size,
-                             took_ms=(time.perf_counter() - started) * 1000, hits=hits, facets=facets,
+                             took_ms=(time.perf_counter() - started) * 1000, hits=hits, facets=facet_counts,
                              suggestion=suggestion, all_words=all_words)
 
     @staticmethod
@@ -199,13 +211,15 @@ class Engine:
         order = np.lexsort((docs, -stamps, -scores, ~has_all))
         return [(int(docs[i]), float(found.scores[i])) for i in order[:needed]]
 
-    def _hit(self, searcher, docnum: int, score: float | None, terms: frozenset[str]) -> Hit:
+    def _hit(self, searcher, docnum: int, score: float | None, terms: frozenset[str] | None) -> Hit:
+        """A result; `terms=None` means no snippet was asked for."""
         stored = searcher.stored_fields(docnum)
         return Hit(
             id=stored["id"], title=stored.get("title", ""), url=stored.get("url"),
             date=from_index_datetime(stored.get("date")), source=stored.get("source"),
             score=round(score, 4) if score is not None else None,
-            snippet=make_snippet(stored.get("body", ""), terms), entities=_entities(stored),
+            snippet=make_snippet(stored.get("body", ""), terms) if terms is not None else "",
+            entities=_entities(stored),
         )
 
     def _suggest(self, searcher, text: str, resolve, count, total: int) -> str | None:

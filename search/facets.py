@@ -152,3 +152,16 @@ def _year_buckets(ordinals: np.ndarray) -> list[DateBucket]:
 
 def timestamp_to_datetime(seconds: int) -> datetime | None:
     return None if seconds == UNDATED else datetime.fromtimestamp(int(seconds), tz=timezone.utc)
+
+
+def recency_factors(timestamps: np.ndarray, half_life_days: float) -> np.ndarray:
+    """Score multipliers in (0.5, 1]: 1 for the newest matching article, halving the *bonus*
+    every `half_life_days` older. Relative to the newest match, not to today, so an archive
+    from 1987 still has a meaningful "recent"; undated articles get the floor, 0.5.
+    """
+    dated = timestamps != UNDATED
+    factors = np.full(len(timestamps), 0.5)
+    if dated.any():
+        age_days = (timestamps[dated].max() - timestamps[dated]) / 86_400
+        factors[dated] = 0.5 + 0.5 * np.power(0.5, age_days / half_life_days)
+    return factors

@@ -180,3 +180,16 @@ def check_paging(sort: str, page: object, page_size: object, max_page_size: int)
     if not 1 <= size <= max_page_size:
         raise BadParameterError(f"page_size must be between 1 and {max_page_size}, not {size}")
     return page_num, size
+
+
+def check_recency(recency: object) -> float | None:
+    """`recency`: a half-life in days for the date decay mixed into relevance, or None (off)."""
+    if recency is None or recency == "":
+        return None
+    try:
+        days = float(recency)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise BadParameterError(f"recency must be a number of days (a half-life), not {recency!r}") from None
+    if not 0 < days <= 1_000_000:
+        raise BadParameterError(f"recency must be a positive number of days, not {recency!r}")
+    return days

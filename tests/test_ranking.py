@@ -1,0 +1,71 @@
+"""The product's ranking defaults, on articles written by the test so each case is exact."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from index.indexer import index_paths
+from search import BadParameterError, Engine
+
+ARTICLES = [
+    {"url": "http://t/plural", "title": "Harvest report", "body": "Farmers sold their wheat harvests early.", "date": "2020-01-01"},
+    {"url": "http://t/singular", "title": "Harvest news", "body": "The wheat harvest was poor this year.", "date": "2020-01-02"},
+    {"url": "http://t/phrase", "title": "Markets", "body": "Crude oil rose while palm oil fell.", "date": "2020-01-03"},
+    {"url": "http://t/words-apart", "title": "Markets", "body": "Oil rose, said crude estimates of the day.", "date": "2020-01-03"},
+    {"url": "http://t/title-match", "title": "Copper prices climb", "body": "Metals traders were busy on Monday with many orders.", "date": "2020-02-01"},
+    {"url": "http://t/body-match", "title": "Metals roundup", "body": "Traders said copper was busy on Monday with many orders.", "date": "2020-02-01"},
+    # Identical text, different dates: a tie that must go to the newer article.
+    {"url": "http://t/tie-old", "title": "Zinc supply", "body": "Zinc supply tightened.", "date": "2019-05-01"},
+    {"url": "http://t/tie-new", "title": "Zinc supply", "body": "Zinc supply tightened.", "date": "2021-05-01"},
+    # Older but a better match (the word twice) vs newer with it once: recency reorders them.
+    {"url": "http://t/nickel-old", "title": "Nickel", "body": "Nickel output and nickel demand.", "date": "2010-01-01"},
+    {"url": "http://t/nickel-new", "title": "Nickel", "body": "Output and demand of nickel rose.", "date": "2021-01-01"},
+]
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory) -> Engine:
+    folder = tmp_path_factory.mktemp("ranking")
+    (folder / "articles.jsonl").write_text("\n".join(json.dumps(a) for a in ARTICLES) + "\n")
+    index_dir = tmp_path_factory.mktemp("ranking-index")
+    summary = index_paths([folder], index_dir, entities=False, show_progress=False)
+    assert summary.added == len(ARTICLES)
+    return Engine(index_dir)
+
+
+def ids(results) -> list[str]:
+    return [hit.id for hit in results.hits]
+
+
+def test_plural_and_singular_meet(engine: Engine) -> None:
+    for query in ("harvest", "harvests"):
+        assert {"http://t/plural", "http://t/singular"} <= set(ids(engine.search(query)))
+
+
+def test_phrase_matches_only_adjacent_words(engine: Engine) -> None:
+    found = ids(engine.search('"crude oil"'))
+    assert "http://t/phrase" in found and "http://t/words-apart" not in found
+    assert "http://t/words-apart" in ids(engine.search("crude oil"))
+
+
+def test_title_match_outranks_body_only_match(engine: Engine) -> None:
+    assert ids(engine.search("copper"))[:2] == ["http://t/title-match", "http://t/body-match"]
+
+
+def test_equal_scores_put_the_newer_article_first(engine: Engine) -> None:
+    results = engine.search("zinc")
+    assert ids(results) == ["http://t/tie-new", "http://t/tie-old"]
+    assert results.hits[0].score == pytest.approx(results.hits[1].score)
+
+
+def test_recency_reorders_and_is_off_by_default(engine: Engine) -> None:
+    assert ids(engine.search("nickel"))[0] == "http://t/nickel-old"
+    assert ids(engine.search("nickel", recency=365))[0] == "http://t/nickel-new"
+
+
+@pytest.mark.parametrize("bad", [0, -5, "soon"])
+def test_recency_must_be_positive_days(engine: Engine, bad) -> None:
+    with pytest.raises(BadParameterError, match="recency"):
+        engine.search("nickel", recency=bad)
