@@ -34,16 +34,35 @@ def analysed(word: str) -> str:
     return stem(word.lower().translate(accent_map))
 
 
+def _positive_leaves(q: wq.Query):
+    """Leaves of the query a document matches *by*: not the excluded ones (-word, NOT)."""
+    if isinstance(q, wq.Not):
+        return
+    if isinstance(q, wq.AndNot):
+        yield from _positive_leaves(q.a)
+    elif q.is_leaf():
+        yield q
+    else:
+        for child in q.children():
+            yield from _positive_leaves(child)
+
+
 def highlight_terms(q: wq.Query, reader) -> frozenset[str]:
-    """The analysed words to mark: the query's text terms, wildcards expanded against the index."""
-    try:
-        terms = q.existing_terms(reader, phrases=True, expand=True)
-    except Exception:  # a query type Whoosh cannot enumerate: mark nothing rather than fail
-        return frozenset()
-    return frozenset(
-        text.decode("utf-8") if isinstance(text, bytes) else text
-        for fieldname, text in terms if fieldname in TEXT_FIELDS
-    )
+    """The analysed words to mark: the query's text terms, wildcards expanded against the index.
+
+    Walks the tree itself: Whoosh's `Query.existing_terms` reuses its `fieldname` argument as a
+    loop variable, so after the first title term it skipped every body term.
+    """
+    words = set()
+    for leaf in _positive_leaves(q):
+        try:
+            terms = leaf.expanded_terms(reader, phrases=True)
+        except Exception:  # a query type Whoosh cannot enumerate: mark nothing for it
+            continue
+        for fieldname, text in terms:
+            if fieldname in TEXT_FIELDS:
+                words.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    return frozenset(words)
 
 
 def find_matches(text: str, terms: frozenset[str]) -> list[tuple[int, int, str]]:
