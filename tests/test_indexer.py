@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import shared_path
-from corpus import bump_mtime, generate_corpus, record, start_index_child, url, write_jsonl
+from tests.conftest import shared_path
+from tests.corpus import bump_mtime, generate_corpus, record, start_index_child, url, write_jsonl
 from index.indexer import index_paths, write_problems
 from index.locking import IndexLockedError, RunLock
 from index.store import open_index
@@ -355,9 +355,9 @@ def small_corpus(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    """20 files: a run of about 7 s with 10 commits."""
+    """14 files: a run of about 5 s with 7 commits."""
     folder = tmp_path_factory.mktemp("corpus")
-    return {"dir": folder, "total": generate_corpus(folder, 20, PER_FILE, seed=11), "files": 20}
+    return {"dir": folder, "total": generate_corpus(folder, 14, PER_FILE, seed=11), "files": 14}
 
 
 def test_search_keeps_working_while_indexing(tmp_path, small_corpus):
@@ -401,16 +401,17 @@ def _wait_for(child, predicate, timeout: float) -> str | None:
 
 def _check_committed_state(ix: Path, total: int) -> int:
     """The index opens, searches, and holds whole files only (commits are at file boundaries)."""
-    engine = Engine(ix)
-    results = engine.search("", page_size=3)
+    # A fresh Engine per search, as separate CLI calls would make (a long-lived Engine over an
+    # index with no segments yet has its own bug, see test_search.py).
+    results = Engine(ix).search("", page_size=3)
     count = results.total
-    assert results.hits or count == 0
+    assert len(results.hits) == min(3, count)
     assert count % PER_FILE == 0 and count <= total, f"{count} is not a committed state"
     ids = doc_ids(ix)
     assert len(ids) == len(set(ids)) == count
     files = {i.split("/")[-2] for i in ids}
     assert len(files) * PER_FILE == count, "a file is partly indexed"
-    assert engine.search("harvest").total <= count
+    assert Engine(ix).search("harvest").total <= count
     return count
 
 
@@ -439,6 +440,7 @@ def test_kill_9_at_any_moment_leaves_a_committed_state(tmp_path, corpus):
             counts.append(0)
             continue
         counts.append(_check_committed_state(ix, total))
+    print("committed counts after each kill:", counts)
     assert counts == sorted(counts)
     assert counts[-1] < total or counts[-1] == total  # the final commit may or may not have landed
 
