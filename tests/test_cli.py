@@ -1,0 +1,159 @@
+"""The `newsearch` command line, run as a real subprocess with NEWSEARCH_INDEX in a temp folder."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from index.locking import RunLock
+from search import Engine
+from tests.corpus import record, write_jsonl
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+_SCRIPT = Path(sys.executable).parent / "newsearch"
+COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "search.cli"]
+SEED_TITLES = (
+    "North Korea confirmed leader Kim Jong Un’s second summit",
+    "North Korea's will soon make an official visit to Vietnam",
+)
+
+
+def newsearch(*args: str, index_dir: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = dict(os.environ, NEWSEARCH_INDEX=str(index_dir), NO_COLOR="1")
+    return subprocess.run([*COMMAND, *map(str, args)], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, code: int) -> str:
+    assert result.returncode == code, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("newsearch:")
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    """The seeds indexed once through the CLI, with entity recognition."""
+    ix = tmp_path_factory.mktemp("cli") / "ix"
+    result = newsearch("index", SEEDS, index_dir=ix)
+    assert result.returncode == 0, result.stderr
+    return {"ix": ix, "index": result}
+
+
+def test_index_prints_a_summary(seeded):
+    out = seeded["index"].stdout
+    for word in ("added 2", "updated 0", "unchanged 0", "failed 0", "elapsed", "docs/s"):
+        assert word in out, out
+    again = newsearch("index", SEEDS, index_dir=seeded["ix"])
+    assert again.returncode == 0
+    assert "added 0" in again.stdout and "unchanged 2" in again.stdout
+
+
+def test_index_reports_bad_files_exits_0_and_writes_errors(tmp_path):
+    data = tmp_path / "data"
+    write_jsonl(data / "good.jsonl", [record("g", "Good", "A good article about lighthouses.", "2020-01-01")])
+    (data / "bad.jsonl").write_text('{"title": "broken"\n', "utf-8")
+    (data / "empty.txt").write_text("", "utf-8")
+    errors = tmp_path / "errors.jsonl"
+    result = newsearch("index", data, "--no-entities", "--errors", errors, index_dir=tmp_path / "ix")
+    assert result.returncode == 0, result.stderr
+    assert "added 1" in result.stdout and "failed 2" in result.stdout
+    assert "bad.jsonl:line 1" in result.stdout  # problems listed in the summary
+    problems = [json.loads(line) for line in errors.read_text("utf-8").splitlines()]
+    assert {Path(p["path"]).name for p in problems} == {"bad.jsonl", "empty.txt"}
+    assert all(p["reason"] for p in problems)
+    assert next(p for p in problems if p["path"].endswith("bad.jsonl"))["location"] == "line 1"
+
+
+def test_index_dir_option_overrides_environment(tmp_path):
+    result = newsearch("index", SEEDS, "--no-entities", "--index-dir", tmp_path / "other",
+                       index_dir=tmp_path / "env")
+    assert result.returncode == 0
+    assert (tmp_path / "other" / "newsearch.json").exists() and not (tmp_path / "env").exists()
+
+
+def test_search_human_output(seeded):
+    result = newsearch("search", "Kim Hanoi", index_dir=seeded["ix"])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("2 results")
+    for title in SEED_TITLES:
+        assert title in result.stdout
+    assert "*Kim*" in result.stdout  # matches marked for a terminal, no HTML
+    assert "<mark>" not in result.stdout
+
+
+def test_search_json_matches_the_python_api(seeded):
+    result = newsearch("search", "Kim Hanoi", "--json", index_dir=seeded["ix"])
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    api = Engine(seeded["ix"]).search("Kim Hanoi")
+    assert [h["id"] for h in data["hits"]] == [h.id for h in api.hits]
+    assert data["total"] == api.total == 2
+    assert data["facets"]["dates"]["buckets"][0]["label"] == "2019-02-23"
+
+
+def test_search_filters_and_sort(seeded):
+    result = newsearch("search", "summit", "--person", "kim jong un", "--from", "2019-02",
+                       "--to", "2019-02-23", "--sort", "newest", "--json", index_dir=seeded["ix"])
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["total"] == 1 and "Kim Jong Un" in data["hits"][0]["entities"]["person"]
+
+
+@pytest.mark.parametrize("args", [
+    ("search", "author:smith"),
+    ("search", "date:[2019-13-45 TO 2019-14-01]"),
+    ("search", "x " * 1200),
+    ("search", "kim", "--page-size", "500"),
+    ("search", "kim", "--page", "0"),
+    ("search", "kim", "--from", "2019-13"),
+    ("search", "kim", "--from", "2020", "--to", "2019"),
+])
+def test_bad_query_or_parameter_exits_2_with_one_line(seeded, args):
+    line = assert_one_line_error(newsearch(*args, index_dir=seeded["ix"]), 2)
+    if "author:" in args[1]:
+        assert "author" in line
+
+
+def test_missing_index_exits_1(tmp_path):
+    for args in (("search", "kim"), ("stats",), ("entities",)):
+        line = assert_one_line_error(newsearch(*args, index_dir=tmp_path / "nothing"), 1)
+        assert "no newsearch index" in line and "newsearch index" in line
+
+
+def test_locked_index_exits_1(tmp_path, seeded):
+    ix = tmp_path / "ix"
+    with RunLock(ix, timeout=1):
+        result = newsearch("index", SEEDS, "--no-entities", "--lock-timeout", "1", index_dir=ix)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "--lock-timeout" in result.stderr
+
+
+def test_stats_json(seeded):
+    result = newsearch("stats", "--json", index_dir=seeded["ix"])
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(result.stdout)
+    assert stats["documents"] == 2 and stats["undated"] == 0
+    assert stats["date_from"].startswith("2019-02-23")
+    human = newsearch("stats", index_dir=seeded["ix"])
+    assert "documents: 2" in human.stdout
+
+
+def test_entities_lists_people(seeded):
+    result = newsearch("entities", "--type", "person", index_dir=seeded["ix"])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("person:")
+    assert "Kim Jong Un" in result.stdout and "Donald Trump" in result.stdout
+    assert "org:" not in result.stdout and "place:" not in result.stdout
+    data = json.loads(newsearch("entities", "--type", "place", "--top", "3", "--json",
+                                index_dir=seeded["ix"]).stdout)
+    assert list(data) == ["place"] and len(data["place"]) == 3
+    assert all(row["count"] == 2 for row in data["place"])  # places in both seeds, alphabetical on ties
+    assert [row["value"] for row in data["place"]] == sorted(row["value"] for row in data["place"])
