@@ -226,7 +226,7 @@ def test_error_pages_in_browser(page, base_url):
 
 
 def test_reuters_results_screenshot(browser, tmp_path_factory):
-    from conftest import shared_path
+    from tests.conftest import shared_path
 
     folder = shared_path("reuters21578")
     index = tmp_path_factory.mktemp("reuters") / "index"
