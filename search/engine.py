@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 from whoosh import query as wq
 from whoosh.analysis import STOP_WORDS
-from whoosh.support.levenshtein import damerau_levenshtein
 
 from index.article import ENTITY_TYPES
 from index.schema import FACET_FIELDS, from_index_datetime
@@ -26,6 +25,7 @@ from search.scoring import Evaluator, Matches, PostingsCache
 from search.query import (SORTS, check_paging, check_recency, date_range_query, facet_query, parse_date_param,
                           parse_query, query_words)
 from search.results import ArticleNotFoundError, ArticleRecord, Facets, Hit, SearchError, SearchResults
+from search.spelling import Speller
 from search.snippets import highlight_full_text, highlight_terms, make_snippet
 
 MAX_PAGE_SIZE = 100
@@ -34,7 +34,6 @@ SUGGEST_BELOW = 5   # offer "did you mean" when a query has fewer hits than this
 # A plain word of the query: not a field value (person:Kim), not a wildcard, not a number.
 _PLAIN_WORD = re.compile(r"(?<![\w:*'’-])[A-Za-z]{3,}(?![\w:*])")
 _OPERATORS = {"AND", "OR", "NOT", "TO", "ANDNOT", "ANDMAYBE"}
-SUGGEST_RATIO = 20  # a rare indexed word is still a typo if a close word is this many times more common
 RELAX_BELOW = 10    # fewer articles than this with all the words: add those with some of them
 
 
@@ -59,6 +58,7 @@ class Engine:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._generations: dict[int, tuple[IndexTables, PostingsCache]] = {}
+        self._spellers: dict[int, Speller] = {}
 
     # ---- plumbing -----------------------------------------------------------------------------
 
@@ -223,34 +223,24 @@ class Engine:
         )
 
     def _suggest(self, searcher, text: str, resolve, count, total: int) -> str | None:
-        """The query with unknown words replaced by close indexed words, if that finds more.
+        """The query with unknown or rare words replaced by close common ones, if that finds more.
 
         Corrects the words as typed, against the unstemmed spelling field: correcting the
         parsed query would correct stems ("prics" -> "pric" -> "april").
         """
-        reader = searcher.reader()
+        speller = self._speller(searcher)
         changed = False
-
-        def frequency(word: str) -> int:
-            return reader.doc_frequency("spell_body", word)
 
         def fix(match: re.Match) -> str:
             nonlocal changed
             word = match.group(0)
-            lower = word.lower()
-            if word in _OPERATORS or lower in STOP_WORDS:
+            if word in _OPERATORS or word.lower() in STOP_WORDS:
                 return word
-            # Whoosh's own corrector ranks by the *stemmed* field's frequency (0 for every
-            # unstemmed word), so rank here: closest first, then the most common.
-            candidates = [w for w in reader.terms_within("spell_body", lower, 2, prefix=1) if w != lower]
-            if not candidates:
+            better = speller.correct(word.lower())
+            if better is None:
                 return word
-            best = min(candidates, key=lambda w: (damerau_levenshtein(lower, w), -frequency(w)))
-            known = frequency(lower)
-            if known and frequency(best) < SUGGEST_RATIO * known:
-                return word  # a real word, if a rare one: not a typo
             changed = True
-            return best
+            return better
 
         suggested = _PLAIN_WORD.sub(fix, text)
         if not changed:
@@ -260,6 +250,14 @@ class Engine:
         except SearchError:
             return None
         return suggested if count(corrected) > total else None
+
+    def _speller(self, searcher) -> Speller:
+        """The vocabulary of the searcher's generation, loaded on the first suggestion it needs."""
+        generation = searcher.reader().generation()
+        with self._lock:
+            if self._spellers.get(generation) is None:
+                self._spellers = {generation: Speller(searcher.reader())}
+            return self._spellers[generation]
 
     # ---- articles and statistics --------------------------------------------------------------
 

@@ -1,0 +1,30 @@
+"""Did-you-mean on a vocabulary with known counts."""
+from __future__ import annotations
+
+from search.spelling import Speller
+
+
+def speller(counts: dict[str, int]) -> Speller:
+    s = Speller.__new__(Speller)
+    s.counts = dict(counts)
+    return s
+
+
+def test_unknown_word_gets_the_closest_then_most_common_word() -> None:
+    s = speller({"summit": 50, "summary": 5, "gas": 500, "glass": 40, "coffee": 200, "come": 400})
+    assert s.correct("sumit") == "summit"
+    assert s.correct("gass") == "gas"
+    assert s.correct("cofee") == "coffee"      # distance 1 beats the more common "come" (distance 2)
+
+
+def test_rare_word_is_a_typo_only_next_to_a_much_commoner_one() -> None:
+    s = speller({"government": 2000, "goverment": 8, "zloty": 3, "zlote": 1})
+    assert s.correct("goverment") == "government"
+    assert s.correct("zloty") is None
+    assert s.correct("government") is None
+
+
+def test_no_candidates_and_non_words() -> None:
+    s = speller({"oil": 10})
+    assert s.correct("xyzzyqq") is None
+    assert s.correct("1987") is None
