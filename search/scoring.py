@@ -8,8 +8,9 @@ same pass yields the full match set (for facets) and the scores (for ranking).
 
 The scores are Whoosh's own BM25F, term for term (same idf, same average and per-document field
 lengths, same B and K1), so ranking is unchanged; `tests/test_scoring.py` checks this against
-`searcher.search()`. Query types without a vectorised form (phrases, unusual ones) are matched by
-Whoosh and scored by their words.
+`searcher.search()`. Exact phrases are matched by position arithmetic
+over cached positions; query types without a vectorised form (sloppy phrases, unusual ones) are
+matched by Whoosh. Phrases are scored by the sum of their words' scores.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from index.schema import TEXT_FIELDS
 
 B, K1 = 0.75, 1.2  # Whoosh's BM25F defaults, which the index's ranking uses
 _EPOCH_LONG = datetime_to_long(datetime(1970, 1, 1))
+POSITION_BITS = 20  # positions per document kept for phrase matching (a million words)
 CACHE_POSTINGS = 30_000_000  # cached postings entries across terms (~360 MB at the most)
 
 
@@ -93,6 +95,30 @@ class PostingsCache:
             for docnum in range(leaf.doc_count_all()):
                 lengths[offset + docnum] = leaf.doc_field_length(docnum, fieldname, 1)
         return lengths
+
+    def positions(self, fieldname: str, btext: bytes) -> np.ndarray:
+        """Sorted keys `docnum << 20 | position` of every occurrence of a term (for phrases)."""
+        key = ("positions", fieldname, btext)
+        with self._lock:
+            hit = self._terms.get(key)
+            if hit is not None:
+                self._terms.move_to_end(key)
+                return hit
+        keys: list[int] = []
+        for leaf, offset in self.leaves:
+            if (fieldname, btext) not in leaf:
+                continue
+            matcher = leaf.postings(fieldname, btext)
+            while matcher.is_active():
+                base = (matcher.id() + offset) << POSITION_BITS
+                keys.extend(base | p for p in matcher.value_as("positions") if p < 1 << POSITION_BITS)
+                matcher.next()
+        entry = np.asarray(keys, dtype=np.int64)
+        entry.sort()
+        with self._lock:
+            self._terms[key] = entry
+            self._size += len(entry)
+        return entry
 
     def term(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray, float]:
         """(doc numbers, weights, idf) of one term; deleted documents excluded."""
@@ -181,17 +207,34 @@ class Evaluator:
         docs = self.cache.live[keep]
         return Matches(docs, np.zeros(len(docs)))
 
+    def _Phrase(self, q: wq.Phrase) -> Matches:
+        """Exact phrases by position arithmetic: word i+1 must sit right after word i."""
+        if q.slop != 1 or not q.words or q.fieldname not in self.cache.lengths:
+            return self._by_whoosh(q)
+        field = self.searcher.schema[q.fieldname]
+        keys = self.cache.positions(q.fieldname, field.to_bytes(q.words[0]))
+        for word in q.words[1:]:
+            if not len(keys):
+                break
+            keys = np.intersect1d(keys + 1, self.cache.positions(q.fieldname, field.to_bytes(word)),
+                                  assume_unique=True)
+        docs = np.unique(keys >> POSITION_BITS)
+        return self._scored_by_words(docs, [wq.Term(q.fieldname, w) for w in q.words], q.boost)
+
+    def _scored_by_words(self, docs: np.ndarray, words: list[wq.Term], boost: float) -> Matches:
+        scores = np.zeros(len(docs))
+        for word in words:
+            scored = self._Term(word)
+            _, ia, ib = np.intersect1d(docs, scored.docs, assume_unique=True, return_indices=True)
+            scores[ia] += scored.scores[ib]
+        return Matches(docs, scores * boost)
+
     def _by_whoosh(self, q: wq.Query) -> Matches:
         """Phrases and anything else: Whoosh finds the documents; its words give the score."""
         docs = np.unique(np.fromiter(self.searcher.docs_for_query(q), dtype=np.int64))
         words = [wq.Term(f, t) for f, t in q.iter_all_terms() if f in self.cache.lengths] \
             if hasattr(q, "iter_all_terms") else []
-        scores = np.zeros(len(docs))
-        for word in words:
-            scored = self._Term(word)
-            common, ia, ib = np.intersect1d(docs, scored.docs, assume_unique=True, return_indices=True)
-            scores[ia] += scored.scores[ib]
-        return Matches(docs, scores * getattr(q, "boost", 1.0))
+        return self._scored_by_words(docs, words, getattr(q, "boost", 1.0))
 
     # compounds
     def _And(self, q: wq.And) -> Matches:

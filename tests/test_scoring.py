@@ -64,3 +64,13 @@ def test_matches_are_sorted_unique(engine: Engine) -> None:
     q = MultifieldParser(["title", "body"], searcher.schema, group=OrGroup).parse("oil OR bank OR gold")
     docs = Evaluator(searcher, postings, engine._tables_for(searcher).timestamps).run(q).docs
     assert np.all(np.diff(docs) > 0)
+
+
+@pytest.mark.parametrize("text", ['"oil prices"', '"mln dlrs"', '"bank of england"', '"crude oil prices"',
+                                  'title:"trade deficit"', '"oil price" "crude oil"'])
+def test_phrases_match_whoosh(engine: Engine, text: str) -> None:
+    searcher = engine._searcher()
+    _, postings = engine._generation(searcher)
+    q = MultifieldParser(["title", "body"], searcher.schema).parse(text)
+    ours = Evaluator(searcher, postings, engine._tables_for(searcher).timestamps).run(q)
+    assert set(ours.docs.tolist()) == set(searcher.docs_for_query(q))
