@@ -72,6 +72,19 @@ def test_index_reports_bad_files_exits_0_and_writes_errors(tmp_path):
     assert next(p for p in problems if p["path"].endswith("bad.jsonl"))["location"] == "line 1"
 
 
+def test_index_field_map_and_format(tmp_path):
+    data = tmp_path / "data"
+    write_jsonl(data / "feed.log", [{"headline": "Odd names", "blurb": "The blurb holds the okapi story.",
+                                     "when": "2021-07-08"}])
+    result = newsearch("index", data / "feed.log", "--no-entities", "--format", "json",
+                       "--field-map", "body=blurb", "date=when", index_dir=tmp_path / "ix")
+    assert result.returncode == 0 and "added 1" in result.stdout, (result.stdout, result.stderr)
+    [hit] = Engine(tmp_path / "ix").search("okapi").hits
+    assert hit.title == "Odd names" and hit.date.date().isoformat() == "2021-07-08"
+    bad = newsearch("index", data, "--field-map", "nonsense", index_dir=tmp_path / "ix")
+    assert_one_line_error(bad, 2)
+
+
 def test_index_dir_option_overrides_environment(tmp_path):
     result = newsearch("index", SEEDS, "--no-entities", "--index-dir", tmp_path / "other",
                        index_dir=tmp_path / "env")

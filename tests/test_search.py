@@ -41,7 +41,8 @@ ARTICLES = [
            "2020-04-10", person=["Ana Perez"], org=["Codelco"], place=["Chile"], source="AP"),
     record("a4", "Strike over", "The dock strike is over, said the union.", "2021-01-01",
            person=["Luis Soto"], place=["Chile"], source="Reuters"),
-    record("a5", "Script test", "Researchers found <script>alert(1)</script> in the page & more.", "2020-03-02"),
+    record("a5", "Script test", "Researchers found <script>alert(1)</script> in the page & more.",
+           "2020-03-02T23:30:00Z"),
     record("a6", "Leaders meet", SUMMIT_TEXT, "2019-02-27", person=["Kim Jong Un"], place=["U.S."]),
     record("a7", "Twin report", "Identical twin report about harbour tariffs.", "2018-01-01"),
     record("a8", "Twin report", "Identical twin report about harbour tariffs.", "2018-06-01"),
@@ -66,7 +67,7 @@ def ids(results) -> set[str]:
 def all_hits(engine, query="", **kwargs):
     hits, page = [], 1
     while True:
-        results = engine.search(query, page=page, page_size=100, **kwargs)
+        results = engine.search(query, page=page, page_size=3, **kwargs)  # really page through
         hits += results.hits
         if page >= results.pages:
             return hits, results
@@ -89,6 +90,13 @@ def test_seed_entity_fields_case_insensitive_and_aliases(seeds_engine):
     [hit] = seeds_engine.search('person:"kim jong un"').hits
     assert "Kim Jong Un" in hit.entities["person"]
     assert seeds_engine.search('place:"U.S."').total == seeds_engine.search("", place="United States").total == 2
+
+
+def test_module_level_search_function(seeds_engine):
+    from search import search
+    results = search("Kim Hanoi", index_dir=seeds_engine.index_dir, page_size=1)
+    assert results.total == 2 and len(results.hits) == 1 and results.pages == 2
+    assert results.to_dict()["hits"][0]["id"] == seeds_engine.search("Kim Hanoi").hits[0].id
 
 
 def test_suggestion_for_a_misspelling(seeds_engine):
