@@ -285,24 +285,32 @@ class Engine:
         return record, highlight_full_text(record.body, terms)
 
     def related(self, article_id: str, top: int = 5) -> list[Hit]:
-        """Articles like this one (more-like-this over the body), preferring ones close in date."""
+        """Articles like this one (its key body terms), preferring ones close in date.
+
+        Whoosh picks the key terms (Bo1 over the stored text); our evaluator scores them
+        (Whoosh's `more_like` took ~16 ms of a ~18 ms article page on Reuters).
+        """
         searcher = self._searcher()
         docnum = searcher.document_number(id=article_id)
         if docnum is None:
             raise ArticleNotFoundError(f"no article with id {article_id!r}")
-        tables = self._tables_for(searcher)
-        candidates = searcher.more_like(docnum, "body", top=top * 4, numterms=12)
+        tables, postings = self._generation(searcher)
+        stored = searcher.stored_fields(docnum)
+        key_terms = searcher.key_terms_from_text("body", stored.get("body", ""), numterms=12)
+        if not key_terms:
+            return []
+        q = wq.Or([wq.Term("body", term, boost=weight) for term, weight in key_terms])
+        found = Evaluator(searcher, postings, tables.timestamps).run(q)
+        others = found.docs != docnum
+        docs, scores = found.docs[others], found.scores[others]
         own = tables.timestamps[docnum]
-        scored = []
-        for hit in candidates:
-            score = float(hit.score)
-            other = tables.timestamps[hit.docnum]
-            if own != UNDATED and other != UNDATED:
-                days_apart = abs(int(own) - int(other)) / 86_400
-                score *= 1.0 / (1.0 + days_apart / 30.0) ** 0.5  # a month apart costs ~30%
-            scored.append((score, hit.docnum))
-        scored.sort(key=lambda item: -item[0])
-        return [self._hit(searcher, d, s, frozenset()) for s, d in scored[:top]]
+        stamps = tables.timestamps[docs]
+        if own != UNDATED:
+            days_apart = np.abs(stamps - own) / 86_400
+            closeness = np.where(stamps == UNDATED, 0.5, 1.0 / np.sqrt(1.0 + days_apart / 30.0))
+            scores = scores * closeness  # a month apart costs ~30%, a year ~75%
+        order = np.lexsort((docs, -scores))[:top]
+        return [self._hit(searcher, int(docs[i]), float(scores[i]), None) for i in order]
 
     def stats(self, top: int = 10) -> dict:
         searcher = self._searcher()
