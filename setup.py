@@ -10,8 +10,8 @@ setup(
     python_requires=">=3.11",
     packages=["index", "index.readers", "index.entities", "search", "web"],
     package_data={
-        "index.entities": ["data/*"],
-        "web": ["templates/*.html", "templates/**/*.html", "static/*"],
+        "index.entities": ["data/*.tsv", "data/*.jsonl"],
+        "web": ["templates/*.html", "templates/partials/*.html", "static/*"],
     },
     install_requires=[
         # The maintained fork of Whoosh 2.7.4 (same format and scores); pinned exactly.
