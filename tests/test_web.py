@@ -469,3 +469,12 @@ def test_reuters_oil_prices(reuters_client):
     assert 'id="facet-place"' in html and "<svg" in html and "Page 1 of" in html
     suggestion = html_of(reuters_client.get("/?q=oil+prises"))
     assert "Did you mean" in suggestion and "oil prices" in suggestion
+
+
+def test_recency_parameter_reaches_the_engine_and_stays_in_links(client):
+    page = client.get("/?q=oil&recency=30")
+    assert page.status_code == 200
+    assert 'option value="30" selected' in page.get_data(as_text=True)
+    assert client.get("/api/search?q=oil&recency=30").status_code == 200
+    bad = client.get("/api/search?q=oil&recency=soon")
+    assert bad.status_code == 400 and "recency" in bad.get_json()["error"]

@@ -35,6 +35,7 @@ class SearchState:
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
     page_size_given: bool = False
+    recency: str = ""  # half-life in days of the date decay mixed into relevance; "" = off
 
     # ---- reading ------------------------------------------------------------------------------
 
@@ -68,6 +69,7 @@ class SearchState:
             page=_whole_number(args.get("page", "").strip() or "1", "page"),
             page_size=_whole_number(page_size_text, "page_size") if page_size_text else DEFAULT_PAGE_SIZE,
             page_size_given=bool(page_size_text),
+            recency=args.get("recency", "").strip()[:20],
         )
 
     def engine_kwargs(self) -> dict:
@@ -75,7 +77,8 @@ class SearchState:
         return dict(date_from=self.date_from or None, date_to=self.date_to or None,
                     person=self.filters.get("person", ()), org=self.filters.get("org", ()),
                     place=self.filters.get("place", ()), source=self.filters.get("source", ()),
-                    sort=self.sort, page=self.page, page_size=self.page_size)
+                    sort=self.sort, page=self.page, page_size=self.page_size,
+                    recency=self.recency or None)
 
     @property
     def has_filters(self) -> bool:
@@ -96,6 +99,8 @@ class SearchState:
             pairs.append(("to", self.date_to))
         if self.sort != "relevance":
             pairs.append(("sort", self.sort))
+        if self.recency:
+            pairs.append(("recency", self.recency))
         if self.page_size_given and self.page_size != DEFAULT_PAGE_SIZE:
             pairs.append(("page_size", str(self.page_size)))
         if self.page != 1:
