@@ -3,20 +3,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:  # until the package is installed (no setup.py yet), run from a checkout
-    sys.path.insert(0, str(REPO))
-
 from index.article import Article
-from index.entities import EntityExtractor, canonical_name
-from index.entities import reuters_codes
+from index.entities import EntityExtractor, canonical_name, reuters_codes
 from index.entities.aliases import load_aliases
 from index.entities.canonical import clean
 from index.entities.resolve import resolve_article
+from tests.conftest import REPO
 
 
 @pytest.fixture(scope="module")

@@ -5,19 +5,13 @@ The model loads once per module (~0.4 s); extractors that need their own cache s
 from __future__ import annotations
 
 import logging
-import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:  # until the package is installed (no setup.py yet), run from a checkout
-    sys.path.insert(0, str(REPO))
-
-from index.article import Article  # noqa: E402
-from index.entities import EntityExtractor  # noqa: E402
-from index.entities import recognizer  # noqa: E402
-from index.readers import read_file  # noqa: E402
+from index.article import Article
+from index.entities import EntityExtractor, recognizer
+from index.readers import read_file
+from tests.conftest import REPO
 
 SEEDS = REPO / "seeds"
 TEXT = ("President Reagan met Treasury Secretary James Baker in Washington on Friday. "
