@@ -68,10 +68,12 @@ class Engine:
                 if self._ix is None:
                     self._ix = open_index(self.index_dir)
         searcher = getattr(self._local, "searcher", None)
-        if searcher is None:
+        if searcher is None or not searcher.up_to_date():
+            # A new searcher, not `searcher.refresh()`: refresh re-adds segments that a merge
+            # has since removed (documents counted twice), and fails on an index with no commit.
+            if searcher is not None:
+                searcher.close()
             searcher = self._ix.searcher()
-        elif not searcher.up_to_date():
-            searcher = searcher.refresh()
         self._local.searcher = searcher
         return searcher
 
@@ -307,7 +309,9 @@ class Engine:
         stamps = tables.timestamps[docs]
         if own != UNDATED:
             days_apart = np.abs(stamps - own) / 86_400
-            closeness = np.where(stamps == UNDATED, 0.5, 1.0 / np.sqrt(1.0 + days_apart / 30.0))
+            # An undated article counts as a year apart: it might be from any time.
+            closeness = np.where(stamps == UNDATED, 1.0 / np.sqrt(1.0 + 365 / 30.0),
+                                 1.0 / np.sqrt(1.0 + days_apart / 30.0))
             scores = scores * closeness  # a month apart costs ~30%, a year ~75%
         order = np.lexsort((docs, -scores))[:top]
         return [self._hit(searcher, int(docs[i]), float(scores[i]), None) for i in order]

@@ -75,14 +75,18 @@ class IndexTables:
         return FieldTable(values, docs, np.asarray(offsets, dtype=np.int64), dict(by_lower))
 
     def _timestamps(self, reader) -> np.ndarray:
+        """Per segment: a segment whose articles are all undated has no date column at all, and
+        Whoosh's multi-segment column reader silently skips it (shifting every later date)."""
         out = np.full(self.doc_count_all, UNDATED, dtype=np.int64)
-        if not reader.has_column("date"):
-            return out
-        column = reader.column_reader("date", translate=False)
-        raw = np.fromiter((v if v is not None else 0 for v in column), dtype=np.uint64,
-                          count=self.doc_count_all).astype(np.int64)
-        present = raw > 0  # Whoosh's column default for a document without a date is 0
-        out[present] = (raw[present] - _EPOCH_LONG) // 1_000_000
+        leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
+        for leaf, offset in leaves:
+            count = leaf.doc_count_all()
+            if not count or not leaf.has_column("date"):
+                continue
+            column = leaf.column_reader("date", translate=False)
+            raw = np.fromiter((v or 0 for v in column), dtype=np.uint64, count=count).astype(np.int64)
+            present = raw > 0  # Whoosh's column default for a document without a date is 0
+            out[offset:offset + count][present] = (raw[present] - _EPOCH_LONG) // 1_000_000
         return out
 
     # ---- per query ---------------------------------------------------------------------------

@@ -139,7 +139,7 @@ class PostingsCache:
                 weights.append(matcher.weight())
                 matcher.next()
         df = self.reader.doc_frequency(fieldname, btext)
-        idf = float(np.log(self.doc_count_all / (df + 1)) + 1)
+        idf = float(np.log(max(self.doc_count_all, 1) / (df + 1)) + 1)
         entry = (np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64), idf)
         with self._lock:
             self._terms[key] = entry

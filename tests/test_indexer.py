@@ -215,9 +215,6 @@ WESTERN_CP1252 = ("Na\u00efve caf\u00e9 d\u00e9j\u00e0 vu \u2014 \u201cquoted\u2
                   "fa\u00e7ade were sold in S\u00e3o Paulo for 5\u20ac.")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: index/readers/base.py decode_text trusts charset_normalizer's "
-                   "guess for short Western cp1252 text, which is cp1250/cp1257: \u00ef->\u010f, \u00f1->\u0144, "
-                   "\u00e7->\u0113, \u00e3->\u0107 (mojibake in the indexed text)")
 def test_cp1252_text_is_decoded_exactly(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
@@ -267,19 +264,11 @@ def test_missing_path_is_a_problem_not_an_exception(tmp_path):
     assert "no such file" in summary.problems[0].reason
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: index/indexer.py index_paths reports a missing path twice "
-                   "('no such file or folder' and then 'cannot read file: No such file or directory' from "
-                   "file_key, since iter_files still yields it), so failed == 2 for one missing path")
 def test_missing_path_is_reported_once(tmp_path):
     summary = run([SEEDS, tmp_path / "nope"], tmp_path / "ix")
     assert summary.failed == 1 and len(summary.problems) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: search/facets.py IndexTables._timestamps reads the date column "
-                   "through Whoosh's MultiReader, which leaves out segments that have no date column (a run "
-                   "whose articles are all undated), so np.fromiter gets too few values: every search raises "
-                   "ValueError 'iterator too short' (and with such a segment in the middle, dates would shift "
-                   "to the wrong documents)")
 def test_run_of_only_undated_articles_after_dated_ones(tmp_path):
     ix = tmp_path / "ix"
     run(SEEDS, ix)

@@ -374,10 +374,6 @@ def test_engine_sees_a_new_commit_without_restart(tmp_path):
     assert engine.stats()["documents"] == 2
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: search/engine.py Engine._searcher uses Whoosh's "
-                   "Searcher.refresh(), whose reader re-adds segments that a commit merged away "
-                   "(whoosh/index.py FileIndex._reader extends the new segment list with the reused "
-                   "reader's segments), so a long-lived Engine counts merged documents twice")
 def test_long_lived_engine_after_segments_merge(tmp_path):
     generate_corpus(tmp_path / "data", 12, 40)
     engine = None
@@ -387,10 +383,6 @@ def test_long_lived_engine_after_segments_merge(tmp_path):
         assert engine.search("", page_size=1).total == n * 40 == Engine(tmp_path / "ix").search("").total
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: search/engine.py Engine._searcher on an index with no "
-                   "segments (created by a run that committed nothing): Whoosh's EmptyReader has no "
-                   "generation, so up_to_date() is always False and refresh() raises TypeError "
-                   "'NoneType' object is not iterable on the second search")
 def test_engine_over_an_empty_index(tmp_path):
     (tmp_path / "empty").mkdir()
     run(tmp_path / "empty", tmp_path / "ix")

@@ -82,7 +82,7 @@ def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, str | None]]:
                     if not name.startswith(".") and not name.lower().startswith(_NOT_ARTICLES):
                         path = Path(dirpath) / name
                         yield path, format_of(path)
-        else:
+        elif root.exists():  # a missing path is the caller's to report
             yield root, format_of(root) or "sniff"
 
 

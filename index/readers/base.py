@@ -61,6 +61,12 @@ def load_bytes(path: Path) -> bytes:
     return raw
 
 
+# Single-byte Latin-script code pages charset_normalizer confuses with Windows-1252.
+_LATIN_GUESSES = {"cp1250", "cp1252", "cp1254", "cp1257", "latin_1", "iso8859_2", "iso8859_3", "iso8859_4",
+                  "iso8859_9", "iso8859_10", "iso8859_13", "iso8859_14", "iso8859_15", "iso8859_16",
+                  "mac_latin2", "mac_roman", "mac_iceland", "mac_turkish", "cp850", "cp437"}
+
+
 def decode_text(raw: bytes, declared: str | None = None) -> str:
     """Decode bytes whatever their encoding: nothing is dropped for being in an odd charset.
 
@@ -74,8 +80,10 @@ def decode_text(raw: bytes, declared: str | None = None) -> str:
             except (UnicodeDecodeError, LookupError):
                 pass
     best = charset_normalizer.from_bytes(raw).best()
-    if best is not None:
+    if best is not None and best.encoding not in _LATIN_GUESSES:
         return str(best)
+    # On short Western text the detector often guesses a sibling code page (cp1250, cp1257)
+    # that turns "café" into "cafľ"; for news in Latin script, cp1252 is the likely truth.
     try:
         return raw.decode("cp1252")
     except UnicodeDecodeError:
