@@ -113,8 +113,13 @@ def load_text(path: Path, declared: str | None = None) -> str:
     return decode_text(raw, declared)
 
 
-_TZINFOS = {"UTC": 0, "GMT": 0, "Z": 0, "EST": -5 * 3600, "EDT": -4 * 3600, "CST": -6 * 3600,
-            "CDT": -5 * 3600, "MST": -7 * 3600, "MDT": -6 * 3600, "PST": -8 * 3600, "PDT": -7 * 3600}
+# Zone abbreviations news pages print; ambiguous ones take their most common news meaning
+# (IST: India, as on the extraction benchmark's pages; CST: US Central).
+_H = 3600
+_TZINFOS = {"UTC": 0, "GMT": 0, "Z": 0, "EST": -5 * _H, "EDT": -4 * _H, "CST": -6 * _H, "CDT": -5 * _H,
+            "MST": -7 * _H, "MDT": -6 * _H, "PST": -8 * _H, "PDT": -7 * _H, "BST": _H, "CET": _H,
+            "CEST": 2 * _H, "EET": 2 * _H, "EEST": 3 * _H, "MSK": 3 * _H, "IST": int(5.5 * _H),
+            "SGT": 8 * _H, "HKT": 8 * _H, "JST": 9 * _H, "KST": 9 * _H, "AEST": 10 * _H, "AEDT": 11 * _H}
 
 
 _DEFAULT_DATE = datetime(2000, 1, 1)
