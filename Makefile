@@ -35,10 +35,24 @@ run: index serve
 test: install-test
 	$(PY) -m pytest -q tests
 
-bench: install
+# Quick versions of every benchmark (Reuters and the other shared data sets must be beside the
+# repository); each prints a table and writes bench/results/*.json. See bench/RESULTS.md.
+$(VENV)/.installed-bench: $(VENV)/.installed bench/requirements.txt
+	$(PY) -m pip install --quiet -r bench/requirements.txt
+	touch $@
+
+bench: $(VENV)/.installed-bench
 	$(PY) bench/core.py
 	$(PY) bench/extraction.py
 	$(PY) bench/ner.py
+	$(PY) bench/relevance.py
+	$(PY) bench/compare.py --quick
+	$(PY) bench/scale.py
+	$(PY) bench/load.py
+
+# The long scale run: a synthetic corpus of one million articles (about an hour).
+bench-scale: $(VENV)/.installed-bench
+	$(PY) bench/scale.py --sizes 1000000
 
 clean:
 	rm -rf $(VENV) $(INDEX) build *.egg-info
