@@ -192,11 +192,14 @@ def index_paths(
     show_progress: bool = True,
     lock_timeout: float = 600.0,
     on_problem: Callable[[Problem], None] | None = None,
+    aliases_file: Path | str | None = None,
 ) -> IndexSummary:
     """Index every article in `paths` (files or folders) into the index at `index_dir`.
 
     Returns the summary; bad input is in `summary.problems`, never raised. Raises
     `IndexLockedError` if another run holds the index for longer than `lock_timeout` seconds.
+    `aliases_file` extends the shipped alias table; it is recorded in the index metadata so that
+    searches canonicalise filter values the same way.
     """
     from index.entities import EntityExtractor  # spaCy is imported only when a run needs it
 
@@ -212,7 +215,11 @@ def index_paths(
 
     with RunLock(index_dir, lock_timeout, on_wait=waiting):
         ix = open_or_create_index(index_dir)
-        extractor = EntityExtractor(cache_path=index_dir / "entities-cache.sqlite", enabled=entities)
+        if aliases_file is not None:
+            aliases_file = Path(aliases_file).resolve()
+            write_meta(index_dir, aliases_file=str(aliases_file))
+        extractor = EntityExtractor(cache_path=index_dir / "entities-cache.sqlite", enabled=entities,
+                                    aliases_file=aliases_file)
         progress = Progress(len(files), stream=progress_stream, enabled=show_progress)
         run = _Run(ix, index_dir, extractor, summary, progress, on_problem or (lambda p: None))
         try:

@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--field-map", nargs="*", default=[], metavar="OURS=THEIRS",
                    help="JSON/CSV field names, e.g. body=story_text date=when")
     p.add_argument("--no-entities", action="store_true", help="skip named-entity recognition")
+    p.add_argument("--aliases", type=Path, metavar="FILE",
+                   help="extra entity aliases (TSV: type, alias, canonical name), merged with the shipped table")
     p.add_argument("--errors", type=Path, metavar="FILE", help="write every problem as JSON lines")
     p.add_argument("--lock-timeout", type=float, default=600.0, metavar="S",
                    help="how long to wait for another index run to finish (default 600)")
@@ -98,9 +100,12 @@ def cmd_index(args: argparse.Namespace) -> int:
         if not sep or not ours or not theirs:
             return _fail(f"--field-map: expected OURS=THEIRS, got {item!r}", 2)
         field_map[ours.strip()] = theirs.strip()
+    if args.aliases is not None and not args.aliases.is_file():
+        return _fail(f"--aliases: no such file {args.aliases}", 2)
     index_dir = args.index_dir or default_index_dir()
     summary = index_paths(args.paths, index_dir, options=ReadOptions(format=args.format, field_map=field_map),
-                          entities=not args.no_entities, lock_timeout=args.lock_timeout)
+                          entities=not args.no_entities, lock_timeout=args.lock_timeout,
+                          aliases_file=args.aliases)
     if args.errors:
         write_problems(summary.problems, args.errors)
     print(json.dumps(summary.to_dict(), indent=2) if args.json else summary.format())

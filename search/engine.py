@@ -94,16 +94,17 @@ class Engine:
                     self._generations[generation] = state
         return state
 
-    @staticmethod
-    def _resolver(tables: IndexTables):
+    def _resolver(self, tables: IndexTables):
         from index.entities import canonical_name
+
+        aliases_file = read_meta(self.index_dir).get("aliases_file")  # the one the index was built with
 
         def resolve(fieldname: str, value: str) -> list[str]:
             """Indexed display forms for a typed value: any case, or via a known alias."""
             table = tables.fields[fieldname]
             candidates = [value.strip()]
             if fieldname in ENTITY_TYPES:
-                candidates.append(canonical_name(fieldname, value))
+                candidates.append(canonical_name(fieldname, value, aliases_file=aliases_file))
             forms: dict[str, None] = {}
             for candidate in candidates:
                 for form in table.by_lower.get(" ".join(candidate.split()).lower(), ()):

@@ -170,3 +170,19 @@ def test_entities_lists_people(seeded):
     assert list(data) == ["place"] and len(data["place"]) == 3
     assert all(row["count"] == 2 for row in data["place"])  # places in both seeds, alphabetical on ties
     assert [row["value"] for row in data["place"]] == sorted(row["value"] for row in data["place"])
+
+
+def test_user_alias_file_extends_the_table_at_index_and_search_time(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    write_jsonl(data / "a.jsonl", [record("a1", "Talks in Hanoi", "Officials met in Hanoi.", place=["Viet Nam"])])
+    aliases = tmp_path / "aliases.tsv"
+    aliases.write_text("place\tViet Nam\tVietnam\nplace\tSocialist Republic\tVietnam\n", encoding="utf-8")
+    ix = tmp_path / "ix"
+    result = newsearch("index", data, "--no-entities", "--aliases", aliases, index_dir=ix)
+    assert result.returncode == 0, result.stderr
+    engine = Engine(ix)
+    assert [v.value for v in engine.search("").facets.place] == ["Vietnam"]
+    assert engine.search("", place="socialist republic").total == 1   # the user's alias, at search time
+    missing = newsearch("index", data, "--aliases", tmp_path / "nope.tsv", index_dir=ix)
+    assert "--aliases" in assert_one_line_error(missing, 2)
