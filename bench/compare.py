@@ -377,7 +377,9 @@ def main() -> None:
             **{f"{lv}_{k}": v for lv in LEVELS for k, v in lat[n][lv].items()},
         }
     per_engine["ours"]["index_docs_per_s_excluding_read"] = build["ours"]["docs"] / build["ours"]["seconds_excluding_read"]
-    result.update(build=build, engines=per_engine, totals_agreement=agree, warmup_seconds=warm)
+    slowest = sorted(zip(times[("ours", "full")], (q["text"] for q in queries), totals["ours"]), reverse=True)[:8]
+    result.update(build=build, engines=per_engine, totals_agreement=agree, warmup_seconds=warm,
+                  ours_slowest_full=[{"ms": ms, "query": t, "total": n} for ms, t, n in slowest])
 
     rows_spec = [("indexing docs/s (ours incl. SGML read)", "index_docs_per_s", True),
                  ("index size MB", "index_size_mb", False),
@@ -400,6 +402,7 @@ def main() -> None:
           f"{agree['ours_vs_tantivy_same_total']}/{len(queries)}; mean totals "
           + ", ".join(f"{n} {v:.0f}" for n, v in agree["mean_total"].items()))
     print(f"  memory: {result['memory_measure']}")
+    print("  ours' slowest full requests: " + "; ".join(f"{t} {ms:.0f} ms ({n} hits)" for ms, t, n in slowest[:5]))
     result["table"] = [dict(zip(["measure", "ours", "tantivy", "fts5", "ours_over_tantivy", "ours_over_fts5"], r))
                        for r in rows]
     result["seconds"] = round(time.perf_counter() - started, 1)

@@ -24,7 +24,7 @@ time is split into postings / scoring / facets / snippets / stored fields / pars
 Usage: .venv/bin/python bench/scale.py [--sizes 10000,100000] [--queries 200] [--seed 7]
        .venv/bin/python bench/scale.py --sizes 1000000        # the long run (~20+ min indexing)
 Writes bench/results/scale.json (one entry per size; the entries of other sizes already in the file
-are kept, so the quick and the long run can be combined).
+are kept when they used the same seed and query set, so the quick and the long run combine).
 """
 from __future__ import annotations
 
@@ -152,6 +152,11 @@ def build_queries(gen: Generator, n: int, seed: int) -> list[str]:
     return out
 
 
+def query_set_id(queries: list[str], seed: int) -> str:
+    import hashlib
+    return f"seed{seed}-" + hashlib.sha256("\n".join(queries).encode()).hexdigest()[:12]
+
+
 def vm_hwm_mb() -> float:
     for line in open("/proc/self/status"):
         if line.startswith("VmHWM"):
@@ -198,7 +203,7 @@ def run_size(size: int, args, sentences: list[str], queries: list[str], queue) -
     from index.indexer import index_paths
     from search import Engine
     gen = Generator(args.data, sentences, args.seed)
-    out: dict = {"size": size}
+    out: dict = {"size": size, "query_set": query_set_id(queries, args.seed)}
     tmp = Path(tempfile.mkdtemp(prefix=f"bench-scale-{size}-", dir=args.tmp))
     try:
         t0 = time.perf_counter()
@@ -300,7 +305,10 @@ def main() -> None:
     path = RESULTS_DIR / "scale.json"
     if path.exists():
         try:
-            previous = {e["size"]: e for e in json.loads(path.read_text()).get("sizes", [])}
+            # keep other sizes measured with the same generator seed and query set only
+            same = query_set_id(queries, args.seed)
+            previous = {e["size"]: e for e in json.loads(path.read_text()).get("sizes", [])
+                        if e.get("query_set") == same}
         except (ValueError, KeyError):
             previous = {}
     previous.update({r["size"]: r for r in results})
