@@ -32,7 +32,8 @@ Each engine first runs every query once (warm-up, untimed); then queries are tim
 (per query: each level, each engine, engine order rotating). All in this one process.
 
 Usage: .venv/bin/python bench/compare.py [--quick] [--queries N] [--seed S] [--data DIR]
-Writes bench/results/compare.json.
+Writes bench/results/compare.json (--quick: bench/results/compare.quick.json, so a quick run never
+overwrites the full figures).
 """
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ If warm p95 at the largest size exceeds 250 ms, the slowest query is profiled wi
 time is split into postings / scoring / facets / snippets / stored fields / parsing / suggestion.
 
 Usage: .venv/bin/python bench/scale.py [--sizes 10000,100000] [--queries 200] [--seed 7]
-       .venv/bin/python bench/scale.py --sizes 1000000        # the long run (~20+ min indexing)
+       .venv/bin/python bench/scale.py --sizes 1000000        # the long run (100k took 281 s to index, ~360 docs/s, 1.8 GB peak: expect ~50+ min, several GB)
 Writes bench/results/scale.json (one entry per size; the entries of other sizes already in the file
 are kept when they used the same seed and query set, so the quick and the long run combine).
 """
