@@ -12,10 +12,11 @@ import random
 import numpy as np
 import pytest
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup
+from whoosh.scoring import BM25F
 
 from index.indexer import index_paths
 from search import Engine
-from search.scoring import Evaluator
+from search.scoring import K1, B, Evaluator
 from tests.conftest import SHARED_DATA
 
 WORDS = ("oil price market bank rate trade export wheat gold dollar yen summit talks minister "
@@ -49,8 +50,9 @@ def test_scores_match_whoosh(engine: Engine, text: str, group) -> None:
     _, postings = engine._generation(searcher)
     q = MultifieldParser(["title", "body"], searcher.schema, group=group).parse(text)
     ours = Evaluator(searcher, postings, engine._tables_for(searcher).timestamps).run(q)
-    reference = searcher.search(q, limit=None)
-    whoosh_scores = {hit.docnum: hit.score for hit in reference}
+    with engine._ix.searcher(weighting=BM25F(B=B, K1=K1)) as reference_searcher:
+        reference = [(hit.docnum, hit.score) for hit in reference_searcher.search(q, limit=None)]
+    whoosh_scores = dict(reference)
     assert set(ours.docs.tolist()) == set(whoosh_scores), "different documents match"
     assert len(whoosh_scores) > 0, f"query {text!r} should match something in the test corpus"
     ours_by_doc = dict(zip(ours.docs.tolist(), ours.scores.tolist()))
