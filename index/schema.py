@@ -19,9 +19,10 @@ from index.article import ENTITY_TYPES, Article
 # refused with a message to re-index rather than searched wrongly.
 SCHEMA_VERSION = 1
 
-# A word in the title says more about what an article is about than the same word in the body.
-# Cross-validation on Cranfield (long questions answered in abstracts) preferred 1.0; news
-# queries are 1-3 words that headlines state, so we keep a boost, halving the old gap (2.0).
+# Weight of a title word against a body word. News queries name what headlines state, so a title
+# match must outrank a body-only one; 5-fold cross-validation on Cranfield (long questions
+# answered in abstracts, not news) preferred less boost than our first 2.0 in every fold, so we
+# ship the halfway 1.5 (bench/relevance.py and bench/RESULTS.md have the figures).
 TITLE_BOOST = 1.5
 
 # Fields a person can name in a query (`person:"Kim Jong Un"`) and filter on; their terms are the
