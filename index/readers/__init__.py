@@ -86,21 +86,30 @@ def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, str | None]]:
             yield root, format_of(root) or "sniff"
 
 
+def _reader(fmt: str):
+    """The module that reads `fmt` (imported on first use: trafilatura is slow to import)."""
+    return importlib.import_module(f"index.readers.{FORMATS[fmt]}")
+
+
 def read_file(path: Path, options: ReadOptions | None = None, fmt: str | None = None) -> Iterator[Article | Problem]:
     """Articles and problems from one file; never raises for anything the file contains."""
     options = options or ReadOptions()
     fmt = options.format or fmt or format_of(path)
+    if fmt not in (None, "sniff") and fmt not in FORMATS:
+        yield Problem(str(path), f"unknown format {fmt!r} (known: {', '.join(sorted(FORMATS))})")
+        return
+    module = _reader(fmt) if fmt in FORMATS else None
     try:
-        text = load_text(path)
+        text = load_text(path, getattr(module, "encoding", None))
     except UnreadableFile as exc:
         yield Problem(str(path), str(exc))
         return
-    if fmt in (None, "sniff"):
+    if module is None:
         fmt = sniff_format(text)
-    if fmt not in FORMATS:
-        yield Problem(str(path), f"unknown format {fmt!r} (known: {', '.join(sorted(FORMATS))})")
-        return
-    module = importlib.import_module(f"index.readers.{FORMATS[fmt]}")
+        module = _reader(fmt)
+        if hasattr(module, "encoding") and not text.isascii():
+            # Its name did not say the format; now that the content has, decode by its rules.
+            text = load_text(path, module.encoding)
     try:
         yield from module.read(path, text, options, fmt)
     except Exception as exc:  # a reader bug must not end the batch; report it like bad input

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -98,8 +99,12 @@ def looks_binary(raw: bytes) -> bool:
     return b"\x00" in head
 
 
-def load_text(path: Path, declared: str | None = None) -> str:
-    """The decoded text of a file, or `UnreadableFile` saying why there is none."""
+def load_text(path: Path, encoding_of: Callable[[bytes], str | None] | None = None) -> str:
+    """The decoded text of a file, or `UnreadableFile` saying why there is none.
+
+    `encoding_of` is a format's own say on the encoding (a page's `<meta charset>`, the latin-1
+    that Reuters-21578 prescribes), tried after UTF-8 and before guessing.
+    """
     try:
         raw = load_bytes(path)
     except OSError as exc:
@@ -110,7 +115,7 @@ def load_text(path: Path, declared: str | None = None) -> str:
         raise UnreadableFile("file is binary, not text")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return raw.decode("utf-16")
-    return decode_text(raw, declared)
+    return decode_text(raw, encoding_of(raw) if encoding_of else None)
 
 
 # Zone abbreviations news pages print; ambiguous ones take their most common news meaning

@@ -23,7 +23,7 @@ import trafilatura
 from bs4 import BeautifulSoup
 
 from index.article import Article
-from index.readers.base import Problem, UnreadableFile, decode_text, load_bytes, parse_date
+from index.readers.base import Problem, parse_date
 from index.readers.records import split_authors
 from index.readers.seed import derive_title, normalise_paragraphs, trim_title
 
@@ -78,27 +78,18 @@ def fallback_text(html: str) -> str:
     return normalise_paragraphs("\n\n".join(t for t in texts if t.strip()))
 
 
-def redecode(path: Path, text: str) -> str:
-    """The page decoded with the charset it declares, when that is not UTF-8.
-
-    The registry decodes without looking inside the file, so a windows-1252 page that says so
-    in its `<meta charset>` could otherwise be mis-guessed (à read as ŕ)."""
-    declared = _DECLARED_CHARSET.search(text[:8192])
+def encoding(raw: bytes) -> str | None:
+    """The charset a page declares in its `<meta>` (the registry decodes with it when the bytes
+    are not UTF-8), so a windows-1252 page is not mis-guessed (à read as ŕ). Browsers read
+    "iso-8859-1" as windows-1252, and so do we."""
+    declared = _DECLARED_CHARSET.search(raw[:8192].decode("ascii", "replace"))
     if not declared:
-        return text
+        return None
     try:
         codec = codecs.lookup(declared.group(1)).name
     except LookupError:
-        return text
-    if codec in ("utf-8", "utf-16", "ascii"):
-        return text
-    try:
-        raw = load_bytes(path)
-    except (OSError, UnreadableFile):
-        return text
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return text
-    return decode_text(raw, "cp1252" if codec in ("latin-1", "iso8859-1") else codec)
+        return None
+    return "cp1252" if codec in ("latin-1", "iso8859-1") else codec
 
 
 def _parse_tree(html: str) -> lxml.html.HtmlElement | None:
@@ -272,7 +263,6 @@ def _drop_repeated_headline(body: str, headlines: set[str]) -> str:
 def read(path: Path, text: str, options: object, fmt: str) -> Iterator[Article | Problem]:
     """One Article per page, or one Problem when the page has no article text and no title."""
     where = str(path)
-    text = redecode(path, text)
     tree = _parse_tree(text)
     if tree is None:
         yield Problem(where, "not parseable as HTML")

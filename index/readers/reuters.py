@@ -30,7 +30,7 @@ from pathlib import Path
 
 from index.article import Article
 from index.entities.reuters_codes import display_name
-from index.readers.base import Problem, UnreadableFile, load_bytes
+from index.readers.base import Problem
 from index.readers.seed import normalise_paragraphs, trim_title
 
 _DOC_START = re.compile(r"<REUTERS\b([^>]*)>")
@@ -143,28 +143,16 @@ def _title_and_body(block: str) -> tuple[str, str]:
     return title, _paragraphs(body)
 
 
-def as_latin1(path: Path, text: str) -> str:
-    """The collection is ASCII plus one latin-1 byte (0xFC, "ü", in reut2-017). The registry's
-    charset guess for non-UTF-8 bytes can pick another code page (0xFC as "³"), so a file that is
-    not ASCII and not UTF-8 is decoded again as latin-1, as the collection's notes prescribe."""
-    if text.isascii():
-        return text
-    try:
-        raw = load_bytes(path)
-    except (OSError, UnreadableFile):
-        return text
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return text
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
+def encoding(raw: bytes) -> str:
+    """The collection is ASCII plus one latin-1 byte (0xFC, "ü", in reut2-017): when the bytes
+    are not UTF-8, the registry decodes them as latin-1, as the collection's notes prescribe
+    (a charset guess read 0xFC as "³")."""
+    return "latin-1"
 
 
 def read(path: Path, text: str, options: object, fmt: str) -> Iterator[Article | Problem]:
     """One Article per `<REUTERS>` document that has a title or text; Problems for the rest."""
     where = str(path)
-    text = as_latin1(path, text)
     starts = list(_DOC_START.finditer(text))
     if not starts:
         yield Problem(where, "no <REUTERS> documents found: not a Reuters-21578 SGML file")
