@@ -1,7 +1,7 @@
 """The search engine: one long-lived object per index, safe to call from many threads.
 
 Each thread gets its own Whoosh searcher (one shared across threads raised rare UnpicklingErrors
-in our measurements) and refreshes it when a new commit appears, so an index run in progress
+in our measurements) and opens a new one when a new commit appears, so an index run in progress
 never disturbs searches and its commits show up without a restart. The per-generation
 `IndexTables` (facets, dates) are shared read-only by all threads.
 """
@@ -202,8 +202,10 @@ class Engine:
         if not len(docs) or needed <= 0:
             return []
         stamps = tables.timestamps[docs]
+        # Negatable dates: UNDATED is int64's minimum, whose negation overflows to itself.
+        newest_first = -np.where(stamps == UNDATED, np.iinfo(np.int64).min + 1, stamps)
         if sort == "newest":
-            order = np.lexsort((docs, -np.where(stamps == UNDATED, np.iinfo(np.int64).min + 1, stamps)))
+            order = np.lexsort((docs, newest_first))
             return [(int(docs[i]), None) for i in order[:needed]]
         if sort == "oldest":
             order = np.lexsort((docs, np.where(stamps == UNDATED, np.iinfo(np.int64).max, stamps)))
@@ -211,7 +213,7 @@ class Engine:
         scores = np.round(found.scores, 6)
         has_all = np.isin(docs, preferred) if preferred is not None else np.zeros(len(docs), dtype=bool)
         # np.lexsort sorts by the last key first.
-        order = np.lexsort((docs, -stamps, -scores, ~has_all))
+        order = np.lexsort((docs, newest_first, -scores, ~has_all))
         return [(int(docs[i]), float(found.scores[i])) for i in order[:needed]]
 
     def _hit(self, searcher, docnum: int, score: float | None, terms: frozenset[str] | None) -> Hit:

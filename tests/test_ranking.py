@@ -68,3 +68,13 @@ def test_recency_reorders_and_is_off_by_default(engine: Engine) -> None:
 def test_recency_must_be_positive_days(engine: Engine, bad) -> None:
     with pytest.raises(BadParameterError, match="recency"):
         engine.search("nickel", recency=bad)
+
+
+def test_undated_article_comes_after_dated_equals(tmp_path) -> None:
+    folder = tmp_path / "a"
+    folder.mkdir()
+    rows = [{"url": "http://t/undated", "title": "Tin", "body": "Tin output."},
+            {"url": "http://t/dated", "title": "Tin", "body": "Tin output.", "date": "1990-01-01"}]
+    (folder / "a.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    index_paths([folder], tmp_path / "ix", entities=False, show_progress=False)
+    assert ids(Engine(tmp_path / "ix").search("tin")) == ["http://t/dated", "http://t/undated"]
