@@ -6,6 +6,7 @@ Engine gives each thread its own searcher, so `threads` is simply how many searc
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 from web import create_app
@@ -23,7 +24,9 @@ def serve(index_dir: Path | str | None = None, host: str = "127.0.0.1", port: in
         return
     from waitress import serve as waitress_serve
 
-    log.info("newsearch serving %s on http://%s:%d/ (%d threads)", index_dir, host, port, threads)
+    # Printed, not logged: the person who ran `make run` needs the address whatever the log level.
+    print(f"newsearch: serving {index_dir} on http://{host}:{port}/ ({threads} threads; Ctrl-C stops)",
+          file=sys.stderr, flush=True)
     waitress_serve(app, host=host, port=port, threads=threads, ident="newsearch")
 
 
