@@ -21,6 +21,7 @@ from datetime import datetime
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.util.times import datetime_to_long
 
 from index.schema import TEXT_FIELDS
@@ -70,6 +71,33 @@ def _intersect(a: Matches, b: Matches) -> Matches:
 def _minus(a: Matches, b_docs: np.ndarray) -> Matches:
     keep = ~np.isin(a.docs, b_docs, assume_unique=True)
     return Matches(a.docs[keep], a.scores[keep])
+
+
+def _read_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
+    """All (doc numbers, weights) of one segment's postings of a term.
+
+    A plain leaf matcher is read a block at a time (its decoded id and weight arrays), ~10x
+    faster than stepping through postings in Python, which matters for common terms on a large
+    index. A matcher wrapped to skip deleted documents is stepped through posting by posting.
+    (Block attributes are whoosh-reloaded 2.7.5 internals; the version is pinned exactly.)
+    """
+    ids: list = []
+    weights: list = []
+    if isinstance(matcher, W3LeafMatcher):
+        while matcher.is_active():
+            if matcher._ids is None:
+                matcher._read_ids()
+            if matcher._weights is None:
+                matcher._read_weights()
+            ids.extend(matcher._ids[matcher._i:])
+            weights.extend(matcher._weights[matcher._i:])
+            matcher._next_block()
+    else:
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
 
 
 class PostingsCache:
@@ -131,22 +159,21 @@ class PostingsCache:
             if hit is not None:
                 self._terms.move_to_end(key)
                 return hit
-        ids: list[int] = []
-        weights: list[float] = []
+        id_parts: list[np.ndarray] = []
+        weight_parts: list[np.ndarray] = []
         for leaf, offset in self.leaves:
             if (fieldname, btext) not in leaf:
                 continue
-            matcher = leaf.postings(fieldname, btext)
-            while matcher.is_active():
-                ids.append(matcher.id() + offset)
-                weights.append(matcher.weight())
-                matcher.next()
+            ids, weights = _read_postings(leaf.postings(fieldname, btext))
+            id_parts.append(ids + offset)
+            weight_parts.append(weights)
         df = self.reader.doc_frequency(fieldname, btext)
         idf = float(np.log(max(self.doc_count_all, 1) / (df + 1)) + 1)
-        entry = (np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64), idf)
+        entry = (np.concatenate(id_parts) if id_parts else np.zeros(0, dtype=np.int64),
+                 np.concatenate(weight_parts) if weight_parts else np.zeros(0), idf)
         with self._lock:
             self._terms[key] = entry
-            self._size += len(ids)
+            self._size += len(entry[0])
             while self._size > CACHE_POSTINGS and len(self._terms) > 1:
                 _, old = self._terms.popitem(last=False)
                 self._size -= len(old[0])
