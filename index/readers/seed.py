@@ -91,10 +91,11 @@ def read(path: Path, text: str, options: object, fmt: str) -> Iterator[Article |
         lines = text.replace("\r\n", "\n").split("\n")
         while lines and not lines[0].strip():
             lines.pop(0)
-        title = trim_title(lines[0].strip(), 300) if lines else ""
+        first = lines[0].strip() if lines else ""
+        title = trim_title(first, 300)
         body = normalise_paragraphs("\n".join(lines[1:]))
         if not body:  # a one-paragraph file: the paragraph is the article, and its lede the title
-            body, title = normalise_paragraphs(title), derive_title(title)
+            body, title = normalise_paragraphs(first), derive_title(first)
     if not body.strip():
         yield Problem(str(path), "no article text after the header")
         return
