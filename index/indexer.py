@@ -34,9 +34,10 @@ log = logging.getLogger("newsearch.index")
 
 NER_BATCH = 256            # articles per entity-recognition batch (spaCy's nlp.pipe)
 # Commit at the first file boundary after this many documents or this long, whichever comes
-# first: a crash loses at most about a minute of work. Each commit adds WRITER_PROCS segments that
-# Whoosh never merges (its MERGE_SMALL only merges tiny ones, and merging costs more than
-# indexing), so commits must not be frequent: 1M articles at ~1,000 docs/s make ~17 commits.
+# first: a crash loses at most about a minute of work. Each commit adds WRITER_PROCS segments;
+# Whoosh's MERGE_SMALL policy rewrites all similar-sized segments into one once ~24 have piled up
+# (in one process, at about the indexing rate), so frequent small commits would mean many such
+# merges at scale: 5,000-document commits gave 400 segments' worth of merging per 1M articles.
 COMMIT_EVERY_DOCS = 50_000
 COMMIT_EVERY_SECONDS = 60
 WRITER_PROCS = 2           # Whoosh writer processes (measured: 552 docs/s with 1, 990 with 2)
