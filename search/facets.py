@@ -17,6 +17,7 @@ import numpy as np
 
 from index.schema import FACET_FIELDS
 from search.results import DateBucket, DateHistogram, FacetValue
+from search.scoring import read_postings
 
 # Whoosh stores a DATETIME as microseconds since 0001-01-01.
 _EPOCH_LONG = (datetime(1970, 1, 1) - datetime(1, 1, 1)).days * 86_400 * 1_000_000
@@ -61,10 +62,13 @@ class IndexTables:
     def _field_table(reader, fieldname: str) -> FieldTable:
         values, chunks, offsets = [], [], [0]
         by_lower: dict[str, list[str]] = defaultdict(list)
+        leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
         if fieldname in reader.indexed_field_names():
             for btext in reader.lexicon(fieldname):
                 value = btext.decode("utf-8")
-                ids = np.fromiter(reader.postings(fieldname, btext).all_ids(), dtype=np.int64)
+                parts = [read_postings(leaf.postings(fieldname, btext))[0] + offset
+                         for leaf, offset in leaves if (fieldname, btext) in leaf]
+                ids = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
                 if not len(ids):
                     continue
                 values.append(value)
