@@ -21,7 +21,7 @@ from index.article import ENTITY_TYPES
 from index.schema import FACET_FIELDS, from_index_datetime
 from index.store import default_index_dir, index_size_bytes, open_index, read_meta
 from search.facets import UNDATED, IndexTables, recency_factors, timestamp_to_datetime
-from search.scoring import Evaluator, Matches, PostingsCache
+from search.scoring import Evaluator, Matches, PostingsCache, sorted_member
 from search.query import (SORTS, check_paging, check_recency, date_range_query, facet_query, parse_date_param,
                           parse_query, query_words)
 from search.results import ArticleNotFoundError, ArticleRecord, Facets, Hit, SearchError, SearchResults
@@ -156,7 +156,7 @@ class Engine:
         def matches(q: wq.Query) -> Matches:
             found = evaluator.run(q)
             if allowed is not None:
-                keep = np.isin(found.docs, allowed, assume_unique=True)
+                keep = sorted_member(found.docs, allowed)
                 found = Matches(found.docs[keep], found.scores[keep])
             return found
 
@@ -211,7 +211,7 @@ class Engine:
             order = np.lexsort((docs, np.where(stamps == UNDATED, np.iinfo(np.int64).max, stamps)))
             return [(int(docs[i]), None) for i in order[:needed]]
         scores = np.round(found.scores, 6)
-        has_all = np.isin(docs, preferred) if preferred is not None else np.zeros(len(docs), dtype=bool)
+        has_all = sorted_member(docs, preferred) if preferred is not None else np.zeros(len(docs), dtype=bool)
         # np.lexsort sorts by the last key first.
         order = np.lexsort((docs, newest_first, -scores, ~has_all))
         return [(int(docs[i]), float(found.scores[i])) for i in order[:needed]]

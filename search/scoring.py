@@ -64,13 +64,39 @@ def _union(parts: list[Matches], combine: str = "sum") -> Matches:
     return Matches(unique, np.bincount(inverse, weights=scores, minlength=len(unique)))
 
 
+def sorted_common(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Common values of two sorted unique arrays, and their indices in each (like
+    `np.intersect1d(..., return_indices=True)`, which sorts the concatenation: on a million
+    articles a phrase of common words spent 130 of 190 ms in that sort). Binary search of the
+    shorter array in the longer: no sort, O(short x log long)."""
+    swap = len(a) > len(b)
+    short, long_ = (b, a) if swap else (a, b)
+    if not len(short) or not len(long_):
+        empty = np.zeros(0, dtype=np.int64)
+        return short[:0], empty, empty
+    at = np.searchsorted(long_, short)
+    at[at == len(long_)] = 0
+    hit = long_[at] == short
+    i_short, i_long = np.flatnonzero(hit), at[hit]
+    return short[hit], (i_long if swap else i_short), (i_short if swap else i_long)
+
+
+def sorted_member(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Mask over sorted `a`: which values are in sorted `b` (np.isin without its sort)."""
+    if not len(a) or not len(b):
+        return np.zeros(len(a), dtype=bool)
+    at = np.searchsorted(b, a)
+    at[at == len(b)] = 0
+    return b[at] == a
+
+
 def _intersect(a: Matches, b: Matches) -> Matches:
-    common, ia, ib = np.intersect1d(a.docs, b.docs, assume_unique=True, return_indices=True)
+    common, ia, ib = sorted_common(a.docs, b.docs)
     return Matches(common, a.scores[ia] + b.scores[ib])
 
 
 def _minus(a: Matches, b_docs: np.ndarray) -> Matches:
-    keep = ~np.isin(a.docs, b_docs, assume_unique=True)
+    keep = ~sorted_member(a.docs, b_docs)
     return Matches(a.docs[keep], a.scores[keep])
 
 
@@ -260,8 +286,7 @@ class Evaluator:
         for word in q.words[1:]:
             if not len(keys):
                 break
-            keys = np.intersect1d(keys + 1, self.cache.positions(q.fieldname, field.to_bytes(word)),
-                                  assume_unique=True)
+            keys = sorted_common(keys + 1, self.cache.positions(q.fieldname, field.to_bytes(word)))[0]
         docs = np.unique(keys >> POSITION_BITS)
         return self._scored_by_words(docs, [wq.Term(q.fieldname, w) for w in q.words], q.boost)
 
@@ -269,7 +294,7 @@ class Evaluator:
         scores = np.zeros(len(docs))
         for word in words:
             scored = self._Term(word)
-            _, ia, ib = np.intersect1d(docs, scored.docs, assume_unique=True, return_indices=True)
+            _, ia, ib = sorted_common(docs, scored.docs)
             scores[ia] += scored.scores[ib]
         return Matches(docs, scores * boost)
 
@@ -304,7 +329,7 @@ class Evaluator:
 
     def _AndMaybe(self, q: wq.AndMaybe) -> Matches:
         required, optional = self.run(q.a), self.run(q.b)
-        common, ia, ib = np.intersect1d(required.docs, optional.docs, assume_unique=True, return_indices=True)
+        _, ia, ib = sorted_common(required.docs, optional.docs)
         scores = required.scores.copy()
         scores[ia] += optional.scores[ib]
         return Matches(required.docs, scores)

@@ -76,3 +76,17 @@ def test_phrases_match_whoosh(engine: Engine, text: str) -> None:
     q = MultifieldParser(["title", "body"], searcher.schema).parse(text)
     ours = Evaluator(searcher, postings, engine._tables_for(searcher).timestamps).run(q)
     assert set(ours.docs.tolist()) == set(searcher.docs_for_query(q))
+
+
+def test_sorted_common_equals_numpy_intersect1d() -> None:
+    from search.scoring import sorted_common, sorted_member
+
+    rng = np.random.default_rng(3)
+    for size_a, size_b in ((0, 5), (5, 0), (1, 1), (50, 5000), (5000, 50), (3000, 3000)):
+        a = np.unique(rng.integers(0, 10_000, size_a))
+        b = np.unique(rng.integers(0, 10_000, size_b))
+        common, ia, ib = sorted_common(a, b)
+        expected, ea, eb = np.intersect1d(a, b, assume_unique=True, return_indices=True)
+        assert common.tolist() == expected.tolist()
+        assert ia.tolist() == ea.tolist() and ib.tolist() == eb.tolist()
+        assert sorted_member(a, b).tolist() == np.isin(a, b).tolist()
