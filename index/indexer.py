@@ -40,6 +40,11 @@ NER_BATCH = 256            # articles per entity-recognition batch (spaCy's nlp.
 # merges at scale: 5,000-document commits gave 400 segments' worth of merging per 1M articles.
 COMMIT_EVERY_DOCS = 50_000
 COMMIT_EVERY_SECONDS = 60
+# Whoosh's merge runs in one process at about the indexing rate: at 410k articles (24 segments)
+# it merged them all and took over 25 minutes. Segments are single compound files, and searching
+# dozens of them costs little (search/scoring.py reads postings per segment), so commits skip the
+# merge until an index holds this many segments; only then does Whoosh's policy merge.
+MERGE_ABOVE_SEGMENTS = 100
 WRITER_PROCS = 2           # Whoosh writer processes (measured: 552 docs/s with 1, 990 with 2)
 
 
@@ -173,7 +178,7 @@ class _Run:
 
     def commit(self) -> None:
         if self.writer is not None:
-            self.writer.commit()
+            self.writer.commit(merge=len(self.ix._segments()) > MERGE_ABOVE_SEGMENTS)
             self.writer = None
             write_meta(self.index_dir, last_update=now_iso(), recogniser=self.extractor.recogniser)
             self.searcher.close()

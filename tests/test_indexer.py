@@ -483,3 +483,24 @@ def test_reuters_spot_check_date_and_places(reuters_index):
     results = engine.search("cocoa", place="El Salvador")
     assert "reuters-21578:1" in [h.id for h in results.hits]
     assert all("El Salvador" in h.entities["place"] for h in results.hits)
+
+
+def test_commits_skip_merging_until_the_segment_threshold(tmp_path, monkeypatch):
+    """Whoosh merges in one slow process; we let segments pile up to MERGE_ABOVE_SEGMENTS first."""
+    import index.indexer as indexer
+    from index.store import open_index
+
+    ix = tmp_path / "ix"
+    data = tmp_path / "data"
+    data.mkdir()
+
+    def run(n: int) -> int:
+        write_jsonl(data / f"f{n}.jsonl", [record(f"{n}-{i}", f"title {n} {i}", "oil prices") for i in range(3)])
+        index_paths([data], ix, entities=False, show_progress=False)
+        return len(open_index(ix)._segments())
+
+    counts = [run(n) for n in range(12)]
+    assert counts == sorted(counts) and counts[-1] >= 12, counts      # never merged below 100
+    monkeypatch.setattr(indexer, "MERGE_ABOVE_SEGMENTS", 5)
+    assert run(12) < counts[-1]                                       # Whoosh's policy merges now
+    assert Engine(ix).search("oil").total == 13 * 3
