@@ -137,7 +137,10 @@ class PostingsCache:
         self.live = np.fromiter(self.reader.all_doc_ids(), dtype=np.int64)
         self.avg_length = {f: searcher.avg_field_length(f) or 1 for f in TEXT_FIELDS}
         self.lengths = {f: self._field_lengths(f) for f in TEXT_FIELDS}
-        self._terms: OrderedDict[tuple[str, bytes], tuple[np.ndarray, np.ndarray, float]] = OrderedDict()
+        # Term entries (docs, weights, idf) and phrase-position entries (one array), LRU order;
+        # `_sizes` keeps each entry's postings count for the memory budget.
+        self._terms: OrderedDict[tuple, object] = OrderedDict()
+        self._sizes: dict[tuple, int] = {}
         self._size = 0
         self._lock = threading.Lock()
 
@@ -186,9 +189,7 @@ class PostingsCache:
                 matcher.next()
         entry = np.asarray(keys, dtype=np.int64)
         entry.sort()
-        with self._lock:
-            self._terms[key] = entry
-            self._size += len(entry)
+        self._remember(key, entry, len(entry))
         return entry
 
     def term(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray, float]:
@@ -211,13 +212,20 @@ class PostingsCache:
         idf = float(np.log(max(self.doc_count_all, 1) / (df + 1)) + 1)
         entry = (np.concatenate(id_parts) if id_parts else np.zeros(0, dtype=np.int64),
                  np.concatenate(weight_parts) if weight_parts else np.zeros(0), idf)
-        with self._lock:
-            self._terms[key] = entry
-            self._size += len(entry[0])
-            while self._size > CACHE_POSTINGS and len(self._terms) > 1:
-                _, old = self._terms.popitem(last=False)
-                self._size -= len(old[0])
+        self._remember(key, entry, len(entry[0]))
         return entry
+
+    def _remember(self, key: tuple, entry: object, size: int) -> None:
+        """Cache an entry; evict the least recently used beyond the CACHE_POSTINGS budget."""
+        with self._lock:
+            if key in self._terms:  # another thread read the same term meanwhile
+                return
+            self._terms[key] = entry
+            self._sizes[key] = size
+            self._size += size
+            while self._size > CACHE_POSTINGS and len(self._terms) > 1:
+                old_key, _ = self._terms.popitem(last=False)
+                self._size -= self._sizes.pop(old_key)
 
 
 class Evaluator:

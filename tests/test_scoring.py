@@ -90,3 +90,18 @@ def test_sorted_common_equals_numpy_intersect1d() -> None:
         assert common.tolist() == expected.tolist()
         assert ia.tolist() == ea.tolist() and ib.tolist() == eb.tolist()
         assert sorted_member(a, b).tolist() == np.isin(a, b).tolist()
+
+
+def test_postings_cache_evicts_terms_and_phrase_positions_within_budget(engine: Engine, monkeypatch) -> None:
+    """The 1M-article run overflowed the cache budget and crashed evicting a positions entry."""
+    import search.scoring as scoring
+
+    monkeypatch.setattr(scoring, "CACHE_POSTINGS", 50)
+    searcher = engine._searcher()
+    cache = scoring.PostingsCache(searcher)
+    evaluator = Evaluator(searcher, cache, engine._tables_for(searcher).timestamps)
+    parser = MultifieldParser(["title", "body"], searcher.schema, group=OrGroup)
+    for text in ['"oil prices"', "bank rate", '"trade deficit"', "gold dollar", '"oil prices"', "wheat"]:
+        evaluator.run(parser.parse(text))
+    assert cache._size == sum(cache._sizes.values()) and set(cache._sizes) == set(cache._terms)
+    assert cache._size <= 50 or len(cache._terms) == 1
