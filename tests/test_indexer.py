@@ -344,9 +344,10 @@ def small_corpus(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    """14 files: a run of about 5 s with 7 commits."""
+    """30 files: a run of about 7 s with 15 commits on a quiet machine, so that the kills at 1 s
+    and 2.5 s land mid-run however fast the machine is (14 files could finish before 2.5 s)."""
     folder = tmp_path_factory.mktemp("corpus")
-    return {"dir": folder, "total": generate_corpus(folder, 14, PER_FILE, seed=11), "files": 14}
+    return {"dir": folder, "total": generate_corpus(folder, 30, PER_FILE, seed=11), "files": 30}
 
 
 def test_search_keeps_working_while_indexing(tmp_path, small_corpus):
