@@ -230,9 +230,8 @@ def run_bm25s(docs, queries) -> tuple[dict[str, list[str]], str]:
 def build_ours(docs, index_dir: Path, title_boost: float, stop: bool) -> float:
     """Index Cranfield into our engine with the given title boost / stop list; returns seconds."""
     import index.schema as schema_mod
+    from index.analysis import NewsAnalyzer
     from index.indexer import index_paths
-    from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
-    from whoosh.support.charset import accent_map
 
     jsonl = index_dir.parent / (index_dir.name + ".jsonl")
     with open(jsonl, "w", encoding="utf-8") as fh:
@@ -241,8 +240,7 @@ def build_ours(docs, index_dir: Path, title_boost: float, stop: bool) -> float:
     saved = schema_mod.TITLE_BOOST, schema_mod.news_analyzer
     schema_mod.TITLE_BOOST = title_boost
     if not stop:
-        schema_mod.news_analyzer = lambda: (RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
-                                            | StopFilter(stoplist=frozenset(), minsize=2) | StemFilter(cachesize=100_000))
+        schema_mod.news_analyzer = lambda: NewsAnalyzer(stoplist=())
     try:
         t0 = time.perf_counter()
         index_paths([jsonl], index_dir, entities=False, show_progress=False)

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
-from whoosh.analysis.analyzers import Analyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.support.charset import accent_map
 
 import index.whoosh_patches  # noqa: F401  (must patch Whoosh before any index is used)
+from index.analysis import NewsAnalyzer
 from index.article import ENTITY_TYPES, Article
 
 # Bumped whenever the schema or analysis changes incompatibly; an index of another version is
@@ -31,21 +29,14 @@ FACET_FIELDS = ENTITY_TYPES + ("source",)
 TEXT_FIELDS = ("title", "body")
 
 
-def news_analyzer() -> Analyzer:
+def news_analyzer() -> NewsAnalyzer:
     """Words, lower-cased, accents folded, stop words dropped, Porter-stemmed.
 
     Accent folding lets "Nguyen" find "Nguyễn"; the minimum size of 2 drops the "s" that the
     tokenizer splits off possessives ("Korea's" -> "korea"); stemming lets "summits" match
-    "summit". Whoosh keeps character offsets through the chain, so highlighting marks the
-    original words in the stored text.
+    "summit". Character offsets are kept, so highlighting marks the original words.
     """
-    return (
-        RegexTokenizer()
-        | LowercaseFilter()
-        | CharsetFilter(accent_map)
-        | StopFilter(minsize=2)
-        | StemFilter(cachesize=100_000)
-    )
+    return NewsAnalyzer()
 
 
 def build_schema() -> Schema:

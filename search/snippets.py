@@ -14,9 +14,8 @@ import re
 from functools import lru_cache
 
 from whoosh import query as wq
-from whoosh.lang.porter import stem
-from whoosh.support.charset import accent_map
 
+from index.analysis import index_form
 from index.schema import TEXT_FIELDS
 
 MAX_FRAGMENTS = 3
@@ -31,7 +30,7 @@ _TOKEN = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*")  # the index tokenizer's own patt
 @lru_cache(maxsize=200_000)
 def analysed(word: str) -> str:
     """A word as the index stores it (`index.schema.news_analyzer` without the stop list)."""
-    return stem(word.lower().translate(accent_map))
+    return index_form(word)
 
 
 def _positive_leaves(q: wq.Query):

@@ -1,0 +1,120 @@
+"""The news analyser: words, lower-cased, accents folded, stop words dropped, Porter-stemmed.
+
+Its output is token for token what Whoosh's chain
+`RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter()`
+produces (texts, positions renumbered past stop words, character offsets, `stopped` flags,
+`no_morph` for the unstemmed spelling words), and `tests/test_analysis.py` checks that on real
+text. It is one generator instead of five because analysis was the largest cost of indexing
+after writing postings: each of the chain's stages is a Python generator step per token, while
+here a token costs one regex match and one dict lookup (each distinct surface form is lowered,
+folded, stop-checked and stemmed once).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from whoosh.analysis import STOP_WORDS, Token, Tokenizer
+from whoosh.analysis.tokenizers import default_pattern
+from whoosh.lang.porter import stem
+from whoosh.support.charset import accent_map
+
+MIN_WORD = 2            # shorter words are dropped: the "s" split off possessives ("Korea's")
+CACHE_WORDS = 300_000   # distinct surface forms remembered; the cache is emptied when full
+
+
+def folded(word: str) -> str:
+    """A word lower-cased with its accents folded: "Nguyễn" -> "nguyen"."""
+    return word.lower().translate(accent_map)
+
+
+def index_form(word: str) -> str:
+    """A word as the index stores it, ignoring the stop list: folded, then stemmed."""
+    return stem(folded(word))
+
+
+class NewsAnalyzer(Tokenizer):
+    """A Whoosh analyser (tokenizer + filters in one); see the module docstring."""
+
+    is_morph = True  # it stems, so Whoosh keeps a separate unstemmed field for spelling
+
+    def __init__(self, stoplist=STOP_WORDS, minsize: int = MIN_WORD) -> None:
+        self.stops = frozenset(stoplist)
+        self.minsize = minsize
+        self._words: dict[str, tuple[str, str | None]] = {}
+
+    def __getstate__(self) -> dict:
+        # The schema (and so this analyser) is pickled into the index and sent to the writer
+        # processes: the word cache stays behind.
+        return {"stops": self.stops, "minsize": self.minsize}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._words = {}
+
+    def __eq__(self, other) -> bool:
+        return (other.__class__ is self.__class__ and other.stops == self.stops
+                and other.minsize == self.minsize)
+
+    def __hash__(self) -> int:
+        return hash((self.__class__.__name__, self.minsize, len(self.stops)))
+
+    def _word(self, raw: str) -> tuple[str, str | None]:
+        """(folded form, stemmed form or None for a stop word) of a surface form, cached."""
+        entry = self._words.get(raw)
+        if entry is None:
+            text = folded(raw)
+            entry = (text, None if len(text) < self.minsize or text in self.stops else stem(text))
+            if len(self._words) >= CACHE_WORDS:
+                self._words.clear()
+            self._words[raw] = entry
+        return entry
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False,
+                 keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
+                 start_char: int = 0, tokenize: bool = True, mode: str = "",
+                 no_morph: bool = False, **kwargs) -> Iterator[Token]:
+        assert isinstance(value, str), f"{value!r} is not a string"
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if tokenize:
+            matches = default_pattern.finditer(value)
+        else:  # the whole value is one token, kept as its original, as Whoosh's tokenizer does
+            matches = [_Whole(value)]
+            keeporiginal = True
+        words, word = self._words, self._word
+        pos = None  # the position of the last kept word: stop words do not take positions
+        for i, match in enumerate(matches):
+            raw = match.group()
+            text, stemmed = words.get(raw) or word(raw)
+            if stemmed is None:
+                if removestops:
+                    continue
+                t.text, t.stopped = text, True
+                if positions:
+                    t.pos = start_pos + i
+            else:
+                t.text, t.stopped = (text if no_morph else stemmed), False
+                if positions:
+                    pos = start_pos + i if pos is None else pos + 1
+                    t.pos = pos
+            t.boost = 1.0
+            if keeporiginal:
+                t.original = raw
+            if chars:
+                t.startchar, t.endchar = start_char + match.start(), start_char + match.end()
+            yield t
+
+
+class _Whole:
+    """A whole value posing as the one regex match of an untokenized value."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def group(self) -> str:
+        return self.value
+
+    def start(self) -> int:
+        return 0
+
+    def end(self) -> int:
+        return len(self.value)

@@ -1,0 +1,98 @@
+"""The fused news analyser must produce exactly what Whoosh's filter chain produces.
+
+The index, the query parser and the snippet highlighter all depend on token texts and
+positions; a difference would silently lose matches or phrase hits. Compared on the shipped
+seeds, hand-made edge cases and (when present) real Reuters articles, under every keyword
+combination Whoosh's indexing, spelling and query paths use.
+"""
+from __future__ import annotations
+
+import pickle
+
+import pytest
+from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.support.charset import accent_map
+
+from index.analysis import NewsAnalyzer, index_form
+from index.readers import read_file
+from index.readers.base import Problem
+from index.schema import build_schema
+
+from .conftest import SEEDS
+
+CALLS = [
+    dict(positions=True, boosts=True, mode="index"),                       # Positions.word_values
+    dict(no_morph=True),                                                     # spellable_words
+    dict(positions=True, chars=True, mode="query", removestops=False),      # query parsing
+    dict(positions=True, chars=True, keeporiginal=True, start_pos=5, start_char=7),
+    dict(tokenize=False, positions=True, chars=True),
+    dict(tokenize=False, removestops=False),
+]
+
+EDGE_CASES = [
+    "", "   ", "a", "The", "the the the", "Korea's summit", "Nguyễn Tấn Dũng met Ærø's mayor",
+    "U.S. officials said 3.5 pct, 1,000 tonnes", "STRASSE straße Straße", "an a I", "x-ray e-mail",
+    "to be or not to be", "Summits SUMMIT summit's", "ﬁnance ½ ①", "İstanbul",
+]
+
+
+def whoosh_chain(stoplist=None):
+    stop = StopFilter(minsize=2) if stoplist is None else StopFilter(stoplist=stoplist, minsize=2)
+    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | stop | StemFilter()
+
+
+def tokens(analyzer, text, kwargs):
+    return [(t.text, getattr(t, "pos", None), getattr(t, "startchar", None), getattr(t, "endchar", None),
+             t.stopped, getattr(t, "original", None), t.boost) for t in analyzer(text, **kwargs)]
+
+
+def sample_texts() -> list[str]:
+    texts = list(EDGE_CASES)
+    for path in sorted(SEEDS.iterdir()):
+        texts += [x for a in read_file(path) if not isinstance(a, Problem) for x in (a.title, a.body)]
+    return texts
+
+
+def assert_same(texts, ours, theirs):
+    for text in texts:
+        for kwargs in CALLS:
+            assert tokens(ours, text, kwargs) == tokens(theirs, text, kwargs), (text[:80], kwargs)
+
+
+def test_same_tokens_as_whoosh_chain_on_seeds_and_edge_cases():
+    assert_same(sample_texts(), NewsAnalyzer(), whoosh_chain())
+
+
+def test_same_tokens_without_stop_list():
+    assert_same(sample_texts(), NewsAnalyzer(stoplist=()), whoosh_chain(stoplist=()))
+
+
+def test_same_tokens_on_reuters(reuters_dir):
+    path = sorted(reuters_dir.glob("reut2-*.sgm.gz"))[0]
+    texts = [x for a in read_file(path) if not isinstance(a, Problem) for x in (a.title, a.body)]
+    assert len(texts) > 1000
+    ours, theirs = NewsAnalyzer(), whoosh_chain()
+    for text in texts:
+        assert tokens(ours, text, CALLS[0]) == tokens(theirs, text, CALLS[0]), text[:80]
+        assert tokens(ours, text, CALLS[1]) == tokens(theirs, text, CALLS[1]), text[:80]
+
+
+def test_schema_uses_it_and_keeps_unstemmed_spelling_words():
+    schema = build_schema()
+    assert isinstance(schema["body"].analyzer, NewsAnalyzer)
+    assert "spell_body" in schema.names()  # did-you-mean needs the unstemmed words
+    words = list(schema["body"].spellable_words("Summits of the leaders"))
+    assert words == ["leaders", "summits"]
+
+
+def test_pickles_without_its_cache():
+    analyzer = NewsAnalyzer()
+    list(analyzer("summits and leaders"))
+    copy = pickle.loads(pickle.dumps(analyzer))
+    assert copy == analyzer and copy._words == {}
+    assert [t.text for t in copy("summits and leaders")] == ["summit", "leader"]
+
+
+def test_index_form_matches_the_analyser():
+    for word in ["Summits", "Nguyễn", "LEADERS", "running"]:
+        assert index_form(word) == [t.text for t in NewsAnalyzer()(word)][0]
