@@ -27,8 +27,9 @@ from index.locking import RunLock
 from index.progress import Progress
 from index.readers import ReadOptions, iter_files, read_file
 from index.readers.base import Problem
-from index.schema import article_to_document
+from index.schema import article_to_document, news_analyzer
 from index.store import now_iso, open_or_create_index, write_meta
+from index.vocabulary import VocabularyCounter
 
 log = logging.getLogger("newsearch.index")
 
@@ -106,6 +107,7 @@ class _Run:
         self.ix, self.index_dir, self.extractor = ix, index_dir, extractor
         self.summary, self.progress, self.on_problem = summary, progress, on_problem
         self.writer = None
+        self.vocabulary = VocabularyCounter(news_analyzer())
         self.searcher = ix.searcher()
         self.pending: list[tuple[Path, str, list[Article]]] = []  # whole files awaiting write
         self.pending_articles = 0
@@ -173,11 +175,14 @@ class _Run:
         else:
             self.summary.updated += 1
         self.writer.update_document(**article_to_document(article, key, content_hash))
+        self.vocabulary.add(article.title, article.body)
         self.uncommitted_docs += 1
         self.docs_done += 1
 
     def commit(self) -> None:
         if self.writer is not None:
+            # Before the commit: a crash in between re-counts some words, never loses any.
+            self.vocabulary.save(self.index_dir)
             self.writer.commit(merge=len(self.ix._segments()) > MERGE_ABOVE_SEGMENTS)
             self.writer = None
             write_meta(self.index_dir, last_update=now_iso(), recogniser=self.extractor.recogniser)

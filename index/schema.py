@@ -15,7 +15,7 @@ from index.article import ENTITY_TYPES, Article
 
 # Bumped whenever the schema or analysis changes incompatibly; an index of another version is
 # refused with a message to re-index rather than searched wrongly.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: no `spell_body` field (index/vocabulary.py keeps the spelling words)
 
 # Weight of a title word against a body word. News queries name what headlines state, so a title
 # match must outrank a body-only one; 5-fold cross-validation on Cranfield (long questions
@@ -46,8 +46,9 @@ def build_schema() -> Schema:
         id=ID(unique=True, stored=True),
         url=STORED,
         title=TEXT(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
-        # spelling=True keeps unstemmed words beside the stems, for "did you mean" suggestions.
-        body=TEXT(analyzer=analyzer, stored=True, spelling=True),
+        # Not spelling=True: did-you-mean words are counted in index/vocabulary.py, at a fraction
+        # of the cost of Whoosh's second field of unstemmed postings.
+        body=TEXT(analyzer=analyzer, stored=True),
         date=DATETIME(stored=True, sortable=True),
         source=KEYWORD(**facet),
         person=KEYWORD(**facet),

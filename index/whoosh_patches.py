@@ -14,7 +14,7 @@ def _cached_reader(self, fieldname, column):
     """Remember that a field has *no* lengths column, instead of asking the filesystem again.
 
     Whoosh caches the column reader only when the column exists; for fields without one (IDs,
-    keywords, the unstemmed spelling field) it stats a file for every posting while writing a
+    keywords) it stats a file for every posting while writing a
     segment: 230k `os.stat` calls for 3,000 Reuters articles, about 20% of indexing time.
     """
     try:

@@ -20,6 +20,7 @@ from whoosh.analysis import STOP_WORDS
 from index.article import ENTITY_TYPES
 from index.schema import FACET_FIELDS, from_index_datetime
 from index.store import default_index_dir, index_size_bytes, open_index, read_meta
+from index.vocabulary import load_vocabulary
 from search.facets import UNDATED, IndexTables, recency_factors, timestamp_to_datetime
 from search.scoring import Evaluator, Matches, PostingsCache, sorted_member
 from search.query import (SORTS, check_paging, check_recency, date_range_query, facet_query, parse_date_param,
@@ -230,7 +231,7 @@ class Engine:
     def _suggest(self, searcher, text: str, resolve, count, total: int) -> str | None:
         """The query with unknown or rare words replaced by close common ones, if that finds more.
 
-        Corrects the words as typed, against the unstemmed spelling field: correcting the
+        Corrects the words as typed, against the vocabulary of words as written: correcting the
         parsed query would correct stems ("prics" -> "pric" -> "april").
         """
         speller = self._speller(searcher)
@@ -261,7 +262,7 @@ class Engine:
         generation = searcher.reader().generation()
         with self._lock:
             if self._spellers.get(generation) is None:
-                self._spellers = {generation: Speller(searcher.reader())}
+                self._spellers = {generation: Speller(load_vocabulary(self.index_dir))}
             return self._spellers[generation]
 
     # ---- articles and statistics --------------------------------------------------------------

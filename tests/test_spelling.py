@@ -5,9 +5,7 @@ from search.spelling import Speller
 
 
 def speller(counts: dict[str, int]) -> Speller:
-    s = Speller.__new__(Speller)
-    s.counts = dict(counts)
-    return s
+    return Speller(dict(counts))
 
 
 def test_unknown_word_gets_the_closest_then_most_common_word() -> None:
