@@ -6,8 +6,8 @@ Guarantees, and how they are kept:
 - A re-run does only new work: each document records the `file_key` (path, size, mtime) of its
   file; a file whose key is already in the index is skipped unread. Commits happen only at file
   boundaries, so a file whose key is present was indexed completely.
-- No duplicates: the article id is unique (`update_document`), and a re-read file's articles that
-  are no longer in it are deleted.
+- No duplicates: an article replaces the indexed one with its id, and a re-read file's articles
+  that are no longer in it are deleted.
 - One run at a time: a run-level lock (see `locking`), besides Whoosh's own writer lock.
 """
 from __future__ import annotations
@@ -109,6 +109,10 @@ class _Run:
         self.writer = None
         self.vocabulary = VocabularyCounter(news_analyzer())
         self.searcher = ix.searcher()
+        # An article can only replace one that was in the index when the run started (ids added
+        # by this run are caught by `seen_ids`), so a run that starts empty skips the per-article
+        # id lookups: ~0.3 ms each at 18 segments, twice per article with update_document.
+        self.started_empty = self.searcher.doc_count_all() == 0
         self.pending: list[tuple[Path, str, list[Article]]] = []  # whole files awaiting write
         self.pending_articles = 0
         self.uncommitted_docs = 0
@@ -150,8 +154,9 @@ class _Run:
             for article in articles:
                 self.write_article(article, key, hashes[id(article)])
             # Articles that were in an older version of this file but are not in this one.
-            self.writer.delete_by_query(And([Term("path", str(path)), Not(Term("file_key", key))]),
-                                        searcher=self.searcher)
+            if not self.started_empty:
+                self.writer.delete_by_query(And([Term("path", str(path)), Not(Term("file_key", key))]),
+                                            searcher=self.searcher)
             self.files_done += 1
         self.pending, self.pending_articles = [], 0
         self.progress.update(self.files_done, self.docs_done)
@@ -167,14 +172,18 @@ class _Run:
                                  f"{self.seen_ids[aid]}); kept the first", article.location, "warning"))
             return
         self.seen_ids[aid] = where
-        docnum = self.searcher.document_number(id=aid)
+        docnum = None if self.started_empty else self.searcher.document_number(id=aid)
         if docnum is None:
             self.summary.added += 1
-        elif self.searcher.stored_fields(docnum).get("content_hash") == content_hash:
-            self.summary.unchanged += 1
         else:
-            self.summary.updated += 1
-        self.writer.update_document(**article_to_document(article, key, content_hash))
+            if self.searcher.stored_fields(docnum).get("content_hash") == content_hash:
+                self.summary.unchanged += 1
+            else:
+                self.summary.updated += 1
+            # What update_document does, without looking the id up a second time. The searcher
+            # and the writer see the same commit (this run holds the index), so numbers agree.
+            self.writer.delete_document(docnum)
+        self.writer.add_document(**article_to_document(article, key, content_hash))
         self.vocabulary.add(article.title, article.body)
         self.uncommitted_docs += 1
         self.docs_done += 1

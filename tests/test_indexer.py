@@ -122,6 +122,22 @@ def test_changed_record_is_updated_and_vanished_records_deleted(tmp_path):
     assert sorted(doc_ids(ix)) == [url("a"), url("d")]
 
 
+def test_article_moved_to_a_new_file_replaces_the_indexed_one(tmp_path):
+    """The id lookup against the run's starting state: a later run's new file can carry an id
+    already indexed from another file (a re-saved page); it must replace, not duplicate, it."""
+    data = tmp_path / "data"
+    write_jsonl(data / "old.jsonl", [record("a", "Alpha title", "Alpha about copper.", "2020-01-01"),
+                                     record("b", "Bravo title", "Bravo about zinc.", "2020-01-02")])
+    ix = tmp_path / "ix"
+    assert run(data, ix).added == 2
+    write_jsonl(data / "new.jsonl", [record("b", "Bravo title", "Bravo now about nickel.", "2020-01-02")])
+    summary = run(data, ix)
+    assert (summary.added, summary.updated, summary.files_read) == (0, 1, 1)
+    assert sorted(doc_ids(ix)) == [url("a"), url("b")]
+    engine = Engine(ix)
+    assert engine.search("nickel").total == 1 and engine.search("zinc").total == 0
+
+
 def test_duplicate_ids_in_one_run_warn_and_keep_one(tmp_path):
     data = tmp_path / "data"
     write_jsonl(data / "one.jsonl", [record("same", "First copy", "The first copy of the story.")])
