@@ -360,8 +360,7 @@ def small_corpus(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    """30 files: a run of about 7 s with 15 commits on a quiet machine, so that the kills at 1 s
-    and 2.5 s land mid-run however fast the machine is (14 files could finish before 2.5 s)."""
+    """30 files: a run of about 7 s with 15 commits on a quiet machine."""
     folder = tmp_path_factory.mktemp("corpus")
     return {"dir": folder, "total": generate_corpus(folder, 30, PER_FILE, seed=11), "files": 30}
 
@@ -425,16 +424,22 @@ def test_kill_9_at_any_moment_leaves_a_committed_state(tmp_path, corpus):
     ix = tmp_path / "ix"
     total = corpus["total"]
     counts = []
-    moments = [("after 1 s", 1.0), ("after 2.5 s", 2.5), ("during the final commit", None)]
-    for label, delay in moments:
+    # Kills tied to the run's own commit markers, not to wall-clock delays, so that they land
+    # mid-run however fast indexing gets: while writing the batch after a commit, in the middle
+    # of a commit, and during the final commit. Each run resumes from the last committed state.
+    moments = [("0.2 s after the commit at file 6 began", 6, 0.2),
+               ("0.05 s into the commit at file 16", 16, 0.05),
+               ("during the final commit", corpus["files"], 0.05)]
+
+    def commit_at_or_after(files: int):
+        return lambda line: line.startswith("COMMIT ") and int(line.split()[1]) >= files
+
+    for label, files, delay in moments:
         child = start_index_child(corpus["dir"], ix)
         try:
             assert _wait_for(child, lambda l: l == "START", 30)
-            if delay is not None:
-                time.sleep(delay)
-            else:
-                assert _wait_for(child, lambda l: l == f"COMMIT {corpus['files']}", 120), "no final commit seen"
-                time.sleep(0.05)
+            assert _wait_for(child, commit_at_or_after(files), 120), f"no commit seen {label}"
+            time.sleep(delay)
             assert child.poll() is None, f"the run finished before the kill {label}"
             os.killpg(child.pid, signal.SIGKILL)
         finally:
