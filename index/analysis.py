@@ -11,15 +11,22 @@ folded, stop-checked and stemmed once).
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from whoosh.analysis import STOP_WORDS, Token, Tokenizer
 from whoosh.analysis.tokenizers import default_pattern
+from whoosh.fields import TEXT
 from whoosh.lang.porter import stem
 from whoosh.support.charset import accent_map
 
 MIN_WORD = 2            # shorter words are dropped: the "s" split off possessives ("Korea's")
 CACHE_WORDS = 300_000   # distinct surface forms remembered; the cache is emptied when full
+# Word caches shared by analysers of the same settings: the schema is unpickled afresh in every
+# Whoosh writer process, and forked writers inherit the indexing process's warm cache this way.
+_CACHES: dict[tuple[frozenset, int], dict[str, tuple[str, str | None]]] = {}
+# Whoosh's default token pattern without its capturing group, so that `findall` returns words.
+WORD = re.compile(default_pattern.pattern.replace("(\\.?", "(?:\\.?"))
 
 
 def folded(word: str) -> str:
@@ -40,16 +47,14 @@ class NewsAnalyzer(Tokenizer):
     def __init__(self, stoplist=STOP_WORDS, minsize: int = MIN_WORD) -> None:
         self.stops = frozenset(stoplist)
         self.minsize = minsize
-        self._words: dict[str, tuple[str, str | None]] = {}
+        self._words = _CACHES.setdefault((self.stops, minsize), {})
 
     def __getstate__(self) -> dict:
-        # The schema (and so this analyser) is pickled into the index and sent to the writer
-        # processes: the word cache stays behind.
+        # The schema (and so this analyser) is pickled into the index: the word cache stays out.
         return {"stops": self.stops, "minsize": self.minsize}
 
     def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._words = {}
+        self.__init__(state["stops"], state["minsize"])
 
     def __eq__(self, other) -> bool:
         return (other.__class__ is self.__class__ and other.stops == self.stops
@@ -68,6 +73,26 @@ class NewsAnalyzer(Tokenizer):
                 self._words.clear()
             self._words[raw] = entry
         return entry
+
+    def positions(self, text: str) -> dict[str, list[int]]:
+        """Indexed (stemmed) word -> its positions: what the tokens give, without making them."""
+        words, word = self._words, self._word
+        found: dict[str, list[int]] = {}
+        pos = None
+        for i, raw in enumerate(WORD.findall(text)):
+            stemmed = (words.get(raw) or word(raw))[1]
+            if stemmed is not None:
+                pos = i if pos is None else pos + 1  # positions renumbered past stop words
+                if stemmed in found:
+                    found[stemmed].append(pos)
+                else:
+                    found[stemmed] = [pos]
+        return found
+
+    def spelling_words(self, text: str) -> set[str]:
+        """The distinct unstemmed, unstopped words of a text (the tokens' texts with no_morph)."""
+        words, word = self._words, self._word
+        return {entry[0] for raw in set(WORD.findall(text)) if (entry := words.get(raw) or word(raw))[1] is not None}
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False,
                  keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
@@ -118,3 +143,22 @@ class _Whole:
 
     def end(self) -> int:
         return len(self.value)
+
+
+class NewsText(TEXT):
+    """A TEXT field whose postings come from `NewsAnalyzer.positions` in one pass.
+
+    Whoosh's TEXT makes a Token per word and builds the postings from them in Python
+    (`Positions.word_values`); this builds the same (word, frequency, weight, positions) tuples
+    straight from the regex matches. Any other use (other analysers, keyword arguments, lists)
+    goes through TEXT unchanged. `tests/test_analysis.py` checks the output is identical.
+    """
+
+    def index(self, value, **kwargs):
+        analyzer = self.analyzer
+        if kwargs or not isinstance(value, str) or type(analyzer) is not NewsAnalyzer:
+            yield from super().index(value, **kwargs)
+            return
+        encode, boost = self.format.encode, self.format.field_boost
+        for word, poslist in analyzer.positions(value).items():
+            yield word.encode("utf-8"), len(poslist), len(poslist) * boost, encode(poslist)

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, Schema
 
 import index.whoosh_patches  # noqa: F401  (must patch Whoosh before any index is used)
-from index.analysis import NewsAnalyzer
+from index.analysis import NewsAnalyzer, NewsText
 from index.article import ENTITY_TYPES, Article
 
 # Bumped whenever the schema or analysis changes incompatibly; an index of another version is
@@ -45,10 +45,10 @@ def build_schema() -> Schema:
     return Schema(
         id=ID(unique=True, stored=True),
         url=STORED,
-        title=TEXT(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
+        title=NewsText(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
         # Not spelling=True: did-you-mean words are counted in index/vocabulary.py, at a fraction
         # of the cost of Whoosh's second field of unstemmed postings.
-        body=TEXT(analyzer=analyzer, stored=True),
+        body=NewsText(analyzer=analyzer, stored=True),
         date=DATETIME(stored=True, sortable=True),
         source=KEYWORD(**facet),
         person=KEYWORD(**facet),

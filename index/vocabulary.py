@@ -37,7 +37,7 @@ class VocabularyCounter:
         words: set[str] = set()
         for text in texts:
             if text:
-                words.update(t.text for t in self.analyzer(text, no_morph=True))
+                words |= self.analyzer.spelling_words(text)
         self.counts.update(words)
 
     def save(self, index_dir: Path) -> None:

@@ -11,9 +11,10 @@ import pickle
 
 import pytest
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.fields import TEXT
 from whoosh.support.charset import accent_map
 
-from index.analysis import NewsAnalyzer, index_form
+from index.analysis import NewsAnalyzer, NewsText, index_form
 from index.readers import read_file
 from index.readers.base import Problem
 from index.schema import build_schema
@@ -67,7 +68,22 @@ def test_same_tokens_without_stop_list():
     assert_same(sample_texts(), NewsAnalyzer(stoplist=()), whoosh_chain(stoplist=()))
 
 
-def test_same_tokens_on_reuters(reuters_dir):
+def assert_same_postings_and_spelling_words(texts):
+    """What the index gets from our field: the postings TEXT + Whoosh's chain would make."""
+    for boost in (1.0, 1.5):
+        ours, theirs = NewsText(analyzer=NewsAnalyzer(), field_boost=boost), TEXT(analyzer=whoosh_chain(), field_boost=boost)
+        for text in texts:
+            assert list(ours.index(text)) == list(theirs.index(text)), text[:80]
+    analyzer, chain = NewsAnalyzer(), whoosh_chain()
+    for text in texts:
+        assert analyzer.spelling_words(text) == {t.text for t in chain(text, no_morph=True)}, text[:80]
+
+
+def test_same_postings_and_spelling_words_on_seeds_and_edge_cases():
+    assert_same_postings_and_spelling_words(sample_texts())
+
+
+def test_same_tokens_postings_and_spelling_words_on_reuters(reuters_dir):
     path = sorted(reuters_dir.glob("reut2-*.sgm.gz"))[0]
     texts = [x for a in read_file(path) if not isinstance(a, Problem) for x in (a.title, a.body)]
     assert len(texts) > 1000
@@ -75,12 +91,14 @@ def test_same_tokens_on_reuters(reuters_dir):
     for text in texts:
         assert tokens(ours, text, CALLS[0]) == tokens(theirs, text, CALLS[0]), text[:80]
         assert tokens(ours, text, CALLS[1]) == tokens(theirs, text, CALLS[1]), text[:80]
+    assert_same_postings_and_spelling_words(texts)
 
 
 def test_schema_uses_it_for_both_text_fields():
     schema = build_schema()
-    assert isinstance(schema["body"].analyzer, NewsAnalyzer)
-    assert isinstance(schema["title"].analyzer, NewsAnalyzer)
+    for name in ("title", "body"):
+        assert isinstance(schema[name], NewsText) and isinstance(schema[name].analyzer, NewsAnalyzer)
+    assert schema["title"].format.field_boost > schema["body"].format.field_boost == 1.0
     # No second field of unstemmed postings: index/vocabulary.py keeps the did-you-mean words.
     assert not any(name.startswith("spell_") for name in schema.names())
 
@@ -88,8 +106,10 @@ def test_schema_uses_it_for_both_text_fields():
 def test_pickles_without_its_cache():
     analyzer = NewsAnalyzer()
     list(analyzer("summits and leaders"))
-    copy = pickle.loads(pickle.dumps(analyzer))
-    assert copy == analyzer and copy._words == {}
+    data = pickle.dumps(analyzer)
+    assert b"summit" not in data
+    copy = pickle.loads(data)
+    assert copy == analyzer and copy._words is analyzer._words  # one cache per setting, per process
     assert [t.text for t in copy("summits and leaders")] == ["summit", "leader"]
 
 
