@@ -11,12 +11,15 @@ folded, stop-checked and stemmed once).
 """
 from __future__ import annotations
 
+import pickle
 import re
 from collections.abc import Iterator
 
 from whoosh.analysis import STOP_WORDS, Token, Tokenizer
 from whoosh.analysis.tokenizers import default_pattern
 from whoosh.fields import TEXT
+from whoosh.formats import Positions
+from whoosh.system import pack_uint
 from whoosh.lang.porter import stem
 from whoosh.support.charset import accent_map
 
@@ -156,9 +159,13 @@ class NewsText(TEXT):
 
     def index(self, value, **kwargs):
         analyzer = self.analyzer
-        if kwargs or not isinstance(value, str) or type(analyzer) is not NewsAnalyzer:
+        if (kwargs or not isinstance(value, str) or type(analyzer) is not NewsAnalyzer
+                or type(self.format) is not Positions):
             yield from super().index(value, **kwargs)
             return
-        encode, boost = self.format.encode, self.format.field_boost
+        boost, dumps = self.format.field_boost, pickle.dumps
         for word, poslist in analyzer.positions(value).items():
-            yield word.encode("utf-8"), len(poslist), len(poslist) * boost, encode(poslist)
+            n = len(poslist)
+            # Positions.encode: the count, then the pickled gaps between positions.
+            yield (word.encode("utf-8"), n, n * boost,
+                   pack_uint(n) + dumps([b - a for a, b in zip([0] + poslist, poslist)], 2))
