@@ -245,7 +245,12 @@ def run_size(size: int, args, sentences: list[str], queries: list[str], queue) -
         if args.profile_always or passes["warm"]["p95_ms"] > GOAL_P95_MS or passes["cold"]["p95_ms"] > GOAL_P95_MS:
             out["profile"] = profile(tmp / "index", queries, slow[0][1])
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if args.keep_index:
+            shutil.rmtree(tmp / "corpus", ignore_errors=True)
+            out["kept_index"] = str(tmp / "index")
+            print(f"  kept the {size:,}-article index at {tmp / 'index'}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
     queue.put(out)
 
 
@@ -280,6 +285,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=SHARED / "reuters21578")
     ap.add_argument("--tmp", default=None, help="where to write the temporary corpora and indexes")
     ap.add_argument("--profile-always", action="store_true", help="profile the slowest query at every size")
+    ap.add_argument("--keep-index", action="store_true", help="keep each index (not the corpus) for later experiments")
     args = ap.parse_args()
     require_data(args.data / "reut2-000.sgm.gz", "Reuters-21578")
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
