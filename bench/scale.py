@@ -201,7 +201,6 @@ def categorise(stats: pstats.Stats) -> dict[str, float]:
 
 def run_size(size: int, args, sentences: list[str], queries: list[str], queue) -> None:
     from index.indexer import index_paths
-    from search import Engine
     gen = Generator(args.data, sentences, args.seed)
     out: dict = {"size": size, "query_set": query_set_id(queries, args.seed)}
     tmp = Path(tempfile.mkdtemp(prefix=f"bench-scale-{size}-", dir=args.tmp))
@@ -220,30 +219,7 @@ def run_size(size: int, args, sentences: list[str], queries: list[str], queue) -
         out["index_peak_delta_mb"] = mem.peak_delta_mb
         out["index_mb"] = dir_size(tmp / "index") / 2**20
         shutil.rmtree(tmp / "corpus")
-        out["search_peak_is_vmhwm_after_reset"] = reset_peak()
-        engine = Engine(tmp / "index")
-        t0 = time.perf_counter()
-        engine.search(queries[0], page_size=10)
-        out["open_first_request_ms"] = (time.perf_counter() - t0) * 1000
-        passes = {}
-        slow = []
-        for name in ("cold", "warm"):
-            times = []
-            for q in queries:
-                t0 = time.perf_counter()
-                r = engine.search(q, page_size=10)
-                ms = (time.perf_counter() - t0) * 1000
-                times.append(ms)
-                if name == "warm":
-                    slow.append((ms, q, r.total))
-            passes[name] = {"p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95),
-                            "max_ms": max(times), "mean_ms": sum(times) / len(times)}
-        out["latency"] = passes
-        out["search_peak_rss_mb"] = vm_hwm_mb()
-        slow.sort(reverse=True)
-        out["slowest_warm"] = [{"ms": ms, "query": q, "total": t} for ms, q, t in slow[:5]]
-        if args.profile_always or passes["warm"]["p95_ms"] > GOAL_P95_MS or passes["cold"]["p95_ms"] > GOAL_P95_MS:
-            out["profile"] = profile(tmp / "index", queries, slow[0][1])
+        measure_search(tmp / "index", queries, args, out)
     finally:
         if args.keep_index:
             shutil.rmtree(tmp / "corpus", ignore_errors=True)
@@ -252,6 +228,35 @@ def run_size(size: int, args, sentences: list[str], queries: list[str], queue) -
         else:
             shutil.rmtree(tmp, ignore_errors=True)
     queue.put(out)
+
+
+def measure_search(index_dir: Path, queries: list[str], args, out: dict) -> None:
+    """The search phase of one size: first request, a cold and a warm pass, a profile if slow."""
+    from search import Engine
+    out["search_peak_is_vmhwm_after_reset"] = reset_peak()
+    engine = Engine(index_dir)
+    t0 = time.perf_counter()
+    engine.search(queries[0], page_size=10)
+    out["open_first_request_ms"] = (time.perf_counter() - t0) * 1000
+    passes = {}
+    slow = []
+    for name in ("cold", "warm"):
+        times = []
+        for q in queries:
+            t0 = time.perf_counter()
+            r = engine.search(q, page_size=10)
+            ms = (time.perf_counter() - t0) * 1000
+            times.append(ms)
+            if name == "warm":
+                slow.append((ms, q, r.total))
+        passes[name] = {"p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95),
+                        "max_ms": max(times), "mean_ms": sum(times) / len(times)}
+    out["latency"] = passes
+    out["search_peak_rss_mb"] = vm_hwm_mb()
+    slow.sort(reverse=True)
+    out["slowest_warm"] = [{"ms": ms, "query": q, "total": t} for ms, q, t in slow[:5]]
+    if args.profile_always or passes["warm"]["p95_ms"] > GOAL_P95_MS or passes["cold"]["p95_ms"] > GOAL_P95_MS:
+        out["profile"] = profile(index_dir, queries, slow[0][1])
 
 
 def profile(index_dir: Path, queries: list[str], query: str) -> dict:
@@ -286,6 +291,9 @@ def main() -> None:
     ap.add_argument("--tmp", default=None, help="where to write the temporary corpora and indexes")
     ap.add_argument("--profile-always", action="store_true", help="profile the slowest query at every size")
     ap.add_argument("--keep-index", action="store_true", help="keep each index (not the corpus) for later experiments")
+    ap.add_argument("--search-only", type=Path, metavar="INDEX_DIR",
+                    help="re-measure only the search phase on an index kept by --keep-index (one size in --sizes; "
+                         "the indexing figures are taken from bench/results/scale.json)")
     args = ap.parse_args()
     require_data(args.data / "reut2-000.sgm.gz", "Reuters-21578")
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
@@ -295,7 +303,7 @@ def main() -> None:
     queries = build_queries(gen, args.queries, args.seed)
     print(f"{len(sentences)} distinct Reuters sentences; {len(queries)} queries; sizes {sizes} (SYNTHETIC corpora)")
     results = []
-    for size in sizes:
+    for size in sizes if args.search_only is None else ():
         ctx = mp.get_context("fork")
         queue = ctx.Queue()
         proc = ctx.Process(target=run_size, args=(size, args, sentences, queries, queue))
@@ -309,6 +317,19 @@ def main() -> None:
 
     previous = {}
     path = RESULTS_DIR / "scale.json"
+    if args.search_only is not None:
+        if len(sizes) != 1:
+            sys.exit("--search-only needs exactly one size in --sizes: the size of the kept index")
+        entries = json.loads(path.read_text()).get("sizes", []) if path.exists() else []
+        out = next((dict(e) for e in entries if e["size"] == sizes[0]), None)
+        if out is None:
+            sys.exit(f"no indexing figures for {sizes[0]:,} articles in {path}: run without --search-only first")
+        out["search_remeasured"] = {"index": str(args.search_only), "at": time.strftime("%Y-%m-%d %H:%M")}
+        out.pop("profile", None)
+        measure_search(args.search_only, queries, args, out)
+        results.append(out)
+        print(f"  {sizes[0]:>9,}: search re-measured, warm p95 {out['latency']['warm']['p95_ms']:.1f} ms")
+
     if path.exists():
         try:
             # keep other sizes measured with the same generator seed and query set only
