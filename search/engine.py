@@ -50,6 +50,21 @@ def _entities(stored: dict) -> dict[str, list[str]]:
     return {kind: [v for v in stored.get(kind, "").split(",") if v] for kind in ENTITY_TYPES}
 
 
+def first_rows(keys: tuple[np.ndarray, ...], primary: np.ndarray, needed: int) -> np.ndarray:
+    """Indices of the first `needed` rows in `np.lexsort(keys)` order, without sorting them all.
+
+    `primary` must order rows as the lexsort's last (most significant) keys do, ties allowed.
+    Rows up to the needed-th smallest primary value (ties included) are the only candidates,
+    and only they are lex-sorted: sorting all 700k matches of a common word on four keys took
+    120 ms at a million articles.
+    """
+    if len(primary) <= 4 * needed + 1_000:
+        return np.lexsort(keys)[:needed]
+    kth = np.partition(primary, needed - 1)[needed - 1]
+    candidates = np.flatnonzero(primary <= kth)
+    return candidates[np.lexsort(tuple(key[candidates] for key in keys))[:needed]]
+
+
 class Engine:
     """Search one index. Create once and reuse: opening and table building are amortised."""
 
@@ -206,16 +221,18 @@ class Engine:
         # Negatable dates: UNDATED is int64's minimum, whose negation overflows to itself.
         newest_first = -np.where(stamps == UNDATED, np.iinfo(np.int64).min + 1, stamps)
         if sort == "newest":
-            order = np.lexsort((docs, newest_first))
-            return [(int(docs[i]), None) for i in order[:needed]]
+            order = first_rows((docs, newest_first), newest_first, needed)
+            return [(int(docs[i]), None) for i in order]
         if sort == "oldest":
-            order = np.lexsort((docs, np.where(stamps == UNDATED, np.iinfo(np.int64).max, stamps)))
-            return [(int(docs[i]), None) for i in order[:needed]]
+            oldest_first = np.where(stamps == UNDATED, np.iinfo(np.int64).max, stamps)
+            order = first_rows((docs, oldest_first), oldest_first, needed)
+            return [(int(docs[i]), None) for i in order]
         scores = np.round(found.scores, 6)
         has_all = sorted_member(docs, preferred) if preferred is not None else np.zeros(len(docs), dtype=bool)
-        # np.lexsort sorts by the last key first.
-        order = np.lexsort((docs, newest_first, -scores, ~has_all))
-        return [(int(docs[i]), float(found.scores[i])) for i in order[:needed]]
+        # All-words articles first, then by score: one number that orders (has_all, score) alike.
+        primary = -scores + (~has_all) * (float(scores.max(initial=0.0)) - float(scores.min(initial=0.0)) + 1.0)
+        order = first_rows((docs, newest_first, -scores, ~has_all), primary, needed)
+        return [(int(docs[i]), float(found.scores[i])) for i in order]
 
     def _hit(self, searcher, docnum: int, score: float | None, terms: frozenset[str] | None) -> Hit:
         """A result; `terms=None` means no snippet was asked for."""

@@ -78,3 +78,21 @@ def test_undated_article_comes_after_dated_equals(tmp_path) -> None:
     (folder / "a.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     index_paths([folder], tmp_path / "ix", entities=False, show_progress=False)
     assert ids(Engine(tmp_path / "ix").search("tin")) == ["http://t/dated", "http://t/undated"]
+
+
+def test_first_rows_equals_a_full_lexsort_with_many_ties() -> None:
+    """The partial sort behind ranking gives exactly the full sort's first rows, ties included."""
+    import numpy as np
+
+    from search.engine import first_rows
+
+    rng = np.random.default_rng(5)
+    for size, needed in ((50, 10), (20_000, 10), (20_000, 500), (50_000, 1)):
+        docs = np.arange(size)
+        stamps = rng.integers(0, 30, size)                    # many equal dates
+        scores = np.round(rng.choice([0.5, 1.0, 1.25, 2.0], size) * rng.integers(1, 3, size), 6)
+        has_all = rng.random(size) < 0.3
+        keys = (docs, -stamps, -scores, ~has_all)
+        primary = -scores + (~has_all) * (scores.max() - scores.min() + 1.0)
+        assert first_rows(keys, primary, needed).tolist() == np.lexsort(keys)[:needed].tolist()
+        assert first_rows((docs, -stamps), -stamps, needed).tolist() == np.lexsort((docs, -stamps))[:needed].tolist()
