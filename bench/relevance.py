@@ -68,6 +68,8 @@ from search import scoring as _scoring  # noqa: E402
 # The product's shipped settings: what "ours" is measured with, and the baseline for tuning.
 DEFAULT = {"B": _scoring.B, "K1": _scoring.K1, "title_boost": float(_schema.TITLE_BOOST), "stop": True,
            "matching": "ours"}
+# The shipped title boost is always in the grid, so the defaults are scored like every other setting.
+GRID_TITLE = tuple(sorted(set(GRID_TITLE) | {DEFAULT["title_boost"]}))
 DEFAULT_LABEL = (f"B {DEFAULT['B']}, K1 {DEFAULT['K1']}, title {DEFAULT['title_boost']:g}, stop on, ours")
 
 
@@ -401,7 +403,7 @@ def tune(docs, qids, texts, qrels, tmp: Path, ours: dict, scoring, args) -> dict
     for title_boost, stop in itertools.product(GRID_TITLE, GRID_STOP):
         key = (title_boost, stop)
         if key not in ours:
-            name = f"ours-t{int(title_boost)}-{'stop' if stop else 'nostop'}"
+            name = f"ours-t{title_boost:g}-{'stop' if stop else 'nostop'}"
             build_ours(docs, tmp / name, title_boost, stop)
             ours[key] = Ours(tmp / name)
         o = ours[key]
