@@ -125,7 +125,9 @@ def build_queries(gen: Generator, n: int, seed: int) -> list[str]:
     titles = [[w.lower() for w in re.findall(r"[A-Za-z]+", a["title"])] for a in sample]
     df = Counter()
     for a in sample:
-        df.update({w.lower() for w in re.findall(r"[A-Za-z]{3,}", a["body"])})
+        # sorted: Counter keeps first-seen order among equal counts, and a set's order depends on
+        # the process's string-hash seed, which made the query set differ between runs
+        df.update(sorted({w.lower() for w in re.findall(r"[A-Za-z]{3,}", a["body"])}))
     ok = lambda w: len(w) >= 3 and w not in STOP_WORDS and w != "reuter"  # noqa: E731
     common = [w for w, _ in df.most_common(400) if ok(w)][:300]
     out, seen = [], set()
@@ -325,6 +327,7 @@ def main() -> None:
         if out is None:
             sys.exit(f"no indexing figures for {sizes[0]:,} articles in {path}: run without --search-only first")
         out["search_remeasured"] = {"index": str(args.search_only), "at": time.strftime("%Y-%m-%d %H:%M")}
+        out["query_set"] = query_set_id(queries, args.seed)
         out.pop("profile", None)
         measure_search(args.search_only, queries, args, out)
         results.append(out)
@@ -332,10 +335,11 @@ def main() -> None:
 
     if path.exists():
         try:
-            # keep other sizes measured with the same generator seed and query set only
+            # keep other sizes measured with the same generator seed and query set only (all of
+            # them when re-measuring one size: re-measure each, and the table is whole again)
             same = query_set_id(queries, args.seed)
             previous = {e["size"]: e for e in json.loads(path.read_text()).get("sizes", [])
-                        if e.get("query_set") == same}
+                        if e.get("query_set") == same or args.search_only is not None}
         except (ValueError, KeyError):
             previous = {}
     previous.update({r["size"]: r for r in results})
