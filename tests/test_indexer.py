@@ -326,14 +326,15 @@ def test_second_run_waits_for_the_lock_or_gives_up_clearly(tmp_path):
     assert url("x") in doc_ids(ix) and doc_count(ix) == 3
 
 
-def test_lock_held_by_a_real_index_process(tmp_path, small_corpus):
+def test_lock_held_by_a_real_index_process(tmp_path, corpus):
     ix = tmp_path / "ix"
-    child = start_index_child(small_corpus["dir"], ix)
+    child = start_index_child(corpus["dir"], ix)
     try:
         assert child.stdout.readline().strip() == "START"
-        time.sleep(0.3)
+        # Mid-run by the run's own marker (its first commit), not by a delay: runs got faster.
+        assert _wait_for(child, lambda line: line.startswith("COMMIT "), 60), "no commit seen"
         with pytest.raises(IndexLockedError):
-            run(SEEDS, ix, lock_timeout=1)
+            run(SEEDS, ix, lock_timeout=0.3)
         assert child.poll() is None, "the child finished too early for this test to mean anything"
         summary = run(SEEDS, ix, lock_timeout=120)  # waits for the child, then runs
         assert child.wait(timeout=5) == 0
@@ -343,7 +344,7 @@ def test_lock_held_by_a_real_index_process(tmp_path, small_corpus):
         child.wait()
     assert summary.added == 2
     ids = doc_ids(ix)
-    assert len(ids) == len(set(ids)) == small_corpus["total"] + 2
+    assert len(ids) == len(set(ids)) == corpus["total"] + 2
 
 
 # ---- concurrency and crashes over a generated corpus ---------------------------------------------
@@ -352,24 +353,17 @@ PER_FILE = 300
 
 
 @pytest.fixture(scope="module")
-def small_corpus(tmp_path_factory):
-    """8 files: a run of about 3 s with a commit every 2 files."""
-    folder = tmp_path_factory.mktemp("small-corpus")
-    return {"dir": folder, "total": generate_corpus(folder, 8, PER_FILE), "files": 8}
-
-
-@pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    """30 files: a run of about 7 s with 15 commits on a quiet machine."""
+    """30 files of 300 articles, committed every 2 files: a run of a few seconds with 15 commits."""
     folder = tmp_path_factory.mktemp("corpus")
     return {"dir": folder, "total": generate_corpus(folder, 30, PER_FILE, seed=11), "files": 30}
 
 
-def test_search_keeps_working_while_indexing(tmp_path, small_corpus):
+def test_search_keeps_working_while_indexing(tmp_path, corpus):
     ix = tmp_path / "ix"
     run(SEEDS, ix)  # an index to search from the start
     long_lived = Engine(ix)
-    child = start_index_child(small_corpus["dir"], ix)
+    child = start_index_child(corpus["dir"], ix)
     totals, errors = [], []
     try:
         while child.poll() is None:
@@ -390,7 +384,7 @@ def test_search_keeps_working_while_indexing(tmp_path, small_corpus):
     assert not errors, errors[:3]
     assert totals == sorted(totals), "a search saw the committed count go down"
     assert len(set(totals)) >= 3, f"commits were not seen while the run was going on: {sorted(set(totals))}"
-    assert Engine(ix).search("", page_size=1).total == small_corpus["total"] + 2
+    assert Engine(ix).search("", page_size=1).total == corpus["total"] + 2
 
 
 def _wait_for(child, predicate, timeout: float) -> str | None:
