@@ -19,9 +19,9 @@ from whoosh.analysis import STOP_WORDS, Token, Tokenizer
 from whoosh.analysis.tokenizers import default_pattern
 from whoosh.fields import TEXT
 from whoosh.formats import Positions
-from whoosh.system import pack_uint
 from whoosh.lang.porter import stem
 from whoosh.support.charset import accent_map
+from whoosh.system import pack_uint
 
 MIN_WORD = 2            # shorter words are dropped: the "s" split off possessives ("Korea's")
 CACHE_WORDS = 300_000   # distinct surface forms remembered; the cache is emptied when full
@@ -45,7 +45,7 @@ def index_form(word: str) -> str:
 class NewsAnalyzer(Tokenizer):
     """A Whoosh analyser (tokenizer + filters in one); see the module docstring."""
 
-    is_morph = True  # it stems, so Whoosh keeps a separate unstemmed field for spelling
+    is_morph = True  # it stems: Whoosh's `no_morph=True` (unstemmed words) is honoured
 
     def __init__(self, stoplist=STOP_WORDS, minsize: int = MIN_WORD) -> None:
         self.stops = frozenset(stoplist)

@@ -5,8 +5,8 @@ pinned Whoosh version fixes the problem itself.
 """
 from __future__ import annotations
 
-from whoosh.codec import base as codec_base
 from whoosh import writing
+from whoosh.codec import base as codec_base
 from whoosh.codec import whoosh3
 
 _original_cached_reader = whoosh3.W3PerDocReader._cached_reader

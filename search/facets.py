@@ -17,7 +17,7 @@ import numpy as np
 
 from index.schema import FACET_FIELDS
 from search.results import DateBucket, DateHistogram, FacetValue
-from search.scoring import read_postings
+from search.scoring import leaves_of, read_term
 
 # Whoosh stores a DATETIME as microseconds since 0001-01-01.
 _EPOCH_LONG = (datetime(1970, 1, 1) - datetime(1, 1, 1)).days * 86_400 * 1_000_000
@@ -62,13 +62,11 @@ class IndexTables:
     def _field_table(reader, fieldname: str) -> FieldTable:
         values, chunks, offsets = [], [], [0]
         by_lower: dict[str, list[str]] = defaultdict(list)
-        leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
+        leaves = leaves_of(reader)
         if fieldname in reader.indexed_field_names():
             for btext in reader.lexicon(fieldname):
                 value = btext.decode("utf-8")
-                parts = [read_postings(leaf.postings(fieldname, btext))[0] + offset
-                         for leaf, offset in leaves if (fieldname, btext) in leaf]
-                ids = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+                ids = read_term(leaves, fieldname, btext)[0]
                 if not len(ids):
                     continue
                 values.append(value)
@@ -82,7 +80,7 @@ class IndexTables:
         """Per segment: a segment whose articles are all undated has no date column at all, and
         Whoosh's multi-segment column reader silently skips it (shifting every later date)."""
         out = np.full(self.doc_count_all, UNDATED, dtype=np.int64)
-        leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
+        leaves = leaves_of(reader)
         for leaf, offset in leaves:
             count = leaf.doc_count_all()
             if not count or not leaf.has_column("date"):

@@ -149,6 +149,26 @@ def read_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
 
 
+def leaves_of(reader) -> list[tuple[object, int]]:
+    """(segment reader, doc-number offset) pairs: postings are read segment by segment."""
+    if hasattr(reader, "leaf_readers"):
+        return list(reader.leaf_readers())
+    return [(reader, 0)]
+
+
+def read_term(leaves: list[tuple[object, int]], fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """(doc numbers, weights) of a term over all segments; deleted documents excluded."""
+    id_parts, weight_parts = [], []
+    for leaf, offset in leaves:
+        if (fieldname, btext) in leaf:
+            ids, weights = read_postings(leaf.postings(fieldname, btext))
+            id_parts.append(ids + offset)
+            weight_parts.append(weights)
+    if not id_parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    return np.concatenate(id_parts), np.concatenate(weight_parts)
+
+
 def _positions_value(value: bytes) -> list[int]:
     """The position gaps in one posting's value (whoosh.formats.Positions.decode_positions)."""
     return loads((value if value.endswith(b".") else value + b".")[_INT_SIZE:])
@@ -209,7 +229,7 @@ class PostingsCache:
     def __init__(self, searcher) -> None:
         self.reader = searcher.reader()
         self.doc_count_all = self.reader.doc_count_all()
-        self.leaves = self._leaves(self.reader)
+        self.leaves = leaves_of(self.reader)
         self.live = np.fromiter(self.reader.all_doc_ids(), dtype=np.int64)
         self.avg_length = {f: searcher.avg_field_length(f) or 1 for f in TEXT_FIELDS}
         self.lengths = {f: self._field_lengths(f) for f in TEXT_FIELDS}
@@ -219,12 +239,6 @@ class PostingsCache:
         self._sizes: dict[tuple, int] = {}
         self._size = 0
         self._lock = threading.Lock()
-
-    @staticmethod
-    def _leaves(reader) -> list[tuple[object, int]]:
-        if hasattr(reader, "leaf_readers"):
-            return list(reader.leaf_readers())
-        return [(reader, 0)]
 
     def _field_lengths(self, fieldname: str) -> np.ndarray:
         """Each document's length in a field, as BM25 sees it (Whoosh stores it as one byte).
@@ -291,18 +305,10 @@ class PostingsCache:
             if hit is not None:
                 self._terms.move_to_end(key)
                 return hit
-        id_parts: list[np.ndarray] = []
-        weight_parts: list[np.ndarray] = []
-        for leaf, offset in self.leaves:
-            if (fieldname, btext) not in leaf:
-                continue
-            ids, weights = read_postings(leaf.postings(fieldname, btext))
-            id_parts.append(ids + offset)
-            weight_parts.append(weights)
+        docs, weights = read_term(self.leaves, fieldname, btext)
         df = self.reader.doc_frequency(fieldname, btext)
         idf = float(np.log(max(self.doc_count_all, 1) / (df + 1)) + 1)
-        entry = (np.concatenate(id_parts) if id_parts else np.zeros(0, dtype=np.int64),
-                 np.concatenate(weight_parts) if weight_parts else np.zeros(0), idf)
+        entry = (docs, weights, idf)
         self._remember(key, entry, len(entry[0]))
         return entry
 
