@@ -43,12 +43,27 @@ class Article:
 
     @property
     def id(self) -> str:
-        """Stable across re-reads: the URL, else the source's own id, else the content hash."""
+        """Stable across re-reads: the URL, else the source's own id, else the source hash.
+
+        Never the content hash: that one covers entities, which entity recognition fills in
+        later, so the same article would get one id with `--no-entities` and another without.
+        """
         if self.url:
             return self.url
         if self.source_id:
             return self.source_id
-        return "sha256:" + self.content_hash[:32]
+        return "sha256:" + self.source_hash[:32]
+
+    @property
+    def source_hash(self) -> str:
+        """Hash of the text a reader read that makes an article this article: title, body,
+        date, source. Nothing derived later (entities, canonical names) goes in, so an id made
+        from it is the same whichever recogniser ran, or none."""
+        h = hashlib.sha256()
+        for part in (self.title, self.body, self.date.isoformat() if self.date else "", self.source or ""):
+            h.update(part.encode("utf-8", "surrogatepass"))
+            h.update(b"\x00")
+        return h.hexdigest()
 
     @property
     def content_hash(self) -> str:

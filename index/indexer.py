@@ -145,14 +145,16 @@ class _Run:
         if not self.pending:
             return
         batch = [a for _, _, articles in self.pending for a in articles]
-        hashes = {id(a): a.content_hash for a in batch}  # the reader's version, before entities
+        # Id and content hash of the reader's version, before entities: neither may depend on
+        # which recogniser ran (or whether one did).
+        read_as = {id(a): (a.id, a.content_hash) for a in batch}
         self.extractor.annotate(batch)
         if self.writer is None:
             # Two processes with one segment each: 1.8x faster on Reuters on a 2-core machine.
             self.writer = self.ix.writer(procs=WRITER_PROCS, multisegment=True, limitmb=128, timeout=30.0, delay=0.25)
         for path, key, articles in self.pending:
             for article in articles:
-                self.write_article(article, key, hashes[id(article)])
+                self.write_article(article, key, *read_as[id(article)])
             # Articles that were in an older version of this file but are not in this one.
             if not self.started_empty:
                 self.writer.delete_by_query(And([Term("path", str(path)), Not(Term("file_key", key))]),
@@ -164,8 +166,7 @@ class _Run:
                 or time.monotonic() - self.last_commit >= COMMIT_EVERY_SECONDS):
             self.commit()
 
-    def write_article(self, article: Article, key: str, content_hash: str) -> None:
-        aid = article.id
+    def write_article(self, article: Article, key: str, aid: str, content_hash: str) -> None:
         where = f"{article.path}:{article.location}" if article.location else article.path
         if aid in self.seen_ids:
             self.problem(Problem(article.path, f"duplicate article id {aid!r} (first seen at "
@@ -183,7 +184,9 @@ class _Run:
             # What update_document does, without looking the id up a second time. The searcher
             # and the writer see the same commit (this run holds the index), so numbers agree.
             self.writer.delete_document(docnum)
-        self.writer.add_document(**article_to_document(article, key, content_hash))
+        document = article_to_document(article, key, content_hash)
+        document["id"] = aid  # the id the duplicate and replace checks above used
+        self.writer.add_document(**document)
         self.vocabulary.add(article.title, article.body)
         self.uncommitted_docs += 1
         self.docs_done += 1
