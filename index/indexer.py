@@ -12,8 +12,11 @@ Guarantees, and how they are kept:
 """
 from __future__ import annotations
 
+import errno
+import inspect
 import json
 import logging
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -64,6 +67,8 @@ class IndexSummary:
     elapsed: float = 0.0
     ner_seconds: float = 0.0
     recogniser: str = ""
+    given: int = 0           # paths given to the run
+    missing: list[str] = field(default_factory=list)  # given paths that don't exist or can't be read
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -87,11 +92,73 @@ class IndexSummary:
         ]
         if self.recogniser:
             lines.append(f"entities: {self.recogniser}")
+        if self.missing:
+            lines.append(f"{len(self.missing)} of {self.given} given paths not found or unreadable "
+                         f"(exit status 1): {', '.join(self.missing)}")
         for problem in self.problems[:max_problems]:
             lines.append(f"  {problem}")
         if len(self.problems) > max_problems:
             lines.append(f"  ... and {len(self.problems) - max_problems} more (use --errors FILE for all)")
         return "\n".join(lines)
+
+
+class InputNotFoundError(Exception):
+    """None of the paths given to a run exists or can be read; nothing was created."""
+
+
+# Why a path given to a run cannot be used, by the errno of stat()ing it.
+_ARGUMENT_REASONS = {
+    errno.ENOENT: "no such file or folder",
+    errno.ENOTDIR: "no such file or folder",  # a file where the path needs a folder
+    errno.ELOOP: "symbolic link loop",
+    errno.EACCES: "permission denied",
+    errno.ENAMETOOLONG: "file name too long",
+}
+# The readers' `iter_files(paths, on_problem=...)` walks raw argument paths safely and reports
+# what it cannot walk (loops, unreadable folders, special files); the older one took resolved paths.
+_ITER_FILES_REPORTS = "on_problem" in inspect.signature(iter_files).parameters
+
+
+def _argument_problem(path: Path) -> str | None:
+    """Why a given path can't be indexed at all, or None when it can be looked at."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return _ARGUMENT_REASONS.get(exc.errno, f"cannot read: {exc.strerror or exc}")
+    except ValueError as exc:  # e.g. a NUL byte in the name
+        return f"not a usable path: {exc}"
+    return None
+
+
+def list_inputs(paths: Iterable[Path | str]) -> tuple[list[tuple[Path, str | None]], list[Problem], list[str]]:
+    """The files to index, the problems found listing them, and the given paths that are unusable.
+
+    Runs before anything is created on disk, so that a run given only bad paths raises
+    `InputNotFoundError` and leaves no empty index behind. Problems found here are returned,
+    not reported: the run's summary doesn't exist yet.
+    """
+    given = [Path(p) for p in paths]
+    problems: list[Problem] = []
+    usable: list[Path] = []
+    for path in given:
+        reason = _argument_problem(path)
+        if reason is None:
+            usable.append(path)
+        else:
+            problems.append(Problem(str(path), reason))
+    if not usable:
+        by_reason: dict[str, list[str]] = {}
+        for problem in problems:
+            by_reason.setdefault(problem.reason, []).append(problem.path)
+        raise InputNotFoundError("; ".join(f"{reason}: {', '.join(where)}" for reason, where in by_reason.items()))
+    unusable = [problem.path for problem in problems]
+    if _ITER_FILES_REPORTS:
+        found = iter_files(usable, on_problem=problems.append)
+    else:  # resolved here: stat() succeeded, so there is no loop for resolve() to trip over
+        found = iter_files([path.resolve() for path in usable])
+    # Absolute, so that a file's key (and so whether it is unchanged) doesn't depend on the cwd.
+    files = [(path if path.is_absolute() else Path.cwd() / path, fmt) for path, fmt in found]
+    return files, problems, unusable
 
 
 def file_key(path: Path) -> str:
@@ -223,8 +290,10 @@ def index_paths(
 ) -> IndexSummary:
     """Index every article in `paths` (files or folders) into the index at `index_dir`.
 
-    Returns the summary; bad input is in `summary.problems`, never raised. Raises
-    `IndexLockedError` if another run holds the index for longer than `lock_timeout` seconds.
+    Returns the summary; bad input is in `summary.problems`, never raised, and given paths that
+    don't exist are also in `summary.missing`. Raises `InputNotFoundError` (creating nothing)
+    when none of `paths` exists, and `IndexLockedError` if another run holds the index for
+    longer than `lock_timeout` seconds.
     `aliases_file` extends the shipped alias table; it is recorded in the index metadata so that
     searches canonicalise filter values the same way.
     """
@@ -233,9 +302,9 @@ def index_paths(
     index_dir = Path(index_dir)
     options = options or ReadOptions()
     started = time.monotonic()
-    summary = IndexSummary()
-    files = list(iter_files([Path(p).resolve() for p in paths]))
-    missing = [Path(p) for p in paths if not Path(p).exists()]
+    paths = list(paths)
+    files, early_problems, missing = list_inputs(paths)  # raises InputNotFoundError when none usable
+    summary = IndexSummary(given=len(paths), missing=missing)
 
     def waiting() -> None:
         log.warning("waiting for another newsearch index run on %s to finish (up to %.0f s)", index_dir, lock_timeout)
@@ -250,8 +319,8 @@ def index_paths(
         progress = Progress(len(files), stream=progress_stream, enabled=show_progress)
         run = _Run(ix, index_dir, extractor, summary, progress, on_problem or (lambda p: None))
         try:
-            for path in missing:
-                run.problem(Problem(str(path), "no such file or folder"))
+            for problem in early_problems:
+                run.problem(problem)
             for path, fmt in files:
                 if fmt is None and options.format is None:
                     summary.files_skipped += 1

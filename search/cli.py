@@ -1,7 +1,8 @@
 """`newsearch`: the command line, a thin adapter over `index.indexer` and `search`.
 
 Exit codes: 0 done (bad input files are reported in the summary, not fatal), 1 the index is
-missing/locked/unusable, 2 a bad query or parameter.
+missing/locked/unusable or a path given to `index` does not exist (the others are still indexed),
+2 a bad query or parameter.
 """
 from __future__ import annotations
 
@@ -109,7 +110,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.errors:
         write_problems(summary.problems, args.errors)
     print(json.dumps(summary.to_dict(), indent=2) if args.json else summary.format())
-    return 0
+    # A mistyped path among several must not pass silently in a script: the summary says why.
+    return 1 if summary.missing else 0
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -180,6 +182,7 @@ def _fail(message: str, code: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from index.indexer import InputNotFoundError
     from index.locking import IndexLockedError
     from index.store import IncompatibleIndexError, IndexNotFoundError
     from search.results import SearchError
@@ -192,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         return handler(args)
     except SearchError as exc:
         return _fail(str(exc), 2)
-    except (IndexNotFoundError, IncompatibleIndexError, IndexLockedError) as exc:
+    except (IndexNotFoundError, IncompatibleIndexError, IndexLockedError, InputNotFoundError) as exc:
         return _fail(str(exc), 1)
     except KeyboardInterrupt:
         return _fail("interrupted; the index holds everything up to the last commit", 130)
