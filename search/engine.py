@@ -7,6 +7,7 @@ never disturbs searches and its commits show up without a restart. The per-gener
 """
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -36,6 +37,25 @@ SUGGEST_BELOW = 5   # offer "did you mean" when a query has fewer hits than this
 _PLAIN_WORD = re.compile(r"(?<![\w:*'’-])[A-Za-z]{3,}(?![\w:*])")
 _OPERATORS = {"AND", "OR", "NOT", "TO", "ANDNOT", "ANDMAYBE"}
 RELAX_BELOW = 10    # fewer articles than this with all the words: add those with some of them
+OPEN_RETRIES = 50   # attempts to open the newest commit while commits keep replacing it
+KEEP_GENERATIONS = 2
+# Work a request may spend on its optional parts (did-you-mean, highlighted snippets): past
+# this, it answers with what it has and `partial` set. Matching itself is bounded by the query
+# limits (64 words, MAX_WILDCARD_TERMS); on Reuters every request then stays well under 1 s.
+REQUEST_BUDGET_S = 0.5
+# A new commit whose predecessor's tables were built faster than this is switched to at once
+# (the stall is this short); slower ones (~0.15 s on Reuters, seconds at a million articles)
+# are built in the background while the previous commit goes on serving.
+SYNC_BUILD_BELOW_S = 0.05
+MAX_SPELL_WORDS = 8  # words of one query checked for did-you-mean (each costs up to ~0.1 s)
+
+log = logging.getLogger("newsearch.search")
+
+
+def _generation_of(searcher) -> int:
+    """The commit a searcher reads; an index without segments reads as generation -1."""
+    generation = searcher.reader().generation()
+    return -1 if generation is None else generation
 
 
 def _as_tuple(values: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -74,23 +94,62 @@ class Engine:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._generations: dict[int, tuple[IndexTables, PostingsCache]] = {}
+        self._building: threading.Thread | None = None
+        self._last_build_s = 0.0  # how long the newest generation's tables took to build
         self._spellers: dict[int, Speller] = {}
 
     # ---- plumbing -----------------------------------------------------------------------------
 
-    def _searcher(self):
-        if self._ix is None:
-            with self._lock:
+    def _open_searcher(self):
+        """A searcher on the newest commit, retrying while a commit removes the files it opens.
+
+        Whoosh readers find the newest table of contents by listing the folder and then open it;
+        a commit landing in between deletes that file (FileNotFoundError). Like Lucene's
+        commit-point retry, we start again on the newer commit: each retry means one did land.
+        """
+        for attempt in range(OPEN_RETRIES):
+            try:
                 if self._ix is None:
-                    self._ix = open_index(self.index_dir)
+                    with self._lock:
+                        if self._ix is None:
+                            self._ix = open_index(self.index_dir)
+                return self._ix.searcher()
+            except FileNotFoundError:
+                if attempt == OPEN_RETRIES - 1:
+                    raise
+                time.sleep(0.01 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _searcher(self):
+        """This thread's searcher, moved to a newer commit once that commit's tables are ready.
+
+        A new commit's tables are built in a background thread while the thread's current
+        searcher goes on serving the commit it has (at a million articles the build takes
+        seconds). A thread without a searcher yet opens the newest commit and, if nobody has
+        built its tables, builds them before answering.
+        """
         searcher = getattr(self._local, "searcher", None)
-        if searcher is None or not searcher.up_to_date():
-            # A new searcher, not `searcher.refresh()`: refresh re-adds segments that a merge
-            # has since removed (documents counted twice), and fails on an index with no commit.
-            if searcher is not None:
-                searcher.close()
-            searcher = self._ix.searcher()
+        if searcher is not None:
+            current, latest = _generation_of(searcher), self._ix.latest_generation()
+            if current == latest:
+                return searcher
+            # Small indexes (tables built in milliseconds) switch at once, so that a commit is
+            # seen by the very next search; big ones keep serving while the tables build.
+            wait = current == -1 or self._last_build_s < SYNC_BUILD_BELOW_S
+            if not wait and latest not in self._generations:
+                self._build_in_background()
+                return searcher
+            newer = self._open_searcher()
+            if wait or _generation_of(newer) in self._generations:
+                # The old searcher is not closed: its generation's tables may still be serving
+                # other threads, and they hold its reader; it is released when they let go.
+                self._local.searcher = newer
+                return newer
+            self._build_in_background()
+            return searcher
+        searcher = self._open_searcher()
         self._local.searcher = searcher
+        self._generation(searcher)
         return searcher
 
     def _tables_for(self, searcher) -> IndexTables:
@@ -98,17 +157,56 @@ class Engine:
 
     def _generation(self, searcher) -> tuple[IndexTables, PostingsCache]:
         """Tables and postings cache of the searcher's index generation, built once and shared."""
-        generation = searcher.reader().generation()
+        generation = _generation_of(searcher)
         state = self._generations.get(generation)
         if state is None:
             with self._lock:
                 state = self._generations.get(generation)
                 if state is None:
-                    state = (IndexTables(searcher.reader()), PostingsCache(searcher))
-                    # Keep the newest two: threads still on the previous generation finish with it.
-                    self._generations = {g: s for g, s in self._generations.items() if g > generation - 2}
-                    self._generations[generation] = state
+                    state = self._build(searcher)
+                    self._keep(generation, state)
         return state
+
+    def _build(self, searcher) -> tuple[IndexTables, PostingsCache]:
+        started = time.perf_counter()
+        state = (IndexTables(searcher.reader()), PostingsCache(searcher))
+        self._last_build_s = time.perf_counter() - started
+        return state
+
+    def _keep(self, generation: int, state: tuple[IndexTables, PostingsCache]) -> None:
+        """Add a built state, keeping the newest two (call with `_lock` held): threads still
+        on the previous generation finish with it."""
+        newest = sorted([*self._generations, generation])[-KEEP_GENERATIONS:]
+        self._generations = {g: st for g, st in self._generations.items() if g in newest}
+        self._generations[generation] = state
+
+    def _build_in_background(self) -> None:
+        """Start building the newest commit's state unless a build is already running."""
+        with self._lock:
+            if self._building is not None:
+                return
+            self._building = threading.Thread(target=self._build_newest, name="newsearch-tables", daemon=True)
+            self._building.start()
+
+    def _build_newest(self) -> None:
+        try:
+            searcher = self._open_searcher()
+            generation = _generation_of(searcher)
+            if generation not in self._generations:
+                state = self._build(searcher)
+                with self._lock:
+                    self._keep(generation, state)
+        except Exception:  # the next request tries again; searches go on meanwhile
+            log.exception("building the tables of a new index commit failed")
+        finally:
+            with self._lock:
+                self._building = None
+
+    def wait_for_tables(self, timeout: float | None = None) -> None:
+        """Wait for a background table build to finish (tests, benchmarks)."""
+        building = self._building
+        if building is not None:
+            building.join(timeout)
 
     def _resolver(self, tables: IndexTables):
         from index.entities import canonical_name
@@ -154,6 +252,7 @@ class Engine:
         callers that don't show them (and for measuring what each part costs).
         """
         started = time.perf_counter()
+        deadline = started + REQUEST_BUDGET_S
         page, page_size = check_paging(sort, page, page_size, MAX_PAGE_SIZE)
         half_life = check_recency(recency)
         date_q = date_range_query(parse_date_param(date_from, "date_from", end=False),
@@ -192,19 +291,26 @@ class Engine:
         ranked = self._rank(tables, found, preferred, sort, page * page_size)
         page_items = ranked[(page - 1) * page_size: page * page_size]
         terms = highlight_terms(user_q, searcher.reader()) if snippets else None
-        hits = [self._hit(searcher, docnum, score, terms) for docnum, score in page_items]
+        hits, partial = [], False
+        for docnum, score in page_items:
+            if terms and time.perf_counter() > deadline:
+                terms, partial = frozenset(), True  # the rest get their opening lines instead
+            hits.append(self._hit(searcher, docnum, score, terms))
         facet_counts = Facets()
         if facets:
             mask = tables.mask(docs)
             facet_counts = Facets(**{f: tables.facet(f, mask, facet_top) for f in FACET_FIELDS},
                                   dates=tables.histogram(mask))
         suggestion = None
+        with_all_words = len(docs) if all_words else len(preferred)
         if query.strip() and (len(docs) < SUGGEST_BELOW or not all_words):
-            with_all_words = len(docs) if all_words else len(preferred)
-            suggestion = self._suggest(searcher, query, resolve, lambda q: len(matches(q).docs), with_all_words)
+            suggestion, cut_short = self._suggest(searcher, query, resolve, lambda q: len(matches(q).docs),
+                                                  with_all_words, deadline)
+            partial = partial or cut_short
         return SearchResults(query=query, total=int(len(docs)), page=page, page_size=page_size,
                              took_ms=(time.perf_counter() - started) * 1000, hits=hits, facets=facet_counts,
-                             suggestion=suggestion, all_words=all_words)
+                             suggestion=suggestion, all_words=all_words, with_all_words=int(with_all_words),
+                             partial=partial)
 
     @staticmethod
     def _rank(tables: IndexTables, found: Matches, preferred: np.ndarray | None, sort: str,
@@ -245,20 +351,27 @@ class Engine:
             entities=_entities(stored),
         )
 
-    def _suggest(self, searcher, text: str, resolve, count, total: int) -> str | None:
-        """The query with unknown or rare words replaced by close common ones, if that finds more.
+    def _suggest(self, searcher, text: str, resolve, count, total: int,
+                 deadline: float) -> tuple[str | None, bool]:
+        """The query with unknown or rare words replaced by close common ones, if that finds more;
+        and whether the time budget or MAX_SPELL_WORDS cut the checking short.
 
         Corrects the words as typed, against the vocabulary of words as written: correcting the
         parsed query would correct stems ("prics" -> "pric" -> "april").
         """
         speller = self._speller(searcher)
-        changed = False
+        changed = cut_short = False
+        checked = 0
 
         def fix(match: re.Match) -> str:
-            nonlocal changed
+            nonlocal changed, cut_short, checked
             word = match.group(0)
             if word in _OPERATORS or word.lower() in STOP_WORDS:
                 return word
+            if checked >= MAX_SPELL_WORDS or time.perf_counter() > deadline:
+                cut_short = True
+                return word
+            checked += 1
             better = speller.correct(word.lower())
             if better is None:
                 return word
@@ -267,12 +380,12 @@ class Engine:
 
         suggested = _PLAIN_WORD.sub(fix, text)
         if not changed:
-            return None
+            return None, cut_short
         try:
             corrected = parse_query(suggested, searcher.schema, resolve)
         except SearchError:
-            return None
-        return suggested if count(corrected) > total else None
+            return None, cut_short
+        return (suggested if count(corrected) > total else None), cut_short
 
     def _speller(self, searcher) -> Speller:
         """The vocabulary of the searcher's generation, loaded on the first suggestion it needs."""

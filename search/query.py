@@ -22,6 +22,10 @@ from search.results import BadParameterError, QuerySyntaxError
 
 MAX_QUERY_CHARS = 1000
 MAX_QUERY_TERMS = 64
+# A wildcard may stand for at most this many different indexed words: "co*" is ~900 words on
+# Reuters; a prefix that needs more is too broad to mean anything (and each word is a postings
+# read, so an unbounded one could hold a request for seconds on a big index).
+MAX_WILDCARD_TERMS = 5_000
 QUERY_FIELDS = TEXT_FIELDS + FACET_FIELDS + ("date",)
 SORTS = ("relevance", "newest", "oldest")
 
@@ -31,6 +35,13 @@ _QUOTED = re.compile(r'"[^"]*"')
 # A minus or plus starts an operator only at the start of a word: "long-range" is not "long -range".
 _PLUS = r"(?:^|(?<=[\s(]))\+"
 _MINUS = r"(?:^|(?<=[\s(]))-"
+
+# A `*` is a wildcard only when it ends a word of at least two letters ("summ*"); anywhere else
+# ("**", "*oil", "a*b") it is punctuation. `?` is always punctuation: Whoosh would read "what?"
+# as a one-letter wildcard, and a leading "*" as a pattern scanning every word in the index.
+_STRAY_WILDCARD = re.compile(r"\*(?<!\w\w\*)|\*(?=[^\s)*])|\?")
+# Unpaired UTF-16 surrogates ("\ud800") are not characters; they cannot even be encoded to look up.
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 # Resolves a facet field's value as typed ("kim jong un", "U.S.") to the display forms indexed.
 Resolver = Callable[[str, str], list[str]]
@@ -62,25 +73,41 @@ def check_query_text(text: str) -> None:
             raise QuerySyntaxError(f"'{word}' is too broad: a wildcard needs at least 2 letters before the *.")
 
 
+def clean_query_text(text: str) -> str:
+    """The query without what cannot be meant: unpaired surrogates and stray wildcard characters.
+
+    Quoted phrases are left alone (a `*` inside quotes is not a wildcard anyway).
+    """
+    text = _SURROGATES.sub("", text)
+    parts = re.split(r'("[^"]*")', text)
+    return "".join(part if part.startswith('"') else _STRAY_WILDCARD.sub(" ", part) for part in parts)
+
+
 def parse_query(text: str, schema, resolve: Resolver, *, any_word: bool = False) -> wq.Query:
     """A Whoosh query for `text`; an empty query matches every article (browse by filters)."""
     text = text.strip()
     if not text:
         return wq.Every()
     check_query_text(text)
+    text = clean_query_text(text).strip()
+    if not text:
+        return wq.Every()
     # Field names are case-insensitive for people ("Person:"); Whoosh's are not.
     text = _FIELD_PREFIX.sub(lambda m: m.group(1).lower() + ":", text)
     try:
         parsed = _parser(schema, any_word).parse(text)
-    except TimeError as exc:
-        raise QuerySyntaxError(f"Cannot read the date in '{text}': {exc}. Use YYYY, YYYY-MM or "
-                               f"YYYY-MM-DD, e.g. date:[2019-02-01 TO 2019-02-28].") from None
+    except (TimeError, ValueError) as exc:
+        if "date:" not in text:  # not a date the person wrote: read the words as plain words
+            parsed = _parser(schema, any_word).parse(re.sub(r'[^\w\s]', " ", text))
+        else:
+            raise QuerySyntaxError(f"Cannot read the date in '{text}': {exc}. Use YYYY, YYYY-MM or "
+                                   f"YYYY-MM-DD, e.g. date:[2019-02-01 TO 2019-02-28].") from None
     except Exception:
         # Not syntax we can read: search the words as plain words rather than fail.
         words = re.sub(r'[^\w\s]', " ", text)
         parsed = _parser(schema, any_word).parse(words)
     _raise_on_errors(parsed, text)
-    return _resolve_facet_terms(parsed, resolve)
+    return _resolve_facet_terms(_date_terms_as_ranges(parsed), resolve)
 
 
 def _raise_on_errors(q: wq.Query, text: str) -> None:
@@ -88,6 +115,23 @@ def _raise_on_errors(q: wq.Query, text: str) -> None:
         error = getattr(node, "error", None)
         if error:
             raise QuerySyntaxError(f"Cannot read '{text}': {error}.")
+
+
+def _date_terms_as_ranges(q: wq.Query) -> wq.Query:
+    """`date:"2019-02"` (quoted) reaches us as a plain term on the date field: read it as the
+    period it names, and refuse what is not a date (`date:"crude"`) with the accepted forms."""
+    if getattr(q, "fieldname", None) == "date" and isinstance(q, (wq.Term, wq.Phrase, wq.Prefix, wq.Wildcard)):
+        text = str(q.text) if not isinstance(q, wq.Phrase) else " ".join(q.words)
+        try:
+            start = parse_date_param(text, "date", end=False)
+            end = parse_date_param(text, "date", end=True)
+        except BadParameterError:
+            raise QuerySyntaxError(f"Cannot read the date in 'date:{text}'. Use YYYY, YYYY-MM or YYYY-MM-DD, "
+                                   f"e.g. date:2019-02 or date:[2019-02-01 TO 2019-02-28].") from None
+        return date_range_query(start, end) or wq.NullQuery
+    if not q.is_leaf():
+        return q.apply(_date_terms_as_ranges)
+    return q
 
 
 def _facet_text(node: wq.Query) -> str | None:

@@ -101,8 +101,24 @@ class SearchResults:
     hits: list[Hit]
     facets: Facets
     suggestion: str | None = None
-    # False when no article has all the words, and the results are those with some of them.
+    # False when fewer than RELAX_BELOW articles have all the words and those with some of them
+    # were added (after the all-words ones); `with_all_words` says how many have them all.
     all_words: bool = True
+    with_all_words: int = 0
+    # True when the request's time budget ran out and an optional part was left out (some
+    # snippets are plain opening lines, or not every word was checked for "did you mean").
+    partial: bool = False
+
+    @property
+    def relaxed_notice(self) -> str | None:
+        """What to tell a person when articles with only some of the words were added."""
+        if self.all_words or not self.total:
+            return None
+        some = self.total - self.with_all_words
+        if not self.with_all_words:
+            return "No article has all the words; showing articles with some of them."
+        have = "article has" if self.with_all_words == 1 else "articles have"
+        return f"{self.with_all_words} {have} all the words; {some} more have some."
 
     @property
     def pages(self) -> int:
@@ -112,6 +128,7 @@ class SearchResults:
         return {
             "query": self.query, "total": self.total, "page": self.page, "page_size": self.page_size,
             "pages": self.pages, "took_ms": round(self.took_ms, 2), "all_words": self.all_words,
+            "with_all_words": self.with_all_words, "partial": self.partial,
             "hits": [h.to_dict() for h in self.hits], "facets": self.facets.to_dict(),
             "suggestion": self.suggestion,
         }

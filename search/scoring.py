@@ -15,6 +15,7 @@ matched by Whoosh. Phrases are scored by the sum of their words' scores.
 from __future__ import annotations
 
 import threading
+from itertools import islice
 from pickle import loads
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from whoosh.util.numeric import _length_byte_cache
 from whoosh.util.times import datetime_to_long
 
 from index.schema import TEXT_FIELDS
+from search.query import MAX_WILDCARD_TERMS
+from search.results import QuerySyntaxError
 
 # BM25F parameters. K1 = 1.5 (Whoosh's default is 1.2): chosen in 4 of 5 folds of cross-validation
 # on Cranfield (bench/relevance.py) and within the usual 1.2-2.0; B = 0.75, full length
@@ -363,7 +366,12 @@ class Evaluator:
         # Whoosh scores wildcard expansions as a constant (the query's boost), and so do we.
         schema = self.searcher.schema
         parts = []
-        for btext in q._btexts(self.cache.reader):
+        btexts = list(islice(q._btexts(self.cache.reader), MAX_WILDCARD_TERMS + 1))
+        if len(btexts) > MAX_WILDCARD_TERMS:
+            shown = getattr(q, "text", "")
+            raise QuerySyntaxError(f"'{shown}*' matches more than {MAX_WILDCARD_TERMS:,} different words; "
+                                   f"add letters before the *.")
+        for btext in btexts:
             docs, _, _ = self.cache.term(q.fieldname, btext if isinstance(btext, bytes)
                                          else schema[q.fieldname].to_bytes(btext))
             parts.append(Matches(docs, np.zeros(len(docs))))

@@ -20,7 +20,7 @@ from search.scoring import K1, B, Evaluator
 from tests.conftest import SHARED_DATA
 
 WORDS = ("oil price market bank rate trade export wheat gold dollar yen summit talks minister "
-         "government company shares profit loss tax budget deficit growth coffee sugar").split()
+         "government company shares profit loss tax budget deficit growth coffee sugar japan").split()
 
 
 @pytest.fixture(scope="module")

@@ -42,4 +42,7 @@ def api_article(article_id: str):
 
 @bp.get("/stats")
 def api_stats():
-    return jsonify(get_engine().stats())
+    """What is in the index. Not where it is: the server's file system is nobody's business."""
+    stats = get_engine().stats()
+    stats.pop("index_dir", None)
+    return jsonify(stats)

@@ -164,7 +164,8 @@ class SearchState:
 
 
 def _whole_number(text: str, name: str) -> int:
-    if not text.isdigit() or len(text) > 9:
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
         raise BadParameterError(f"{name} must be a whole number from 1 (got {text[:20]!r})")
     return int(text)
 
