@@ -17,6 +17,11 @@ from pathlib import Path
 from index.store import default_index_dir
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+# The Python API's parameter names in its error messages, and the options a CLI user typed.
+_OPTION_NAMES = {"date_from": "--from", "date_to": "--to", "page_size": "--page-size", "page": "--page",
+                 "sort": "--sort", "recency": "--recency"}
+_PARAMETER = re.compile(r"\b(" + "|".join(_OPTION_NAMES) + r")\b")
+_QUOTED = re.compile(r"""('[^']*'|"[^"]*")""")
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -170,10 +175,21 @@ def cmd_entities(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from web.serve import serve
+    from web.serve import ListenError, serve
 
-    serve(args.index_dir or default_index_dir(), host=args.host, port=args.port, debug=args.debug)
+    try:
+        serve(args.index_dir or default_index_dir(), host=args.host, port=args.port, debug=args.debug)
+    except ListenError as exc:
+        return _fail(str(exc), 1)
     return 0
+
+
+def _in_cli_terms(message: str) -> str:
+    """A parameter error from the search API, naming the options the user typed (`--from`,
+    not `date_from`); quoted values (what the user typed) are left as they are."""
+    parts = _QUOTED.split(message)
+    return "".join(part if n % 2 else _PARAMETER.sub(lambda m: _OPTION_NAMES[m.group(1)], part)
+                   for n, part in enumerate(parts))
 
 
 def _fail(message: str, code: int) -> int:
@@ -185,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     from index.indexer import InputNotFoundError
     from index.locking import IndexLockedError
     from index.store import IncompatibleIndexError, IndexNotFoundError
-    from search.results import SearchError
+    from search.results import BadParameterError, SearchError
 
     logging.basicConfig(level=logging.WARNING, format="newsearch: %(message)s")
     args = build_parser().parse_args(argv)
@@ -193,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
                "entities": cmd_entities, "serve": cmd_serve}[args.command]
     try:
         return handler(args)
+    except BadParameterError as exc:
+        return _fail(_in_cli_terms(str(exc)), 2)
     except SearchError as exc:
         return _fail(str(exc), 2)
     except (IndexNotFoundError, IncompatibleIndexError, IndexLockedError, InputNotFoundError) as exc:
