@@ -9,12 +9,11 @@ Everything else (the command line, the web app) adapts this API; no Whoosh type 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
 from pathlib import Path
 
 from index.store import IncompatibleIndexError, IndexNotFoundError, default_index_dir
-from search.engine import MAX_PAGE_SIZE, Engine
-from search.query import SORTS
+from search.engine import Engine
+from search.request import MAX_PAGE_SIZE, SORTS, SearchRequest
 from search.results import (ArticleNotFoundError, ArticleRecord, BadParameterError, DateBucket,
                             DateHistogram, FacetValue, Facets, Hit, QuerySyntaxError, SearchError,
                             SearchResults)
@@ -32,39 +31,22 @@ def engine_for(index_dir: Path | str | None = None) -> Engine:
         return _engines[path]
 
 
-def search(
-    query: str = "",
-    *,
-    index_dir: Path | str | None = None,
-    date_from: object = None,
-    date_to: object = None,
-    person: str | Iterable[str] = (),
-    org: str | Iterable[str] = (),
-    place: str | Iterable[str] = (),
-    source: str | Iterable[str] = (),
-    sort: str = "relevance",
-    page: int = 1,
-    page_size: int = 10,
-    recency: float | None = None,
-) -> SearchResults:
+def search(query: str = "", *, index_dir: Path | str | None = None, **parameters: object) -> SearchResults:
     """Search a newsearch index.
 
     `query` uses the query language (words, "phrases", -excluded, OR, field:value,
-    date:[A TO B], prefix*); an empty query matches every article. `date_from`/`date_to` take
-    dates, datetimes or "YYYY[-MM[-DD]]" strings (inclusive). Several values of one entity
-    filter must all apply. `sort` is "relevance", "newest" or "oldest". Raises
-    `recency` (a half-life in days, off by default) mixes a date decay into relevance so that
-    newer articles win over slightly better-matching older ones. Raises `QuerySyntaxError` or
-    `BadParameterError` with a message fit to show a person.
+    date:[A TO B], prefix*); an empty query matches every article. The parameters are those of
+    `SearchRequest.build`: `date_from`/`date_to` (dates, datetimes or "YYYY[-MM[-DD]]" strings,
+    inclusive), `person`/`org`/`place`/`source` (a name or several, all must apply), `sort`
+    ("relevance", "newest", "oldest"), `page`, `page_size`, and `recency` (a half-life in days,
+    off by default, that lets newer articles win over slightly better-matching older ones).
+    Raises `QuerySyntaxError` or `BadParameterError` with a message fit to show a person.
     """
-    return engine_for(index_dir).search(
-        query, date_from=date_from, date_to=date_to, person=person, org=org, place=place,
-        source=source, sort=sort, page=page, page_size=page_size, recency=recency,
-    )
+    return engine_for(index_dir).search(query, **parameters)
 
 
 __all__ = [
-    "search", "Engine", "engine_for", "SearchResults", "Hit", "Facets", "FacetValue", "DateHistogram",
+    "search", "Engine", "SearchRequest", "engine_for", "SearchResults", "Hit", "Facets", "FacetValue", "DateHistogram",
     "DateBucket", "ArticleRecord", "SearchError", "QuerySyntaxError", "BadParameterError",
     "ArticleNotFoundError", "IndexNotFoundError", "IncompatibleIndexError", "SORTS", "MAX_PAGE_SIZE",
 ]

@@ -11,7 +11,6 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -24,14 +23,12 @@ from index.store import default_index_dir, index_size_bytes, open_index, read_me
 from index.vocabulary import load_vocabulary
 from search.facets import UNDATED, IndexTables, recency_factors, timestamp_to_datetime
 from search.scoring import Evaluator, Matches, PostingsCache, sorted_member
-from search.query import (SORTS, check_paging, check_recency, date_range_query, facet_query, parse_date_param,
-                          parse_query, query_words)
+from search.query import date_range_query, facet_query, parse_query, query_words
+from search.request import MAX_PAGE_SIZE, SORTS, SearchRequest
 from search.results import ArticleNotFoundError, ArticleRecord, Facets, Hit, SearchError, SearchResults
 from search.spelling import Speller
 from search.snippets import highlight_full_text, highlight_terms, make_snippet
 
-MAX_PAGE_SIZE = 100
-FACET_TOP = 20
 SUGGEST_BELOW = 5   # offer "did you mean" when a query has fewer hits than this
 # A plain word of the query: not a field value (person:Kim), not a wildcard, not a number.
 _PLAIN_WORD = re.compile(r"(?<![\w:*'’-])[A-Za-z]{3,}(?![\w:*])")
@@ -56,14 +53,6 @@ def _generation_of(searcher) -> int:
     """The commit a searcher reads; an index without segments reads as generation -1."""
     generation = searcher.reader().generation()
     return -1 if generation is None else generation
-
-
-def _as_tuple(values: str | Iterable[str] | None) -> tuple[str, ...]:
-    if values is None:
-        return ()
-    if isinstance(values, str):
-        return (values,) if values.strip() else ()
-    return tuple(v for v in values if v and v.strip())
 
 
 def _entities(stored: dict) -> dict[str, list[str]]:
@@ -228,42 +217,27 @@ class Engine:
 
     # ---- searching ----------------------------------------------------------------------------
 
-    def search(
-        self,
-        query: str = "",
-        *,
-        date_from: object = None,
-        date_to: object = None,
-        person: str | Iterable[str] = (),
-        org: str | Iterable[str] = (),
-        place: str | Iterable[str] = (),
-        source: str | Iterable[str] = (),
-        sort: str = "relevance",
-        page: int = 1,
-        page_size: int = 10,
-        recency: float | None = None,
-        facet_top: int = FACET_TOP,
-        snippets: bool = True,
-        facets: bool = True,
-    ) -> SearchResults:
-        """Search the index; see `search.search` for the parameters.
+    def search(self, query: str = "", **parameters: object) -> SearchResults:
+        """Search the index; the parameters are `SearchRequest.build`'s (see `search.search`).
 
         `snippets=False` leaves `Hit.snippet` empty and `facets=False` the facets empty, for
         callers that don't show them (and for measuring what each part costs).
         """
+        return self.run(SearchRequest.build(query, **parameters))
+
+    def run(self, request: SearchRequest) -> SearchResults:
+        """Answer a checked request."""
         started = time.perf_counter()
         deadline = started + REQUEST_BUDGET_S
-        page, page_size = check_paging(sort, page, page_size, MAX_PAGE_SIZE)
-        half_life = check_recency(recency)
-        date_q = date_range_query(parse_date_param(date_from, "date_from", end=False),
-                                  parse_date_param(date_to, "date_to", end=True))
+        query, sort, page, page_size = request.query, request.sort, request.page, request.page_size
+        half_life = request.recency
+        date_q = date_range_query(request.date_from, request.date_to)
         searcher = self._searcher()
         tables, postings = self._generation(searcher)
         evaluator = Evaluator(searcher, postings, tables.timestamps)
         resolve = self._resolver(tables)
         filters = [facet_query(field, resolve(field, value))
-                   for field, values in (("person", person), ("org", org), ("place", place), ("source", source))
-                   for value in _as_tuple(values)]
+                   for field, values in request.filters.items() for value in values]
         if date_q is not None:
             filters.append(date_q)
         allowed = evaluator.run(wq.And(filters)).docs if filters else None
@@ -290,16 +264,16 @@ class Engine:
             found = Matches(found.docs, found.scores * recency_factors(tables.timestamps[found.docs], half_life))
         ranked = self._rank(tables, found, preferred, sort, page * page_size)
         page_items = ranked[(page - 1) * page_size: page * page_size]
-        terms = highlight_terms(user_q, searcher.reader()) if snippets else None
+        terms = highlight_terms(user_q, searcher.reader()) if request.snippets else None
         hits, partial = [], False
         for docnum, score in page_items:
             if terms and time.perf_counter() > deadline:
                 terms, partial = frozenset(), True  # the rest get their opening lines instead
             hits.append(self._hit(searcher, docnum, score, terms))
         facet_counts = Facets()
-        if facets:
+        if request.facets:
             mask = tables.mask(docs)
-            facet_counts = Facets(**{f: tables.facet(f, mask, facet_top) for f in FACET_FIELDS},
+            facet_counts = Facets(**{f: tables.facet(f, mask, request.facet_top) for f in FACET_FIELDS},
                                   dates=tables.histogram(mask))
         suggestion = None
         with_all_words = len(docs) if all_words else len(preferred)

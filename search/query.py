@@ -9,15 +9,15 @@ silently wrong: an unknown field, an impossible date, a query too long or too br
 from __future__ import annotations
 
 import re
-from calendar import monthrange
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, time, timezone
+from datetime import datetime
 
 from whoosh import query as wq
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, PlusMinusPlugin
 from whoosh.util.times import TimeError
 
 from index.schema import FACET_FIELDS, TEXT_FIELDS, to_index_datetime
+from search.request import parse_date_param
 from search.results import BadParameterError, QuerySyntaxError
 
 MAX_QUERY_CHARS = 1000
@@ -27,7 +27,6 @@ MAX_QUERY_TERMS = 64
 # read, so an unbounded one could hold a request for seconds on a big index).
 MAX_WILDCARD_TERMS = 5_000
 QUERY_FIELDS = TEXT_FIELDS + FACET_FIELDS + ("date",)
-SORTS = ("relevance", "newest", "oldest")
 
 # `name:` followed by a value; "Update: Kim" (a space after the colon) is just words.
 _FIELD_PREFIX = re.compile(r'(?<![\w"])([A-Za-z_]\w*):(?=[^\s/])')
@@ -129,6 +128,10 @@ def _date_terms_as_ranges(q: wq.Query) -> wq.Query:
             raise QuerySyntaxError(f"Cannot read the date in 'date:{text}'. Use YYYY, YYYY-MM or YYYY-MM-DD, "
                                    f"e.g. date:2019-02 or date:[2019-02-01 TO 2019-02-28].") from None
         return date_range_query(start, end) or wq.NullQuery
+    if getattr(q, "fieldname", None) == "date" and isinstance(q, wq.NumericRange):
+        if q.start is not None and q.end is not None and q.start > q.end:
+            raise QuerySyntaxError("The date range starts after it ends; write the earlier date first, "
+                                   "e.g. date:[2019-02-01 TO 2019-02-28].")
     if not q.is_leaf():
         return q.apply(_date_terms_as_ranges)
     return q
@@ -171,69 +174,11 @@ def query_words(q: wq.Query) -> int:
 
 # ---- parameters -----------------------------------------------------------------------------
 
-_DATE_PARAM = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
-
-
-def parse_date_param(value: object, name: str, *, end: bool) -> datetime | None:
-    """A `date_from`/`date_to` value as a UTC datetime; `end=True` takes the end of the period.
-
-    Accepts date/datetime objects and the strings YYYY, YYYY-MM, YYYY-MM-DD or a full ISO-8601
-    timestamp, so `date_to="2019-02"` means "to the end of February 2019".
-    """
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    if isinstance(value, date):
-        return datetime.combine(value, time.max if end else time.min, tzinfo=timezone.utc)
-    text = str(value).strip()
-    match = _DATE_PARAM.match(text)
-    try:
-        if match:
-            year = int(match.group(1))
-            month = int(match.group(2) or (12 if end else 1))
-            day = match.group(3)
-            last = monthrange(year, month)[1] if 1 <= month <= 12 else 31
-            day_num = int(day) if day else (last if end else 1)
-            return datetime.combine(date(year, month, day_num), time.max if end else time.min, tzinfo=timezone.utc)
-        parsed = datetime.fromisoformat(text)
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-    except ValueError as exc:
-        raise BadParameterError(f"{name}: cannot read date {text!r} ({exc}); use YYYY, YYYY-MM, "
-                                f"YYYY-MM-DD or an ISO-8601 timestamp") from None
-
-
 def date_range_query(date_from: datetime | None, date_to: datetime | None) -> wq.Query | None:
     if date_from and date_to and date_from > date_to:
-        raise BadParameterError(f"date_from ({date_from.date()}) is after date_to ({date_to.date()})")
+        raise QuerySyntaxError(f"The date range starts ({date_from.date()}) after it ends ({date_to.date()}); "
+                               f"swap the two dates.")
     if date_from is None and date_to is None:
         return None
     return wq.DateRange("date", to_index_datetime(date_from) if date_from else None,
                         to_index_datetime(date_to) if date_to else None)
-
-
-def check_paging(sort: str, page: object, page_size: object, max_page_size: int) -> tuple[int, int]:
-    if sort not in SORTS:
-        raise BadParameterError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-    try:
-        page_num, size = int(page), int(page_size)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise BadParameterError(f"page and page_size must be whole numbers (got {page!r}, {page_size!r})") from None
-    if page_num < 1:
-        raise BadParameterError(f"page must be 1 or more, not {page_num}")
-    if not 1 <= size <= max_page_size:
-        raise BadParameterError(f"page_size must be between 1 and {max_page_size}, not {size}")
-    return page_num, size
-
-
-def check_recency(recency: object) -> float | None:
-    """`recency`: a half-life in days for the date decay mixed into relevance, or None (off)."""
-    if recency is None or recency == "":
-        return None
-    try:
-        days = float(recency)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise BadParameterError(f"recency must be a number of days (a half-life), not {recency!r}") from None
-    if not 0 < days <= 1_000_000:
-        raise BadParameterError(f"recency must be a positive number of days, not {recency!r}")
-    return days

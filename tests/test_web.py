@@ -438,15 +438,30 @@ def test_waitress_server_serves(index_dir):
 
 
 def test_serve_uses_waitress_unless_debug(monkeypatch, index_dir):
-    import waitress
+    import waitress.server
 
     from web import serve as serve_module
 
     calls = []
-    monkeypatch.setattr(waitress, "serve", lambda app, **kw: calls.append(("waitress", kw)))
+
+    class Server:  # a waitress server that is bound (create_server) and then run
+        effective_host, effective_port = "127.0.0.1", 5123
+
+        def run(self):
+            calls.append(("run", {}))
+
+        def close(self):
+            pass
+
+    def create_server(app, **kw):
+        calls.append(("waitress", kw))
+        return Server()
+
+    monkeypatch.setattr(waitress.server, "create_server", create_server)
     monkeypatch.setattr("flask.Flask.run", lambda self, **kw: calls.append(("flask", kw)))
     serve_module.serve(index_dir, port=5123, threads=3)
-    assert calls[-1] == ("waitress", {"host": "127.0.0.1", "port": 5123, "threads": 3, "ident": "newsearch"})
+    assert calls[-2:] == [("waitress", {"host": "127.0.0.1", "port": 5123, "threads": 3, "ident": "newsearch"}),
+                          ("run", {})]
     serve_module.serve(index_dir, debug=True)
     assert calls[-1][0] == "flask" and calls[-1][1]["debug"] is True
 

@@ -27,7 +27,7 @@ def api_search():
     state = SearchState.from_args(request.args)
     if len(state.q) > MAX_QUERY_CHARS:
         raise QuerySyntaxError(f"The query is {len(state.q)} characters long; the limit is {MAX_QUERY_CHARS}.")
-    results = get_engine().search(state.q, **state.engine_kwargs())
+    results = get_engine().run(state.request())
     return jsonify(results.to_dict())
 
 

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
-from search import BadParameterError
+from search import BadParameterError, SearchRequest
 
 FILTER_KINDS = ("person", "org", "place", "source")
 FILTER_LABELS = {"person": "Person", "org": "Organisation", "place": "Place", "source": "Source"}
@@ -72,13 +72,13 @@ class SearchState:
             recency=args.get("recency", "").strip()[:20],
         )
 
-    def engine_kwargs(self) -> dict:
-        """Keyword arguments for Engine.search."""
-        return dict(date_from=self.date_from or None, date_to=self.date_to or None,
-                    person=self.filters.get("person", ()), org=self.filters.get("org", ()),
-                    place=self.filters.get("place", ()), source=self.filters.get("source", ()),
-                    sort=self.sort, page=self.page, page_size=self.page_size,
-                    recency=self.recency or None)
+    def request(self, **extra: object) -> SearchRequest:
+        """The checked search request this page state asks for (`extra`: e.g. facet_top)."""
+        return SearchRequest.build(self.q, date_from=self.date_from or None, date_to=self.date_to or None,
+                                   person=self.filters.get("person", ()), org=self.filters.get("org", ()),
+                                   place=self.filters.get("place", ()), source=self.filters.get("source", ()),
+                                   sort=self.sort, page=self.page, page_size=self.page_size,
+                                   recency=self.recency or None, **extra)
 
     @property
     def has_filters(self) -> bool:

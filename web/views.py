@@ -34,7 +34,7 @@ def search_page():
     state = SearchState.from_args(request.args)
     if len(state.q) > MAX_QUERY_CHARS:
         raise QuerySyntaxError(f"The query is {len(state.q)} characters long; the limit is {MAX_QUERY_CHARS}.")
-    results = get_engine().search(state.q, facet_top=current_app.config["FACET_MORE"], **state.engine_kwargs())
+    results = get_engine().run(state.request(facet_top=current_app.config["FACET_MORE"]))
     config = current_app.config
     return render_template(
         "search.html", state=state, results=results, filter_kinds=FILTER_KINDS, filter_labels=FILTER_LABELS,

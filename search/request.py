@@ -1,0 +1,163 @@
+"""The search request: the one place where the parameters of a search are defined and checked.
+
+`search()`, `Engine.search`, the command line and the web app all build a `SearchRequest`, so a
+parameter is named, typed, defaulted and validated once, and every backend receives the same
+checked values (dates as UTC datetimes, filters as tuples, page numbers as ints).
+"""
+from __future__ import annotations
+
+from calendar import monthrange
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime, time, timezone
+import re
+
+from search.results import BadParameterError
+
+SORTS = ("relevance", "newest", "oldest")
+MAX_PAGE_SIZE = 100
+FACET_TOP = 20
+FILTER_KINDS = ("person", "org", "place", "source")
+_DATE_PARAM = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """One search, checked. Build it with `SearchRequest.build(...)`, which validates.
+
+    `query` is in the query language (an empty query matches every article); `date_from` and
+    `date_to` are inclusive; several values of one filter must all apply; `recency` is a
+    half-life in days mixed into relevance (None: off); `snippets`/`facets` off leave those
+    parts empty for callers that don't show them.
+    """
+
+    query: str = ""
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    person: tuple[str, ...] = ()
+    org: tuple[str, ...] = ()
+    place: tuple[str, ...] = ()
+    source: tuple[str, ...] = ()
+    sort: str = "relevance"
+    page: int = 1
+    page_size: int = 10
+    recency: float | None = None
+    facet_top: int = FACET_TOP
+    snippets: bool = True
+    facets: bool = True
+
+    @classmethod
+    def build(
+        cls,
+        query: str = "",
+        *,
+        date_from: object = None,
+        date_to: object = None,
+        person: str | Iterable[str] | None = (),
+        org: str | Iterable[str] | None = (),
+        place: str | Iterable[str] | None = (),
+        source: str | Iterable[str] | None = (),
+        sort: str = "relevance",
+        page: object = 1,
+        page_size: object = 10,
+        recency: object = None,
+        facet_top: int = FACET_TOP,
+        snippets: bool = True,
+        facets: bool = True,
+    ) -> "SearchRequest":
+        """A checked request; raises `BadParameterError` naming the parameter that is wrong.
+
+        Dates take date/datetime objects or "YYYY", "YYYY-MM", "YYYY-MM-DD" or ISO-8601 strings
+        (`date_to="2019-02"` means to the end of February 2019).
+        """
+        if not isinstance(query, str):
+            raise BadParameterError(f"query must be text, not {type(query).__name__}")
+        if sort not in SORTS:
+            raise BadParameterError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+        page_num, size = _whole(page, "page"), _whole(page_size, "page_size")
+        if page_num < 1:
+            raise BadParameterError(f"page must be 1 or more, not {page_num}")
+        if not 1 <= size <= MAX_PAGE_SIZE:
+            raise BadParameterError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {size}")
+        start = parse_date_param(date_from, "date_from", end=False)
+        end = parse_date_param(date_to, "date_to", end=True)
+        if start and end and start > end:
+            raise BadParameterError(f"date_from ({start.date()}) is after date_to ({end.date()}): "
+                                    f"swap them to search that period")
+        return cls(query=query, date_from=start, date_to=end, person=_as_tuple(person), org=_as_tuple(org),
+                   place=_as_tuple(place), source=_as_tuple(source), sort=sort, page=page_num, page_size=size,
+                   recency=check_recency(recency), facet_top=int(facet_top), snippets=bool(snippets),
+                   facets=bool(facets))
+
+    @property
+    def filters(self) -> dict[str, tuple[str, ...]]:
+        """The entity and source filters that are set, by kind."""
+        return {kind: getattr(self, kind) for kind in FILTER_KINDS if getattr(self, kind)}
+
+    def with_changes(self, **changes: object) -> "SearchRequest":
+        return replace(self, **changes)
+
+
+PARAMETERS = tuple(f.name for f in fields(SearchRequest))
+
+
+def _as_tuple(values: str | Iterable[str] | None) -> tuple[str, ...]:
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        return (values,) if values.strip() else ()
+    return tuple(v for v in values if isinstance(v, str) and v.strip())
+
+
+def _whole(value: object, name: str) -> int:
+    """A whole number from an int or a string of ASCII digits ("²" passes str.isdigit())."""
+    if isinstance(value, bool):
+        raise BadParameterError(f"{name} must be a whole number, not {value!r}")
+    if isinstance(value, int):
+        return value
+    text = str(value).strip() if value is not None else ""
+    if not (text.isascii() and text.lstrip("-").isdigit()) or len(text) > 9:
+        raise BadParameterError(f"{name} must be a whole number (got {str(value)[:20]!r})")
+    return int(text)
+
+
+def parse_date_param(value: object, name: str, *, end: bool) -> datetime | None:
+    """A date parameter as a UTC datetime; `end=True` takes the end of the period it names."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, date):
+        return datetime.combine(value, time.max if end else time.min, tzinfo=timezone.utc)
+    text = str(value).strip()
+    match = _DATE_PARAM.match(text) if text.isascii() else None
+    try:
+        if match:
+            year = int(match.group(1))
+            month = int(match.group(2) or (12 if end else 1))
+            day = match.group(3)
+            last = monthrange(year, month)[1] if 1 <= month <= 12 else 31
+            day_num = int(day) if day else (last if end else 1)
+            return datetime.combine(date(year, month, day_num), time.max if end else time.min, tzinfo=timezone.utc)
+        parsed = datetime.fromisoformat(text)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    except (ValueError, OverflowError) as exc:
+        raise BadParameterError(f"{name}: cannot read date {text[:40]!r} ({exc}); use YYYY, YYYY-MM, "
+                                f"YYYY-MM-DD or an ISO-8601 timestamp") from None
+
+
+def check_recency(recency: object) -> float | None:
+    """`recency`: a half-life in days for the date decay mixed into relevance, or None (off)."""
+    if recency is None or recency == "":
+        return None
+    try:
+        days = float(recency)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise BadParameterError(f"recency must be a number of days (a half-life), not {recency!r}") from None
+    if not 0 < days <= 1_000_000:
+        raise BadParameterError(f"recency must be a positive number of days, not {recency!r}")
+    return days
+
+
+__all__ = ["SearchRequest", "SORTS", "MAX_PAGE_SIZE", "FACET_TOP", "FILTER_KINDS", "PARAMETERS",
+           "parse_date_param", "check_recency"]
