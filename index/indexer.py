@@ -139,26 +139,41 @@ def list_inputs(paths: Iterable[Path | str]) -> tuple[list[tuple[Path, str | Non
     """
     given = [Path(p) for p in paths]
     problems: list[Problem] = []
-    usable: list[Path] = []
-    for path in given:
-        reason = _argument_problem(path)
-        if reason is None:
-            usable.append(path)
-        else:
-            problems.append(Problem(str(path), reason))
-    if not usable:
+    if _ITER_FILES_REPORTS:  # the raw paths: iter_files resolves them safely and reports the bad ones
+        found = list(iter_files(given, on_problem=problems.append))
+    else:
+        usable = []
+        for path in given:
+            reason = _argument_problem(path)
+            if reason is None:
+                usable.append(path)
+            else:
+                problems.append(Problem(str(path), reason))
+        # stat() succeeded, so there is no symlink loop for resolve() to raise on
+        found = list(iter_files([path.resolve() for path in usable]))
+    at_root: dict[str, Problem] = {}  # a given path's own problem (not one inside a folder)
+    for problem in problems:
+        at_root.setdefault(problem.path, problem)
+    unusable = [next(at_root[form] for form in forms if form in at_root) for forms in map(_spellings, given)
+                if any(form in at_root for form in forms)]
+    if len(unusable) == len(given):
         by_reason: dict[str, list[str]] = {}
-        for problem in problems:
+        for problem in unusable:
             by_reason.setdefault(problem.reason, []).append(problem.path)
         raise InputNotFoundError("; ".join(f"{reason}: {', '.join(where)}" for reason, where in by_reason.items()))
-    unusable = [problem.path for problem in problems]
-    if _ITER_FILES_REPORTS:
-        found = iter_files(usable, on_problem=problems.append)
-    else:  # resolved here: stat() succeeded, so there is no loop for resolve() to trip over
-        found = iter_files([path.resolve() for path in usable])
     # Absolute, so that a file's key (and so whether it is unchanged) doesn't depend on the cwd.
     files = [(path if path.is_absolute() else Path.cwd() / path, fmt) for path, fmt in found]
-    return files, problems, unusable
+    return files, problems, [problem.path for problem in unusable]
+
+
+def _spellings(path: Path) -> list[str]:
+    """How a problem may name a given path: as given, or resolved (a folder that can't be listed)."""
+    forms = [str(path)]
+    try:
+        forms.append(str(path.resolve()))
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop, in Python 3.11
+        pass
+    return forms
 
 
 def file_key(path: Path) -> str:
