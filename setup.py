@@ -20,6 +20,9 @@ setup(
         "beautifulsoup4>=4.12,<5",
         "lxml>=5",
         "trafilatura>=2.0,<3",
+        # trafilatura (via jusText) imports lxml.html.clean, a separate package since lxml 5.2; it
+        # asks for lxml[html_clean], an extra older pips skip, and then "import trafilatura" fails.
+        "lxml_html_clean",
         "python-dateutil>=2.8",
         "charset-normalizer>=3",
         "numpy>=1.26",

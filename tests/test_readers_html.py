@@ -201,3 +201,9 @@ def test_extraction_benchmark_mean_token_f1(extraction_benchmark_dir: Path) -> N
         found, _ = articles(extraction_benchmark_dir / "html" / f"{page_id}.html.gz")
         scores.append(_f1(found[0].body if found else "", truth["articleBody"]))
     assert sum(scores) / len(scores) >= 0.90
+
+
+def test_deeply_nested_json_ld_is_ignored_and_the_page_read(tmp_path: Path) -> None:
+    deep = '<script type="application/ld+json">' + "[" * 100_000 + "</script>"
+    found, problems = articles(write(tmp_path, "deep.html", page(deep)))
+    assert len(found) == 1 and "Kim Jong Un" in found[0].body and problems == []

@@ -195,3 +195,60 @@ def test_split_authors() -> None:
     assert split_authors("Doe, Jane") == ["Doe, Jane"]
     assert split_authors("Martin Luther King, Jr.") == ["Martin Luther King Jr."]
     assert split_authors("") == []
+
+
+# ---- hostile input ---------------------------------------------------------------------------------
+
+
+def test_deeply_nested_json_line_is_reported_and_the_next_lines_read(tmp_path: Path) -> None:
+    lines = [json.dumps(NEWSAPI), "[" * 100_000, "{" * 50_000 + "]", json.dumps({**NEWSAPI, "url": "https://e.x/2"})]
+    found, problems = read(write(tmp_path, "deep.jsonl", "\n".join(lines) + "\n"))
+    assert [a.location for a in found] == ["line 1", "line 4"]
+    assert [p.location for p in problems] == ["line 2", "line 3"]
+    assert "nested too deeply" in problems[0].reason and problems[0].severity == "error"
+
+
+def test_deeply_nested_json_file_is_one_problem(tmp_path: Path) -> None:
+    for name, data in (("deep.json", "[" * 100_000 + "]" * 100_000), ("obj.json", '{"a":' * 100_000),
+                       ("deep-array.json", '[{"title": "ok", "body": "fine."}, ' + "[" * 100_000)):
+        found, problems = read(write(tmp_path, name, data))
+        assert len(problems) == 1 and "nested too deeply" in problems[0].reason, (name, problems)
+    found, problems = read(write(tmp_path, "deep-sniffed", "[" * 100_000))  # no extension: sniffed as JSON
+    assert not found and len(problems) == 1 and "nested too deeply" in problems[0].reason
+
+
+def test_record_with_a_deeply_nested_value_costs_only_that_record(tmp_path: Path) -> None:
+    nested = "[" * 900 + '"x"' + "]" * 900  # parses (under the recursion limit) but is no text
+    lines = ['{"title": "A", "body": "Body a.", "author": ' + nested + "}",
+             '{"title": "B", "body": ' + nested + "}", json.dumps({"title": "C", "body": "Body c."})]
+    found, problems = read(write(tmp_path, "n.jsonl", "\n".join(lines)))
+    assert "C" in [a.title for a in found]
+    assert all(p.location in ("line 1", "line 2") for p in problems)
+
+
+def test_csv_unclosed_quote_swallowing_rows_is_reported(tmp_path: Path) -> None:
+    # Line 3's quote never closes properly: csv reads lines 3-4 as one record, losing row "B".
+    found, problems = read(write(tmp_path, "q.csv", 'title,body\nZ,"fine"\nA,"unclosed\nB,"body b"\nC,body c\n'))
+    assert [a.title for a in found] == ["Z", "A", "C"]
+    (problem,) = problems
+    assert problem.location == "line 3" and problem.severity == "warning"
+    assert "lines 3-4" in problem.reason and "quote" in problem.reason
+
+
+def test_csv_quote_running_to_the_end_of_the_file(tmp_path: Path) -> None:
+    found, problems = read(write(tmp_path, "eof.csv", 'title,body\nA,"unclosed body\nB,body b\nC,body c\n'))
+    (problem,) = problems
+    assert problem.location == "line 2" and "end of the file" in problem.reason
+
+
+def test_csv_column_mismatch_names_the_unclosed_quote(tmp_path: Path) -> None:
+    found, problems = read(write(tmp_path, "m.csv", 'title,body\n"A","unclosed\n"B","body b"\n"C","body c"\n'))
+    assert [a.title for a in found] == ["C"]
+    (problem,) = problems
+    assert problem.location == "line 2" and "3 columns" in problem.reason and "lines 2-3" in problem.reason
+
+
+def test_csv_legitimate_multiline_fields_are_not_reported(tmp_path: Path) -> None:
+    body = "First paragraph, with a comma.\n\nSecond \"\"quoted\"\" paragraph.\n\nThird."
+    found, problems = read(write(tmp_path, "ok.csv", f'title,body\nA,"{body}"\nB,"One line."\n'))
+    assert [a.title for a in found] == ["A", "B"] and problems == []

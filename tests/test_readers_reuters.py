@@ -12,6 +12,7 @@ from index.readers import iter_files, read_file
 from index.readers.base import Problem
 
 HEADER = '<!DOCTYPE lewis SYSTEM "lewis.dtd">\n'
+NL = "\n"
 
 
 def doc(newid: int, text: str, date: str = "26-FEB-1987 15:01:01.79", places: str = "<D>usa</D>",
@@ -136,3 +137,29 @@ def test_whole_collection(reuters_dir: Path) -> None:
     assert min(dates) == first.date and max(dates) == datetime(1987, 10, 20, 22, 53, 18, tzinfo=timezone.utc)
     assert not any("&#" in a.body or "&lt;" in a.body for a in articles.values())
     assert sum(1 for a in articles.values() if a.authors) == 875
+
+
+def test_file_cut_inside_a_reuters_tag(tmp_path: Path) -> None:
+    whole = HEADER + doc(1, NORM) + doc(2, BRIEF)
+    second = whole.index('<REUTERS TOPICS="YES"', len(HEADER) + 10)
+    for cut, location in ((whole.index('NEWID="2"') + 9, "NEWID 2"),   # NEWID complete, tag not closed
+                          (whole.index('NEWID="2"') + 3, "record 2"),   # cut inside the NEWID attribute
+                          (second + 4, "record 2")):                    # cut inside the tag name: "<REU"
+        path = write(tmp_path, "cut.sgm", whole[:cut])
+        found, (problem,) = read(path)
+        assert [a.location for a in found] == ["NEWID 1"]
+        assert problem.location == location and problem.severity == "error"
+        assert "truncated" in problem.reason and f"line {whole[:second].count(NL) + 1}" in problem.reason
+    only = write(tmp_path, "only.sgm", HEADER + '<REUTERS TOPICS="YES" NEWID="7"')
+    found, (problem,) = read(only)
+    assert not found and problem.location == "NEWID 7" and "truncated" in problem.reason
+
+
+def test_file_cut_inside_a_record_names_its_line(tmp_path: Path) -> None:
+    whole = HEADER + doc(1, NORM) + doc(2, NORM)
+    path = write(tmp_path, "cut.sgm", whole[: whole.rindex("<BODY>") + 20])
+    found, (problem,) = read(path)
+    assert [a.location for a in found] == ["NEWID 1"]
+    assert problem.location == "NEWID 2" and "truncated" in problem.reason
+    line = whole[: whole.index('NEWID="2"')].count("\n") + 1
+    assert f"starting on line {line}" in problem.reason

@@ -6,14 +6,31 @@ and one line to `FORMATS`.
 """
 from __future__ import annotations
 
+import errno
 import importlib
+import logging
 import os
-from collections.abc import Iterable, Iterator
+import stat
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 from index.article import Article
-from index.readers.base import Problem, UnreadableFile, load_text
+from index.readers.base import Problem, UnreadableFile, load_text_noted, not_regular_reason
+from index.readers.seed import trim_title
+
+log = logging.getLogger(__name__)
+
+# The most body text one article keeps (characters). The longest real news articles (long-form
+# features, full speeches and rulings) run to ~100,000 characters; 500,000 keeps those whole
+# with room to spare, while bounding what a search reads for an article it matches: a 50 MB
+# record indexed whole made every search matching it take 17 s (snippets and highlighting
+# read the stored body). Beyond it the text is cut at a paragraph or word, with a warning.
+MAX_ARTICLE_CHARS = 500_000
+# The most characters a title keeps: real headlines are under ~300 characters; a longer "title"
+# is a record whose fields are mixed up, and it is shown in every result list.
+MAX_TITLE_CHARS = 1_000
 
 # format name -> module in this package that implements `read(path, text, options)`
 FORMATS: dict[str, str] = {
@@ -68,49 +85,169 @@ def sniff_format(text: str) -> str:
     return "text"
 
 
-def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, str | None]]:
+def iter_files(paths: Iterable[Path | str],
+               on_problem: Callable[[Problem], None] | None = None) -> Iterator[tuple[Path, str | None]]:
     """Every file to consider, with the format its name gives (None: unknown type).
 
+    Contract: `paths` are the raw paths a user gave (str or Path, relative or not); each is
+    resolved here, and whatever cannot be used is reported through `on_problem` and skipped,
+    never raised: a missing path ("no such file or folder"), a broken symlink, a symlink loop, an
+    unreadable folder, and anything that is not a regular file (a FIFO would hang the run,
+    /dev/zero would fill memory), which is never opened. Without `on_problem` these are logged.
     Folders are walked recursively in sorted order (stable runs, stable progress); hidden files
-    and folders (.git, .DS_Store) and a collection's README/LICENSE files are skipped. A path named explicitly is always yielded.
+    and folders (.git, .DS_Store) and a collection's README/LICENSE files are skipped, and
+    symlinked folders inside them are reported, not followed (no loops, no files read twice).
+    A regular file named explicitly is always yielded (with "sniff" when its name says nothing).
     """
-    for root in paths:
-        if root.is_dir():
-            for dirpath, dirnames, filenames in os.walk(root):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                for name in sorted(filenames):
-                    if not name.startswith(".") and not name.lower().startswith(_NOT_ARTICLES):
-                        path = Path(dirpath) / name
-                        yield path, format_of(path)
-        elif root.exists():  # a missing path is the caller's to report
+    report = on_problem or _log_problem
+    for raw in paths:
+        given = Path(raw)
+        info = _stat(given)
+        if isinstance(info, str):
+            report(Problem(str(given), info))
+            continue
+        try:
+            root = given.resolve()
+        except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop, in Python 3.11
+            report(Problem(str(given), f"cannot resolve path: {exc}"))
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            yield from _walk(root, report)
+        elif stat.S_ISREG(info.st_mode):
             yield root, format_of(root) or "sniff"
+        else:
+            report(Problem(str(given), not_regular_reason(info.st_mode)))
 
 
-def _reader(fmt: str):
-    """The module that reads `fmt` (imported on first use: trafilatura is slow to import)."""
-    return importlib.import_module(f"index.readers.{FORMATS[fmt]}")
+def _walk(root: Path, report: Callable[[Problem], None]) -> Iterator[tuple[Path, str | None]]:
+    def unreadable(exc: OSError) -> None:
+        report(Problem(str(exc.filename or root), f"cannot read folder: {exc.strerror or exc}"))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
+        visible = sorted(d for d in dirnames if not d.startswith("."))
+        dirnames[:] = [d for d in visible if not os.path.islink(os.path.join(dirpath, d))]
+        for name in visible:
+            if name not in dirnames:
+                report(Problem(os.path.join(dirpath, name), "symlink to a folder: not followed "
+                               "(name its target to index it)"))
+        for name in sorted(filenames):
+            if name.startswith(".") or name.lower().startswith(_NOT_ARTICLES):
+                continue
+            path = Path(dirpath) / name
+            info = _stat(path)
+            if isinstance(info, str):
+                report(Problem(str(path), info))
+            elif not stat.S_ISREG(info.st_mode):
+                report(Problem(str(path), not_regular_reason(info.st_mode)))
+            else:
+                yield path, format_of(path)
+
+
+def _stat(path: Path) -> os.stat_result | str:
+    """The file's status (symlinks followed), or why there is none, in words for a Problem."""
+    try:
+        return os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop: the link leads back to itself"
+        if isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+            if os.path.islink(path):
+                return f"broken symlink: it points to {os.readlink(path)}, which does not exist"
+            return "no such file or folder"
+        return f"cannot read: {exc.strerror or exc}"
+
+
+def _log_problem(problem: Problem) -> None:
+    log.warning("%s", problem)
+
+
+# Reader modules that failed to import, by module name -> the error, so that a broken install
+# costs one failed import per run rather than one per file (trafilatura takes ~1 s to fail).
+_IMPORT_FAILURES: dict[str, str] = {}
+
+
+def _reader(fmt: str) -> ModuleType | str:
+    """The module that reads `fmt` (imported on first use: trafilatura is slow to import), or,
+    when it cannot be imported (a dependency missing or broken), the reason, for a Problem."""
+    name = f"index.readers.{FORMATS[fmt]}"
+    if name not in _IMPORT_FAILURES:
+        try:
+            return importlib.import_module(name)
+        except Exception as exc:  # ImportError mostly; any error while importing a dependency
+            missing = getattr(exc, "name", None)
+            detail = f"{type(exc).__name__}: {exc}" + (f" (module {missing!r})" if missing else "")
+            _IMPORT_FAILURES[name] = detail
+    return (f"the {fmt} reader ({name}) cannot be loaded: {_IMPORT_FAILURES[name]}; "
+            "reinstall newsearch with its dependencies (pip install .)")
 
 
 def read_file(path: Path, options: ReadOptions | None = None, fmt: str | None = None) -> Iterator[Article | Problem]:
-    """Articles and problems from one file; never raises for anything the file contains."""
+    """Articles and problems from one file; never raises for anything the file contains.
+
+    Besides each reader's own problems: a reader that cannot be imported, an unreadable file, an
+    encoding that had to be guessed (a warning) and an article over `MAX_ARTICLE_CHARS` or
+    `MAX_TITLE_CHARS` (cut, with a warning) are reported here, for every format alike.
+    """
     options = options or ReadOptions()
     fmt = options.format or fmt or format_of(path)
     if fmt not in (None, "sniff") and fmt not in FORMATS:
         yield Problem(str(path), f"unknown format {fmt!r} (known: {', '.join(sorted(FORMATS))})")
         return
     module = _reader(fmt) if fmt in FORMATS else None
+    if isinstance(module, str):
+        yield Problem(str(path), module)
+        return
     try:
-        text = load_text(path, getattr(module, "encoding", None))
+        text, note = load_text_noted(path, getattr(module, "encoding", None))
+        if module is None:
+            fmt = sniff_format(text)
+            module = _reader(fmt)
+            if isinstance(module, str):
+                yield Problem(str(path), module)
+                return
+            if hasattr(module, "encoding") and not text.isascii():
+                # Its name did not say the format; now that the content has, decode by its rules.
+                text, note = load_text_noted(path, module.encoding)
     except UnreadableFile as exc:
         yield Problem(str(path), str(exc))
         return
-    if module is None:
-        fmt = sniff_format(text)
-        module = _reader(fmt)
-        if hasattr(module, "encoding") and not text.isascii():
-            # Its name did not say the format; now that the content has, decode by its rules.
-            text = load_text(path, module.encoding)
+    if note is not None:
+        yield Problem(str(path), note.reason, f"line {note.line}", "warning")
     try:
-        yield from module.read(path, text, options, fmt)
+        for item in module.read(path, text, options, fmt):
+            if isinstance(item, Article):
+                yield from cap_article(item)
+            yield item
     except Exception as exc:  # a reader bug must not end the batch; report it like bad input
         yield Problem(str(path), f"reader {fmt!r} failed: {type(exc).__name__}: {exc}")
+
+
+def cap_article(article: Article) -> list[Problem]:
+    """Cut an over-long title or body to `MAX_TITLE_CHARS` / `MAX_ARTICLE_CHARS` (in place), and
+    say so: a 50 MB record indexed whole made every search that matched it take 17 s."""
+    problems: list[Problem] = []
+    where = article.path
+    if len(article.title) > MAX_TITLE_CHARS:
+        before = len(article.title)
+        article.title = trim_title(article.title, MAX_TITLE_CHARS)
+        problems.append(Problem(where, f"title cut from {before} to {len(article.title)} characters "
+                                f"(limit {MAX_TITLE_CHARS})", article.location, "warning"))
+    if len(article.body) > MAX_ARTICLE_CHARS:
+        before = len(article.body)
+        article.body = cut_text(article.body, MAX_ARTICLE_CHARS)
+        problems.append(Problem(where, f"body cut from {before} to {len(article.body)} characters "
+                                f"(limit {MAX_ARTICLE_CHARS}); the rest is not indexed", article.location,
+                                "warning"))
+    return problems
+
+
+def cut_text(text: str, limit: int) -> str:
+    """At most `limit` characters of `text`, ending at a paragraph break if one falls in the last
+    half of the allowance, else at a space, else (one giant token) exactly at the limit."""
+    if len(text) <= limit:
+        return text
+    for separator in ("\n\n", " "):
+        cut = text.rfind(separator, 0, limit + len(separator))
+        if cut >= limit // 2:
+            return text[:cut].rstrip()
+    return text[:limit]

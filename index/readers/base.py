@@ -8,19 +8,37 @@ file in ten thousand cost exactly one line in the summary and nothing else.
 from __future__ import annotations
 
 import gzip
+import io
+import os
 import re
+import stat
 import zlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import BinaryIO
 
 import charset_normalizer
 from dateutil import parser as dateutil_parser
 
 GZIP_MAGIC = b"\x1f\x8b"
-# A file bigger than this is not a news article or a dump we can hold in memory safely.
-MAX_FILE_BYTES = 512 * 1024 * 1024
+# A file bigger than this is not a news article, and a dump this big is what one reading can hold
+# in memory: a file is read whole, decoded (str: 1-4 bytes a character) and parsed, and the
+# indexer keeps a file's articles until it is done, so a run peaks at about 4-5x the file's size,
+# ~1.2 GB here, next to spaCy and the index writer on a small machine. 256 MiB still takes
+# large real dumps whole (the Kaggle "All the news" CSVs are 200 MB or less); bigger ones can be
+# split (JSON Lines and CSV split anywhere between lines). It was 512 MiB, ~2.5 GB at peak.
+MAX_FILE_BYTES = 256 * 1024 * 1024
+# The same bound on what a .gz file expands to, since the decompressed bytes are what is held
+# (a 612 KB .gz of one repeated line expanded to 600 MB and 1.3 GB of memory before this cap).
+MAX_DECOMPRESSED_BYTES = MAX_FILE_BYTES
+# Decompression reads this much at a time, so a bomb is stopped one chunk past the cap.
+_GZIP_CHUNK = 1024 * 1024
+
+_FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+               (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+               (stat.S_ISSOCK, "a socket"))
 
 
 @dataclass(frozen=True)
@@ -48,18 +66,58 @@ class UnreadableFile(Exception):
     """Raised by `load_text` with a reason fit for a `Problem`."""
 
 
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, in words ("a named pipe (FIFO)"), for a Problem's reason."""
+    return next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+
+
+def not_regular_reason(mode: int) -> str:
+    """Why a file that is not a regular file is skipped: reading a FIFO waits for a writer
+    forever and reading /dev/zero never ends, so such files are never opened."""
+    return f"not a regular file ({file_kind(mode)}); skipped without opening it"
+
+
 def load_bytes(path: Path) -> bytes:
-    """Read a file, transparently un-gzipping it (by magic bytes, whatever its name)."""
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise UnreadableFile(f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit")
-    raw = path.read_bytes()
-    if raw[:2] == GZIP_MAGIC:
-        try:
-            raw = gzip.decompress(raw)
-        except (EOFError, OSError, zlib.error) as exc:
-            raise UnreadableFile(f"truncated or corrupt gzip data ({exc})") from None
+    """Read a file, transparently un-gzipping it (by magic bytes, whatever its name).
+
+    Only a regular file is opened, and no more than the size limits are ever read: a FIFO, a
+    device (a symlink to /dev/zero), a file bigger than `MAX_FILE_BYTES` or a gzip stream that
+    expands past `MAX_DECOMPRESSED_BYTES` raises `UnreadableFile` instead.
+    """
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise UnreadableFile(not_regular_reason(info.st_mode))
+    if info.st_size > MAX_FILE_BYTES:
+        raise UnreadableFile(f"file is {info.st_size} bytes, over the {MAX_FILE_BYTES}-byte limit")
+    # O_NONBLOCK: should the path have become a FIFO since the stat, opening it does not hang.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(handle.fileno()).st_mode
+        if not stat.S_ISREG(mode):
+            raise UnreadableFile(not_regular_reason(mode))
+        if handle.read(2) == GZIP_MAGIC:
+            handle.seek(0)
+            return _gunzip(handle)
+        handle.seek(0)
+        raw = handle.read(MAX_FILE_BYTES + 1)  # a file can grow, or lie about its size (/proc)
+    if len(raw) > MAX_FILE_BYTES:
+        raise UnreadableFile(f"file is over the {MAX_FILE_BYTES}-byte limit")
     return raw
+
+
+def _gunzip(handle: BinaryIO) -> bytes:
+    """The decompressed content of a gzip file, read a chunk at a time up to the cap."""
+    out = io.BytesIO()
+    try:
+        with gzip.GzipFile(fileobj=handle) as stream:
+            while chunk := stream.read(_GZIP_CHUNK):
+                if out.tell() + len(chunk) > MAX_DECOMPRESSED_BYTES:
+                    raise UnreadableFile(f"decompressed size over {MAX_DECOMPRESSED_BYTES} bytes "
+                                         "(the limit for one file)")
+                out.write(chunk)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise UnreadableFile(f"truncated or corrupt gzip data ({exc})") from None
+    return out.getvalue()
 
 
 # Single-byte Latin-script code pages charset_normalizer confuses with Windows-1252.
@@ -68,27 +126,58 @@ _LATIN_GUESSES = {"cp1250", "cp1252", "cp1254", "cp1257", "latin_1", "iso8859_2"
                   "mac_latin2", "mac_roman", "mac_iceland", "mac_turkish", "cp850", "cp437"}
 
 
-def decode_text(raw: bytes, declared: str | None = None) -> str:
-    """Decode bytes whatever their encoding: nothing is dropped for being in an odd charset.
+@dataclass(frozen=True)
+class DecodingNote:
+    """Why a file's text may be wrong although nothing was dropped: its bytes were not valid
+    UTF-8 and nothing declared their encoding, so the encoding was guessed."""
 
-    UTF-8 first (by far the most common; a BOM is removed), then a declared charset, then
-    charset_normalizer's best guess, and finally cp1252/latin-1, which can decode any bytes.
+    reason: str
+    line: int
+
+
+def decode_with_note(raw: bytes, declared: str | None = None) -> tuple[str, DecodingNote | None]:
+    """Decode bytes whatever their encoding, and say when the result rests on a guess.
+
+    UTF-8 first (by far the most common; a BOM is removed), then a declared charset (a page's
+    `<meta charset>`, the latin-1 Reuters-21578 is defined in): either is trusted, no note. Then
+    charset_normalizer's best guess, and finally cp1252/latin-1, which can decode any bytes;
+    those come with a note naming the first byte that is not UTF-8 and the encoding used.
     """
-    for encoding in ("utf-8-sig", declared):
-        if encoding:
-            try:
-                return raw.decode(encoding)
-            except (UnicodeDecodeError, LookupError):
-                pass
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        bad = exc.start
+    if declared:
+        try:
+            return raw.decode(declared), None
+        except (UnicodeDecodeError, LookupError):
+            pass
+    text, used = _guess(raw)
+    reason = f"not valid UTF-8 (byte 0x{raw[bad]:02x} at offset {bad}); decoded as {used}"
+    if declared is None:
+        reason += ", a guess: some characters may be wrong"
+    else:
+        reason += f" (the declared {declared} does not fit the bytes either)"
+    return text, DecodingNote(reason, raw.count(b"\n", 0, bad) + 1)
+
+
+def _guess(raw: bytes) -> tuple[str, str]:
+    """(text, encoding) for bytes that are not UTF-8."""
     best = charset_normalizer.from_bytes(raw).best()
     if best is not None and best.encoding not in _LATIN_GUESSES:
-        return str(best)
+        return str(best), best.encoding
     # On short Western text the detector often guesses a sibling code page (cp1250, cp1257)
     # that turns "café" into "cafľ"; for news in Latin script, cp1252 is the likely truth.
     try:
-        return raw.decode("cp1252")
+        return raw.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
-        return raw.decode("latin-1")
+        return raw.decode("latin-1"), "latin-1"
+
+
+def decode_text(raw: bytes, declared: str | None = None) -> str:
+    """Decode bytes whatever their encoding (see `decode_with_note`, which also says when the
+    encoding was guessed): nothing is dropped for being in an odd charset."""
+    return decode_with_note(raw, declared)[0]
 
 
 def looks_binary(raw: bytes) -> bool:
@@ -99,8 +188,10 @@ def looks_binary(raw: bytes) -> bool:
     return b"\x00" in head
 
 
-def load_text(path: Path, encoding_of: Callable[[bytes], str | None] | None = None) -> str:
-    """The decoded text of a file, or `UnreadableFile` saying why there is none.
+def load_text_noted(path: Path, encoding_of: Callable[[bytes], str | None] | None = None
+                    ) -> tuple[str, DecodingNote | None]:
+    """The decoded text of a file and a note when its encoding was guessed (see
+    `decode_with_note`), or `UnreadableFile` saying why there is no text.
 
     `encoding_of` is a format's own say on the encoding (a page's `<meta charset>`, the latin-1
     that Reuters-21578 prescribes), tried after UTF-8 and before guessing.
@@ -114,8 +205,18 @@ def load_text(path: Path, encoding_of: Callable[[bytes], str | None] | None = No
     if looks_binary(raw):
         raise UnreadableFile("file is binary, not text")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
-    return decode_text(raw, encoding_of(raw) if encoding_of else None)
+        try:
+            return raw.decode("utf-16"), None
+        except UnicodeDecodeError as exc:  # e.g. an odd number of bytes: keep what decodes
+            text = raw.decode("utf-16", "replace")
+            return text, DecodingNote(f"invalid UTF-16 (at byte {exc.start}); undecodable bytes replaced by U+FFFD",
+                                      text.count("\n", 0, exc.start // 2) + 1)
+    return decode_with_note(raw, encoding_of(raw) if encoding_of else None)
+
+
+def load_text(path: Path, encoding_of: Callable[[bytes], str | None] | None = None) -> str:
+    """The decoded text of a file (`load_text_noted` without the note), or `UnreadableFile`."""
+    return load_text_noted(path, encoding_of)[0]
 
 
 # Zone abbreviations news pages print; ambiguous ones take their most common news meaning

@@ -117,7 +117,7 @@ def jsonld_objects(tree: lxml.html.HtmlElement) -> list[dict]:
         raw = (script.text or "").strip().rstrip(";")
         try:
             objects.extend(_iter_jsonld(json.loads(raw, strict=False)))
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested thousands deep; not metadata
             continue
     return objects
 

@@ -38,6 +38,13 @@ FIELD_NAMES: dict[str, tuple[str, ...]] = {
 _LIST_KEYS = ("articles", "data", "items", "results", "records", "docs", "documents", "news", "posts", "rows")
 # A news field bigger than this is not text; the csv default (128 KiB) is too small for long articles.
 CSV_FIELD_LIMIT = 64 * 1024 * 1024
+# A CSV record spanning more physical lines than this is reported (a warning): a quoted field
+# that runs on and on is the mark of a quote left open, which swallows the rows after it. A
+# 100,000-character article (the longest real ones) with one paragraph per line and blank lines
+# between spans ~700 lines; 2,000 leaves room, and an odd number of quote characters in a
+# multi-line record is reported whatever its length.
+CSV_MAX_RECORD_LINES = 2_000
+_TOO_DEEP = "JSON nested too deeply to read (over ~1,000 levels of [ and {): not an article"
 _AUTHOR_SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "phd", "ph.d.", "md", "m.d."}
 
 
@@ -151,6 +158,17 @@ def record_to_article(record: object, fields: _Fields, path: Path, location: str
     )
 
 
+def record_items(record: object, fields: _Fields, path: Path, location: str) -> list[Article | Problem]:
+    """`record_to_article`, with anything odd inside one record (a value nested so deep that
+    reading it recurses too far) costing that record only: an error Problem, and on to the next."""
+    try:
+        return list(record_to_article(record, fields, path, location))
+    except RecursionError:
+        return [Problem(str(path), "record nested too deeply to read", location)]
+    except Exception as exc:  # a reader bug on one odd record must not lose the rest of the file
+        return [Problem(str(path), f"record could not be read: {type(exc).__name__}: {exc}", location)]
+
+
 def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
@@ -172,7 +190,7 @@ def _looks_like_json_lines(text: str) -> bool:
         try:
             if isinstance(json.loads(line), dict):
                 return True
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
     return False
 
@@ -184,6 +202,14 @@ def _read_json(path: Path, text: str, fields: _Fields) -> Iterator[Article | Pro
     stripped = text.strip().lstrip("\ufeff")
     try:
         data = json.loads(stripped)
+    except RecursionError:  # e.g. "[[[[..." 100,000 deep: one Problem, records before it kept
+        if _looks_like_json_lines(stripped):
+            yield from _read_json_lines(path, text, fields)
+        elif stripped.startswith("["):
+            yield from _read_broken_array(path, stripped, fields)
+        else:
+            yield Problem(str(path), _TOO_DEEP)
+        return
     except ValueError as exc:
         if _looks_like_json_lines(stripped):
             yield from _read_json_lines(path, text, fields)
@@ -195,14 +221,14 @@ def _read_json(path: Path, text: str, fields: _Fields) -> Iterator[Article | Pro
     if isinstance(data, dict):
         wrapped = _wrapped_list(data)
         if wrapped is None:
-            yield from record_to_article(data, fields, path, "record 1")
+            yield from record_items(data, fields, path, "record 1")
             return
         data = wrapped
     if not isinstance(data, list):
         yield Problem(str(path), f"JSON holds a {type(data).__name__}, not articles")
         return
     for number, record in enumerate(data, start=1):
-        yield from record_to_article(record, fields, path, f"record {number}")
+        yield from record_items(record, fields, path, f"record {number}")
 
 
 def _read_broken_array(path: Path, text: str, fields: _Fields) -> Iterator[Article | Problem]:
@@ -221,7 +247,11 @@ def _read_broken_array(path: Path, text: str, fields: _Fields) -> Iterator[Artic
             yield Problem(str(path), f"invalid JSON, rest of the file skipped: {exc.args[0]}",
                           f"record {number} (line {_line_of(text, position)})")
             return
-        yield from record_to_article(record, fields, path, f"record {number}")
+        except RecursionError:
+            yield Problem(str(path), f"{_TOO_DEEP}; rest of the file skipped",
+                          f"record {number} (line {_line_of(text, position)})")
+            return
+        yield from record_items(record, fields, path, f"record {number}")
 
 
 def _read_json_lines(path: Path, text: str, fields: _Fields) -> Iterator[Article | Problem]:
@@ -233,7 +263,10 @@ def _read_json_lines(path: Path, text: str, fields: _Fields) -> Iterator[Article
         except ValueError as exc:
             yield Problem(str(path), f"invalid JSON: {exc}", f"line {number}")
             continue
-        yield from record_to_article(record, fields, path, f"line {number}")
+        except RecursionError:
+            yield Problem(str(path), _TOO_DEEP, f"line {number}")
+            continue
+        yield from record_items(record, fields, path, f"line {number}")
 
 
 def _delimiter(path: Path, text: str) -> str:
@@ -248,10 +281,55 @@ def _delimiter(path: Path, text: str) -> str:
     return best if counts[best] > counts[","] else ","
 
 
+class _LineSource:
+    """The physical lines csv.reader consumes, kept per record (to see what a record spans)."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = io.StringIO(text, newline="")
+        self.size = len(text)
+        self.consumed = 0  # characters read so far
+        self.record: list[str] = []  # the lines of the record being read
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self.lines:
+            self.consumed += len(line)
+            self.record.append(line)
+            yield line
+
+    def take(self) -> list[str]:
+        lines, self.record = self.record, []
+        return lines
+
+
+def _quote_trouble(lines: list[str], start: int, at_end: bool) -> str | None:
+    """What looks wrong with a record that spans `lines` from line `start`, or None.
+
+    A quote left open makes the csv module read on, across newlines, until some later quote
+    closes it: the rows in between become part of one field and vanish. A record over several
+    lines with an odd number of quote characters cannot be balanced quoting (each quoted field
+    has two, each literal quote inside is doubled), so it is reported, and so is any record over
+    CSV_MAX_RECORD_LINES lines.
+    """
+    if len(lines) < 2:
+        return None
+    end = start + len(lines) - 1
+    if sum(line.count('"') for line in lines) % 2:
+        if at_end:
+            return (f"unbalanced quote: a quote opened in this row is never closed, so lines {start}-{end} "
+                    "(to the end of the file) were read as one record: the rows after it are lost into it")
+        return (f"unbalanced quote: a quote opened in this row is not closed properly, so lines {start}-{end} "
+                "were read as one record: the rows in between are lost into it")
+    if len(lines) > CSV_MAX_RECORD_LINES:
+        return (f"record spans lines {start}-{end}, over {CSV_MAX_RECORD_LINES} lines: a quote left open "
+                "may have swallowed the rows after it")
+    return None
+
+
 def _read_csv(path: Path, text: str, fields: _Fields) -> Iterator[Article | Problem]:
     csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
     text = text.lstrip("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(path, text))
+    source = _LineSource(text)
+    reader = csv.reader(source, delimiter=_delimiter(path, text))
     header: list[str] | None = None
     last_line = rows = 0
     while True:
@@ -261,23 +339,29 @@ def _read_csv(path: Path, text: str, fields: _Fields) -> Iterator[Article | Prob
         except StopIteration:
             break
         except csv.Error as exc:
+            source.take()
             yield Problem(str(path), f"bad CSV: {exc}", f"line {start}")
             if reader.line_num == last_line:
                 break  # the csv module cannot move past this point
             last_line = reader.line_num
             continue
         last_line = reader.line_num
+        trouble = _quote_trouble(source.take(), start, source.consumed >= source.size)
         if not any(cell.strip() for cell in row):
             continue
         if header is None:
             header = [cell.strip() for cell in row]
+            if trouble:
+                yield Problem(str(path), f"header: {trouble}", f"line {start}")
             continue
         rows += 1
         if len(row) != len(header):
-            yield Problem(str(path), f"row has {len(row)} columns, the header has {len(header)}",
-                          f"line {start}")
+            yield Problem(str(path), f"row has {len(row)} columns, the header has {len(header)}"
+                          + (f"; {trouble}" if trouble else ""), f"line {start}")
             continue
-        yield from record_to_article(dict(zip(header, row)), fields, path, f"line {start}")
+        if trouble:
+            yield Problem(str(path), trouble, f"line {start}", "warning")
+        yield from record_items(dict(zip(header, row)), fields, path, f"line {start}")
     if header is None:
         yield Problem(str(path), "CSV file has no header row")
     elif rows == 0:

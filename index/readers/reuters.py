@@ -150,11 +150,25 @@ def encoding(raw: bytes) -> str:
     return "latin-1"
 
 
+def _cut_start_tag(text: str, since: int) -> int | None:
+    """Where a file cut off inside a `<REUTERS ...` start tag (or inside the name itself: `<REU`)
+    leaves that tag, if it does: a `<` after `since` that is never closed and begins like one."""
+    opening = text.rfind("<", since)
+    if opening < 0:
+        return None
+    fragment = text[opening:].rstrip().upper()
+    if ">" in fragment or not (fragment.startswith("<REUTERS") or "<REUTERS".startswith(fragment)):
+        return None
+    return opening
+
+
 def read(path: Path, text: str, options: object, fmt: str) -> Iterator[Article | Problem]:
-    """One Article per `<REUTERS>` document that has a title or text; Problems for the rest."""
+    """One Article per `<REUTERS>` document that has a title or text; Problems for the rest,
+    including a last document that a truncated file cuts off (inside its text or its tag)."""
     where = str(path)
     starts = list(_DOC_START.finditer(text))
-    if not starts:
+    cut_tag = _cut_start_tag(text, starts[-1].end() if starts else 0)
+    if not starts and cut_tag is None:
         yield Problem(where, "no <REUTERS> documents found: not a Reuters-21578 SGML file")
         return
     for number, start in enumerate(starts, start=1):
@@ -164,7 +178,9 @@ def read(path: Path, text: str, options: object, fmt: str) -> Iterator[Article |
         limit = starts[number].start() if number < len(starts) else len(text)
         end = text.find(_DOC_END, start.end(), limit)
         if end < 0:
-            yield Problem(where, "document has no closing </REUTERS> (truncated file?)", location)
+            yield Problem(where, f"document starting on line {_line_of(text, start.start())} has no closing "
+                          "</REUTERS> (truncated file?)", location)
+            cut_tag = None if number == len(starts) else cut_tag  # the cut is inside this document
             continue
         block = text[start.end():end]
         title, body = _title_and_body(block)
@@ -191,3 +207,12 @@ def read(path: Path, text: str, options: object, fmt: str) -> Iterator[Article |
             location=location,
             source_id=f"reuters-21578:{newid}" if newid else None,
         )
+    if cut_tag is not None:
+        newid_match = _NEWID.search(text, cut_tag)
+        location = f"NEWID {newid_match.group(1)}" if newid_match else f"record {len(starts) + 1}"
+        yield Problem(where, f"document starting on line {_line_of(text, cut_tag)} is cut off inside its "
+                      "<REUTERS> tag (truncated file?)", location)
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1

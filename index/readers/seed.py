@@ -4,10 +4,15 @@ Seed format: the file starts with ` date YYYY-MM-DD ` followed directly by the a
 paragraphs separated by blank lines, and no title. A plain `.txt` article has its title on the
 first non-empty line. Both may carry a wire dateline ("SEOUL (Reuters) - ...") that names the
 source.
+
+A plain text file that is not prose is skipped with a Problem (see `not_an_article`): collections
+ship word lists, code tables and data files as `.txt` beside their articles (Reuters-21578 has
+seven), and an article made of them would pollute every search for those words.
 """
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +31,100 @@ _SENTENCE_END = re.compile(r"[.!?][\"'”’)]?(?=\s+[\"'“‘(]?[A-Z0-9]|\s*$)
 _ABBREVIATIONS = ("U.S.", "U.K.", "U.N.", "Mr.", "Mrs.", "Ms.", "Dr.", "St.", "Gen.", "Sen.", "Rep.",
                   "Gov.", "Lt.", "Col.", "Jan.", "Feb.", "Aug.", "Sept.", "Sep.", "Oct.", "Nov.", "Dec.",
                   "No.", "Inc.", "Corp.", "Co.", "Ltd.", "Jr.", "vs.")
+
+
+# -- Is this text an article? ------------------------------------------------------------------
+# Two signs that a plain text file is not an article, tuned so that no item of Reuters-21578
+# (21,577 wire stories, tables of earnings and prices among them) would be skipped as a .txt,
+# while its seven side files (word lists, category notes, a Prolog fact file) are:
+# 1. A list: at least PROSE_MIN_LINES non-empty lines, and a single token (word, code, number)
+#    on PROSE_LIST_LINE_SHARE of them. Word lists have one on every line; the most list-like
+#    Reuters item (a table of posted oil prices) on 77% of its lines.
+PROSE_MIN_LINES = 5
+PROSE_LIST_LINE_SHARE = 0.9
+# 2. No prose in a long text: at least PROSE_MIN_TOKENS whitespace-separated tokens, of which
+#    under PROSE_MIN_WORD_SHARE are words, or whose words stand in sentences less than
+#    PROSE_MIN_SENTENCE_SHARE of the time. Short texts are not judged this way, because short
+#    wire tables are news ("Shr 22 cts vs 35 cts / Net 1.1 mln vs 829,000"): the longest such
+#    item in Reuters-21578 has 1,676 tokens; the category notes have 3,121, the fact file
+#    ~8,000 in its first PROSE_SAMPLE_CHARS. News prose is 85-95% words, nearly all in sentences.
+PROSE_MIN_TOKENS = 2_500
+PROSE_MIN_WORD_SHARE = 0.5
+PROSE_MIN_SENTENCE_SHARE = 0.3
+# A "sentence" is a run of 4 to 80 words ending with . ! ? : (or 。！？): "Apple Computer Inc."
+# in a list of names is not one, and a run longer than any news sentence is a list with a
+# stray full stop. A word is a token of letters, perhaps joined by - ' . & / ("U.S.", "Jong-un").
+PROSE_SENTENCE_WORDS = (4, 80)
+# Only the start of a file is judged: the whole of any real article (the longest are ~100,000
+# characters), while a huge file costs no more than this to judge.
+PROSE_SAMPLE_CHARS = 200_000
+# Scripts written without spaces between words: a run of them counts one word per 2 characters.
+_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK_PUNCTUATION = re.compile(r"([，、；：。！？])")
+_EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$")
+_WORD_CONNECTORS = "-'’.&/"
+_CLOSERS = "\"'”’)]»"
+
+
+def _word_weight(token: str) -> int:
+    """How many words a whitespace token is: 0 for a number or code, 1 for a word, more for a
+    run of Chinese/Japanese/Thai text."""
+    core = _EDGE_PUNCTUATION.sub("", token)
+    if not core or not core[0].isalpha():
+        return 0
+    for ch in core:
+        if not (ch.isalpha() or ch in _WORD_CONNECTORS or unicodedata.category(ch).startswith("M")):
+            return 0
+    unspaced = len(_UNSPACED.findall(core))
+    return max(1, unspaced // 2) if unspaced else 1
+
+
+def _ends_sentence(token: str) -> bool:
+    stripped = token.rstrip(_CLOSERS)
+    return stripped.endswith((".", "!", "?", ":", "。", "！", "？")) and not stripped.endswith(_ABBREVIATIONS)
+
+
+def not_an_article(text: str) -> str | None:
+    """Why `text` is not an article (a word list, a table, a data file), or None if it is prose.
+
+    Judged by content, not by file name (see the PROSE_* constants): one item per line, or, in a
+    long text, too few words or too few of them in sentences. The reason gives the figures, e.g.
+    "skipped: not an article (a single word or item on 100% of its 135 lines: a list, not prose)".
+    """
+    sample = text[:PROSE_SAMPLE_CHARS]
+    if len(text) > PROSE_SAMPLE_CHARS and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]
+    lines = [line.split() for line in _CJK_PUNCTUATION.sub(r"\1 ", sample).splitlines()]
+    filled = [line for line in lines if line]
+    if len(filled) < PROSE_MIN_LINES:
+        return None
+    single = sum(1 for line in filled if len(line) == 1) / len(filled)
+    if single >= PROSE_LIST_LINE_SHARE:
+        return (f"skipped: not an article (a single word or item on {single:.0%} of its {len(filled):,} lines: "
+                "a list, not prose)")
+    tokens = sum(len(line) for line in filled)
+    if tokens < PROSE_MIN_TOKENS:
+        return None
+    words = in_sentences = run = 0
+    shortest, longest = PROSE_SENTENCE_WORDS
+    for line in lines:
+        if not line:
+            run = 0  # a blank line ends a paragraph, and an unfinished sentence with it
+        for token in line:
+            weight = _word_weight(token)
+            words += weight
+            run += weight
+            if _ends_sentence(token):
+                if shortest <= run <= longest:
+                    in_sentences += run
+                run = 0
+    if words < tokens * PROSE_MIN_WORD_SHARE:
+        return (f"skipped: not an article (only {words / tokens:.0%} of its {tokens:,} tokens are words: "
+                "numbers, codes or data, not prose)")
+    if in_sentences < words * PROSE_MIN_SENTENCE_SHARE:
+        return (f"skipped: not an article (only {in_sentences / words:.0%} of its {words:,} words are in "
+                "sentences: a list or table, not prose)")
+    return None
 
 
 def normalise_paragraphs(text: str) -> str:
@@ -75,6 +174,8 @@ def derive_title(body: str) -> str:
 
 
 def read(path: Path, text: str, options: object, fmt: str) -> Iterator[Article | Problem]:
+    """The one article of a seed or plain text file; one Problem when there is none, including
+    a plain text that is not prose (a word list, a table: see `not_an_article`)."""
     header = SEED_HEADER.match(text)
     date = None
     if header and fmt in ("seed", "text"):
@@ -88,6 +189,10 @@ def read(path: Path, text: str, options: object, fmt: str) -> Iterator[Article |
         yield Problem(str(path), "not in the seed format: it must start with ' date YYYY-MM-DD '", "line 1")
         return
     else:
+        reason = not_an_article(text)
+        if reason:
+            yield Problem(str(path), reason)
+            return
         lines = text.replace("\r\n", "\n").split("\n")
         while lines and not lines[0].strip():
             lines.pop(0)
