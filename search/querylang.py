@@ -1,0 +1,487 @@
+"""The query language, parsed once into a small tree that every search backend translates.
+
+Why our own parser: each backend (Whoosh today, OpenSearch next) has its own query syntax with
+its own quirks; parsing here means every backend accepts exactly the same language and reports
+the same errors. The tree holds words as typed: lower-casing, stemming and stop words are each
+backend's analysis, since each index analyses text its own way.
+
+What a person can type (README, "The query language"), within the whole query or a `( )` group:
+
+    item   := "AND" | "OR" | "NOT" | [+|-] atom     AND/OR between spaces, NOT before a space
+    atom   := [field:] ( "(" item* ")" | '"' text '"' | date-range | word )
+    word   := characters up to a space, a parenthesis or a paired double quote
+
+- Plain words must all appear (`And`); with `any_word=True` any of them may (`Or`).
+- Precedence: NOT binds tightest, then AND, then OR, then adjacency: `a b OR c` is a AND (b OR c).
+- `-atom` excludes and `+atom` requires, glued to the atom at a word start, for the whole group
+  it stands in (as Whoosh does at the top level): `a OR -b c` is (a OR c) without b. With
+  `any_word=True`, `+a b c` finds the articles with a, scored up by b and c (`AndMaybe`).
+- Fields `title: body: person: org: place: source: date:` in any case; `field:"quoted value"` and
+  `field:(group)`. Facet values stay as typed (`FieldValue`): the backend resolves them.
+- Dates: `date:2019`, `date:2019-02`, `date:2019-02-28` (also `2019.02`, `201902`, `20190228`) are
+  whole periods; `date:[2019-02-01 TO 2019-02-28]`, open `date:[2019-02 TO]` / `[TO 2019-03]`.
+- `summ*`: a trailing wildcard after at least 2 letters. Any other `*`, every `?`, Whoosh's
+  `^2` boosts, `~` slops, `'single quotes'`, `[a TO b]` outside `date:` and `*:*` are plain
+  characters of a word (which the analyser then ignores). Unmatched parentheses and quotes are
+  plain characters too, as in Whoosh.
+"""
+from __future__ import annotations
+
+import re
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Union
+
+from search.results import QuerySyntaxError
+
+MAX_QUERY_CHARS = 1000
+MAX_QUERY_TERMS = 64
+MAX_DEPTH = 32  # nested parentheses: bounds the parser's recursion, and nobody needs more
+TEXT_FIELDS = ("title", "body")                      # = index.schema.TEXT_FIELDS (tested)
+FACET_FIELDS = ("person", "org", "place", "source")  # = index.schema.FACET_FIELDS (tested)
+QUERY_FIELDS = TEXT_FIELDS + FACET_FIELDS + ("date",)
+OPERATORS = ("AND", "OR", "NOT")
+
+# `name:` followed by a value; "Update: Kim" (a space after the colon) and URLs are just words.
+_FIELD = re.compile(r"([A-Za-z_]\w*):(?=[^\s/])")
+_RANGE = re.compile(r"[\[{](?P<start>[^\]}]*?)[Tt][Oo](?P<end>[^\]}]*)[\]}]")
+_DATE = re.compile(r"(\d{4})(?:[-.](\d{1,2})(?:[-.](\d{1,2}))?)?|(\d{4})(\d{2})?(\d{2})?")
+_LETTER = re.compile(r"[^\W_]")
+_PLAIN_VALUE = re.compile(r'[^\s()"\[{*][^\s()"]*')
+
+
+class Node:
+    """Base of the tree's nodes; `str(node)` is the node as query text."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return to_text(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Word(Node):
+    """A word as typed; `field` None means the default text fields (title and body)."""
+    text: str
+    field: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase(Node):
+    """Words that must appear one right after another (as typed, split on spaces)."""
+    words: tuple[str, ...]
+    field: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Prefix(Node):
+    """Words starting with `text` (typed as `text*`); also on facet fields (`person:kim*`)."""
+    text: str
+    field: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FieldValue(Node):
+    """A person/org/place/source value as typed; the backend resolves case and aliases."""
+    field: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class DateRange(Node):
+    """Articles dated from `start` to `end`, both inclusive, UTC; None is an open end."""
+    start: datetime | None
+    end: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class And(Node):
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Or(Node):
+    """At least one child matches; `Or(())` matches nothing (a query with nothing searchable)."""
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AndMaybe(Node):
+    """What `required` matches; `optional` only adds to the score (`+a b` with any_word)."""
+    required: Node
+    optional: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Not(Node):
+    """Everything but `child`; inside an And, an exclusion."""
+    child: Node
+
+
+@dataclass(frozen=True, slots=True)
+class MatchAll(Node):
+    """The empty query: every article (browsing by filters)."""
+
+
+Tree = Union[Word, Phrase, Prefix, FieldValue, DateRange, And, Or, AndMaybe, Not, MatchAll]
+
+
+def parse(text: str, *, any_word: bool = False) -> Node:
+    """The tree of a query; raises QuerySyntaxError with what to change when it cannot be read."""
+    # A surrogate pair typed as two code points becomes its character; a lone surrogate (which
+    # no index can encode) is dropped.
+    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "ignore").strip()
+    if not text:
+        return MatchAll()
+    if len(text) > MAX_QUERY_CHARS:
+        raise QuerySyntaxError(f"The query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}.")
+    if len(text.split()) > MAX_QUERY_TERMS:
+        raise QuerySyntaxError(f"The query has more than {MAX_QUERY_TERMS} words; shorten it.")
+    node = _Parser(_balance(text), text, any_word).group(None, 0)
+    return node if node is not None else Or(())
+
+
+def _balance(text: str) -> str:
+    """The text with unmatched parentheses dropped (Whoosh ignores them too), depth checked.
+
+    A dropped `(` right after a marker or field (`-(a b`, `title:(a`) is removed so that the
+    marker or field applies to the next word; elsewhere it becomes a space, so it still
+    separates words. Parentheses inside a quoted phrase are not syntax.
+    """
+    opened: list[int] = []
+    dropped: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if char == '"':
+            close = text.find('"', i + 1)
+            if close != -1:
+                i = close
+        elif char == "(":
+            opened.append(i)
+        elif char == ")":
+            if opened:
+                opened.pop()
+            else:
+                dropped.append(i)
+        i += 1
+    dropped = sorted(dropped + opened)
+    chars = list(text)
+    for i in reversed(dropped):
+        chars[i] = "" if i and text[i - 1] in "+-:" else " "
+    depth = deepest = 0
+    balanced = "".join(chars)
+    i = 0
+    while i < len(balanced):
+        char = balanced[i]
+        if char == '"':
+            close = balanced.find('"', i + 1)
+            i = close if close != -1 else i
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+            deepest = max(deepest, depth)
+        i += 1
+    if deepest > MAX_DEPTH:
+        raise QuerySyntaxError(f"The query nests parentheses {deepest} deep; the limit is {MAX_DEPTH}.")
+    return balanced
+
+
+def _period(value: str, query: str) -> tuple[datetime, datetime]:
+    """First and last instant of a typed date: a year, a month or a day (UTC)."""
+    match = _DATE.fullmatch(value.strip())
+    if not match:
+        raise _date_error(query, f"'{value.strip()}' is not a date")
+    groups = match.groups()
+    year, month, day = (groups[0:3] if groups[0] else groups[3:6])
+    y, m, d = int(year), int(month) if month else None, int(day) if day else None
+    if y < 1:
+        raise _date_error(query, "year 0 does not exist")
+    if m is not None and not 1 <= m <= 12:
+        raise _date_error(query, "month must be in 1..12")
+    last = monthrange(y, m or 12)[1]
+    if d is not None and not 1 <= d <= last:
+        raise _date_error(query, "day is out of range for month")
+    return (datetime(y, m or 1, d or 1, tzinfo=timezone.utc),
+            datetime(y, m or 12, d or last, 23, 59, 59, 999999, tzinfo=timezone.utc))
+
+
+def _date_error(query: str, reason: str) -> QuerySyntaxError:
+    return QuerySyntaxError(f"Cannot read the date in '{query}': {reason}. Use YYYY, YYYY-MM or "
+                            f"YYYY-MM-DD, e.g. date:[2019-02-01 TO 2019-02-28].")
+
+
+class _Parser:
+    """Recursive descent over the characters: a group is read item by item, then combined."""
+
+    def __init__(self, text: str, original: str, any_word: bool) -> None:
+        self.text, self.n, self.pos = text, len(text), 0
+        self.original = original  # for messages: the query as typed
+        self.any_word = any_word
+
+    def group(self, field: str | None, depth: int) -> Node | None:
+        """Items up to the matching `)` (or the end), combined; None when nothing is left."""
+        items: list[str | tuple[str | None, Node]] = []
+        text = self.text
+        while True:
+            start = self.pos
+            while self.pos < self.n and text[self.pos].isspace():
+                self.pos += 1
+            if self.pos >= self.n:
+                break
+            if text[self.pos] == ")":
+                self.pos += 1
+                if depth:
+                    break
+                continue  # not reached: _balance dropped unmatched ones
+            operator = self._operator(spaced=self.pos > start)
+            if operator:
+                items.append(operator)
+                continue
+            marker, begin = None, self.pos
+            if (text[self.pos] in "+-" and self._word_start() and self.pos + 1 < self.n
+                    and not text[self.pos + 1].isspace() and text[self.pos + 1] != ")"):
+                marker = text[self.pos]
+                self.pos += 1
+            node = self._atom(field, depth, begin)
+            if node is not None:
+                items.append((marker, node))
+        return self._combine(items)
+
+    def _word_start(self) -> bool:
+        return self.pos == 0 or self.text[self.pos - 1].isspace() or self.text[self.pos - 1] == "("
+
+    def _operator(self, spaced: bool) -> str | None:
+        """AND/OR between spaces, NOT at a word start before a space (upper case, as Whoosh)."""
+        for word in OPERATORS:
+            end = self.pos + len(word)
+            if self.text.startswith(word, self.pos) and end < self.n and self.text[end].isspace():
+                if spaced if word != "NOT" else self._word_start() or self.text[self.pos - 1] == ")":
+                    self.pos = end
+                    return word
+        return None
+
+    def _atom(self, field: str | None, depth: int, begin: int) -> Node | None:
+        explicit = None
+        while match := _FIELD.match(self.text, self.pos):
+            name = match.group(1)
+            if name.lower() not in QUERY_FIELDS:
+                raise QuerySyntaxError(
+                    f"Unknown field '{name}:'. Fields are {', '.join(f + ':' for f in QUERY_FIELDS)} "
+                    f"(or put the words in quotes to search for them as text).")
+            if self.text[match.end()] == ")":
+                break  # `title:)`: no value, so the colon is part of a word
+            explicit, self.pos = name.lower(), match.end()
+        field = explicit or field
+        char = self.text[self.pos]
+        if char == "(":
+            self.pos += 1
+            return self.group(field, depth + 1)
+        if char == '"':
+            close = self.text.find('"', self.pos + 1)
+            if close != -1:
+                value, self.pos = self.text[self.pos + 1:close], close + 1
+                return self._quoted(value, field)
+        if field == "date" and char in "[{":
+            match = _RANGE.match(self.text, self.pos)
+            if match:
+                self.pos = match.end()
+                return self._date_range(match.group("start").strip(), match.group("end").strip())
+        word = self._read_word()
+        return self._word(word, field, self.text[begin:self.pos])
+
+    def _read_word(self) -> str:
+        """Characters up to a space, a parenthesis or a double quote that opens a phrase."""
+        text, start = self.text, self.pos
+        while self.pos < self.n:
+            char = text[self.pos]
+            if char.isspace() or char in "()":
+                break
+            if char == '"' and self.pos > start and text.find('"', self.pos + 1) != -1:
+                break
+            self.pos += 1
+        return text[start:self.pos]
+
+    def _word(self, word: str, field: str | None, typed: str) -> Node:
+        if field == "date":  # `date:2019*` is all of 2019, the same as `date:2019`
+            return DateRange(*_period(word.rstrip("*"), self.original))
+        if word.endswith("*") and "*" not in word.rstrip("*"):
+            stem = word.rstrip("*")
+            if len(_LETTER.findall(stem)) < 2:
+                raise QuerySyntaxError(f"'{typed}' is too broad: a wildcard needs at least 2 letters before the *.")
+            return Prefix(stem, field)
+        if field in FACET_FIELDS:
+            return FieldValue(field, word)
+        return Word(word, field)
+
+    def _quoted(self, value: str, field: str | None) -> Node | None:
+        if field == "date":
+            return DateRange(*_period(value, self.original))
+        if field in FACET_FIELDS:
+            return FieldValue(field, value.strip()) if value.strip() else None
+        words = tuple(value.split())
+        return Phrase(words, field) if words else None
+
+    def _date_range(self, start_text: str, end_text: str) -> DateRange:
+        start = _period(start_text, self.original)[0] if start_text else None
+        end = _period(end_text, self.original)[1] if end_text else None
+        if start and end and start > end:
+            raise _date_error(self.original, f"the range starts ({start_text}) after it ends ({end_text})")
+        return DateRange(start, end)
+
+    def _combine(self, items: list) -> Node | None:
+        """One group's items as a node: markers pulled out, then NOT, AND, OR, adjacency."""
+        marked = [item for item in items if isinstance(item, tuple)]
+        required = [node for marker, node in marked if marker == "+"]
+        banned = [node for marker, node in marked if marker == "-"]
+        sequence = [item if isinstance(item, str) else item[1] for item in items
+                    if isinstance(item, str) or item[0] is None]
+        nodes = _binary(_binary(_apply_not(sequence), "AND", And), "OR", Or)
+        if self.any_word:
+            core = _join(Or, nodes)
+            if required:
+                core = AndMaybe(_join(And, required), core) if core else _join(And, required)
+        else:
+            core = _join(And, required + nodes)
+        return _join(And, ([core] if core else []) + [Not(node) for node in banned])
+
+
+def _apply_not(sequence: list) -> list:
+    """NOT wraps the operand after it (right to left, so NOT NOT a works); a dangling NOT goes."""
+    out: list = []
+    for item in reversed(sequence):
+        if item == "NOT":
+            if out and isinstance(out[-1], Node):
+                out[-1] = Not(out[-1])
+        else:
+            out.append(item)
+    out.reverse()
+    return out
+
+
+def _binary(sequence: list, operator: str, cls: type) -> list:
+    """Join the operands on either side of each `operator`; one without both sides is dropped."""
+    out: list = []
+    pending = False
+    for item in sequence:
+        if item == operator:
+            pending = bool(out) and isinstance(out[-1], Node)
+            continue
+        if pending and isinstance(item, Node):
+            out[-1] = _join(cls, [out[-1], item])
+        else:
+            out.append(item)
+        pending = False
+    return out
+
+
+def _join(cls: type, nodes: list) -> Node | None:
+    """`cls` of the nodes, flattened (And in And is one And); one node is itself; none is None."""
+    children: list[Node] = []
+    for node in nodes:
+        if isinstance(node, str):
+            continue  # an operator left without operands
+        children.extend(node.children if type(node) is cls else (node,))
+    if not children:
+        return None
+    return children[0] if len(children) == 1 else cls(tuple(children))
+
+
+# ---- reading the tree --------------------------------------------------------------------------
+
+def text_terms(node: Node) -> list[Word | Phrase | Prefix]:
+    """The text-field leaves a matching article is found *by* (not excluded ones), in order."""
+    if isinstance(node, (Word, Phrase, Prefix)):
+        return [node] if node.field in (None,) + TEXT_FIELDS else []
+    if isinstance(node, (And, Or)):
+        return [leaf for child in node.children for leaf in text_terms(child)]
+    if isinstance(node, AndMaybe):
+        return text_terms(node.required) + text_terms(node.optional)
+    return []  # Not, facet values, dates, MatchAll
+
+
+def words(node: Node) -> list[str]:
+    """The plain words in positive position, as typed (for did-you-mean and relaxing)."""
+    return [leaf.text for leaf in text_terms(node) if isinstance(leaf, Word)]
+
+
+# ---- printing ------------------------------------------------------------------------------------
+
+def to_text(node: Node, *, any_word: bool = False) -> str:
+    """The node as query text that `parse(..., any_word=any_word)` reads back as the same tree.
+
+    A word the language would read as syntax (`OR` between words, `-x` from `--x`) prints as
+    the same search in another form (`or`, `"-x"`), so the printed query means the same.
+    """
+    if isinstance(node, MatchAll):
+        return ""
+    if isinstance(node, And):
+        joint = " AND " if any_word else " "
+        return joint.join(_in_and(child, any_word) for child in node.children)
+    if isinstance(node, Or):
+        if not node.children:
+            return "()"
+        return " OR ".join(_parenthesised(child, any_word, (And, AndMaybe)) if not isinstance(child, Not)
+                           else "NOT " + _atom_text(child.child, any_word) for child in node.children)
+    if isinstance(node, AndMaybe):
+        required = node.required.children if isinstance(node.required, And) else (node.required,)
+        optional = node.optional.children if isinstance(node.optional, Or) else (node.optional,)
+        return " ".join(["+" + _atom_text(child, any_word) for child in required]
+                        + [_parenthesised(child, any_word, (And, AndMaybe, Not)) for child in optional])
+    if isinstance(node, Not):
+        return "-" + _atom_text(node.child, any_word)
+    return _leaf_text(node)
+
+
+def _in_and(child: Node, any_word: bool) -> str:
+    if isinstance(child, Not):
+        return "-" + _atom_text(child.child, any_word)
+    return _parenthesised(child, any_word, (And, AndMaybe, Or) if any_word else (And, AndMaybe))
+
+
+def _parenthesised(node: Node, any_word: bool, kinds: tuple) -> str:
+    return f"({to_text(node, any_word=any_word)})" if isinstance(node, kinds) else to_text(node, any_word=any_word)
+
+
+def _atom_text(node: Node, any_word: bool) -> str:
+    return _parenthesised(node, any_word, (And, Or, AndMaybe, Not))
+
+
+def _leaf_text(node: Node) -> str:
+    if isinstance(node, Word):
+        text = node.text
+        if text in OPERATORS:
+            text = text.lower()  # the same word to every analyser, never an operator
+        elif (text[:1] in "+-" and len(text) > 1 or _FIELD.match(text)
+              or text.endswith("*") and "*" not in text.rstrip("*")):
+            text = f'"{text}"'
+        return (node.field + ":" if node.field else "") + text
+    if isinstance(node, Phrase):
+        return (node.field + ":" if node.field else "") + '"' + " ".join(node.words) + '"'
+    if isinstance(node, Prefix):
+        return (node.field + ":" if node.field else "") + node.text + "*"
+    if isinstance(node, FieldValue):
+        plain = _PLAIN_VALUE.fullmatch(node.value) and not node.value.endswith("*") \
+            and not _FIELD.match(node.value)
+        value = node.value if plain else f'"{node.value}"'
+        return f"{node.field}:{value}"
+    if isinstance(node, DateRange):
+        return "date:" + _date_text(node.start, node.end)
+    raise TypeError(f"not a query node: {node!r}")
+
+
+def _date_text(start: datetime | None, end: datetime | None) -> str:
+    if start is not None and end is not None:
+        for text in (f"{start.year:04d}", f"{start.year:04d}-{start.month:02d}", _day(start)):
+            if (start, end) == _period(text, text):
+                return text
+    return f"[{_day(start) + ' ' if start else ''}TO{' ' + _day(end) if end else ''}]"
+
+
+def _day(moment: datetime) -> str:
+    return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+
+
+__all__ = ["parse", "to_text", "words", "text_terms", "Node", "Tree", "Word", "Phrase", "Prefix",
+           "FieldValue", "DateRange", "And", "Or", "AndMaybe", "Not", "MatchAll", "MAX_QUERY_CHARS",
+           "MAX_QUERY_TERMS", "MAX_DEPTH", "QUERY_FIELDS"]

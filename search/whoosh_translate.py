@@ -1,0 +1,149 @@
+"""Our query tree (`search.querylang`) as a Whoosh query: the Whoosh backend's half of the parser.
+
+The translation builds, node for node, what Whoosh's MultifieldParser built from the same text
+(search/query.py's `parse_query`), so matching and BM25F scores stay exactly as they were:
+
+- an unfielded word is `Or([title term, body term])` (an Or, not a DisjunctionMax; the title's
+  boost is its `field_boost`, applied to the indexed weights, so no query boost), each term
+  analysed by that field's analyser in "query" mode; a stop word gives nothing, and a word that
+  analyses into several tokens ("long-range") joins them with And, or with Or when any_word is
+  set (Whoosh's group class);
+- a phrase is analysed as a whole (stop words dropped) into a `Phrase` per field; a prefix is
+  analysed without tokenising (`Summits*` looks for "summit...") into a `Prefix` per field;
+- exclusions become `AndNot(And(kept), Or(excluded))`, as Whoosh's +/- plugin built them;
+- the result is normalised (as the parser's output was) BEFORE facet values are resolved, so a
+  value that resolves to nothing leaves a NullQuery that matches nothing inside an And, instead
+  of being dropped by normalisation (the order search/query.py has always used).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from whoosh import query as wq
+
+from index.schema import FACET_FIELDS, TEXT_FIELDS, to_index_datetime
+from search import querylang as ql
+
+# A facet field's value as typed ("kim jong un", "U.S.") -> the display forms indexed.
+Resolver = Callable[[str, str], list[str]]
+
+
+def to_whoosh(node: ql.Node, schema, resolve: Resolver, *, any_word: bool = False) -> wq.Query:
+    """The Whoosh query for a tree; pass the `any_word` the tree was parsed with."""
+    if isinstance(node, ql.MatchAll):
+        return wq.Every()
+    q = _Translator(schema, any_word).query(node)
+    return _resolve_facets((q if q is not None else wq.NullQuery).normalize(), resolve)
+
+
+def facet_query(fieldname: str, display_forms: Iterable[str]) -> wq.Query:
+    """Any of a facet's display forms (NullQuery for none: that matches nothing)."""
+    terms = [wq.Term(fieldname, form) for form in display_forms]
+    if not terms:
+        return wq.NullQuery
+    return terms[0] if len(terms) == 1 else wq.Or(terms)
+
+
+def _resolve_facets(q: wq.Query, resolve: Resolver) -> wq.Query:
+    """Facet terms (the values as typed) replaced by the display forms they name."""
+    if type(q) is wq.Term and q.fieldname in FACET_FIELDS:
+        return facet_query(q.fieldname, resolve(q.fieldname, q.text))
+    if not q.is_leaf():
+        return q.apply(lambda child: _resolve_facets(child, resolve))
+    return q
+
+
+class _Translator:
+    """One translation; `query` returns None where Whoosh's parser had no query (stop words)."""
+
+    def __init__(self, schema, any_word: bool) -> None:
+        self.schema = schema
+        self.any_word = any_word
+
+    def query(self, node: ql.Node) -> wq.Query | None:
+        method = getattr(self, "_" + type(node).__name__)
+        return method(node)
+
+    # leaves
+    def _Word(self, node: ql.Word) -> wq.Query | None:
+        return self._per_field(node.field, lambda field: self._term(field, node.text))
+
+    def _Phrase(self, node: ql.Phrase) -> wq.Query | None:
+        text = " ".join(node.words)
+
+        def phrase(fieldname: str) -> wq.Query:
+            words = [token.text for token in self.schema[fieldname].tokenize(text, mode="query")]
+            return wq.Phrase(fieldname, words)
+        return self._per_field(node.field, phrase)
+
+    def _Prefix(self, node: ql.Prefix) -> wq.Query | None:
+        def prefix(fieldname: str) -> wq.Query | None:
+            texts = list(self.schema[fieldname].process_text(node.text, mode="query", tokenize=False,
+                                                              removestops=False))
+            return wq.Prefix(fieldname, texts[0]) if texts else None
+        return self._per_field(node.field, prefix)
+
+    def _FieldValue(self, node: ql.FieldValue) -> wq.Query | None:
+        # The value as the field's analyser reads it (commas separate a keyword field's terms:
+        # they read as spaces, as Whoosh read a quoted value); resolved after normalisation.
+        tokens = list(self.schema[node.field].process_text(node.value, mode="query"))
+        return wq.Term(node.field, " ".join(tokens)) if tokens else None
+
+    def _DateRange(self, node: ql.DateRange) -> wq.Query:
+        if node.start is None and node.end is None:
+            return wq.Every("date")
+        return wq.DateRange("date", to_index_datetime(node.start) if node.start else None,
+                            to_index_datetime(node.end) if node.end else None)
+
+    def _MatchAll(self, node: ql.MatchAll) -> wq.Query:
+        return wq.Every()
+
+    # compounds
+    def _And(self, node: ql.And) -> wq.Query:
+        kept = [q for child in node.children if not isinstance(child, ql.Not)
+                if (q := self.query(child)) is not None]
+        excluded = [q for child in node.children if isinstance(child, ql.Not)
+                    if (q := self.query(child.child)) is not None]
+        if not excluded:
+            return wq.And(kept)
+        if not kept:  # only exclusions: everything but them
+            return wq.And([wq.Not(q) for q in excluded])
+        return wq.AndNot(wq.And(kept), wq.Or(excluded))
+
+    def _Or(self, node: ql.Or) -> wq.Query:
+        return wq.Or([q for child in node.children if (q := self.query(child)) is not None])
+
+    def _AndMaybe(self, node: ql.AndMaybe) -> wq.Query:
+        required, optional = self.query(node.required), self.query(node.optional)
+        return wq.AndMaybe(required if required is not None else wq.NullQuery,
+                           optional if optional is not None else wq.NullQuery)
+
+    def _Not(self, node: ql.Not) -> wq.Query | None:
+        q = self.query(node.child)
+        return wq.Not(q) if q is not None else None
+
+    # helpers
+    def _per_field(self, fieldname: str | None, make: Callable[[str], wq.Query | None]) -> wq.Query | None:
+        """One field's query, or (no field) an Or over title and body, as MultifieldParser did."""
+        if fieldname is not None:
+            return make(fieldname)
+        return wq.Or([q for field in TEXT_FIELDS if (q := make(field)) is not None])
+
+    def _term(self, fieldname: str, text: str) -> wq.Query | None:
+        """Whoosh's `QueryParser.term_query` for a word: its tokens, joined as the field asks."""
+        field = self.schema[fieldname]
+        texts = list(field.process_text(text, mode="query", tokenize=True, removestops=True))
+        if not texts:
+            return None
+        if len(texts) == 1:
+            return wq.Term(fieldname, texts[0])
+        spec = field.multitoken_query.lower()
+        if spec == "first":
+            return wq.Term(fieldname, texts[0])
+        if spec == "phrase":
+            return wq.Phrase(fieldname, texts)
+        joint = {"and": wq.And, "or": wq.Or}.get(spec, wq.Or if self.any_word else wq.And)
+        return joint([wq.Term(fieldname, t) for t in texts])
+
+
+__all__ = ["to_whoosh", "facet_query", "Resolver"]
