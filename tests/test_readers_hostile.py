@@ -70,10 +70,11 @@ def test_missing_path_and_symlink_loop_are_reported_and_the_rest_is_walked(tmp_p
     dangling = tmp_path / "dangling.txt"
     dangling.symlink_to(tmp_path / "gone.txt")
     # Raw argument paths, as a user typed them: iter_files resolves them itself.
-    files, problems = walk([str(tmp_path / "missing"), loop, str(pair_a), dangling, good])
+    files, problems = walk([str(tmp_path / "missing"), loop, str(pair_a), dangling, "bad\0name", good])
     assert files == [(good.resolve(), "text")]
     reasons = {Path(p.path).name: p.reason for p in problems}
     assert reasons["missing"] == "no such file or folder"
+    assert reasons["bad\0name"].startswith("not a usable path")
     assert "symlink loop" in reasons["loop"] and "symlink loop" in reasons["pa"]
     assert "broken symlink" in reasons["dangling.txt"]
     assert all(p.severity == "error" for p in problems)
