@@ -384,6 +384,8 @@ def _join(cls: type, nodes: list) -> Node | None:
         children.extend(node.children if type(node) is cls else (node,))
     if not children:
         return None
+    if cls is And:  # exclusions last, however typed: `a NOT b c` and `a c -b` are one tree
+        children.sort(key=lambda child: isinstance(child, Not))
     return children[0] if len(children) == 1 else cls(tuple(children))
 
 
@@ -410,8 +412,8 @@ def words(node: Node) -> list[str]:
 def to_text(node: Node, *, any_word: bool = False) -> str:
     """The node as query text that `parse(..., any_word=any_word)` reads back as the same tree.
 
-    A word the language would read as syntax (`OR` between words, `-x` from `--x`) prints as
-    the same search in another form (`or`, `"-x"`), so the printed query means the same.
+    A word the language would read as syntax prints so that it is not: `OR` as `(OR)`, and
+    `-x` (from `--x`) as the one-word phrase `"-x"`, the same search.
     """
     if isinstance(node, MatchAll):
         return ""
@@ -436,7 +438,7 @@ def to_text(node: Node, *, any_word: bool = False) -> str:
 def _in_and(child: Node, any_word: bool) -> str:
     if isinstance(child, Not):
         return "-" + _atom_text(child.child, any_word)
-    return _parenthesised(child, any_word, (And, AndMaybe, Or) if any_word else (And, AndMaybe))
+    return _parenthesised(child, any_word, (And, AndMaybe, Or))  # `a (b OR c)` reads clearer
 
 
 def _parenthesised(node: Node, any_word: bool, kinds: tuple) -> str:
@@ -450,8 +452,8 @@ def _atom_text(node: Node, any_word: bool) -> str:
 def _leaf_text(node: Node) -> str:
     if isinstance(node, Word):
         text = node.text
-        if text in OPERATORS:
-            text = text.lower()  # the same word to every analyser, never an operator
+        if text in OPERATORS and not node.field:
+            text = f"({text})"  # a group of one word: never read as an operator
         elif (text[:1] in "+-" and len(text) > 1 or _FIELD.match(text)
               or text.endswith("*") and "*" not in text.rstrip("*")):
             text = f'"{text}"'

@@ -1,0 +1,302 @@
+"""Our query language: the parser (search/querylang.py) and its Whoosh translation.
+
+The parser is checked construct by construct and error by error. The translation is checked
+against today's Whoosh-parsed queries (search.query.parse_query) on realistic queries from the
+tests, the README, bench/core.py (Reuters) and the Cranfield questions: the same documents with
+the same BM25F scores through search.scoring.Evaluator, in all-words and any-word mode, and the
+same Whoosh query tree up to representation. Where we deliberately differ from Whoosh's
+parsing, DIFFERENCES lists the query with the reason; each entry is checked to still differ.
+"""
+from __future__ import annotations
+
+import ast
+import gzip
+import json
+import random
+import re
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pytest
+from whoosh import query as wq
+
+from search import querylang as ql
+from search.querylang import (And, AndMaybe, DateRange, FieldValue, MatchAll, Not, Or, Phrase, Prefix, Word,
+                              parse, text_terms, to_text, words)
+from search.results import QuerySyntaxError
+from tests.conftest import SHARED_DATA
+
+REPO = Path(__file__).resolve().parent.parent
+UTC = timezone.utc
+REUTERS = SHARED_DATA / "reuters21578" / "reut2-000.sgm.gz"
+CRANFIELD = SHARED_DATA / "cranfield"
+
+
+def dates(start: tuple | None, end: tuple | None) -> DateRange:
+    """DateRange from the first instant of `start` (y, m, d) to the last of `end` (y, m, d)."""
+    return DateRange(datetime(*start, tzinfo=UTC) if start else None,
+                     datetime(*end, 23, 59, 59, 999999, tzinfo=UTC) if end else None)
+
+
+W = Word
+oil, gas, prices, wheat, corn = W("oil"), W("gas"), W("prices"), W("wheat"), W("corn")
+FEB_2019 = dates((2019, 2, 1), (2019, 2, 28))
+
+# ---- the parser ---------------------------------------------------------------------------------
+
+PARSES = [
+    ("oil", oil),
+    ("oil prices", And((oil, prices))),
+    ('"crude oil"', Phrase(("crude", "oil"))),
+    ('title:"trade  deficit"', Phrase(("trade", "deficit"), "title")),
+    ("copper -strike", And((W("copper"), Not(W("strike"))))),
+    ("-oil", Not(oil)),
+    ("+oil prices", And((oil, prices))),
+    ("zinc OR gold", Or((W("zinc"), W("gold")))),
+    ("oil AND gas OR wheat", Or((And((oil, gas)), wheat))),
+    ("oil gas AND wheat OR corn", And((oil, Or((And((gas, wheat)), corn))))),
+    ("oil AND gas AND wheat", And((oil, gas, wheat))),
+    ("NOT oil", Not(oil)),
+    ("oil AND NOT gas", And((oil, Not(gas)))),
+    ("oil NOT gas", And((oil, Not(gas)))),
+    ("NOT NOT oil", Not(Not(oil))),
+    ("(oil OR gas) wheat", And((Or((oil, gas)), wheat))),
+    ("(oil gas) AND wheat", And((oil, gas, wheat))),
+    ("zinc OR -gold copper", And((Or((W("zinc"), W("copper"))), Not(W("gold"))))),
+    ("oil (prices -gas)", And((oil, prices, Not(gas)))),
+    ("oil -(gas OR wheat)", And((oil, Not(Or((gas, wheat)))))),
+    ('oil -"crude oil"', And((oil, Not(Phrase(("crude", "oil")))))),
+    ("title:strike", W("strike", "title")),
+    ("Title:Strike BODY:zinc", And((W("Strike", "title"), W("zinc", "body")))),
+    ("title:(oil OR body:gas)", Or((W("oil", "title"), W("gas", "body")))),
+    ("-title:oil gas", And((gas, Not(W("oil", "title"))))),
+    ('person:"Kim Jong Un"', FieldValue("person", "Kim Jong Un")),
+    ('person:" Kim Jong Un "', FieldValue("person", "Kim Jong Un")),
+    ("place:U.S.", FieldValue("place", "U.S.")),
+    ("PLACE:US source:AP", And((FieldValue("place", "US"), FieldValue("source", "AP")))),
+    ("place:(chile OR peru)", Or((FieldValue("place", "chile"), FieldValue("place", "peru")))),
+    ("person:kim*", Prefix("kim", "person")),
+    ("summ*", Prefix("summ")),
+    ("summ**", Prefix("summ")),
+    ("title:summ* oil", And((Prefix("summ", "title"), oil))),
+    ("(summ*)", Prefix("summ")),
+    ("date:2019", dates((2019, 1, 1), (2019, 12, 31))),
+    ("date:2019-02", FEB_2019),
+    ("date:2019-2", FEB_2019),
+    ("date:201902", FEB_2019),
+    ("date:2019.02", FEB_2019),
+    ("date:2019*", dates((2019, 1, 1), (2019, 12, 31))),
+    ('date:"2019-02"', FEB_2019),
+    ("date:2020-02-29", dates((2020, 2, 29), (2020, 2, 29))),
+    ("date:20200229", dates((2020, 2, 29), (2020, 2, 29))),
+    ("date:[2019-02-01 TO 2019-02-28]", FEB_2019),
+    ("date:[2019-02 to 2019-02]", FEB_2019),
+    ("date:{2019-02 TO 2019-02}", FEB_2019),
+    ("date:[2019-02-01TO2019-02-28]", FEB_2019),
+    ("date:[2019-02 TO]", dates((2019, 2, 1), None)),
+    ("date:[TO 2019-02]", dates(None, (2019, 2, 28))),
+    ("date:[TO]", DateRange(None, None)),
+    ("date:(2019-02 OR [2021 TO])", Or((FEB_2019, dates((2021, 1, 1), None)))),
+    ("", MatchAll()),
+    (" \t\n", MatchAll()),
+    ("()", Or(())),
+    ('""', Or(())),
+    ('person:""', Or(())),
+    ("oil ()", oil),
+    ("((oil))", oil),
+    # words, spaces and operators exactly where Whoosh reads them
+    ("Update: Kim", And((W("Update:"), W("Kim")))),
+    ("title: strike", And((W("title:"), W("strike")))),
+    ("http://x.org/a", W("http://x.org/a")),
+    ("12:30 talks", And((W("12:30"), W("talks")))),
+    ("long-range", W("long-range")),
+    ("OR oil", And((W("OR"), oil))),
+    ("oil OR", And((oil, W("OR")))),
+    ("oil OR(gas)", And((oil, W("OR"), gas))),
+    ("oil or gas", And((oil, W("or"), gas))),
+    ("oil OR OR gas", Or((oil, gas))),
+    ("oil NOT", And((oil, W("NOT")))),
+    ("oil ANDNOT gas", And((oil, W("ANDNOT"), gas))),
+    ("oil - gas", And((oil, W("-"), gas))),
+    ("--oil", Not(W("-oil"))),
+    ("oil-gas", W("oil-gas")),
+    ('"copper mine', And((W('"copper'), W("mine")))),
+    ('oil"gas"', And((oil, Phrase(("gas",))))),
+    ('"a b"c', And((Phrase(("a", "b")), W("c")))),
+    ("(copper strike", And((W("copper"), W("strike")))),
+    ("copper strike)", And((W("copper"), W("strike")))),
+    ("-(oil gas", And((gas, Not(oil)))),
+    ("title:(oil gas", And((W("oil", "title"), gas))),
+    ("oil(gas", And((oil, gas))),
+    ("(oil) (gas", And((oil, gas))),
+    ('"(" oil', And((Phrase(("(",)), oil))),
+    # Whoosh-only syntax is plain characters of words (the defect fixes included)
+    ("summit^2", W("summit^2")),
+    ('"oil price"~2', And((Phrase(("oil", "price")), W("~2")))),
+    ("won?", W("won?")),
+    ("su*it", W("su*it")),
+    ("summ*,", W("summ*,")),
+    ("**andAND|", W("**andAND|")),
+    ("*:*", W("*:*")),
+    ("'crude oil'", And((W("'crude"), W("oil'")))),
+    ("title:[a TO b]", And((W("[a", "title"), W("TO"), W("b]")))),
+    ("[2019 TO 2020]", And((W("[2019"), W("TO"), W("2020]")))),
+    ("ab\ud800*", Prefix("ab")),
+    ("a\udc00b", W("ab")),
+    ("\ud83d\ude00 oil", And((W("\U0001F600"), oil))),
+]
+
+
+@pytest.mark.parametrize("text, expected", PARSES)
+def test_parse(text: str, expected: ql.Node) -> None:
+    assert parse(text) == expected
+
+
+ANY_WORD = [
+    ("oil prices", Or((oil, prices))),
+    ("oil -gas prices", And((Or((oil, prices)), Not(gas)))),
+    ("+oil prices wheat", AndMaybe(oil, Or((prices, wheat)))),
+    ("+oil +prices wheat", AndMaybe(And((oil, prices)), wheat)),
+    ("+oil +prices", And((oil, prices))),
+    ("(oil gas) AND wheat", And((Or((oil, gas)), wheat))),
+    ("oil AND gas wheat", Or((And((oil, gas)), wheat))),
+    ("title:(oil gas)", Or((W("oil", "title"), W("gas", "title")))),
+    ("oil (prices -gas)", Or((oil, And((prices, Not(gas)))))),
+]
+
+
+@pytest.mark.parametrize("text, expected", ANY_WORD)
+def test_parse_any_word(text: str, expected: ql.Node) -> None:
+    assert parse(text, any_word=True) == expected
+
+
+ERRORS = [
+    ("x" * 1001, "The query is 1001 characters long; the limit is 1000."),
+    ("copper " * 65, "The query has more than 64 words; shorten it."),
+    ("author:smith copper", "Unknown field 'author:'. Fields are title:, body:, person:, org:, place:, source:, "
+                            "date: (or put the words in quotes to search for them as text)."),
+    ("(foo:(a b))", "Unknown field 'foo:'"),
+    ('author:"John Smith"', "Unknown field 'author:'"),
+    ("title:foo:bar", "Unknown field 'foo:'"),
+    ("id:x", "Unknown field 'id:'"),
+    ("a*", "'a*' is too broad: a wildcard needs at least 2 letters before the *."),
+    ("-a*", "'-a*' is too broad"),
+    ("title:a*", "'title:a*' is too broad"),
+    ("*", "'*' is too broad"),
+    ("oil **", "'**' is too broad"),
+    ("date:2019-02-30", "Cannot read the date in 'date:2019-02-30': day is out of range for month. Use YYYY, "
+                        "YYYY-MM or YYYY-MM-DD, e.g. date:[2019-02-01 TO 2019-02-28]."),
+    ("date:2019-13", "month must be in 1..12"),
+    ("date:[2020-13-45 TO 2020-14-01]", "month must be in 1..12"),
+    ("date:crude", "'crude' is not a date"),
+    ('date:"crude"', "'crude' is not a date"),
+    ("date:[abc TO def]", "'abc' is not a date"),
+    ("date:[2019]", "'[2019]' is not a date"),
+    ("date:0000", "year 0 does not exist"),
+    ("date:[2020 TO 2019]", "starts \\(2020\\) after it ends \\(2019\\)"),
+    ("(" * 33 + "oil" + ")" * 33, "nests parentheses 33 deep; the limit is 32"),
+]
+
+
+@pytest.mark.parametrize("text, message", ERRORS)
+def test_errors(text: str, message: str) -> None:
+    for any_word in (False, True):
+        with pytest.raises(QuerySyntaxError, match=re.escape(message) if "\\(" not in message else message):
+            parse(text, any_word=any_word)
+
+
+def test_depth_limit_is_inclusive() -> None:
+    assert parse("(" * ql.MAX_DEPTH + "oil" + ")" * ql.MAX_DEPTH) == oil
+
+
+@pytest.mark.parametrize("text", ['"a ' * 333, "(" * 1000, ")" * 1000, 'a"' * 500, "-" * 1000, "a:" * 500,
+                                  "NOT " * 64, "oil OR " * 32, "(a " * 30 + "b" + ")" * 30, "x*" * 500])
+def test_parsing_is_fast_on_hostile_input(text: str) -> None:
+    started = time.perf_counter()
+    try:
+        parse(text[:ql.MAX_QUERY_CHARS])
+    except QuerySyntaxError:
+        pass
+    assert time.perf_counter() - started < 0.05
+
+
+def test_random_syntax_soup_raises_only_query_errors() -> None:
+    """Any mix of the language's characters parses, or is refused with a message."""
+    alphabet = ['"', "(", ")", "-", "+", "*", "?", ":", "[", "]", "{", "}", " ", " ", " ", "oil", "ab", "x",
+                "AND", "OR", "NOT", "TO", "title:", "date:", "person:", "2019", "2019-02", "\ud800", "é"]
+    rng = random.Random(3)
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 25)))
+        for any_word in (False, True):
+            try:
+                tree = parse(text, any_word=any_word)
+            except QuerySyntaxError:
+                continue
+            # Not exactly printable: a lone quote (may pair with a quote printed elsewhere), and a
+            # word or prefix that starts with + or - (printed as a phrase, or as a marker).
+            if text.count('"') % 2 == 0 and not any(leaf[:1] in "+-" for leaf in leaf_texts(tree)):
+                assert loose(parse(to_text(tree, any_word=any_word), any_word=any_word)) == loose(tree), text
+
+
+def leaf_texts(tree: ql.Node) -> list[str]:
+    if isinstance(tree, (And, Or)):
+        return [text for child in tree.children for text in leaf_texts(child)]
+    if isinstance(tree, Not):
+        return leaf_texts(tree.child)
+    if isinstance(tree, AndMaybe):
+        return leaf_texts(tree.required) + leaf_texts(tree.optional)
+    return [getattr(tree, "text", "")]
+
+
+def loose(tree: ql.Node) -> ql.Node:
+    """The tree with one-word phrases as words: how `to_text` prints a word such as "-x"."""
+    if isinstance(tree, Phrase) and len(tree.words) == 1:
+        return Word(tree.words[0], tree.field)
+    if isinstance(tree, (And, Or)):
+        return type(tree)(tuple(loose(child) for child in tree.children))
+    if isinstance(tree, Not):
+        return Not(loose(tree.child))
+    if isinstance(tree, AndMaybe):
+        return AndMaybe(loose(tree.required), loose(tree.optional))
+    return tree
+
+
+def test_to_text_reads_back_as_the_same_tree() -> None:
+    for text, _ in PARSES + ANY_WORD:
+        for any_word in (False, True):
+            tree = parse(text, any_word=any_word)
+            assert loose(parse(to_text(tree, any_word=any_word), any_word=any_word)) == loose(tree), text
+    assert str(parse("oil   -gas (zinc OR  gold)")) == "oil (zinc OR gold) -gas"
+    assert str(parse('place:"United States" date:[2019-02-01 TO 2019-03-31]')) == \
+        'place:"United States" date:[2019-02-01 TO 2019-03-31]'
+    assert str(Word("OR")) == "(OR)" and str(Word("-x")) == '"-x"' and str(Word("OR", "title")) == "title:OR"
+
+
+def test_words_and_text_terms_are_the_positive_text_leaves() -> None:
+    tree = parse('oil "crude price" summ* -gas title:wheat person:kim date:2019 NOT corn')
+    assert words(tree) == ["oil", "wheat"]
+    assert text_terms(tree) == [oil, Phrase(("crude", "price")), Prefix("summ"), W("wheat", "title")]
+    assert words(parse("+oil prices wheat", any_word=True)) == ["oil", "prices", "wheat"]
+    assert words(parse("")) == [] and words(parse("person:kim*")) == []
+
+
+def test_parser_is_pure_python_and_agrees_with_the_schema() -> None:
+    """No Whoosh (nor index) import: the tree is the contract every backend shares."""
+    from index.schema import FACET_FIELDS, TEXT_FIELDS
+    tree = ast.parse((REPO / "search" / "querylang.py").read_text())
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not {name for name in imported if name.split(".")[0] in ("whoosh", "index")}
+    assert ql.TEXT_FIELDS == TEXT_FIELDS and ql.FACET_FIELDS == FACET_FIELDS
+    from search import query as today
+    assert (ql.MAX_QUERY_CHARS, ql.MAX_QUERY_TERMS, ql.QUERY_FIELDS) == \
+        (today.MAX_QUERY_CHARS, today.MAX_QUERY_TERMS, today.QUERY_FIELDS)
+
+
+def test_nodes_are_frozen_and_hashable() -> None:
+    tree = parse("oil -gas")
+    assert hash(tree) == hash(parse("oil -gas"))
+    with pytest.raises(AttributeError):
+        tree.children = ()  # type: ignore[misc]
