@@ -221,3 +221,11 @@ def test_declared_encodings_are_not_reported(tmp_path: Path) -> None:
     found, problems = split(list(read_file(sgm)))
     assert found[0].title == "München" and not problems
 
+
+
+def test_file_without_a_known_size_is_read_whole(tmp_path: Path) -> None:
+    status = Path("/proc/self/status")  # a regular file whose size reads as 0
+    if not status.exists():
+        pytest.skip("no /proc on this system")
+    (article,), _ = split(list(read_file(status, fmt="text")))
+    assert article.title.startswith("Name:") and "VmRSS" in article.body

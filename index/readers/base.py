@@ -23,18 +23,19 @@ import charset_normalizer
 from dateutil import parser as dateutil_parser
 
 GZIP_MAGIC = b"\x1f\x8b"
-# A file bigger than this is not a news article, and a dump this big is what one reading can hold
-# in memory: a file is read whole, decoded (str: 1-4 bytes a character) and parsed, and the
-# indexer keeps a file's articles until it is done, so a run peaks at about 4-5x the file's size,
-# ~1.2 GB here, next to spaCy and the index writer on a small machine. 256 MiB still takes
-# large real dumps whole (the Kaggle "All the news" CSVs are 200 MB or less); bigger ones can be
-# split (JSON Lines and CSV split anywhere between lines). It was 512 MiB, ~2.5 GB at peak.
+# A file bigger than this is not a news article, and a dump bigger than this is more than one
+# reading should hold in memory: a file is read whole, decoded and parsed, and the indexer keeps
+# a file's articles until the file is done. Measured: reading a 64 MiB JSON Lines file peaks at
+# 3.3x its size (210 MB), so 256 MiB is ~0.9 GB, next to spaCy and the index writer on a small
+# machine; it was 512 MiB (~1.7 GB). Bigger dumps can be split: JSON Lines and CSV split at any
+# line, and 256 MiB is still ~90,000 typical articles in one file.
 MAX_FILE_BYTES = 256 * 1024 * 1024
 # The same bound on what a .gz file expands to, since the decompressed bytes are what is held
 # (a 612 KB .gz of one repeated line expanded to 600 MB and 1.3 GB of memory before this cap).
 MAX_DECOMPRESSED_BYTES = MAX_FILE_BYTES
-# Decompression reads this much at a time, so a bomb is stopped one chunk past the cap.
-_GZIP_CHUNK = 1024 * 1024
+# Decompression (and a file without a known size) is read this much at a time, so reading stops
+# within one chunk past a cap.
+_CHUNK = 1024 * 1024
 
 _FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
                (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
@@ -99,7 +100,13 @@ def load_bytes(path: Path) -> bytes:
             handle.seek(0)
             return _gunzip(handle)
         handle.seek(0)
-        raw = handle.read(MAX_FILE_BYTES + 1)  # a file can grow, or lie about its size (/proc)
+        raw = handle.read(info.st_size + 1)
+        if len(raw) > info.st_size:  # it grew since the stat, or has no size (/proc): read on, capped
+            buffer = io.BytesIO(raw)
+            buffer.seek(0, io.SEEK_END)
+            while buffer.tell() <= MAX_FILE_BYTES and (chunk := handle.read(_CHUNK)):
+                buffer.write(chunk)
+            raw = buffer.getvalue()
     if len(raw) > MAX_FILE_BYTES:
         raise UnreadableFile(f"file is over the {MAX_FILE_BYTES}-byte limit")
     return raw
@@ -110,7 +117,7 @@ def _gunzip(handle: BinaryIO) -> bytes:
     out = io.BytesIO()
     try:
         with gzip.GzipFile(fileobj=handle) as stream:
-            while chunk := stream.read(_GZIP_CHUNK):
+            while chunk := stream.read(_CHUNK):
                 if out.tell() + len(chunk) > MAX_DECOMPRESSED_BYTES:
                     raise UnreadableFile(f"decompressed size over {MAX_DECOMPRESSED_BYTES} bytes "
                                          "(the limit for one file)")
