@@ -164,8 +164,8 @@ def _log_problem(problem: Problem) -> None:
     log.warning("%s", problem)
 
 
-# Reader modules that failed to import, by module name -> the error, so that a broken install
-# costs one failed import per run rather than one per file (trafilatura takes ~1 s to fail).
+# Reader modules that failed to import, by module name -> the error: a broken install is tried
+# once per process, and every file of that format gets the same reason.
 _IMPORT_FAILURES: dict[str, str] = {}
 
 

@@ -47,7 +47,8 @@ PROSE_LIST_LINE_SHARE = 0.9
 #    PROSE_MIN_SENTENCE_SHARE of the time. Short texts are not judged this way, because short
 #    wire tables are news ("Shr 22 cts vs 35 cts / Net 1.1 mln vs 829,000"): the longest such
 #    item in Reuters-21578 has 1,676 tokens; the category notes have 3,121, the fact file
-#    ~8,000 in its first PROSE_SAMPLE_CHARS. News prose is 85-95% words, nearly all in sentences.
+#    ~8,000 in its first PROSE_SAMPLE_CHARS. In news prose both shares are ~0.9 or more (medians:
+#    Reuters-21578 0.93 and 0.92, the extraction benchmark's articles 0.98 and 0.98).
 PROSE_MIN_TOKENS = 2_500
 PROSE_MIN_WORD_SHARE = 0.5
 PROSE_MIN_SENTENCE_SHARE = 0.3
