@@ -20,10 +20,11 @@ What a person can type (README, "The query language"), within the whole query or
   `field:(group)`. Facet values stay as typed (`FieldValue`): the backend resolves them.
 - Dates: `date:2019`, `date:2019-02`, `date:2019-02-28` (also `2019.02`, `201902`, `20190228`) are
   whole periods; `date:[2019-02-01 TO 2019-02-28]`, open `date:[2019-02 TO]` / `[TO 2019-03]`.
-- `summ*`: a trailing wildcard after at least 2 letters. Any other `*`, every `?`, Whoosh's
-  `^2` boosts, `~` slops, `'single quotes'`, `[a TO b]` outside `date:` and `*:*` are plain
-  characters of a word (which the analyser then ignores). Unmatched parentheses and quotes are
-  plain characters too, as in Whoosh.
+- `summ*`: a trailing wildcard right after 2 word characters; `a*` is refused as too broad. Any
+  other `*` and every `?` are punctuation, read as a space (as search/query.py's
+  `clean_query_text` does): never a pattern over every indexed word. Whoosh's `^2` boosts, `~`
+  slops, `'single quotes'`, `[a TO b]` outside `date:` and `*:*` are plain characters of words
+  (the analyser ignores them); so are unmatched parentheses and quotes, as in Whoosh.
 """
 from __future__ import annotations
 
@@ -46,8 +47,12 @@ OPERATORS = ("AND", "OR", "NOT")
 # `name:` followed by a value; "Update: Kim" (a space after the colon) and URLs are just words.
 _FIELD = re.compile(r"([A-Za-z_]\w*):(?=[^\s/])")
 _RANGE = re.compile(r"[\[{](?P<start>[^\]}]*?)[Tt][Oo](?P<end>[^\]}]*)[\]}]")
-_DATE = re.compile(r"(\d{4})(?:[-.](\d{1,2})(?:[-.](\d{1,2}))?)?|(\d{4})(\d{2})?(\d{2})?")
-_LETTER = re.compile(r"[^\W_]")
+_DATE = re.compile(r"([0-9]{4})(?:[-.]([0-9]{1,2})(?:[-.]([0-9]{1,2}))?)?|([0-9]{4})([0-9]{2})?([0-9]{2})?")
+_QUOTED = re.compile(r'("[^"]*")')
+_WORD = re.compile(r"[^\s()]+")
+# A `*` is a wildcard only right after 2 word characters and at the end of a word; any other
+# `*`, and every `?`, is punctuation (search/query.py's _STRAY_WILDCARD, the same pattern).
+_STRAY_WILDCARD = re.compile(r"\*(?<!\w\w\*)|\*(?=[^\s)*])|\?")
 _PLAIN_VALUE = re.compile(r'[^\s()"\[{*][^\s()"]*')
 
 
@@ -132,59 +137,52 @@ def parse(text: str, *, any_word: bool = False) -> Node:
     # A surrogate pair typed as two code points becomes its character; a lone surrogate (which
     # no index can encode) is dropped.
     text = text.encode("utf-16", "surrogatepass").decode("utf-16", "ignore").strip()
-    if not text:
-        return MatchAll()
     if len(text) > MAX_QUERY_CHARS:
         raise QuerySyntaxError(f"The query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}.")
     if len(text.split()) > MAX_QUERY_TERMS:
         raise QuerySyntaxError(f"The query has more than {MAX_QUERY_TERMS} words; shorten it.")
-    node = _Parser(_balance(text), text, any_word).group(None, 0)
+    prepared = _prepare(text)
+    if not prepared.strip():
+        return MatchAll()
+    node = _Parser(prepared, text, any_word).group(None, 0)
     return node if node is not None else Or(())
 
 
-def _balance(text: str) -> str:
-    """The text with unmatched parentheses dropped (Whoosh ignores them too), depth checked.
+def _prepare(text: str) -> str:
+    """The text the parser reads: wildcards checked, stray ones and unmatched parentheses gone.
 
-    A dropped `(` right after a marker or field (`-(a b`, `title:(a`) is removed so that the
-    marker or field applies to the next word; elsewhere it becomes a space, so it still
-    separates words. Parentheses inside a quoted phrase are not syntax.
+    Outside quoted phrases, a word ending in `*` needs 2 characters before it (`a*` is refused;
+    a lone `*` is punctuation), and stray `*`/`?` become spaces. An unmatched parenthesis is
+    dropped, as Whoosh drops it: right after a marker or field (`-(a b`, `title:(a`) it is
+    removed, so they apply to the next word; elsewhere it becomes a space.
     """
-    opened: list[int] = []
-    dropped: list[int] = []
-    i, n = 0, len(text)
-    while i < n:
-        char = text[i]
-        if char == '"':
-            close = text.find('"', i + 1)
-            if close != -1:
-                i = close
-        elif char == "(":
-            opened.append(i)
-        elif char == ")":
-            if opened:
-                opened.pop()
-            else:
-                dropped.append(i)
-        i += 1
-    dropped = sorted(dropped + opened)
-    chars = list(text)
-    for i in reversed(dropped):
-        chars[i] = "" if i and text[i - 1] in "+-:" else " "
+    parts = _QUOTED.split(text)  # quoted phrases at the odd indexes, paired left to right
+    for i in range(0, len(parts), 2):
+        for word in _WORD.findall(parts[i]):
+            if word.endswith("*") and word != "*" and len(word.rstrip("*").lstrip("+-").split(":")[-1]) < 2:
+                raise QuerySyntaxError(f"'{word}' is too broad: a wildcard needs at least 2 letters before the *.")
+        parts[i] = _STRAY_WILDCARD.sub(" ", parts[i])
+    chars = [list(part) if i % 2 == 0 else [part] for i, part in enumerate(parts)]
+    opened: list[tuple[int, int]] = []
+    dropped: list[tuple[int, int]] = []
+    for i in range(0, len(chars), 2):
+        for j, char in enumerate(chars[i]):
+            if char == "(":
+                opened.append((i, j))
+            elif char == ")":
+                (opened.pop() if opened else dropped.append((i, j)))
+    for i, j in dropped + opened:
+        before = chars[i][j - 1] if j else (chars[i - 1][0][-1] if i else "")
+        chars[i][j] = "" if before in ("+", "-", ":") else " "
     depth = deepest = 0
-    balanced = "".join(chars)
-    i = 0
-    while i < len(balanced):
-        char = balanced[i]
-        if char == '"':
-            close = balanced.find('"', i + 1)
-            i = close if close != -1 else i
-        elif char in "()":
-            depth += 1 if char == "(" else -1
-            deepest = max(deepest, depth)
-        i += 1
+    for i in range(0, len(chars), 2):
+        for char in chars[i]:
+            if char and char in "()":
+                depth += 1 if char == "(" else -1
+                deepest = max(deepest, depth)
     if deepest > MAX_DEPTH:
         raise QuerySyntaxError(f"The query nests parentheses {deepest} deep; the limit is {MAX_DEPTH}.")
-    return balanced
+    return "".join("".join(part) for part in chars)
 
 
 def _period(value: str, query: str) -> tuple[datetime, datetime]:
@@ -238,12 +236,12 @@ class _Parser:
             if operator:
                 items.append(operator)
                 continue
-            marker, begin = None, self.pos
+            marker = None
             if (text[self.pos] in "+-" and self._word_start() and self.pos + 1 < self.n
                     and not text[self.pos + 1].isspace() and text[self.pos + 1] != ")"):
                 marker = text[self.pos]
                 self.pos += 1
-            node = self._atom(field, depth, begin)
+            node = self._atom(field, depth)
             if node is not None:
                 items.append((marker, node))
         return self._combine(items)
@@ -261,7 +259,7 @@ class _Parser:
                     return word
         return None
 
-    def _atom(self, field: str | None, depth: int, begin: int) -> Node | None:
+    def _atom(self, field: str | None, depth: int) -> Node | None:
         explicit = None
         while match := _FIELD.match(self.text, self.pos):
             name = match.group(1)
@@ -288,7 +286,7 @@ class _Parser:
                 self.pos = match.end()
                 return self._date_range(match.group("start").strip(), match.group("end").strip())
         word = self._read_word()
-        return self._word(word, field, self.text[begin:self.pos])
+        return self._word(word, field)
 
     def _read_word(self) -> str:
         """Characters up to a space, a parenthesis or a double quote that opens a phrase."""
@@ -302,14 +300,11 @@ class _Parser:
             self.pos += 1
         return text[start:self.pos]
 
-    def _word(self, word: str, field: str | None, typed: str) -> Node:
+    def _word(self, word: str, field: str | None) -> Node:
         if field == "date":  # `date:2019*` is all of 2019, the same as `date:2019`
             return DateRange(*_period(word.rstrip("*"), self.original))
-        if word.endswith("*") and "*" not in word.rstrip("*"):
-            stem = word.rstrip("*")
-            if len(_LETTER.findall(stem)) < 2:
-                raise QuerySyntaxError(f"'{typed}' is too broad: a wildcard needs at least 2 letters before the *.")
-            return Prefix(stem, field)
+        if word.endswith("*"):  # _prepare left only wildcards after 2 word characters
+            return Prefix(word.rstrip("*"), field)
         if field in FACET_FIELDS:
             return FieldValue(field, word)
         return Word(word, field)
@@ -326,7 +321,8 @@ class _Parser:
         start = _period(start_text, self.original)[0] if start_text else None
         end = _period(end_text, self.original)[1] if end_text else None
         if start and end and start > end:
-            raise _date_error(self.original, f"the range starts ({start_text}) after it ends ({end_text})")
+            raise QuerySyntaxError("The date range starts after it ends; write the earlier date first, "
+                                   "e.g. date:[2019-02-01 TO 2019-02-28].")
         return DateRange(start, end)
 
     def _combine(self, items: list) -> Node | None:
@@ -442,7 +438,10 @@ def _in_and(child: Node, any_word: bool) -> str:
 
 
 def _parenthesised(node: Node, any_word: bool, kinds: tuple) -> str:
-    return f"({to_text(node, any_word=any_word)})" if isinstance(node, kinds) else to_text(node, any_word=any_word)
+    text = to_text(node, any_word=any_word)
+    if not isinstance(node, kinds):
+        return text
+    return f"({text} )" if text.endswith(":") else f"({text})"  # `word:)` would read as a field
 
 
 def _atom_text(node: Node, any_word: bool) -> str:
