@@ -20,7 +20,7 @@ def seeded(tmp_path_factory):
 def test_reversed_date_range_is_one_line_naming_the_options(seeded):
     line = assert_one_line_error(newsearch("search", "kim", "--from", "1987-05", "--to", "1987-03",
                                            index_dir=seeded), 2)
-    assert line == "newsearch: --from (1987-05-01) is after --to (1987-03-31)"
+    assert line.startswith("newsearch: --from (1987-05-01) is after --to (1987-03-31)"), line
 
 
 def test_parameter_errors_name_the_cli_options(seeded):
