@@ -26,12 +26,12 @@ from typing import TextIO
 from whoosh.query import And, Not, Term
 
 from index.article import Article
-from index.locking import RunLock
+from index.locking import RunLock, break_orphaned_write_lock
 from index.progress import Progress
 from index.readers import ReadOptions, iter_files, read_file
 from index.readers.base import Problem
 from index.schema import article_to_document, news_analyzer
-from index.store import now_iso, open_or_create_index, write_meta
+from index.store import IndexPermissionError, now_iso, open_or_create_index, write_meta
 from index.vocabulary import VocabularyCounter
 
 log = logging.getLogger("newsearch.index")
@@ -50,6 +50,7 @@ COMMIT_EVERY_SECONDS = 60
 # merge until an index holds this many segments; only then does Whoosh's policy merge.
 MERGE_ABOVE_SEGMENTS = 100
 WRITER_PROCS = 2           # Whoosh writer processes (measured: 552 docs/s with 1, 990 with 2)
+WRITER_EXIT_SECONDS = 5    # a killed writer process exits at once; this only bounds a stuck one
 
 
 @dataclass
@@ -273,6 +274,34 @@ class _Run:
         self.uncommitted_docs += 1
         self.docs_done += 1
 
+    def index_files(self, files: list[tuple[Path, str | None]], options: ReadOptions) -> None:
+        """Read every new or changed file into the pending batch; skip unchanged ones unread."""
+        summary = self.summary
+        for path, fmt in files:
+            if fmt is None and options.format is None:
+                summary.files_skipped += 1
+                continue
+            try:
+                key = file_key(path)
+            except OSError as exc:
+                self.problem(Problem(str(path), f"cannot read file: {exc.strerror or exc}"))
+                continue
+            unchanged = self.is_unchanged(key)
+            if unchanged:
+                summary.files_unchanged += 1
+                summary.unchanged += unchanged
+                self.files_done += 1
+                self.progress.update(self.files_done, self.docs_done, path.name)
+                continue
+            summary.files_read += 1
+            articles = []
+            for item in read_file(path, options, fmt):
+                if isinstance(item, Problem):
+                    self.problem(item)
+                else:
+                    articles.append(item)
+            self.add_file(path, key, articles)
+
     def commit(self) -> None:
         if self.writer is not None:
             # Before the commit: a crash in between re-counts some words, never loses any.
@@ -286,8 +315,16 @@ class _Run:
         self.last_commit = time.monotonic()
 
     def close(self) -> None:
+        """End the run's writer, if a failure left one: its work since the last commit is dropped."""
         if self.writer is not None:
+            # Whoosh's cancel only flags its writer processes in this process's copies of them:
+            # the real ones kept reading their job files, which cancel deletes (a traceback each).
+            for task in getattr(self.writer, "tasks", []):
+                if task.is_alive():
+                    task.kill()
+                task.join(timeout=WRITER_EXIT_SECONDS)
             self.writer.cancel()
+            self.writer = None
         self.searcher.close()
 
 
@@ -324,50 +361,33 @@ def index_paths(
     def waiting() -> None:
         log.warning("waiting for another newsearch index run on %s to finish (up to %.0f s)", index_dir, lock_timeout)
 
-    with RunLock(index_dir, lock_timeout, on_wait=waiting):
-        ix = open_or_create_index(index_dir)
-        if aliases_file is not None:
-            aliases_file = Path(aliases_file).resolve()
-            write_meta(index_dir, aliases_file=str(aliases_file))
-        extractor = EntityExtractor(cache_path=index_dir / "entities-cache.sqlite", enabled=entities,
-                                    aliases_file=aliases_file)
-        progress = Progress(len(files), stream=progress_stream, enabled=show_progress)
-        run = _Run(ix, index_dir, extractor, summary, progress, on_problem or (lambda p: None))
-        try:
-            for problem in early_problems:
-                run.problem(problem)
-            for path, fmt in files:
-                if fmt is None and options.format is None:
-                    summary.files_skipped += 1
-                    continue
-                try:
-                    key = file_key(path)
-                except OSError as exc:
-                    run.problem(Problem(str(path), f"cannot read file: {exc.strerror or exc}"))
-                    continue
-                unchanged = run.is_unchanged(key)
-                if unchanged:
-                    summary.files_unchanged += 1
-                    summary.unchanged += unchanged
-                    run.files_done += 1
-                    run.progress.update(run.files_done, run.docs_done, path.name)
-                    continue
-                summary.files_read += 1
-                articles = []
-                for item in read_file(path, options, fmt):
-                    if isinstance(item, Problem):
-                        run.problem(item)
-                    else:
-                        articles.append(item)
-                run.add_file(path, key, articles)
-            run.flush()
-            run.commit()
-        finally:
-            run.close()
-            progress.close()
-            summary.ner_seconds = extractor.ner_seconds
-            summary.recogniser = extractor.recogniser
-            extractor.close()
+    try:
+        with RunLock(index_dir, lock_timeout, on_wait=waiting) as lock:
+            ix = open_or_create_index(index_dir)
+            break_orphaned_write_lock(ix, lock)
+            if aliases_file is not None:
+                aliases_file = Path(aliases_file).resolve()
+                write_meta(index_dir, aliases_file=str(aliases_file))
+            extractor = EntityExtractor(cache_path=index_dir / "entities-cache.sqlite", enabled=entities,
+                                        aliases_file=aliases_file)
+            progress = Progress(len(files), stream=progress_stream, enabled=show_progress)
+            run = _Run(ix, index_dir, extractor, summary, progress, on_problem or (lambda p: None))
+            try:
+                for problem in early_problems:
+                    run.problem(problem)
+                run.index_files(files, options)
+                run.flush()
+                run.commit()
+            finally:
+                run.close()
+                progress.close()
+                summary.ner_seconds = extractor.ner_seconds
+                summary.recogniser = extractor.recogniser
+                extractor.close()
+    except PermissionError as exc:
+        # Input files are the readers' (a problem each); what escapes is the index's own files.
+        where = f"{exc.filename} in the index folder" if exc.filename else "the index folder"
+        raise IndexPermissionError(f"permission denied: cannot write {where} {index_dir}") from None
     summary.elapsed = time.monotonic() - started
     return summary
 

@@ -5,9 +5,12 @@ pinned Whoosh version fixes the problem itself.
 """
 from __future__ import annotations
 
-from whoosh import writing
+from whoosh import multiproc, writing
 from whoosh.codec import base as codec_base
 from whoosh.codec import whoosh3
+from whoosh.util import filelock
+
+from index.locking import die_with_parent, hold_in_this_process_only, released
 
 _original_cached_reader = whoosh3.W3PerDocReader._cached_reader
 
@@ -114,3 +117,43 @@ def _pool_add(self, item):
 
 
 writing.PostingPool.add = _pool_add
+
+
+# ---- no writer process or write lock outlives its run (see index/locking.py) ---------------------
+
+_original_subwriter_run = multiproc.SubWriterTask.run
+
+
+def _subwriter_run(self) -> None:
+    """Whoosh's sub-writer loop, in a process that dies with the run that forked it.
+
+    Without this, a `kill -9` of the run left its writer processes blocked on their job queue
+    forever, holding (by inheritance) the run lock and Whoosh's WRITELOCK: the next run waited
+    out its whole lock timeout (7 kills in 10).
+    """
+    die_with_parent(self._parent_pid)
+    _original_subwriter_run(self)
+
+
+multiproc.SubWriterTask.run = _subwriter_run
+
+_original_lock_acquire = filelock.FcntlLock.acquire
+_original_lock_release = filelock.FcntlLock.release
+
+
+def _lock_acquire(self, blocking: bool = False) -> bool:
+    """Whoosh's `flock`, registered so that forked children (its own writer processes among
+    them) close their inherited copy: the WRITELOCK then dies with the process that took it."""
+    acquired = _original_lock_acquire(self, blocking)
+    if acquired:
+        hold_in_this_process_only(self)
+    return acquired
+
+
+def _lock_release(self) -> None:
+    released(self)
+    _original_lock_release(self)
+
+
+filelock.FcntlLock.acquire = _lock_acquire
+filelock.FcntlLock.release = _lock_release
