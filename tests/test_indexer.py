@@ -204,7 +204,8 @@ def test_good_files_are_all_indexed_next_to_bad_ones(messy):
     assert summary.added == 7
     assert summary.files_skipped == 1  # notes.xyz
     assert not [p for p in summary.problems if Path(p.path).name == "notes.xyz"]
-    assert summary.failed == 4 and summary.warnings == 1
+    # Warnings: the unparseable date, and cp1252.txt decoded by a guess (its text is indexed).
+    assert summary.failed == 4 and summary.warnings == 2
     assert messy["seen"] == summary.problems  # on_problem called once per problem, in order
 
 
@@ -218,6 +219,8 @@ def test_empty_binary_and_truncated_files_are_reported(messy):
 
 
 def test_undecodable_bytes_fall_back_and_are_indexed(messy):
+    [guess] = _problem(messy, "cp1252.txt")
+    assert guess.severity == "warning" and "cp1252" in guess.reason
     engine = Engine(messy["ix"])
     results = engine.search("grievances")
     assert results.total == 1
@@ -266,7 +269,7 @@ def test_write_problems_writes_json_lines(messy):
     out = messy["root"] / "problems.jsonl"
     write_problems(messy["summary"].problems, out)
     lines = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
-    assert len(lines) == len(messy["summary"].problems) == 5
+    assert len(lines) == len(messy["summary"].problems) == 6
     for line in lines:
         assert {"path", "location", "reason", "severity"} <= set(line)
         assert Path(line["path"]).is_absolute() and line["reason"]
