@@ -76,7 +76,9 @@ def die_with_parent(expected_parent: int) -> None:
 
     PR_SET_PDEATHSIG is Linux's; elsewhere this only checks the parent. The check after the
     prctl closes the race where the parent died between fork and prctl (the child was already
-    re-parented then, and no signal will come).
+    re-parented then, and no signal will come). The kernel sends the signal when the *thread*
+    that forked the child ends: an index run starts its writer processes in the thread that
+    runs it and ends them (commit or close) before that thread returns.
     """
     if sys.platform.startswith("linux"):
         try:

@@ -5,6 +5,8 @@ pinned Whoosh version fixes the problem itself.
 """
 from __future__ import annotations
 
+import os
+
 from whoosh import multiproc, writing
 from whoosh.codec import base as codec_base
 from whoosh.codec import whoosh3
@@ -131,7 +133,7 @@ def _subwriter_run(self) -> None:
     forever, holding (by inheritance) the run lock and Whoosh's WRITELOCK: the next run waited
     out its whole lock timeout (7 kills in 10).
     """
-    die_with_parent(self._parent_pid)
+    die_with_parent(getattr(self, "_parent_pid", None) or os.getppid())  # multiprocessing's record
     _original_subwriter_run(self)
 
 
