@@ -139,6 +139,8 @@ def list_inputs(paths: Iterable[Path | str]) -> tuple[list[tuple[Path, str | Non
     not reported: the run's summary doesn't exist yet.
     """
     given = [Path(p) for p in paths]
+    if not given:
+        raise InputNotFoundError("no files or folders given to index")
     problems: list[Problem] = []
     if _ITER_FILES_REPORTS:  # the raw paths: iter_files resolves them safely and reports the bad ones
         found = list(iter_files(given, on_problem=problems.append))
@@ -172,7 +174,7 @@ def _spellings(path: Path) -> list[str]:
     forms = [str(path)]
     try:
         forms.append(str(path.resolve()))
-    except (OSError, RuntimeError):  # RuntimeError: a symlink loop, in Python 3.11
+    except (OSError, RuntimeError, ValueError):  # a symlink loop (RuntimeError in 3.11), a NUL byte
         pass
     return forms
 

@@ -116,3 +116,11 @@ def test_relative_missing_argument_with_older_iter_files(tmp_path, monkeypatch):
         index_paths(["nope", loop], tmp_path / "ix", entities=False, show_progress=False)
     summary = index_paths([SEEDS, "nope"], tmp_path / "ix", entities=False, show_progress=False)
     assert summary.added == 2 and summary.missing == ["nope"]
+
+
+def test_no_paths_and_a_nul_byte_path(tmp_path):
+    with pytest.raises(InputNotFoundError, match="no files or folders given"):
+        index_paths([], tmp_path / "ix", entities=False, show_progress=False)
+    with pytest.raises(InputNotFoundError):
+        index_paths([str(tmp_path / "bad\0name")], tmp_path / "ix", entities=False, show_progress=False)
+    assert not (tmp_path / "ix").exists()
