@@ -121,16 +121,16 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from search import engine_for
+    from search.request import PARAMETERS, SearchRequest
 
-    results = engine_for(args.index_dir).search(
-        args.query, date_from=args.date_from, date_to=args.date_to, person=args.person, org=args.org,
-        place=args.place, source=args.source, sort=args.sort, page=args.page, page_size=args.page_size,
-        recency=args.recency)
+    request = SearchRequest.build(args.query, **{name: getattr(args, name) for name in PARAMETERS
+                                                 if name != "query" and hasattr(args, name)})
+    results = engine_for(args.index_dir).run(request)
     if args.json:
         print(json.dumps(results.to_dict(), indent=2, ensure_ascii=False))
         return 0
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    note = "" if results.all_words else " (no article has all the words; showing those with some)"
+    note = f" ({results.relaxed_notice})" if results.relaxed_notice else ""
     print(f"{results.total} results, page {results.page} of {results.pages}, {results.took_ms:.0f} ms{note}")
     if results.suggestion:
         print(f"Did you mean: {results.suggestion}")
