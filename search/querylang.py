@@ -49,7 +49,8 @@ _FIELD = re.compile(r"([A-Za-z_]\w*):(?=[^\s/])")
 _RANGE = re.compile(r"[\[{](?P<start>[^\]}]*?)[Tt][Oo](?P<end>[^\]}]*)[\]}]")
 _DATE = re.compile(r"([0-9]{4})(?:[-.]([0-9]{1,2})(?:[-.]([0-9]{1,2}))?)?|([0-9]{4})([0-9]{2})?([0-9]{2})?")
 _QUOTED = re.compile(r'("[^"]*")')
-_WORD = re.compile(r"[^\s()]+")
+_WORDISH = re.compile(r'[\w"]')
+_TRAILING_PUNCTUATION = re.compile(r"[^\w\]}]+$")  # a field name after these is part of a word
 # A `*` is a wildcard only right after 2 word characters and at the end of a word; any other
 # `*`, and every `?`, is punctuation (search/query.py's _STRAY_WILDCARD, the same pattern).
 _STRAY_WILDCARD = re.compile(r"\*(?<!\w\w\*)|\*(?=[^\s)*])|\?")
@@ -130,6 +131,7 @@ class MatchAll(Node):
 
 
 Tree = Union[Word, Phrase, Prefix, FieldValue, DateRange, And, Or, AndMaybe, Not, MatchAll]
+_COMPOUND = (And, Or, AndMaybe, Not)
 
 
 def parse(text: str, *, any_word: bool = False) -> Node:
@@ -142,7 +144,7 @@ def parse(text: str, *, any_word: bool = False) -> Node:
     if len(text.split()) > MAX_QUERY_TERMS:
         raise QuerySyntaxError(f"The query has more than {MAX_QUERY_TERMS} words; shorten it.")
     prepared = _prepare(text)
-    if not prepared.strip():
+    if not prepared:
         return MatchAll()
     node = _Parser(prepared, text, any_word).group(None, 0)
     return node if node is not None else Or(())
@@ -156,12 +158,14 @@ def _prepare(text: str) -> str:
     dropped, as Whoosh drops it: right after a marker or field (`-(a b`, `title:(a`) it is
     removed, so they apply to the next word; elsewhere it becomes a space.
     """
+    for word in _QUOTED.sub(" ", text).split():  # the check search/query.py has always made
+        if word.endswith("*") and word != "*" and len(word.rstrip("*").lstrip("+-(").split(":")[-1]) < 2:
+            raise QuerySyntaxError(f"'{word}' is too broad: a wildcard needs at least 2 letters before the *.")
     parts = _QUOTED.split(text)  # quoted phrases at the odd indexes, paired left to right
     for i in range(0, len(parts), 2):
-        for word in _WORD.findall(parts[i]):
-            if word.endswith("*") and word != "*" and len(word.rstrip("*").lstrip("+-").split(":")[-1]) < 2:
-                raise QuerySyntaxError(f"'{word}' is too broad: a wildcard needs at least 2 letters before the *.")
         parts[i] = _STRAY_WILDCARD.sub(" ", parts[i])
+    if not "".join(parts).strip():
+        return ""  # nothing but stray wildcards: the empty query
     chars = [list(part) if i % 2 == 0 else [part] for i, part in enumerate(parts)]
     opened: list[tuple[int, int]] = []
     dropped: list[tuple[int, int]] = []
@@ -169,8 +173,10 @@ def _prepare(text: str) -> str:
         for j, char in enumerate(chars[i]):
             if char == "(":
                 opened.append((i, j))
+            elif char == ")" and opened:
+                opened.pop()
             elif char == ")":
-                (opened.pop() if opened else dropped.append((i, j)))
+                dropped.append((i, j))
     for i, j in dropped + opened:
         before = chars[i][j - 1] if j else (chars[i - 1][0][-1] if i else "")
         chars[i][j] = "" if before in ("+", "-", ":") else " "
@@ -289,20 +295,23 @@ class _Parser:
         return self._word(word, field)
 
     def _read_word(self) -> str:
-        """Characters up to a space, a parenthesis or a double quote that opens a phrase."""
+        """Characters up to a space, a parenthesis, a double quote that opens a phrase, or a
+        field after punctuation (`x.title:bar`, `~date:2019`: Whoosh's fields start anywhere)."""
         text, start = self.text, self.pos
         while self.pos < self.n:
             char = text[self.pos]
             if char.isspace() or char in "()":
                 break
-            if char == '"' and self.pos > start and text.find('"', self.pos + 1) != -1:
+            if self.pos > start and (char == '"' and text.find('"', self.pos + 1) != -1 or (
+                    char.isalpha() or char == "_") and not _WORDISH.match(text[self.pos - 1])
+                    and _FIELD.match(text, self.pos)):
                 break
             self.pos += 1
         return text[start:self.pos]
 
     def _word(self, word: str, field: str | None) -> Node:
-        if field == "date":  # `date:2019*` is all of 2019, the same as `date:2019`
-            return DateRange(*_period(word.rstrip("*"), self.original))
+        if field == "date":  # `date:2019*` is 2019; so is `date:2019,` (punctuation after a word)
+            return DateRange(*_period(_TRAILING_PUNCTUATION.sub("", word), self.original))
         if word.endswith("*"):  # _prepare left only wildcards after 2 word characters
             return Prefix(word.rstrip("*"), field)
         if field in FACET_FIELDS:
@@ -411,44 +420,31 @@ def to_text(node: Node, *, any_word: bool = False) -> str:
     A word the language would read as syntax prints so that it is not: `OR` as `(OR)`, and
     `-x` (from `--x`) as the one-word phrase `"-x"`, the same search.
     """
-    if isinstance(node, MatchAll):
-        return ""
-    if isinstance(node, And):
-        joint = " AND " if any_word else " "
-        return joint.join(_in_and(child, any_word) for child in node.children)
-    if isinstance(node, Or):
-        if not node.children:
-            return "()"
-        return " OR ".join(_parenthesised(child, any_word, (And, AndMaybe)) if not isinstance(child, Not)
-                           else "NOT " + _atom_text(child.child, any_word) for child in node.children)
-    if isinstance(node, AndMaybe):
-        required = node.required.children if isinstance(node.required, And) else (node.required,)
-        optional = node.optional.children if isinstance(node.optional, Or) else (node.optional,)
-        return " ".join(["+" + _atom_text(child, any_word) for child in required]
-                        + [_parenthesised(child, any_word, (And, AndMaybe, Not)) for child in optional])
-    if isinstance(node, Not):
-        return "-" + _atom_text(node.child, any_word)
-    return _leaf_text(node)
-
-
-def _in_and(child: Node, any_word: bool) -> str:
-    if isinstance(child, Not):
-        return "-" + _atom_text(child.child, any_word)
-    return _parenthesised(child, any_word, (And, AndMaybe, Or))  # `a (b OR c)` reads clearer
-
-
-def _parenthesised(node: Node, any_word: bool, kinds: tuple) -> str:
-    text = to_text(node, any_word=any_word)
-    if not isinstance(node, kinds):
-        return text
-    return f"({text} )" if text.endswith(":") else f"({text})"  # `word:)` would read as a field
-
-
-def _atom_text(node: Node, any_word: bool) -> str:
-    return _parenthesised(node, any_word, (And, Or, AndMaybe, Not))
+    def text(n: Node, wrap: tuple = ()) -> str:
+        if isinstance(n, And):  # exclusions as -x; `a (b OR c)` reads clearer than `a b OR c`
+            out = (" AND " if any_word else " ").join(
+                "-" + text(c.child, _COMPOUND) if isinstance(c, Not) else text(c, (And, Or, AndMaybe))
+                for c in n.children)
+        elif isinstance(n, Or):  # -x inside an Or would be pulled out of it: NOT x
+            out = " OR ".join("NOT " + text(c.child, _COMPOUND) if isinstance(c, Not) else text(c, (And, AndMaybe))
+                              for c in n.children) if n.children else "()"
+        elif isinstance(n, AndMaybe):
+            required = n.required.children if isinstance(n.required, And) else (n.required,)
+            optional = n.optional.children if isinstance(n.optional, Or) else (n.optional,)
+            out = " ".join(["+" + text(c, _COMPOUND) for c in required] + [text(c, _COMPOUND) for c in optional])
+        elif isinstance(n, Not):
+            out = "-" + text(n.child, _COMPOUND)
+        else:
+            out = _leaf_text(n)
+        if not isinstance(n, wrap):
+            return out
+        return f"({out} )" if out.endswith(":") else f"({out})"  # `word:)` would read as a field
+    return text(node)
 
 
 def _leaf_text(node: Node) -> str:
+    if isinstance(node, MatchAll):
+        return ""
     if isinstance(node, Word):
         text = node.text
         if text in OPERATORS and not node.field:

@@ -100,8 +100,10 @@ class _Translator:
 
     # compounds
     def _And(self, node: ql.And) -> wq.Query:
+        # Stop words (nothing once normalised) leave the kept part, as Whoosh's And dropped
+        # them: `the NOT oil` and `the -oil` are `-oil`, not nothing.
         kept = [q for child in node.children if not isinstance(child, ql.Not)
-                if (q := self.query(child)) is not None]
+                if (q := self.query(child)) is not None and q.normalize() is not wq.NullQuery]
         excluded = [q for child in node.children if isinstance(child, ql.Not)
                     if (q := self.query(child.child)) is not None]
         if not excluded:

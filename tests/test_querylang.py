@@ -88,6 +88,7 @@ PARSES = [
     ("date:201902", FEB_2019),
     ("date:2019.02", FEB_2019),
     ("date:2019*", dates((2019, 1, 1), (2019, 12, 31))),
+    ("date:2019, oil", And((dates((2019, 1, 1), (2019, 12, 31)), oil))),
     ('date:"2019-02"', FEB_2019),
     ("date:2020-02-29", dates((2020, 2, 29), (2020, 2, 29))),
     ("date:20200229", dates((2020, 2, 29), (2020, 2, 29))),
@@ -130,6 +131,10 @@ PARSES = [
     ("-(oil gas", And((gas, Not(oil)))),
     ("title:(oil gas", And((W("oil", "title"), gas))),
     ("oil(gas", And((oil, gas))),
+    ("(", Or(())),
+    ("x.title:bar", And((W("x."), W("bar", "title")))),
+    ("~date:2019", And((W("~"), dates((2019, 1, 1), (2019, 12, 31))))),
+    ('"a"title:b', And((Phrase(("a",)), W("b", "title")))),
     ("(oil) (gas", And((oil, gas))),
     ('"(" oil', And((Phrase(("(",)), oil))),
     # Whoosh-only syntax is plain characters of words (the defect fixes included)
@@ -189,7 +194,7 @@ ERRORS = [
     ("-a*", "'-a*' is too broad"),
     ("title:a*", "'title:a*' is too broad"),
     ("*:*", "'*:*' is too broad"),
-    ("(a*)", "'a*' is too broad"),
+    ("(a* OR b)", "'(a*' is too broad"),
     ("oil **", "'**' is too broad"),
     ("date:2019-02-30", "Cannot read the date in 'date:2019-02-30': day is out of range for month. Use YYYY, "
                         "YYYY-MM or YYYY-MM-DD, e.g. date:[2019-02-01 TO 2019-02-28]."),
@@ -344,6 +349,8 @@ QUERIES = [
     # surrogates dropped, quoted dates read or refused, reversed ranges refused): same results
     'date:"crude"', 'date:"2019-02"', "ab\ud800*", "**andAND|", "su*it", "summ*,", "won?", "*", "*:*",
     "*oil ?rices", "oil?OR gas", "date:[2020 TO 2019]", "oil** prices", "(trade*)", "-a*", "oil **",
+    "(a*)", "x.title:bar", "~date:1987-03", "oil,place:usa", "(", ")", "+", "-",
+    "date:1987, oil", "date:1987-03-01. oil", "body:the NOT prices", "the NOT oil", "of (oil OR the)",
 ]
 
 # Queries where we deliberately differ from Whoosh's parsing, and why.
@@ -354,6 +361,9 @@ DIFFERENCES = {
                    "became optional); the any-word fallback still gives AndMaybe",
     "-oil": "-word alone is everything without the word, as NOT word is (Whoosh: nothing)",
     "-oil -gas": "only exclusions: everything without them (Whoosh: nothing)",
+    "the -oil": "stop words and exclusions: everything without oil, as 'the NOT oil' (Whoosh: nothing)",
+    "date:1987-3,": "punctuation after a date is ignored, as Whoosh ignored it after whole fields "
+                    "(Whoosh failed on int('3,'))",
     "oil - gas": "a - followed by a space is punctuation (Whoosh: it excluded the next word)",
     "NOT NOT oil": "NOT NOT a is a (Whoosh: IndexError)",
     "oil OR OR gas": "an operator without an operand is dropped: oil OR gas (Whoosh: oil AND gas)",
@@ -368,10 +378,7 @@ DIFFERENCES = {
     'author:"smith"': "an unknown field before a quoted value is refused too (Whoosh: phrase 'author smith')",
     "person:ana,perez": "a comma in a facet value reads as a space, one name (Whoosh: two names, both required)",
     "NOT -oil gas": "the same articles, written And([Not(gas), Not(oil)]) (Whoosh: AndNot(Not(gas), oil))",
-    "(a*)": "the 2-letter rule applies inside parentheses too (Whoosh's check saw the word '(a*)' and "
-            "then dropped the stray *)",
     'said:"hello"': "an unknown field before a quoted value is refused (Whoosh: phrase 'said hello')",
-    "x.title:bar": "a field starts a word: 'x.title:bar' is one word (Whoosh: x. and title:bar)",
     "title:body:oil": "of two fields in a row the last applies (Whoosh: the word 'title:' and body:oil)",
     "date:2019-02-3": "a 1-digit day is a day: 2019-02-03 (Whoosh read '2019023' as February)",
     'date:"20190203"': "a compact date is its whole day (search/query.py read it as the one instant at midnight)",
@@ -427,8 +434,11 @@ class WhooshSide:
 
     def difference(self, text: str, any_word: bool) -> str | None:
         """None when our parser + translation gives today's query; else how they differ."""
-        from search.query import parse_query
+        from search import query
         from search.whoosh_translate import to_whoosh
+        parse_query = getattr(query, "parse_query", None)
+        if parse_query is None:
+            pytest.skip("search.query.parse_query is gone: nothing left to compare the translation with")
         today = attempt(lambda: parse_query(text, self.schema, self.resolve, any_word=any_word))
         ours = attempt(lambda: to_whoosh(parse(text, any_word=any_word), self.schema, self.resolve,
                                          any_word=any_word))
@@ -467,8 +477,14 @@ def canonical(q: wq.Query) -> wq.Query:
         kept = [canonical(c) for c in q.subqueries if not isinstance(c, wq.Not)]
         excluded = [canonical(c.query) for c in q.subqueries if isinstance(c, wq.Not)]
         if kept:
-            return wq.AndNot(wq.And(kept), wq.Or(excluded)).normalize()
-    return q if q.is_leaf() else q.apply(canonical)
+            return canonical(wq.AndNot(kept[0] if len(kept) == 1 else wq.And(kept),
+                                       excluded[0] if len(excluded) == 1 else wq.Or(excluded)))
+    if isinstance(q, wq.AndNot) and isinstance(q.a, wq.AndNot):  # (a - b) - c is a - (b OR c)
+        return canonical(wq.AndNot(q.a.a, wq.Or([q.a.b, q.b])))
+    q = q if q.is_leaf() else q.apply(canonical)
+    if isinstance(q, wq.Or):  # flattened, as normalize() would
+        return wq.Or([s for c in q.subqueries for s in (c.subqueries if isinstance(c, wq.Or) else [c])])
+    return q
 
 
 @pytest.fixture(scope="module")
@@ -506,3 +522,22 @@ def test_cranfield_queries_match_whoosh(whoosh_side: WhooshSide) -> None:
 def test_listed_differences_still_differ(whoosh_side: WhooshSide, text: str) -> None:
     """Keeps DIFFERENCES honest: an entry that no longer differs should leave the list."""
     assert any(whoosh_side.difference(text, any_word) for any_word in (False, True)), DIFFERENCES[text]
+
+
+def test_documented_semantics_on_the_index(whoosh_side: WhooshSide) -> None:
+    """What the deliberate differences mean, as matched documents."""
+    from search.whoosh_translate import to_whoosh
+
+    def docs(text: str, any_word: bool = False) -> set[int]:
+        q = to_whoosh(parse(text, any_word=any_word), whoosh_side.schema, whoosh_side.resolve, any_word=any_word)
+        return set(whoosh_side.evaluator.run(q).docs.tolist())
+
+    everything, oil_docs = docs(""), docs("oil")
+    assert docs("-oil") == docs("NOT oil") == docs("the -oil") == everything - oil_docs and oil_docs
+    assert docs("+oil prices") == docs("oil prices") == oil_docs & docs("prices")
+    assert docs("+oil prices", any_word=True) == oil_docs
+    assert docs("oil (prices -gas)") == oil_docs & docs("prices") - docs("gas")
+    assert docs("oil place:nowhere-at-all") == set()             # a value naming nothing matches nothing
+    assert docs("oil OR place:nowhere-at-all") == oil_docs       # ... and adds nothing to an Or
+    assert docs("oil -place:nowhere-at-all") == oil_docs         # ... and excludes nothing
+    assert docs("NOT NOT oil") == oil_docs
