@@ -49,8 +49,8 @@ _FIELD = re.compile(r"([A-Za-z_]\w*):(?=[^\s/])")
 _RANGE = re.compile(r"[\[{](?P<start>[^\]}]*?)[Tt][Oo](?P<end>[^\]}]*)[\]}]")
 _DATE = re.compile(r"([0-9]{4})(?:[-.]([0-9]{1,2})(?:[-.]([0-9]{1,2}))?)?|([0-9]{4})([0-9]{2})?([0-9]{2})?")
 _QUOTED = re.compile(r'("[^"]*")')
-_WORDISH = re.compile(r'[\w"]')
-_TRAILING_PUNCTUATION = re.compile(r"[^\w\]}]+$")  # a field name after these is part of a word
+_WORDISH = re.compile(r'[\w"]')  # a field name right after these is part of a word
+_TRAILING_PUNCTUATION = re.compile(r"[^\w\]}]+$")  # `date:2019,`: the comma is not the date's
 # A `*` is a wildcard only right after 2 word characters and at the end of a word; any other
 # `*`, and every `?`, is punctuation (search/query.py's _STRAY_WILDCARD, the same pattern).
 _STRAY_WILDCARD = re.compile(r"\*(?<!\w\w\*)|\*(?=[^\s)*])|\?")
@@ -177,9 +177,9 @@ def _prepare(text: str) -> str:
                 opened.pop()
             elif char == ")":
                 dropped.append((i, j))
-    for i, j in dropped + opened:
-        before = chars[i][j - 1] if j else (chars[i - 1][0][-1] if i else "")
-        chars[i][j] = "" if before in ("+", "-", ":") else " "
+    for i, j in sorted(dropped + opened):  # ("" before: a dropped one just removed, likewise)
+        before = chars[i][j - 1] if j else (chars[i - 1][0][-1] if i else " ")
+        chars[i][j] = "" if before in ("+", "-", ":", "") else " "
     depth = deepest = 0
     for i in range(0, len(chars), 2):
         for char in chars[i]:
