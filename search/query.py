@@ -96,17 +96,25 @@ def parse_query(text: str, schema, resolve: Resolver, *, any_word: bool = False)
     try:
         parsed = _parser(schema, any_word).parse(text)
     except (TimeError, ValueError) as exc:
-        if "date:" not in text:  # not a date the person wrote: read the words as plain words
-            parsed = _parser(schema, any_word).parse(re.sub(r'[^\w\s]', " ", text))
-        else:
+        if "date:" in text:
             raise QuerySyntaxError(f"Cannot read the date in '{text}': {exc}. Use YYYY, YYYY-MM or "
                                    f"YYYY-MM-DD, e.g. date:[2019-02-01 TO 2019-02-28].") from None
+        parsed = _as_plain_words(text, schema, any_word)
     except Exception:
-        # Not syntax we can read: search the words as plain words rather than fail.
-        words = re.sub(r'[^\w\s]', " ", text)
-        parsed = _parser(schema, any_word).parse(words)
+        parsed = _as_plain_words(text, schema, any_word)
     _raise_on_errors(parsed, text)
     return _resolve_facet_terms(_date_terms_as_ranges(parsed), resolve)
+
+
+def _as_plain_words(text: str, schema, any_word: bool) -> wq.Query:
+    """Syntax we cannot read ("NOT NOT 0" breaks Whoosh's parser): search its words as plain
+    words, operators and punctuation included, rather than fail."""
+    words = re.sub(r"[^\w\s]", " ", text)
+    words = re.sub(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b", lambda m: m.group(0).lower(), words)
+    try:
+        return _parser(schema, any_word).parse(words)
+    except Exception:
+        raise QuerySyntaxError(f"Cannot read the query '{text[:100]}'; try plain words.") from None
 
 
 def _raise_on_errors(q: wq.Query, text: str) -> None:

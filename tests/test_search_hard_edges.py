@@ -237,3 +237,12 @@ def test_the_web_api_does_not_reveal_the_index_path(corpus_engine):
     body = client.get("/api/stats").get_data(as_text=True)
     assert str(corpus_engine.index_dir.resolve()) not in body and "index_dir" not in body
     assert "documents" in client.get("/api/stats").get_json()
+
+
+@pytest.mark.parametrize("query", ["NOT NOT 0", "AND", "OR OR", "(", ")", "NOT", '"', "((((", "a OR", "TO TO"])
+def test_syntax_whoosh_cannot_read_is_searched_as_words_or_refused(corpus_engine, query):
+    """Found by the fuzzer: "NOT NOT 0" raised IndexError inside Whoosh's parser."""
+    try:
+        corpus_engine.search(query)
+    except QuerySyntaxError:
+        pass
