@@ -303,7 +303,7 @@ def test_parser_is_pure_python_and_agrees_with_the_schema() -> None:
     imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert not {name for name in imported if name.split(".")[0] in ("whoosh", "index")}
     assert ql.TEXT_FIELDS == TEXT_FIELDS and ql.FACET_FIELDS == FACET_FIELDS
-    from search import query as today
+    from tests import whoosh_reference_parser as today
     assert (ql.MAX_QUERY_CHARS, ql.MAX_QUERY_TERMS, ql.QUERY_FIELDS) == \
         (today.MAX_QUERY_CHARS, today.MAX_QUERY_TERMS, today.QUERY_FIELDS)
 
@@ -437,11 +437,8 @@ class WhooshSide:
 
     def difference(self, text: str, any_word: bool) -> str | None:
         """None when our parser + translation gives today's query; else how they differ."""
-        from search import query
         from search.whoosh_translate import to_whoosh
-        parse_query = getattr(query, "parse_query", None)
-        if parse_query is None:
-            pytest.skip("search.query.parse_query is gone: nothing left to compare the translation with")
+        from tests.whoosh_reference_parser import parse_query
         today = attempt(lambda: parse_query(text, self.schema, self.resolve, any_word=any_word))
         ours = attempt(lambda: to_whoosh(parse(text, any_word=any_word), self.schema, self.resolve,
                                          any_word=any_word))
