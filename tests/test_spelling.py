@@ -26,3 +26,16 @@ def test_no_candidates_and_non_words() -> None:
     s = speller({"oil": 10})
     assert s.correct("xyzzyqq") is None
     assert s.correct("1987") is None
+
+
+def test_distance_two_only_for_short_words():
+    """Distance-2 candidates grow with the square of the length (seconds for 64 long unknown
+    words): words longer than MAX_WORD_DISTANCE_2 are corrected at distance 1 only."""
+    from search.spelling import MAX_WORD_DISTANCE_2, Speller
+
+    speller = Speller({"summit": 50, "international": 50, "internationale": 50})
+    assert speller.correct("sumiit") == "summit"              # distance 2, short: corrected
+    long_word = "intarnationel"                               # distance 2 from international
+    assert len(long_word) > MAX_WORD_DISTANCE_2
+    assert speller.correct(long_word) is None
+    assert speller.correct("internatonal") == "international"  # distance 1, long: corrected
