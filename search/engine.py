@@ -75,7 +75,12 @@ def first_rows(keys: tuple[np.ndarray, ...], primary: np.ndarray, needed: int) -
 
 
 class Engine:
-    """Search one index. Create once and reuse: opening and table building are amortised."""
+    """Search one index. Create once and reuse: opening and table building are amortised.
+
+    The embedded Whoosh backend: it meets `search.backend.SearchBackend`.
+    """
+
+    name = "whoosh"
 
     def __init__(self, index_dir: Path | str | None = None) -> None:
         self.index_dir = Path(index_dir) if index_dir is not None else default_index_dir()

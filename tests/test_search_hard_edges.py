@@ -247,3 +247,12 @@ def test_syntax_whoosh_cannot_read_is_searched_as_words_or_refused(corpus_engine
         corpus_engine.search(query)
     except QuerySyntaxError:
         pass
+
+
+def test_the_whoosh_engine_meets_the_backend_contract(corpus_engine):
+    from search.backend import SearchBackend
+    from search.request import SearchRequest
+
+    assert isinstance(corpus_engine, SearchBackend)
+    results = corpus_engine.run(SearchRequest.build("summit", page_size=3))
+    assert results.total >= 1 and len(results.hits) <= 3

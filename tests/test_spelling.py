@@ -34,7 +34,7 @@ def test_distance_two_only_for_short_words():
     from search.spelling import MAX_WORD_DISTANCE_2, Speller
 
     speller = Speller({"summit": 50, "international": 50, "internationale": 50})
-    assert speller.correct("sumiit") == "summit"              # distance 2, short: corrected
+    assert speller.correct("smmiit") == "summit"              # distance 2 (u, m), short: corrected
     long_word = "intarnationel"                               # distance 2 from international
     assert len(long_word) > MAX_WORD_DISTANCE_2
     assert speller.correct(long_word) is None
