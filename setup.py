@@ -30,6 +30,6 @@ setup(
         "flask>=3.0,<4",
         "waitress>=3.0,<4",
     ],
-    extras_require={"test": ["pytest>=8", "playwright>=1.45"]},
+    extras_require={"test": ["pytest>=8", "playwright>=1.45", "hypothesis>=6.100"]},
     entry_points={"console_scripts": ["newsearch=search.cli:main"]},
 )
