@@ -14,6 +14,7 @@ from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, PlusMinusPlugin
 from whoosh.util.times import TimeError
 
 from index.schema import FACET_FIELDS, TEXT_FIELDS, to_index_datetime
+from search.query import date_range_query, facet_query  # the same as the product's
 from search.request import parse_date_param
 from search.results import BadParameterError, QuerySyntaxError
 
@@ -162,28 +163,3 @@ def _resolve_facet_terms(q: wq.Query, resolve: Resolver) -> wq.Query:
     if not q.is_leaf():
         return q.apply(lambda child: _resolve_facet_terms(child, resolve))
     return q
-
-
-def facet_query(fieldname: str, display_forms: Iterable[str]) -> wq.Query:
-    terms = [wq.Term(fieldname, form) for form in display_forms]
-    if not terms:
-        return wq.NullQuery
-    return terms[0] if len(terms) == 1 else wq.Or(terms)
-
-
-def query_words(q: wq.Query) -> int:
-    """How many plain text terms the query has (decides whether an any-word fallback can help)."""
-    return sum(1 for node in ([q] if q.is_leaf() else q.leaves())
-               if isinstance(node, wq.Term) and node.fieldname == "body")
-
-
-# ---- parameters -----------------------------------------------------------------------------
-
-def date_range_query(date_from: datetime | None, date_to: datetime | None) -> wq.Query | None:
-    if date_from and date_to and date_from > date_to:
-        raise QuerySyntaxError(f"The date range starts ({date_from.date()}) after it ends ({date_to.date()}); "
-                               f"swap the two dates.")
-    if date_from is None and date_to is None:
-        return None
-    return wq.DateRange("date", to_index_datetime(date_from) if date_from else None,
-                        to_index_datetime(date_to) if date_to else None)
