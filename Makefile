@@ -56,6 +56,7 @@ bench: $(VENV)/.installed-bench
 	$(PY) bench/compare.py --quick
 	$(PY) bench/scale.py
 	$(PY) bench/load.py
+	$(PY) bench/faults.py --quick
 
 # The long scale run: a synthetic corpus of one million articles (about an hour).
 bench-scale: $(VENV)/.installed-bench
