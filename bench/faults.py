@@ -237,15 +237,30 @@ def contents(ix: Path) -> dict:
     return {"ids": ids, "paths": paths, "stray_segments": stray}
 
 
+@contextlib.contextmanager
+def engine(ix: Path):
+    """A fresh Engine, closed afterwards (trial indexes are deleted one after another)."""
+    from search import Engine
+
+    opened = Engine(ix)
+    try:
+        yield opened
+    finally:
+        close = getattr(opened, "close", None)
+        if close is not None:
+            with contextlib.suppress(Exception):
+                close()
+
+
 def search_now(ix: Path) -> dict:
     """A search on a fresh Engine, as a new CLI process or server would open the index."""
-    from search import Engine, IndexNotFoundError
+    from search import IndexNotFoundError
 
     started = time.perf_counter()
     try:
-        engine = Engine(ix)
-        results = engine.search("oil prices", page_size=10)
-        total = engine.search("", page_size=1).total
+        with engine(ix) as opened:
+            results = opened.search("oil prices", page_size=10)
+            total = opened.search("", page_size=1).total
         return {"answered": True, "total_all": total, "hits": len(results.hits),
                 "seconds": round(time.perf_counter() - started, 3)}
     except IndexNotFoundError as exc:
@@ -256,13 +271,11 @@ def search_now(ix: Path) -> dict:
 
 def query_answers(ix: Path, queries: list[str], depth: int) -> dict[str, dict]:
     """For each query: the total and the first `depth` (id, score, date) rows."""
-    from search import Engine
-
-    engine = Engine(ix)
     out = {}
-    for q in queries:
-        results = engine.search(q, page_size=depth, snippets=False, facets=False)
-        out[q] = {"total": results.total, "rows": [(h.id, h.score, str(h.date)) for h in results.hits]}
+    with engine(ix) as opened:
+        for q in queries:
+            results = opened.search(q, page_size=depth, snippets=False, facets=False)
+            out[q] = {"total": results.total, "rows": [(h.id, h.score, str(h.date)) for h in results.hits]}
     return out
 
 
@@ -284,15 +297,13 @@ def same_top10(clean: dict, other: dict) -> bool:
 
 def compare(clean: dict, clean_answers: dict, ix: Path, queries: list[str]) -> dict:
     """Trial index against the clean one: ids, counts, query totals and top 10."""
-    from search import Engine
-
     mine = contents(ix)
     ids, ref = mine["ids"], clean["ids"]
     answers = query_answers(ix, queries, 10)
-    engine = Engine(ix)
+    with engine(ix) as opened:
+        engine_total, stats_documents = opened.search("", page_size=1).total, opened.stats()["documents"]
     return {
-        "documents": sum(ids.values()), "engine_total": engine.search("", page_size=1).total,
-        "stats_documents": engine.stats()["documents"],
+        "documents": sum(ids.values()), "engine_total": engine_total, "stats_documents": stats_documents,
         "lost": len(set(ref) - set(ids)), "extra": len(set(ids) - set(ref)),
         "duplicated": sum(n - 1 for n in ids.values() if n > 1),
         "query_totals_differ": sum(answers[q]["total"] != clean_answers[q]["total"] for q in queries),
@@ -586,6 +597,47 @@ def hot_spot(run) -> str:
     return f"{best[1]} ({total:.1f} s re-run)" if best else f"? ({total:.1f} s re-run)"
 
 
+def minimise(case: dict, reproduces, budget: int = 300) -> dict:
+    """A smaller input with the same failure: drop parameters, then chunks of the query's
+    space-separated tokens (halves, quarters, ... single tokens), then single characters of a
+    short query; at most `budget` calls."""
+    calls = 0
+
+    def still(candidate: dict) -> bool:
+        nonlocal calls
+        if calls >= budget:
+            return False
+        calls += 1
+        return reproduces(candidate)
+
+    current = dict(case)
+    for key in [k for k in current if k != "q"]:
+        candidate = {k: v for k, v in current.items() if k != key}
+        if still(candidate):
+            current = candidate
+    tokens = current["q"].split(" ")
+    size = max(1, len(tokens) // 2)
+    while size >= 1 and len(tokens) > 1:
+        start = 0
+        while start < len(tokens):
+            candidate_tokens = tokens[:start] + tokens[start + size:]
+            if candidate_tokens and still({**current, "q": " ".join(candidate_tokens)}):
+                tokens = candidate_tokens
+            else:
+                start += size
+        size //= 2
+    current["q"] = " ".join(tokens)
+    if len(current["q"]) <= 80:
+        i = 0
+        while i < len(current["q"]):
+            candidate = {**current, "q": current["q"][:i] + current["q"][i + 1:]}
+            if still(candidate):
+                current = candidate
+            else:
+                i += 1
+    return current
+
+
 def fuzz_part(ix: Path, args) -> dict:
     from hypothesis import HealthCheck, Phase, given, seed, settings
 
@@ -646,9 +698,11 @@ def fuzz_part(ix: Path, args) -> dict:
             groups.setdefault(o.signature, []).append(o)
     for signature, items in groups.items():
         shortest = min(items, key=lambda o: len(repr(o.case)))
+        call = call_search if signature[0] == "search()" else (lambda _ix, c: call_web(client, c))
+        smallest = minimise(shortest.case, lambda c: call(ix, c).signature == signature)
         report["distinct_failures"].append({
             "where": signature[0], "kind": signature[1], "error": shortest.error, "site": signature[3],
-            "count": len(items), "reproducer": shortest.case,
+            "count": len(items), "reproducer": smallest, "found_as": shortest.case,
         })
     # Slow calls: where the time goes, from a profiled re-run of the shortest few.
     slow_groups: dict[str, list] = {}
