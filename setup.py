@@ -8,7 +8,7 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
-    packages=["index", "index.readers", "index.entities", "search", "web"],
+    packages=["index", "index.readers", "index.entities", "search", "search.backends", "search.backends.whoosh", "web", "newsearch"],
     package_data={
         "index.entities": ["data/*.tsv", "data/*.jsonl"],
         "web": ["templates/*.html", "templates/partials/*.html", "static/*"],
@@ -31,5 +31,5 @@ setup(
         "waitress>=3.0,<4",
     ],
     extras_require={"test": ["pytest>=8", "playwright>=1.45", "hypothesis>=6.100"]},
-    entry_points={"console_scripts": ["newsearch=search.cli:main"]},
+    entry_points={"console_scripts": ["newsearch=newsearch.cli:main"]},
 )

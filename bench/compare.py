@@ -21,7 +21,7 @@ Queries: one fixed set, built with --seed from the indexed articles: 40% two tit
 Semantics: all words required in every engine (ours falls back to any word below 10 hits, as the
 product does; the others don't). Latency per query, three levels:
   (a) top-10: ranked ids + stored titles of the first 10;
-  (b) (a) + a highlighted body snippet per hit (ours: search.snippets; tantivy: SnippetGenerator;
+  (b) (a) + a highlighted body snippet per hit (ours: search.backends.whoosh.snippets; tantivy: SnippetGenerator;
       FTS5: snippet());
   (c) the full request: (b) + total count + place facet (top 20) + month histogram over the whole
       result set. Ours: `Engine.search(q, page_size=10)` exactly (it also counts person/org/source
@@ -197,15 +197,15 @@ def index_in_child(engine: str, path: Path) -> dict:
 
 class Ours:
     def __init__(self, path: Path) -> None:
-        from search import Engine
+        from search.backends.whoosh import WhooshSearch as Engine
         self.engine = Engine(path)
 
     def top(self, text: str, snippets: bool) -> list:
         """Engine.search without facets: parse, match, fallback, rank, then the 10 hits."""
-        from search.engine import RELAX_BELOW
-        from search.query import parse_query, query_words
-        from search.scoring import Evaluator
-        from search.snippets import highlight_terms, make_snippet
+        from search.backends.whoosh.engine import RELAX_BELOW
+        from search.backends.whoosh.query import parse_query, query_words
+        from search.backends.whoosh.scoring import Evaluator
+        from search.backends.whoosh.snippets import highlight_terms, make_snippet
         e = self.engine
         searcher = e._searcher()
         tables, postings = e._generation(searcher)
@@ -227,7 +227,8 @@ class Ours:
         return out
 
     def full(self, text: str) -> int:
-        r = self.engine.search(text, page_size=10)
+        from search.request import SearchRequest
+        r = self.engine.run(SearchRequest.build(text, page_size=10))
         return r.total
 
 

@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO))
 from index.indexer import index_paths  # noqa: E402
 from index.readers import read_file  # noqa: E402
 from index.readers.base import Problem  # noqa: E402
-from index.store import index_size_bytes  # noqa: E402
+from search.backends.whoosh.store import index_size_bytes  # noqa: E402
 from search import Engine  # noqa: E402
 
 REUTERS = REPO.parent / "shared" / "data" / "reuters21578"

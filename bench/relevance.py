@@ -29,8 +29,8 @@ K1 in {0.9,1.2,1.5,2.0}, title boost in {1,2,3} (index-time: one index per value
 (always any word, all-word articles first = RELAX_BELOW infinite), or (any word, plain BM25F sum),
 or_coord (any word, BM25F sum x matched/query words)}. The config with the best mean nDCG@10 on the
 4 training folds (ties: MAP) is scored on the held-out fold; the held-out scores of all folds give
-the cross-validated figure. The module constants (search.scoring.B/K1, index.schema.TITLE_BOOST,
-index.schema.news_analyzer for stop words) are patched inside this process only; the matching
+the cross-validated figure. The module constants (search.backends.whoosh.scoring.B/K1, search.backends.whoosh.schema.TITLE_BOOST,
+search.backends.whoosh.schema.news_analyzer for stop words) are patched inside this process only; the matching
 variants are computed from the same per-word postings the engine uses and `Engine._rank` (checked
 against `Engine.search` for the defaults).
 
@@ -231,8 +231,8 @@ def run_bm25s(docs, queries) -> tuple[dict[str, list[str]], str]:
 
 def build_ours(docs, index_dir: Path, title_boost: float, stop: bool) -> float:
     """Index Cranfield into our engine with the given title boost / stop list; returns seconds."""
-    import index.schema as schema_mod
-    from index.analysis import NewsAnalyzer
+    import search.backends.whoosh.schema as schema_mod
+    from search.backends.whoosh.analysis import NewsAnalyzer
     from index.indexer import index_paths
 
     jsonl = index_dir.parent / (index_dir.name + ".jsonl")
@@ -255,7 +255,7 @@ class Ours:
     """Our engine's pieces for one index: per-word matches, and rankings under each matching."""
 
     def __init__(self, index_dir: Path) -> None:
-        from search import Engine
+        from search.backends.whoosh import WhooshSearch as Engine
         self.engine = Engine(index_dir)
         self.searcher = self.engine._searcher()
         self.tables, self.postings = self.engine._generation(self.searcher)
@@ -267,7 +267,7 @@ class Ours:
     def parts(self, text: str) -> list:
         """The query's per-word subqueries (each an Or over title/body), as the product parses them."""
         from whoosh import query as wq
-        from search.query import parse_query
+        from search.backends.whoosh.query import parse_query
         if text not in self._parts:
             q = parse_query(text, self.searcher.schema, self.resolve) if text.strip() else wq.NullQuery
             if q is wq.NullQuery:
@@ -278,9 +278,9 @@ class Ours:
         return self._parts[text]
 
     def rank(self, text: str, matchings=MATCHINGS) -> dict[str, list[str]]:
-        """{matching: ranked cran ids} with the current search.scoring.B/K1."""
-        from search.engine import RELAX_BELOW, Engine
-        from search.scoring import Evaluator, Matches
+        """{matching: ranked cran ids} with the current search.backends.whoosh.scoring.B/K1."""
+        from search.backends.whoosh.engine import RELAX_BELOW, WhooshSearch as Engine
+        from search.backends.whoosh.scoring import Evaluator, Matches
         parts = self.parts(text)
         if not parts:
             return {m: [] for m in matchings}
@@ -319,7 +319,8 @@ class Ours:
     def product_top100(self, text: str) -> list[str]:
         if not text.strip():
             return []
-        return [h.id.split(":", 1)[1] for h in self.engine.search(text, page_size=100).hits]
+        from search.request import SearchRequest
+        return [h.id.split(":", 1)[1] for h in self.engine.run(SearchRequest.build(text, page_size=100)).hits]
 
 
 # ---- main -------------------------------------------------------------------------------------
@@ -346,7 +347,7 @@ def main() -> None:
     args = ap.parse_args()
     require_data(args.data / "cran.all.1400.gz", "Cranfield")
     started = time.perf_counter()
-    import search.scoring as scoring
+    import search.backends.whoosh.scoring as scoring
 
     docs, queries, qrels = load_cranfield(args.data)
     qids = list(queries)

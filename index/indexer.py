@@ -1,38 +1,31 @@
-"""An index run: files -> articles -> entities -> Whoosh, incrementally and crash-safely.
+"""An index run: files -> articles -> entities -> the storage backend, incrementally and
+crash-safely.
 
-Guarantees, and how they are kept:
-- Nothing committed is ever lost: Whoosh writes a new table of contents and renames it into
-  place, so a crash at any moment leaves the last commit readable.
-- A re-run does only new work: each document records the `file_key` (path, size, mtime) of its
-  file; a file whose key is already in the index is skipped unread. Commits happen only at file
-  boundaries, so a file whose key is present was indexed completely.
+Guarantees, and how they are kept (with the backend's `IndexWriter`, see `search.backend`):
+- Nothing committed is ever lost: the backend's commit is atomic.
+- A re-run does only new work: each article is stored with the `file_key` (path, size, mtime)
+  of its file; a file whose key is already in the index is skipped unread. Commits happen only
+  at file boundaries, so a file whose key is present was indexed completely.
 - No duplicates: an article replaces the indexed one with its id, and a re-read file's articles
   that are no longer in it are deleted.
-- One run at a time: a run-level lock (see `locking`), besides Whoosh's own writer lock.
+- One run at a time: the writer holds the index for the whole run.
 """
 from __future__ import annotations
 
-import errno
-import inspect
 import json
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from whoosh.query import And, Not, Term
-
 from index.article import Article
-from index.locking import RunLock, break_orphaned_write_lock
 from index.progress import Progress
 from index.readers import ReadOptions, iter_files, read_file
 from index.readers.base import Problem
-from index.schema import article_to_document, news_analyzer
-from index.store import IndexPermissionError, now_iso, open_or_create_index, write_meta
-from index.vocabulary import VocabularyCounter
+from search.backend import IndexWriter
+from search.backends import open_writer
 
 log = logging.getLogger("newsearch.index")
 
@@ -44,13 +37,6 @@ NER_BATCH = 256            # articles per entity-recognition batch (spaCy's nlp.
 # merges at scale: 5,000-document commits gave 400 segments' worth of merging per 1M articles.
 COMMIT_EVERY_DOCS = 50_000
 COMMIT_EVERY_SECONDS = 60
-# Whoosh's merge runs in one process at about the indexing rate: at 410k articles (24 segments)
-# it merged them all and took over 25 minutes. Segments are single compound files, and searching
-# dozens of them costs little (search/scoring.py reads postings per segment), so commits skip the
-# merge until an index holds this many segments; only then does Whoosh's policy merge.
-MERGE_ABOVE_SEGMENTS = 100
-WRITER_PROCS = 2           # Whoosh writer processes (measured: 552 docs/s with 1, 990 with 2)
-WRITER_EXIT_SECONDS = 5    # a killed writer process exits at once; this only bounds a stuck one
 
 
 @dataclass
@@ -107,30 +93,6 @@ class InputNotFoundError(Exception):
     """None of the paths given to a run exists or can be read; nothing was created."""
 
 
-# Why a path given to a run cannot be used, by the errno of stat()ing it.
-_ARGUMENT_REASONS = {
-    errno.ENOENT: "no such file or folder",
-    errno.ENOTDIR: "no such file or folder",  # a file where the path needs a folder
-    errno.ELOOP: "symbolic link loop",
-    errno.EACCES: "permission denied",
-    errno.ENAMETOOLONG: "file name too long",
-}
-# The readers' `iter_files(paths, on_problem=...)` walks raw argument paths safely and reports
-# what it cannot walk (loops, unreadable folders, special files); the older one took resolved paths.
-_ITER_FILES_REPORTS = "on_problem" in inspect.signature(iter_files).parameters
-
-
-def _argument_problem(path: Path) -> str | None:
-    """Why a given path can't be indexed at all, or None when it can be looked at."""
-    try:
-        os.stat(path)
-    except OSError as exc:
-        return _ARGUMENT_REASONS.get(exc.errno, f"cannot read: {exc.strerror or exc}")
-    except ValueError as exc:  # e.g. a NUL byte in the name
-        return f"not a usable path: {exc}"
-    return None
-
-
 def list_inputs(paths: Iterable[Path | str]) -> tuple[list[tuple[Path, str | None]], list[Problem], list[str]]:
     """The files to index, the problems found listing them, and the given paths that are unusable.
 
@@ -142,18 +104,9 @@ def list_inputs(paths: Iterable[Path | str]) -> tuple[list[tuple[Path, str | Non
     if not given:
         raise InputNotFoundError("no files or folders given to index")
     problems: list[Problem] = []
-    if _ITER_FILES_REPORTS:  # the raw paths: iter_files resolves them safely and reports the bad ones
-        found = list(iter_files(given, on_problem=problems.append))
-    else:
-        usable = []
-        for path in given:
-            reason = _argument_problem(path)
-            if reason is None:
-                usable.append(path)
-            else:
-                problems.append(Problem(str(path), reason))
-        # stat() succeeded, so there is no symlink loop for resolve() to raise on
-        found = list(iter_files([path.resolve() for path in usable]))
+    # The raw paths: iter_files resolves them safely and reports the bad ones (missing, loops,
+    # unreadable folders, special files).
+    found = list(iter_files(given, on_problem=problems.append))
     at_root: dict[str, Problem] = {}  # a given path's own problem (not one inside a folder)
     for problem in problems:
         at_root.setdefault(problem.path, problem)
@@ -187,17 +140,10 @@ def file_key(path: Path) -> str:
 class _Run:
     """The state of one run; kept out of `index_paths` so each step is a small method."""
 
-    def __init__(self, ix, index_dir: Path, extractor, summary: IndexSummary,
+    def __init__(self, writer: IndexWriter, extractor, summary: IndexSummary,
                  progress: Progress, on_problem: Callable[[Problem], None]) -> None:
-        self.ix, self.index_dir, self.extractor = ix, index_dir, extractor
+        self.writer, self.extractor = writer, extractor
         self.summary, self.progress, self.on_problem = summary, progress, on_problem
-        self.writer = None
-        self.vocabulary = VocabularyCounter(news_analyzer())
-        self.searcher = ix.searcher()
-        # An article can only replace one that was in the index when the run started (ids added
-        # by this run are caught by `seen_ids`), so a run that starts empty skips the per-article
-        # id lookups: ~0.3 ms each at 18 segments, twice per article with update_document.
-        self.started_empty = self.searcher.doc_count_all() == 0
         self.pending: list[tuple[Path, str, list[Article]]] = []  # whole files awaiting write
         self.pending_articles = 0
         self.uncommitted_docs = 0
@@ -214,11 +160,6 @@ class _Run:
             self.summary.warnings += 1
         self.on_problem(problem)
 
-    def is_unchanged(self, key: str) -> int | None:
-        """Number of documents from this exact file version, or None if it is new or changed."""
-        n = self.searcher.doc_frequency("file_key", key)
-        return n or None
-
     def add_file(self, path: Path, key: str, articles: list[Article]) -> None:
         self.pending.append((path, key, articles))
         self.pending_articles += len(articles)
@@ -234,16 +175,11 @@ class _Run:
         # which recogniser ran (or whether one did).
         read_as = {id(a): (a.id, a.content_hash) for a in batch}
         self.extractor.annotate(batch)
-        if self.writer is None:
-            # Two processes with one segment each: 1.8x faster on Reuters on a 2-core machine.
-            self.writer = self.ix.writer(procs=WRITER_PROCS, multisegment=True, limitmb=128, timeout=30.0, delay=0.25)
         for path, key, articles in self.pending:
             for article in articles:
                 self.write_article(article, key, *read_as[id(article)])
             # Articles that were in an older version of this file but are not in this one.
-            if not self.started_empty:
-                self.writer.delete_by_query(And([Term("path", str(path)), Not(Term("file_key", key))]),
-                                            searcher=self.searcher)
+            self.writer.delete_stale(str(path), key)
             self.files_done += 1
         self.pending, self.pending_articles = [], 0
         self.progress.update(self.files_done, self.docs_done)
@@ -258,21 +194,14 @@ class _Run:
                                  f"{self.seen_ids[aid]}); kept the first", article.location, "warning"))
             return
         self.seen_ids[aid] = where
-        docnum = None if self.started_empty else self.searcher.document_number(id=aid)
-        if docnum is None:
+        stored = self.writer.stored_hash(aid)
+        if stored is None:
             self.summary.added += 1
+        elif stored == content_hash:
+            self.summary.unchanged += 1
         else:
-            if self.searcher.stored_fields(docnum).get("content_hash") == content_hash:
-                self.summary.unchanged += 1
-            else:
-                self.summary.updated += 1
-            # What update_document does, without looking the id up a second time. The searcher
-            # and the writer see the same commit (this run holds the index), so numbers agree.
-            self.writer.delete_document(docnum)
-        document = article_to_document(article, key, content_hash)
-        document["id"] = aid  # the id the duplicate and replace checks above used
-        self.writer.add_document(**document)
-        self.vocabulary.add(article.title, article.body)
+            self.summary.updated += 1
+        self.writer.write(article, aid, key, content_hash)
         self.uncommitted_docs += 1
         self.docs_done += 1
 
@@ -288,7 +217,7 @@ class _Run:
             except OSError as exc:
                 self.problem(Problem(str(path), f"cannot read file: {exc.strerror or exc}"))
                 continue
-            unchanged = self.is_unchanged(key)
+            unchanged = self.writer.file_articles(key)
             if unchanged:
                 summary.files_unchanged += 1
                 summary.unchanged += unchanged
@@ -305,29 +234,9 @@ class _Run:
             self.add_file(path, key, articles)
 
     def commit(self) -> None:
-        if self.writer is not None:
-            # Before the commit: a crash in between re-counts some words, never loses any.
-            self.vocabulary.save(self.index_dir)
-            self.writer.commit(merge=len(self.ix._segments()) > MERGE_ABOVE_SEGMENTS)
-            self.writer = None
-            write_meta(self.index_dir, last_update=now_iso(), recogniser=self.extractor.recogniser)
-            self.searcher.close()
-            self.searcher = self.ix.searcher()
+        self.writer.commit(recogniser=self.extractor.recogniser)
         self.uncommitted_docs = 0
         self.last_commit = time.monotonic()
-
-    def close(self) -> None:
-        """End the run's writer, if a failure left one: its work since the last commit is dropped."""
-        if self.writer is not None:
-            # Whoosh's cancel only flags its writer processes in this process's copies of them:
-            # the real ones kept reading their job files, which cancel deletes (a traceback each).
-            for task in getattr(self.writer, "tasks", []):
-                if task.is_alive():
-                    task.kill()
-                task.join(timeout=WRITER_EXIT_SECONDS)
-            self.writer.cancel()
-            self.writer = None
-        self.searcher.close()
 
 
 def index_paths(
@@ -363,33 +272,25 @@ def index_paths(
     def waiting() -> None:
         log.warning("waiting for another newsearch index run on %s to finish (up to %.0f s)", index_dir, lock_timeout)
 
-    try:
-        with RunLock(index_dir, lock_timeout, on_wait=waiting) as lock:
-            ix = open_or_create_index(index_dir)
-            break_orphaned_write_lock(ix, lock)
-            if aliases_file is not None:
-                aliases_file = Path(aliases_file).resolve()
-                write_meta(index_dir, aliases_file=str(aliases_file))
-            extractor = EntityExtractor(cache_path=index_dir / "entities-cache.sqlite", enabled=entities,
-                                        aliases_file=aliases_file)
-            progress = Progress(len(files), stream=progress_stream, enabled=show_progress)
-            run = _Run(ix, index_dir, extractor, summary, progress, on_problem or (lambda p: None))
-            try:
-                for problem in early_problems:
-                    run.problem(problem)
-                run.index_files(files, options)
-                run.flush()
-                run.commit()
-            finally:
-                run.close()
-                progress.close()
-                summary.ner_seconds = extractor.ner_seconds
-                summary.recogniser = extractor.recogniser
-                extractor.close()
-    except PermissionError as exc:
-        # Input files are the readers' (a problem each); what escapes is the index's own files.
-        where = f"{exc.filename} in the index folder" if exc.filename else "the index folder"
-        raise IndexPermissionError(f"permission denied: cannot write {where} {index_dir}") from None
+    with open_writer("whoosh", index_dir=index_dir, lock_timeout=lock_timeout, on_wait=waiting) as writer:
+        if aliases_file is not None:
+            aliases_file = Path(aliases_file).resolve()
+            writer.remember(aliases_file=str(aliases_file))
+        extractor = EntityExtractor(cache_path=writer.local_dir / "entities-cache.sqlite", enabled=entities,
+                                    aliases_file=aliases_file)
+        progress = Progress(len(files), stream=progress_stream, enabled=show_progress)
+        run = _Run(writer, extractor, summary, progress, on_problem or (lambda p: None))
+        try:
+            for problem in early_problems:
+                run.problem(problem)
+            run.index_files(files, options)
+            run.flush()
+            run.commit()
+        finally:
+            progress.close()
+            summary.ner_seconds = extractor.ner_seconds
+            summary.recogniser = extractor.recogniser
+            extractor.close()
     summary.elapsed = time.monotonic() - started
     return summary
 

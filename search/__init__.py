@@ -8,27 +8,14 @@ Everything else (the command line, the web app) adapts this API; no Whoosh type 
 """
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
-from index.store import IncompatibleIndexError, IndexNotFoundError, default_index_dir
-from search.engine import Engine
+from search.engine import Engine, engine_for
 from search.request import MAX_PAGE_SIZE, SORTS, SearchRequest
 from search.results import (ArticleNotFoundError, ArticleRecord, BadParameterError, DateBucket,
-                            DateHistogram, FacetValue, Facets, Hit, QuerySyntaxError, SearchError,
+                            DateHistogram, FacetValue, Facets, Hit, IncompatibleIndexError, IndexLockedError,
+                            IndexNotFoundError, IndexPermissionError, QuerySyntaxError, SearchError,
                             SearchResults)
-
-_engines: dict[Path, Engine] = {}
-_engines_lock = threading.Lock()
-
-
-def engine_for(index_dir: Path | str | None = None) -> Engine:
-    """The shared Engine of an index folder, so repeated `search()` calls reuse the open index."""
-    path = (Path(index_dir) if index_dir is not None else default_index_dir()).resolve()
-    with _engines_lock:
-        if path not in _engines:
-            _engines[path] = Engine(path)
-        return _engines[path]
 
 
 def search(query: str = "", *, index_dir: Path | str | None = None, **parameters: object) -> SearchResults:
@@ -48,5 +35,6 @@ def search(query: str = "", *, index_dir: Path | str | None = None, **parameters
 __all__ = [
     "search", "Engine", "SearchRequest", "engine_for", "SearchResults", "Hit", "Facets", "FacetValue", "DateHistogram",
     "DateBucket", "ArticleRecord", "SearchError", "QuerySyntaxError", "BadParameterError",
-    "ArticleNotFoundError", "IndexNotFoundError", "IncompatibleIndexError", "SORTS", "MAX_PAGE_SIZE",
+    "ArticleNotFoundError", "IndexNotFoundError", "IncompatibleIndexError", "IndexPermissionError",
+    "IndexLockedError", "SORTS", "MAX_PAGE_SIZE",
 ]

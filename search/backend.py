@@ -9,13 +9,18 @@ ranks and counts.
 - `SearchBackend` answers a checked `SearchRequest` with `SearchResults` (hits with snippets,
   facets over the whole result set, the date histogram, did-you-mean), one article, related
   articles and statistics.
-- The indexing side (add/replace/delete articles, commit, which file versions are indexed) is
-  still Whoosh's own in `index/indexer.py`; it becomes a protocol here with the second backend.
+- `IndexWriter` is the indexing side of one run: articles are added or replaced by id, a
+  file's articles that vanished from it are deleted, and `commit` makes everything since the
+  last commit visible at once. It also keeps the file-tracking state (which version of which
+  file is fully indexed) so that a re-run only reads new or changed files.
 """
 from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
+from pathlib import Path
+
+from index.article import Article
 from search.request import SearchRequest
 from search.results import ArticleRecord, Hit, SearchResults
 
@@ -44,4 +49,39 @@ class SearchBackend(Protocol):
         """Release what the backend holds open (files, connections)."""
 
 
-__all__ = ["SearchBackend"]
+@runtime_checkable
+class IndexWriter(Protocol):
+    """One index run's writes, used by one thread; a context manager that holds the index for
+    the run. Nothing written is visible before `commit`."""
+
+    local_dir: Path  # a folder for the run's local caches (recognised entities)
+
+    def __enter__(self) -> "IndexWriter": ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def remember(self, **settings: str) -> None:
+        """Settings the search side must know (e.g. the aliases file), kept with the index."""
+
+    def file_articles(self, file_key: str) -> int:
+        """How many articles of this exact file version (path|size|mtime) are fully indexed;
+        0 for a new or changed file."""
+
+    def stored_hash(self, article_id: str) -> str | None:
+        """The content hash stored with an article id, or None if the id is not indexed."""
+
+    def write(self, article: Article, article_id: str, file_key: str, content_hash: str) -> None:
+        """Add the article under `article_id`, replacing any indexed article with that id."""
+
+    def delete_stale(self, path: str, file_key: str) -> None:
+        """Delete the articles from the file at `path` that are not from its version `file_key`."""
+
+    def commit(self, **settings: str) -> None:
+        """Make every write since the last commit visible, atomically (`settings` as in
+        `remember`, e.g. the recogniser that found the entities)."""
+
+    def cancel(self) -> None:
+        """Drop the writes since the last commit."""
+
+
+__all__ = ["SearchBackend", "IndexWriter"]

@@ -1,461 +1,75 @@
-"""The search engine: one long-lived object per index, safe to call from many threads.
+"""`Engine`: one index, through the storage backend that holds it; what `search()` and the
+command line and the web app call.
 
-Each thread gets its own Whoosh searcher (one shared across threads raised rare UnpicklingErrors
-in our measurements) and opens a new one when a new commit appears, so an index run in progress
-never disturbs searches and its commits show up without a restart. The per-generation
-`IndexTables` (facets, dates) are shared read-only by all threads.
+The engine checks a search's parameters once (`SearchRequest`) and hands the request to its
+backend (`search.backend.SearchBackend`); it holds no search logic of its own.
 """
 from __future__ import annotations
 
-import logging
-import re
 import threading
-import time
 from pathlib import Path
 
-import numpy as np
-from whoosh import query as wq
-from whoosh.analysis import STOP_WORDS
-
-from index.article import ENTITY_TYPES
-from index.schema import FACET_FIELDS, from_index_datetime
-from index.store import default_index_dir, index_size_bytes, open_index, read_meta
-from index.vocabulary import load_vocabulary
-from search.facets import UNDATED, IndexTables, recency_factors, timestamp_to_datetime
-from search.scoring import Evaluator, Matches, PostingsCache, sorted_member
-from search.query import date_range_query, facet_query, parse_query, query_words
-from search.request import MAX_PAGE_SIZE, SORTS, SearchRequest
-from search.results import ArticleNotFoundError, ArticleRecord, Facets, Hit, SearchError, SearchResults
-from search.spelling import Speller
-from search.snippets import highlight_full_text, highlight_terms, make_snippet
-
-SUGGEST_BELOW = 5   # offer "did you mean" when a query has fewer hits than this
-# A plain word of the query: not a field value (person:Kim), not a wildcard, not a number.
-_PLAIN_WORD = re.compile(r"(?<![\w:*'’-])[A-Za-z]{3,}(?![\w:*])")
-_OPERATORS = {"AND", "OR", "NOT", "TO", "ANDNOT", "ANDMAYBE"}
-RELAX_BELOW = 10    # fewer articles than this with all the words: add those with some of them
-OPEN_RETRIES = 50   # attempts to open the newest commit while commits keep replacing it
-KEEP_GENERATIONS = 2
-# Work a request may spend on its optional parts (did-you-mean, highlighted snippets): past
-# this, it answers with what it has and `partial` set. Matching itself is bounded by the query
-# limits (64 words, MAX_WILDCARD_TERMS); on Reuters every request then stays well under 1 s.
-REQUEST_BUDGET_S = 0.5
-# A new commit whose predecessor's tables were built faster than this is switched to at once
-# (the stall is this short); slower ones (~0.15 s on Reuters, seconds at a million articles)
-# are built in the background while the previous commit goes on serving.
-SYNC_BUILD_BELOW_S = 0.05
-MAX_SPELL_WORDS = 8  # words of one query checked for did-you-mean (each costs up to ~0.1 s)
-
-log = logging.getLogger("newsearch.search")
-
-
-def _generation_of(searcher) -> int:
-    """The commit a searcher reads; an index without segments reads as generation -1."""
-    generation = searcher.reader().generation()
-    return -1 if generation is None else generation
-
-
-def _entities(stored: dict) -> dict[str, list[str]]:
-    return {kind: [v for v in stored.get(kind, "").split(",") if v] for kind in ENTITY_TYPES}
-
-
-def first_rows(keys: tuple[np.ndarray, ...], primary: np.ndarray, needed: int) -> np.ndarray:
-    """Indices of the first `needed` rows in `np.lexsort(keys)` order, without sorting them all.
-
-    `primary` must order rows as the lexsort's last (most significant) keys do, ties allowed.
-    Rows up to the needed-th smallest primary value (ties included) are the only candidates,
-    and only they are lex-sorted: sorting all 700k matches of a common word on four keys took
-    120 ms at a million articles.
-    """
-    if len(primary) <= 4 * needed + 1_000:
-        return np.lexsort(keys)[:needed]
-    kth = np.partition(primary, needed - 1)[needed - 1]
-    candidates = np.flatnonzero(primary <= kth)
-    return candidates[np.lexsort(tuple(key[candidates] for key in keys))[:needed]]
+from search.backend import SearchBackend
+from search.backends import open_search
+from search.request import SearchRequest
+from search.results import ArticleRecord, Hit, SearchResults
 
 
 class Engine:
-    """Search one index. Create once and reuse: opening and table building are amortised.
+    """Search one index. Create once and reuse (thread-safe): opening is amortised.
 
-    The embedded Whoosh backend: it meets `search.backend.SearchBackend`.
+    `backend` names the storage backend ("whoosh", the default: the index folder `index_dir`,
+    else `$NEWSEARCH_INDEX`, else ./newsearch-index).
     """
 
-    name = "whoosh"
+    def __init__(self, index_dir: Path | str | None = None, *, backend: str = "whoosh") -> None:
+        self.backend: SearchBackend = open_search(backend, index_dir=index_dir)
 
-    def __init__(self, index_dir: Path | str | None = None) -> None:
-        self.index_dir = Path(index_dir) if index_dir is not None else default_index_dir()
-        self._ix = None
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._generations: dict[int, tuple[IndexTables, PostingsCache]] = {}
-        self._building: threading.Thread | None = None
-        self._last_build_s = 0.0  # how long the newest generation's tables took to build
-        self._spellers: dict[int, Speller] = {}
-
-    # ---- plumbing -----------------------------------------------------------------------------
-
-    def _open_searcher(self):
-        """A searcher on the newest commit, retrying while a commit removes the files it opens.
-
-        Whoosh readers find the newest table of contents by listing the folder and then open it;
-        a commit landing in between deletes that file (FileNotFoundError). Like Lucene's
-        commit-point retry, we start again on the newer commit: each retry means one did land.
-        """
-        for attempt in range(OPEN_RETRIES):
-            try:
-                if self._ix is None:
-                    with self._lock:
-                        if self._ix is None:
-                            self._ix = open_index(self.index_dir)
-                return self._ix.searcher()
-            except FileNotFoundError:
-                if attempt == OPEN_RETRIES - 1:
-                    raise
-                time.sleep(0.01 * (attempt + 1))
-        raise AssertionError("unreachable")
-
-    def _searcher(self):
-        """This thread's searcher, moved to a newer commit once that commit's tables are ready.
-
-        A new commit's tables are built in a background thread while the thread's current
-        searcher goes on serving the commit it has (at a million articles the build takes
-        seconds). A thread without a searcher yet opens the newest commit and, if nobody has
-        built its tables, builds them before answering.
-        """
-        searcher = getattr(self._local, "searcher", None)
-        if searcher is not None:
-            current, latest = _generation_of(searcher), self._ix.latest_generation()
-            if current == latest:
-                return searcher
-            # Small indexes (tables built in milliseconds) switch at once, so that a commit is
-            # seen by the very next search; big ones keep serving while the tables build.
-            wait = current == -1 or self._last_build_s < SYNC_BUILD_BELOW_S
-            if not wait and latest not in self._generations:
-                self._build_in_background()
-                return searcher
-            newer = self._open_searcher()
-            if wait or _generation_of(newer) in self._generations:
-                # The old searcher is not closed: its generation's tables may still be serving
-                # other threads, and they hold its reader; it is released when they let go.
-                self._local.searcher = newer
-                return newer
-            self._build_in_background()
-            return searcher
-        searcher = self._open_searcher()
-        self._local.searcher = searcher
-        self._generation(searcher)
-        return searcher
-
-    def _tables_for(self, searcher) -> IndexTables:
-        return self._generation(searcher)[0]
-
-    def _generation(self, searcher) -> tuple[IndexTables, PostingsCache]:
-        """Tables and postings cache of the searcher's index generation, built once and shared."""
-        generation = _generation_of(searcher)
-        state = self._generations.get(generation)
-        if state is None:
-            with self._lock:
-                state = self._generations.get(generation)
-                if state is None:
-                    state = self._build(searcher)
-                    self._keep(generation, state)
-        return state
-
-    def _build(self, searcher) -> tuple[IndexTables, PostingsCache]:
-        started = time.perf_counter()
-        state = (IndexTables(searcher.reader()), PostingsCache(searcher))
-        self._last_build_s = time.perf_counter() - started
-        return state
-
-    def _keep(self, generation: int, state: tuple[IndexTables, PostingsCache]) -> None:
-        """Add a built state, keeping the newest two (call with `_lock` held): threads still
-        on the previous generation finish with it."""
-        newest = sorted([*self._generations, generation])[-KEEP_GENERATIONS:]
-        self._generations = {g: st for g, st in self._generations.items() if g in newest}
-        self._generations[generation] = state
-
-    def _build_in_background(self) -> None:
-        """Start building the newest commit's state unless a build is already running."""
-        with self._lock:
-            if self._building is not None:
-                return
-            self._building = threading.Thread(target=self._build_newest, name="newsearch-tables", daemon=True)
-            self._building.start()
-
-    def _build_newest(self) -> None:
-        try:
-            searcher = self._open_searcher()
-            generation = _generation_of(searcher)
-            if generation not in self._generations:
-                state = self._build(searcher)
-                with self._lock:
-                    self._keep(generation, state)
-        except Exception:  # the next request tries again; searches go on meanwhile
-            log.exception("building the tables of a new index commit failed")
-        finally:
-            with self._lock:
-                self._building = None
-
-    def wait_for_tables(self, timeout: float | None = None) -> None:
-        """Wait for a background table build to finish (tests, benchmarks)."""
-        building = self._building
-        if building is not None:
-            building.join(timeout)
-
-    def _resolver(self, tables: IndexTables):
-        from index.entities import canonical_name
-
-        aliases_file = read_meta(self.index_dir).get("aliases_file")  # the one the index was built with
-
-        def resolve(fieldname: str, value: str) -> list[str]:
-            """Indexed display forms for a typed value: any case, or via a known alias."""
-            table = tables.fields[fieldname]
-            candidates = [value.strip()]
-            if fieldname in ENTITY_TYPES:
-                candidates.append(canonical_name(fieldname, value, aliases_file=aliases_file))
-            forms: dict[str, None] = {}
-            for candidate in candidates:
-                for form in table.by_lower.get(" ".join(candidate.split()).lower(), ()):
-                    forms[form] = None
-            return list(forms)
-        return resolve
-
-    # ---- searching ----------------------------------------------------------------------------
+    @property
+    def index_dir(self) -> Path | None:
+        return getattr(self.backend, "index_dir", None)
 
     def search(self, query: str = "", **parameters: object) -> SearchResults:
-        """Search the index; the parameters are `SearchRequest.build`'s (see `search.search`).
+        """Search; the parameters are `SearchRequest.build`'s (see `search.search`).
 
         `snippets=False` leaves `Hit.snippet` empty and `facets=False` the facets empty, for
         callers that don't show them (and for measuring what each part costs).
         """
-        return self.run(SearchRequest.build(query, **parameters))
+        return self.backend.run(SearchRequest.build(query, **parameters))
 
     def run(self, request: SearchRequest) -> SearchResults:
-        """Answer a checked request."""
-        started = time.perf_counter()
-        deadline = started + REQUEST_BUDGET_S
-        query, sort, page, page_size = request.query, request.sort, request.page, request.page_size
-        half_life = request.recency
-        date_q = date_range_query(request.date_from, request.date_to)
-        searcher = self._searcher()
-        tables, postings = self._generation(searcher)
-        evaluator = Evaluator(searcher, postings, tables.timestamps)
-        resolve = self._resolver(tables)
-        filters = [facet_query(field, resolve(field, value))
-                   for field, values in request.filters.items() for value in values]
-        if date_q is not None:
-            filters.append(date_q)
-        allowed = evaluator.run(wq.And(filters)).docs if filters else None
-
-        def matches(q: wq.Query) -> Matches:
-            found = evaluator.run(q)
-            if allowed is not None:
-                keep = sorted_member(found.docs, allowed)
-                found = Matches(found.docs[keep], found.scores[keep])
-            return found
-
-        user_q = parse_query(query, searcher.schema, resolve)
-        found = matches(user_q)
-        all_words, preferred = True, None
-        if len(found.docs) < RELAX_BELOW and query_words(user_q) > 1:
-            # Few or no articles have every word: show those first, then those with some words.
-            any_q = parse_query(query, searcher.schema, resolve, any_word=True)
-            relaxed = matches(any_q)
-            if len(relaxed.docs) > len(found.docs):
-                preferred, found, user_q, all_words = found.docs, relaxed, any_q, False
-        docs = found.docs
-
-        if half_life is not None and sort == "relevance":
-            found = Matches(found.docs, found.scores * recency_factors(tables.timestamps[found.docs], half_life))
-        ranked = self._rank(tables, found, preferred, sort, page * page_size)
-        page_items = ranked[(page - 1) * page_size: page * page_size]
-        terms = highlight_terms(user_q, searcher.reader()) if request.snippets else None
-        hits, partial = [], False
-        for docnum, score in page_items:
-            if terms and time.perf_counter() > deadline:
-                terms, partial = frozenset(), True  # the rest get their opening lines instead
-            hits.append(self._hit(searcher, docnum, score, terms))
-        facet_counts = Facets()
-        if request.facets:
-            mask = tables.mask(docs)
-            facet_counts = Facets(**{f: tables.facet(f, mask, request.facet_top) for f in FACET_FIELDS},
-                                  dates=tables.histogram(mask))
-        suggestion = None
-        with_all_words = len(docs) if all_words else len(preferred)
-        if query.strip() and (len(docs) < SUGGEST_BELOW or not all_words):
-            suggestion, cut_short = self._suggest(searcher, query, resolve, lambda q: len(matches(q).docs),
-                                                  with_all_words, deadline)
-            partial = partial or cut_short
-        return SearchResults(query=query, total=int(len(docs)), page=page, page_size=page_size,
-                             took_ms=(time.perf_counter() - started) * 1000, hits=hits, facets=facet_counts,
-                             suggestion=suggestion, all_words=all_words, with_all_words=int(with_all_words),
-                             partial=partial)
-
-    @staticmethod
-    def _rank(tables: IndexTables, found: Matches, preferred: np.ndarray | None, sort: str,
-              needed: int) -> list[tuple[int, float | None]]:
-        """(docnum, score) of the first `needed` results in the requested order.
-
-        Relevance: articles with all the words first (when some have only a few), then by
-        BM25F score, equal scores newest first. Dates: undated articles last either way.
-        """
-        docs = found.docs
-        if not len(docs) or needed <= 0:
-            return []
-        stamps = tables.timestamps[docs]
-        # Negatable dates: UNDATED is int64's minimum, whose negation overflows to itself.
-        newest_first = -np.where(stamps == UNDATED, np.iinfo(np.int64).min + 1, stamps)
-        if sort == "newest":
-            order = first_rows((docs, newest_first), newest_first, needed)
-            return [(int(docs[i]), None) for i in order]
-        if sort == "oldest":
-            oldest_first = np.where(stamps == UNDATED, np.iinfo(np.int64).max, stamps)
-            order = first_rows((docs, oldest_first), oldest_first, needed)
-            return [(int(docs[i]), None) for i in order]
-        scores = np.round(found.scores, 6)
-        has_all = sorted_member(docs, preferred) if preferred is not None else np.zeros(len(docs), dtype=bool)
-        # All-words articles first, then by score: one number that orders (has_all, score) alike.
-        primary = -scores + (~has_all) * (float(scores.max(initial=0.0)) - float(scores.min(initial=0.0)) + 1.0)
-        order = first_rows((docs, newest_first, -scores, ~has_all), primary, needed)
-        return [(int(docs[i]), float(found.scores[i])) for i in order]
-
-    def _hit(self, searcher, docnum: int, score: float | None, terms: frozenset[str] | None) -> Hit:
-        """A result; `terms=None` means no snippet was asked for."""
-        stored = searcher.stored_fields(docnum)
-        return Hit(
-            id=stored["id"], title=stored.get("title", ""), url=stored.get("url"),
-            date=from_index_datetime(stored.get("date")), source=stored.get("source"),
-            score=round(score, 4) if score is not None else None,
-            snippet=make_snippet(stored.get("body", ""), terms) if terms is not None else "",
-            entities=_entities(stored),
-        )
-
-    def _suggest(self, searcher, text: str, resolve, count, total: int,
-                 deadline: float) -> tuple[str | None, bool]:
-        """The query with unknown or rare words replaced by close common ones, if that finds more;
-        and whether the time budget or MAX_SPELL_WORDS cut the checking short.
-
-        Corrects the words as typed, against the vocabulary of words as written: correcting the
-        parsed query would correct stems ("prics" -> "pric" -> "april").
-        """
-        speller = self._speller(searcher)
-        changed = cut_short = False
-        checked = 0
-
-        def fix(match: re.Match) -> str:
-            nonlocal changed, cut_short, checked
-            word = match.group(0)
-            if word in _OPERATORS or word.lower() in STOP_WORDS:
-                return word
-            if checked >= MAX_SPELL_WORDS or time.perf_counter() > deadline:
-                cut_short = True
-                return word
-            checked += 1
-            better = speller.correct(word.lower())
-            if better is None:
-                return word
-            changed = True
-            return better
-
-        suggested = _PLAIN_WORD.sub(fix, text)
-        if not changed:
-            return None, cut_short
-        try:
-            corrected = parse_query(suggested, searcher.schema, resolve)
-        except SearchError:
-            return None, cut_short
-        return (suggested if count(corrected) > total else None), cut_short
-
-    def _speller(self, searcher) -> Speller:
-        """The vocabulary of the searcher's generation, loaded on the first suggestion it needs."""
-        generation = searcher.reader().generation()
-        with self._lock:
-            if self._spellers.get(generation) is None:
-                self._spellers = {generation: Speller(load_vocabulary(self.index_dir))}
-            return self._spellers[generation]
-
-    # ---- articles and statistics --------------------------------------------------------------
+        """Answer a request already checked by `SearchRequest.build`."""
+        return self.backend.run(request)
 
     def article(self, article_id: str, query: str = "") -> tuple[ArticleRecord, str]:
         """One article, and its body as safe HTML with the words of `query` marked."""
-        searcher = self._searcher()
-        docnum = searcher.document_number(id=article_id)
-        if docnum is None:
-            raise ArticleNotFoundError(f"no article with id {article_id!r}")
-        stored = searcher.stored_fields(docnum)
-        record = ArticleRecord(
-            id=stored["id"], title=stored.get("title", ""), body=stored.get("body", ""),
-            url=stored.get("url"), date=from_index_datetime(stored.get("date")),
-            source=stored.get("source"), authors=list(stored.get("authors") or []),
-            language=stored.get("language"), entities=_entities(stored), path=stored.get("path", ""),
-        )
-        terms = frozenset()
-        if query.strip():
-            tables = self._tables_for(searcher)
-            try:
-                terms = highlight_terms(parse_query(query, searcher.schema, self._resolver(tables)),
-                                        searcher.reader())
-            except Exception:
-                terms = frozenset()
-        return record, highlight_full_text(record.body, terms)
+        return self.backend.article(article_id, query)
 
     def related(self, article_id: str, top: int = 5) -> list[Hit]:
-        """Articles like this one (its key body terms), preferring ones close in date.
-
-        Whoosh picks the key terms (Bo1 over the stored text); our evaluator scores them
-        (Whoosh's `more_like` took ~16 ms of a ~18 ms article page on Reuters).
-        """
-        searcher = self._searcher()
-        docnum = searcher.document_number(id=article_id)
-        if docnum is None:
-            raise ArticleNotFoundError(f"no article with id {article_id!r}")
-        tables, postings = self._generation(searcher)
-        stored = searcher.stored_fields(docnum)
-        key_terms = searcher.key_terms_from_text("body", stored.get("body", ""), numterms=12)
-        if not key_terms:
-            return []
-        q = wq.Or([wq.Term("body", term, boost=weight) for term, weight in key_terms])
-        found = Evaluator(searcher, postings, tables.timestamps).run(q)
-        others = found.docs != docnum
-        docs, scores = found.docs[others], found.scores[others]
-        own = tables.timestamps[docnum]
-        stamps = tables.timestamps[docs]
-        if own != UNDATED:
-            days_apart = np.abs(stamps - own) / 86_400
-            # An undated article counts as a year apart: it might be from any time.
-            closeness = np.where(stamps == UNDATED, 1.0 / np.sqrt(1.0 + 365 / 30.0),
-                                 1.0 / np.sqrt(1.0 + days_apart / 30.0))
-            scores = scores * closeness  # a month apart costs ~30%, a year ~75%
-        order = np.lexsort((docs, -scores))[:top]
-        return [self._hit(searcher, int(docs[i]), float(scores[i]), None) for i in order]
+        """Articles like this one, preferring ones close in date."""
+        return self.backend.related(article_id, top)
 
     def stats(self, top: int = 10) -> dict:
-        searcher = self._searcher()
-        tables = self._tables_for(searcher)
-        mask = np.zeros(tables.doc_count_all, dtype=bool)
-        mask[list(searcher.reader().all_doc_ids())] = True
-        stamps = tables.timestamps[mask]
-        dated = stamps[stamps != UNDATED]
-        meta = read_meta(self.index_dir)
-        return {
-            "index_dir": str(self.index_dir.resolve()),
-            "documents": int(mask.sum()),
-            "undated": int(len(stamps) - len(dated)),
-            "date_from": timestamp_to_datetime(int(dated.min())).isoformat() if len(dated) else None,
-            "date_to": timestamp_to_datetime(int(dated.max())).isoformat() if len(dated) else None,
-            "top": {field: [{"value": v.value, "count": v.count} for v in tables.facet(field, mask, top)]
-                    for field in FACET_FIELDS},
-            "size_bytes": index_size_bytes(self.index_dir),
-            "segments": len(searcher.reader().leaf_readers()) if hasattr(searcher.reader(), "leaf_readers") else 1,
-            "last_update": meta.get("last_update"),
-            "recogniser": meta.get("recogniser"),
-        }
+        """Document count, date range, top entities, size, last update, recogniser."""
+        return self.backend.stats(top)
 
     def close(self) -> None:
-        searcher = getattr(self._local, "searcher", None)
-        if searcher is not None:
-            searcher.close()
-            self._local.searcher = None
+        self.backend.close()
 
 
-__all__ = ["Engine", "SORTS", "MAX_PAGE_SIZE"]
+_engines: dict[tuple[str, str], Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def engine_for(index_dir: Path | str | None = None, *, backend: str = "whoosh") -> Engine:
+    """The shared Engine of an index, so repeated `search()` calls reuse the open index."""
+    from search.backends import index_location
+
+    key = (backend, index_location(backend, index_dir))
+    with _engines_lock:
+        if key not in _engines:
+            _engines[key] = Engine(index_dir, backend=backend)
+        return _engines[key]
+
+
+__all__ = ["Engine", "engine_for"]

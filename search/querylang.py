@@ -21,7 +21,7 @@ What a person can type (README, "The query language"), within the whole query or
 - Dates: `date:2019`, `date:2019-02`, `date:2019-02-28` (also `2019.02`, `201902`, `20190228`) are
   whole periods; `date:[2019-02-01 TO 2019-02-28]`, open `date:[2019-02 TO]` / `[TO 2019-03]`.
 - `summ*`: a trailing wildcard right after 2 word characters; `a*` is refused as too broad. Any
-  other `*` and every `?` are punctuation, read as a space (as search/query.py's
+  other `*` and every `?` are punctuation, read as a space (as the Whoosh-side cleaning
   `clean_query_text` does): never a pattern over every indexed word. Whoosh's `^2` boosts, `~`
   slops, `'single quotes'`, `[a TO b]` outside `date:` and `*:*` are plain characters of words
   (the analyser ignores them); so are unmatched parentheses and quotes, as in Whoosh.
@@ -39,8 +39,8 @@ from search.results import QuerySyntaxError
 MAX_QUERY_CHARS = 1000
 MAX_QUERY_TERMS = 64
 MAX_DEPTH = 32  # nested parentheses: bounds the parser's recursion, and nobody needs more
-TEXT_FIELDS = ("title", "body")                      # = index.schema.TEXT_FIELDS (tested)
-FACET_FIELDS = ("person", "org", "place", "source")  # = index.schema.FACET_FIELDS (tested)
+TEXT_FIELDS = ("title", "body")                      # = search.backends.whoosh.schema.TEXT_FIELDS (tested)
+FACET_FIELDS = ("person", "org", "place", "source")  # = search.backends.whoosh.schema.FACET_FIELDS (tested)
 QUERY_FIELDS = TEXT_FIELDS + FACET_FIELDS + ("date",)
 OPERATORS = ("AND", "OR", "NOT")
 
@@ -52,7 +52,7 @@ _QUOTED = re.compile(r'("[^"]*")')
 _WORDISH = re.compile(r'[\w"]')  # a field name right after these is part of a word
 _TRAILING_PUNCTUATION = re.compile(r"[^\w\]}]+$")  # `date:2019,`: the comma is not the date's
 # A `*` is a wildcard only right after 2 word characters and at the end of a word; any other
-# `*`, and every `?`, is punctuation (search/query.py's _STRAY_WILDCARD, the same pattern).
+# `*`, and every `?`, is punctuation (the pattern Whoosh-side cleaning used).
 _STRAY_WILDCARD = re.compile(r"\*(?<!\w\w\*)|\*(?=[^\s)*])|\?")
 _PLAIN_VALUE = re.compile(r'[^\s()"\[{*][^\s()"]*')
 
@@ -158,7 +158,7 @@ def _prepare(text: str) -> str:
     dropped, as Whoosh drops it: right after a marker or field (`-(a b`, `title:(a`) it is
     removed, so they apply to the next word; elsewhere it becomes a space.
     """
-    for word in _QUOTED.sub(" ", text).split():  # the check search/query.py has always made
+    for word in _QUOTED.sub(" ", text).split():  # the check the query language has always made
         if word.endswith("*") and word != "*" and len(word.rstrip("*").lstrip("+-(").split(":")[-1]) < 2:
             raise QuerySyntaxError(f"'{word}' is too broad: a wildcard needs at least 2 letters before the *.")
     parts = _QUOTED.split(text)  # quoted phrases at the odd indexes, paired left to right

@@ -20,6 +20,29 @@ class BadParameterError(SearchError, ValueError):
     """A filter, date, sort or page parameter is invalid; the message names it."""
 
 
+# ---- the index cannot be used: not a person's mistake in a search, so not a SearchError ------
+
+class IndexNotFoundError(Exception):
+    """There is no index at the given directory (yet)."""
+
+
+class IncompatibleIndexError(Exception):
+    """The index was written by a version of newsearch with another schema."""
+
+
+class IndexPermissionError(IndexNotFoundError):
+    """This user may not read (to search) or write (to index) the index folder or a file in it.
+
+    A subclass of `IndexNotFoundError` so that everything that handles "no usable index" (the
+    web app's 503, the CLI's exit 1) handles it too; the message says "permission denied" and
+    names the path, which "no newsearch index" did not.
+    """
+
+
+class IndexLockedError(Exception):
+    """Another index run holds the index for longer than we were willing to wait."""
+
+
 class ArticleNotFoundError(SearchError, KeyError):
     """No article with that id is in the index."""
 

@@ -75,7 +75,7 @@ _CHILD = textwrap.dedent("""
     indexer.COMMIT_EVERY_DOCS = int(sys.argv[3])
     original_commit = indexer._Run.commit
     def commit(self):
-        if self.writer is not None:
+        if self.writer.writer is not None:  # the Whoosh writer: something to commit
             print("COMMIT", self.files_done, flush=True)
         original_commit(self)
     indexer._Run.commit = commit

@@ -14,10 +14,10 @@ from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, Stem
 from whoosh.fields import TEXT
 from whoosh.support.charset import accent_map
 
-from index.analysis import NewsAnalyzer, NewsText, index_form
+from search.backends.whoosh.analysis import NewsAnalyzer, NewsText, index_form
 from index.readers import read_file
 from index.readers.base import Problem
-from index.schema import build_schema
+from search.backends.whoosh.schema import build_schema
 
 from .conftest import SEEDS
 
@@ -99,7 +99,7 @@ def test_schema_uses_it_for_both_text_fields():
     for name in ("title", "body"):
         assert isinstance(schema[name], NewsText) and isinstance(schema[name].analyzer, NewsAnalyzer)
     assert schema["title"].format.field_boost > schema["body"].format.field_boost == 1.0
-    # No second field of unstemmed postings: index/vocabulary.py keeps the did-you-mean words.
+    # No second field of unstemmed postings: search/backends/whoosh/vocabulary.py keeps the did-you-mean words.
     assert not any(name.startswith("spell_") for name in schema.names())
 
 

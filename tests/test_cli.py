@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from index.locking import RunLock
+from search.backends.whoosh.locking import RunLock
 from search import Engine
 from tests.corpus import record, write_jsonl
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 _SCRIPT = Path(sys.executable).parent / "newsearch"
-COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "search.cli"]
+COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "newsearch.cli"]
 SEED_TITLES = (
     "North Korea confirmed leader Kim Jong Un’s second summit",
     "North Korea's will soon make an official visit to Vietnam",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from index.article import Article
 from index.indexer import index_paths
-from index.store import open_index
+from search.backends.whoosh.store import open_index
 from tests.corpus import bump_mtime
 
 REPO = Path(__file__).resolve().parent.parent

@@ -87,35 +87,12 @@ def test_paths_are_taken_as_given_relative_ones_included(tmp_path, monkeypatch):
 
 
 def test_fifo_as_the_only_argument_is_not_indexed_and_creates_nothing(tmp_path):
-    import index.indexer as indexer
-
-    if not indexer._ITER_FILES_REPORTS:
-        pytest.skip("index.readers.iter_files does not report non-regular files yet")
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     with pytest.raises(InputNotFoundError) as info:
         index_paths([fifo], tmp_path / "ix", entities=False, show_progress=False)
     assert str(fifo) in str(info.value)
     assert not (tmp_path / "ix").exists()
-
-
-def test_relative_missing_argument_with_older_iter_files(tmp_path, monkeypatch):
-    """The fallback for an `iter_files` without `on_problem`: the same outcome."""
-    import index.indexer as indexer
-
-    def old_iter_files(paths):
-        for root in paths:
-            for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
-                yield path, "seed"
-
-    monkeypatch.setattr(indexer, "_ITER_FILES_REPORTS", False)
-    monkeypatch.setattr(indexer, "iter_files", old_iter_files)
-    loop = tmp_path / "loop"
-    loop.symlink_to(loop)
-    with pytest.raises(InputNotFoundError, match="no such file or folder: nope; symbolic link loop: "):
-        index_paths(["nope", loop], tmp_path / "ix", entities=False, show_progress=False)
-    summary = index_paths([SEEDS, "nope"], tmp_path / "ix", entities=False, show_progress=False)
-    assert summary.added == 2 and summary.missing == ["nope"]
 
 
 def test_no_paths_and_a_nul_byte_path(tmp_path):

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from index.indexer import index_paths
-from index.locking import RUN_LOCK_FILE, RunLock
-from index.store import open_index
+from search.backends.whoosh.locking import RUN_LOCK_FILE, RunLock
+from search.backends.whoosh.store import open_index
 from tests.corpus import REPO, generate_corpus, start_index_child
 
 PER_FILE = 300
@@ -169,7 +169,7 @@ def test_locks_held_by_leftovers_of_a_dead_run_are_taken_over_at_once(tmp_path):
 
 def test_a_live_holder_is_waited_for_not_taken_over(tmp_path):
     """The recorded holder alive (this very process): the run waits and gives up clearly."""
-    from index.locking import IndexLockedError
+    from search.backends.whoosh.locking import IndexLockedError
 
     ix = tmp_path / "ix"
     with RunLock(ix, timeout=1):

@@ -24,8 +24,8 @@ import pytest
 import index.entities  # noqa: F401 - imported before the fork (see above)
 import index.indexer  # noqa: F401
 import index.readers.seed  # noqa: F401
-import search.cli
-from index.store import IndexNotFoundError, IndexPermissionError, open_index
+import newsearch.cli
+from search.backends.whoosh.store import IndexNotFoundError, IndexPermissionError, open_index
 from search import Engine
 
 REPO = Path(__file__).resolve().parent.parent
@@ -77,7 +77,7 @@ def run_unprivileged(check: Callable[[], int | None]) -> tuple[int, str, str]:
 
 
 def cli(*args: object) -> tuple[int, str, str]:
-    return run_unprivileged(lambda: search.cli.main([str(a) for a in args]))
+    return run_unprivileged(lambda: newsearch.cli.main([str(a) for a in args]))
 
 
 def one_line(code: int, out: str, err: str, expected_code: int = 1) -> str:

@@ -20,8 +20,8 @@ import pytest
 from tests.conftest import shared_path
 from tests.corpus import bump_mtime, generate_corpus, record, start_index_child, url, write_jsonl
 from index.indexer import index_paths, write_problems
-from index.locking import IndexLockedError, RunLock
-from index.store import open_index
+from search.backends.whoosh.locking import IndexLockedError, RunLock
+from search.backends.whoosh.store import open_index
 from search import Engine
 
 REPO = Path(__file__).resolve().parent.parent
@@ -506,8 +506,8 @@ def test_reuters_spot_check_date_and_places(reuters_index):
 
 def test_commits_skip_merging_until_the_segment_threshold(tmp_path, monkeypatch):
     """Whoosh merges in one slow process; we let segments pile up to MERGE_ABOVE_SEGMENTS first."""
-    import index.indexer as indexer
-    from index.store import open_index
+    import search.backends.whoosh.writer as whoosh_writer
+    from search.backends.whoosh.store import open_index
 
     ix = tmp_path / "ix"
     data = tmp_path / "data"
@@ -520,6 +520,6 @@ def test_commits_skip_merging_until_the_segment_threshold(tmp_path, monkeypatch)
 
     counts = [run(n) for n in range(12)]
     assert counts == sorted(counts) and counts[-1] >= 12, counts      # never merged below 100
-    monkeypatch.setattr(indexer, "MERGE_ABOVE_SEGMENTS", 5)
+    monkeypatch.setattr(whoosh_writer, "MERGE_ABOVE_SEGMENTS", 5)
     assert run(12) < counts[-1]                                       # Whoosh's policy merges now
     assert Engine(ix).search("oil").total == 13 * 3

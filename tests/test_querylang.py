@@ -1,9 +1,9 @@
 """Our query language: the parser (search/querylang.py) and its Whoosh translation.
 
 The parser is checked construct by construct and error by error. The translation is checked
-against today's Whoosh-parsed queries (search.query.parse_query) on realistic queries from the
+against today's Whoosh-parsed queries (search.backends.whoosh.query.parse_query) on realistic queries from the
 tests, the README, bench/core.py (Reuters) and the Cranfield questions: the same documents with
-the same BM25F scores through search.scoring.Evaluator, in all-words and any-word mode, and the
+the same BM25F scores through search.backends.whoosh.scoring.Evaluator, in all-words and any-word mode, and the
 same Whoosh query tree up to representation. Where we deliberately differ from Whoosh's
 parsing, DIFFERENCES lists the query with the reason; each entry is checked to still differ.
 """
@@ -297,7 +297,7 @@ def test_words_and_text_terms_are_the_positive_text_leaves() -> None:
 
 def test_parser_is_pure_python_and_agrees_with_the_schema() -> None:
     """No Whoosh (nor index) import: the tree is the contract every backend shares."""
-    from index.schema import FACET_FIELDS, TEXT_FIELDS
+    from search.backends.whoosh.schema import FACET_FIELDS, TEXT_FIELDS
     tree = ast.parse((REPO / "search" / "querylang.py").read_text())
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
@@ -419,8 +419,8 @@ class WhooshSide:
 
     def __init__(self, root: Path) -> None:
         from index.indexer import index_paths
-        from search import Engine
-        from search.scoring import Evaluator
+        from search.backends.whoosh import WhooshSearch as Engine
+        from search.backends.whoosh.scoring import Evaluator
         from tests.corpus import write_jsonl
         from tests.test_search import ARTICLES
         write_jsonl(root / "data" / "synthetic.jsonl", ARTICLES)
@@ -437,7 +437,7 @@ class WhooshSide:
 
     def difference(self, text: str, any_word: bool) -> str | None:
         """None when our parser + translation gives today's query; else how they differ."""
-        from search.whoosh_translate import to_whoosh
+        from search.backends.whoosh.translate import to_whoosh
         from tests.whoosh_reference_parser import parse_query
         today = attempt(lambda: parse_query(text, self.schema, self.resolve, any_word=any_word))
         ours = attempt(lambda: to_whoosh(parse(text, any_word=any_word), self.schema, self.resolve,
@@ -526,7 +526,7 @@ def test_listed_differences_still_differ(whoosh_side: WhooshSide, text: str) -> 
 
 def test_documented_semantics_on_the_index(whoosh_side: WhooshSide) -> None:
     """What the deliberate differences mean, as matched documents."""
-    from search.whoosh_translate import to_whoosh
+    from search.backends.whoosh.translate import to_whoosh
 
     def docs(text: str, any_word: bool = False) -> set[int]:
         q = to_whoosh(parse(text, any_word=any_word), whoosh_side.schema, whoosh_side.resolve, any_word=any_word)

@@ -1,6 +1,6 @@
 """Our numpy query evaluation must match Whoosh: same documents, same BM25F scores.
 
-`search.scoring` re-implements matching and scoring for speed; Whoosh's own `searcher.search`
+`search.backends.whoosh.scoring` re-implements matching and scoring for speed; Whoosh's own `searcher.search`
 is the reference implementation it is checked against, on real Reuters articles when the shared
 data is present and on generated articles otherwise.
 """
@@ -15,8 +15,8 @@ from whoosh.qparser import AndGroup, MultifieldParser, OrGroup
 from whoosh.scoring import BM25F
 
 from index.indexer import index_paths
-from search import Engine
-from search.scoring import K1, B, Evaluator
+from search.backends.whoosh import WhooshSearch as Engine  # its internals are under test
+from search.backends.whoosh.scoring import K1, B, Evaluator
 from tests.conftest import SHARED_DATA
 
 WORDS = ("oil price market bank rate trade export wheat gold dollar yen summit talks minister "
@@ -112,7 +112,7 @@ def test_phrases_match_whoosh_across_segments_with_deletions(tmp_path) -> None:
 
 
 def test_sorted_common_equals_numpy_intersect1d() -> None:
-    from search.scoring import sorted_common, sorted_member
+    from search.backends.whoosh.scoring import sorted_common, sorted_member
 
     rng = np.random.default_rng(3)
     for size_a, size_b in ((0, 5), (5, 0), (1, 1), (50, 5000), (5000, 50), (3000, 3000)):
@@ -127,7 +127,7 @@ def test_sorted_common_equals_numpy_intersect1d() -> None:
 
 def test_postings_cache_evicts_terms_and_phrases_within_budget(engine: Engine, monkeypatch) -> None:
     """The 1M-article run overflowed the cache budget and crashed evicting a phrase entry."""
-    import search.scoring as scoring
+    import search.backends.whoosh.scoring as scoring
 
     monkeypatch.setattr(scoring, "CACHE_POSTINGS", 50)
     searcher = engine._searcher()

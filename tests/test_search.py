@@ -159,7 +159,7 @@ def test_plain_words_all_first(synthetic, query, expected):
 
 
 def test_plain_words_are_and(tmp_path):
-    from search.engine import RELAX_BELOW
+    from search.backends.whoosh.engine import RELAX_BELOW
     both = [record(f"b{i}", f"Report {i}", f"Walrus census and narwhal survey number {i}.", "2022-02-02")
             for i in range(RELAX_BELOW)]
     one = [record("w", "Walrus only", "A walrus census.", "2022-02-03"),

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-import search.engine as engine_module
-import search.scoring as scoring_module
+import search.backends.whoosh.engine as engine_module
+import search.backends.whoosh.scoring as scoring_module
 from index.indexer import index_paths
-from index.store import open_or_create_index
+from search.backends.whoosh.store import open_or_create_index
 from search import BadParameterError, Engine, QuerySyntaxError, SearchError
 from search.querylang import And, Phrase, Prefix, Word, parse
 from search.spelling import Speller
@@ -112,7 +112,7 @@ def test_a_slow_table_build_does_not_block_searches(tmp_path, monkeypatch):
     assert engine.search("quokka").total == 1
     assert engine.search("quokka").total == 1
     release.set()
-    engine.wait_for_tables(30)
+    engine.backend.wait_for_tables(30)
     assert engine.search("quokka").total == 2
 
 
@@ -247,12 +247,3 @@ def test_syntax_whoosh_cannot_read_is_searched_as_words_or_refused(corpus_engine
         corpus_engine.search(query)
     except QuerySyntaxError:
         pass
-
-
-def test_the_whoosh_engine_meets_the_backend_contract(corpus_engine):
-    from search.backend import SearchBackend
-    from search.request import SearchRequest
-
-    assert isinstance(corpus_engine, SearchBackend)
-    results = corpus_engine.run(SearchRequest.build("summit", page_size=3))
-    assert results.total >= 1 and len(results.hits) <= 3

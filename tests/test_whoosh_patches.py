@@ -7,10 +7,10 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.codec import whoosh3
 
-import index.whoosh_patches as patches
+import search.backends.whoosh.internals as patches
 from index.readers import read_file
 from index.readers.base import Problem
-from index.schema import article_to_document, build_schema
+from search.backends.whoosh.schema import article_to_document, build_schema
 
 from .conftest import SEEDS
 

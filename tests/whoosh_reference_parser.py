@@ -13,8 +13,8 @@ from whoosh import query as wq
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, PlusMinusPlugin
 from whoosh.util.times import TimeError
 
-from index.schema import FACET_FIELDS, TEXT_FIELDS, to_index_datetime
-from search.query import date_range_query, facet_query  # the same as the product's
+from search.backends.whoosh.schema import FACET_FIELDS, TEXT_FIELDS, to_index_datetime
+from search.backends.whoosh.query import date_range_query, facet_query  # the same as the product's
 from search.request import parse_date_param
 from search.results import BadParameterError, QuerySyntaxError
 

@@ -2,7 +2,7 @@
 engine asks of it.
 
 Parsing is `search.querylang`'s (pure Python, shared by every backend, so every backend accepts
-the same language and reports the same errors); `search.whoosh_translate` builds the Whoosh
+the same language and reports the same errors); `search.backends.whoosh.translate` builds the Whoosh
 query, node for node what Whoosh's own parser built (tests/test_querylang.py checks it).
 """
 from __future__ import annotations
@@ -11,10 +11,10 @@ from datetime import datetime
 
 from whoosh import query as wq
 
-from index.schema import to_index_datetime
+from search.backends.whoosh.schema import to_index_datetime
 from search.querylang import MAX_QUERY_CHARS, MAX_QUERY_TERMS, QUERY_FIELDS, parse
 from search.results import QuerySyntaxError
-from search.whoosh_translate import Resolver, facet_query, to_whoosh
+from search.backends.whoosh.translate import Resolver, facet_query, to_whoosh
 
 # A wildcard may stand for at most this many different indexed words: "co*" is ~900 words on
 # Reuters; a prefix that needs more is too broad to mean anything (and each word is a postings

@@ -9,13 +9,14 @@ from datetime import datetime, timezone
 
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, Schema
 
-import index.whoosh_patches  # noqa: F401  (must patch Whoosh before any index is used)
-from index.analysis import NewsAnalyzer, NewsText
+import search.backends.whoosh.internals  # noqa: F401  (must patch Whoosh before any index is used)
+from search.backends.whoosh.analysis import NewsAnalyzer, NewsText
 from index.article import ENTITY_TYPES, Article
 
 # Bumped whenever the schema or analysis changes incompatibly; an index of another version is
 # refused with a message to re-index rather than searched wrongly.
-SCHEMA_VERSION = 2  # 2: no `spell_body` field (index/vocabulary.py keeps the spelling words)
+SCHEMA_VERSION = 3  # 2: no `spell_body` field (vocabulary.py keeps the spelling words); 3: the
+# analyser and field classes pickled in the schema moved to search.backends.whoosh.analysis
 
 # Weight of a title word against a body word. News queries name what headlines state, so a title
 # match must outrank a body-only one; 5-fold cross-validation on Cranfield (long questions
@@ -46,7 +47,7 @@ def build_schema() -> Schema:
         id=ID(unique=True, stored=True),
         url=STORED,
         title=NewsText(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
-        # Not spelling=True: did-you-mean words are counted in index/vocabulary.py, at a fraction
+        # Not spelling=True: did-you-mean words are counted in vocabulary.py, at a fraction
         # of the cost of Whoosh's second field of unstemmed postings.
         body=NewsText(analyzer=analyzer, stored=True),
         date=DATETIME(stored=True, sortable=True),

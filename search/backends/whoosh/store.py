@@ -16,31 +16,15 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.index import EmptyIndexError, Index
 
-from index.schema import SCHEMA_VERSION, build_schema
-from index.vocabulary import VOCABULARY_FILE
+from search.backends.whoosh.schema import SCHEMA_VERSION, build_schema
+from search.backends.whoosh.vocabulary import VOCABULARY_FILE
+from search.results import IncompatibleIndexError, IndexNotFoundError, IndexPermissionError
 
 META_FILE = "newsearch.json"
 INDEX_NAME = "MAIN"
 DEFAULT_INDEX_DIR = "newsearch-index"
 # Files besides Whoosh's own that a search reads.
 _SEARCH_READS = (META_FILE, VOCABULARY_FILE)
-
-
-class IndexNotFoundError(Exception):
-    """There is no index at the given directory (yet)."""
-
-
-class IncompatibleIndexError(Exception):
-    """The index was written by a version of newsearch with another schema."""
-
-
-class IndexPermissionError(IndexNotFoundError):
-    """This user may not read (to search) or write (to index) the index folder or a file in it.
-
-    A subclass of `IndexNotFoundError` so that everything that handles "no usable index" (the
-    web app's 503, the CLI's exit 1) handles it too; the message says "permission denied" and
-    names the path, which "no newsearch index" did not.
-    """
 
 
 def _denied(exc: OSError, doing: str, path: Path) -> IndexPermissionError:

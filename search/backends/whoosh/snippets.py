@@ -15,8 +15,8 @@ from functools import lru_cache
 
 from whoosh import query as wq
 
-from index.analysis import index_form
-from index.schema import TEXT_FIELDS
+from search.backends.whoosh.analysis import index_form
+from search.backends.whoosh.schema import TEXT_FIELDS
 
 MAX_FRAGMENTS = 3
 FRAGMENT_CHARS = 220
@@ -29,7 +29,7 @@ _TOKEN = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*")  # the index tokenizer's own patt
 
 @lru_cache(maxsize=200_000)
 def analysed(word: str) -> str:
-    """A word as the index stores it (`index.schema.news_analyzer` without the stop list)."""
+    """A word as the index stores it (`search.backends.whoosh.schema.news_analyzer` without the stop list)."""
     return index_form(word)
 
 

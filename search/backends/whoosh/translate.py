@@ -1,7 +1,7 @@
 """Our query tree (`search.querylang`) as a Whoosh query: the Whoosh backend's half of the parser.
 
 The translation builds, node for node, what Whoosh's MultifieldParser built from the same text
-(search/query.py's `parse_query`), so matching and BM25F scores stay exactly as they were:
+(Whoosh's own MultifieldParser, as search/query.py used it; tests/whoosh_reference_parser.py keeps it), so matching and BM25F scores stay exactly as they were:
 
 - an unfielded word is `Or([title term, body term])` (an Or, not a DisjunctionMax; the title's
   boost is its `field_boost`, applied to the indexed weights, so no query boost), each term
@@ -13,7 +13,7 @@ The translation builds, node for node, what Whoosh's MultifieldParser built from
 - exclusions become `AndNot(And(kept), Or(excluded))`, as Whoosh's +/- plugin built them;
 - the result is normalised (as the parser's output was) BEFORE facet values are resolved, so a
   value that resolves to nothing leaves a NullQuery that matches nothing inside an And, instead
-  of being dropped by normalisation (the order search/query.py has always used).
+  of being dropped by normalisation (the order the Whoosh parser path always used).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 
 from whoosh import query as wq
 
-from index.schema import FACET_FIELDS, TEXT_FIELDS, to_index_datetime
+from search.backends.whoosh.schema import FACET_FIELDS, TEXT_FIELDS, to_index_datetime
 from search import querylang as ql
 
 # A facet field's value as typed ("kim jong un", "U.S.") -> the display forms indexed.

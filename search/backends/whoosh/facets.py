@@ -15,9 +15,9 @@ from datetime import date, datetime, timezone
 
 import numpy as np
 
-from index.schema import FACET_FIELDS
+from search.backends.whoosh.schema import FACET_FIELDS
 from search.results import DateBucket, DateHistogram, FacetValue
-from search.scoring import leaves_of, read_term
+from search.backends.whoosh.scoring import leaves_of, read_term
 
 # Whoosh stores a DATETIME as microseconds since 0001-01-01.
 _EPOCH_LONG = (datetime(1970, 1, 1) - datetime(1, 1, 1)).days * 86_400 * 1_000_000

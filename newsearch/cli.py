@@ -14,7 +14,7 @@ import re
 import sys
 from pathlib import Path
 
-from index.store import default_index_dir
+from search.backends.whoosh.store import default_index_dir  # the default backend's index folder
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 # The Python API's parameter names in its error messages, and the options a CLI user typed.
@@ -199,8 +199,7 @@ def _fail(message: str, code: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     from index.indexer import InputNotFoundError
-    from index.locking import IndexLockedError
-    from index.store import IncompatibleIndexError, IndexNotFoundError
+    from search.results import IncompatibleIndexError, IndexLockedError, IndexNotFoundError
     from search.results import BadParameterError, SearchError
 
     logging.basicConfig(level=logging.WARNING, format="newsearch: %(message)s")

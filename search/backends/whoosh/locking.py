@@ -12,7 +12,7 @@ Three things now prevent that, each enough on its own in the common case:
 - forked children close their copies of the lock files at once (`register_at_fork` below), so
   the locks go with the parent however its children fare;
 - Whoosh's writer children ask the kernel to kill them when the run dies (`die_with_parent`,
-  installed by index/whoosh_patches.py);
+  installed by internals.py);
 - the run lock file records its holder (pid, host, pid namespace). A run that finds the lock
   held although that holder is dead takes it over at once (a new lock file renamed into place;
   whatever leftover process holds the old one holds nothing that matters), and afterwards
@@ -32,6 +32,8 @@ import weakref
 from collections.abc import Callable
 from pathlib import Path
 
+from search.results import IndexLockedError
+
 log = logging.getLogger("newsearch.index")
 
 RUN_LOCK_FILE = "indexer.lock"
@@ -40,10 +42,6 @@ PR_SET_PDEATHSIG = 1        # from <linux/prctl.h>
 
 # Objects holding a lock's file descriptor in `.fd`; forked children close theirs (see module doc).
 _HELD: weakref.WeakSet = weakref.WeakSet()
-
-
-class IndexLockedError(Exception):
-    """Another index run holds the index for longer than we were willing to wait."""
 
 
 def hold_in_this_process_only(lock: object) -> None:
@@ -145,7 +143,7 @@ class RunLock:
         self.previous_holder_died = False
 
     def __enter__(self) -> "RunLock":
-        from index.store import check_writable  # here: index.store imports this module's users
+        from search.backends.whoosh.store import check_writable  # here: search.backends.whoosh.store imports this module's users
 
         check_writable(self.path.parent)
         deadline = time.monotonic() + self.timeout
@@ -189,7 +187,7 @@ class RunLock:
             guard.release()
 
     def _open(self, path: Path) -> int:
-        from index.store import IndexPermissionError
+        from search.results import IndexPermissionError
 
         try:
             return os.open(path, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o644)
@@ -224,7 +222,7 @@ class _Guard:
     """A short-lived exclusive `flock` on the index folder itself, around lock bookkeeping."""
 
     def __init__(self, folder: Path) -> None:
-        from index.store import IndexPermissionError
+        from search.results import IndexPermissionError
 
         try:
             self.fd: int | None = os.open(folder, os.O_RDONLY | os.O_CLOEXEC)

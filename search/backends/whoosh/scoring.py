@@ -23,14 +23,11 @@ from datetime import datetime
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
-from whoosh.formats import Positions
-from whoosh.system import _INT_SIZE
-from whoosh.util.numeric import _length_byte_cache
 from whoosh.util.times import datetime_to_long
 
-from index.schema import TEXT_FIELDS
-from search.query import MAX_WILDCARD_TERMS
+from search.backends.whoosh.schema import TEXT_FIELDS
+from search.backends.whoosh.internals import POSITION_BITS, expand_terms, field_lengths, read_positions, read_postings
+from search.backends.whoosh.query import MAX_WILDCARD_TERMS
 from search.results import QuerySyntaxError
 
 # BM25F parameters. K1 = 1.5 (Whoosh's default is 1.2): chosen in 4 of 5 folds of cross-validation
@@ -38,7 +35,6 @@ from search.results import QuerySyntaxError
 # normalisation, because news lengths range from one-line briefs to features.
 B, K1 = 0.75, 1.5
 _EPOCH_LONG = datetime_to_long(datetime(1970, 1, 1))
-POSITION_BITS = 20  # positions per document kept for phrase matching (a million words)
 # Cached postings entries (a doc number and a weight each, 16 bytes): ~1 GB at the most, reached
 # only by big indexes. The 200 scale-benchmark queries touch 33.7M entries at 1M articles; with
 # 30M the LRU evicted every entry before its reuse and the repeated queries ran as cold as the
@@ -110,48 +106,6 @@ def _minus(a: Matches, b_docs: np.ndarray) -> Matches:
     return Matches(a.docs[keep], a.scores[keep])
 
 
-def read_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
-    """All (doc numbers, weights) of one segment's postings of a term.
-
-    A plain leaf matcher is read a block at a time from its raw block tuples, ~10x faster than
-    stepping through postings in Python, which matters for common terms on a large index. A matcher wrapped to skip deleted documents is stepped through posting by posting.
-    (Block attributes are whoosh-reloaded 2.7.5 internals; the version is pinned exactly.)
-    """
-    if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
-        id_parts: list[np.ndarray] = []
-        weight_parts: list[np.ndarray] = []
-        while matcher.is_active():
-            if matcher._ids is None and matcher._i == 0:
-                # The block's raw tuple: ids as gaps (summed by numpy, not Whoosh's Python
-                # generator) and weights as None (all 1), one float, or a tuple of floats.
-                if matcher._data is None:
-                    matcher._read_data()
-                gaps, weights, count = matcher._data[0], matcher._data[1], matcher._blocklength
-                id_parts.append(np.cumsum(np.asarray(gaps, dtype=np.int64)))
-                if weights is None or isinstance(weights, float):
-                    weight_parts.append(np.full(count, 1.0 if weights is None else weights))
-                else:
-                    weight_parts.append(np.asarray(weights, dtype=np.float64))
-            else:  # a block the matcher is already inside
-                if matcher._ids is None:
-                    matcher._read_ids()
-                if matcher._weights is None:
-                    matcher._read_weights()
-                id_parts.append(np.asarray(matcher._ids[matcher._i:], dtype=np.int64))
-                weight_parts.append(np.asarray(matcher._weights[matcher._i:], dtype=np.float64))
-            matcher._next_block()
-        if not id_parts:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        return np.concatenate(id_parts), np.concatenate(weight_parts)
-    ids: list = []
-    weights: list = []
-    while matcher.is_active():
-        ids.append(matcher.id())
-        weights.append(matcher.weight())
-        matcher.next()
-    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
-
-
 def leaves_of(reader) -> list[tuple[object, int]]:
     """(segment reader, doc-number offset) pairs: postings are read segment by segment."""
     if hasattr(reader, "leaf_readers"):
@@ -172,60 +126,6 @@ def read_term(leaves: list[tuple[object, int]], fieldname: str, btext: bytes) ->
     return np.concatenate(id_parts), np.concatenate(weight_parts)
 
 
-def _positions_value(value: bytes) -> list[int]:
-    """The position gaps in one posting's value (whoosh.formats.Positions.decode_positions)."""
-    return loads((value if value.endswith(b".") else value + b".")[_INT_SIZE:])
-
-
-def read_positions(matcher, docs: np.ndarray) -> np.ndarray:
-    """Keys `docnum << POSITION_BITS | position` of one segment's postings of a term, in `docs`.
-
-    Like `read_postings`, a plain leaf matcher is read a block at a time, and only the postings
-    of wanted documents are decoded (one small pickle each); the gaps are then summed into
-    positions with numpy. Other matchers (deletions) are stepped through.
-    """
-    post_docs: list[int] = []
-    counts: list[int] = []
-    gaps: list[int] = []
-    if isinstance(matcher, W3LeafMatcher) and type(matcher.format) is Positions:
-        while matcher.is_active():
-            if matcher._ids is None:
-                matcher._read_ids()
-            start = matcher._i
-            ids = np.asarray(matcher._ids[start:], dtype=np.int64)
-            wanted = np.flatnonzero(sorted_member(ids, docs))
-            if len(wanted):
-                if matcher._values is None:
-                    matcher._read_values()
-                values = matcher._values
-                for j in wanted.tolist():
-                    codes = _positions_value(values[start + j])
-                    post_docs.append(int(ids[j]))
-                    counts.append(len(codes))
-                    gaps.extend(codes)
-            matcher._next_block()
-    else:
-        wanted_set = set(docs.tolist())
-        while matcher.is_active():
-            if matcher.id() in wanted_set:
-                positions = matcher.value_as("positions")
-                post_docs.append(matcher.id())
-                counts.append(len(positions))
-                gaps.extend(b - a for a, b in zip([0] + positions, positions))
-            matcher.next()
-    if not gaps:
-        return np.zeros(0, dtype=np.int64)
-    gap_array = np.asarray(gaps, dtype=np.int64)
-    count_array = np.asarray(counts, dtype=np.int64)
-    nonempty = count_array > 0
-    running = np.cumsum(gap_array)
-    firsts = (np.cumsum(count_array) - count_array)[nonempty]
-    positions = running - np.repeat(running[firsts] - gap_array[firsts], count_array[nonempty])
-    doc_of = np.repeat(np.asarray(post_docs, dtype=np.int64)[nonempty], count_array[nonempty])
-    keep = positions < (1 << POSITION_BITS)
-    return (doc_of[keep] << POSITION_BITS) | positions[keep]
-
-
 class PostingsCache:
     """Per index generation: term postings as arrays, field lengths, and BM25 statistics."""
 
@@ -244,23 +144,10 @@ class PostingsCache:
         self._lock = threading.Lock()
 
     def _field_lengths(self, fieldname: str) -> np.ndarray:
-        """Each document's length in a field, as BM25 sees it (Whoosh stores it as one byte).
-
-        Read as whole column arrays and decoded through Whoosh's own byte-to-length table:
-        asking `doc_field_length` per document took seconds at a million articles.
-        """
+        """Each document's length in a field, as BM25 sees it (Whoosh stores it as one byte)."""
         lengths = np.ones(self.doc_count_all, dtype=np.float64)
-        decode = np.asarray(_length_byte_cache, dtype=np.float64)
         for leaf, offset in self.leaves:
-            count = leaf.doc_count_all()
-            perdoc = getattr(leaf, "_perdoc", None)
-            if perdoc is None:  # not a plain segment reader: ask document by document
-                for docnum in range(count):
-                    lengths[offset + docnum] = leaf.doc_field_length(docnum, fieldname, 1)
-                continue
-            column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-            if column is not None:  # no column: no document has the field (Whoosh's default: 1)
-                lengths[offset:offset + count] = decode[np.fromiter(column, dtype=np.uint8, count=count)]
+            lengths[offset:offset + leaf.doc_count_all()] = field_lengths(leaf, fieldname)
         return lengths
 
     def phrase(self, fieldname: str, btexts: list[bytes]) -> np.ndarray:
@@ -366,7 +253,7 @@ class Evaluator:
         # Whoosh scores wildcard expansions as a constant (the query's boost), and so do we.
         schema = self.searcher.schema
         parts = []
-        btexts = list(islice(q._btexts(self.cache.reader), MAX_WILDCARD_TERMS + 1))
+        btexts = list(islice(expand_terms(q, self.cache.reader), MAX_WILDCARD_TERMS + 1))
         if len(btexts) > MAX_WILDCARD_TERMS:
             shown = getattr(q, "text", "")
             raise QuerySyntaxError(f"'{shown}*' matches more than {MAX_WILDCARD_TERMS:,} different words; "

@@ -1,0 +1,6 @@
+"""`python -m newsearch ...` is the `newsearch` command."""
+import sys
+
+from newsearch.cli import main
+
+sys.exit(main())

@@ -1,0 +1,314 @@
+"""Every private Whoosh name the backend relies on, in one module, checked against the installed
+Whoosh version on import.
+
+Two kinds of reliance: targeted fixes to whoosh-reloaded 2.7.5 (each patch says what it fixes
+and how much it was measured to matter; remove it when Whoosh fixes the problem itself), and
+readers of Whoosh's postings blocks and length columns that are ~10x faster than stepping
+through Whoosh's public matchers (`read_postings`, `read_positions`, `field_lengths`,
+`expand_terms`, `segment_count`). Another Whoosh version may store these differently, so
+importing this module with one refuses to run instead of searching wrongly.
+"""
+from __future__ import annotations
+
+import os
+from pickle import loads
+
+import numpy as np
+import whoosh
+from whoosh import multiproc, writing
+from whoosh.codec import base as codec_base
+from whoosh.codec import whoosh3
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.formats import Positions
+from whoosh.system import _INT_SIZE
+from whoosh.util import filelock
+from whoosh.util.numeric import _length_byte_cache
+
+WHOOSH_VERSION = (2, 7, 5)  # whoosh-reloaded, pinned exactly in setup.py
+
+
+def check_version(installed: tuple) -> None:
+    """Refuse a Whoosh whose private structures may differ from the ones read here."""
+    if tuple(installed[:3]) != WHOOSH_VERSION:
+        raise ImportError(f"newsearch's Whoosh backend needs whoosh-reloaded {'.'.join(map(str, WHOOSH_VERSION))} "
+                          f"(it reads that version's private structures); {'.'.join(map(str, installed))} is "
+                          f"installed. Reinstall newsearch (pip install -e .) to get the pinned version.")
+
+
+check_version(whoosh.__version__)  # before any patch below is applied
+POSITION_BITS = 20  # positions per document kept for phrase matching (a million words)
+
+from search.backends.whoosh.locking import die_with_parent, hold_in_this_process_only, released
+
+_original_cached_reader = whoosh3.W3PerDocReader._cached_reader
+
+
+def _cached_reader(self, fieldname, column):
+    """Remember that a field has *no* lengths column, instead of asking the filesystem again.
+
+    Whoosh caches the column reader only when the column exists; for fields without one (IDs,
+    keywords) it stats a file for every posting while writing a
+    segment: 230k `os.stat` calls for 3,000 Reuters articles, about 20% of indexing time.
+    """
+    try:
+        return self._readers[fieldname]
+    except KeyError:
+        reader = _original_cached_reader(self, fieldname, column)
+        self._readers[fieldname] = reader
+        return reader
+
+
+whoosh3.W3PerDocReader._cached_reader = _cached_reader
+
+
+# byte_to_length for every length byte, 0 standing for "no length" (Whoosh passes None then).
+_BYTE_LENGTHS = [whoosh3.byte_to_length(b) if b else 0 for b in range(256)]
+
+
+def _segment_lengths(lengths, fieldname: str) -> list[int] | None:
+    """Every document's length byte for a field, decoded once: Whoosh looks it up per posting."""
+    reader = lengths._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
+    if reader is None:
+        return None
+    return [_BYTE_LENGTHS[b] for b in reader.load()]
+
+
+def _add_postings(self, schema, lengths, items):
+    """Write a new segment's sorted postings: Whoosh's loop, with its per-posting calls inlined.
+
+    Writing postings was the largest cost of indexing (over a third, in Python per posting).
+    This is `FieldWriter.add_postings` + `W3FieldWriter.add` + `W3PostingsWriter.add_posting`
+    in one loop, with the documents' field lengths decoded once per field instead of looked up
+    per posting, and without the per-posting type assertions. The bytes it writes are the same
+    (tests/test_whoosh_patches.py compares the segment files).
+    """
+    if lengths is not None and not isinstance(lengths, whoosh3.W3PerDocReader):
+        return _original_add_postings(self, schema, lengths, items)
+    lastfn = lasttext = None
+    pw = doc_lengths = None
+    for fieldname, btext, docnum, weight, value in items:
+        if fieldname != lastfn:
+            if lastfn is not None and fieldname < lastfn:
+                raise codec_base.OutOfOrderError("Field %r .. %r" % (lastfn, fieldname))
+            if lasttext is not None:
+                self.finish_term()
+            if lastfn is not None:
+                self.finish_field()
+            self.start_field(fieldname, schema[fieldname])
+            pw = self._postwriter
+            doc_lengths = _segment_lengths(lengths, fieldname) if lengths is not None else None
+            lastfn, lasttext = fieldname, None
+        if docnum == -1:  # a spelling word, not a posting (as in Whoosh)
+            continue
+        if btext != lasttext:
+            if lasttext is not None:
+                if btext < lasttext:
+                    raise codec_base.OutOfOrderError("Term %s:%r .. %s:%r" % (lastfn, lasttext, fieldname, btext))
+                self.finish_term()
+            self.start_term(btext)
+            lasttext = btext
+        ids = pw._ids
+        if len(ids) >= pw._blocklimit:
+            pw._write_block()
+            ids = pw._ids
+        ids.append(docnum)
+        pw._weights.append(weight)
+        if weight > pw._maxweight:
+            pw._maxweight = weight
+        if value:
+            pw._values.append(value)
+        length = doc_lengths[docnum] if doc_lengths is not None else 0
+        if length:
+            if pw._minlength is None or length < pw._minlength:
+                pw._minlength = length
+            if length > pw._maxlength:
+                pw._maxlength = length
+    if lasttext is not None:
+        self.finish_term()
+    if lastfn is not None:
+        self.finish_field()
+
+
+_original_add_postings = whoosh3.W3FieldWriter.add_postings
+whoosh3.W3FieldWriter.add_postings = _add_postings
+
+
+def _pool_add(self, item):
+    """`PostingPool.add` for every posting of every document: the same size estimate (so runs
+    spill to disk at the same points), one expression instead of a dozen, no type assertions."""
+    fieldname, tbytes, _, _, vbytes = item
+    self.fieldnames.add(fieldname)
+    self.currentsize += 150 + len(fieldname) + 2 * len(tbytes) + (len(vbytes) if vbytes else 0)
+    if self.currentsize > self.limit:
+        self.save()
+    self.current.append(item)
+
+
+writing.PostingPool.add = _pool_add
+
+
+# ---- no writer process or write lock outlives its run (see locking.py) ---------------------
+
+_original_subwriter_run = multiproc.SubWriterTask.run
+
+
+def _subwriter_run(self) -> None:
+    """Whoosh's sub-writer loop, in a process that dies with the run that forked it.
+
+    Without this, a `kill -9` of the run left its writer processes blocked on their job queue
+    forever, holding (by inheritance) the run lock and Whoosh's WRITELOCK: the next run waited
+    out its whole lock timeout (7 kills in 10).
+    """
+    die_with_parent(getattr(self, "_parent_pid", None) or os.getppid())  # multiprocessing's record
+    _original_subwriter_run(self)
+
+
+multiproc.SubWriterTask.run = _subwriter_run
+
+_original_lock_acquire = filelock.FcntlLock.acquire
+_original_lock_release = filelock.FcntlLock.release
+
+
+def _lock_acquire(self, blocking: bool = False) -> bool:
+    """Whoosh's `flock`, registered so that forked children (its own writer processes among
+    them) close their inherited copy: the WRITELOCK then dies with the process that took it."""
+    acquired = _original_lock_acquire(self, blocking)
+    if acquired:
+        hold_in_this_process_only(self)
+    return acquired
+
+
+def _lock_release(self) -> None:
+    released(self)
+    _original_lock_release(self)
+
+
+filelock.FcntlLock.acquire = _lock_acquire
+filelock.FcntlLock.release = _lock_release
+
+
+# ---- fast readers of Whoosh's private structures ---------------------------------------------
+
+def read_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
+    """All (doc numbers, weights) of one segment's postings of a term.
+
+    A plain leaf matcher is read a block at a time from its raw block tuples, ~10x faster than
+    stepping through postings in Python, which matters for common terms on a large index. A matcher wrapped to skip deleted documents is stepped through posting by posting.
+    (Block attributes are whoosh-reloaded 2.7.5 internals; the version is pinned exactly.)
+    """
+    if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
+        id_parts: list[np.ndarray] = []
+        weight_parts: list[np.ndarray] = []
+        while matcher.is_active():
+            if matcher._ids is None and matcher._i == 0:
+                # The block's raw tuple: ids as gaps (summed by numpy, not Whoosh's Python
+                # generator) and weights as None (all 1), one float, or a tuple of floats.
+                if matcher._data is None:
+                    matcher._read_data()
+                gaps, weights, count = matcher._data[0], matcher._data[1], matcher._blocklength
+                id_parts.append(np.cumsum(np.asarray(gaps, dtype=np.int64)))
+                if weights is None or isinstance(weights, float):
+                    weight_parts.append(np.full(count, 1.0 if weights is None else weights))
+                else:
+                    weight_parts.append(np.asarray(weights, dtype=np.float64))
+            else:  # a block the matcher is already inside
+                if matcher._ids is None:
+                    matcher._read_ids()
+                if matcher._weights is None:
+                    matcher._read_weights()
+                id_parts.append(np.asarray(matcher._ids[matcher._i:], dtype=np.int64))
+                weight_parts.append(np.asarray(matcher._weights[matcher._i:], dtype=np.float64))
+            matcher._next_block()
+        if not id_parts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        return np.concatenate(id_parts), np.concatenate(weight_parts)
+    ids: list = []
+    weights: list = []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+
+
+def _positions_value(value: bytes) -> list[int]:
+    """The position gaps in one posting's value (whoosh.formats.Positions.decode_positions)."""
+    return loads((value if value.endswith(b".") else value + b".")[_INT_SIZE:])
+
+
+def read_positions(matcher, docs: np.ndarray) -> np.ndarray:
+    """Keys `docnum << POSITION_BITS | position` of one segment's postings of a term, in `docs`.
+
+    Like `read_postings`, a plain leaf matcher is read a block at a time, and only the postings
+    of wanted documents are decoded (one small pickle each); the gaps are then summed into
+    positions with numpy. Other matchers (deletions) are stepped through.
+    """
+    post_docs: list[int] = []
+    counts: list[int] = []
+    gaps: list[int] = []
+    if isinstance(matcher, W3LeafMatcher) and type(matcher.format) is Positions:
+        while matcher.is_active():
+            if matcher._ids is None:
+                matcher._read_ids()
+            start = matcher._i
+            ids = np.asarray(matcher._ids[start:], dtype=np.int64)
+            at = np.minimum(np.searchsorted(docs, ids), max(len(docs) - 1, 0))
+            wanted = np.flatnonzero(docs[at] == ids) if len(docs) else np.zeros(0, dtype=np.int64)
+            if len(wanted):
+                if matcher._values is None:
+                    matcher._read_values()
+                values = matcher._values
+                for j in wanted.tolist():
+                    codes = _positions_value(values[start + j])
+                    post_docs.append(int(ids[j]))
+                    counts.append(len(codes))
+                    gaps.extend(codes)
+            matcher._next_block()
+    else:
+        wanted_set = set(docs.tolist())
+        while matcher.is_active():
+            if matcher.id() in wanted_set:
+                positions = matcher.value_as("positions")
+                post_docs.append(matcher.id())
+                counts.append(len(positions))
+                gaps.extend(b - a for a, b in zip([0] + positions, positions))
+            matcher.next()
+    if not gaps:
+        return np.zeros(0, dtype=np.int64)
+    gap_array = np.asarray(gaps, dtype=np.int64)
+    count_array = np.asarray(counts, dtype=np.int64)
+    nonempty = count_array > 0
+    running = np.cumsum(gap_array)
+    firsts = (np.cumsum(count_array) - count_array)[nonempty]
+    positions = running - np.repeat(running[firsts] - gap_array[firsts], count_array[nonempty])
+    doc_of = np.repeat(np.asarray(post_docs, dtype=np.int64)[nonempty], count_array[nonempty])
+    keep = positions < (1 << POSITION_BITS)
+    return (doc_of[keep] << POSITION_BITS) | positions[keep]
+
+
+def field_lengths(leaf, fieldname: str) -> np.ndarray:
+    """Each document's length in a field in one segment, as BM25 sees it (one byte each).
+
+    Read as a whole column array and decoded through Whoosh's own byte-to-length table: asking
+    `doc_field_length` per document took seconds at a million articles.
+    """
+    count = leaf.doc_count_all()
+    perdoc = getattr(leaf, "_perdoc", None)
+    if perdoc is None:  # not a plain segment reader: ask document by document
+        return np.asarray([leaf.doc_field_length(docnum, fieldname, 1) for docnum in range(count)],
+                          dtype=np.float64)
+    column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    if column is None:  # no column: no document has the field (Whoosh's default length: 1)
+        return np.ones(count, dtype=np.float64)
+    decode = np.asarray(_length_byte_cache, dtype=np.float64)
+    return decode[np.fromiter(column, dtype=np.uint8, count=count)]
+
+
+def expand_terms(q, reader):
+    """The indexed terms a wildcard or prefix query stands for, lazily (Whoosh's `_btexts`)."""
+    return q._btexts(reader)
+
+
+def segment_count(ix) -> int:
+    """How many segments the index's newest commit has."""
+    return len(ix._segments())
