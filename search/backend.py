@@ -16,13 +16,36 @@ ranks and counts.
 """
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
-
+from datetime import date
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from index.article import Article
 from search.request import SearchRequest
 from search.results import ArticleRecord, Hit, SearchResults
+
+
+# ---- what every backend's answers mean: the same rules, whatever engine computes them ---------
+
+# Plain words must all appear; when fewer articles than this have them all, articles with some
+# of them follow the all-words ones (`SearchResults.all_words` False, `with_all_words` counted).
+RELAX_BELOW = 10
+SUGGEST_BELOW = 5     # offer "did you mean" when a query finds fewer articles than this
+MAX_SPELL_WORDS = 8   # words of one query checked for "did you mean"
+# Time a request may spend on its optional parts (did-you-mean, highlighting); past it, the
+# answer leaves them out and says so (`SearchResults.partial`).
+REQUEST_BUDGET_S = 0.5
+
+
+def histogram_interval(first: date, last: date) -> str:
+    """The date histogram's bucket size for matches dated `first`..`last`: days up to two
+    months, months up to six years, else years (every bucket in between is listed, empty or not)."""
+    span_days = (last - first).days
+    if span_days <= 62:
+        return "day"
+    if span_days <= 6 * 366:
+        return "month"
+    return "year"
 
 
 @runtime_checkable
@@ -84,4 +107,5 @@ class IndexWriter(Protocol):
         """Drop the writes since the last commit."""
 
 
-__all__ = ["SearchBackend", "IndexWriter"]
+__all__ = ["SearchBackend", "IndexWriter", "RELAX_BELOW", "SUGGEST_BELOW", "MAX_SPELL_WORDS",
+           "REQUEST_BUDGET_S", "histogram_interval"]

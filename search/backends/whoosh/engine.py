@@ -24,27 +24,21 @@ from search.backends.whoosh.vocabulary import load_vocabulary
 from search.backends.whoosh.facets import UNDATED, IndexTables, recency_factors, timestamp_to_datetime
 from search.backends.whoosh.scoring import Evaluator, Matches, PostingsCache, sorted_member
 from search.backends.whoosh.query import date_range_query, facet_query, parse_query, query_words
+from search.backend import MAX_SPELL_WORDS, RELAX_BELOW, REQUEST_BUDGET_S, SUGGEST_BELOW
 from search.request import MAX_PAGE_SIZE, SORTS, SearchRequest
 from search.results import ArticleNotFoundError, ArticleRecord, Facets, Hit, SearchError, SearchResults
 from search.spelling import Speller
 from search.backends.whoosh.snippets import highlight_full_text, highlight_terms, make_snippet
 
-SUGGEST_BELOW = 5   # offer "did you mean" when a query has fewer hits than this
 # A plain word of the query: not a field value (person:Kim), not a wildcard, not a number.
 _PLAIN_WORD = re.compile(r"(?<![\w:*'’-])[A-Za-z]{3,}(?![\w:*])")
 _OPERATORS = {"AND", "OR", "NOT", "TO", "ANDNOT", "ANDMAYBE"}
-RELAX_BELOW = 10    # fewer articles than this with all the words: add those with some of them
 OPEN_RETRIES = 50   # attempts to open the newest commit while commits keep replacing it
 KEEP_GENERATIONS = 2
-# Work a request may spend on its optional parts (did-you-mean, highlighted snippets): past
-# this, it answers with what it has and `partial` set. Matching itself is bounded by the query
-# limits (64 words, MAX_WILDCARD_TERMS); on Reuters every request then stays well under 1 s.
-REQUEST_BUDGET_S = 0.5
 # A new commit whose predecessor's tables were built faster than this is switched to at once
 # (the stall is this short); slower ones (~0.15 s on Reuters, seconds at a million articles)
 # are built in the background while the previous commit goes on serving.
 SYNC_BUILD_BELOW_S = 0.05
-MAX_SPELL_WORDS = 8  # words of one query checked for did-you-mean (each costs up to ~0.1 s)
 
 log = logging.getLogger("newsearch.search")
 

@@ -16,6 +16,7 @@ from datetime import date, datetime, timezone
 import numpy as np
 
 from search.backends.whoosh.schema import FACET_FIELDS
+from search.backend import histogram_interval
 from search.results import DateBucket, DateHistogram, FacetValue
 from search.backends.whoosh.scoring import leaves_of, read_term
 
@@ -113,10 +114,10 @@ class IndexTables:
         if not len(dated):
             return DateHistogram("day", [], undated)
         first, last = date.fromordinal(int(dated.min())), date.fromordinal(int(dated.max()))
-        span_days = (last - first).days
-        if span_days <= 62:
+        interval = histogram_interval(first, last)
+        if interval == "day":
             return DateHistogram("day", _day_buckets(dated, first, last), undated)
-        if span_days <= 6 * 366:
+        if interval == "month":
             return DateHistogram("month", _month_buckets(dated), undated)
         return DateHistogram("year", _year_buckets(dated), undated)
 
