@@ -8,7 +8,8 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
-    packages=["index", "index.readers", "index.entities", "search", "search.backends", "search.backends.whoosh", "web", "newsearch"],
+    packages=["index", "index.readers", "index.entities", "search", "search.backends", "search.backends.whoosh",
+              "search.backends.opensearch", "web", "newsearch"],
     package_data={
         "index.entities": ["data/*.tsv", "data/*.jsonl"],
         "web": ["templates/*.html", "templates/partials/*.html", "static/*"],
@@ -29,6 +30,8 @@ setup(
         "spacy>=3.8,<3.9",
         "flask>=3.0,<4",
         "waitress>=3.0,<4",
+        # The OpenSearch backend's client (archives that outgrow one machine; see README).
+        "opensearch-py>=3.2,<4",
     ],
     extras_require={"test": ["pytest>=8", "playwright>=1.45", "hypothesis>=6.100"]},
     entry_points={"console_scripts": ["newsearch=newsearch.cli:main"]},

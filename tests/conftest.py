@@ -37,3 +37,26 @@ def extraction_benchmark_dir() -> Path:
 @pytest.fixture
 def cranfield_dir() -> Path:
     return shared_path("cranfield")
+
+
+def opensearch_url() -> str:
+    """The test cluster's address (`make cluster`; $NEWSEARCH_TEST_OPENSEARCH_URL elsewhere), or
+    skip the calling test saying why there is none."""
+    import urllib.error
+    import urllib.request
+
+    from search.backends.opensearch.cluster import java_problem
+
+    url = os.environ.get("NEWSEARCH_TEST_OPENSEARCH_URL", "http://127.0.0.1:9200")
+    try:
+        with urllib.request.urlopen(url + "/_cluster/health", timeout=3) as response:
+            response.read()
+    except (OSError, urllib.error.URLError) as exc:
+        why = java_problem() or f"no OpenSearch cluster answers at {url} ({exc}); start one with `make cluster`"
+        pytest.skip(f"OpenSearch backend tests: {why}")
+    return url
+
+
+@pytest.fixture(scope="session")
+def opensearch() -> str:
+    return opensearch_url()
