@@ -23,6 +23,7 @@ from typing import TextIO
 from index.article import Article
 from index.progress import Progress
 from index.readers import ReadOptions, iter_files, read_file
+from index.parts import in_part
 from index.readers.base import Problem
 from search.backend import IndexWriter
 from search.backends import open_writer
@@ -241,7 +242,7 @@ class _Run:
 
 def index_paths(
     paths: Iterable[Path | str],
-    index_dir: Path | str,
+    index_dir: Path | str | None = None,
     *,
     options: ReadOptions | None = None,
     entities: bool = True,
@@ -250,29 +251,41 @@ def index_paths(
     lock_timeout: float = 600.0,
     on_problem: Callable[[Problem], None] | None = None,
     aliases_file: Path | str | None = None,
+    backend: str | None = None,
+    backend_options: dict | None = None,
+    part: tuple[int, int] | None = None,
 ) -> IndexSummary:
-    """Index every article in `paths` (files or folders) into the index at `index_dir`.
+    """Index every article in `paths` (files or folders) into an index.
 
-    Returns the summary; bad input is in `summary.problems`, never raised, and given paths that
-    don't exist are also in `summary.missing`. Raises `InputNotFoundError` (creating nothing)
-    when none of `paths` exists, and `IndexLockedError` if another run holds the index for
-    longer than `lock_timeout` seconds.
-    `aliases_file` extends the shipped alias table; it is recorded in the index metadata so that
-    searches canonicalise filter values the same way.
+    The index is the Whoosh folder `index_dir` by default, or the backend named by `backend`
+    with its `backend_options` (see `search.backends`). Returns the summary; bad input is in
+    `summary.problems`, never raised, and given paths that don't exist are also in
+    `summary.missing`. Raises `InputNotFoundError` (creating nothing) when none of `paths`
+    exists, and `IndexLockedError` if another run holds the index for longer than
+    `lock_timeout` seconds. `aliases_file` extends the shipped alias table; it is recorded with
+    the index so that searches canonicalise filter values the same way. `part=(k, n)` indexes
+    only the k-th of n disjoint parts of the files (scale-out: n runs, on any machines).
     """
     from index.entities import EntityExtractor  # spaCy is imported only when a run needs it
 
-    index_dir = Path(index_dir)
     options = options or ReadOptions()
     started = time.monotonic()
     paths = list(paths)
     files, early_problems, missing = list_inputs(paths)  # raises InputNotFoundError when none usable
+    if part is not None:
+        files = [(path, fmt) for path, fmt in files if in_part(part_name(path, paths), part)]
     summary = IndexSummary(given=len(paths), missing=missing)
+    where = dict(backend_options or {})
+    if index_dir is not None:
+        where["index_dir"] = index_dir
+    report: list[Callable[[Problem], None]] = []  # the run's problem handler, once it exists
 
     def waiting() -> None:
-        log.warning("waiting for another newsearch index run on %s to finish (up to %.0f s)", index_dir, lock_timeout)
+        log.warning("waiting for another newsearch index run on %s to finish (up to %.0f s)",
+                    where.get("index_dir", "the index"), lock_timeout)
 
-    with open_writer("whoosh", index_dir=index_dir, lock_timeout=lock_timeout, on_wait=waiting) as writer:
+    with open_writer(backend, lock_timeout=lock_timeout, on_wait=waiting, part=part,
+                     on_problem=lambda problem: report[0](problem), **where) as writer:
         if aliases_file is not None:
             aliases_file = Path(aliases_file).resolve()
             writer.remember(aliases_file=str(aliases_file))
@@ -280,6 +293,7 @@ def index_paths(
                                     aliases_file=aliases_file)
         progress = Progress(len(files), stream=progress_stream, enabled=show_progress)
         run = _Run(writer, extractor, summary, progress, on_problem or (lambda p: None))
+        report.append(run.problem)
         try:
             for problem in early_problems:
                 run.problem(problem)
@@ -293,6 +307,17 @@ def index_paths(
             extractor.close()
     summary.elapsed = time.monotonic() - started
     return summary
+
+
+def part_name(path: Path, roots: list[Path | str]) -> Path:
+    """A file's name relative to the given folder it was found in (or its own name when given
+    itself): the same on every machine, wherever the collection is mounted."""
+    for root in roots:
+        try:
+            return path.relative_to(Path(root).resolve())
+        except ValueError:
+            continue
+    return Path(path.name)
 
 
 def write_problems(problems: Iterable[Problem], path: Path) -> None:

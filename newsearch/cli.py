@@ -14,7 +14,6 @@ import re
 import sys
 from pathlib import Path
 
-from search.backends.whoosh.store import default_index_dir  # the default backend's index folder
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 # The Python API's parameter names in its error messages, and the options a CLI user typed.
@@ -34,8 +33,42 @@ def _terminal_text(snippet_html: str, color: bool) -> str:
 
 
 def _add_index_dir(parser: argparse.ArgumentParser) -> None:
+    """Where the index is: a Whoosh folder (the default) or an OpenSearch cluster."""
     parser.add_argument("--index-dir", type=Path, default=None,
                         help="index folder (default: $NEWSEARCH_INDEX, else ./newsearch-index)")
+    parser.add_argument("--backend", choices=["whoosh", "opensearch"], default=None,
+                        help="where the index is kept: whoosh, a folder on this machine (the default), or "
+                             "opensearch, a cluster ($NEWSEARCH_BACKEND)")
+    parser.add_argument("--opensearch-url", metavar="URL",
+                        help="the cluster, e.g. https://search1:9200 (several comma-separated; "
+                             "default $NEWSEARCH_OPENSEARCH_URL, else http://127.0.0.1:9200)")
+    parser.add_argument("--opensearch-index", metavar="NAME",
+                        help="the index alias (default $NEWSEARCH_OPENSEARCH_INDEX, else newsearch)")
+    parser.add_argument("--opensearch-user", metavar="USER",
+                        help="basic-auth user; the password only from $NEWSEARCH_OPENSEARCH_PASSWORD "
+                             "(a command line is visible to every user of the machine)")
+    parser.add_argument("--opensearch-ca-certs", metavar="FILE", help="CA bundle for an https cluster")
+    parser.add_argument("--opensearch-insecure", action="store_true",
+                        help="don't verify the cluster's TLS certificate (test clusters only)")
+
+
+def _index_location(args: argparse.Namespace) -> tuple[str, dict]:
+    """The backend's name and options from the command line (environment variables fill in)."""
+    from search.backends import backend_name
+    from search.results import BadParameterError
+
+    name = backend_name(args.backend)
+    given = {"url": args.opensearch_url, "index": args.opensearch_index, "username": args.opensearch_user,
+             "ca_certs": args.opensearch_ca_certs, "verify_certs": False if args.opensearch_insecure else None}
+    given = {key: value for key, value in given.items() if value is not None}
+    if name == "whoosh":
+        if given:
+            raise BadParameterError("the --opensearch-* options need --backend opensearch")
+        return name, {"index_dir": args.index_dir} if args.index_dir is not None else {}
+    if args.index_dir is not None:
+        raise BadParameterError("--index-dir is a folder for the whoosh backend; an OpenSearch index is "
+                                "named by --opensearch-index")
+    return name, given
 
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:
@@ -64,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lock-timeout", type=float, default=600.0, metavar="S",
                    help="how long to wait for another index run to finish (default 600)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--part", metavar="K/N",
+                   help="index only the K-th of N disjoint parts of the files (run N of these, on any machines)")
 
     p = commands.add_parser("search", help="search the index")
     p.add_argument("query", nargs="?", default="")
@@ -108,10 +143,18 @@ def cmd_index(args: argparse.Namespace) -> int:
         field_map[ours.strip()] = theirs.strip()
     if args.aliases is not None and not args.aliases.is_file():
         return _fail(f"--aliases: no such file {args.aliases}", 2)
-    index_dir = args.index_dir or default_index_dir()
-    summary = index_paths(args.paths, index_dir, options=ReadOptions(format=args.format, field_map=field_map),
+    part = None
+    if args.part:
+        from index.parts import parse_part
+
+        try:
+            part = parse_part(args.part)
+        except ValueError as exc:
+            return _fail(str(exc), 2)
+    backend, location = _index_location(args)
+    summary = index_paths(args.paths, options=ReadOptions(format=args.format, field_map=field_map),
                           entities=not args.no_entities, lock_timeout=args.lock_timeout,
-                          aliases_file=args.aliases)
+                          aliases_file=args.aliases, backend=backend, backend_options=location, part=part)
     if args.errors:
         write_problems(summary.problems, args.errors)
     print(json.dumps(summary.to_dict(), indent=2) if args.json else summary.format())
@@ -125,7 +168,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     request = SearchRequest.build(args.query, **{name: getattr(args, name) for name in PARAMETERS
                                                  if name != "query" and hasattr(args, name)})
-    results = engine_for(args.index_dir).run(request)
+    backend, location = _index_location(args)
+    results = engine_for(backend=backend, **location).run(request)
     if args.json:
         print(json.dumps(results.to_dict(), indent=2, ensure_ascii=False))
         return 0
@@ -144,11 +188,14 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     from search import engine_for
 
-    stats = engine_for(args.index_dir).stats()
+    from search.backends import index_location
+
+    backend, location = _index_location(args)
+    stats = engine_for(backend=backend, **location).stats()
     if args.json:
         print(json.dumps(stats, indent=2, ensure_ascii=False))
         return 0
-    print(f"index: {stats['index_dir']}")
+    print(f"index: {index_location(backend, location)} ({backend})")
     print(f"documents: {stats['documents']} ({stats['undated']} undated)")
     print(f"dates: {stats['date_from'] or '-'} .. {stats['date_to'] or '-'}")
     print(f"size: {stats['size_bytes'] / 1e6:.1f} MB in {stats['segments']} segment(s)")
@@ -161,7 +208,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_entities(args: argparse.Namespace) -> int:
     from search import engine_for
 
-    results = engine_for(args.index_dir).search(args.query, page_size=1, facet_top=args.top)
+    backend, location = _index_location(args)
+    results = engine_for(backend=backend, **location).search(args.query, page_size=1, facet_top=args.top)
     kinds = args.type or ["person", "org", "place"]
     table = {kind: [{"value": v.value, "count": v.count} for v in getattr(results.facets, kind)] for kind in kinds}
     if args.json:
@@ -175,10 +223,15 @@ def cmd_entities(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from search import Engine
+    from search.backends import index_location
     from web.serve import ListenError, serve
 
+    backend, location = _index_location(args)
+    engine = Engine(backend=backend, **location)
     try:
-        serve(args.index_dir or default_index_dir(), host=args.host, port=args.port, debug=args.debug)
+        serve(host=args.host, port=args.port, debug=args.debug, engine=engine,
+              label=f"{index_location(backend, location)} ({backend})")
     except ListenError as exc:
         return _fail(str(exc), 1)
     return 0

@@ -18,7 +18,8 @@ from search.results import (ArticleNotFoundError, ArticleRecord, BadParameterErr
                             SearchResults)
 
 
-def search(query: str = "", *, index_dir: Path | str | None = None, **parameters: object) -> SearchResults:
+def search(query: str = "", *, index_dir: Path | str | None = None, backend: str | None = None,
+           backend_options: dict | None = None, **parameters: object) -> SearchResults:
     """Search a newsearch index.
 
     `query` uses the query language (words, "phrases", -excluded, OR, field:value,
@@ -28,8 +29,10 @@ def search(query: str = "", *, index_dir: Path | str | None = None, **parameters
     ("relevance", "newest", "oldest"), `page`, `page_size`, and `recency` (a half-life in days,
     off by default, that lets newer articles win over slightly better-matching older ones).
     Raises `QuerySyntaxError` or `BadParameterError` with a message fit to show a person.
+    `backend` ("whoosh", the default, or "opensearch") and `backend_options` (e.g.
+    `{"url": ..., "index": ...}`) say where the index is; see `search.backends`.
     """
-    return engine_for(index_dir).search(query, **parameters)
+    return engine_for(index_dir, backend=backend, **(backend_options or {})).search(query, **parameters)
 
 
 __all__ = [

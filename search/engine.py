@@ -18,12 +18,16 @@ from search.results import ArticleRecord, Hit, SearchResults
 class Engine:
     """Search one index. Create once and reuse (thread-safe): opening is amortised.
 
-    `backend` names the storage backend ("whoosh", the default: the index folder `index_dir`,
-    else `$NEWSEARCH_INDEX`, else ./newsearch-index).
+    `backend` names the storage backend: "whoosh" (the default; the index folder `index_dir`,
+    else `$NEWSEARCH_INDEX`, else ./newsearch-index) or "opensearch" (`options`: url, index,
+    username, password, ca_certs, verify_certs; see `search.backends`).
     """
 
-    def __init__(self, index_dir: Path | str | None = None, *, backend: str = "whoosh") -> None:
-        self.backend: SearchBackend = open_search(backend, index_dir=index_dir)
+    def __init__(self, index_dir: Path | str | None = None, *, backend: str | None = None,
+                 **options: object) -> None:
+        if index_dir is not None:
+            options["index_dir"] = index_dir
+        self.backend: SearchBackend = open_search(backend, **options)
 
     @property
     def index_dir(self) -> Path | None:
@@ -61,14 +65,18 @@ _engines: dict[tuple[str, str], Engine] = {}
 _engines_lock = threading.Lock()
 
 
-def engine_for(index_dir: Path | str | None = None, *, backend: str = "whoosh") -> Engine:
+def engine_for(index_dir: Path | str | None = None, *, backend: str | None = None,
+               **options: object) -> Engine:
     """The shared Engine of an index, so repeated `search()` calls reuse the open index."""
-    from search.backends import index_location
+    from search.backends import backend_name, index_location
 
-    key = (backend, index_location(backend, index_dir))
+    if index_dir is not None:
+        options["index_dir"] = index_dir
+    name = backend_name(backend)
+    key = (name, index_location(name, options))
     with _engines_lock:
         if key not in _engines:
-            _engines[key] = Engine(index_dir, backend=backend)
+            _engines[key] = Engine(backend=name, **options)
         return _engines[key]
 
 

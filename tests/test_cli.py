@@ -186,3 +186,30 @@ def test_user_alias_file_extends_the_table_at_index_and_search_time(tmp_path):
     assert engine.search("", place="socialist republic").total == 1   # the user's alias, at search time
     missing = newsearch("index", data, "--aliases", tmp_path / "nope.tsv", index_dir=ix)
     assert "--aliases" in assert_one_line_error(missing, 2)
+
+
+# ---- backends and parts ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("args, says", [
+    (("search", "oil", "--opensearch-url", "http://127.0.0.1:1"), "need --backend opensearch"),
+    (("stats", "--backend", "opensearch", "--index-dir", "x"), "--index-dir is a folder for the whoosh backend"),
+    (("index", "seeds", "--part", "3/2"), "K must be between 1 and N"),
+    (("index", "seeds", "--part", "half"), "--part takes K/N"),
+])
+def test_backend_and_part_options_are_checked(tmp_path, args, says):
+    line = assert_one_line_error(newsearch(*args, index_dir=tmp_path / "ix"), 2)
+    assert says in line
+
+
+def test_parts_split_a_collection_disjointly_and_completely(tmp_path):
+    """`--part K/N` runs (as N machines would run them) index every article exactly once."""
+    data = tmp_path / "data"
+    for n in range(8):
+        write_jsonl(data / f"f{n}.jsonl", [record(f"p{n}-{i}", f"Title {n} {i}", "Oil prices rose.") for i in range(2)])
+    for k in (1, 2, 3):
+        result = newsearch("index", data, "--no-entities", "--part", f"{k}/3", index_dir=tmp_path / f"ix{k}")
+        assert result.returncode == 0, result.stderr
+    counts = [Engine(tmp_path / f"ix{k}").search("").total for k in (1, 2, 3)]
+    assert sum(counts) == 16 and all(c % 2 == 0 for c in counts)
+    whole = newsearch("index", data, "--no-entities", "--part", "1/3", index_dir=tmp_path / "ix1")
+    assert "unchanged" in whole.stdout and Engine(tmp_path / "ix1").search("").total == counts[0]

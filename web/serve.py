@@ -32,8 +32,9 @@ class ListenError(Exception):
 
 
 def serve(index_dir: Path | str | None = None, host: str = "127.0.0.1", port: int = 5000,
-          debug: bool = False, threads: int = 4, **settings: object) -> None:
-    """Serve the index at `index_dir` on http://host:port/ until interrupted.
+          debug: bool = False, threads: int = 4, label: str | None = None, **settings: object) -> None:
+    """Serve the index at `index_dir` (or the `engine=` setting's) on http://host:port/ until
+    interrupted; `label` names the index in the announcement.
 
     Raises `ListenError` when the address cannot be listened on; nothing is printed then.
     """
@@ -44,7 +45,7 @@ def serve(index_dir: Path | str | None = None, host: str = "127.0.0.1", port: in
         return
     server = _bind(app, host, port, threads)
     # Printed, not logged: the person who ran `make run` needs the address whatever the log level.
-    print(f"newsearch: serving {index_dir} on {server_url(server)}/ ({threads} threads; Ctrl-C stops)",
+    print(f"newsearch: serving {label or index_dir} on {server_url(server)}/ ({threads} threads; Ctrl-C stops)",
           file=sys.stderr, flush=True)
     try:
         server.run()

@@ -1,50 +1,91 @@
 """The storage backends behind `search.backend`'s contract, chosen by name.
 
-Only the backend packages below import their engine's library (Whoosh, ...); everything else
-reaches a backend through `open_search` (the search side) and `open_writer` (an index run).
+- "whoosh" (the default): an index folder on this machine, zero set-up. Options: `index_dir`
+  (else `$NEWSEARCH_INDEX`, else ./newsearch-index).
+- "opensearch": an OpenSearch cluster, for archives that outgrow one machine. Options: `url`,
+  `index`, `username`, `password`, `ca_certs`, `verify_certs`, `timeout` (else the
+  `NEWSEARCH_OPENSEARCH_*` environment variables; see `opensearch.config`).
+
+Only the backend packages import their engine's library; everything else reaches a backend
+through `open_search` (the search side) and `open_writer` (an index run). `$NEWSEARCH_BACKEND`
+picks the backend when none is named.
 """
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 from search.backend import IndexWriter, SearchBackend
 from search.results import BadParameterError
 
-BACKENDS = ("whoosh",)
+BACKENDS = ("whoosh", "opensearch")
+DEFAULT_BACKEND = "whoosh"
 
 
-def _check(name: str) -> None:
+def backend_name(name: str | None = None) -> str:
+    """The backend to use: `name`, else `$NEWSEARCH_BACKEND`, else Whoosh; checked."""
+    name = name or os.environ.get("NEWSEARCH_BACKEND") or DEFAULT_BACKEND
     if name not in BACKENDS:
         raise BadParameterError(f"unknown backend {name!r}; backends are {', '.join(BACKENDS)}")
+    return name
 
 
-def index_location(name: str, index_dir: Path | str | None) -> str:
-    """Where a backend's index is, as a string that names it (for sharing open engines)."""
-    _check(name)
+def _whoosh_dir(options: dict) -> Path:
     from search.backends.whoosh.store import default_index_dir
 
-    return str((Path(index_dir) if index_dir is not None else default_index_dir()).resolve())
+    index_dir = options.pop("index_dir", None)
+    if options:
+        raise BadParameterError(f"option(s) {', '.join(sorted(options))} are for another backend, not whoosh")
+    return Path(index_dir) if index_dir is not None else default_index_dir()
 
 
-def open_search(name: str = "whoosh", *, index_dir: Path | str | None = None) -> SearchBackend:
+def _opensearch_config(options: dict):
+    from search.backends.opensearch.config import OpenSearchConfig
+
+    options.pop("index_dir", None)  # a folder means nothing to a cluster
+    try:
+        return OpenSearchConfig.from_options(**options)
+    except (TypeError, ValueError) as exc:
+        raise BadParameterError(str(exc)) from None
+
+
+def index_location(name: str | None, options: dict) -> str:
+    """Where a backend's index is, as a string that names it (for sharing open engines)."""
+    name = backend_name(name)
+    if name == "whoosh":
+        return str(_whoosh_dir(dict(options)).resolve())
+    config = _opensearch_config(dict(options))
+    return f"{config.url}#{config.index}"
+
+
+def open_search(name: str | None = None, **options: object) -> SearchBackend:
     """The search side of a backend. Opening is lazy: a missing index is reported by the first
     search (`IndexNotFoundError`), so a server can start before anything is indexed."""
-    _check(name)
-    from search.backends.whoosh import WhooshSearch
+    name = backend_name(name)
+    if name == "whoosh":
+        from search.backends.whoosh import WhooshSearch
 
-    return WhooshSearch(index_dir)
+        return WhooshSearch(_whoosh_dir(dict(options)))
+    from search.backends.opensearch.search import OpenSearchSearch
+
+    return OpenSearchSearch(_opensearch_config(dict(options)))
 
 
-def open_writer(name: str = "whoosh", *, index_dir: Path | str | None = None, lock_timeout: float = 600.0,
-                on_wait=None) -> IndexWriter:
+def open_writer(name: str | None = None, *, lock_timeout: float = 600.0, on_wait: Callable[[], None] | None = None,
+                on_problem: Callable | None = None, part: tuple[int, int] | None = None,
+                **options: object) -> IndexWriter:
     """The indexing side of a backend, for one run: use it as a context manager (`with`), which
-    takes the index for the run (waiting up to `lock_timeout` for another run) and releases it."""
-    _check(name)
-    from search.backends.whoosh import WhooshWriter
-    from search.backends.whoosh.store import default_index_dir
+    takes the index for the run and releases it. `on_problem` receives what the backend
+    rejects (a bulk item, with the article's path); `part` is (k, n) for scale-out runs."""
+    name = backend_name(name)
+    if name == "whoosh":
+        from search.backends.whoosh import WhooshWriter
 
-    return WhooshWriter(Path(index_dir) if index_dir is not None else default_index_dir(),
-                        lock_timeout=lock_timeout, on_wait=on_wait)
+        return WhooshWriter(_whoosh_dir(dict(options)), lock_timeout=lock_timeout, on_wait=on_wait)
+    from search.backends.opensearch.writer import OpenSearchWriter
+
+    return OpenSearchWriter(_opensearch_config(dict(options)), part=part, on_problem=on_problem)
 
 
-__all__ = ["BACKENDS", "open_search", "open_writer", "index_location"]
+__all__ = ["BACKENDS", "DEFAULT_BACKEND", "backend_name", "open_search", "open_writer", "index_location"]
