@@ -32,7 +32,10 @@ def search(query: str = "", *, index_dir: Path | str | None = None, backend: str
     `backend` ("whoosh", the default, or "opensearch") and `backend_options` (e.g.
     `{"url": ..., "index": ...}`) say where the index is; see `search.backends`.
     """
-    return engine_for(index_dir, backend=backend, **(backend_options or {})).search(query, **parameters)
+    options = dict(backend_options or {})
+    if index_dir is not None:
+        options["index_dir"] = index_dir
+    return engine_for(backend=backend, **options).search(query, **parameters)
 
 
 __all__ = [

@@ -60,3 +60,82 @@ def opensearch_url() -> str:
 @pytest.fixture(scope="session")
 def opensearch() -> str:
     return opensearch_url()
+
+
+# ---- the contract suite: the same search, web and CLI tests on every backend ---------------------
+
+BACKENDS_UNDER_TEST = ("whoosh", "opensearch")
+
+
+class IndexMaker:
+    """Builds named test indexes on one backend and opens Engines over them.
+
+    Whoosh indexes are folders under a temporary directory; OpenSearch ones are aliases with a
+    unique prefix on the test cluster, deleted (with their versioned indexes and templates) at
+    the end of the session.
+    """
+
+    def __init__(self, backend: str, root: Path, url: str | None = None) -> None:
+        import uuid
+
+        self.backend, self.root, self.url = backend, root, url
+        self.prefix = f"nstest-{uuid.uuid4().hex[:8]}"
+        self.names: dict[str, dict] = {}
+
+    def location(self, name: str) -> dict:
+        """Backend options naming the test index `name`."""
+        if name not in self.names:
+            if self.backend == "whoosh":
+                self.names[name] = {"index_dir": self.root / name}
+            else:
+                self.names[name] = {"url": self.url, "index": f"{self.prefix}-{name.lower()}"}
+        return self.names[name]
+
+    def index(self, name: str, sources: list[Path], **kwargs):
+        """Run the indexer on `sources` into test index `name` (created on first use)."""
+        from index.indexer import index_paths
+
+        kwargs.setdefault("entities", False)
+        kwargs.setdefault("show_progress", False)
+        return index_paths(sources, backend=self.backend, backend_options=self.location(name), **kwargs)
+
+    def engine(self, name: str):
+        from search import Engine
+
+        return Engine(backend=self.backend, **self.location(name))
+
+    def build(self, name: str, sources: list[Path], **kwargs):
+        self.index(name, sources, **kwargs)
+        return self.engine(name)
+
+    def env(self, name: str) -> dict[str, str]:
+        """Environment variables that point the `newsearch` command at test index `name`."""
+        where = self.location(name)
+        if self.backend == "whoosh":
+            return {"NEWSEARCH_BACKEND": "whoosh", "NEWSEARCH_INDEX": str(where["index_dir"])}
+        return {"NEWSEARCH_BACKEND": "opensearch", "NEWSEARCH_OPENSEARCH_URL": where["url"],
+                "NEWSEARCH_OPENSEARCH_INDEX": where["index"]}
+
+    def cleanup(self) -> None:
+        if self.backend != "opensearch" or not self.names:
+            return
+        from opensearchpy import OpenSearch
+
+        client = OpenSearch(self.url)
+        try:
+            client.indices.delete(index=f"{self.prefix}-*", ignore_unavailable=True, expand_wildcards="all")
+            for template in client.indices.get_index_template(name=f"{self.prefix}-*", ignore=[404]).get(
+                    "index_templates", []):
+                client.indices.delete_index_template(name=template["name"], ignore=[404])
+        finally:
+            client.close()
+
+
+@pytest.fixture(scope="session", params=BACKENDS_UNDER_TEST)
+def backend_indexes(request, tmp_path_factory) -> IndexMaker:
+    """One `IndexMaker` per backend: tests using it run on Whoosh and on OpenSearch (skipped
+    with the reason when no cluster is reachable)."""
+    url = opensearch_url() if request.param == "opensearch" else None
+    maker = IndexMaker(request.param, tmp_path_factory.mktemp(f"indexes-{request.param}"), url)
+    yield maker
+    maker.cleanup()

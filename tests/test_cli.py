@@ -23,8 +23,12 @@ SEED_TITLES = (
 )
 
 
-def newsearch(*args: str, index_dir: Path, timeout: float = 120) -> subprocess.CompletedProcess:
-    env = dict(os.environ, NEWSEARCH_INDEX=str(index_dir), NO_COLOR="1")
+def newsearch(*args: str, index_dir: Path | None = None, env: dict | None = None,
+              timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run the command line; the index is the folder `index_dir`, or what `env` names (a
+    contract-suite index on any backend, see `IndexMaker.env`)."""
+    where = env if env is not None else {"NEWSEARCH_BACKEND": "whoosh", "NEWSEARCH_INDEX": str(index_dir)}
+    env = dict(os.environ, NO_COLOR="1", **where)
     return subprocess.run([*COMMAND, *map(str, args)], cwd=REPO, env=env, capture_output=True, text=True,
                           timeout=timeout)
 
@@ -39,19 +43,19 @@ def assert_one_line_error(result: subprocess.CompletedProcess, code: int) -> str
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory):
-    """The seeds indexed once through the CLI, with entity recognition."""
-    ix = tmp_path_factory.mktemp("cli") / "ix"
-    result = newsearch("index", SEEDS, index_dir=ix)
+def seeded(backend_indexes):
+    """The seeds indexed once through the CLI, with entity recognition, on each backend."""
+    env = backend_indexes.env("cli-seeds")
+    result = newsearch("index", SEEDS, env=env)
     assert result.returncode == 0, result.stderr
-    return {"ix": ix, "index": result}
+    return {"env": env, "index": result, "engine": backend_indexes.engine("cli-seeds")}
 
 
 def test_index_prints_a_summary(seeded):
     out = seeded["index"].stdout
     for word in ("added 2", "updated 0", "unchanged 0", "failed 0", "elapsed", "docs/s"):
         assert word in out, out
-    again = newsearch("index", SEEDS, index_dir=seeded["ix"])
+    again = newsearch("index", SEEDS, env=seeded["env"])
     assert again.returncode == 0
     assert "added 0" in again.stdout and "unchanged 2" in again.stdout
 
@@ -93,7 +97,7 @@ def test_index_dir_option_overrides_environment(tmp_path):
 
 
 def test_search_human_output(seeded):
-    result = newsearch("search", "Kim Hanoi", index_dir=seeded["ix"])
+    result = newsearch("search", "Kim Hanoi", env=seeded["env"])
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("2 results")
     for title in SEED_TITLES:
@@ -103,10 +107,10 @@ def test_search_human_output(seeded):
 
 
 def test_search_json_matches_the_python_api(seeded):
-    result = newsearch("search", "Kim Hanoi", "--json", index_dir=seeded["ix"])
+    result = newsearch("search", "Kim Hanoi", "--json", env=seeded["env"])
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    api = Engine(seeded["ix"]).search("Kim Hanoi")
+    api = seeded["engine"].search("Kim Hanoi")
     assert [h["id"] for h in data["hits"]] == [h.id for h in api.hits]
     assert data["total"] == api.total == 2
     assert data["facets"]["dates"]["buckets"][0]["label"] == "2019-02-23"
@@ -114,7 +118,7 @@ def test_search_json_matches_the_python_api(seeded):
 
 def test_search_filters_and_sort(seeded):
     result = newsearch("search", "summit", "--person", "kim jong un", "--from", "2019-02",
-                       "--to", "2019-02-23", "--sort", "newest", "--json", index_dir=seeded["ix"])
+                       "--to", "2019-02-23", "--sort", "newest", "--json", env=seeded["env"])
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["total"] == 1 and "Kim Jong Un" in data["hits"][0]["entities"]["person"]
@@ -130,7 +134,7 @@ def test_search_filters_and_sort(seeded):
     ("search", "kim", "--from", "2020", "--to", "2019"),
 ])
 def test_bad_query_or_parameter_exits_2_with_one_line(seeded, args):
-    line = assert_one_line_error(newsearch(*args, index_dir=seeded["ix"]), 2)
+    line = assert_one_line_error(newsearch(*args, env=seeded["env"]), 2)
     if "author:" in args[1]:
         assert "author" in line
 
@@ -141,7 +145,7 @@ def test_missing_index_exits_1(tmp_path):
         assert "no newsearch index" in line and "newsearch index" in line
 
 
-def test_locked_index_exits_1(tmp_path, seeded):
+def test_locked_index_exits_1(tmp_path):
     ix = tmp_path / "ix"
     with RunLock(ix, timeout=1):
         result = newsearch("index", SEEDS, "--no-entities", "--lock-timeout", "1", index_dir=ix)
@@ -150,23 +154,23 @@ def test_locked_index_exits_1(tmp_path, seeded):
 
 
 def test_stats_json(seeded):
-    result = newsearch("stats", "--json", index_dir=seeded["ix"])
+    result = newsearch("stats", "--json", env=seeded["env"])
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
     assert stats["documents"] == 2 and stats["undated"] == 0
     assert stats["date_from"].startswith("2019-02-23")
-    human = newsearch("stats", index_dir=seeded["ix"])
+    human = newsearch("stats", env=seeded["env"])
     assert "documents: 2" in human.stdout
 
 
 def test_entities_lists_people(seeded):
-    result = newsearch("entities", "--type", "person", index_dir=seeded["ix"])
+    result = newsearch("entities", "--type", "person", env=seeded["env"])
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("person:")
     assert "Kim Jong Un" in result.stdout and "Donald Trump" in result.stdout
     assert "org:" not in result.stdout and "place:" not in result.stdout
     data = json.loads(newsearch("entities", "--type", "place", "--top", "3", "--json",
-                                index_dir=seeded["ix"]).stdout)
+                                env=seeded["env"]).stdout)
     assert list(data) == ["place"] and len(data["place"]) == 3
     assert all(row["count"] == 2 for row in data["place"])  # places in both seeds, alphabetical on ties
     assert [row["value"] for row in data["place"]] == sorted(row["value"] for row in data["place"])

@@ -1,5 +1,9 @@
 """The search API over real indexes: the seeds (with entity recognition) and small synthetic
 JSONL articles written here, whose words, dates and entities are known exactly.
+
+A contract suite: the tests that take `seeds_engine`, `synthetic` or `backend_indexes` run on
+every storage backend (tests/conftest.py `backend_indexes`); the few that test how the
+embedded Whoosh index behaves on disk build their own index folders.
 """
 from __future__ import annotations
 
@@ -22,10 +26,9 @@ def run(path, ix, entities=False):
 
 
 @pytest.fixture(scope="session")
-def seeds_engine(tmp_path_factory):
-    ix = tmp_path_factory.mktemp("seeds") / "ix"
-    assert run(SEEDS, ix, entities=True).added == 2
-    return Engine(ix)
+def seeds_engine(backend_indexes):
+    assert backend_indexes.index("seeds", [SEEDS], entities=True).added == 2
+    return backend_indexes.engine("seeds")
 
 
 SUMMIT_TEXT = " ".join(
@@ -52,12 +55,12 @@ ARTICLES = [
 
 
 @pytest.fixture(scope="module")
-def synthetic(tmp_path_factory):
+def synthetic(backend_indexes, tmp_path_factory):
     root = tmp_path_factory.mktemp("synthetic")
     write_jsonl(root / "data" / "articles.jsonl", ARTICLES)
-    summary = run(root / "data", root / "ix")
+    summary = backend_indexes.index("synthetic", [root / "data"])
     assert summary.added == len(ARTICLES) and summary.failed == 0
-    return Engine(root / "ix")
+    return backend_indexes.engine("synthetic")
 
 
 def ids(results) -> set[str]:
@@ -92,9 +95,10 @@ def test_seed_entity_fields_case_insensitive_and_aliases(seeds_engine):
     assert seeds_engine.search('place:"U.S."').total == seeds_engine.search("", place="United States").total == 2
 
 
-def test_module_level_search_function(seeds_engine):
+def test_module_level_search_function(seeds_engine, backend_indexes):
     from search import search
-    results = search("Kim Hanoi", index_dir=seeds_engine.index_dir, page_size=1)
+    results = search("Kim Hanoi", backend=backend_indexes.backend, backend_options=backend_indexes.location("seeds"),
+                     page_size=1)
     assert results.total == 2 and len(results.hits) == 1 and results.pages == 2
     assert results.to_dict()["hits"][0]["id"] == seeds_engine.search("Kim Hanoi").hits[0].id
 
@@ -158,15 +162,14 @@ def test_plain_words_all_first(synthetic, query, expected):
     assert ids(results) == {"a1", "a2", "a3", "a9"} | ({"a4"} if "strike" in query else set())
 
 
-def test_plain_words_are_and(tmp_path):
-    from search.backends.whoosh.engine import RELAX_BELOW
+def test_plain_words_are_and(backend_indexes, tmp_path):
+    from search.backend import RELAX_BELOW
     both = [record(f"b{i}", f"Report {i}", f"Walrus census and narwhal survey number {i}.", "2022-02-02")
             for i in range(RELAX_BELOW)]
     one = [record("w", "Walrus only", "A walrus census.", "2022-02-03"),
            record("n", "Narwhal only", "A narwhal survey.", "2022-02-04")]
     write_jsonl(tmp_path / "data" / "x.jsonl", both + one)
-    run(tmp_path / "data", tmp_path / "ix")
-    results = Engine(tmp_path / "ix").search("walrus narwhal", page_size=100)
+    results = backend_indexes.build("and", [tmp_path / "data"]).search("walrus narwhal", page_size=100)
     assert results.all_words is True and results.total == RELAX_BELOW
     assert ids(results) == {f"b{i}" for i in range(RELAX_BELOW)}
 
@@ -361,14 +364,13 @@ def test_stats(synthetic):
 # ---- a live index ------------------------------------------------------------------------------
 
 
-def test_engine_sees_a_new_commit_without_restart(tmp_path):
+def test_engine_sees_a_new_commit_without_restart(backend_indexes, tmp_path):
     data = tmp_path / "data"
     write_jsonl(data / "one.jsonl", [record("n1", "First", "Quokka sighting reported.", "2022-01-01")])
-    run(data, tmp_path / "ix")
-    engine = Engine(tmp_path / "ix")
+    engine = backend_indexes.build("commit", [data])
     assert engine.search("quokka").total == 1
     write_jsonl(data / "two.jsonl", [record("n2", "Second", "Another quokka sighting.", "2022-01-02")])
-    run(data, tmp_path / "ix")
+    backend_indexes.index("commit", [data])
     results = engine.search("quokka")
     assert results.total == 2 and ids(results) == {"n1", "n2"}
     assert engine.stats()["documents"] == 2
@@ -383,9 +385,8 @@ def test_long_lived_engine_after_segments_merge(tmp_path):
         assert engine.search("", page_size=1).total == n * 40 == Engine(tmp_path / "ix").search("").total
 
 
-def test_engine_over_an_empty_index(tmp_path):
+def test_engine_over_an_empty_index(backend_indexes, tmp_path):
     (tmp_path / "empty").mkdir()
-    run(tmp_path / "empty", tmp_path / "ix")
-    engine = Engine(tmp_path / "ix")
+    engine = backend_indexes.build("empty", [tmp_path / "empty"])
     assert engine.search("").total == 0
     assert engine.search("anything").total == 0

@@ -15,7 +15,6 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from index.indexer import index_paths
 from search import Engine
 from web import create_app
 
@@ -42,7 +41,8 @@ def _market_articles() -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory) -> Path:
+def web_engine(backend_indexes, tmp_path_factory) -> Engine:
+    """The seeds and the articles above, on each backend (the contract suite)."""
     folder = tmp_path_factory.mktemp("webdata")
     rows = _market_articles() + [
         {"title": f"Evil {EVIL} title", "date": "2019-03-01", "source": f"Evil {EVIL} Source",
@@ -53,15 +53,14 @@ def index_dir(tmp_path_factory) -> Path:
     ]
     data = folder / "articles.jsonl"
     data.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
-    index = folder / "index"
-    summary = index_paths([REPO / "seeds", data], index, entities=True, show_progress=False)
+    summary = backend_indexes.index("web", [REPO / "seeds", data], entities=True)
     assert summary.failed == 0, summary.problems
-    return index
+    return backend_indexes.engine("web")
 
 
 @pytest.fixture(scope="module")
-def app(index_dir):
-    return create_app(index_dir=index_dir, testing=True)
+def app(web_engine):
+    return create_app(engine=web_engine, testing=True)
 
 
 @pytest.fixture
@@ -83,12 +82,11 @@ def params(url: str) -> list[tuple[str, str]]:
 
 # ---- the app factory -------------------------------------------------------------------------
 
-def test_create_app_keeps_engine_and_settings(index_dir):
-    app = create_app(index_dir=index_dir, facet_top=3)
+def test_create_app_keeps_engine_and_settings(web_engine, tmp_path):
+    app = create_app(index_dir=tmp_path, facet_top=3)
     assert isinstance(app.extensions["newsearch"], Engine)
     assert app.config["FACET_TOP"] == 3
-    engine = Engine(index_dir)
-    assert create_app(engine=engine).extensions["newsearch"] is engine
+    assert create_app(engine=web_engine).extensions["newsearch"] is web_engine
 
 
 # ---- the search page -------------------------------------------------------------------------
@@ -132,8 +130,8 @@ def test_facets_link_chips_remove(client):
     assert 'class="chip"' not in html_of(client.get(chip))
 
 
-def test_facet_more_is_a_details_element(app, index_dir):
-    small = create_app(index_dir=index_dir, testing=True, facet_top=2).test_client()
+def test_facet_more_is_a_details_element(app, web_engine):
+    small = create_app(engine=web_engine, testing=True, facet_top=2).test_client()
     html = html_of(small.get("/"))
     assert "<details class=\"more\">" in html and "more</summary>" in html
 
@@ -311,9 +309,9 @@ def test_javascript_urls_are_not_links(client):
 
 # ---- JSON API --------------------------------------------------------------------------------
 
-def test_api_search_is_search_results_to_dict(client, index_dir):
+def test_api_search_is_search_results_to_dict(client, web_engine):
     data = client.get("/api/search?q=oil&sort=oldest&page=2&page_size=5&from=2019-01-01&to=2019-12-31").get_json()
-    expected = Engine(index_dir).search("oil", sort="oldest", page=2, page_size=5,
+    expected = web_engine.search("oil", sort="oldest", page=2, page_size=5,
                                         date_from="2019-01-01", date_to="2019-12-31").to_dict()
     expected.pop("took_ms"), data.pop("took_ms")
     assert data == expected
@@ -421,10 +419,10 @@ def test_every_input_has_a_label(client):
 
 # ---- serving ---------------------------------------------------------------------------------
 
-def test_waitress_server_serves(index_dir):
+def test_waitress_server_serves(web_engine):
     from web.serve import make_server, server_url
 
-    server = make_server(index_dir, port=0, threads=2)
+    server = make_server(port=0, threads=2, engine=web_engine)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
@@ -437,7 +435,7 @@ def test_waitress_server_serves(index_dir):
         thread.join(5)
 
 
-def test_serve_uses_waitress_unless_debug(monkeypatch, index_dir):
+def test_serve_uses_waitress_unless_debug(monkeypatch, web_engine):
     import waitress.server
 
     from web import serve as serve_module
@@ -459,24 +457,22 @@ def test_serve_uses_waitress_unless_debug(monkeypatch, index_dir):
 
     monkeypatch.setattr(waitress.server, "create_server", create_server)
     monkeypatch.setattr("flask.Flask.run", lambda self, **kw: calls.append(("flask", kw)))
-    serve_module.serve(index_dir, port=5123, threads=3)
+    serve_module.serve(port=5123, threads=3, engine=web_engine)
     assert calls[-2:] == [("waitress", {"host": "127.0.0.1", "port": 5123, "threads": 3, "ident": "newsearch"}),
                           ("run", {})]
-    serve_module.serve(index_dir, debug=True)
+    serve_module.serve(debug=True, engine=web_engine)
     assert calls[-1][0] == "flask" and calls[-1][1]["debug"] is True
 
 
 # ---- Reuters ---------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def reuters_client(tmp_path_factory):
+def reuters_client(backend_indexes):
     from tests.conftest import shared_path
 
     folder = shared_path("reuters21578")
-    index = tmp_path_factory.mktemp("reuters") / "index"
     files = [folder / f"reut2-00{i}.sgm.gz" for i in range(3)]
-    index_paths(files, index, entities=False, show_progress=False)
-    return create_app(index_dir=index, testing=True).test_client()
+    return create_app(engine=backend_indexes.build("reuters", files), testing=True).test_client()
 
 
 def test_reuters_oil_prices(reuters_client):
