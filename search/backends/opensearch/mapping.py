@@ -1,0 +1,394 @@
+"""The OpenSearch index layout both sides use: fields, analysis, the versioned template behind
+the alias, and how an Article becomes a document.
+
+Indexes: the alias (`config.index`, e.g. "newsearch") points at one concrete index
+`<alias>-v<TEMPLATE_VERSION>-<UTC timestamp>`, created from the index template
+`<alias>-template` (pattern `<alias>-v*`). A re-index builds a new concrete index
+(`new_index`), fills it, and `swap_alias` moves the alias in one atomic call: searches answer
+from the old index until the instant they answer from the new one. Beside them, two small
+indexes hold the run state every machine shares (see writer.py): `<alias>-meta` (the settings
+the search side reads, per concrete index) and `<alias>-files` (which file versions are done).
+
+Fields (the search side imports the names from here):
+- `title`, `body`: text, `news_english` analysis (as close to the Whoosh backend's as OpenSearch's
+  filters allow), offsets indexed so highlighting need not re-analyse long bodies;
+  `title.words` / `body.words`: the same words unstemmed and with stop words kept, for
+  did-you-mean.
+- `person`, `org`, `place`, `source`: keyword (display form, for facet counts) with
+  `<facet>.lower` (lower-cased, accents folded) for case-insensitive filters.
+- `date` (absent when undated), `id`, `url`, `authors`, `language`, `path`, `file_key`,
+  `content_hash`.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import time
+from datetime import datetime, timezone
+
+from opensearchpy import OpenSearch
+from opensearchpy.exceptions import ConflictError, RequestError
+
+from index.article import ENTITY_TYPES, Article
+from search.backends.opensearch.client import error_type, with_backoff
+from search.backends.opensearch.config import OpenSearchConfig
+from search.results import IncompatibleIndexError, IndexNotFoundError
+
+# Bumped whenever the mapping or analysis changes incompatibly: the template is replaced, and new
+# concrete indexes are named -v<new>; an index of another version must be rebuilt (re-index and
+# swap the alias), never searched with the wrong analysis. The mapping's _meta records it.
+TEMPLATE_VERSION = 1
+# Above other templates that may match `<alias>-v*` (OpenSearch refuses overlapping templates
+# of equal priority), below what an operator would use to override ours on purpose (1000s).
+TEMPLATE_PRIORITY = 200
+
+TEXT_FIELDS = ("title", "body")
+FACET_FIELDS = ENTITY_TYPES + ("source",)   # ("person", "org", "place", "source")
+# Weight of a title word against a body word, applied by the search side at query time
+# (OpenSearch has no index-time field boost). Both backends must agree: it is the Whoosh
+# backend's TITLE_BOOST (search/backends/whoosh/schema.py, chosen there by cross-validation), and
+# tests/test_opensearch_writer.py checks the two are equal. Not imported: only the Whoosh
+# backend may import Whoosh.
+TITLE_BOOST = 1.5
+# BM25 parameters, the index default similarity: the Whoosh backend's K1 and B
+# (search/backends/whoosh/scoring.py, chosen by cross-validation; checked equal by the tests).
+BM25_K1 = 1.5
+BM25_B = 0.75
+
+WORDS_SUBFIELD = "words"   # title.words / body.words: unstemmed, stop words kept (did-you-mean)
+LOWER_SUBFIELD = "lower"   # person.lower, ...: lower-cased, accents folded (filters)
+ANALYZER = "news_english"
+WORDS_ANALYZER = "news_words"
+NORMALIZER = "news_fold"
+DATE_FORMAT = "strict_date_optional_time||epoch_millis"
+
+# The Whoosh backend's stop list (whoosh.analysis.STOP_WORDS, checked equal by the tests), not
+# Lucene's `_english_`: the two differ in 21 words, among them "us" (ours drops it, so a search
+# for "US" means the same on both backends) and "no", "but", "they", "was" (Lucene drops them).
+STOP_WORDS = ("a", "an", "and", "are", "as", "at", "be", "by", "can", "for", "from", "have", "if", "in", "is",
+              "it", "may", "not", "of", "on", "or", "tbd", "that", "the", "this", "to", "us", "we", "when",
+              "will", "with", "yet", "you", "your")
+MIN_WORD = 2  # the Whoosh analyser's minimum word length: drops the "s" of "Korea 's", "J" of "J. Smith"
+
+# Longest keyword value indexed (longer ones are kept in _source only): Lucene refuses a term over
+# 32,766 UTF-8 bytes and with it the whole document; 8,191 characters of up to 4 bytes stay under.
+# Entity names and sources are a few words; an id over this is a pathological URL.
+KEYWORD_IGNORE_ABOVE = 8191
+# OpenSearch's limit on a document _id, in UTF-8 bytes; longer article ids are hashed (doc_id).
+MAX_ID_BYTES = 512
+LONG_ID_PREFIX = "sha256-id:"
+
+# The run-state indexes' fields (writer.py): settings per concrete index, and per-file done markers.
+META_PROPERTIES = {"index": {"type": "keyword"}, "updated": {"type": "date"},
+                   "settings": {"type": "object", "enabled": False}}
+FILES_PROPERTIES = {"index": {"type": "keyword"}, "file_key": {"type": "keyword"}, "path": {"type": "keyword"},
+                    "part": {"type": "keyword"}, "articles": {"type": "integer"}, "done_at": {"type": "date"}}
+# The first index behind an alias is created by whichever of N starting indexers claims this
+# document (create-only: one wins); the others wait for the alias. A claim older than
+# CLAIM_STALE_S was left by an indexer that died while creating (creation takes ~1 s) and is
+# taken over; CLAIM_POLL_S is how often a waiting indexer looks for the alias.
+CLAIM_ID = "creating-first-index"
+CLAIM_STALE_S = 60.0
+CLAIM_POLL_S = 0.5
+
+DEFAULT_SHARDS = 3     # lets a 3-node cluster share the indexing and search work from the start
+DEFAULT_REPLICAS = 1   # one node may die with every shard still answering
+# Index refresh: only explicit ones, at each writer's commit, so that searches see whole commits
+# (the IndexWriter contract: nothing is visible before commit) and bulk loading does not pay for
+# a refresh every second. Other writers' refreshes make any flushed bulk visible too: "as far as
+# OpenSearch allows", see writer.py.
+REFRESH_INTERVAL = "-1"
+
+
+def analysis_settings() -> dict:
+    """The analysers: `news_english` (the search analyser), `news_words` (did-you-mean) and the
+    `news_fold` normalizer (case- and accent-insensitive keyword filters)."""
+    return {
+        "char_filter": {
+            # "1,000" is two words to the Whoosh analyser's tokenizer ("1" then dropped as too
+            # short, "000") and one to the standard tokenizer: split it the same way.
+            "news_digit_comma": {"type": "pattern_replace", "pattern": "(\\d),(?=\\d)", "replacement": "$1 "},
+        },
+        "filter": {
+            "news_possessive": {"type": "stemmer", "language": "possessive_english"},
+            "news_stop": {"type": "stop", "stopwords": list(STOP_WORDS)},
+            "news_min_length": {"type": "length", "min": MIN_WORD},
+        },
+        "analyzer": {
+            ANALYZER: {"type": "custom", "tokenizer": "standard", "char_filter": ["news_digit_comma"],
+                       "filter": ["news_possessive", "lowercase", "asciifolding", "news_min_length", "news_stop",
+                                  "porter_stem"]},
+            WORDS_ANALYZER: {"type": "custom", "tokenizer": "standard",
+                             "filter": ["news_possessive", "lowercase", "asciifolding"]},
+        },
+        "normalizer": {NORMALIZER: {"type": "custom", "filter": ["lowercase", "asciifolding"]}},
+    }
+
+
+def _text() -> dict:
+    return {"type": "text", "analyzer": ANALYZER, "index_options": "offsets",
+            # Did-you-mean only needs each word's document frequency.
+            "fields": {WORDS_SUBFIELD: {"type": "text", "analyzer": WORDS_ANALYZER, "index_options": "docs",
+                                        "norms": False}}}
+
+
+def _keyword(**extra: object) -> dict:
+    return {"type": "keyword", "ignore_above": KEYWORD_IGNORE_ABOVE, **extra}
+
+
+def mappings() -> dict:
+    facet = _keyword(fields={LOWER_SUBFIELD: _keyword(normalizer=NORMALIZER)})
+    return {
+        "dynamic": "strict",
+        "_meta": {"newsearch_template_version": TEMPLATE_VERSION},
+        "properties": {
+            "id": _keyword(),
+            "url": {"type": "keyword", "index": False, "doc_values": False},  # display only; the id is searchable
+            "title": _text(),
+            "body": _text(),
+            "date": {"type": "date", "format": DATE_FORMAT},
+            **{name: facet for name in FACET_FIELDS},
+            "authors": _keyword(),
+            "language": _keyword(),
+            "path": _keyword(),          # delete_stale, and the article API's `path`
+            "file_key": _keyword(),      # "path|size|mtime_ns" of the file the article came from
+            "content_hash": {"type": "keyword", "index": False, "doc_values": False},  # read by id only
+        },
+    }
+
+
+def template_name(alias: str) -> str:
+    return f"{alias}-template"
+
+
+def index_pattern(alias: str) -> str:
+    return f"{alias}-v*"
+
+
+def meta_index(alias: str) -> str:
+    return f"{alias}-meta"
+
+
+def files_index(alias: str) -> str:
+    return f"{alias}-files"
+
+
+def template_body(alias: str) -> dict:
+    return {
+        "index_patterns": [index_pattern(alias)],
+        "priority": TEMPLATE_PRIORITY,
+        "version": TEMPLATE_VERSION,
+        "_meta": {"newsearch_template_version": TEMPLATE_VERSION},
+        "template": {
+            "settings": {
+                "index": {
+                    "analysis": analysis_settings(),
+                    "similarity": {"default": {"type": "BM25", "k1": BM25_K1, "b": BM25_B}},
+                    "refresh_interval": REFRESH_INTERVAL,
+                },
+            },
+            "mappings": mappings(),
+        },
+    }
+
+
+def put_template(client: OpenSearch, config: OpenSearchConfig) -> None:
+    """Put the versioned template unless the cluster already has this version of it."""
+    name = template_name(config.index)
+    where = f"{config.index!r} at {config.url}"
+    found = with_backoff(lambda: client.indices.get_index_template(name=name, ignore=404),
+                         f"read the index template of {where}")
+    for item in (found or {}).get("index_templates", []):
+        if item.get("index_template", {}).get("version") == TEMPLATE_VERSION:
+            return
+    with_backoff(lambda: client.indices.put_index_template(name=name, body=template_body(config.index)),
+                 f"create the index template of {where}")
+
+
+def replicas_for(client: OpenSearch, wanted: int) -> int:
+    """`wanted` replicas, but no more than the cluster has other data nodes to hold them (a
+    single-node cluster gets 0, else it would stay yellow forever)."""
+    health = with_backoff(lambda: client.cluster.health(), "read the cluster health")
+    return max(0, min(wanted, int(health.get("number_of_data_nodes", 1)) - 1))
+
+
+def concrete_name(alias: str) -> str:
+    """`<alias>-v<TEMPLATE_VERSION>-<UTC timestamp to the millisecond>`: sorts by creation."""
+    now = datetime.now(timezone.utc)
+    return f"{alias}-v{TEMPLATE_VERSION}-{now:%Y%m%dt%H%M%S}{now.microsecond // 1000:03d}z"
+
+
+def alias_indexes(client: OpenSearch, alias: str) -> list[str]:
+    """The concrete indexes the alias points at ([] when there is no such alias)."""
+    found = with_backoff(lambda: client.indices.get_alias(name=alias, ignore=404), f"look up the alias {alias!r}")
+    if not isinstance(found, dict) or "error" in found or found.get("status") == 404:
+        return []
+    return sorted(name for name, info in found.items() if alias in info.get("aliases", {}))
+
+
+def new_index(client: OpenSearch, config: OpenSearchConfig, *, shards: int = DEFAULT_SHARDS,
+              replicas: int = DEFAULT_REPLICAS, alias: bool = False) -> str:
+    """Create a new concrete index from the (current) template and return its name; with
+    `alias` it is created already behind the alias (the first index), else it waits for
+    `swap_alias` (a re-index)."""
+    put_template(client, config)
+    name = concrete_name(config.index)
+    body: dict = {"settings": {"index": {"number_of_shards": shards,
+                                         "number_of_replicas": replicas_for(client, replicas)}}}
+    if alias:
+        body["aliases"] = {config.index: {}}
+    with_backoff(lambda: client.indices.create(index=name, body=body, params={"wait_for_active_shards": "1"}),
+                 f"create the index {name!r} at {config.url}")
+    return name
+
+
+def swap_alias(client: OpenSearch, alias: str, old: str | None, new: str) -> None:
+    """Point `alias` at `new` instead of `old` in one atomic call: every search is answered by
+    one or the other, never by neither or both."""
+    actions: list[dict] = [{"add": {"index": new, "alias": alias}}]
+    if old:
+        actions.insert(0, {"remove": {"index": old, "alias": alias, "must_exist": True}})
+    with_backoff(lambda: client.indices.update_aliases(body={"actions": actions}),
+                 f"move the alias {alias!r} from {old!r} to {new!r}")
+
+
+def ensure_state_index(client: OpenSearch, name: str, properties: dict) -> None:
+    """Create a small run-state index (`<alias>-meta`, `<alias>-files`) unless it exists; safe
+    when N indexers do it at once (the losers' "already exists" is success)."""
+    body = {"settings": {"index": {"number_of_shards": 1, "auto_expand_replicas": "0-1"}},
+            "mappings": {"dynamic": False, "properties": properties}}
+
+    def create() -> None:
+        try:
+            client.indices.create(index=name, body=body)
+        except RequestError as exc:
+            if error_type(exc) != "resource_already_exists_exception":
+                raise
+
+    if not with_backoff(lambda: client.indices.exists(index=name), f"look up the index {name!r}"):
+        with_backoff(create, f"create the index {name!r}")
+
+
+def one_index(config: OpenSearchConfig, indexes: list[str]) -> str:
+    """The one concrete index behind the alias; an alias over several is not ours to guess at."""
+    if len(indexes) != 1:
+        raise IndexNotFoundError(f"the alias {config.index!r} at {config.url} points at {len(indexes)} indexes "
+                                 f"({', '.join(indexes)}); newsearch needs exactly one (fix it with POST _aliases)")
+    return indexes[0]
+
+
+def check_version(client: OpenSearch, config: OpenSearchConfig, index: str) -> None:
+    """Refuse an index built from another template version: its analysis or fields differ, so
+    searching or adding to it would silently mix two layouts. Raises `IncompatibleIndexError`."""
+    found = with_backoff(lambda: client.indices.get_mapping(index=index), f"read the mapping of {index!r}")
+    meta = next(iter(found.values()), {}).get("mappings", {}).get("_meta", {})
+    version = meta.get("newsearch_template_version")
+    if version != TEMPLATE_VERSION:
+        raise IncompatibleIndexError(f"the index {index!r} at {config.url} has layout version {version} and this "
+                                     f"newsearch uses {TEMPLATE_VERSION}: re-index into a new index and swap the "
+                                     f"alias {config.index!r}")
+
+
+def ensure_index(client: OpenSearch, config: OpenSearchConfig, *, shards: int = DEFAULT_SHARDS,
+                 replicas: int = DEFAULT_REPLICAS) -> str:
+    """The concrete index behind `config.index`, creating the template, the first index and
+    the alias (and the run-state indexes) when missing. Safe when N indexers start at once:
+    exactly one creates the index (see CLAIM_ID), the others wait for the alias."""
+    alias = config.index
+    indexes = alias_indexes(client, alias)
+    if indexes:
+        return one_index(config, indexes)
+    meta = meta_index(alias)
+    ensure_state_index(client, meta, META_PROPERTIES)
+    claim = {"claimed_at": datetime.now(timezone.utc).isoformat(), "by": f"{socket.gethostname()}:{os.getpid()}"}
+    while True:
+        indexes = alias_indexes(client, alias)
+        if indexes:
+            return one_index(config, indexes)
+        try:
+            with_backoff(lambda: client.create(index=meta, id=CLAIM_ID, body=claim, params={"refresh": "true"}),
+                         f"claim the creation of {alias!r}")
+        except ConflictError:
+            _drop_stale_claim(client, meta)
+            time.sleep(CLAIM_POLL_S)
+            continue
+        try:
+            indexes = alias_indexes(client, alias)  # created by the claim's previous holder
+            return one_index(config, indexes) if indexes else new_index(client, config, shards=shards,
+                                                                         replicas=replicas, alias=True)
+        finally:
+            with_backoff(lambda: client.delete(index=meta, id=CLAIM_ID, params={"refresh": "true"}, ignore=404),
+                         f"release the creation claim of {alias!r}")
+
+
+def _drop_stale_claim(client: OpenSearch, meta: str) -> None:
+    """Delete the creation claim if its holder has had it for over CLAIM_STALE_S (it died)."""
+    found = with_backoff(lambda: client.get(index=meta, id=CLAIM_ID, ignore=404), "read the creation claim")
+    if not found.get("found"):
+        return
+    claimed = datetime.fromisoformat(found["_source"]["claimed_at"])
+    if (datetime.now(timezone.utc) - claimed).total_seconds() > CLAIM_STALE_S:
+        # Only that claim (seq_no/primary_term): a newer claim by a live indexer stays.
+        with_backoff(lambda: client.delete(index=meta, id=CLAIM_ID, ignore=(404, 409), params={
+            "if_seq_no": found["_seq_no"], "if_primary_term": found["_primary_term"]}), "drop a stale creation claim")
+
+
+# ---- documents -----------------------------------------------------------------------------------
+
+def doc_id(article_id: str) -> str:
+    """The OpenSearch `_id` of an article id: the id itself, or for an id over MAX_ID_BYTES bytes
+    of UTF-8 (or not valid UTF-8) `LONG_ID_PREFIX` + the SHA-256 of its UTF-8 (surrogates
+    passed): the same on every machine and run, so re-runs stay idempotent. The full id is
+    kept in the `id` field."""
+    try:
+        if len(article_id.encode("utf-8")) <= MAX_ID_BYTES:
+            return article_id
+    except UnicodeEncodeError:
+        pass
+    return LONG_ID_PREFIX + hashlib.sha256(article_id.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def index_date(value: datetime) -> str:
+    """A date as stored: ISO 8601 in UTC ("2019-02-27T09:30:00+00:00")."""
+    return value.astimezone(timezone.utc).isoformat()
+
+
+def clean_name(name: str) -> str:
+    """A display name as a keyword: whitespace collapsed (as the Whoosh backend's facet terms,
+    which also replace commas; keywords need not)."""
+    return " ".join(name.split())
+
+
+def article_to_source(article: Article, article_id: str, file_key: str, content_hash: str) -> dict:
+    """The `_source` of one article: what is indexed and what display reads back."""
+    doc: dict = {
+        "id": article_id,
+        "title": article.title,
+        "body": article.body,
+        "path": article.path,
+        "file_key": file_key,
+        "content_hash": content_hash,
+        "authors": list(article.authors),
+    }
+    if article.url:
+        doc["url"] = article.url
+    if article.date is not None:
+        doc["date"] = index_date(article.date)
+    if article.source and clean_name(article.source):
+        doc["source"] = clean_name(article.source)
+    if article.language:
+        doc["language"] = article.language
+    for kind in ENTITY_TYPES:
+        names = [clean_name(n) for n in article.entities.get(kind, ()) if n.strip()]
+        if names:
+            doc[kind] = list(dict.fromkeys(names))
+    return doc
+
+
+__all__ = ["TEMPLATE_VERSION", "TEXT_FIELDS", "FACET_FIELDS", "TITLE_BOOST", "BM25_K1", "BM25_B", "WORDS_SUBFIELD",
+           "LOWER_SUBFIELD", "ANALYZER", "WORDS_ANALYZER", "NORMALIZER", "DATE_FORMAT", "STOP_WORDS",
+           "DEFAULT_SHARDS", "DEFAULT_REPLICAS", "analysis_settings", "mappings", "template_body",
+           "template_name", "index_pattern", "meta_index", "files_index", "put_template", "new_index", "ensure_index",
+           "check_version", "one_index", "ensure_state_index", "META_PROPERTIES", "FILES_PROPERTIES",
+           "swap_alias", "alias_indexes", "doc_id", "article_to_source", "index_date", "clean_name"]
