@@ -1,0 +1,119 @@
+"""Facet counts, the date histogram and the date bounds as OpenSearch aggregations, and their
+answers as our result types: the same numbers and buckets as the Whoosh backend's
+search/backends/whoosh/facets.py, counted by the cluster over the whole result set.
+
+- Facets: a `terms` aggregation per facet field on its display keyword, most frequent first and
+  equal counts in code-point order of the value (Whoosh's lexicon order).
+- The histogram's interval follows `search.backend.histogram_interval` over the first and last
+  matching day, so the date bounds are asked first (`bounds_aggs`, in a small request before the
+  page's), then a `date_histogram` with that calendar interval, `min_doc_count: 0` and the bounds
+  as `extended_bounds`: every bucket from the first to the last, empty ones included.
+- `undated` is a `missing` aggregation on the date.
+"""
+from __future__ import annotations
+
+from calendar import monthrange
+from datetime import date, datetime, timezone
+
+from search.backend import histogram_interval
+from search.backends.opensearch.mapping import FACET_FIELDS
+from search.backends.opensearch.translate import DATE_FIELD
+from search.results import DateBucket, DateHistogram, FacetValue, Facets
+
+# Each shard returns its top `facet_top * SHARD_SIZE_FACTOR` values (at least SHARD_SIZE_MIN)
+# for the coordinating node to merge: a value's count is exact whenever it is in every
+# shard's list, which this margin makes so for all but very flat distributions (OpenSearch's
+# default margin, 1.5x + 10, let near-ties at the cut-off come out a few short).
+SHARD_SIZE_FACTOR = 5
+SHARD_SIZE_MIN = 100
+CALENDAR_INTERVALS = {"day": "day", "month": "month", "year": "year"}
+BOUNDS = ("first", "last")
+
+
+def bounds_aggs() -> dict:
+    """The earliest and latest date among the matches (for the interval, and recency's origin)."""
+    return {"first": {"min": {"field": DATE_FIELD}}, "last": {"max": {"field": DATE_FIELD}}}
+
+
+def read_bounds(aggs: dict) -> tuple[int, int] | None:
+    """(first, last) matching date in epoch milliseconds, or None when no match is dated."""
+    first, last = (aggs.get(name, {}).get("value") for name in BOUNDS)
+    if first is None or last is None:
+        return None
+    return int(first), int(last)
+
+
+def _day(millis: int) -> date:
+    return datetime.fromtimestamp(millis / 1000, tz=timezone.utc).date()
+
+
+def interval_for(bounds: tuple[int, int] | None) -> str:
+    """The histogram's bucket size for dates within `bounds` (day when nothing is dated)."""
+    if bounds is None:
+        return "day"
+    return histogram_interval(_day(bounds[0]), _day(bounds[1]))
+
+
+def facet_aggs(top: int, bounds: tuple[int, int] | None) -> dict:
+    """Facet counts (top `top` values per field), the histogram over `bounds`, undated count."""
+    aggs: dict = {"undated": {"missing": {"field": DATE_FIELD}}}
+    if top > 0:
+        for field in FACET_FIELDS:
+            aggs[field] = {"terms": {"field": field, "size": top,
+                                     "shard_size": max(SHARD_SIZE_MIN, top * SHARD_SIZE_FACTOR),
+                                     "order": [{"_count": "desc"}, {"_key": "asc"}]}}
+    if bounds is not None:
+        aggs["dates"] = {"date_histogram": {
+            "field": DATE_FIELD, "calendar_interval": CALENDAR_INTERVALS[interval_for(bounds)],
+            "min_doc_count": 0, "time_zone": "UTC",
+            "extended_bounds": {"min": bounds[0], "max": bounds[1]}}}
+    return aggs
+
+
+def facet_values(aggs: dict, field: str) -> list[FacetValue]:
+    return [FacetValue(str(bucket["key"]), int(bucket["doc_count"]))
+            for bucket in aggs.get(field, {}).get("buckets", [])]
+
+
+def read_facets(aggs: dict, bounds: tuple[int, int] | None) -> Facets:
+    """Facets and the histogram from a response's aggregations."""
+    undated = int(aggs.get("undated", {}).get("doc_count", 0))
+    interval = interval_for(bounds)
+    buckets = [_bucket(interval, int(b["key"]), int(b["doc_count"]))
+               for b in aggs.get("dates", {}).get("buckets", [])]
+    return Facets(**{field: facet_values(aggs, field) for field in FACET_FIELDS},
+                  dates=DateHistogram(interval, buckets, undated))
+
+
+def _bucket(interval: str, millis: int, count: int) -> DateBucket:
+    """A bucket labelled and bounded as the Whoosh backend's: "YYYY-MM-DD" (that day),
+    "YYYY-MM" (first to last day of the month), "YYYY" (1 January to 31 December)."""
+    start = _day(millis)
+    if interval == "day":
+        return DateBucket(start.isoformat(), start, start, count)
+    if interval == "month":
+        end = date(start.year, start.month, monthrange(start.year, start.month)[1])
+        return DateBucket(start.strftime("%Y-%m"), start, end, count)
+    return DateBucket(str(start.year), date(start.year, 1, 1), date(start.year, 12, 31), count)
+
+
+def stats_aggs(top: int) -> dict:
+    """What `stats` counts over the whole index in one request."""
+    aggs = {**bounds_aggs(), "undated": {"missing": {"field": DATE_FIELD}}}
+    if top > 0:
+        for field in FACET_FIELDS:
+            aggs[field] = {"terms": {"field": field, "size": top,
+                                     "shard_size": max(SHARD_SIZE_MIN, top * SHARD_SIZE_FACTOR),
+                                     "order": [{"_count": "desc"}, {"_key": "asc"}]}}
+    return aggs
+
+
+def iso_or_none(millis: int | None) -> str | None:
+    """A date bound as the Whoosh backend's stats give it ("2005-05-05T00:00:00+00:00")."""
+    if millis is None:
+        return None
+    return datetime.fromtimestamp(millis // 1000, tz=timezone.utc).isoformat()  # whole seconds, as Whoosh's
+
+
+__all__ = ["bounds_aggs", "read_bounds", "interval_for", "facet_aggs", "read_facets", "facet_values",
+           "stats_aggs", "iso_or_none", "SHARD_SIZE_FACTOR", "SHARD_SIZE_MIN"]

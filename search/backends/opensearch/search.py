@@ -1,0 +1,437 @@
+"""The OpenSearch backend's search side (meets `search.backend.SearchBackend`): the Whoosh
+backend's answers, computed by a cluster.
+
+One search is two requests (three or four when "did you mean" is tried):
+1. an overview (size 0): how many articles have all the words and how many some of them, and the
+   first and last matching date (the histogram's interval, recency's "newest");
+2. the page: the ranked hits with their highlighted snippets, the facets over the whole result
+   set and the date histogram.
+Relevance is BM25 with the index's K1/B, computed with `dfs_query_then_fetch` so that every
+shard scores with the whole index's statistics (with per-shard statistics, identical articles on
+two shards get different scores, and small indexes rank erratically).
+
+When fewer than RELAX_BELOW articles have all the words, the any-word query is searched and the
+all-words articles are put first by multiplying their score by ALL_WORDS_WEIGHT (a power of two,
+so the multiplication and the division that reports the real score are exact in floating point);
+a zero-boost named clause tells which hits have all the words.
+"""
+from __future__ import annotations
+
+import html
+from bisect import bisect_right
+import re
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from opensearchpy import OpenSearch
+from opensearchpy.exceptions import RequestError
+
+from index.article import ENTITY_TYPES
+from search import querylang as ql
+from search.backend import RELAX_BELOW, REQUEST_BUDGET_S, SUGGEST_BELOW
+from search.backends.opensearch import aggregations as ag
+from search.backends.opensearch.client import (ClusterUnavailableError, error_reason, index_not_found, make_client,
+                                               with_backoff)
+from search.backends.opensearch.config import OpenSearchConfig
+from search.backends.opensearch.mapping import ANALYZER, doc_id
+from search.backends.opensearch.spelling import suggest
+from search.backends.opensearch.translate import (Analysed, MATCH_NONE, Resolver, filter_clauses, highlight_dsl,
+                                                  plain_word_count, texts_to_analyse, to_dsl)
+from search.request import SearchRequest
+from search.results import (ArticleNotFoundError, ArticleRecord, BadParameterError, Facets, Hit, IndexNotFoundError,
+                            IndexPermissionError, QuerySyntaxError, SearchError, SearchResults)
+
+# All-words articles first: their score times 2**40 outranks any any-word article (BM25 scores of
+# a 64-word query stay far below 2**40 times the smallest all-words score), and a power of two
+# keeps the multiplication and the division exact.
+ALL_WORDS_WEIGHT = float(2 ** 40)
+ALL_WORDS_NAME = "all_words"
+# OpenSearch's default `index.max_result_window` (our template keeps it): from + size beyond it is
+# refused by the cluster, so a page that needs it is refused here with a message.
+MAX_RESULT_WINDOW = 10_000
+# Attempts for a search's calls (client.with_backoff): one wait of ~0.5 s when the cluster is
+# busy or electing a manager; a person waiting for results is better served by a quick 503 than
+# by the indexer's minute of patience.
+SEARCH_ATTEMPTS = 2
+SETTINGS_TTL_S = 30.0        # how long the index run's recorded settings (aliases file) are reused
+ANALYSIS_CACHE = 100_000     # texts whose analysed tokens are remembered (emptied when full)
+# ...and for how long: a re-index may swap the alias to an index with other analysis
+# (mapping.TEMPLATE_VERSION); a long-running server follows within this time.
+ANALYSIS_TTL_S = 600.0
+# Snippets: as the Whoosh backend's (search/backends/whoosh/snippets.py).
+MAX_FRAGMENTS = 3
+FRAGMENT_CHARS = 220
+LEAD_CHARS = 240
+# The opening asked of the cluster when no word is marked: more than LEAD_CHARS, so that after
+# collapsing whitespace we can cut it as ours is cut (at a space, then " …") and know it was cut.
+LEAD_FETCH_CHARS = 2 * LEAD_CHARS
+SEPARATOR = " … "
+RELATED_TERMS = 12           # key terms of an article that find related ones (as Whoosh's numterms)
+RELATED_SCALE_DAYS = 30.0    # closeness 1/sqrt(1 + days apart / this): a month costs ~30%, a year ~75%
+HIT_SOURCE = ["id", "title", "url", "date", "source", *ENTITY_TYPES]
+# The Whoosh backend's recency factor, 0.5 + 0.5 * 0.5 ** (age / half-life), age in days behind
+# the newest matching article; undated articles get the floor, 0.5.
+RECENCY_SCRIPT = ("if (doc['date'].size() == 0) { return 0.5; } "
+                  "double age = Math.max(0.0, (params.newest - doc['date'].value.toInstant().toEpochMilli()) "
+                  "/ 86400000.0); return 0.5 + 0.5 * Math.pow(0.5, age / params.half_life);")
+CLOSENESS_SCRIPT = ("double days = doc['date'].size() == 0 ? 365.0 : Math.abs(doc['date'].value.toInstant()"
+                    ".toEpochMilli() - params.origin) / 86400000.0; return 1.0 / Math.sqrt(1.0 + days / params.scale);")
+_MARK = re.compile(r"(</?mark>)")
+_SPACES = re.compile(r"\s+")
+
+
+def clean_fragment(fragment: str, *, collapse: bool) -> str:
+    """A highlighted fragment re-escaped as ours are: OpenSearch's html encoder also writes ' and
+    / as entities; we escape only & < > (quote=False) and keep our <mark> tags."""
+    out = []
+    for part in _MARK.split(fragment):
+        if part in ("<mark>", "</mark>"):
+            out.append(part)
+        else:
+            text = html.unescape(part)
+            out.append(html.escape(_SPACES.sub(" ", text) if collapse else text, quote=False))
+    joined = "".join(out)
+    return joined.strip() if collapse else joined
+
+
+def lead(fragment: str) -> str:
+    """The opening lines (a fragment without marks) cut as the Whoosh backend cuts them."""
+    text = _SPACES.sub(" ", html.unescape(fragment)).strip()
+    if len(text) > LEAD_CHARS:
+        text = text[: LEAD_CHARS + 1].rsplit(" ", 1)[0] + " …"
+    return html.escape(text, quote=False)
+
+
+def snippet(fragments: list[str]) -> str:
+    """Highlighted fragments as one snippet: " … " between them, or the opening lines."""
+    if len(fragments) == 1 and "<mark>" not in fragments[0]:
+        return lead(fragments[0])
+    return SEPARATOR.join(f for f in (clean_fragment(f, collapse=True) for f in fragments) if f)
+
+
+def _date(value: object) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _entities(source: dict) -> dict[str, list[str]]:
+    out = {}
+    for kind in ENTITY_TYPES:
+        values = source.get(kind) or []
+        out[kind] = [values] if isinstance(values, str) else list(values)
+    return out
+
+
+def _highlight(query: dict, **field: object) -> dict:
+    return {"pre_tags": ["<mark>"], "post_tags": ["</mark>"], "encoder": "html",
+            "fields": {"body": {"type": "unified", "highlight_query": query, **field}}}
+
+
+class OpenSearchSearch:
+    """Searches the articles behind `config.index` (an alias). Thread-safe; create once."""
+
+    name = "opensearch"
+
+    def __init__(self, config: OpenSearchConfig | None = None, *, client: OpenSearch | None = None) -> None:
+        self.config = config or OpenSearchConfig.from_options()
+        self._client = client
+        self._budget: OpenSearch | None = client
+        self._own_client = client is None
+        self._lock = threading.Lock()
+        self._analysed: dict[str, tuple[str, ...]] = {}
+        self._analysed_since = time.monotonic()
+        self._settings: tuple[float, dict] | None = None
+
+    # ---- plumbing -----------------------------------------------------------------------------
+
+    @property
+    def client(self) -> OpenSearch:
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = make_client(self.config)
+        return self._client
+
+    @property
+    def budget_client(self) -> OpenSearch:
+        """A client for the optional parts under the request's time budget (did-you-mean): no
+        retries, since a retry after a timeout would spend the budget a second time."""
+        if self._budget is None:
+            with self._lock:
+                if self._budget is None:
+                    client = make_client(self.config)
+                    client.transport.max_retries = 0
+                    client.transport.retry_on_timeout = False
+                    self._budget = client
+        return self._budget
+
+    def _call(self, what: str, call: Callable[[], dict]) -> dict:
+        """A request, with the project's errors: IndexNotFoundError naming the alias when it does
+        not exist, IndexPermissionError on 401/403, ClusterUnavailableError when no node answers."""
+        try:
+            return with_backoff(call, f"{what} {self.config.describe()}", attempts=SEARCH_ATTEMPTS)
+        except (ClusterUnavailableError, IndexPermissionError):
+            raise
+        except IndexNotFoundError:
+            raise index_not_found(self.config) from None
+        except RequestError as exc:
+            if "too_many_clauses" in str(exc.info) or "maxClauseCount" in error_reason(exc):
+                raise QuerySyntaxError("The query expands to too many words for the cluster; add letters "
+                                       "before a *, or use fewer words.") from None
+            raise
+
+    def _search(self, what: str, body: dict, *, scored: bool = False) -> dict:
+        params = {"search_type": "dfs_query_then_fetch"} if scored else {}
+        return self._call(what, lambda: self.client.search(index=self.config.index, body=body, params=params))
+
+    def count(self, query: dict) -> int:
+        """How many articles match a query."""
+        answer = self._search("count the matches in", {"size": 0, "track_total_hits": True, "query": query})
+        return int(answer["hits"]["total"]["value"])
+
+    def recorded_settings(self) -> dict:
+        """What the index runs recorded (aliases file, recogniser, last update), reused briefly."""
+        cached = self._settings
+        if cached is not None and time.monotonic() - cached[0] < SETTINGS_TTL_S:
+            return cached[1]
+        from search.backends.opensearch.writer import read_settings
+
+        settings = read_settings(self.client, self.config)
+        self._settings = (time.monotonic(), settings)
+        return settings
+
+    def analyse(self, texts: set[str]) -> Analysed:
+        """Each text's tokens by the index's own analyser: one `_analyze` call for the texts not
+        seen before (joined by newlines, which no token spans; tokens are told apart by offset,
+        which OpenSearch counts in UTF-16 units)."""
+        if time.monotonic() - self._analysed_since > ANALYSIS_TTL_S:
+            self._analysed, self._analysed_since = {}, time.monotonic()
+        missing = sorted(t for t in texts if t not in self._analysed)
+        if missing:
+            joined = "\n".join(missing)
+            starts, offset = [], 0
+            for text in missing:
+                starts.append(offset)
+                offset += len(text.encode("utf-16-le")) // 2 + 1
+            found: dict[str, list[str]] = {text: [] for text in missing}
+            answer = self._call("analyse the query for", lambda: self.client.indices.analyze(
+                index=self.config.index, body={"analyzer": ANALYZER, "text": joined}))
+            for token in answer.get("tokens", []):
+                found[missing[max(0, bisect_right(starts, token["start_offset"]) - 1)]].append(token["token"])
+            if len(self._analysed) + len(found) > ANALYSIS_CACHE:
+                self._analysed = {}
+            self._analysed.update({text: tuple(tokens) for text, tokens in found.items()})
+        return {text: self._analysed.get(text, ()) for text in texts}
+
+    def resolver(self) -> Resolver:
+        """A typed facet value -> the forms to look for: as typed, and for people, organisations
+        and places its canonical name through the aliases the index was built with."""
+        from index.entities import canonical_name
+
+        aliases: list[str | None] = []
+
+        def resolve(field: str, value: str) -> list[str]:
+            forms = [" ".join(value.split())]
+            if field in ENTITY_TYPES:
+                if not aliases:
+                    aliases.append(self.recorded_settings().get("aliases_file"))
+                forms.append(canonical_name(field, value, aliases_file=aliases[0]))
+            return [form for form in dict.fromkeys(forms) if form]
+        return resolve
+
+    # ---- searching ----------------------------------------------------------------------------
+
+    def run(self, request: SearchRequest) -> SearchResults:
+        """Answer a checked request."""
+        started = time.perf_counter()
+        deadline = started + REQUEST_BUDGET_S
+        tree = ql.parse(request.query)
+        any_tree = ql.parse(request.query, any_word=True)
+        analysed = self.analyse(texts_to_analyse(tree) | texts_to_analyse(any_tree))
+        resolve = self.resolver()
+        filters = filter_clauses(request.filters, request.date_from, request.date_to, resolve)
+        all_q = to_dsl(tree, analysed, resolve)
+        any_q = to_dsl(any_tree, analysed, resolve, any_word=True) if plain_word_count(tree, analysed) > 1 else None
+        relevance = request.sort == "relevance"
+
+        with_all, bounds, relaxed = None, None, False
+        if any_q is not None or request.facets or (relevance and request.recency):
+            with_all, some, bounds, relaxed = self._overview(all_q, any_q, filters)
+        query = any_q if relaxed else all_q
+        body = self._page_body(request, query, all_q if relaxed else None, filters, bounds, analysed,
+                               any_tree if relaxed else tree)
+        start = (request.page - 1) * request.page_size
+        if start + request.page_size > MAX_RESULT_WINDOW:
+            total = self._check_window(request, body["query"], start)
+            body.update({"from": 0, "size": 0} if start >= total else {"size": MAX_RESULT_WINDOW - start})
+        answer = self._search("search", body, scored=relevance)
+        total = int(answer["hits"]["total"]["value"])
+        hits = [self._hit(raw, relevance, relaxed, request.snippets) for raw in answer["hits"]["hits"]]
+        facets = ag.read_facets(answer.get("aggregations", {}), bounds) if request.facets else Facets()
+        with_all_words = int(with_all) if relaxed else total
+        suggestion, partial = None, False
+        if request.query.strip() and (total < SUGGEST_BELOW or relaxed):
+            suggestion, partial = suggest(self, request.query, filters, with_all_words, deadline)
+        return SearchResults(query=request.query, total=total, page=request.page, page_size=request.page_size,
+                             took_ms=(time.perf_counter() - started) * 1000, hits=hits, facets=facets,
+                             suggestion=suggestion, all_words=not relaxed, with_all_words=with_all_words,
+                             partial=partial)
+
+    def _overview(self, all_q: dict, any_q: dict | None,
+                  filters: list[dict]) -> tuple[int, int, tuple[int, int] | None, bool]:
+        """(all-words count, any-word count, date bounds of the result set, relaxed?)."""
+        if any_q is None:
+            body = {"size": 0, "track_total_hits": True, "aggs": ag.bounds_aggs(),
+                    "query": {"bool": {"filter": [*filters, all_q]}}}
+            answer = self._search("count the matches in", body)
+            total = int(answer["hits"]["total"]["value"])
+            return total, total, ag.read_bounds(answer.get("aggregations", {})), False
+        either = {"bool": {"should": [all_q, any_q], "minimum_should_match": 1}}
+        body = {"size": 0, "track_total_hits": False, "query": {"bool": {"filter": [*filters, either]}},
+                "aggs": {"all": {"filter": all_q, "aggs": ag.bounds_aggs()},
+                         "any": {"filter": any_q, "aggs": ag.bounds_aggs()}}}
+        aggs = self._search("count the matches in", body).get("aggregations", {})
+        n_all, n_any = int(aggs["all"]["doc_count"]), int(aggs["any"]["doc_count"])
+        relaxed = n_all < RELAX_BELOW and n_any > n_all
+        return n_all, n_any, ag.read_bounds(aggs["any" if relaxed else "all"]), relaxed
+
+    def _page_body(self, request: SearchRequest, query: dict, all_q: dict | None, filters: list[dict],
+                   bounds: tuple[int, int] | None, analysed: Analysed, tree: ql.Node) -> dict:
+        """The page request: ranking, sort, snippets, facets."""
+        must: dict = {"bool": {"must": [query], "filter": filters}}
+        if request.sort == "relevance":
+            functions: list[dict] = []
+            if all_q is not None:
+                functions.append({"filter": all_q, "weight": ALL_WORDS_WEIGHT})
+                must["bool"]["should"] = [{"constant_score": {"filter": all_q, "boost": 0.0, "_name": ALL_WORDS_NAME}}]
+            if request.recency:
+                functions.append({"script_score": {"script": {"source": RECENCY_SCRIPT, "params": {
+                    "newest": bounds[1] if bounds else 0, "half_life": float(request.recency)}}}})
+            if functions:
+                must = {"function_score": {"query": must, "functions": functions, "score_mode": "multiply",
+                                           "boost_mode": "multiply"}}
+            sort = [{"_score": "desc"}, {"date": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]
+        else:
+            order = "desc" if request.sort == "newest" else "asc"
+            sort = [{"date": {"order": order, "missing": "_last"}}, {"id": "asc"}]
+        body: dict = {"query": must, "sort": sort, "track_total_hits": True, "_source": HIT_SOURCE,
+                      "from": (request.page - 1) * request.page_size, "size": request.page_size}
+        if request.snippets:
+            body["highlight"] = _highlight(highlight_dsl(tree, analysed) or MATCH_NONE, order="none",
+                                           fragment_size=FRAGMENT_CHARS, number_of_fragments=MAX_FRAGMENTS,
+                                           no_match_size=LEAD_FETCH_CHARS)
+        if request.facets:
+            body["aggs"] = ag.facet_aggs(request.facet_top, bounds)
+        return body
+
+    def _check_window(self, request: SearchRequest, query: dict, start: int) -> int:
+        """The total, after refusing a page the cluster cannot reach (hits past MAX_RESULT_WINDOW);
+        a page past the end is not refused: it is an empty page, as every page past the end is."""
+        total = self.count(query)
+        if start < total and start + min(request.page_size, total - start) > MAX_RESULT_WINDOW:
+            raise BadParameterError(
+                f"page {request.page} (results {start + 1:,}-{start + request.page_size:,}) is beyond the first "
+                f"{MAX_RESULT_WINDOW:,} results that the OpenSearch backend can page to; narrow the search "
+                f"with words, filters or dates, or sort the other way")
+        return total
+
+    def _hit(self, raw: dict, relevance: bool, relaxed: bool, snippets: bool) -> Hit:
+        source = raw.get("_source", {})
+        score = None
+        if relevance and raw.get("_score") is not None:
+            score = float(raw["_score"])
+            if relaxed and ALL_WORDS_NAME in raw.get("matched_queries", ()):
+                score /= ALL_WORDS_WEIGHT
+            score = round(score, 4)
+        fragments = raw.get("highlight", {}).get("body", []) if snippets else []
+        return Hit(id=source.get("id", ""), title=source.get("title", ""), url=source.get("url"),
+                   date=_date(source.get("date")), source=source.get("source"), score=score,
+                   snippet=snippet(fragments),
+                   entities=_entities(source))
+
+    # ---- articles and statistics --------------------------------------------------------------
+
+    def _find(self, article_id: str, body: dict) -> dict:
+        """The one indexed document of an article id, or ArticleNotFoundError."""
+        answer = self._search("look up an article in", {"query": {"ids": {"values": [doc_id(article_id)]}},
+                                                         "size": 1, **body})
+        for raw in answer["hits"]["hits"]:
+            if raw.get("_source", {}).get("id", article_id) == article_id:
+                return raw
+        raise ArticleNotFoundError(f"no article with id {article_id!r}")
+
+    def article(self, article_id: str, query: str = "") -> tuple[ArticleRecord, str]:
+        """One article, and its body as safe HTML with the words of `query` marked."""
+        marks = None
+        if query.strip():
+            try:
+                tree = ql.parse(query)
+                marks = highlight_dsl(tree, self.analyse(texts_to_analyse(tree)))
+            except SearchError:
+                marks = None  # a query the language cannot read marks nothing, as in Whoosh
+        raw = self._find(article_id, {"highlight": _highlight(marks, number_of_fragments=0)} if marks else {})
+        source = raw["_source"]
+        record = ArticleRecord(
+            id=source.get("id", article_id), title=source.get("title", ""), body=source.get("body", ""),
+            url=source.get("url"), date=_date(source.get("date")), source=source.get("source"),
+            authors=list(source.get("authors") or []), language=source.get("language"),
+            entities=_entities(source), path=source.get("path", ""))
+        marked = raw.get("highlight", {}).get("body")
+        return record, (clean_fragment(marked[0], collapse=False) if marked else html.escape(record.body, quote=False))
+
+    def related(self, article_id: str, top: int = 5) -> list[Hit]:
+        """Articles like this one (more_like_this on its key title and body terms), preferring
+        ones close in date by the Whoosh backend's closeness factor."""
+        raw = self._find(article_id, {"_source": ["id", "date"]})
+        like = {"more_like_this": {"fields": ["title", "body"], "like": [{"_index": raw["_index"], "_id": raw["_id"]}],
+                                   "min_term_freq": 1, "min_doc_freq": 1, "max_query_terms": RELATED_TERMS,
+                                   "minimum_should_match": 1}}
+        query: dict = {"bool": {"must": [like], "must_not": [{"term": {"id": article_id}}]}}
+        own = _date(raw["_source"].get("date"))
+        if own is not None:
+            query = {"function_score": {"query": query, "boost_mode": "multiply", "functions": [{"script_score": {
+                "script": {"source": CLOSENESS_SCRIPT, "params": {
+                    "origin": int(own.timestamp() * 1000), "scale": RELATED_SCALE_DAYS}}}}]}}
+        body = {"query": query, "size": max(0, top), "_source": HIT_SOURCE,
+                "sort": [{"_score": "desc"}, {"id": "asc"}]}
+        answer = self._search("find related articles in", body, scored=True)
+        return [self._hit(hit, True, False, False) for hit in answer["hits"]["hits"]]
+
+    def stats(self, top: int = 10) -> dict:
+        """Document count, undated count, date range, top entities, size, last update, recogniser
+        (the Whoosh backend's keys but `index_dir`; `size_bytes` counts the primary shards)."""
+        answer = self._search("read the statistics of", {"size": 0, "track_total_hits": True,
+                                                         "aggs": ag.stats_aggs(top)})
+        aggs = answer.get("aggregations", {})
+        sizes = self._call("read the size of", lambda: self.client.indices.stats(
+            index=self.config.index, metric="store,segments"))
+        primaries = sizes.get("_all", {}).get("primaries", {})
+        settings = self.recorded_settings()
+        bounds = ag.read_bounds(aggs)
+        return {
+            "documents": int(answer["hits"]["total"]["value"]),
+            "undated": int(aggs.get("undated", {}).get("doc_count", 0)),
+            "date_from": ag.iso_or_none(bounds[0] if bounds else None),
+            "date_to": ag.iso_or_none(bounds[1] if bounds else None),
+            "top": {field: [{"value": v.value, "count": v.count} for v in ag.facet_values(aggs, field)]
+                    for field in ag.FACET_FIELDS},
+            "size_bytes": int(primaries.get("store", {}).get("size_in_bytes", 0)),
+            "segments": int(primaries.get("segments", {}).get("count", 0)),
+            "last_update": settings.get("last_update"),
+            "recogniser": settings.get("recogniser"),
+        }
+
+    def close(self) -> None:
+        if self._own_client:
+            for client in {id(c): c for c in (self._client, self._budget) if c is not None}.values():
+                client.close()
+            self._client = self._budget = None
+
+
+__all__ = ["OpenSearchSearch", "clean_fragment", "ALL_WORDS_WEIGHT", "MAX_RESULT_WINDOW"]

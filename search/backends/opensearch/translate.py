@@ -1,0 +1,295 @@
+"""Our query tree (`search.querylang`) as OpenSearch query DSL: the OpenSearch backend's half of
+the parser. Pure functions: no client, so every rule here is tested without a cluster.
+
+The semantics are the Whoosh backend's (search/backends/whoosh/translate.py), node for node:
+
+- an unfielded word is a `bool` should over `match title` (boosted TITLE_BOOST) and `match body`:
+  the score is the SUM of the two fields' scores, as Whoosh's `Or([title, body])`; a word that
+  analyses into several tokens ("long-range") needs them all in one field (`operator: and`),
+  or any of them with `any_word` (Whoosh's group class);
+- a phrase is `match_phrase` per field; a prefix (`summ*`) is a constant-score `prefix` on the
+  stemmed field with the typed text as the index analyses it ("Summits*" looks for "summit...",
+  a stop word such as "in*" for "in..."), as Whoosh's `Prefix`; on a facet field (`person:Kim*`)
+  it is the display form as typed, case-sensitive, as in Whoosh;
+- facet values are `terms` on `<field>.lower` with the value as typed and its canonical name
+  (the resolver); they, date ranges and match-alls never score (Whoosh scores them 0);
+- exclusions are `must_not`; an And of exclusions only is everything but them.
+
+Whoosh drops a word that analyses to nothing (a stop word, punctuation) *before* building the
+query, and the emptiness propagates: an And or Or of nothing is nothing and leaves its parent,
+a phrase of stop words is nothing, an exclusion of nothing excludes nothing, and nothing at the
+top matches nothing. OpenSearch's `match` with zero tokens would instead match nothing (or, with
+`zero_terms_query: all`, everything) wherever it stands, so a stop word inside an And would
+empty the result. We therefore need to know, per word, what the index analyser makes of it:
+`texts_to_analyse` lists the texts, the caller analyses them with the index's own analyser
+(`_analyze`, exact, cached) and passes the tokens in; a text that gives no token translates to
+None ("nothing") here, with Whoosh's propagation.
+"""
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timezone
+
+from search import querylang as ql
+from search.backends.opensearch.mapping import LOWER_SUBFIELD, TEXT_FIELDS, TITLE_BOOST
+
+# A facet field's value as typed ("kim jong un", "U.S.") -> the forms to look for in `<field>.lower`
+# (its normalizer folds case and accents, so the forms need not be the indexed spelling).
+Resolver = Callable[[str, str], list[str]]
+# Text as typed -> the tokens the index analyser (`news_english`) makes of it, stemmed.
+Analysed = Mapping[str, tuple[str, ...]]
+
+DSL = dict
+MATCH_NONE: DSL = {"match_none": {}}
+# Every article, scoring 0 like Whoosh's `Every` (a 1.0 would be a constant added to every
+# score, harmless to the order but shown as the hits' scores).
+MATCH_ALL: DSL = {"match_all": {"boost": 0.0}}
+# A prefix's score, as Whoosh scores wildcard expansions: a constant 1 per field matched.
+PREFIX_SCORE = 1.0
+DATE_FIELD = "date"
+ISO_MS = "strict_date_optional_time"
+
+
+def fold(text: str) -> str:
+    """Lower-cased, accents folded (what `lowercase` + `asciifolding` do to most Latin text):
+    the form of a prefix the analyser leaves no token for (a stop word), as Whoosh folds it."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def phrase_text(node: ql.Phrase) -> str:
+    return " ".join(node.words)
+
+
+def texts_to_analyse(node: ql.Node) -> set[str]:
+    """Every text whose tokens `to_dsl` needs: words, phrases and prefixes on text fields."""
+    if isinstance(node, ql.Word):
+        return {node.text}
+    if isinstance(node, ql.Phrase):
+        return {phrase_text(node)}
+    if isinstance(node, ql.Prefix):
+        return {node.text} if node.field in (None,) + TEXT_FIELDS else set()
+    if isinstance(node, (ql.And, ql.Or)):
+        return set().union(*(texts_to_analyse(child) for child in node.children)) if node.children else set()
+    if isinstance(node, ql.AndMaybe):
+        return texts_to_analyse(node.required) | texts_to_analyse(node.optional)
+    if isinstance(node, ql.Not):
+        return texts_to_analyse(node.child)
+    return set()
+
+
+def plain_word_count(node: ql.Node, analysed: Analysed) -> int:
+    """How many distinct body words the query has, excluded ones included: the Whoosh backend's
+    `query_words` (the body `Term`s of the query) decides with it whether an any-word fallback
+    can help. A one-word phrase is a word; a longer phrase is not; `title:` words are not."""
+    tokens: set[str] = set()
+
+    def walk(n: ql.Node) -> None:
+        if isinstance(n, ql.Word) and n.field in (None, "body"):
+            tokens.update(analysed.get(n.text, ()))
+        elif isinstance(n, ql.Phrase) and n.field in (None, "body"):
+            found = analysed.get(phrase_text(n), ())
+            if len(found) == 1:
+                tokens.update(found)
+        elif isinstance(n, (ql.And, ql.Or)):
+            for child in n.children:
+                walk(child)
+        elif isinstance(n, ql.AndMaybe):
+            walk(n.required)
+            walk(n.optional)
+        elif isinstance(n, ql.Not):
+            walk(n.child)
+    walk(node)
+    return len(tokens)
+
+
+def to_dsl(node: ql.Node, analysed: Analysed, resolve: Resolver, *, any_word: bool = False) -> DSL:
+    """The query for a tree; pass the `any_word` the tree was parsed with. A tree that is
+    nothing (only stop words) matches nothing, as in Whoosh."""
+    if isinstance(node, ql.MatchAll):
+        return MATCH_ALL
+    query = _Translator(analysed, resolve, any_word).scored(node)
+    return query if query is not None else MATCH_NONE
+
+
+def highlight_dsl(node: ql.Node, analysed: Analysed, field: str = "body") -> DSL | None:
+    """What to mark in `field`: every word of the query's positive text leaves, on any text
+    field (a `title:` word is marked in the body too) and each word of a phrase on its own,
+    as the Whoosh backend marks them; never an excluded word or a facet value."""
+    clauses: list[DSL] = []
+    for leaf in ql.text_terms(node):
+        if isinstance(leaf, ql.Prefix):
+            clauses.append({"prefix": {field: {"value": prefix_form(leaf.text, analysed)}}})
+            continue
+        text = leaf.text if isinstance(leaf, ql.Word) else phrase_text(leaf)
+        if analysed.get(text):
+            clauses.append({"match": {field: {"query": text, "operator": "or"}}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"bool": {"should": clauses, "minimum_should_match": 1}}
+
+
+def prefix_form(text: str, analysed: Analysed) -> str:
+    """The indexed form a prefix looks for: the analyser's one token ("summits" -> "summit"),
+    else the folded text (a stop word like "in", or several tokens), as Whoosh analyses a
+    prefix without tokenising it and without its stop list."""
+    tokens = analysed.get(text, ())
+    return tokens[0] if len(tokens) == 1 else fold(text)
+
+
+def facet_query(field: str, forms: Iterable[str]) -> DSL:
+    """Any of the forms of one facet value, case- and accent-insensitively; non-scoring."""
+    values = sorted({" ".join(form.split()) for form in forms if form.strip()})
+    if not values:
+        return MATCH_NONE
+    return {"terms": {f"{field}.{LOWER_SUBFIELD}": values}}
+
+
+def date_query(start: datetime | None, end: datetime | None) -> DSL:
+    """Articles dated from `start` to `end`, both inclusive (UTC); both None: any dated article."""
+    if start is None and end is None:
+        return {"exists": {"field": DATE_FIELD}}
+    bounds: dict = {"format": ISO_MS}
+    if start is not None:
+        bounds["gte"] = _ms(start)
+    if end is not None:
+        bounds["lte"] = _ms(end)
+    return {"range": {DATE_FIELD: bounds}}
+
+
+def _ms(moment: datetime) -> str:
+    """ISO 8601 in UTC to the millisecond (the date field's resolution; 23:59:59.999999 -> .999)."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def filter_clauses(filters: Mapping[str, tuple[str, ...]], date_from: datetime | None,
+                   date_to: datetime | None, resolve: Resolver) -> list[DSL]:
+    """The request's filters: each value of each kind must apply (one clause per value), and dates."""
+    clauses = [facet_query(kind, resolve(kind, value)) for kind, values in filters.items() for value in values]
+    if date_from is not None or date_to is not None:
+        clauses.append(date_query(date_from, date_to))
+    return clauses
+
+
+def _unscored(query: DSL) -> DSL:
+    """A filter in a scoring position (an Or's child): it matches but adds 0, as in Whoosh."""
+    return {"constant_score": {"filter": query, "boost": 0.0}}
+
+
+class _Translator:
+    """One translation; `query` returns None where Whoosh's query was nothing (NullQuery)."""
+
+    def __init__(self, analysed: Analysed, resolve: Resolver, any_word: bool) -> None:
+        self.analysed = analysed
+        self.resolve = resolve
+        self.any_word = any_word
+
+    def query(self, node: ql.Node) -> DSL | None:
+        return getattr(self, "_" + type(node).__name__)(node)
+
+    def scored(self, node: ql.Node) -> DSL | None:
+        """The node in a scoring position (must/should): filters wrapped to score 0."""
+        query = self.query(node)
+        if query is not None and isinstance(node, (ql.FieldValue, ql.DateRange)):
+            return _unscored(query)
+        return query
+
+    # leaves
+    def _Word(self, node: ql.Word) -> DSL | None:
+        if not self.analysed.get(node.text):
+            return None  # a stop word or punctuation: nothing, as Whoosh drops it
+        operator = "or" if self.any_word else "and"
+        return self._per_field(node.field, lambda field: {"match": {field: {
+            "query": node.text, "operator": operator, **_boost(field)}}})
+
+    def _Phrase(self, node: ql.Phrase) -> DSL | None:
+        text = phrase_text(node)
+        if not self.analysed.get(text):
+            return None
+        return self._per_field(node.field, lambda field: {"match_phrase": {field: {"query": text, **_boost(field)}}})
+
+    def _Prefix(self, node: ql.Prefix) -> DSL | None:
+        if node.field not in (None,) + TEXT_FIELDS:  # a facet: the display form as typed
+            return {"prefix": {node.field: {"value": node.text, "boost": PREFIX_SCORE}}}
+        value = prefix_form(node.text, self.analysed)
+        if not value:
+            return None
+        return self._per_field(node.field, lambda field: {"prefix": {field: {"value": value, "boost": PREFIX_SCORE}}})
+
+    def _FieldValue(self, node: ql.FieldValue) -> DSL | None:
+        # Commas separate a Whoosh keyword field's terms: they read as spaces there, so here too.
+        value = " ".join(node.value.replace(",", " ").split())
+        if not value:
+            return None
+        return facet_query(node.field, self.resolve(node.field, value))
+
+    def _DateRange(self, node: ql.DateRange) -> DSL:
+        return date_query(node.start, node.end)
+
+    def _MatchAll(self, node: ql.MatchAll) -> DSL:
+        return MATCH_ALL
+
+    # compounds
+    def _And(self, node: ql.And) -> DSL | None:
+        must: list[DSL] = []
+        filters: list[DSL] = []
+        excluded: list[DSL] = []
+        for child in node.children:
+            if isinstance(child, ql.Not):
+                query = self.query(child.child)
+                if query is not None:  # excluding nothing excludes nothing
+                    excluded.append(query)
+                continue
+            query = self.query(child)
+            if query is None:
+                continue  # a stop word leaves the And, as in Whoosh
+            (filters if isinstance(child, (ql.FieldValue, ql.DateRange)) else must).append(query)
+        if not must and not filters:
+            if not excluded:
+                return None
+            filters.append(MATCH_ALL)  # only exclusions: everything but them (scoring 0)
+        if len(must) == 1 and not filters and not excluded:
+            return must[0]
+        body: dict = {}
+        for key, clauses in (("must", must), ("filter", filters), ("must_not", excluded)):
+            if clauses:
+                body[key] = clauses
+        return {"bool": body}
+
+    def _Or(self, node: ql.Or) -> DSL | None:
+        should = [query for child in node.children if (query := self.scored(child)) is not None]
+        if not should:
+            return None
+        return should[0] if len(should) == 1 else {"bool": {"should": should, "minimum_should_match": 1}}
+
+    def _AndMaybe(self, node: ql.AndMaybe) -> DSL | None:
+        required = self.scored(node.required)
+        if required is None:
+            return None
+        optional = self.scored(node.optional)
+        if optional is None:
+            return required
+        return {"bool": {"must": [required], "should": [optional]}}
+
+    def _Not(self, node: ql.Not) -> DSL | None:
+        query = self.query(node.child)
+        if query is None:
+            return None  # NOT of nothing is nothing (Whoosh normalises Not(Null) to Null)
+        return {"bool": {"filter": [MATCH_ALL], "must_not": [query]}}
+
+    # helpers
+    def _per_field(self, field: str | None, make: Callable[[str], DSL]) -> DSL:
+        """One field's query, or (no field) the sum over title and body, as Whoosh's Or."""
+        if field is not None:
+            return make(field)
+        return {"bool": {"should": [make(name) for name in TEXT_FIELDS], "minimum_should_match": 1}}
+
+
+def _boost(field: str) -> dict:
+    """Title words weigh TITLE_BOOST, whichever way the title is searched (Whoosh's field boost)."""
+    return {"boost": TITLE_BOOST} if field == "title" else {}
+
+
+__all__ = ["to_dsl", "texts_to_analyse", "plain_word_count", "highlight_dsl", "prefix_form", "facet_query",
+           "date_query", "filter_clauses", "fold", "Resolver", "Analysed", "MATCH_ALL", "MATCH_NONE"]
