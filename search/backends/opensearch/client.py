@@ -44,10 +44,11 @@ CLIENT_MAX_RETRIES = 3
 # request will succeed later. Anything else (400 mapping errors, 404, 409) will not.
 BACKOFF_ON_STATUS = (429, 502, 503, 504)
 # Waits between attempts: BACKOFF_FIRST_S, doubling, capped at BACKOFF_CAP_S, at most
-# BACKOFF_ATTEMPTS tries: 0.5+1+2+4+8+16+20 = 51.5 s of waiting in all, longer than a replica
-# promotion or a manager election after a node dies (seconds, measured ~5-10 s on the dev
-# cluster) and than a node restart (~20 s), short enough that a really dead cluster is reported
-# within a minute.
+# BACKOFF_ATTEMPTS tries: 0.5+1+2+4+8+16+20 = 51.5 s of waiting in all. Longer than what a
+# dead node costs (on the dev cluster a kill -9 was noticed and its node removed within 0.2 s,
+# its primaries' replicas promoted at once; a manager election takes a few seconds) and than a
+# node restart (16 s measured), short enough that a really dead cluster is reported within a
+# minute.
 BACKOFF_FIRST_S = 0.5
 BACKOFF_CAP_S = 20.0
 BACKOFF_ATTEMPTS = 8

@@ -70,6 +70,9 @@ BULK_TIMEOUT_S = 120.0
 DELETE_TIMEOUT_S = 600.0
 REFRESH_TIMEOUT_S = 120.0
 CACHE_ENV = "XDG_CACHE_HOME"
+# An aliases file is kept in the cluster by content up to this size (ours is ~10 KB; a user's
+# list of thousands of aliases is well under it), so searches on any machine can use it.
+MAX_ALIASES_BYTES = 4 * 1024 * 1024
 
 
 def cache_dir(config: OpenSearchConfig) -> Path:
@@ -97,7 +100,6 @@ class _File:
     """One file version's articles in this commit."""
 
     path: str
-    written: int = 0
     accepted: int = 0
     failed: bool = False   # an article was not indexed for a reason a re-run may not have
 
@@ -182,10 +184,25 @@ class OpenSearchWriter:
             self.client.close()
             self.client = None
 
-    def _what(self, doing: str, index: str | None = None) -> str:
-        return f"{doing} {index or self.index!r} at {self.config.url}"
+    def _what(self, doing: str) -> str:
+        return f"{doing} {self.index!r} at {self.config.url}"
 
     def remember(self, **settings: str) -> None:
+        """Keep `settings` in the cluster for the search side, which may run on another machine:
+        an `aliases_file` is kept by path and, up to MAX_ALIASES_BYTES, by content
+        (`aliases_tsv`), since the path may not exist where the searches run."""
+        path = settings.get("aliases_file")
+        if path:
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read(MAX_ALIASES_BYTES + 1)
+                if len(data) <= MAX_ALIASES_BYTES:
+                    settings = {**settings, "aliases_tsv": data.decode("utf-8", "replace")}
+                else:
+                    log.warning("aliases file %s is over %d bytes: only its path is kept with the index",
+                                path, MAX_ALIASES_BYTES)
+            except OSError as exc:
+                log.warning("cannot read the aliases file %s (%s): only its path is kept with the index", path, exc)
         self._record(settings)
 
     def _record(self, settings: dict) -> None:
@@ -251,8 +268,7 @@ class OpenSearchWriter:
         # instead of invalid UTF-8, which would fail the whole request, not just this article.
         data = (json.dumps(action) + "\n" + json.dumps(source, ensure_ascii=False) + "\n").encode(
             "utf-8", "backslashreplace")
-        state = self._files.setdefault(file_key, _File(article.path))
-        state.written += 1
+        self._files.setdefault(file_key, _File(article.path))
         if self._buffer and (len(self._buffer) >= self.batch_docs or self._buffer_bytes + len(data) > self.batch_bytes):
             self._flush()
         self._buffer.append(_Item(data, article.path, article.location, file_key))
@@ -336,6 +352,12 @@ class OpenSearchWriter:
                 for _, key in chunk:
                     if key in self._files:
                         self._files[key].failed = True
+            # The old versions' markers go with their articles: a file restored to an old version
+            # (a backup keeps its size and mtime) must be read again, not skipped.
+            query["query"]["bool"]["filter"].append({"term": {"index": self.index}})
+            with_backoff(lambda: self.client.delete_by_query(index=files_index(self.config.index), body=query, params={
+                "conflicts": "proceed", "refresh": "true", "request_timeout": DELETE_TIMEOUT_S}),
+                self._what("forget the old file versions of"))
 
     def _mark_done(self) -> None:
         """Write the markers of the files whose articles all landed (after the refresh and the
@@ -353,6 +375,9 @@ class OpenSearchWriter:
         self._done.update((key, state.accepted) for key, state in done.items())
 
     def commit(self, **settings: str) -> None:
+        """Send the rest, refresh (everything sent becomes searchable at once), delete the
+        stale articles, mark the complete files done, then record `settings` and last_update.
+        A crash in between loses no article: unmarked files are read again by the next run."""
         if not (self._buffer or self._files or self._stale or self._sent):
             return
         self._flush()
