@@ -67,7 +67,15 @@ LEAD_CHARS = 240
 # The opening asked of the cluster when no word is marked: more than LEAD_CHARS, so that after
 # collapsing whitespace we can cut it as ours is cut (at a space, then " …") and know it was cut.
 LEAD_FETCH_CHARS = 2 * LEAD_CHARS
-SEPARATOR = " … "
+ELLIPSIS = "…"   # marks a fragment's cut edge, as ours: "…cut start" / "cut end…", joined by spaces
+# The body's first and last EDGE_CHARS characters come with each hit (a script field), so that a
+# fragment that starts or ends the body gets no ellipsis there: the whole fragment is compared
+# with them (the highlighter does not say where a fragment was; comparing only a few characters
+# took a fragment of repetitive text for the body's end). Fragments stay within ~1.5 x
+# FRAGMENT_CHARS, so this covers them with room to spare.
+EDGE_CHARS = 4 * FRAGMENT_CHARS
+EDGES_SCRIPT = ("def b = params['_source']['body']; if (b == null) { return ['', '']; } "
+                "int n = (int) Math.min(b.length(), params.n); return [b.substring(0, n), b.substring(b.length() - n)];")
 RELATED_TERMS = 12           # key terms of an article that find related ones (as Whoosh's numterms)
 RELATED_SCALE_DAYS = 30.0    # closeness 1/sqrt(1 + days apart / this): a month costs ~30%, a year ~75%
 HIT_SOURCE = ["id", "title", "url", "date", "source", *ENTITY_TYPES]
@@ -104,11 +112,26 @@ def lead(fragment: str) -> str:
     return html.escape(text, quote=False)
 
 
-def snippet(fragments: list[str]) -> str:
-    """Highlighted fragments as one snippet: " … " between them, or the opening lines."""
+def _plain(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()
+
+
+def snippet(fragments: list[str], head: str = "", tail: str = "") -> str:
+    """Highlighted fragments as one snippet in our form ("…" at each cut edge, spaces between),
+    or the opening lines when nothing is marked. `head`/`tail`: the body's first/last characters."""
     if len(fragments) == 1 and "<mark>" not in fragments[0]:
         return lead(fragments[0])
-    return SEPARATOR.join(f for f in (clean_fragment(f, collapse=True) for f in fragments) if f)
+    head, tail = _plain(head), _plain(tail)
+    pieces = []
+    for i, fragment in enumerate(fragments):  # in text order (`order: none`): only the first can
+        marked = clean_fragment(fragment, collapse=True)  # start the body, only the last end it
+        text = _plain(html.unescape(_MARK.sub("", fragment)))
+        if not text:
+            continue
+        starts = i == 0 and bool(head) and head.startswith(text[:len(head)])
+        ends = i == len(fragments) - 1 and bool(tail) and tail.endswith(text[-len(tail):])
+        pieces.append(("" if starts else ELLIPSIS) + marked + ("" if ends else ELLIPSIS))
+    return " ".join(pieces)
 
 
 def _date(value: object) -> datetime | None:
@@ -326,6 +349,7 @@ class OpenSearchSearch:
             body["highlight"] = _highlight(highlight_dsl(tree, analysed) or MATCH_NONE, order="none",
                                            fragment_size=FRAGMENT_CHARS, number_of_fragments=MAX_FRAGMENTS,
                                            no_match_size=LEAD_FETCH_CHARS)
+            body["script_fields"] = {"edges": {"script": {"source": EDGES_SCRIPT, "params": {"n": EDGE_CHARS}}}}
         if request.facets:
             body["aggs"] = ag.facet_aggs(request.facet_top, bounds)
         return body
@@ -350,9 +374,10 @@ class OpenSearchSearch:
                 score /= ALL_WORDS_WEIGHT
             score = round(score, 4)
         fragments = raw.get("highlight", {}).get("body", []) if snippets else []
+        edges = raw.get("fields", {}).get("edges", []) + ["", ""]
         return Hit(id=source.get("id", ""), title=source.get("title", ""), url=source.get("url"),
                    date=_date(source.get("date")), source=source.get("source"), score=score,
-                   snippet=snippet(fragments),
+                   snippet=snippet(fragments, edges[0], edges[1]),
                    entities=_entities(source))
 
     # ---- articles and statistics --------------------------------------------------------------
@@ -434,4 +459,4 @@ class OpenSearchSearch:
             self._client = self._budget = None
 
 
-__all__ = ["OpenSearchSearch", "clean_fragment", "ALL_WORDS_WEIGHT", "MAX_RESULT_WINDOW"]
+__all__ = ["OpenSearchSearch", "clean_fragment", "snippet", "lead", "ALL_WORDS_WEIGHT", "MAX_RESULT_WINDOW"]
