@@ -22,7 +22,8 @@ from search import Engine, SearchRequest
 from search import querylang as ql
 from search.backends.opensearch import search as os_search
 from search.backends.opensearch.config import OpenSearchConfig
-from search.backends.opensearch.search import OpenSearchSearch, clean_fragment, lead, snippet
+from search.backends.opensearch.search import OpenSearchSearch
+from search.backends.opensearch.snippets import clean_fragment, lead, snippet
 from search.backends.opensearch.spelling import best_correction, edit_distance, suggest
 from search.backends.opensearch.translate import (MATCH_ALL, MATCH_NONE, date_query, plain_word_count,
                                                   texts_to_analyse, to_dsl)

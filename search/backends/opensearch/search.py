@@ -17,11 +17,10 @@ a zero-boost named clause tells which hits have all the words.
 """
 from __future__ import annotations
 
-import html
-from bisect import bisect_right
 import re
 import threading
 import time
+from bisect import bisect_right
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -36,6 +35,7 @@ from search.backends.opensearch.client import (ClusterUnavailableError, error_re
                                                with_backoff)
 from search.backends.opensearch.config import OpenSearchConfig
 from search.backends.opensearch.mapping import ANALYZER, doc_id
+from search.backends.opensearch.snippets import article_html, article_request, hit_snippet, page_request
 from search.backends.opensearch.spelling import suggest
 from search.backends.opensearch.translate import (Analysed, MATCH_NONE, Resolver, filter_clauses, highlight_dsl,
                                                   plain_word_count, texts_to_analyse, to_dsl)
@@ -60,25 +60,11 @@ ANALYSIS_CACHE = 100_000     # texts whose analysed tokens are remembered (empti
 # ...and for how long: a re-index may swap the alias to an index with other analysis
 # (mapping.TEMPLATE_VERSION); a long-running server follows within this time.
 ANALYSIS_TTL_S = 600.0
-# Snippets: as the Whoosh backend's (search/backends/whoosh/snippets.py).
-MAX_FRAGMENTS = 3
-FRAGMENT_CHARS = 220
-LEAD_CHARS = 240
-# The opening asked of the cluster when no word is marked: more than LEAD_CHARS, so that after
-# collapsing whitespace we can cut it as ours is cut (at a space, then " …") and know it was cut.
-LEAD_FETCH_CHARS = 2 * LEAD_CHARS
-ELLIPSIS = "…"   # marks a fragment's cut edge, as ours: "…cut start" / "cut end…", joined by spaces
-# The body's first and last EDGE_CHARS characters come with each hit (a script field), so that a
-# fragment that starts or ends the body gets no ellipsis there: the whole fragment is compared
-# with them (the highlighter does not say where a fragment was; comparing only a few characters
-# took a fragment of repetitive text for the body's end). Fragments stay within ~1.5 x
-# FRAGMENT_CHARS, so this covers them with room to spare.
-EDGE_CHARS = 4 * FRAGMENT_CHARS
-EDGES_SCRIPT = ("def b = params['_source']['body']; if (b == null) { return ['', '']; } "
-                "int n = (int) Math.min(b.length(), params.n); return [b.substring(0, n), b.substring(b.length() - n)];")
 RELATED_TERMS = 12           # key terms of an article that find related ones (as Whoosh's numterms)
 RELATED_SCALE_DAYS = 30.0    # closeness 1/sqrt(1 + days apart / this): a month costs ~30%, a year ~75%
 HIT_SOURCE = ["id", "title", "url", "date", "source", *ENTITY_TYPES]
+# The cluster's refusal of a query with more clauses than indices.query.bool.max_clause_count.
+_TOO_MANY_CLAUSES = re.compile(r"too_many_\w*clauses")
 # The Whoosh backend's recency factor, 0.5 + 0.5 * 0.5 ** (age / half-life), age in days behind
 # the newest matching article; undated articles get the floor, 0.5.
 RECENCY_SCRIPT = ("if (doc['date'].size() == 0) { return 0.5; } "
@@ -86,55 +72,10 @@ RECENCY_SCRIPT = ("if (doc['date'].size() == 0) { return 0.5; } "
                   "/ 86400000.0); return 0.5 + 0.5 * Math.pow(0.5, age / params.half_life);")
 CLOSENESS_SCRIPT = ("double days = doc['date'].size() == 0 ? 365.0 : Math.abs(doc['date'].value.toInstant()"
                     ".toEpochMilli() - params.origin) / 86400000.0; return 1.0 / Math.sqrt(1.0 + days / params.scale);")
-_MARK = re.compile(r"(</?mark>)")
-_SPACES = re.compile(r"\s+")
-
-
-def clean_fragment(fragment: str, *, collapse: bool) -> str:
-    """A highlighted fragment re-escaped as ours are: OpenSearch's html encoder also writes ' and
-    / as entities; we escape only & < > (quote=False) and keep our <mark> tags."""
-    out = []
-    for part in _MARK.split(fragment):
-        if part in ("<mark>", "</mark>"):
-            out.append(part)
-        else:
-            text = html.unescape(part)
-            out.append(html.escape(_SPACES.sub(" ", text) if collapse else text, quote=False))
-    joined = "".join(out)
-    return joined.strip() if collapse else joined
-
-
-def lead(fragment: str) -> str:
-    """The opening lines (a fragment without marks) cut as the Whoosh backend cuts them."""
-    text = _SPACES.sub(" ", html.unescape(fragment)).strip()
-    if len(text) > LEAD_CHARS:
-        text = text[: LEAD_CHARS + 1].rsplit(" ", 1)[0] + " …"
-    return html.escape(text, quote=False)
-
-
-def _plain(text: str) -> str:
-    return _SPACES.sub(" ", text).strip()
-
-
-def snippet(fragments: list[str], head: str = "", tail: str = "") -> str:
-    """Highlighted fragments as one snippet in our form ("…" at each cut edge, spaces between),
-    or the opening lines when nothing is marked. `head`/`tail`: the body's first/last characters."""
-    if len(fragments) == 1 and "<mark>" not in fragments[0]:
-        return lead(fragments[0])
-    head, tail = _plain(head), _plain(tail)
-    pieces = []
-    for i, fragment in enumerate(fragments):  # in text order (`order: none`): only the first can
-        marked = clean_fragment(fragment, collapse=True)  # start the body, only the last end it
-        text = _plain(html.unescape(_MARK.sub("", fragment)))
-        if not text:
-            continue
-        starts = i == 0 and bool(head) and head.startswith(text[:len(head)])
-        ends = i == len(fragments) - 1 and bool(tail) and tail.endswith(text[-len(tail):])
-        pieces.append(("" if starts else ELLIPSIS) + marked + ("" if ends else ELLIPSIS))
-    return " ".join(pieces)
 
 
 def _date(value: object) -> datetime | None:
+    """A stored date (ISO 8601, or epoch milliseconds) as an aware UTC datetime."""
     if value is None or value == "":
         return None
     if isinstance(value, (int, float)):
@@ -144,16 +85,12 @@ def _date(value: object) -> datetime | None:
 
 
 def _entities(source: dict) -> dict[str, list[str]]:
+    """Every entity kind's names (empty lists included), as the Whoosh backend gives them."""
     out = {}
     for kind in ENTITY_TYPES:
         values = source.get(kind) or []
         out[kind] = [values] if isinstance(values, str) else list(values)
     return out
-
-
-def _highlight(query: dict, **field: object) -> dict:
-    return {"pre_tags": ["<mark>"], "post_tags": ["</mark>"], "encoder": "html",
-            "fields": {"body": {"type": "unified", "highlight_query": query, **field}}}
 
 
 class OpenSearchSearch:
@@ -204,12 +141,13 @@ class OpenSearchSearch:
         except IndexNotFoundError:
             raise index_not_found(self.config) from None
         except RequestError as exc:
-            if "too_many_clauses" in str(exc.info) or "maxClauseCount" in error_reason(exc):
+            if _TOO_MANY_CLAUSES.search(str(exc.info)) or "maxClauseCount" in error_reason(exc):
                 raise QuerySyntaxError("The query expands to too many words for the cluster; add letters "
                                        "before a *, or use fewer words.") from None
             raise
 
     def _search(self, what: str, body: dict, *, scored: bool = False) -> dict:
+        """A search on the alias; `scored` ones use the whole index's term statistics (dfs)."""
         params = {"search_type": "dfs_query_then_fetch"} if scored else {}
         return self._call(what, lambda: self.client.search(index=self.config.index, body=body, params=params))
 
@@ -285,7 +223,7 @@ class OpenSearchSearch:
 
         with_all, bounds, relaxed = None, None, False
         if any_q is not None or request.facets or (relevance and request.recency):
-            with_all, some, bounds, relaxed = self._overview(all_q, any_q, filters)
+            with_all, _, bounds, relaxed = self._overview(all_q, any_q, filters)
         query = any_q if relaxed else all_q
         body = self._page_body(request, query, all_q if relaxed else None, filters, bounds, analysed,
                                any_tree if relaxed else tree)
@@ -327,29 +265,26 @@ class OpenSearchSearch:
     def _page_body(self, request: SearchRequest, query: dict, all_q: dict | None, filters: list[dict],
                    bounds: tuple[int, int] | None, analysed: Analysed, tree: ql.Node) -> dict:
         """The page request: ranking, sort, snippets, facets."""
-        must: dict = {"bool": {"must": [query], "filter": filters}}
+        ranked: dict = {"bool": {"must": [query], "filter": filters}}
         if request.sort == "relevance":
             functions: list[dict] = []
             if all_q is not None:
                 functions.append({"filter": all_q, "weight": ALL_WORDS_WEIGHT})
-                must["bool"]["should"] = [{"constant_score": {"filter": all_q, "boost": 0.0, "_name": ALL_WORDS_NAME}}]
+                ranked["bool"]["should"] = [{"constant_score": {"filter": all_q, "boost": 0.0, "_name": ALL_WORDS_NAME}}]
             if request.recency:
                 functions.append({"script_score": {"script": {"source": RECENCY_SCRIPT, "params": {
                     "newest": bounds[1] if bounds else 0, "half_life": float(request.recency)}}}})
             if functions:
-                must = {"function_score": {"query": must, "functions": functions, "score_mode": "multiply",
+                ranked = {"function_score": {"query": ranked, "functions": functions, "score_mode": "multiply",
                                            "boost_mode": "multiply"}}
             sort = [{"_score": "desc"}, {"date": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]
         else:
             order = "desc" if request.sort == "newest" else "asc"
             sort = [{"date": {"order": order, "missing": "_last"}}, {"id": "asc"}]
-        body: dict = {"query": must, "sort": sort, "track_total_hits": True, "_source": HIT_SOURCE,
+        body: dict = {"query": ranked, "sort": sort, "track_total_hits": True, "_source": HIT_SOURCE,
                       "from": (request.page - 1) * request.page_size, "size": request.page_size}
         if request.snippets:
-            body["highlight"] = _highlight(highlight_dsl(tree, analysed) or MATCH_NONE, order="none",
-                                           fragment_size=FRAGMENT_CHARS, number_of_fragments=MAX_FRAGMENTS,
-                                           no_match_size=LEAD_FETCH_CHARS)
-            body["script_fields"] = {"edges": {"script": {"source": EDGES_SCRIPT, "params": {"n": EDGE_CHARS}}}}
+            body.update(page_request(highlight_dsl(tree, analysed) or MATCH_NONE))
         if request.facets:
             body["aggs"] = ag.facet_aggs(request.facet_top, bounds)
         return body
@@ -366,6 +301,7 @@ class OpenSearchSearch:
         return total
 
     def _hit(self, raw: dict, relevance: bool, relaxed: bool, snippets: bool) -> Hit:
+        """A result; an all-words hit's score is divided back by ALL_WORDS_WEIGHT."""
         source = raw.get("_source", {})
         score = None
         if relevance and raw.get("_score") is not None:
@@ -373,11 +309,9 @@ class OpenSearchSearch:
             if relaxed and ALL_WORDS_NAME in raw.get("matched_queries", ()):
                 score /= ALL_WORDS_WEIGHT
             score = round(score, 4)
-        fragments = raw.get("highlight", {}).get("body", []) if snippets else []
-        edges = raw.get("fields", {}).get("edges", []) + ["", ""]
         return Hit(id=source.get("id", ""), title=source.get("title", ""), url=source.get("url"),
                    date=_date(source.get("date")), source=source.get("source"), score=score,
-                   snippet=snippet(fragments, edges[0], edges[1]),
+                   snippet=hit_snippet(raw) if snippets else "",
                    entities=_entities(source))
 
     # ---- articles and statistics --------------------------------------------------------------
@@ -400,15 +334,14 @@ class OpenSearchSearch:
                 marks = highlight_dsl(tree, self.analyse(texts_to_analyse(tree)))
             except SearchError:
                 marks = None  # a query the language cannot read marks nothing, as in Whoosh
-        raw = self._find(article_id, {"highlight": _highlight(marks, number_of_fragments=0)} if marks else {})
+        raw = self._find(article_id, article_request(marks) if marks else {})
         source = raw["_source"]
         record = ArticleRecord(
             id=source.get("id", article_id), title=source.get("title", ""), body=source.get("body", ""),
             url=source.get("url"), date=_date(source.get("date")), source=source.get("source"),
             authors=list(source.get("authors") or []), language=source.get("language"),
             entities=_entities(source), path=source.get("path", ""))
-        marked = raw.get("highlight", {}).get("body")
-        return record, (clean_fragment(marked[0], collapse=False) if marked else html.escape(record.body, quote=False))
+        return record, article_html(raw, record.body)
 
     def related(self, article_id: str, top: int = 5) -> list[Hit]:
         """Articles like this one (more_like_this on its key title and body terms), preferring
@@ -459,4 +392,4 @@ class OpenSearchSearch:
             self._client = self._budget = None
 
 
-__all__ = ["OpenSearchSearch", "clean_fragment", "snippet", "lead", "ALL_WORDS_WEIGHT", "MAX_RESULT_WINDOW"]
+__all__ = ["OpenSearchSearch", "ALL_WORDS_WEIGHT", "MAX_RESULT_WINDOW"]
