@@ -150,6 +150,7 @@ class _Run:
         self.uncommitted_docs = 0
         self.last_commit = time.monotonic()
         self.seen_ids: dict[str, str] = {}  # id -> where it was first seen in this run
+        self.stored: dict[str, str] = {}    # the pending batch's indexed ids -> their content hashes
         self.files_done = 0
         self.docs_done = 0
 
@@ -175,6 +176,7 @@ class _Run:
         # Id and content hash of the reader's version, before entities: neither may depend on
         # which recogniser ran (or whether one did).
         read_as = {id(a): (a.id, a.content_hash) for a in batch}
+        self.stored = self.writer.stored_hashes([aid for aid, _ in read_as.values()])
         self.extractor.annotate(batch)
         for path, key, articles in self.pending:
             for article in articles:
@@ -195,7 +197,7 @@ class _Run:
                                  f"{self.seen_ids[aid]}); kept the first", article.location, "warning"))
             return
         self.seen_ids[aid] = where
-        stored = self.writer.stored_hash(aid)
+        stored = self.stored.get(aid)
         if stored is None:
             self.summary.added += 1
         elif stored == content_hash:

@@ -90,8 +90,9 @@ class IndexWriter(Protocol):
         """How many articles of this exact file version (path|size|mtime) are fully indexed;
         0 for a new or changed file."""
 
-    def stored_hash(self, article_id: str) -> str | None:
-        """The content hash stored with an article id, or None if the id is not indexed."""
+    def stored_hashes(self, article_ids: list[str]) -> dict[str, str]:
+        """The content hashes stored with those of `article_ids` that are indexed (one batch:
+        a lookup per article costs a round trip on a cluster)."""
 
     def write(self, article: Article, article_id: str, file_key: str, content_hash: str) -> None:
         """Add the article under `article_id`, replacing any indexed article with that id."""

@@ -519,11 +519,12 @@ def test_node_killed_while_committing(config: OpenSearchConfig, client):
     """
     from search.backends.opensearch.cluster import ClusterConfig, node_pid
 
-    state_file = REPO / ".cluster" / "cluster.json"
+    data = Path(os.environ.get("NEWSEARCH_CLUSTER_DATA", REPO / ".cluster"))  # .ci/run sets it
+    state_file = data / "cluster.json"
     if not state_file.exists():
         pytest.skip("no dev cluster in .cluster/ (make cluster) whose nodes this test may kill")
     state = json.loads(state_file.read_text())
-    cluster = ClusterConfig(data=REPO / ".cluster", nodes=state["nodes"], base_port=state["base_port"])
+    cluster = ClusterConfig(data=data, nodes=state["nodes"], base_port=state["base_port"])
     if cluster.nodes < 3:
         pytest.skip(f"the dev cluster has {cluster.nodes} node(s); this test needs 3")
     writer = OpenSearchWriter(config, batch_docs=100, replicas=1)

@@ -49,7 +49,7 @@ class WhooshWriter:
         self.writer = None
         self.vocabulary = VocabularyCounter(news_analyzer())
         self.started_empty = False
-        self._looked_up: tuple[str, int | None] | None = None  # (id, docnum) of the last lookup
+        self._docnums: dict[str, int] = {}  # ids looked up by stored_hashes -> doc numbers
 
     # ---- the run --------------------------------------------------------------------------------
 
@@ -91,10 +91,16 @@ class WhooshWriter:
     def file_articles(self, file_key: str) -> int:
         return self.searcher.doc_frequency("file_key", file_key)
 
-    def stored_hash(self, article_id: str) -> str | None:
-        docnum = None if self.started_empty else self.searcher.document_number(id=article_id)
-        self._looked_up = (article_id, docnum)
-        return None if docnum is None else self.searcher.stored_fields(docnum).get("content_hash")
+    def stored_hashes(self, article_ids: list[str]) -> dict[str, str]:
+        if self.started_empty:
+            return {}
+        found = {}
+        for article_id in article_ids:
+            docnum = self.searcher.document_number(id=article_id)
+            if docnum is not None:
+                self._docnums[article_id] = docnum
+                found[article_id] = self.searcher.stored_fields(docnum).get("content_hash")
+        return found
 
     # ---- writing --------------------------------------------------------------------------------
 
@@ -107,8 +113,8 @@ class WhooshWriter:
 
     def write(self, article: Article, article_id: str, file_key: str, content_hash: str) -> None:
         writer = self._writer()
-        if self._looked_up is not None and self._looked_up[0] == article_id:
-            docnum = self._looked_up[1]
+        if article_id in self._docnums:  # looked up by stored_hashes: no second lookup
+            docnum = self._docnums.pop(article_id)
         else:
             docnum = None if self.started_empty else self.searcher.document_number(id=article_id)
         if docnum is not None:
@@ -138,7 +144,7 @@ class WhooshWriter:
             raise self._permission_error(exc) from None
         self.searcher.close()
         self.searcher = self.ix.searcher()
-        self._looked_up = None
+        self._docnums.clear()
 
     def cancel(self) -> None:
         """Drop the writes since the last commit, and end the writer processes with them."""
