@@ -424,6 +424,35 @@ def test_an_empty_index(opensearch, tmp_path, monkeypatch):
         backend.close()
 
 
+def test_aliases_file_of_the_index_run_even_where_it_is_not(opensearch, tmp_path, monkeypatch):
+    """`--aliases FILE` works for searches as for Whoosh, and on machines without the file (the
+    index run keeps its content in the cluster)."""
+    from index.indexer import index_paths
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    write_jsonl(tmp_path / "data" / "a.jsonl", ARTICLES[:4])
+    aliases = tmp_path / "aliases.tsv"
+    aliases.write_text("place\tBananaland\tChile\n# a comment\nbad line\n", encoding="utf-8")
+    config = OpenSearchConfig(url=opensearch, index=f"nstest-s-{uuid.uuid4().hex[:8]}")
+    try:
+        index_paths([tmp_path / "data"], backend="opensearch", backend_options={"url": opensearch,
+                    "index": config.index}, entities=False, show_progress=False, aliases_file=aliases)
+        index_paths([tmp_path / "data"], tmp_path / "ix", entities=False, show_progress=False, aliases_file=aliases)
+        expected = {"a1", "a3", "a4"}
+        assert short(Engine(tmp_path / "ix").search("", place="bananaland")) == expected
+        with_file = OpenSearchSearch(config)
+        assert short(os_run(with_file, "", place="bananaland")) == short(os_run(with_file, "place:Bananaland")) \
+            == expected and with_file.aliases() == (str(aliases.resolve()), None)
+        aliases.unlink()
+        elsewhere = OpenSearchSearch(config)  # as on a machine without the file
+        assert short(os_run(elsewhere, "", place="bananaland")) == expected and elsewhere.aliases()[1] is not None
+        with_file.close(), elsewhere.close()
+    finally:
+        cleaner = OpenSearchSearch(config)
+        _cleanup(cleaner.client, config.index)
+        cleaner.close()
+
+
 def test_missing_alias_says_how_to_create_it(opensearch):
     backend = OpenSearchSearch(OpenSearchConfig(url=opensearch, index=f"nstest-s-missing-{uuid.uuid4().hex[:8]}"))
     for call in (lambda: os_run(backend, "copper"), lambda: os_run(backend, ""), backend.stats,

@@ -17,12 +17,15 @@ a zero-boost named clause tells which hits have all the words.
 """
 from __future__ import annotations
 
+import copy
+import hashlib
 import re
 import threading
 import time
 from bisect import bisect_right
 from collections.abc import Callable
 from datetime import datetime, timezone
+from pathlib import Path
 
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import RequestError
@@ -93,6 +96,19 @@ def _entities(source: dict) -> dict[str, list[str]]:
     return out
 
 
+def alias_table(content: str):
+    """The shipped alias table extended by a user's aliases file given as its content (the
+    lines `AliasTable.load_file` reads: kind<TAB>alias<TAB>canonical; others are skipped)."""
+    from index.entities.aliases import KINDS, load_aliases
+
+    table = copy.deepcopy(load_aliases(None))
+    for line in content.splitlines():
+        parts = [part.strip() for part in line.split("\t")]
+        if not line.lstrip().startswith("#") and len(parts) == 3 and all(parts) and parts[0] in KINDS:
+            table.add(*parts)
+    return table
+
+
 class OpenSearchSearch:
     """Searches the articles behind `config.index` (an alias). Thread-safe; create once."""
 
@@ -107,6 +123,7 @@ class OpenSearchSearch:
         self._analysed: dict[str, tuple[str, ...]] = {}
         self._analysed_since = time.monotonic()
         self._settings: tuple[float, dict] | None = None
+        self._alias_table: tuple[str, object] | None = None  # (content digest, AliasTable)
 
     # ---- plumbing -----------------------------------------------------------------------------
 
@@ -190,19 +207,36 @@ class OpenSearchSearch:
             self._analysed.update({text: tuple(tokens) for text, tokens in found.items()})
         return {text: self._analysed.get(text, ()) for text in texts}
 
+    def aliases(self) -> tuple[str | None, object | None]:
+        """(aliases file, alias table) for `canonical_name`: the file the index was built with when
+        it is on this machine, else a table from its content kept in the cluster (`aliases_tsv`:
+        searches may run where the index run did not), else neither (the shipped aliases)."""
+        settings = self.recorded_settings()
+        path, content = settings.get("aliases_file"), settings.get("aliases_tsv")
+        if path and Path(path).is_file():
+            return path, None
+        if not content:
+            return None, None
+        digest = hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()
+        with self._lock:
+            if self._alias_table is None or self._alias_table[0] != digest:
+                self._alias_table = (digest, alias_table(content))
+            return None, self._alias_table[1]
+
     def resolver(self) -> Resolver:
         """A typed facet value -> the forms to look for: as typed, and for people, organisations
         and places its canonical name through the aliases the index was built with."""
         from index.entities import canonical_name
 
-        aliases: list[str | None] = []
+        aliases: list[tuple[str | None, object | None]] = []
 
         def resolve(field: str, value: str) -> list[str]:
             forms = [" ".join(value.split())]
             if field in ENTITY_TYPES:
                 if not aliases:
-                    aliases.append(self.recorded_settings().get("aliases_file"))
-                forms.append(canonical_name(field, value, aliases_file=aliases[0]))
+                    aliases.append(self.aliases())
+                path, table = aliases[0]
+                forms.append(canonical_name(field, value, aliases_file=path, table=table))
             return [form for form in dict.fromkeys(forms) if form]
         return resolve
 
