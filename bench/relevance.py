@@ -62,8 +62,8 @@ GRID_K1 = (0.9, 1.2, 1.5, 2.0)
 GRID_TITLE = (1.0, 2.0, 3.0)
 GRID_STOP = (True, False)
 sys.path.insert(0, str(REPO))
-from index import schema as _schema  # noqa: E402
-from search import scoring as _scoring  # noqa: E402
+from search.backends.whoosh import schema as _schema  # noqa: E402
+from search.backends.whoosh import scoring as _scoring  # noqa: E402
 
 # The product's shipped settings: what "ours" is measured with, and the baseline for tuning.
 DEFAULT = {"B": _scoring.B, "K1": _scoring.K1, "title_boost": float(_schema.TITLE_BOOST), "stop": True,
