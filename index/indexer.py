@@ -256,6 +256,7 @@ def index_paths(
     backend: str | None = None,
     backend_options: dict | None = None,
     part: tuple[int, int] | None = None,
+    rebuild: bool = False,
 ) -> IndexSummary:
     """Index every article in `paths` (files or folders) into an index.
 
@@ -267,6 +268,7 @@ def index_paths(
     `lock_timeout` seconds. `aliases_file` extends the shipped alias table; it is recorded with
     the index so that searches canonicalise filter values the same way. `part=(k, n)` indexes
     only the k-th of n disjoint parts of the files (scale-out: n runs, on any machines).
+    `rebuild` builds a new index from `paths` and switches searches to it at the end (OpenSearch).
     """
     from index.entities import EntityExtractor  # spaCy is imported only when a run needs it
 
@@ -286,7 +288,7 @@ def index_paths(
         log.warning("waiting for another newsearch index run on %s to finish (up to %.0f s)",
                     where.get("index_dir", "the index"), lock_timeout)
 
-    with open_writer(backend, lock_timeout=lock_timeout, on_wait=waiting, part=part,
+    with open_writer(backend, lock_timeout=lock_timeout, on_wait=waiting, part=part, rebuild=rebuild,
                      on_problem=lambda problem: report[0](problem), **where) as writer:
         if aliases_file is not None:
             aliases_file = Path(aliases_file).resolve()

@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lock-timeout", type=float, default=600.0, metavar="S",
                    help="how long to wait for another index run to finish (default 600)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--rebuild", action="store_true",
+                   help="build a new index from these files and switch searches to it when done "
+                        "(opensearch: an alias swap, no downtime; the previous index is kept until the next rebuild)")
     p.add_argument("--part", metavar="K/N",
                    help="index only the K-th of N disjoint parts of the files (run N of these, on any machines)")
 
@@ -154,7 +157,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     backend, location = _index_location(args)
     summary = index_paths(args.paths, options=ReadOptions(format=args.format, field_map=field_map),
                           entities=not args.no_entities, lock_timeout=args.lock_timeout,
-                          aliases_file=args.aliases, backend=backend, backend_options=location, part=part)
+                          aliases_file=args.aliases, backend=backend, backend_options=location, part=part,
+                          rebuild=args.rebuild)
     if args.errors:
         write_problems(summary.problems, args.errors)
     print(json.dumps(summary.to_dict(), indent=2) if args.json else summary.format())

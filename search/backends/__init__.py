@@ -73,19 +73,26 @@ def open_search(name: str | None = None, **options: object) -> SearchBackend:
 
 
 def open_writer(name: str | None = None, *, lock_timeout: float = 600.0, on_wait: Callable[[], None] | None = None,
-                on_problem: Callable | None = None, part: tuple[int, int] | None = None,
+                on_problem: Callable | None = None, part: tuple[int, int] | None = None, rebuild: bool = False,
                 **options: object) -> IndexWriter:
     """The indexing side of a backend, for one run: use it as a context manager (`with`), which
     takes the index for the run and releases it. `on_problem` receives what the backend
-    rejects (a bulk item, with the article's path); `part` is (k, n) for scale-out runs."""
+    rejects (a bulk item, with the article's path); `part` is (k, n) for scale-out runs;
+    `rebuild` builds a new index and switches searches to it when the run completes
+    (OpenSearch only: an alias swap, no downtime)."""
     name = backend_name(name)
     if name == "whoosh":
         from search.backends.whoosh import WhooshWriter
 
+        if rebuild:
+            raise BadParameterError("--rebuild is for the opensearch backend; with whoosh, index into a new "
+                                    "--index-dir and point the server at it")
         return WhooshWriter(_whoosh_dir(dict(options)), lock_timeout=lock_timeout, on_wait=on_wait)
     from search.backends.opensearch.writer import OpenSearchWriter
 
-    return OpenSearchWriter(_opensearch_config(dict(options)), part=part, on_problem=on_problem)
+    if rebuild and part is not None:
+        raise BadParameterError("--rebuild builds a whole new index in one run; it cannot be split with --part")
+    return OpenSearchWriter(_opensearch_config(dict(options)), part=part, on_problem=on_problem, rebuild=rebuild)
 
 
 __all__ = ["BACKENDS", "DEFAULT_BACKEND", "backend_name", "open_search", "open_writer", "index_location"]

@@ -41,7 +41,8 @@ from search.backends.opensearch.client import (BACKOFF_ATTEMPTS, backoff_delays,
 from search.backends.opensearch.config import OpenSearchConfig
 from search.backends.opensearch.mapping import (DEFAULT_REPLICAS, DEFAULT_SHARDS, FILES_PROPERTIES, META_PROPERTIES,
                                                 alias_indexes, article_to_source, check_version, doc_id,
-                                                ensure_index, ensure_state_index, files_index, meta_index, one_index)
+                                                ensure_index, ensure_state_index, files_index, meta_index, new_index,
+                                                one_index, swap_alias)
 from search.results import IndexPermissionError
 
 log = logging.getLogger("newsearch.index")
@@ -127,8 +128,10 @@ class OpenSearchWriter:
                  batch_docs: int = BATCH_DOCS, batch_bytes: int = BATCH_BYTES,
                  on_problem: Callable[[Problem], None] | None = None, target_index: str | None = None,
                  shards: int = DEFAULT_SHARDS, replicas: int = DEFAULT_REPLICAS,
-                 client: OpenSearch | None = None) -> None:
+                 client: OpenSearch | None = None, rebuild: bool = False) -> None:
         self.config = config
+        self.rebuild = rebuild
+        self._replaces: str | None = None  # a rebuild: the index the alias points at until the swap
         self.part = part
         self.batch_docs, self.batch_bytes = batch_docs, batch_bytes
         self.on_problem = on_problem
@@ -158,7 +161,12 @@ class OpenSearchWriter:
         if self.client is None:
             self.client = make_client(self.config)
         try:
-            if not self.index:
+            if self.rebuild:
+                current = alias_indexes(self.client, self.config.index)
+                self._replaces = one_index(self.config, current) if current else None
+                self.index = new_index(self.client, self.config, shards=self.shards, replicas=self.replicas,
+                                       alias=self._replaces is None)
+            elif not self.index:
                 self.index = ensure_index(self.client, self.config, shards=self.shards, replicas=self.replicas)
             check_version(self.client, self.config, self.index)
             ensure_state_index(self.client, meta_index(self.config.index), META_PROPERTIES)
@@ -175,9 +183,30 @@ class OpenSearchWriter:
             raise
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type, *exc: object) -> None:
         self.cancel()
-        self._close()
+        try:
+            if exc_type is None and self._replaces is not None:
+                self._switch_to_rebuilt()
+        finally:
+            self._close()
+
+    def _switch_to_rebuilt(self) -> None:
+        """A finished rebuild: move the alias to the new index in one atomic call (searches see
+        the old index or the new one, never neither), and delete the versions before the one
+        just replaced (that one is kept until the next rebuild, for searches still on it)."""
+        swap_alias(self.client, self.config.index, self._replaces, self.index)
+        keep = {self.index, self._replaces}
+        versions = with_backoff(lambda: self.client.indices.get(
+            index=f"{self.config.index}-v*", params={"allow_no_indices": "true", "expand_wildcards": "all"}),
+            self._what("list the versions of"))
+        older = sorted(name for name in versions if name not in keep)
+        for name in older:
+            with_backoff(lambda: self.client.indices.delete(index=name, ignore=404), self._what(f"delete {name!r} of"))
+        if older:
+            with_backoff(lambda: self.client.delete_by_query(
+                index=files_index(self.config.index), body={"query": {"terms": {"index": older}}},
+                params={"refresh": "true", "conflicts": "proceed"}), self._what("forget the files of old versions of"))
 
     def _close(self) -> None:
         if self._own_client and self.client is not None:
