@@ -159,7 +159,7 @@ def main() -> None:
         c = result["cranfield"]
         print(f"Cranfield nDCG@10: whoosh {c['whoosh']['nDCG@10']}, opensearch {c['opensearch']['nDCG@10']} "
               f"(difference {c['ndcg10_difference']})")
-    print(f"wrote {write_json('backends', result)}")
+    print(f"wrote {write_json('backends.json', result)}")
 
 
 if __name__ == "__main__":
