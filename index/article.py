@@ -65,6 +65,29 @@ class Article:
             h.update(b"\x00")
         return h.hexdigest()
 
+    def record(self, article_id: str, file_key: str, content_hash: str) -> dict:
+        """The fields every storage backend keeps for this article, in plain Python types: the
+        backends only convert them to their own (dates, keyword lists). Names are whitespace-
+        collapsed and each entity listed once; absent values are left out."""
+        def clean(name: str) -> str:
+            return " ".join(name.split())
+
+        record: dict = {"id": article_id, "title": self.title, "body": self.body, "path": self.path,
+                        "file_key": file_key, "content_hash": content_hash, "authors": list(self.authors)}
+        if self.url:
+            record["url"] = self.url
+        if self.date is not None:
+            record["date"] = self.date
+        if self.source and clean(self.source):
+            record["source"] = clean(self.source)
+        if self.language:
+            record["language"] = self.language
+        for kind in ENTITY_TYPES:
+            names = list(dict.fromkeys(clean(n) for n in self.entities.get(kind, ()) if n.strip()))
+            if names:
+                record[kind] = names
+        return record
+
     @property
     def content_hash(self) -> str:
         """Hash of everything a reader extracted; a change here means the stored version is stale."""

@@ -354,35 +354,11 @@ def index_date(value: datetime) -> str:
     return value.astimezone(timezone.utc).isoformat()
 
 
-def clean_name(name: str) -> str:
-    """A display name as a keyword: whitespace collapsed (as the Whoosh backend's facet terms,
-    which also replace commas; keywords need not)."""
-    return " ".join(name.split())
-
-
 def article_to_source(article: Article, article_id: str, file_key: str, content_hash: str) -> dict:
     """The `_source` of one article: what is indexed and what display reads back."""
-    doc: dict = {
-        "id": article_id,
-        "title": article.title,
-        "body": article.body,
-        "path": article.path,
-        "file_key": file_key,
-        "content_hash": content_hash,
-        "authors": list(article.authors),
-    }
-    if article.url:
-        doc["url"] = article.url
-    if article.date is not None:
-        doc["date"] = index_date(article.date)
-    if article.source and clean_name(article.source):
-        doc["source"] = clean_name(article.source)
-    if article.language:
-        doc["language"] = article.language
-    for kind in ENTITY_TYPES:
-        names = [clean_name(n) for n in article.entities.get(kind, ()) if n.strip()]
-        if names:
-            doc[kind] = list(dict.fromkeys(names))
+    doc = article.record(article_id, file_key, content_hash)
+    if "date" in doc:
+        doc["date"] = index_date(doc["date"])
     return doc
 
 
@@ -391,4 +367,4 @@ __all__ = ["TEMPLATE_VERSION", "TEXT_FIELDS", "FACET_FIELDS", "TITLE_BOOST", "BM
            "DEFAULT_SHARDS", "DEFAULT_REPLICAS", "analysis_settings", "mappings", "template_body",
            "template_name", "index_pattern", "meta_index", "files_index", "put_template", "new_index", "ensure_index",
            "check_version", "one_index", "ensure_state_index", "META_PROPERTIES", "FILES_PROPERTIES",
-           "swap_alias", "alias_indexes", "doc_id", "article_to_source", "index_date", "clean_name"]
+           "swap_alias", "alias_indexes", "doc_id", "article_to_source", "index_date"]

@@ -80,25 +80,12 @@ def from_index_datetime(value: datetime | None) -> datetime | None:
 
 def article_to_document(article: Article, file_key: str, content_hash: str) -> dict:
     """The fields Whoosh stores and indexes for one article."""
-    doc: dict = {
-        "id": article.id,
-        "title": article.title,
-        "body": article.body,
-        "path": article.path,
-        "file_key": file_key,
-        "content_hash": content_hash,
-        "authors": list(article.authors),
-    }
-    if article.url:
-        doc["url"] = article.url
-    if article.date is not None:
-        doc["date"] = to_index_datetime(article.date)
-    if article.source:
-        doc["source"] = facet_value(article.source)
-    if article.language:
-        doc["language"] = article.language
+    doc = article.record(article.id, file_key, content_hash)
+    if "date" in doc:
+        doc["date"] = to_index_datetime(doc["date"])
+    if "source" in doc:
+        doc["source"] = facet_value(doc["source"])
     for kind in ENTITY_TYPES:
-        names = [facet_value(n) for n in article.entities.get(kind, ()) if n.strip()]
-        if names:
-            doc[kind] = ",".join(dict.fromkeys(names))
+        if kind in doc:
+            doc[kind] = ",".join(dict.fromkeys(facet_value(name) for name in doc[kind]))
     return doc
