@@ -120,12 +120,17 @@ CHILD = textwrap.dedent("""
 # ---- processes and locks ------------------------------------------------------------------------
 
 
-def start_index_run(files: list[Path], ix: Path, out: Path, args) -> subprocess.Popen:
-    """`newsearch index FILES --index-dir IX --no-entities --json` in a child process; its output
-    goes to files (a pipe nobody reads would stall it)."""
-    command = [sys.executable, "-c", CHILD, str(args.commit_docs), str(args.commit_seconds), "index",
-               *map(str, files), "--index-dir", str(ix), "--no-entities", "--json",
-               "--lock-timeout", str(args.lock_timeout)]
+def start_index_run(files: list[Path], ix: Path, out: Path, args, short_commits: bool = True) -> subprocess.Popen:
+    """`newsearch index FILES --index-dir IX --no-entities --json` in a child process: through CHILD
+    with the short commit interval, or the venv's own `newsearch` as shipped; its output goes to
+    files (a pipe nobody reads would stall it)."""
+    cli = Path(sys.executable).with_name("newsearch")
+    if short_commits:
+        command = [sys.executable, "-c", CHILD, str(args.commit_docs), str(args.commit_seconds)]
+    else:
+        command = [str(cli)] if cli.exists() else [sys.executable, "-m", "newsearch"]
+    command += ["index", *map(str, files), "--index-dir", str(ix), "--no-entities", "--json",
+                "--lock-timeout", str(args.lock_timeout)]
     out.parent.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen(command, cwd=REPO, stdout=open(out, "w"), stderr=open(out.with_suffix(".err"), "w"),
                             stdin=subprocess.DEVNULL, start_new_session=True)
@@ -330,13 +335,15 @@ def committed_state(ix: Path, clean: dict) -> dict:
 # ---- part 1: kill -9 ----------------------------------------------------------------------------
 
 
-def clean_run(files: list[Path], work: Path, args) -> tuple[Path, float, dict]:
-    ix = work / "clean" / "ix"
+def clean_run(files: list[Path], work: Path, args, name: str = "clean",
+              short_commits: bool = False) -> tuple[Path, float, dict]:
+    """One uninterrupted index run into an empty folder: its index, wall time and output."""
+    ix = work / name / "ix"
     started = time.monotonic()
-    proc = start_index_run(files, ix, work / "clean" / "run.out", args)
+    proc = start_index_run(files, ix, work / name / "run.out", args, short_commits)
     code = proc.wait()
     seconds = time.monotonic() - started
-    out = run_output(work / "clean" / "run.out")
+    out = run_output(work / name / "run.out")
     if code != 0:
         raise SystemExit(f"the clean index run failed (exit {code}): {out['stderr_tail']}")
     leftovers = alive(processes_naming(ix))
@@ -432,14 +439,20 @@ def kill_part(files: list[Path], work: Path, args) -> dict:
     sys.path.insert(0, str(REPO / "bench"))
     from core import build_queries
 
-    print(f"clean run over {len(files)} Reuters files (commit every {args.commit_docs} docs / "
-          f"{args.commit_seconds} s) ...", flush=True)
-    ix, duration, out = clean_run(files, work, args)
+    print(f"clean run over {len(files)} Reuters files (newsearch index as shipped) ...", flush=True)
+    ix, reference_seconds, reference_out = clean_run(files, work, args)
     clean = contents(ix)
     queries = build_queries(files, n=args.queries, seed=42)
     clean_answers = query_answers(ix, queries, 100)
-    print(f"  {sum(clean['ids'].values()):,} documents, {out['waits'].get('commits')} commits, {duration:.1f} s",
+    print(f"  {sum(clean['ids'].values()):,} documents in {reference_seconds:.1f} s", flush=True)
+    print(f"clean run with commits every {args.commit_docs} docs / {args.commit_seconds} s (the runs to kill) ...",
           flush=True)
+    short_ix, duration, out = clean_run(files, work, args, "clean-short", short_commits=True)
+    short_vs_reference = compare(clean, clean_answers, short_ix, queries)
+    shutil.rmtree(short_ix.parent, ignore_errors=True)
+    print(f"  {out['waits'].get('commits')} commits, {duration:.1f} s; against the first: lost "
+          f"{short_vs_reference['lost']}, dup {short_vs_reference['duplicated']}, "
+          f"top10 diff {short_vs_reference['top10_differ']}", flush=True)
     rng = random.Random(args.seed)
     moments = [rng.uniform(0.03, 0.95) * duration for _ in range(args.kills)]
     rows = []
@@ -452,9 +465,10 @@ def kill_part(files: list[Path], work: Path, args) -> dict:
               f"search {'ok' if row['search_after_kill']['answered'] else row['search_after_kill'].get('error', '')[:40]}, "
               f"re-run {row['rerun']['seconds']} s (lock wait {row['rerun']['run_lock_wait_s']} s), "
               f"lost {c.get('lost')}, dup {c.get('duplicated')}, top10 diff {c.get('top10_differ')}", flush=True)
-    return {"clean": {"documents": sum(clean["ids"].values()), "seconds": round(duration, 2),
-                      "commits": out["waits"].get("commits"), "run_lock_wait_s": out["waits"].get("run_lock_s"),
-                      "files": len(files)},
+    return {"clean": {"documents": sum(clean["ids"].values()), "seconds": round(reference_seconds, 2),
+                      "files": len(files), "docs_per_s": reference_out["summary"].get("docs_per_second")},
+            "clean_short_commits": {"seconds": round(duration, 2), "commits": out["waits"].get("commits"),
+                                    "against_clean": short_vs_reference},
             "index_dir": ix, "queries": len(queries), "trials": rows, "totals": kill_totals(rows)}
 
 
@@ -749,9 +763,9 @@ def git_commit() -> str:
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
                                 text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "index", "search", "web"], cwd=REPO,
-                               capture_output=True, text=True).stdout.strip()
-        return commit + (" (+ uncommitted changes in index/search/web)" if dirty else "")
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "index", "search", "web", "newsearch"],
+                               cwd=REPO, capture_output=True, text=True).stdout.strip()
+        return commit + (" (+ uncommitted changes in index/search/web/newsearch)" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "?"
 
@@ -760,8 +774,9 @@ def print_tables(report: dict) -> None:
     if "kill" in report:
         k = report["kill"]
         t = k["totals"]
-        print(f"\nkill -9: clean run {k['clean']['documents']:,} documents in {k['clean']['seconds']} s "
-              f"({k['clean']['commits']} commits); {t['kills']} kills ({t['finished_before_kill']} runs finished first)")
+        print(f"\nkill -9: clean run {k['clean']['documents']:,} documents in {k['clean']['seconds']} s; with short "
+              f"commits {k['clean_short_commits']['seconds']} s ({k['clean_short_commits']['commits']} commits); "
+              f"{t['kills']} kills ({t['finished_before_kill']} runs finished first)")
         print(table(["measure", "value", "goal"], [
             ["documents lost", t["lost"], 0], ["documents duplicated", t["duplicated"], 0],
             ["unknown documents (extra ids)", t["extra"], 0],
