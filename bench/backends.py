@@ -143,9 +143,12 @@ def main() -> None:
             from opensearchpy import OpenSearch
 
             client = OpenSearch(args.opensearch_url)
-            client.indices.delete(index=f"bench-*-{tag}*", ignore_unavailable=True, expand_wildcards="all")
-            for name in (f"bench-reuters-{tag}", f"bench-cranfield-{tag}"):
-                client.indices.delete_index_template(name=f"{name}-template", ignore=[404])
+            for alias in (f"bench-reuters-{tag}", f"bench-cranfield-{tag}"):
+                found = client.indices.get(index=f"{alias}-*", params={"allow_no_indices": "true",
+                                                                      "expand_wildcards": "all"})
+                for name in found:
+                    client.indices.delete(index=name)
+                client.indices.delete_index_template(name=f"{alias}-template", ignore=[404])
     r = result["reuters"]
     print(table(["", "whoosh", "opensearch"], [
         ["documents", r["documents"]["whoosh"], r["documents"]["opensearch"]],
