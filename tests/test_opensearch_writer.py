@@ -582,8 +582,11 @@ def test_node_killed_while_committing(config: OpenSearchConfig, client):
         finally:
             stop.set()
             searcher.join(60)
-            subprocess.run([sys.executable, str(REPO / "search/backends/opensearch/cluster.py"), "start", "--data",
-                            str(cluster.data)], cwd=REPO, check=True, timeout=300, capture_output=True)
+            restart = subprocess.run([sys.executable, str(REPO / "search/backends/opensearch/cluster.py"), "start",
+                                      "--data", str(cluster.data), "--nodes", str(cluster.nodes),
+                                      "--base-port", str(cluster.base_port)],
+                                     cwd=REPO, timeout=300, capture_output=True, text=True)
+            assert restart.returncode == 0, restart.stdout + restart.stderr
     assert not errors, errors[:3]
     assert len(answered) > 10
     print(f"5,000 articles in {took:.1f} s with {victim.name} killed after 4 of 50 bulks; "
