@@ -151,6 +151,8 @@ class _Run:
         self.last_commit = time.monotonic()
         self.seen_ids: dict[str, str] = {}  # id -> where it was first seen in this run
         self.stored: dict[str, str] = {}    # the pending batch's indexed ids -> their content hashes
+        self.counted: dict[str, str] = {}   # ids written since the last commit -> how they were counted
+        self.rejections_seen = 0
         self.files_done = 0
         self.docs_done = 0
 
@@ -198,12 +200,9 @@ class _Run:
             return
         self.seen_ids[aid] = where
         stored = self.stored.get(aid)
-        if stored is None:
-            self.summary.added += 1
-        elif stored == content_hash:
-            self.summary.unchanged += 1
-        else:
-            self.summary.updated += 1
+        kind = "added" if stored is None else "unchanged" if stored == content_hash else "updated"
+        setattr(self.summary, kind, getattr(self.summary, kind) + 1)
+        self.counted[aid] = kind
         self.writer.write(article, aid, key, content_hash)
         self.uncommitted_docs += 1
         self.docs_done += 1
@@ -238,6 +237,14 @@ class _Run:
 
     def commit(self) -> None:
         self.writer.commit(recogniser=self.extractor.recogniser)
+        # An article the index refused was counted as added/updated; it is a failure instead
+        # (its problem was reported when it was refused).
+        for aid in self.writer.rejected_ids[self.rejections_seen:]:
+            kind = self.counted.get(aid)
+            if kind is not None:
+                setattr(self.summary, kind, getattr(self.summary, kind) - 1)
+        self.rejections_seen = len(self.writer.rejected_ids)
+        self.counted.clear()
         self.uncommitted_docs = 0
         self.last_commit = time.monotonic()
 

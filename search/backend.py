@@ -78,6 +78,9 @@ class IndexWriter(Protocol):
     the run. Nothing written is visible before `commit`."""
 
     local_dir: Path  # a folder for the run's local caches (recognised entities)
+    # Ids of written articles the index refused (each also reported to the run as a problem),
+    # in order; at the latest by the end of `commit`.
+    rejected_ids: list[str]
 
     def __enter__(self) -> "IndexWriter": ...
 

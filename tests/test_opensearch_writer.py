@@ -399,6 +399,29 @@ def test_rejected_article_is_reported_with_its_path(config: OpenSearchConfig, cl
     assert count(client, config.index) == 2
 
 
+
+def test_a_rejected_article_counts_as_failed_not_added(config: OpenSearchConfig, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch):
+    """Through the index run: the summary's added/failed say what is really in the index."""
+    from index.indexer import index_paths
+    from tests.corpus import record, write_jsonl
+
+    real = writer_module.article_to_source
+
+    def with_a_stray_field(a: Article, *args):
+        source = real(a, *args)
+        if a.title == "Second":
+            source["stray"] = 1  # not in the strict mapping
+        return source
+
+    monkeypatch.setattr(writer_module, "article_to_source", with_a_stray_field)
+    write_jsonl(tmp_path / "d" / "a.jsonl", [record(k, t, "Body text.") for k, t in
+                                             (("r1", "First"), ("r2", "Second"), ("r3", "Third"))])
+    summary = index_paths([tmp_path / "d"], backend="opensearch", entities=False, show_progress=False,
+                          backend_options={"url": config.url, "index": config.index})
+    assert (summary.added, summary.failed) == (2, 1)
+    assert any("rejected" in p.reason and p.location == "line 2" for p in summary.problems)
+
 def test_busy_cluster_items_are_sent_again(config: OpenSearchConfig, client, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(writer_module, "backoff_delays", lambda *a: [0.0] * 20)
     f = "/data/busy.txt"

@@ -113,6 +113,7 @@ class _Item:
     path: str
     location: str | None
     file_key: str
+    article_id: str
 
 
 class OpenSearchWriter:
@@ -142,6 +143,7 @@ class OpenSearchWriter:
         self.index = target_index or ""
         self.started_empty = False
         self.rejected = 0
+        self.rejected_ids: list[str] = []        # the articles of `rejected`, for the run's counts
         self.problems: list[Problem] = []
         self._done: dict[str, int] = {}          # file_key -> articles, for files marked done
         self._hashes: dict[str, str | None] = {}  # article id -> stored content hash (this commit)
@@ -300,7 +302,7 @@ class OpenSearchWriter:
         self._files.setdefault(file_key, _File(article.path))
         if self._buffer and (len(self._buffer) >= self.batch_docs or self._buffer_bytes + len(data) > self.batch_bytes):
             self._flush()
-        self._buffer.append(_Item(data, article.path, article.location, file_key))
+        self._buffer.append(_Item(data, article.path, article.location, file_key, article_id))
         self._buffer_bytes += len(data)
 
     def delete_stale(self, path: str, file_key: str) -> None:
@@ -355,6 +357,7 @@ class OpenSearchWriter:
         self._files[item.file_key].failed |= retry
         problem = Problem(item.path, f"not indexed: OpenSearch rejected the article ({reason})", item.location)
         self.rejected += 1
+        self.rejected_ids.append(item.article_id)
         self.problems.append(problem)
         if self.on_problem is not None:
             self.on_problem(problem)

@@ -43,6 +43,7 @@ class WhooshWriter:
     def __init__(self, index_dir: Path, *, lock_timeout: float = 600.0,
                  on_wait: Callable[[], None] | None = None) -> None:
         self.index_dir = self.local_dir = Path(index_dir)
+        self.rejected_ids: list[str] = []  # Whoosh refuses no well-formed document
         self._lock = RunLock(self.index_dir, lock_timeout, on_wait=on_wait)
         self.ix = None
         self.searcher = None
