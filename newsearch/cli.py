@@ -260,6 +260,10 @@ def main(argv: list[str] | None = None) -> int:
     from search.results import BadParameterError, SearchError
 
     logging.basicConfig(level=logging.WARNING, format="newsearch: %(message)s")
+    # The OpenSearch client logs every failed request with a traceback; our own messages say
+    # what failed and what to do, once.
+    for noisy in ("opensearch", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.CRITICAL)
     args = build_parser().parse_args(argv)
     handler = {"index": cmd_index, "search": cmd_search, "stats": cmd_stats,
                "entities": cmd_entities, "serve": cmd_serve}[args.command]

@@ -217,3 +217,13 @@ def test_parts_split_a_collection_disjointly_and_completely(tmp_path):
     assert sum(counts) == 16 and all(c % 2 == 0 for c in counts)
     whole = newsearch("index", data, "--no-entities", "--part", "1/3", index_dir=tmp_path / "ix1")
     assert "unchanged" in whole.stdout and Engine(tmp_path / "ix1").search("").total == counts[0]
+
+
+def test_an_unreachable_cluster_is_a_clear_message_not_a_traceback(tmp_path):
+    env = {"NEWSEARCH_BACKEND": "opensearch", "NEWSEARCH_OPENSEARCH_URL": "http://127.0.0.1:1"}
+    result = newsearch("search", "oil", env=env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "did not answer" in result.stderr.splitlines()[-1]
+    bad = newsearch("search", "oil", env={**env, "NEWSEARCH_OPENSEARCH_TIMEOUT": "abc"})
+    line = assert_one_line_error(bad, 2)
+    assert "NEWSEARCH_OPENSEARCH_TIMEOUT" in line and "'abc'" in line

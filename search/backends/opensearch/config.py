@@ -47,7 +47,11 @@ class OpenSearchConfig:
             if f.name == "verify_certs" and isinstance(value, str):
                 value = value.strip().lower() not in ("0", "false", "no", "off")
             elif f.name == "timeout":
-                value = float(value)  # type: ignore[arg-type]
+                try:
+                    value = float(value)  # type: ignore[arg-type]
+                except (TypeError, ValueError):
+                    raise ValueError(f"the OpenSearch timeout ({ENV_PREFIX}TIMEOUT) must be a number of seconds, "
+                                     f"not {value!r}") from None
             values[f.name] = value
         unknown = set(options) - {f.name for f in fields(cls)}
         if unknown:
