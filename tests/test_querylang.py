@@ -423,7 +423,13 @@ class WhooshSide:
         from search.backends.whoosh.scoring import Evaluator
         from tests.corpus import write_jsonl
         from tests.test_search import ARTICLES
+        from tests.corpus import record
         write_jsonl(root / "data" / "synthetic.jsonl", ARTICLES)
+        # Words the semantics tests use, present with or without the shared data sets.
+        write_jsonl(root / "data" / "oil.jsonl", [
+            record("q-oil", "Oil prices", "Oil prices rose as gas stayed flat.", "1987-03-02"),
+            record("q-oil2", "Oil output", "Oil output and prices of wheat.", "1987-03-03"),
+            record("q-prices", "Prices", "Coffee prices fell.", "1987-03-04")])
         if (CRANFIELD / "cran.all.1400.gz").exists():
             write_jsonl(root / "data" / "cranfield.jsonl", cranfield_documents())
         sources = [REPO / "seeds", root / "data"] + ([REUTERS] if REUTERS.exists() else [])
