@@ -22,6 +22,7 @@ Fields (the search side imports the names from here):
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import socket
 import time
@@ -38,7 +39,10 @@ from search.results import IncompatibleIndexError, IndexNotFoundError
 # Bumped whenever the mapping or analysis changes incompatibly: the template is replaced, and new
 # concrete indexes are named -v<new>; an index of another version must be rebuilt (re-index and
 # swap the alias), never searched with the wrong analysis. The mapping's _meta records it.
+log = logging.getLogger("newsearch.index")
+
 TEMPLATE_VERSION = 1
+COPIES_WAIT_S = 30  # how long a new index may take to allocate its replicas before the run goes on
 # Above other templates that may match `<alias>-v*` (OpenSearch refuses overlapping templates
 # of equal priority), below what an operator would use to override ours on purpose (1000s).
 TEMPLATE_PRIORITY = 200
@@ -240,6 +244,7 @@ def new_index(client: OpenSearch, config: OpenSearchConfig, *, shards: int = DEF
         body["aliases"] = {config.index: {}}
     with_backoff(lambda: client.indices.create(index=name, body=body, params={"wait_for_active_shards": "1"}),
                  f"create the index {name!r} at {config.url}")
+    wait_for_copies(client, name)
     return name
 
 
@@ -268,6 +273,17 @@ def ensure_state_index(client: OpenSearch, name: str, properties: dict) -> None:
 
     if not with_backoff(lambda: client.indices.exists(index=name), f"look up the index {name!r}"):
         with_backoff(create, f"create the index {name!r}")
+        wait_for_copies(client, name)
+
+
+def wait_for_copies(client: OpenSearch, index: str, seconds: int = COPIES_WAIT_S) -> None:
+    """Wait (at most `seconds`) until every copy of a new index is allocated: a node killed right
+    after the creation otherwise takes the only active copy with it, and writes wait for it to
+    come back (found by killing a node in CI). Best effort: a cluster with a node down still works."""
+    try:
+        client.cluster.health(index=index, params={"wait_for_status": "green", "timeout": f"{seconds}s"})
+    except Exception as exc:  # noqa: BLE001 - only a wait; the writes that follow report real trouble
+        log.info("index %s not green after %s s: %s", index, seconds, exc)
 
 
 def one_index(config: OpenSearchConfig, indexes: list[str]) -> str:

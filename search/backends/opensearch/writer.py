@@ -33,6 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from opensearchpy import OpenSearch, helpers
+from opensearchpy.exceptions import TransportError
 
 from index.article import Article
 from index.readers.base import Problem
@@ -402,8 +403,13 @@ class OpenSearchWriter:
         actions = [{"_index": files_index(self.config.index), "_id": self._marker_id(key),
                     "_source": {"index": self.index, "file_key": key, "path": state.path, "part": part,
                                 "articles": state.accepted, "done_at": now}} for key, state in done.items()]
-        with_backoff(lambda: helpers.bulk(self.client, actions, refresh="true", request_timeout=BULK_TIMEOUT_S),
-                     self._what("mark files done in"))
+        def mark() -> None:
+            _, failed = helpers.bulk(self.client, actions, refresh="true", request_timeout=BULK_TIMEOUT_S,
+                                     raise_on_error=False)
+            if failed:  # e.g. 503 while a replica is promoted: all markers again (they are idempotent)
+                first = next(iter(failed[0].values()))
+                raise TransportError(int(first.get("status", 503)), "marker not written", first.get("error"))
+        with_backoff(mark, self._what("mark files done in"))
         self._done.update((key, state.accepted) for key, state in done.items())
 
     def commit(self, **settings: str) -> None:
