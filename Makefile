@@ -62,6 +62,12 @@ bench: $(VENV)/.installed-bench
 bench-scale: $(VENV)/.installed-bench
 	$(PY) bench/scale.py --sizes 1000000
 
+# Whoosh and an OpenSearch cluster side by side on the same synthetic corpora (needs a running
+# cluster: make cluster; NEWSEARCH_OPENSEARCH_URL to use another). About 1 h 15 min on 2 cores.
+.PHONY: bench-scale-opensearch
+bench-scale-opensearch: $(VENV)/.installed-bench
+	$(PY) bench/scale.py --sizes 100000,1000000 --backend both
+
 clean:
 	rm -rf $(VENV) $(INDEX) build *.egg-info
 

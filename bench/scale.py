@@ -8,7 +8,8 @@ names via `index.entities.reuters_codes.display_name`: 1-3 places, 0-2 people, 0
 Every article has source "synthetic" and a url synthetic://<seed>/<n>. Shards of 10,000 articles
 are written as JSON Lines into a temporary folder (deleted afterwards, never committed).
 
-Per size, in a forked child process: generate, `index_paths(..., entities=False)`, then open an
+Per size, the corpus is generated once (in a forked child), then each backend (--backend whoosh,
+opensearch or both) runs in its own forked child: `index_paths(..., entities=False)`, then open an
 `Engine` and run a fixed query set (--queries, built with the seed from generated titles and common
 body words: 40% two title words, 30% title bigram phrases, 30% single common words) through
 `Engine.search(q, page_size=10)` - the full request: snippets, all facets and the date histogram.
@@ -21,9 +22,15 @@ If warm p95 at the largest size exceeds 250 ms, the slowest query is profiled wi
 (in a fresh Engine whose tables are already built, so its postings are cold, as in pass 1) and the
 time is split into postings / scoring / facets / snippets / stored fields / parsing / suggestion.
 
+The OpenSearch side (--backend opensearch|both, --opensearch-url; bench/scale_opensearch.py says
+what it measures): the same shards into fresh aliases with 1 and with 2 indexer processes at once
+(docs/s of each), the same query set cold (the cluster's caches cleared) and warm on the first,
+the cluster nodes' RSS, the index's store size; the aliases are deleted afterwards.
+
 Usage: .venv/bin/python bench/scale.py [--sizes 10000,100000] [--queries 200] [--seed 7]
-       .venv/bin/python bench/scale.py --sizes 1000000        # the long run (100k took 281 s to index, ~360 docs/s, 1.8 GB peak: expect ~50+ min, several GB)
-Writes bench/results/scale.json (one entry per size; the entries of other sizes already in the file
+       .venv/bin/python bench/scale.py --sizes 100000 --backend both   # needs a cluster: make cluster
+       .venv/bin/python bench/scale.py --sizes 1000000        # the long run (Whoosh: ~26 min indexing, ~35 min in all, ~8 GB)
+Writes bench/results/scale.json (one entry per size and backend; other entries already in the file
 are kept when they used the same seed and query set, so the quick and the long run combine).
 """
 from __future__ import annotations
@@ -33,13 +40,16 @@ import cProfile
 import io
 import json
 import multiprocessing as mp
+import os
 import pstats
+import queue as queue_mod
 import random
 import re
 import shutil
 import sys
 import tempfile
 import time
+import traceback
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
@@ -201,41 +211,106 @@ def categorise(stats: pstats.Stats) -> dict[str, float]:
     return out
 
 
-def run_size(size: int, args, sentences: list[str], queries: list[str], queue) -> None:
+def generate(size: int, args, sentences: list[str], corpus: Path) -> dict:
+    t0 = time.perf_counter()
+    Generator(args.data, sentences, args.seed).write(corpus, size)
+    return {"generate_seconds": time.perf_counter() - t0, "corpus_mb": dir_size(corpus) / 2**20}
+
+
+def run_whoosh(size: int, args, queries: list[str], corpus: Path, tmp: Path) -> dict:
     from index.indexer import index_paths
-    gen = Generator(args.data, sentences, args.seed)
-    out: dict = {"size": size, "query_set": query_set_id(queries, args.seed)}
-    tmp = Path(tempfile.mkdtemp(prefix=f"bench-scale-{size}-", dir=args.tmp))
+    from scale_opensearch import machine_busy_cpu_s, own_cpu_s
+    out: dict = {"size": size, "backend": "whoosh"}
     try:
-        t0 = time.perf_counter()
-        gen.write(tmp / "corpus", size)
-        out["generate_seconds"] = time.perf_counter() - t0
-        out["corpus_mb"] = dir_size(tmp / "corpus") / 2**20
         with PeakMemory() as mem:
-            t0 = time.perf_counter()
-            summary = index_paths([tmp / "corpus"], tmp / "index", entities=False, show_progress=False)
+            t0, cpu0, machine0 = time.perf_counter(), own_cpu_s(), machine_busy_cpu_s()
+            summary = index_paths([corpus], tmp / "index", entities=False, show_progress=False)
             out["index_seconds"] = time.perf_counter() - t0
+        # CPU seconds of the indexing process and its writer processes, and of the whole machine
+        out["index_cpu"] = {"our_cpu_s": own_cpu_s() - cpu0, "machine_busy_cpu_s": machine_busy_cpu_s() - machine0}
         out["indexed"] = summary.added
         out["index_docs_per_s"] = summary.added / out["index_seconds"]
         out["index_peak_pss_mb"] = mem.peak_mb
         out["index_peak_delta_mb"] = mem.peak_delta_mb
         out["index_mb"] = dir_size(tmp / "index") / 2**20
-        shutil.rmtree(tmp / "corpus")
         measure_search(tmp / "index", queries, args, out)
     finally:
         if args.keep_index:
-            shutil.rmtree(tmp / "corpus", ignore_errors=True)
             out["kept_index"] = str(tmp / "index")
             print(f"  kept the {size:,}-article index at {tmp / 'index'}")
         else:
+            shutil.rmtree(tmp / "index", ignore_errors=True)
+    return out
+
+
+def run_opensearch(size: int, args, queries: list[str], corpus: Path, tmp: Path) -> dict:
+    import scale_opensearch
+    return scale_opensearch.run_size(size, args, queries, corpus, reset_peak, vm_hwm_mb)
+
+
+def _child(target, queue, *args) -> None:
+    try:
+        queue.put(target(*args))
+    except BaseException:
+        queue.put({"error": traceback.format_exc()})
+        raise
+
+
+def in_child(target, *args) -> dict:
+    """`target(*args)` in a forked process (its memory is its own, and returned at its end)."""
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(target, queue) + args)
+    proc.start()
+    while True:
+        try:
+            out = queue.get(timeout=5)
+            break
+        except queue_mod.Empty:
+            if not proc.is_alive():
+                out = {"error": f"the child process died (exit status {proc.exitcode}) without a result"}
+                break
+    proc.join()
+    return out
+
+
+def run_size(size: int, args, sentences: list[str], queries: list[str], backends: list[str],
+             on_result=lambda out: None) -> list[dict]:
+    """One size: generate the corpus once (in a child), then each backend in its own child;
+    `on_result` gets each backend's entry as soon as it is measured."""
+    tmp = Path(tempfile.mkdtemp(prefix=f"bench-scale-{size}-", dir=args.tmp))
+    results = []
+    try:
+        made = in_child(generate, size, args, sentences, tmp / "corpus")
+        if "error" in made:
+            print(f"  {size:>9,}: generating the corpus failed:\n{made['error']}", flush=True)
+            return []
+        for backend in backends:
+            out = in_child(run_whoosh if backend == "whoosh" else run_opensearch, size, args, queries,
+                           tmp / "corpus", tmp)
+            if "error" in out:
+                print(f"  {size:>9,} {backend}: FAILED\n{out['error']}", flush=True)
+                continue
+            out.update(made, query_set=query_set_id(queries, args.seed),
+                       finished=time.strftime("%Y-%m-%d %H:%M"), load_1m_end=os.getloadavg()[0])
+            results.append(out)
+            on_result(out)
+            lat = out["latency"]
+            print(f"  {size:>9,} {backend}: indexed in {out['index_seconds']:.0f} s "
+                  f"({out['index_docs_per_s']:,.0f} docs/s), warm p95 {lat['warm']['p95_ms']:.1f} ms", flush=True)
+    finally:
+        shutil.rmtree(tmp / "corpus", ignore_errors=True)
+        if not args.keep_index:
             shutil.rmtree(tmp, ignore_errors=True)
-    queue.put(out)
+    return results
 
 
 def measure_search(index_dir: Path, queries: list[str], args, out: dict) -> None:
     """The search phase of one size: first request, a cold and a warm pass, a profile if slow."""
+    from scale_opensearch import machine_busy_cpu_s, own_cpu_s
     from search import Engine
     out["search_peak_is_vmhwm_after_reset"] = reset_peak()
+    cpu0, machine0 = own_cpu_s(), machine_busy_cpu_s()
     engine = Engine(index_dir)
     t0 = time.perf_counter()
     engine.search(queries[0], page_size=10)
@@ -254,6 +329,7 @@ def measure_search(index_dir: Path, queries: list[str], args, out: dict) -> None
         passes[name] = {"p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95),
                         "max_ms": max(times), "mean_ms": sum(times) / len(times)}
     out["latency"] = passes
+    out["search_cpu"] = {"our_cpu_s": own_cpu_s() - cpu0, "machine_busy_cpu_s": machine_busy_cpu_s() - machine0}
     out["search_peak_rss_mb"] = vm_hwm_mb()
     slow.sort(reverse=True)
     out["slowest_warm"] = [{"ms": ms, "query": q, "total": t} for ms, q, t in slow[:5]]
@@ -291,79 +367,109 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--data", type=Path, default=SHARED / "reuters21578")
     ap.add_argument("--tmp", default=None, help="where to write the temporary corpora and indexes")
+    ap.add_argument("--backend", choices=("whoosh", "opensearch", "both"), default="whoosh",
+                    help="which storage backend(s) to measure (both: Whoosh then OpenSearch, same corpus)")
+    ap.add_argument("--opensearch-url", default=None,
+                    help="the cluster (default $NEWSEARCH_OPENSEARCH_URL or http://127.0.0.1:9200)")
     ap.add_argument("--profile-always", action="store_true", help="profile the slowest query at every size")
-    ap.add_argument("--keep-index", action="store_true", help="keep each index (not the corpus) for later experiments")
+    ap.add_argument("--keep-index", action="store_true",
+                    help="keep each index (not the corpus) for later experiments; OpenSearch: keep the aliases")
     ap.add_argument("--search-only", type=Path, metavar="INDEX_DIR",
-                    help="re-measure only the search phase on an index kept by --keep-index (one size in --sizes; "
-                         "the indexing figures are taken from bench/results/scale.json)")
+                    help="re-measure only the search phase on a Whoosh index kept by --keep-index (one size in "
+                         "--sizes; the indexing figures are taken from bench/results/scale.json)")
     args = ap.parse_args()
     require_data(args.data / "reut2-000.sgm.gz", "Reuters-21578")
+    backends = ["whoosh", "opensearch"] if args.backend == "both" else [args.backend]
+    if args.search_only is not None and backends != ["whoosh"]:
+        sys.exit("--search-only re-measures a kept Whoosh index: use it with --backend whoosh")
+    if "opensearch" in backends:
+        import scale_opensearch
+        args.opensearch_url = args.opensearch_url or scale_opensearch.default_url()
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     started = time.perf_counter()
     sentences = reuters_sentences(args.data)
     gen = Generator(args.data, sentences, args.seed)
     queries = build_queries(gen, args.queries, args.seed)
-    print(f"{len(sentences)} distinct Reuters sentences; {len(queries)} queries; sizes {sizes} (SYNTHETIC corpora)")
-    results = []
-    for size in sizes if args.search_only is None else ():
-        ctx = mp.get_context("fork")
-        queue = ctx.Queue()
-        proc = ctx.Process(target=run_size, args=(size, args, sentences, queries, queue))
-        proc.start()
-        out = queue.get()
-        proc.join()
-        results.append(out)
-        lat = out["latency"]
-        print(f"  {size:>9,}: indexed in {out['index_seconds']:.0f} s, warm p95 {lat['warm']['p95_ms']:.1f} ms",
-              flush=True)
-
-    previous = {}
+    print(f"{len(sentences)} distinct Reuters sentences; {len(queries)} queries; sizes {sizes}; "
+          f"backends {', '.join(backends)} (SYNTHETIC corpora)")
     path = RESULTS_DIR / "scale.json"
-    if args.search_only is not None:
-        if len(sizes) != 1:
-            sys.exit("--search-only needs exactly one size in --sizes: the size of the kept index")
-        entries = json.loads(path.read_text()).get("sizes", []) if path.exists() else []
-        out = next((dict(e) for e in entries if e["size"] == sizes[0]), None)
-        if out is None:
-            sys.exit(f"no indexing figures for {sizes[0]:,} articles in {path}: run without --search-only first")
-        out["search_remeasured"] = {"index": str(args.search_only), "at": time.strftime("%Y-%m-%d %H:%M")}
-        out["query_set"] = query_set_id(queries, args.seed)
-        out.pop("profile", None)
-        measure_search(args.search_only, queries, args, out)
-        results.append(out)
-        print(f"  {sizes[0]:>9,}: search re-measured, warm p95 {out['latency']['warm']['p95_ms']:.1f} ms")
-
+    key = lambda e: (e["size"], e.get("backend", "whoosh"))  # noqa: E731 - entries before 2 backends: Whoosh
+    previous = {}
     if path.exists():
         try:
             # keep other sizes measured with the same generator seed and query set only (all of
             # them when re-measuring one size: re-measure each, and the table is whole again)
             same = query_set_id(queries, args.seed)
-            previous = {e["size"]: e for e in json.loads(path.read_text()).get("sizes", [])
+            previous = {key(e): e for e in json.loads(path.read_text()).get("sizes", [])
                         if e.get("query_set") == same or args.search_only is not None}
         except (ValueError, KeyError):
             previous = {}
-    previous.update({r["size"]: r for r in results})
-    merged = [previous[s] for s in sorted(previous)]
-    rows = [[f"{r['size']:,}", r["index_seconds"], r["index_docs_per_s"], r["index_mb"], r["index_peak_pss_mb"],
-             r["search_peak_rss_mb"], r["open_first_request_ms"], r["latency"]["cold"]["p50_ms"],
-             r["latency"]["cold"]["p95_ms"], r["latency"]["warm"]["p50_ms"], r["latency"]["warm"]["p95_ms"]]
-            for r in merged]
+    if args.search_only is not None:
+        if len(sizes) != 1:
+            sys.exit("--search-only needs exactly one size in --sizes: the size of the kept index")
+        out = previous.get((sizes[0], "whoosh"))
+        if out is None:
+            sys.exit(f"no indexing figures for {sizes[0]:,} articles in {path}: run without --search-only first")
+        out = dict(out)
+        out["search_remeasured"] = {"index": str(args.search_only), "at": time.strftime("%Y-%m-%d %H:%M")}
+        out["query_set"] = query_set_id(queries, args.seed)
+        out.pop("profile", None)
+        measure_search(args.search_only, queries, args, out)
+        print(f"  {sizes[0]:>9,}: search re-measured, warm p95 {out['latency']['warm']['p95_ms']:.1f} ms")
+
+    order = lambda k: (k[0], k[1] != "whoosh")  # noqa: E731 - by size, Whoosh first
+    results: list[dict] = []
+
+    def save(out: dict) -> None:
+        """Merge one new entry and write the file (after each backend: a long run that dies later
+        keeps what it measured)."""
+        results.append(out)
+        previous[key(out)] = out
+        write_json("scale.json", {"synthetic": True, "seed": args.seed, "queries": queries,
+                                  "sizes": [previous[k] for k in sorted(previous, key=order)],
+                                  "machine": machine(), "goal_p95_ms": GOAL_P95_MS,
+                                  "memory": "Whoosh index: peak PSS of process tree (psutil, 25 ms); search: VmHWM "
+                                            "after clear_refs reset. OpenSearch: see bench/scale_opensearch.py"})
+
+    if args.search_only is not None:
+        save(out)
+    for size in sizes if args.search_only is None else ():
+        run_size(size, args, sentences, queries, backends, on_result=save)
+    merged = [previous[k] for k in sorted(previous, key=order)]
     print("\nScale (synthetic corpora; full request = Engine.search page_size=10 with snippets, facets, histogram)")
-    print(table(["articles", "index s", "docs/s", "index MB", "index peak PSS MB", "search peak RSS MB",
-                 "open ms", "cold p50", "cold p95", "warm p50", "warm p95"], rows))
+    print(table(TABLE_HEADERS, [table_row(r) for r in merged]))
+    print("  index MB: OpenSearch primaries / with the replica; memory: Whoosh indexing = the indexing process tree's "
+          "peak PSS, searching = the searching process's peak RSS (it holds the index); OpenSearch indexing = the "
+          "indexer process's peak PSS, cluster = the 3 nodes' RSS at its peak (they hold the index), searching = "
+          "the client process's peak RSS")
     for r in results:
-        print(f"  slowest warm at {r['size']:,}: " + "; ".join(f"{s['query']} {s['ms']:.0f} ms ({s['total']} hits)"
-                                                             for s in r["slowest_warm"][:3]))
+        print(f"  slowest warm at {r['size']:,} ({r.get('backend', 'whoosh')}): "
+              + "; ".join(f"{s['query']} {s['ms']:.0f} ms ({s['total']} hits)" for s in r["slowest_warm"][:3]))
+        if r.get("search_errors"):
+            print(f"  {r['search_errors']} failed requests at {r['size']:,}: {r['search_error_examples']}")
         if "profile" in r:
             p = r["profile"]
             print(f"  profile of {p['query']!r} at {r['size']:,} (cProfile, ms):")
             for name in ("cold", "warm"):
                 stages = ", ".join(f"{k} {v:.0f}" for k, v in p[name]["stages_ms"].items())
                 print(f"    {name}: {stages}")
-    out = write_json("scale.json", {"synthetic": True, "seed": args.seed, "queries": queries, "sizes": merged,
-                                    "machine": machine(), "goal_p95_ms": GOAL_P95_MS,
-                                    "memory": "index: peak PSS of process tree (psutil, 25 ms); search: VmHWM after clear_refs reset"})
-    print(f"\nwrote {out.relative_to(REPO)} ({time.perf_counter() - started:.0f} s)")
+    print(f"\n{'wrote ' + str(path.relative_to(REPO)) if results else 'nothing measured'} "
+          f"({time.perf_counter() - started:.0f} s)")
+
+
+TABLE_HEADERS = ["articles", "backend", "index s", "docs/s 1 proc", "docs/s 2 procs", "index MB",
+                 "indexing peak MB", "cluster RSS MB", "search peak RSS MB", "first ms",
+                 "cold p50", "cold p95", "warm p50", "warm p95"]
+
+
+def table_row(r: dict) -> list:
+    lat = r["latency"]
+    opensearch = r.get("backend") == "opensearch"
+    size_mb = f"{r['index_mb']:,.0f} / {r['index_mb_with_replicas']:,.0f}" if opensearch else r["index_mb"]
+    return [f"{r['size']:,}", r.get("backend", "whoosh"), r["index_seconds"], r["index_docs_per_s"],
+            r.get("index_docs_per_s_2p", "-"), size_mb, r["index_peak_pss_mb"], r.get("cluster_rss_peak_mb", "-"),
+            r["search_peak_rss_mb"], r["open_first_request_ms"], lat["cold"]["p50_ms"], lat["cold"]["p95_ms"],
+            lat["warm"]["p50_ms"], lat["warm"]["p95_ms"]]
 
 
 if __name__ == "__main__":
