@@ -377,17 +377,22 @@ def test_delete_stale(config: OpenSearchConfig, client):
         assert writer.file_articles(f"{f}|v1") == 0 and writer.file_articles(f"{g}|v1") == 1
 
 
-def test_rejected_article_is_reported_with_its_path(config: OpenSearchConfig, client,
-                                                    monkeypatch: pytest.MonkeyPatch):
+def reject_titled(monkeypatch: pytest.MonkeyPatch, title: str) -> None:
+    """Make the article titled `title` one the cluster refuses: a field the strict mapping lacks."""
     real = writer_module.article_to_source
 
     def with_a_stray_field(a: Article, *args):
         source = real(a, *args)
-        if a.title == "Article 2":
-            source["stray"] = 1  # not in the strict mapping
+        if a.title == title:
+            source["stray"] = 1
         return source
 
     monkeypatch.setattr(writer_module, "article_to_source", with_a_stray_field)
+
+
+def test_rejected_article_is_reported_with_its_path(config: OpenSearchConfig, client,
+                                                    monkeypatch: pytest.MonkeyPatch):
+    reject_titled(monkeypatch, "Article 2")
     problems = []
     f = "/data/mixed.jsonl"
     with OpenSearchWriter(config, on_problem=problems.append) as writer:
@@ -408,15 +413,7 @@ def test_a_rejected_article_counts_as_failed_not_added(config: OpenSearchConfig,
     from index.indexer import index_paths
     from tests.corpus import record, write_jsonl
 
-    real = writer_module.article_to_source
-
-    def with_a_stray_field(a: Article, *args):
-        source = real(a, *args)
-        if a.title == "Second":
-            source["stray"] = 1  # not in the strict mapping
-        return source
-
-    monkeypatch.setattr(writer_module, "article_to_source", with_a_stray_field)
+    reject_titled(monkeypatch, "Second")
     write_jsonl(tmp_path / "d" / "a.jsonl", [record(k, t, "Body text.") for k, t in
                                              (("r1", "First"), ("r2", "Second"), ("r3", "Third"))])
     summary = index_paths([tmp_path / "d"], backend="opensearch", entities=False, show_progress=False,
