@@ -63,7 +63,8 @@ bench-scale: $(VENV)/.installed-bench
 	$(PY) bench/scale.py --sizes 1000000
 
 # Whoosh and an OpenSearch cluster side by side on the same synthetic corpora (needs a running
-# cluster: make cluster; NEWSEARCH_OPENSEARCH_URL to use another). About 1 h 15 min on 2 cores.
+# cluster: make cluster; NEWSEARCH_OPENSEARCH_URL to use another). About 50 minutes on a quiet
+# 2-core machine (100k: 5, 1M: 47); ~10 GB of RAM beside the cluster, 10 GB of disk.
 .PHONY: bench-scale-opensearch
 bench-scale-opensearch: $(VENV)/.installed-bench
 	$(PY) bench/scale.py --sizes 100000,1000000 --backend both
