@@ -13,7 +13,6 @@ from whoosh import query as wq
 
 from search.backends.whoosh.schema import to_index_datetime
 from search.querylang import MAX_QUERY_CHARS, MAX_QUERY_TERMS, QUERY_FIELDS, parse
-from search.results import QuerySyntaxError
 from search.backends.whoosh.translate import Resolver, facet_query, to_whoosh
 
 # A wildcard may stand for at most this many different indexed words: "co*" is ~900 words on
@@ -34,10 +33,8 @@ def query_words(q: wq.Query) -> int:
 
 
 def date_range_query(date_from: datetime | None, date_to: datetime | None) -> wq.Query | None:
-    """The `date_from`/`date_to` parameters (checked by `SearchRequest`) as a Whoosh range."""
-    if date_from and date_to and date_from > date_to:
-        raise QuerySyntaxError(f"The date range starts ({date_from.date()}) after it ends ({date_to.date()}); "
-                               f"swap the two dates.")
+    """The `date_from`/`date_to` parameters (checked, order included, by `SearchRequest`) as a
+    Whoosh range."""
     if date_from is None and date_to is None:
         return None
     return wq.DateRange("date", to_index_datetime(date_from) if date_from else None,
