@@ -6,7 +6,8 @@ only knowledge says so. The table is built, lowest priority first, from
      with text;
   2. the known places of the shipped fallback patterns (countries, capitals), as identity entries,
      so a FAC span or a wrongly typed span can be recognised as a place;
-  3. the shipped `data/aliases.tsv`;
+  3. the shipped `data/aliases.tsv`, then `data/known_types.tsv` (news agencies, publishers and
+     platforms the small model types as people or places: its names are organisations);
   4. an optional user file in the same format (kind<TAB>alias<TAB>canonical).
 Lookup keys ignore case, dots, hyphens and repeated spaces ("U.S." == "us", "Kim Jong-un" ==
 "Kim Jong Un"). No spaCy import: the search side loads this on every query path.
@@ -25,6 +26,7 @@ log = logging.getLogger("newsearch.entities")
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SHIPPED_ALIASES = DATA_DIR / "aliases.tsv"
+KNOWN_TYPES = DATA_DIR / "known_types.tsv"
 FALLBACK_PATTERNS = DATA_DIR / "fallback_patterns.jsonl"
 KINDS = ("person", "org", "place")
 
@@ -114,6 +116,7 @@ def load_aliases(user_file: Path | None = None) -> AliasTable:
     _add_reuters_codes(table)
     _add_fallback_places(table)
     table.load_file(SHIPPED_ALIASES)
+    table.load_file(KNOWN_TYPES)
     if user_file is not None:
         n = table.load_file(Path(user_file))
         log.info("loaded %d aliases from %s", n, user_file)

@@ -1,22 +1,27 @@
 """`EntityExtractor`: the indexing stage that fills `Article.entities`.
 
 Per batch: look each article's `text_hash` up in the NER cache, run the recogniser once, in one
-`nlp.pipe` batch, over the texts the cache lacks, store their raw spans, then canonicalise spans
-plus source-given names per article (`resolve.resolve_article`). The model loads lazily, on the
-first cache miss, so a fully cached re-index or `enabled=False` never imports spaCy.
+`nlp.pipe` batch, over the texts the cache lacks, store their raw spans, then turn spans plus
+source-given names into each article's evidence (`resolve.article_evidence`) and facet values:
+with a corpus (`corpus_path`, an index run) through the collection's statistics
+(`corpus.EntityCorpus`: type votes, bare names resolved by other articles), else the article
+alone (`resolve.resolve`). `finish` ends a run: it re-resolves what the run's statistics changed.
+The model loads lazily, on the first cache miss, so a fully cached re-index or `enabled=False`
+never imports spaCy.
 """
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from index.article import Article
 from index.entities.aliases import AliasTable, load_aliases
 from index.entities.cache import NerCache, Spans
+from index.entities.corpus import EntityCorpus
 from index.entities.recognizer import FALLBACK_NAME, MODEL_ORDER, Recogniser, installed_model, load_recogniser
-from index.entities.resolve import resolve_article
+from index.entities.resolve import ALL_STEPS, Evidence, Steps, article_evidence, resolve
 
 log = logging.getLogger("newsearch.entities")
 DISABLED_NAME = "none (entities disabled)"
@@ -35,7 +40,9 @@ def ner_text(article: Article) -> str:
     return f"{title}\n\n{_dateline_case(article.body or '')}".strip()
 
 
-_DATELINE = re.compile(r"^\s*([A-Z][A-Z.'\- ]{2,40}?)(?=,| \()")
+# A capitalised place opening the body, then a comma, "(Agency)", a date or a dash:
+# "SEOUL (Reuters) -", "HOUSTON, March 3 -", "LONDON 1996-08-30", "PARIS -".
+_DATELINE = re.compile(r"^\s*([A-Z][A-Z.'\- ]{2,40}?)(?=,| \(| \d{4}-\d\d-\d\d\b| [-\u2013\u2014] )")
 _DATELINE_END = re.compile(
     r"^(.{0,80}?\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}) - ", re.S)
 
@@ -56,13 +63,36 @@ def _dateline_case(body: str) -> str:
     return body
 
 
+def dateline_place(body: str) -> str | None:
+    """The place of a wire dateline ("SEOUL (Reuters) -" -> "Seoul"): where the story was
+    filed, a place by the convention of news copy whatever the model reads in it."""
+    match = _DATELINE.match(body or "")
+    if not match:
+        return None
+    place = match.group(1).strip().title()
+    return place if sum(c.isalpha() for c in place) >= 3 else None
+
+
+def given_names(article: Article, steps: Steps = ALL_STEPS) -> dict[str, list[str]]:
+    """The source-given names plus the dateline's place."""
+    place = dateline_place(article.body) if steps.dateline else None
+    if place is None:
+        return article.entities
+    given = dict(article.entities or {})
+    given["place"] = [place] + list(given.get("place") or [])
+    return given
+
+
 class EntityExtractor:
     """Fills `article.entities` with merged, canonical, de-duplicated names; see module doc."""
 
     def __init__(self, cache_path: Path | None = None, enabled: bool = True,
-                 aliases_file: Path | None = None, model_order: Sequence[str] = MODEL_ORDER) -> None:
+                 aliases_file: Path | None = None, model_order: Sequence[str] = MODEL_ORDER,
+                 corpus_path: Path | None = None, steps: Steps = ALL_STEPS) -> None:
         self.enabled = enabled
         self.aliases: AliasTable = load_aliases(Path(aliases_file) if aliases_file else None)
+        self.steps = steps
+        self.corpus = EntityCorpus(Path(corpus_path), self.aliases, steps) if corpus_path is not None else None
         self._order = tuple(model_order)
         self._recogniser: Recogniser | None = None
         self._cache = NerCache(Path(cache_path)) if (cache_path is not None and enabled) else None
@@ -117,17 +147,36 @@ class EntityExtractor:
                 self._cache.put_many((h, recogniser.name, spans[h]) for h in missing)
         return [spans[a.text_hash] for a in articles]
 
-    def annotate(self, articles: list[Article]) -> None:
+    def annotate(self, articles: list[Article]) -> list[Evidence]:
         """Fill each `article.entities` in place: {"person": [...], "org": [...], "place": [...]}.
 
         Names the source gave (already in `article.entities`) are canonicalised and merged with
-        recognised ones; with `enabled=False` only they are canonicalised.
+        recognised ones; with `enabled=False` only they are canonicalised. With a corpus, each
+        article is counted into it (by `article.id`) and resolved with its statistics so far.
+        Returns each article's evidence.
         """
         if not articles:
-            return
+            return []
         all_spans = self.recognise(articles) if self.enabled else [[] for _ in articles]
-        for article, spans in zip(articles, all_spans):
-            article.entities = resolve_article(spans, article.entities, self.aliases)
+        evidence = [article_evidence(spans, given_names(article, self.steps), self.aliases, self.steps)
+                    for article, spans in zip(articles, all_spans)]
+        if self.corpus is None:
+            for article, ev in zip(articles, evidence):
+                article.entities = resolve(ev, self.aliases, self.steps)
+            return evidence
+        for article, ev in zip(articles, evidence):
+            self.corpus.add(article.id, article.date, ev)
+        for article in articles:
+            article.entities = self.corpus.entities(article.id) or {}
+        self.corpus.mark_written((a.id, a.entities) for a in articles)
+        self.corpus.commit()
+        return evidence
+
+    def finish(self, update: Callable[[str, dict[str, list[str]]], object]) -> int:
+        """End of a run (after a commit): re-resolve the articles whose values the run's
+        statistics changed and `update(article_id, {kind: values})` those that differ from what
+        was written; returns how many. Without a corpus, nothing to do."""
+        return self.corpus.finish(update) if self.corpus is not None else 0
 
     def stats(self) -> dict:
         """Figures for index metadata and the indexing summary."""
@@ -139,6 +188,9 @@ class EntityExtractor:
         if self._cache is not None:
             self._cache.close()
             self._cache = None
+        if self.corpus is not None:
+            self.corpus.close()
+            self.corpus = None
 
     def __enter__(self) -> EntityExtractor:
         return self

@@ -1,0 +1,205 @@
+"""Corpus-level entity statistics, kept beside the index, so facets use the whole collection.
+
+Why: one article often cannot say who "Kim" is or whether "Surrey" is a person; the collection
+can. Two statistics, both sums over articles (so they do not depend on indexing order):
+  - type votes: per name, how often the model labelled it person / org / place;
+  - bare-name resolutions: per one-word person name, the full names it stood for in articles
+    that named both ("Kim" -> "Kim Jong Un"), with each such article's date and names.
+An article's bare name left unresolved by its own text resolves through the articles of the
+same story (dated within STORY_DAYS and sharing a name with it), else through the corpus (any
+article sharing a name): the full name most of them resolved it to; a tie resolves nothing.
+
+Persistence: one SQLite file in the index folder (`entity-corpus.sqlite`, the writer's
+`local_dir`): each article's evidence (resolve.article_evidence), the facet values written for
+it, and what changed since the last `finish`. `add` runs per batch while indexing; `finish`,
+once at the end of a run, after a commit, re-resolves every article this run wrote and every
+older article whose resolution the run changed (a name's type ranking changed, or its bare name
+gained or lost a resolution), and rewrites only those whose values differ, through
+`IndexWriter.update_fields`. The final values therefore depend only on the final statistics,
+whatever order the articles came in. A run killed before `finish` leaves its marks here; the
+next run's `finish` completes them.
+Limits: with OpenSearch `--part` runs on several machines, each machine has its own file (the
+statistics of its part). Articles deleted because their file changed keep their evidence here
+until their id is written again.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+
+from index.entities.aliases import AliasTable, key
+from index.entities.resolve import (ALL_STEPS, Evidence, Steps, is_bare, label_counts, local_resolutions,
+                                    resolve)
+
+FILE_NAME = "entity-corpus.sqlite"
+STORY_DAYS = 3
+_TIE_ORDER = ("person", "place", "org")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS art (id TEXT PRIMARY KEY, day INTEGER, evidence TEXT NOT NULL,
+                                written TEXT, pending INTEGER NOT NULL DEFAULT 1);
+CREATE INDEX IF NOT EXISTS art_pending ON art(pending);
+CREATE TABLE IF NOT EXISTS vote (key TEXT NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL,
+                                 PRIMARY KEY (key, kind));
+CREATE TABLE IF NOT EXISTS ment (id TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (id, key));
+CREATE INDEX IF NOT EXISTS ment_key ON ment(key);
+CREATE TABLE IF NOT EXISTS res (id TEXT NOT NULL, bare TEXT NOT NULL, full TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS res_bare ON res(bare);
+CREATE INDEX IF NOT EXISTS res_id ON res(id);
+CREATE TABLE IF NOT EXISTS bare (id TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (id, key));
+CREATE INDEX IF NOT EXISTS bare_key ON bare(key);
+CREATE TABLE IF NOT EXISTS dirty (what TEXT NOT NULL, key TEXT NOT NULL, before TEXT,
+                                  PRIMARY KEY (what, key));
+"""
+
+
+def day_number(date: datetime | None) -> int | None:
+    return date.toordinal() if date is not None else None
+
+
+def _ranking(counts: dict[str, int]) -> str:
+    """The kinds by votes (ties in the fixed order): what rule 1 of resolve.py decides from."""
+    return ">".join(sorted(counts, key=lambda k: (-counts[k], _TIE_ORDER.index(k)))) if counts else ""
+
+
+class EntityCorpus:
+    """The statistics of one index (see module doc); `path=None` keeps them in memory."""
+
+    def __init__(self, path: Path | None, table: AliasTable, steps: Steps = ALL_STEPS) -> None:
+        self.table, self.steps = table, steps
+        self.path = path
+        if path is not None:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(str(path) if path is not None else ":memory:")
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.executescript(_SCHEMA)
+        self._votes: dict[str, dict[str, int]] = {}
+
+    # ---- statistics -------------------------------------------------------------------------------
+
+    def votes(self, name_key: str) -> dict[str, int]:
+        """{kind: labels} of a name over the corpus."""
+        found = self._votes.get(name_key)
+        if found is None:
+            found = dict(self._conn.execute("SELECT kind, n FROM vote WHERE key = ? AND n > 0", (name_key,)))
+            self._votes[name_key] = found
+        return found
+
+    def _add_votes(self, counts: dict[str, Counter], sign: int) -> None:
+        for name_key, by_kind in counts.items():
+            current = dict(self.votes(name_key))
+            self._conn.execute("INSERT OR IGNORE INTO dirty VALUES ('type', ?, ?)", (name_key, _ranking(current)))
+            for kind, n in by_kind.items():
+                current[kind] = current.get(kind, 0) + sign * n
+                self._conn.execute("INSERT INTO vote VALUES (?, ?, ?) ON CONFLICT(key, kind) DO UPDATE "
+                                   "SET n = n + excluded.n", (name_key, kind, sign * n))
+            self._votes[name_key] = {k: n for k, n in current.items() if n > 0}
+
+    def add(self, article_id: str, date: datetime | None, evidence: Evidence) -> None:
+        """Count (or re-count, replacing its earlier version) one article's evidence."""
+        self._remove(article_id)
+        self._add_votes(label_counts(evidence), +1)
+        names = [n for n, _ in evidence["m"]] + [n for n, _ in evidence["s"]]
+        self._conn.executemany("INSERT OR IGNORE INTO ment VALUES (?, ?)", [(article_id, key(n)) for n in names])
+        resolved = local_resolutions(evidence, self.table)
+        self._conn.executemany("INSERT INTO res VALUES (?, ?, ?)", [(article_id, b, f) for b, f in resolved.items()])
+        self._conn.executemany("INSERT OR IGNORE INTO dirty VALUES ('bare', ?, NULL)", [(b,) for b in resolved])
+        bare = {key(n) for n, _ in evidence["m"] if is_bare(n, self.table)} - set(resolved)
+        self._conn.executemany("INSERT OR IGNORE INTO bare VALUES (?, ?)", [(article_id, b) for b in bare])
+        self._conn.execute("INSERT INTO art (id, day, evidence, pending) VALUES (?, ?, ?, 1)",
+                           (article_id, day_number(date), json.dumps(evidence, ensure_ascii=False)))
+
+    def _remove(self, article_id: str) -> None:
+        row = self._conn.execute("SELECT evidence FROM art WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            return
+        self._add_votes(label_counts(json.loads(row[0])), -1)
+        self._conn.execute("INSERT OR IGNORE INTO dirty SELECT 'bare', bare, NULL FROM res WHERE id = ?", (article_id,))
+        for table in ("ment", "res", "bare", "art"):
+            self._conn.execute(f"DELETE FROM {table} WHERE id = ?", (article_id,))
+
+    def commit(self) -> None:
+        self._conn.commit()
+
+    # ---- resolution -------------------------------------------------------------------------------
+
+    def entities(self, article_id: str) -> dict[str, list[str]] | None:
+        """The article's facet values under the current statistics (None: not in the corpus)."""
+        row = self._conn.execute("SELECT day, evidence FROM art WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            return None
+        day, evidence = row[0], json.loads(row[1])
+        return resolve(evidence, self.table, self.steps, votes=self.votes,
+                       bare_lookup=lambda name: self.lookup(article_id, day, name))
+
+    def lookup(self, article_id: str, day: int | None, name: str) -> str | None:
+        """The full name a bare name of this article stands for, through its story, else the
+        corpus (see module doc), or None."""
+        bare = key(name)
+        rows = self._conn.execute(
+            "SELECT r.full, a.day, (SELECT COUNT(*) FROM ment m JOIN ment mine ON mine.key = m.key "
+            "  WHERE m.id = r.id AND mine.id = ? AND m.key != ?) "
+            "FROM res r JOIN art a ON a.id = r.id WHERE r.bare = ? AND r.id != ?",
+            (article_id, bare, bare, article_id)).fetchall()
+        story: Counter = Counter()
+        corpus: Counter = Counter()
+        for full, other_day, shared in rows:
+            if not shared:
+                continue
+            full = self.table.lookup("person", full) or full
+            corpus[full] += 1
+            if day is not None and other_day is not None and abs(day - other_day) <= STORY_DAYS:
+                story[full] += 1
+        for counts in (story, corpus):
+            if counts:
+                best = counts.most_common(2)
+                if len(best) == 1 or best[0][1] > best[1][1]:
+                    return best[0][0]
+                return None  # a tie: nothing to prefer, whatever order the articles came in
+        return None
+
+    def mark_written(self, items: Iterable[tuple[str, dict[str, list[str]]]]) -> None:
+        self._conn.executemany("UPDATE art SET written = ? WHERE id = ?",
+                               [(json.dumps(e, ensure_ascii=False, sort_keys=True), aid) for aid, e in items])
+
+    def affected(self) -> list[str]:
+        """Ids whose values may differ from those written: pending ones, those naming a name whose
+        type ranking changed, those with a bare name whose resolutions changed."""
+        ids = {r[0] for r in self._conn.execute("SELECT id FROM art WHERE pending = 1")}
+        for name_key, before in self._conn.execute("SELECT key, before FROM dirty WHERE what = 'type'").fetchall():
+            if _ranking(self.votes(name_key)) != (before or ""):
+                ids.update(r[0] for r in self._conn.execute("SELECT id FROM ment WHERE key = ?", (name_key,)))
+        ids.update(r[0] for r in self._conn.execute(
+            "SELECT b.id FROM bare b JOIN dirty d ON d.what = 'bare' AND d.key = b.key"))
+        return sorted(ids)
+
+    def finish(self, update: Callable[[str, dict[str, list[str]]], object]) -> int:
+        """Re-resolve the affected articles and `update(id, values)` those whose values changed;
+        returns how many. Then nothing is pending."""
+        changed = 0
+        for article_id in self.affected():
+            row = self._conn.execute("SELECT written FROM art WHERE id = ?", (article_id,)).fetchone()
+            values = self.entities(article_id)
+            if row is None or values is None:
+                continue
+            if row[0] is None or json.loads(row[0]) != values:
+                update(article_id, values)
+                self.mark_written([(article_id, values)])
+                changed += 1
+        self._conn.execute("UPDATE art SET pending = 0 WHERE pending = 1")
+        self._conn.execute("DELETE FROM dirty")
+        self._conn.commit()
+        return changed
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.commit()
+            self._conn.close()
+            self._conn = None
+
+
+__all__ = ["EntityCorpus", "FILE_NAME", "STORY_DAYS"]

@@ -1,0 +1,154 @@
+"""Short names in an article (news style), type voting and cross-article resolution (no model)."""
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timezone
+
+import pytest
+
+from index.entities.aliases import load_aliases
+from index.entities.corpus import EntityCorpus
+from index.entities.resolve import Steps, article_evidence, local_resolutions, resolve_article
+
+
+@pytest.fixture(scope="module")
+def table():
+    return load_aliases(None)
+
+
+def P(*names):
+    return [(n, "PERSON") for n in names]
+
+
+# ---- within an article ----------------------------------------------------------------------------
+
+def test_bare_name_is_the_nearest_preceding_full_name(table):
+    # Seed 002's pattern: the leader first, then other Kims; "Kim" after him means him.
+    spans = P("Kim Jong Un", "Kim", "Kim", "Kim Yong Chol", "Kim Yo Jong", "Kim")
+    ents = resolve_article(spans, {}, table)
+    assert ents["person"] == ["Kim Jong Un", "Kim Yong Chol", "Kim Yo Jong"]
+    # What the article tells the corpus: its "Kim" (most often) is Kim Jong Un. The facet set
+    # above is the same under the earlier rule; this resolution is what changes.
+    assert local_resolutions(article_evidence(spans, {}, table), table) == {"kim": "Kim Jong Un"}
+    assert local_resolutions(article_evidence(P("Kim", "Kim Jong Un", "Kim Yong Chol"), {}, table), table) == {}
+
+
+def test_bare_name_before_its_only_full_name(table):
+    assert resolve_article(P("Simmons", "Phil Simmons"), {}, table)["person"] == ["Phil Simmons"]
+
+
+def test_ambiguous_only_when_nothing_precedes_and_two_share_it(table):
+    ents = resolve_article(P("Kim", "Kim Jong Un", "Kim Yong Chol"), {}, table)
+    assert ents["person"] == ["Kim Jong Un", "Kim Yong Chol"]  # the leading bare "Kim" is dropped
+    # The earlier rule (steps off) dropped every "Kim" once two full names shared it.
+    assert resolve_article(P("Kim Jong Un", "Kim", "Kim Yong Chol"), {}, table, Steps(coref=False))["person"] == \
+        ["Kim Jong Un", "Kim Yong Chol"]
+
+
+def test_source_given_full_name_precedes_the_text(table):
+    ents = resolve_article(P("Baker", "Howard Baker"), {"person": ["james-baker"]}, table)
+    assert ents["person"] == ["James Baker", "Howard Baker"]
+
+
+# ---- type voting ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("span, label", [("Twitter", "PERSON"), ("Bloomberg", "GPE"), ("Reuters", "PERSON"),
+                                         ("Xinhua", "GPE")])
+def test_known_news_organisations_and_platforms(span, label, table):
+    ents = resolve_article([(span, label)], {}, table)
+    assert ents["org"] == [span] and ents["person"] == [] and ents["place"] == []
+
+
+def test_user_file_extends_the_known_types(tmp_path):
+    f = tmp_path / "aliases.tsv"
+    f.write_text("org\tMeth Lab\tMeth Lab\n", encoding="utf-8")
+    assert resolve_article([("Meth Lab", "PERSON")], {}, load_aliases(f))["org"] == ["Meth Lab"]
+
+
+def test_type_follows_the_article_majority_without_a_corpus(table):
+    ents = resolve_article([("Surrey", "PERSON"), ("Surrey", "ORG"), ("Surrey", "ORG")], {}, table)
+    assert ents == {"person": [], "org": ["Surrey"], "place": []}
+
+
+def test_type_follows_the_corpus_majority(table):
+    corpus = EntityCorpus(None, table)
+    corpus.add("a", None, article_evidence([("Surrey", "PERSON"), ("Kent", "ORG")], {}, table))
+    for i in range(3):
+        corpus.add(f"b{i}", None, article_evidence([("Surrey", "ORG")], {}, table))
+    assert corpus.entities("a")["org"] == ["Surrey", "Kent"]
+    assert corpus.entities("a")["person"] == []
+    # Without the type vote the article's own label stands.
+    alone = EntityCorpus(None, table, Steps(types=False))
+    alone.add("a", None, article_evidence([("Surrey", "PERSON")], {}, table))
+    alone.add("b", None, article_evidence([("Surrey", "ORG"), ("Surrey", "ORG")], {}, table))
+    assert alone.entities("a")["person"] == ["Surrey"]
+
+
+# ---- across articles ------------------------------------------------------------------------------
+
+DAY = datetime(2019, 2, 23, tzinfo=timezone.utc)
+
+
+def _corpus(table, articles, steps=Steps()):
+    corpus = EntityCorpus(None, table, steps)
+    for aid, date, spans in articles:
+        corpus.add(aid, date, article_evidence(spans, {}, table))
+    return corpus
+
+
+STORY = [
+    ("full", DAY, P("Kim Jong Un", "Kim") + [("Hanoi", "GPE"), ("Vietnam", "GPE")]),
+    ("bare", DAY, P("Kim") + [("Hanoi", "GPE")]),
+    ("other", datetime(2019, 9, 1, tzinfo=timezone.utc), P("Kim Yong Chol", "Kim") + [("Seoul", "GPE")]),
+]
+
+
+def test_bare_name_resolves_through_its_story(table):
+    assert _corpus(table, STORY).entities("bare")["person"] == ["Kim Jong Un"]
+    assert _corpus(table, STORY, Steps(corpus=False)).entities("bare")["person"] == ["Kim"]
+
+
+def test_bare_name_resolves_through_the_corpus_when_no_story(table):
+    articles = [("full", DAY, P("Phil Simmons", "Simmons") + [("Leicestershire", "ORG")]),
+                ("bare", datetime(2019, 6, 1, tzinfo=timezone.utc), P("Simmons") + [("Leicestershire", "ORG")])]
+    assert _corpus(table, articles).entities("bare")["person"] == ["Phil Simmons"]
+
+
+def test_unrelated_articles_resolve_nothing(table):
+    articles = [("full", DAY, P("Kim Jong Un", "Kim") + [("Hanoi", "GPE")]),
+                ("bare", DAY, P("Kim") + [("Busan", "GPE")])]
+    assert _corpus(table, articles).entities("bare")["person"] == ["Kim"]
+
+
+def test_a_tie_resolves_nothing(table):
+    articles = [("a", DAY, P("Kim Jong Un", "Kim") + [("Hanoi", "GPE")]),
+                ("b", DAY, P("Kim Yong Chol", "Kim") + [("Hanoi", "GPE")]),
+                ("bare", DAY, P("Kim") + [("Hanoi", "GPE")])]
+    assert _corpus(table, articles).entities("bare")["person"] == ["Kim"]
+
+
+def test_results_do_not_depend_on_the_order(table):
+    articles = STORY + [("surrey", DAY, [("Surrey", "PERSON")]), ("surrey2", DAY, [("Surrey", "ORG")] * 2)]
+    results = set()
+    for order in itertools.permutations(articles):
+        corpus = _corpus(table, order)
+        results.add(repr(sorted((aid, corpus.entities(aid)) for aid, _, _ in articles)))
+    assert len(results) == 1
+
+
+def test_finish_rewrites_only_what_changed_and_survives_a_reopen(table, tmp_path):
+    path = tmp_path / "corpus.sqlite"
+    first = EntityCorpus(path, table)
+    first.add("bare", DAY, article_evidence(P("Kim") + [("Hanoi", "GPE")], {}, table))
+    first.mark_written([("bare", first.entities("bare"))])
+    assert first.finish(lambda aid, values: None) == 0  # as written
+    first.close()
+
+    second = EntityCorpus(path, table)  # a later run: the full name arrives
+    second.add("full", DAY, article_evidence(P("Kim Jong Un", "Kim") + [("Hanoi", "GPE")], {}, table))
+    second.mark_written([("full", second.entities("full"))])
+    updates = {}
+    assert second.finish(updates.__setitem__) == 1
+    assert updates == {"bare": {"person": ["Kim Jong Un"], "org": [], "place": ["Hanoi"]}}
+    assert second.finish(updates.__setitem__) == 0  # nothing pending any more
+    second.close()
