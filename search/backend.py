@@ -68,6 +68,16 @@ class SearchBackend(Protocol):
     def stats(self, top: int = 10) -> dict:
         """Document count, date range, top entities, size, last update, recogniser."""
 
+    def articles(self, article_ids: list[str]) -> list[ArticleRecord]:
+        """The stored articles of those of `article_ids` that are indexed, in the given order, in
+        one batch (export with text, top words: one lookup per article costs a round trip on a
+        cluster)."""
+
+    def document_frequencies(self, words: list[str]) -> tuple[dict[str, tuple[str, int]], int]:
+        """For each of `words` that the index's analysis keeps (not a stop word): its indexed
+        form in the body (the stem) and how many articles' bodies have it; and how many articles
+        the index holds. What top words compare a result set against."""
+
     def close(self) -> None:
         """Release what the backend holds open (files, connections)."""
 

@@ -7,12 +7,17 @@ backend (`search.backend.SearchBackend`); it holds no search logic of its own.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from search.backend import SearchBackend
 from search.backends import open_search
 from search.request import SearchRequest
 from search.results import ArticleRecord, Hit, SearchResults
+
+if TYPE_CHECKING:
+    from search.trends import Trends
 
 
 class Engine:
@@ -56,6 +61,40 @@ class Engine:
     def stats(self, top: int = 10) -> dict:
         """Document count, date range, top entities, size, last update, recogniser."""
         return self.backend.stats(top)
+
+    def articles(self, article_ids: list[str]) -> list[ArticleRecord]:
+        """The indexed ones of `article_ids`, whole, in order, in one batch."""
+        return self.backend.articles(article_ids)
+
+    def document_frequencies(self, words: list[str]) -> tuple[dict[str, tuple[str, int]], int]:
+        """Each word's indexed body term and document frequency, and the article count."""
+        return self.backend.document_frequencies(words)
+
+    # ---- the researcher's tools (search/trends.py, topwords.py, export.py) --------------------
+
+    def trends(self, queries: list[str], *, interval: str | None = None, normalise: bool = True,
+               date_from: object = None, date_to: object = None) -> "Trends":
+        """Matching articles per day/week/month/year for up to 5 queries, as counts and as a
+        share of all articles per bucket (`normalise`, the default, says which to plot)."""
+        from search.trends import trends
+
+        return trends(self, queries, interval=interval, normalise=normalise, date_from=date_from, date_to=date_to)
+
+    def top_words(self, query: str = "", top: int = 20, **parameters: object) -> dict:
+        """The words most over-represented in the results against the whole index (G²)."""
+        from search.topwords import top_words
+
+        return top_words(self, SearchRequest.build(query, **parameters), top)
+
+    def export(self, query: str = "", fmt: str = "csv", *, limit: int | None = None, text: bool = False,
+               **parameters: object) -> Iterator[str]:
+        """Every matching article (up to `limit`, default 10,000) as CSV or JSON Lines lines,
+        streamed page by page; `text` adds the article text."""
+        from search.export import EXPORT_LIMIT, export_lines
+
+        request = SearchRequest.build(query, **parameters)
+        return export_lines(self, request, fmt, limit=limit or EXPORT_LIMIT, text=text)
+
 
     def close(self) -> None:
         self.backend.close()

@@ -15,6 +15,9 @@ import re
 from search.results import BadParameterError
 
 SORTS = ("relevance", "newest", "oldest")
+# Date histogram bucket sizes a caller may ask for (None: `search.backend.histogram_interval`'s
+# rule); weeks start on Monday (ISO 8601), as OpenSearch's calendar week does.
+INTERVALS = ("day", "week", "month", "year")
 MAX_PAGE_SIZE = 100
 FACET_TOP = 20
 FILTER_KINDS = ("person", "org", "place", "source")
@@ -45,6 +48,7 @@ class SearchRequest:
     facet_top: int = FACET_TOP
     snippets: bool = True
     facets: bool = True
+    interval: str | None = None
 
     @classmethod
     def build(
@@ -64,6 +68,7 @@ class SearchRequest:
         facet_top: int = FACET_TOP,
         snippets: bool = True,
         facets: bool = True,
+        interval: str | None = None,
     ) -> "SearchRequest":
         """A checked request; raises `BadParameterError` naming the parameter that is wrong.
 
@@ -74,6 +79,8 @@ class SearchRequest:
             raise BadParameterError(f"query must be text, not {type(query).__name__}")
         if sort not in SORTS:
             raise BadParameterError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+        if interval not in (None, "", *INTERVALS):
+            raise BadParameterError(f"interval must be one of {', '.join(INTERVALS)}, not {str(interval)[:20]!r}")
         page_num, size = _whole(page, "page"), _whole(page_size, "page_size")
         if page_num < 1:
             raise BadParameterError(f"page must be 1 or more, not {page_num}")
@@ -87,7 +94,7 @@ class SearchRequest:
         return cls(query=query, date_from=start, date_to=end, person=_as_tuple(person), org=_as_tuple(org),
                    place=_as_tuple(place), source=_as_tuple(source), sort=sort, page=page_num, page_size=size,
                    recency=check_recency(recency), facet_top=int(facet_top), snippets=bool(snippets),
-                   facets=bool(facets))
+                   facets=bool(facets), interval=interval or None)
 
     @property
     def filters(self) -> dict[str, tuple[str, ...]]:
@@ -159,5 +166,5 @@ def check_recency(recency: object) -> float | None:
     return days
 
 
-__all__ = ["SearchRequest", "SORTS", "MAX_PAGE_SIZE", "FACET_TOP", "FILTER_KINDS", "PARAMETERS",
+__all__ = ["SearchRequest", "SORTS", "INTERVALS", "MAX_PAGE_SIZE", "FACET_TOP", "FILTER_KINDS", "PARAMETERS",
            "parse_date_param", "check_recency"]

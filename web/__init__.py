@@ -46,6 +46,7 @@ def create_app(index_dir: Path | str | None = None, **settings: object) -> Flask
         FACET_MORE=20,           # and at most this many behind it
         HIT_ENTITIES=3,          # entities per kind shown under a result
         RELATED=5,
+        EXPORT_LIMIT=10_000,     # articles per export (search.export.EXPORT_LIMIT)
         MAX_QUERY_STRING=MAX_QUERY_STRING,
         JSON_SORT_KEYS=False,
         SEND_FILE_MAX_AGE_DEFAULT=3600,
@@ -57,10 +58,11 @@ def create_app(index_dir: Path | str | None = None, **settings: object) -> Flask
     app.jinja_env.lstrip_blocks = True
     app.extensions[EXTENSION_KEY] = engine if engine is not None else Engine(index_dir)
 
-    from web import api, errors, views
+    from web import api, errors, research, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(research.bp)
     errors.register(app)
 
     @app.after_request

@@ -17,6 +17,14 @@ INTERVAL_NAMES = {"day": "day", "month": "month", "year": "year"}
 
 
 @dataclass
+class Tick:
+    """An x-axis label under the bar at `index` (the template spaces them evenly)."""
+
+    index: int
+    label: str
+
+
+@dataclass
 class Bar:
     x: float
     y: float
@@ -28,6 +36,29 @@ class Bar:
     end: str
     url: str | None  # None for an empty bucket: nothing to narrow to
     current: bool    # the bucket is exactly the active date range
+
+    @property
+    def title(self) -> str:
+        """The hover text: count and the dates the bucket covers."""
+        span = self.start if self.start == self.end else f"{self.start} to {self.end}"
+        return f"{self.label}: {self.count:,} article{'' if self.count == 1 else 's'} ({span})"
+
+
+X_TICKS = 4  # labels along the x axis (first and last bucket included)
+
+
+def x_ticks(bars: list[Bar]) -> list[Tick]:
+    """Evenly spaced bucket labels for the x axis: the first, the last and a few between."""
+    if len(bars) <= X_TICKS:
+        return [Tick(i, bar.label) for i, bar in enumerate(bars)]
+    picks = sorted({round(k * (len(bars) - 1) / (X_TICKS - 1)) for k in range(X_TICKS)})
+    return [Tick(i, bars[i].label) for i in picks]
+
+
+def y_ticks(bars: list[Bar]) -> list[int]:
+    """The y axis' labels, top to bottom: the tallest bar's count, half of it, 0."""
+    peak = max((bar.count for bar in bars), default=0)
+    return [peak, peak // 2, 0] if peak > 1 else [peak, 0]
 
 
 def timeline_bars(histogram: DateHistogram, state) -> list[Bar]:

@@ -21,3 +21,59 @@
     });
   });
 })();
+/* The researcher's tools (issue 14), each an enhancement of a page that works without it:
+   - the phone "Filters" button opens and closes the filters in place (without JS it links to them);
+   - the trends chart's read-out shows the value of the point under the pointer or focus;
+   - the result page's "Top words" link is replaced by the words themselves (/api/top-words). */
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var button = document.querySelector(".filters-button");
+    var filters = document.getElementById("filters");
+    if (button && filters) {
+      button.addEventListener("click", function (event) {
+        event.preventDefault();
+        var open = filters.classList.toggle("open");
+        button.setAttribute("aria-expanded", open ? "true" : "false");
+        if (open) { filters.scrollIntoView({block: "start"}); }
+      });
+    }
+    document.querySelectorAll("[data-chart]").forEach(function (chart) {
+      var readout = chart.querySelector(".readout");
+      var show = function (event) {
+        var title = event.target.getAttribute && event.target.getAttribute("data-title");
+        if (title && readout) { readout.textContent = title; }
+      };
+      chart.addEventListener("mouseover", show);
+      chart.addEventListener("focusin", show);
+    });
+    var slot = document.querySelector(".top-words-slot[data-words-url]");
+    if (slot && window.fetch) {
+      fetch(slot.getAttribute("data-words-url"), {headers: {"Accept": "application/json"}})
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          if (!data || !data.words || !data.words.length) { return; }
+          var link = slot.querySelector("a");
+          var list = document.createElement("ol");
+          list.className = "top-words";
+          list.setAttribute("aria-label", "Top words in these articles");
+          data.words.slice(0, 12).forEach(function (word) {
+            var item = document.createElement("li");
+            var a = document.createElement("a");
+            var url = new URL(window.location.href);
+            url.searchParams.set("q", ((url.searchParams.get("q") || "") + " " + word.word).trim());
+            url.searchParams.delete("page");
+            a.href = url.pathname + url.search;
+            a.textContent = word.word;
+            a.title = "in " + word.sample_docs + " of " + data.sample + " of these articles, " +
+                      word.index_docs + " in the whole archive";
+            item.appendChild(a);
+            list.appendChild(item);
+          });
+          slot.insertBefore(list, link);
+          link.textContent = "More about these words";
+        })
+        .catch(function () { /* the link stays */ });
+    }
+  });
+})();

@@ -13,7 +13,7 @@ search/backends/whoosh/facets.py, counted by the cluster over the whole result s
 from __future__ import annotations
 
 from calendar import monthrange
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from search.backend import histogram_interval
 from search.backends.opensearch.mapping import FACET_FIELDS
@@ -26,7 +26,7 @@ from search.results import DateBucket, DateHistogram, FacetValue, Facets
 # default margin, 1.5x + 10, let near-ties at the cut-off come out a few short).
 SHARD_SIZE_FACTOR = 5
 SHARD_SIZE_MIN = 100
-CALENDAR_INTERVALS = {"day": "day", "month": "month", "year": "year"}
+CALENDAR_INTERVALS = {"day": "day", "week": "week", "month": "month", "year": "year"}
 BOUNDS = ("first", "last")
 
 
@@ -47,14 +47,17 @@ def _day(millis: int) -> date:
     return datetime.fromtimestamp(millis / 1000, tz=timezone.utc).date()
 
 
-def interval_for(bounds: tuple[int, int] | None) -> str:
-    """The histogram's bucket size for dates within `bounds` (day when nothing is dated)."""
+def interval_for(bounds: tuple[int, int] | None, asked: str | None = None) -> str:
+    """The histogram's bucket size for dates within `bounds` (day when nothing is dated), unless
+    the request `asked` for one."""
+    if asked:
+        return asked
     if bounds is None:
         return "day"
     return histogram_interval(_day(bounds[0]), _day(bounds[1]))
 
 
-def facet_aggs(top: int, bounds: tuple[int, int] | None) -> dict:
+def facet_aggs(top: int, bounds: tuple[int, int] | None, interval: str | None = None) -> dict:
     """Facet counts (top `top` values per field), the histogram over `bounds`, undated count."""
     aggs: dict = {"undated": {"missing": {"field": DATE_FIELD}}}
     if top > 0:
@@ -64,7 +67,7 @@ def facet_aggs(top: int, bounds: tuple[int, int] | None) -> dict:
                                      "order": [{"_count": "desc"}, {"_key": "asc"}]}}
     if bounds is not None:
         aggs["dates"] = {"date_histogram": {
-            "field": DATE_FIELD, "calendar_interval": CALENDAR_INTERVALS[interval_for(bounds)],
+            "field": DATE_FIELD, "calendar_interval": CALENDAR_INTERVALS[interval_for(bounds, interval)],
             "min_doc_count": 0, "time_zone": "UTC",
             "extended_bounds": {"min": bounds[0], "max": bounds[1]}}}
     return aggs
@@ -75,10 +78,10 @@ def facet_values(aggs: dict, field: str) -> list[FacetValue]:
             for bucket in aggs.get(field, {}).get("buckets", [])]
 
 
-def read_facets(aggs: dict, bounds: tuple[int, int] | None) -> Facets:
+def read_facets(aggs: dict, bounds: tuple[int, int] | None, asked: str | None = None) -> Facets:
     """Facets and the histogram from a response's aggregations."""
     undated = int(aggs.get("undated", {}).get("doc_count", 0))
-    interval = interval_for(bounds)
+    interval = interval_for(bounds, asked)
     buckets = [_bucket(interval, int(b["key"]), int(b["doc_count"]))
                for b in aggs.get("dates", {}).get("buckets", [])]
     return Facets(**{field: facet_values(aggs, field) for field in FACET_FIELDS},
@@ -91,6 +94,8 @@ def _bucket(interval: str, millis: int, count: int) -> DateBucket:
     start = _day(millis)
     if interval == "day":
         return DateBucket(start.isoformat(), start, start, count)
+    if interval == "week":
+        return DateBucket(start.isoformat(), start, start + timedelta(days=6), count)
     if interval == "month":
         end = date(start.year, start.month, monthrange(start.year, start.month)[1])
         return DateBucket(start.strftime("%Y-%m"), start, end, count)

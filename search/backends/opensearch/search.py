@@ -33,7 +33,7 @@ from opensearchpy.exceptions import RequestError
 from index.article import ENTITY_TYPES
 from search import querylang as ql
 from search.backend import RELAX_BELOW, REQUEST_BUDGET_S, SUGGEST_BELOW
-from search.backends.opensearch import aggregations as ag
+from search.backends.opensearch import aggregations as ag, records
 from search.backends.opensearch.client import (ClusterUnavailableError, error_reason, index_not_found, make_client,
                                                with_backoff)
 from search.backends.opensearch.config import OpenSearchConfig
@@ -268,7 +268,8 @@ class OpenSearchSearch:
         answer = self._search("search", body, scored=relevance)
         total = int(answer["hits"]["total"]["value"])
         hits = [self._hit(raw, relevance, relaxed, request.snippets) for raw in answer["hits"]["hits"]]
-        facets = ag.read_facets(answer.get("aggregations", {}), bounds) if request.facets else Facets()
+        aggs = answer.get("aggregations", {})
+        facets = ag.read_facets(aggs, bounds, request.interval) if request.facets else Facets()
         with_all_words = int(with_all) if relaxed else total
         suggestion, partial = None, False
         if request.query.strip() and (total < SUGGEST_BELOW or relaxed):
@@ -320,7 +321,7 @@ class OpenSearchSearch:
         if request.snippets:
             body.update(page_request(highlight_dsl(tree, analysed) or MATCH_NONE))
         if request.facets:
-            body["aggs"] = ag.facet_aggs(request.facet_top, bounds)
+            body["aggs"] = ag.facet_aggs(request.facet_top, bounds, request.interval)
         return body
 
     def _check_window(self, request: SearchRequest, query: dict, start: int) -> int:
@@ -418,6 +419,14 @@ class OpenSearchSearch:
             "last_update": settings.get("last_update"),
             "recogniser": settings.get("recogniser"),
         }
+
+    def articles(self, article_ids: list[str]) -> list[ArticleRecord]:
+        """The indexed ones of `article_ids`, whole, in order, in one request (see `records`)."""
+        return records.articles(self, article_ids)
+
+    def document_frequencies(self, words: list[str]) -> tuple[dict[str, tuple[str, int]], int]:
+        """Each word's body term and document frequency, and the article count (one request)."""
+        return records.document_frequencies(self, words)
 
     def close(self) -> None:
         if self._own_client:

@@ -29,6 +29,7 @@ from search.request import MAX_PAGE_SIZE, SORTS, SearchRequest
 from search.results import ArticleNotFoundError, ArticleRecord, Facets, Hit, SearchError, SearchResults
 from search.spelling import Speller
 from search.backends.whoosh.snippets import highlight_full_text, highlight_terms, make_snippet
+from search.backends.whoosh import records
 
 # A plain word of the query: not a field value (person:Kim), not a wildcard, not a number.
 _PLAIN_WORD = re.compile(r"(?<![\w:*'’-])[A-Za-z]{3,}(?![\w:*])")
@@ -263,7 +264,7 @@ class WhooshSearch:
         if request.facets:
             mask = tables.mask(docs)
             facet_counts = Facets(**{f: tables.facet(f, mask, request.facet_top) for f in FACET_FIELDS},
-                                  dates=tables.histogram(mask))
+                                  dates=tables.histogram(mask, request.interval))
         suggestion = None
         with_all_words = len(docs) if all_words else len(preferred)
         if query.strip() and (len(docs) < SUGGEST_BELOW or not all_words):
@@ -434,6 +435,15 @@ class WhooshSearch:
             "last_update": meta.get("last_update"),
             "recogniser": meta.get("recogniser"),
         }
+
+    def articles(self, article_ids: list[str]) -> list[ArticleRecord]:
+        """The indexed ones of `article_ids`, whole, in order (see `records`)."""
+        return records.articles(self._searcher(), article_ids)
+
+    def document_frequencies(self, words: list[str]) -> tuple[dict[str, tuple[str, int]], int]:
+        """Each word's body term and document frequency, and the live article count."""
+        searcher = self._searcher()
+        return records.document_frequencies(searcher, self._generation(searcher)[1], words)
 
     def close(self) -> None:
         searcher = getattr(self._local, "searcher", None)

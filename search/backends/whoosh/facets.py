@@ -107,16 +107,20 @@ class IndexTables:
         order = nonzero[np.argsort(-counts[nonzero], kind="stable")][:top]
         return [FacetValue(table.values[i], int(counts[i])) for i in order]
 
-    def histogram(self, mask: np.ndarray) -> DateHistogram:
+    def histogram(self, mask: np.ndarray, interval: str | None = None) -> DateHistogram:
+        """Matches per bucket from the first to the last matching date; `interval` None follows
+        `histogram_interval`'s rule."""
         days = self.day_ordinals[mask]
         dated = days[days >= 0]
         undated = int(len(days) - len(dated))
         if not len(dated):
-            return DateHistogram("day", [], undated)
+            return DateHistogram(interval or "day", [], undated)
         first, last = date.fromordinal(int(dated.min())), date.fromordinal(int(dated.max()))
-        interval = histogram_interval(first, last)
+        interval = interval or histogram_interval(first, last)
         if interval == "day":
             return DateHistogram("day", _day_buckets(dated, first, last), undated)
+        if interval == "week":
+            return DateHistogram("week", _week_buckets(dated), undated)
         if interval == "month":
             return DateHistogram("month", _month_buckets(dated), undated)
         return DateHistogram("year", _year_buckets(dated), undated)
@@ -128,6 +132,18 @@ def _day_buckets(ordinals: np.ndarray, first: date, last: date) -> list[DateBuck
     for offset, count in enumerate(counts):
         day = date.fromordinal(first.toordinal() + offset)
         buckets.append(DateBucket(day.isoformat(), day, day, int(count)))
+    return buckets
+
+
+def _week_buckets(ordinals: np.ndarray) -> list[DateBucket]:
+    """ISO weeks (Monday to Sunday), labelled by their Monday."""
+    mondays = ordinals - (ordinals - 1) % 7  # date.fromordinal(1) is a Monday
+    lo, hi = int(mondays.min()), int(mondays.max())
+    counts = np.bincount((mondays - lo) // 7, minlength=(hi - lo) // 7 + 1)
+    buckets = []
+    for offset, count in enumerate(counts):
+        start = date.fromordinal(lo + 7 * offset)
+        buckets.append(DateBucket(start.isoformat(), start, date.fromordinal(start.toordinal() + 6), int(count)))
     return buckets
 
 

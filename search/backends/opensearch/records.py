@@ -1,0 +1,53 @@
+"""Whole stored articles in batches, and the body's document frequencies of words, for the
+OpenSearch backend (`SearchBackend.articles` and `.document_frequencies`): one request each,
+whatever the number of articles or words, since every request is a round trip to the cluster.
+"""
+from __future__ import annotations
+
+from search.backends.opensearch.mapping import doc_id
+from search.results import ArticleRecord
+
+# Words per document-frequency request: one `filters` bucket each, far below the cluster's
+# search.max_buckets (65,535).
+MAX_WORDS = 1_000
+
+
+def articles(backend, article_ids: list[str]) -> list[ArticleRecord]:
+    """The indexed ones of `article_ids`, in order (unknown ids are left out)."""
+    from search.backends.opensearch.search import _date, _entities
+
+    if not article_ids:
+        return []
+    body = {"query": {"ids": {"values": [doc_id(i) for i in dict.fromkeys(article_ids)]}},
+            "size": len(article_ids)}
+    answer = backend._search("read articles from", body)
+    found = {}
+    for raw in answer["hits"]["hits"]:
+        source = raw.get("_source", {})
+        found[source.get("id")] = ArticleRecord(
+            id=source.get("id", ""), title=source.get("title", ""), body=source.get("body", ""),
+            url=source.get("url"), date=_date(source.get("date")), source=source.get("source"),
+            authors=list(source.get("authors") or []), language=source.get("language"),
+            entities=_entities(source), path=source.get("path", ""))
+    return [found[i] for i in article_ids if i in found]
+
+
+def document_frequencies(backend, words: list[str]) -> tuple[dict[str, tuple[str, int]], int]:
+    """{word: (indexed body term, articles whose body has it)} for words the index's analyser
+    keeps as exactly one term (stop words drop out), and the number of articles: the words are
+    analysed by the cluster, then counted by one `filters` aggregation on the body."""
+    words = list(dict.fromkeys(words))[:MAX_WORDS]
+    analysed = backend.analyse(set(words)) if words else {}
+    terms = {word: analysed[word][0] for word in words if len(analysed.get(word, ())) == 1}
+    unique = sorted(set(terms.values()))
+    body: dict = {"size": 0, "track_total_hits": True}
+    if unique:
+        body["aggs"] = {"df": {"filters": {"filters": {t: {"term": {"body": t}} for t in unique}}}}
+    answer = backend._search("count words in", body)
+    buckets = answer.get("aggregations", {}).get("df", {}).get("buckets", {})
+    counts = {term: int(bucket.get("doc_count", 0)) for term, bucket in buckets.items()}
+    return ({word: (term, counts.get(term, 0)) for word, term in terms.items()},
+            int(answer["hits"]["total"]["value"]))
+
+
+__all__ = ["articles", "document_frequencies", "MAX_WORDS"]

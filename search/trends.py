@@ -1,0 +1,139 @@
+"""Attention over time: how many articles matched each of a few queries per day, week, month or
+year, as counts or as a share of all articles in the same bucket.
+
+Archives grow (Reuters-21578 has ten times more articles in March 1987 than in February), so a
+raw count mostly shows the archive's own growth; the share of all articles published in the
+bucket (normalised, the default) is what Media Cloud and GDELT plot for the same reason.
+
+Backend-neutral: each series is one search whose date histogram (`Facets.dates`) gives the
+counts, with every series and the all-articles baseline asked for the same interval, so their
+calendar buckets line up. Without an explicit interval the histogram's own rule
+(`search.backend.histogram_interval`) is applied to the span of all the series together.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from search.backend import histogram_interval
+from search.request import INTERVALS, SearchRequest
+from search.results import BadParameterError, DateBucket
+
+MAX_QUERIES = 5  # series on one chart: more lines than this cannot be told apart
+
+
+@dataclass
+class TrendPoint:
+    """One bucket of one series: `count` matching articles of `total` in the archive."""
+
+    label: str
+    start: date
+    end: date
+    count: int
+    total: int
+
+    @property
+    def share(self) -> float:
+        return self.count / self.total if self.total else 0.0
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "start": self.start.isoformat(), "end": self.end.isoformat(),
+                "count": self.count, "total": self.total, "share": round(self.share, 6)}
+
+
+@dataclass
+class TrendSeries:
+    query: str
+    total: int     # matching articles, dated or not
+    undated: int   # of which have no date (in no bucket)
+    points: list[TrendPoint] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"query": self.query, "total": self.total, "undated": self.undated,
+                "buckets": [p.to_dict() for p in self.points]}
+
+
+@dataclass
+class Trends:
+    """Every series over the same buckets; `normalised` says which value a chart should plot."""
+
+    interval: str
+    normalised: bool
+    series: list[TrendSeries]
+
+    def value(self, point: TrendPoint) -> float:
+        return point.share if self.normalised else float(point.count)
+
+    def to_dict(self) -> dict:
+        return {"interval": self.interval, "normalised": self.normalised,
+                "series": [s.to_dict() for s in self.series]}
+
+
+def check_queries(queries: list[str]) -> list[str]:
+    """The queries to chart (blank ones dropped); a clear error for none or too many."""
+    kept = [q for q in queries if isinstance(q, str) and q.strip()]
+    if not kept:
+        raise BadParameterError("trends need at least one query (q=...)")
+    if len(kept) > MAX_QUERIES:
+        raise BadParameterError(f"trends compare at most {MAX_QUERIES} queries, not {len(kept)}")
+    return kept
+
+
+def trends(engine, queries: list[str], *, interval: str | None = None, normalise: bool = True,
+           date_from: object = None, date_to: object = None) -> Trends:
+    """Articles per bucket for each query (its own filters in the query language, e.g.
+    `oil place:Iran`), between `date_from` and `date_to` when given."""
+    queries = check_queries(queries)
+    if interval not in (None, "", *INTERVALS):
+        raise BadParameterError(f"interval must be one of {', '.join(INTERVALS)}, not {str(interval)[:20]!r}")
+
+    def histogram(query: str, asked: str | None, start: object, end: object):
+        request = SearchRequest.build(query, date_from=start, date_to=end, page_size=1, snippets=False,
+                                      facet_top=0, interval=asked)
+        return engine.run(request)
+
+    found = [histogram(q, interval or None, date_from, date_to) for q in queries]
+    dated = [r.facets.dates.buckets for r in found if r.facets.dates.buckets]
+    if not dated:
+        return Trends(interval or "day", normalise, [TrendSeries(q, r.total, r.facets.dates.undated)
+                                                     for q, r in zip(queries, found)])
+    first = min(b[0].start for b in dated)
+    last = max(b[-1].end for b in dated)
+    # The rule over the span of the series' buckets (each series' first and last match lie in
+    # its first and last bucket).
+    common = interval or histogram_interval(first, max(b[-1].start for b in dated))
+    found = [r if r.facets.dates.interval == common or not r.facets.dates.buckets
+             else histogram(q, common, date_from, date_to) for q, r in zip(queries, found)]
+    # The baseline: every article dated within the series' span, in the same buckets.
+    # An edge bucket cut by date_from/date_to counts only the articles within them, in both.
+    everything = histogram("", common, date_from or first, date_to or last).facets.dates.buckets
+    totals = {b.label: b for b in everything}
+    for r in found:  # a bucket no article of the baseline has (it cannot be, but never drop a count)
+        for b in r.facets.dates.buckets:
+            totals.setdefault(b.label, DateBucket(b.label, b.start, b.end, b.count))
+    labels = sorted(totals, key=lambda label: totals[label].start)
+    series = []
+    for q, r in zip(queries, found):
+        counts = {b.label: b.count for b in r.facets.dates.buckets}
+        points = [TrendPoint(label, totals[label].start, totals[label].end, counts.get(label, 0),
+                             totals[label].count) for label in labels]
+        series.append(TrendSeries(q, r.total, r.facets.dates.undated, points))
+    return Trends(common, normalise, series)
+
+
+def trends_csv_rows(result: Trends) -> list[list[str]]:
+    """A table: one row per bucket, a count (and share) column per query."""
+    header = ["bucket", "start", "end", "all_articles"]
+    for s in result.series:
+        header += [f"{s.query} (count)", f"{s.query} (share)"]
+    rows = [header]
+    if result.series and result.series[0].points:
+        for i, point in enumerate(result.series[0].points):
+            row = [point.label, point.start.isoformat(), point.end.isoformat(), str(point.total)]
+            for s in result.series:
+                row += [str(s.points[i].count), f"{s.points[i].share:.6f}"]
+            rows.append(row)
+    return rows
+
+
+__all__ = ["trends", "Trends", "TrendSeries", "TrendPoint", "MAX_QUERIES", "check_queries", "trends_csv_rows"]

@@ -1,0 +1,77 @@
+"""Atom 1.0 feeds of searches: every search's newest matching articles, so a feed reader is an
+alert ("tell me when new articles match").
+
+Built with ElementTree, so titles and summaries with markup characters cannot break the XML.
+Summaries are plain text (the snippet without its <mark>s); each entry's id is the absolute URL
+of its article page here, which stays the same for the article as long as its id does (RFC 4287
+asks for ids that never change and are never reused).
+"""
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime, timezone
+from xml.etree import ElementTree as ET
+
+from search import SearchResults
+
+ATOM = "http://www.w3.org/2005/Atom"
+FEED_ENTRIES = 50
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain_text(snippet_html: str) -> str:
+    """A snippet's safe HTML (escaped text and <mark>s) as plain text."""
+    return html.unescape(_TAG.sub("", snippet_html)).strip()
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def atom_feed(results: SearchResults, *, title: str, feed_url: str, page_url: str, article_url,
+              now: datetime | None = None) -> bytes:
+    """The feed document. `article_url(hit)` gives an absolute article-page URL; an undated
+    article's `updated` is `now` (Atom requires one)."""
+    now = now or datetime.now(timezone.utc)
+    ET.register_namespace("", ATOM)
+
+    def sub(parent, tag: str, text: str | None = None, **attrs: str):
+        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+        if text is not None:
+            element.text = text
+        return element
+
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    sub(feed, "title", title)
+    sub(feed, "subtitle", f"The {FEED_ENTRIES} newest articles matching this search ({results.total:,} in all)")
+    sub(feed, "id", feed_url)
+    dates = [hit.date for hit in results.hits if hit.date]
+    sub(feed, "updated", _stamp(max(dates) if dates else now))
+    sub(feed, "link", rel="self", type="application/atom+xml", href=feed_url)
+    sub(feed, "link", rel="alternate", type="text/html", href=page_url)
+    author = sub(feed, "author")
+    sub(author, "name", "newsearch")
+    sub(feed, "generator", "newsearch")
+    for hit in results.hits:
+        entry = sub(feed, "entry")
+        sub(entry, "title", hit.title or "Untitled article", type="text")
+        own = article_url(hit)
+        sub(entry, "id", own)
+        sub(entry, "updated", _stamp(hit.date or now))
+        if hit.date:
+            sub(entry, "published", _stamp(hit.date))
+        sub(entry, "link", rel="alternate", type="text/html", href=own)
+        if hit.url and hit.url.lower().startswith(("http://", "https://")):
+            sub(entry, "link", rel="via", href=hit.url)
+        if hit.source:
+            source_author = sub(entry, "author")
+            sub(source_author, "name", hit.source)
+        for kind in ("person", "org", "place"):
+            for name in hit.entities.get(kind, []):
+                sub(entry, "category", term=name, label=f"{kind}: {name}", scheme=f"urn:newsearch:{kind}")
+        sub(entry, "summary", plain_text(hit.snippet), type="text")
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+
+
+__all__ = ["atom_feed", "plain_text", "FEED_ENTRIES", "ATOM"]
