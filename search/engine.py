@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from search.backend import SearchBackend
 from search.backends import open_search
 from search.request import SearchRequest
-from search.results import ArticleRecord, Hit, SearchResults
+from search.results import ArticleRecord, Hit, SearchResults, StoryInfo
 
 if TYPE_CHECKING:
     from search.trends import Trends
@@ -95,6 +95,10 @@ class Engine:
         request = SearchRequest.build(query, **parameters)
         return export_lines(self, request, fmt, limit=limit or EXPORT_LIMIT, text=text)
 
+    def stories(self, query: str = "", top: int = 10, **parameters: object) -> list[StoryInfo]:
+        """The largest stories of the index, or of a query's results (`SearchRequest.build`'s
+        filters apply): each with its size, date span, sources and representative's title."""
+        return self.backend.stories(SearchRequest.build(query, **parameters), top)
 
     def close(self) -> None:
         self.backend.close()

@@ -49,6 +49,9 @@ class SearchRequest:
     snippets: bool = True
     facets: bool = True
     interval: str | None = None
+    # Stories (index.stories): one hit per story, and the story ids the results are narrowed to.
+    collapse: bool = False
+    story: tuple[str, ...] = ()
 
     @classmethod
     def build(
@@ -69,11 +72,15 @@ class SearchRequest:
         snippets: bool = True,
         facets: bool = True,
         interval: str | None = None,
+        collapse: object = False,
+        story: str | Iterable[str] | None = (),
     ) -> "SearchRequest":
         """A checked request; raises `BadParameterError` naming the parameter that is wrong.
 
         Dates take date/datetime objects or "YYYY", "YYYY-MM", "YYYY-MM-DD" or ISO-8601 strings
-        (`date_to="2019-02"` means to the end of February 2019).
+        (`date_to="2019-02"` means to the end of February 2019). `collapse` gives one hit per story;
+        `story` narrows to the articles of those stories (a `story:<id>` word in the query is
+        taken out of it into this filter, whatever its position).
         """
         if not isinstance(query, str):
             raise BadParameterError(f"query must be text, not {type(query).__name__}")
@@ -91,10 +98,12 @@ class SearchRequest:
         if start and end and start > end:
             raise BadParameterError(f"date_from ({start.date()}) is after date_to ({end.date()}): "
                                     f"swap them to search that period")
+        query, stories = split_story_filter(query, _as_tuple(story))
         return cls(query=query, date_from=start, date_to=end, person=_as_tuple(person), org=_as_tuple(org),
                    place=_as_tuple(place), source=_as_tuple(source), sort=sort, page=page_num, page_size=size,
                    recency=check_recency(recency), facet_top=int(facet_top), snippets=bool(snippets),
-                   facets=bool(facets), interval=interval or None)
+                   facets=bool(facets), interval=interval or None, collapse=check_flag(collapse, "collapse"),
+                   story=stories)
 
     @property
     def filters(self) -> dict[str, tuple[str, ...]]:
@@ -151,6 +160,33 @@ def parse_date_param(value: object, name: str, *, end: bool) -> datetime | None:
     except (ValueError, OverflowError) as exc:
         raise BadParameterError(f"{name}: cannot read date {text[:40]!r} ({exc}); use YYYY, YYYY-MM, "
                                 f"YYYY-MM-DD or an ISO-8601 timestamp") from None
+
+
+_STORY_WORD = re.compile(r"(?<!\S)story:(\S*)")
+_STORY_ID = re.compile(r"^s-[0-9a-f]{16}$")
+
+
+def split_story_filter(query: str, stories: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """The query without its `story:<id>` words, and the story filter with their ids; an id
+    that is not a story id is refused (it could only match nothing)."""
+    found = list(stories) + _STORY_WORD.findall(query)
+    for story_id in found:
+        if not _STORY_ID.match(story_id):
+            raise BadParameterError(f"story: {story_id[:40]!r} is not a story id (they look like "
+                                    f"s-0123456789abcdef)")
+    return (_STORY_WORD.sub(" ", query).strip() if "story:" in query else query), tuple(dict.fromkeys(found))
+
+
+def check_flag(value: object, name: str) -> bool:
+    """A yes/no parameter: a bool, or "1"/"0", "true"/"false", "on"/"off", "yes"/"no"."""
+    if isinstance(value, bool) or value is None:
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("1", "true", "on", "yes"):
+        return True
+    if text in ("0", "false", "off", "no", ""):
+        return False
+    raise BadParameterError(f"{name} must be 1 or 0 (true or false), not {str(value)[:20]!r}")
 
 
 def check_recency(recency: object) -> float | None:

@@ -51,6 +51,34 @@ class ArticleNotFoundError(SearchError, KeyError):
 
 
 @dataclass
+class StoryInfo:
+    """A story (index.stories): articles about one event, near-duplicates included.
+
+    `size` counts its indexed articles, `date_from`/`date_to` span their dates, `sources` are
+    theirs (most frequent first), `others` are the ids of its other articles (oldest first, at
+    most MAX_STORY_OTHERS), `representative` is its earliest article.
+    """
+
+    id: str
+    size: int
+    date_from: datetime | None
+    date_to: datetime | None
+    sources: list[str]
+    others: list[str]
+    representative: str
+    title: str = ""
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["date_from"] = self.date_from.isoformat() if self.date_from else None
+        data["date_to"] = self.date_to.isoformat() if self.date_to else None
+        return data
+
+
+MAX_STORY_OTHERS = 99  # member ids listed with a hit (OpenSearch top_hits: 100 at most); a story page lists all
+
+
+@dataclass
 class Hit:
     id: str
     title: str
@@ -60,10 +88,17 @@ class Hit:
     score: float | None
     snippet: str  # safe HTML: article text escaped, matches in <mark>
     entities: dict[str, list[str]] = field(default_factory=dict)
+    story: StoryInfo | None = None  # set on collapsed results: the story this hit stands for
+    # The title was made from the lede (the source had none): shown as usual, ranked as body.
+    title_derived: bool = False
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["date"] = self.date.isoformat() if self.date else None
+        if self.story is None:
+            data.pop("story")
+        else:
+            data["story"] = self.story.to_dict()
         return data
 
 
@@ -131,6 +166,10 @@ class SearchResults:
     # True when the request's time budget ran out and an optional part was left out (some
     # snippets are plain opening lines, or not every word was checked for "did you mean").
     partial: bool = False
+    # Collapsed results (`collapse=True`): one hit per story; `stories` counts the stories that
+    # match (`total` still counts articles, and facets count articles).
+    collapsed: bool = False
+    stories: int | None = None
 
     @property
     def relaxed_notice(self) -> str | None:
@@ -145,7 +184,8 @@ class SearchResults:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+        count = self.stories if self.collapsed and self.stories is not None else self.total
+        return max(1, -(-count // self.page_size))
 
     def to_dict(self) -> dict:
         return {
@@ -153,7 +193,7 @@ class SearchResults:
             "pages": self.pages, "took_ms": round(self.took_ms, 2), "all_words": self.all_words,
             "with_all_words": self.with_all_words, "partial": self.partial,
             "hits": [h.to_dict() for h in self.hits], "facets": self.facets.to_dict(),
-            "suggestion": self.suggestion,
+            "suggestion": self.suggestion, "collapsed": self.collapsed, "stories": self.stories,
         }
 
 

@@ -41,7 +41,7 @@ from search.results import IncompatibleIndexError, IndexNotFoundError
 # swap the alias), never searched with the wrong analysis. The mapping's _meta records it.
 log = logging.getLogger("newsearch.index")
 
-TEMPLATE_VERSION = 1
+TEMPLATE_VERSION = 2  # 2: the `story` field (index.stories)
 COPIES_WAIT_S = 30  # how long a new index may take to allocate its replicas before the run goes on
 # Above other templates that may match `<alias>-v*` (OpenSearch refuses overlapping templates
 # of equal priority), below what an operator would use to override ours on purpose (1000s).
@@ -158,6 +158,7 @@ def mappings() -> dict:
             "path": _keyword(),          # delete_stale, and the article API's `path`
             "file_key": _keyword(),      # "path|size|mtime_ns" of the file the article came from
             "content_hash": {"type": "keyword", "index": False, "doc_values": False},  # read by id only
+            "story": _keyword(),         # index.stories: set by partial updates at each commit
         },
     }
 

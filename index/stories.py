@@ -1,0 +1,354 @@
+"""Stories: near-duplicate articles and articles about the same event, grouped at index time.
+
+News archives repeat themselves (wire copies re-sent with a corrected figure, one agency story
+run by many outlets, follow-ups over a few days). Each article gets two MinHash signatures
+(datasketch): one over its word 4-shingles, whose Jaccard similarity finds near-duplicates, and
+one over its set of content words, for articles that tell the same event in other words.
+datasketch's LSH finds the candidates; each candidate pair is then judged by the rule below.
+
+The rule, for two articles a and b (all figures measured in bench/stories.py, bench/RESULTS.md):
+- near-duplicates: shingle Jaccard >= DUP_THRESHOLD;
+- same event: both dated, at most WINDOW_DAYS apart (calendar days, UTC), and either
+  near-duplicates or content-word Jaccard >= WORDS_THRESHOLD while sharing at least
+  SHARED_ENTITIES named entities (people, organisations, places; the source's own tags or
+  recognised ones). When either article has no entity at all, the words alone must reach
+  WORDS_ALONE_THRESHOLD;
+- undated articles are grouped only with undated near-duplicates (an undated copy could
+  otherwise join two stories weeks apart).
+
+Stories are the connected components of "same event" (duplicate groups those of "near-
+duplicates" with the same date window), so they do not depend on the order in which articles
+arrive: a new article links to every existing article it matches, and stories it links are
+merged. A story's id is derived from its representative, the earliest article (of two at the
+same time, the longer; then the smaller id), so the same corpus gives the same ids in any order.
+When a merge or an earlier article changes a story's id, the changed articles are reported
+(`take_changes`) for backends that keep the id in their documents.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+from collections import Counter
+from collections.abc import Iterable
+from datetime import timezone
+from pathlib import Path
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+from index.article import ENTITY_TYPES, Article
+from index.story_store import STORE_NAME, Entry, StoryStore
+
+NUM_PERM = 128         # signature length: Jaccard estimated within ~0.04 (1 sd) at 0.7
+SHINGLE_WORDS = 4
+DUP_THRESHOLD = 0.7
+WORDS_THRESHOLD = 0.25
+WORDS_ALONE_THRESHOLD = 0.5
+SHARED_ENTITIES = 2
+# Two agencies telling one event share its people and places far more than its words (the seed
+# articles: content-word Jaccard 0.16, 7 shared entities); so many shared entities with some
+# shared words are enough.
+STRONG_SHARED_ENTITIES = 5
+WORDS_STRONG_THRESHOLD = 0.1
+WINDOW_DAYS = 3
+MAX_STORY_DAYS = 7     # a chain of links longer than this is cut into stories (see _cut)
+_SEED = 1
+_WORD = re.compile(r"[^\W_]+")
+# Words that say nothing about which event an article reports (the content-word set leaves
+# them out, so two unrelated articles do not look alike through grammar alone).
+_STOP = frozenset("""a about after again against all also an and any are as at be because been before being
+between both but by can could did do does during each few for from further had has have having he her here
+hers him his how i if in into is it its itself just more most no nor not now of off on once only or other our
+out over own said same says she should so some such than that the their them then there these they this those
+through to too under until up very was we were what when where which while who whom why will with would you
+your mr mrs ms pct year years week weeks today yesterday tomorrow monday tuesday wednesday thursday friday
+saturday sunday january february march april may june july august september october november december""".split())
+SETTINGS = {"max_story_days": str(MAX_STORY_DAYS), "num_perm": str(NUM_PERM), "shingle_words": str(SHINGLE_WORDS), "dup_threshold": str(DUP_THRESHOLD),
+            "words_threshold": str(WORDS_THRESHOLD), "words_alone": str(WORDS_ALONE_THRESHOLD),
+            "shared_entities": str(SHARED_ENTITIES), "window_days": str(WINDOW_DAYS)}
+
+
+def shingles(words: list[str], size: int = SHINGLE_WORDS) -> set[bytes]:
+    """The word `size`-grams of `words` (lower-cased tokens); a shorter text is one shingle."""
+    if len(words) <= size:
+        return {" ".join(words).encode()} if words else set()
+    return {" ".join(words[i:i + size]).encode() for i in range(len(words) - size + 1)}
+
+
+def content_words(words: list[str]) -> set[bytes]:
+    """Words of 3+ characters and numbers of 2+ digits, stop words out. Numbers stay in: they
+    are what tells one company's earnings table or one market report from the next."""
+    return {w.encode() for w in set(words) if len(w) > 1 and w not in _STOP and (len(w) > 2 or w.isdigit())}
+
+
+def tokens(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def entity_keys(article: Article) -> frozenset[str]:
+    return frozenset(f"{kind}:{' '.join(name.lower().split())}" for kind in ENTITY_TYPES
+                     for name in article.entities.get(kind, ()) if name.strip())
+
+
+# Building a MinHash draws its permutations (~120 us); one template's are reused for all.
+_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=zlib.crc32)
+_SCHEME = _TEMPLATE.scheme
+
+
+def signature(items: set[bytes]) -> np.ndarray:
+    """MinHash values (uint32) of a set; crc32 as the item hash: stable across processes and
+    ~5x faster than datasketch's default sha1 (the permutations spread its values)."""
+    minhash = _TEMPLATE.copy()
+    if items:
+        minhash.update_batch(list(items))
+    return minhash.hashvalues.astype(np.uint32)
+
+
+class _Signature:
+    """What MinHashLSH reads of a MinHash (its values, length and scheme), without the ~20 us
+    of building a LeanMinHash around stored values for every insert and query."""
+
+    __slots__ = ("hashvalues",)
+    scheme = _SCHEME
+    seed = _SEED
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.hashvalues = values
+
+    def __len__(self) -> int:
+        return len(self.hashvalues)
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Estimated Jaccard similarity of two sets from their signatures."""
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+def make_entry(article: Article, article_id: str, content_hash: str) -> Entry:
+    words = tokens(f"{article.title}\n{article.body}")
+    day = ts = None
+    if article.date is not None:
+        ts = article.date.timestamp()
+        day = article.date.astimezone(timezone.utc).date().toordinal()
+    return Entry(article_id, day, ts, len(article.body), content_hash, signature(shingles(words)),
+                 signature(content_words(words)), entity_keys(article), "", "", "")
+
+
+def near_duplicates(a: Entry, b: Entry) -> bool:
+    if (a.day is None) != (b.day is None):
+        return False
+    if a.day is not None and abs(a.day - b.day) > WINDOW_DAYS:
+        return False
+    return jaccard(a.shingles, b.shingles) >= DUP_THRESHOLD
+
+
+def same_event(a: Entry, b: Entry) -> bool:
+    if near_duplicates(a, b):
+        return True
+    if a.day is None or b.day is None or abs(a.day - b.day) > WINDOW_DAYS:
+        return False
+    words = jaccard(a.words, b.words)
+    if not a.entities or not b.entities:
+        return words >= WORDS_ALONE_THRESHOLD
+    shared = len(a.entities & b.entities)
+    return ((words >= WORDS_THRESHOLD and shared >= SHARED_ENTITIES)
+            or (words >= WORDS_STRONG_THRESHOLD and shared >= STRONG_SHARED_ENTITIES))
+
+
+def group_id(prefix: str, members: Iterable[Entry]) -> str:
+    """A group's id: from its representative's article id, so it is the same in any order."""
+    representative = min(members, key=Entry.rank_key)
+    return prefix + hashlib.sha1(representative.id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+class StoryIndex:
+    """The incremental grouping of one index; `add` each written article, `save` before commit.
+
+    Only articles within WINDOW_DAYS of a new article's date can match it, so the signatures of
+    those days are loaded into the LSH tables on demand (undated ones when an undated article
+    comes): memory follows the dates a run touches, not the size of the index.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.store = StoryStore(Path(folder) / STORE_NAME)
+        # One LSH table, over the content words: a near-duplicate pair (shingle Jaccard >= 0.7)
+        # has a content-word Jaccard far above its threshold, so its candidates include them
+        # (bench/stories.py measures that recall); a second table would double the LSH cost.
+        self.word_lsh = MinHashLSH(threshold=min(WORDS_THRESHOLD, WORDS_ALONE_THRESHOLD), num_perm=NUM_PERM)
+        self.loaded: dict[str, Entry] = {}
+        # Entity key -> loaded articles with STRONG_SHARED_ENTITIES or more entities: the
+        # candidates that share many names but too few words for the LSH table.
+        self.by_entity: dict[str, set[str]] = {}
+        self.loaded_days: set[int] = set()
+        self.undated_loaded = False
+        self.changes: dict[str, str] = {}   # article id -> its new story id, since take_changes
+        if self.store.count() and self.store.settings() != SETTINGS:
+            # Other thresholds: the stored groups were made by another rule; regroup from scratch.
+            self.regroup_all()
+        self.store.set_settings(SETTINGS)
+
+    # ---- loading ------------------------------------------------------------------------------
+
+    def _remember(self, entry: Entry) -> None:
+        if entry.id in self.loaded:
+            self._forget(entry.id)
+        self.loaded[entry.id] = entry
+        self.word_lsh.insert(entry.id, _Signature(entry.words), check_duplication=False)
+        if len(entry.entities) >= STRONG_SHARED_ENTITIES:
+            for key in entry.entities:
+                self.by_entity.setdefault(key, set()).add(entry.id)
+
+    def _forget(self, article_id: str) -> None:
+        entry = self.loaded.pop(article_id, None)
+        if entry is not None:
+            self.word_lsh.remove(article_id)
+            for key in entry.entities:
+                self.by_entity.get(key, set()).discard(article_id)
+
+    def _load_around(self, day: int | None) -> None:
+        if day is None:
+            if not self.undated_loaded:
+                self.undated_loaded = True
+                for entry in self.store.undated():
+                    self._remember(entry)
+            return
+        wanted = set(range(day - WINDOW_DAYS, day + WINDOW_DAYS + 1)) - self.loaded_days
+        if not wanted:
+            return
+        self.loaded_days |= wanted
+        for entry in self.store.on_days(min(wanted), max(wanted)):
+            if entry.day in wanted and entry.id not in self.loaded:
+                self._remember(entry)
+
+    # ---- adding -------------------------------------------------------------------------------
+
+    def stored_hashes(self, article_ids: list[str]) -> dict[str, str]:
+        return self.store.hashes(article_ids)
+
+    def add(self, article: Article, article_id: str, content_hash: str) -> None:
+        """Group one written article with the stored ones (an unchanged one is left as it is)."""
+        old = self.store.get(article_id)
+        if old is not None and old.hash == content_hash:
+            # Its grouping stands; but the backend just rewrote the document, so a backend that
+            # keeps the story id in documents must set it again.
+            self.changes[article_id] = old.story
+            return
+        if old is not None:
+            self._remove(old)
+        self._insert(make_entry(article, article_id, content_hash))
+
+    def _insert(self, entry: Entry) -> None:
+        article_id = entry.id
+        self._load_around(entry.day)
+        candidates = set(self.word_lsh.query(_Signature(entry.words)))
+        if len(entry.entities) >= STRONG_SHARED_ENTITIES:
+            shared = Counter(aid for key in entry.entities for aid in self.by_entity.get(key, ()))
+            candidates.update(aid for aid, count in shared.items() if count >= STRONG_SHARED_ENTITIES)
+        linked = [self.loaded[c] for c in sorted(candidates) if c in self.loaded and c != article_id]
+        story_links = [other for other in linked if same_event(entry, other)]
+        dup_links = [other for other in story_links if near_duplicates(entry, other)]
+        entry.chain = entry.story = entry.dup = article_id  # provisional, replaced below
+        self.store.put(entry)
+        self._remember(entry)
+        self._cut(self._merge("chain", entry, {other.chain for other in story_links}))
+        self._merge("dup", entry, {other.dup for other in dup_links})
+
+    def _merge(self, column: str, entry: Entry, groups: set[str]) -> list[Entry]:
+        """Put `entry` and every article of `groups` into one group named by its representative;
+        returns the group."""
+        members = self.store.members(column, groups) if groups else []
+        members = [m for m in members if m.id != entry.id] + [entry]
+        new_id = group_id("c-" if column == "chain" else "d-", members)
+        self._set(column, [m for m in members if getattr(m, column) != new_id], new_id)
+        return members
+
+    def _cut(self, chain: list[Entry]) -> None:
+        """Cut a chain of linked articles into stories of at most MAX_STORY_DAYS each.
+
+        Links reach WINDOW_DAYS, so a series of daily template reports ("U.K. money market
+        shortage forecast", "Exxon cuts heating oil price") would otherwise chain into one story
+        of months. In date order, an article starts a new story when it is more than
+        MAX_STORY_DAYS after the first of the current one. Only the chain's own articles
+        decide, so the cut is the same whatever order they arrived in.
+        """
+        ordered = sorted(chain, key=lambda m: (m.day if m.day is not None else 0, m.ts or 0.0, m.id))
+        stories: list[list[Entry]] = []
+        for member in ordered:
+            if stories and (member.day is None or member.day - stories[-1][0].day <= MAX_STORY_DAYS):
+                stories[-1].append(member)
+            else:
+                stories.append([member])
+        for story in stories:
+            new_id = group_id("s-", story)
+            self._set("story", [m for m in story if m.story != new_id], new_id)
+
+    def _set(self, column: str, members: list[Entry], new_id: str) -> None:
+        self.store.set_group(column, [m.id for m in members], new_id)
+        for member in members:
+            setattr(member, column, new_id)
+            if member.id in self.loaded:
+                setattr(self.loaded[member.id], column, new_id)
+            if column == "story":
+                self.changes[member.id] = new_id
+
+    def _remove(self, old: Entry) -> None:
+        """Take a changed article out; what remains of its groups is split into its components."""
+        self.store.delete(old.id)
+        self._forget(old.id)
+        for column in ("chain", "dup"):
+            rest = [m for m in self.store.members(column, [getattr(old, column)]) if m.id != old.id]
+            linked = same_event if column == "chain" else near_duplicates
+            for component in components(rest, linked):
+                new_id = group_id("c-" if column == "chain" else "d-", component)
+                self._set(column, [m for m in component if getattr(m, column) != new_id], new_id)
+                if column == "chain":
+                    self._cut(component)
+
+    def regroup_all(self) -> None:
+        """Regroup every stored article from its stored signatures (after a rule change)."""
+        entries = [self.store.get(aid) for aid, _, _ in list(self.store.assignments())]
+        for entry in entries:
+            self.store.delete(entry.id)
+        for entry in sorted(entries, key=lambda e: e.id):
+            self._insert(entry)
+
+    # ---- committing ---------------------------------------------------------------------------
+
+    def take_changes(self) -> dict[str, str]:
+        """Article id -> story id for every article whose story was set or changed since the
+        last call (the new articles included)."""
+        changes, self.changes = self.changes, {}
+        return changes
+
+    def save(self) -> None:
+        self.store.save()
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def components(entries: list[Entry], linked) -> list[list[Entry]]:
+    """Connected components of `entries` under the pair rule `linked` (pairwise: for the few
+    articles of one story; the index-wide grouping uses LSH candidates instead)."""
+    parent = list(range(len(entries)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(entries)):
+        for j in range(i + 1, len(entries)):
+            if root(i) != root(j) and linked(entries[i], entries[j]):
+                parent[root(i)] = root(j)
+    groups: dict[int, list[Entry]] = {}
+    for i, entry in enumerate(entries):
+        groups.setdefault(root(i), []).append(entry)
+    return list(groups.values())
+
+
+__all__ = ["StoryIndex", "DUP_THRESHOLD", "WORDS_THRESHOLD", "WORDS_ALONE_THRESHOLD", "SHARED_ENTITIES",
+           "WINDOW_DAYS", "same_event", "near_duplicates", "make_entry", "jaccard", "shingles",
+           "content_words", "components", "group_id"]

@@ -1,0 +1,169 @@
+"""The stories' persistent state: one SQLite file beside the index (`stories.sqlite`).
+
+Why a side file and not only fields in the index: a new article can merge two stories or become
+a story's earliest article, which changes the story id of articles indexed in earlier runs.
+Whoosh cannot change one field of a stored document (it would have to re-add the whole article,
+and an uncommitted one not at all), so on Whoosh this file is what searches read (per index
+generation, see `search.backends.whoosh.collapse`); OpenSearch copies each change into the
+documents' `story` field with partial updates. The file also keeps each article's MinHash
+signatures, so a later run joins new articles to existing stories without re-reading or
+re-clustering anything.
+
+Crash safety: the indexer saves this file *before* the index commit (like the vocabulary). A
+crash in between leaves rows for articles the index does not hold yet; searches ignore them and
+the re-run rewrites them (same ids, same signatures), so nothing is lost or doubled.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+STORE_NAME = "stories.sqlite"
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS article (
+        id TEXT PRIMARY KEY,
+        day INTEGER,               -- proleptic ordinal of the article's UTC date; NULL: undated
+        ts REAL,                   -- seconds since 1970 (NULL: undated), for the representative
+        length INTEGER NOT NULL,   -- body characters: the fuller of two same-time copies represents
+        hash TEXT NOT NULL,        -- the article's content hash: unchanged articles are skipped
+        shingles BLOB NOT NULL,    -- MinHash of word 4-shingles (near-duplicates), uint32
+        words BLOB NOT NULL,       -- MinHash of the content-word set (same event), uint32
+        entities TEXT NOT NULL,    -- JSON list of "kind:name" keys, lower-cased
+        chain TEXT NOT NULL,       -- connected component of same-event links; cut into stories
+        story TEXT NOT NULL,
+        dup TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS article_chain ON article(chain)",
+    "CREATE INDEX IF NOT EXISTS article_story ON article(story)",
+    "CREATE INDEX IF NOT EXISTS article_dup ON article(dup)",
+    "CREATE INDEX IF NOT EXISTS article_day ON article(day)",
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+)
+_COLUMNS = "id, day, ts, length, hash, shingles, words, entities, chain, story, dup"
+_CHUNK = 500  # SQLite's variable limit is 999 on old builds
+
+
+@dataclass
+class Entry:
+    """One article as the grouping sees it."""
+
+    id: str
+    day: int | None
+    ts: float | None
+    length: int
+    hash: str
+    shingles: np.ndarray
+    words: np.ndarray
+    entities: frozenset[str]
+    chain: str
+    story: str
+    dup: str
+
+    def rank_key(self) -> tuple:
+        """Representative order: the earliest article, the longest of equal times, then by id."""
+        return (self.ts if self.ts is not None else float("inf"), -self.length, self.id)
+
+
+def _row(entry: Entry) -> tuple:
+    return (entry.id, entry.day, entry.ts, entry.length, entry.hash,
+            entry.shingles.astype(np.uint32).tobytes(), entry.words.astype(np.uint32).tobytes(),
+            json.dumps(sorted(entry.entities)), entry.chain, entry.story, entry.dup)
+
+
+def _entry(row: tuple) -> Entry:
+    return Entry(row[0], row[1], row[2], row[3], row[4], np.frombuffer(row[5], dtype=np.uint32),
+                 np.frombuffer(row[6], dtype=np.uint32), frozenset(json.loads(row[7])), row[8], row[9], row[10])
+
+
+class StoryStore:
+    """Rows of `Entry` in SQLite; writes stay in one transaction until `save()`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(self.path)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        for statement in _SCHEMA:
+            self.conn.execute(statement)
+        self.conn.commit()
+
+    def settings(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT key, value FROM meta"))
+
+    def set_settings(self, settings: dict[str, str]) -> None:
+        self.conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", settings.items())
+
+    def count(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM article").fetchone()[0]
+
+    def put(self, entry: Entry) -> None:
+        self.conn.execute(f"INSERT OR REPLACE INTO article ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                          _row(entry))
+
+    def delete(self, article_id: str) -> None:
+        self.conn.execute("DELETE FROM article WHERE id = ?", (article_id,))
+
+    def get(self, article_id: str) -> Entry | None:
+        row = self.conn.execute(f"SELECT {_COLUMNS} FROM article WHERE id = ?", (article_id,)).fetchone()
+        return _entry(row) if row else None
+
+    def hashes(self, article_ids: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for start in range(0, len(article_ids), _CHUNK):
+            chunk = article_ids[start:start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            found.update(self.conn.execute(f"SELECT id, hash FROM article WHERE id IN ({marks})", chunk))
+        return found
+
+    def on_days(self, first: int, last: int) -> Iterator[Entry]:
+        for row in self.conn.execute(f"SELECT {_COLUMNS} FROM article WHERE day BETWEEN ? AND ?", (first, last)):
+            yield _entry(row)
+
+    def undated(self) -> Iterator[Entry]:
+        for row in self.conn.execute(f"SELECT {_COLUMNS} FROM article WHERE day IS NULL"):
+            yield _entry(row)
+
+    def members(self, column: str, group_ids: Iterable[str]) -> list[Entry]:
+        """Every article of these chains (`column="chain"`), stories or duplicate groups."""
+        assert column in ("chain", "story", "dup")
+        ids = list(dict.fromkeys(group_ids))
+        found: list[Entry] = []
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start:start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            found.extend(_entry(row) for row in self.conn.execute(
+                f"SELECT {_COLUMNS} FROM article WHERE {column} IN ({marks})", chunk))
+        return found
+
+    def set_group(self, column: str, article_ids: list[str], group_id: str) -> None:
+        assert column in ("chain", "story", "dup")
+        self.conn.executemany(f"UPDATE article SET {column} = ? WHERE id = ?",
+                              [(group_id, aid) for aid in article_ids])
+
+    def assignments(self) -> Iterator[tuple[str, str, str]]:
+        """(article id, story id, duplicate group id) of every article."""
+        yield from self.conn.execute("SELECT id, story, dup FROM article")
+
+    def save(self) -> None:
+        self.conn.commit()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def read_assignments(index_dir: Path) -> dict[str, str]:
+    """Article id -> story id, read-only, for a search process; {} when there is no state yet."""
+    path = Path(index_dir) / STORE_NAME
+    if not path.exists():
+        return {}
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return dict(conn.execute("SELECT id, story FROM article"))
+    except sqlite3.OperationalError:  # created but its tables not yet committed
+        return {}
+    finally:
+        conn.close()

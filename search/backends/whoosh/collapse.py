@@ -1,0 +1,136 @@
+"""Stories on the Whoosh backend: which story each document belongs to, collapsing a ranked
+result list to one hit per story, the story filter, and story summaries.
+
+Whoosh cannot change one field of a stored document, and a story id changes when stories merge
+(index.story_store says why), so the story of each article is read from the index's
+`stories.sqlite`, once per index generation, into a numpy array by document number. The
+indexer saves that file before each index commit, so a generation's table is never older than
+the generation. An article with no row (indexed with `stories=False`, or before stories
+existed) is a story of its own.
+"""
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from index.story_store import read_assignments
+from search.backends.whoosh.facets import UNDATED, IndexTables, timestamp_to_datetime
+from search.backends.whoosh.scoring import leaves_of, read_term
+from search.results import MAX_STORY_OTHERS, StoryInfo
+
+KEEP_TABLES = 2  # generations kept, like the engine's tables: threads on the previous one finish
+
+
+class StoryTable:
+    """Story number per document number (-1: the article has no story row) for one generation."""
+
+    def __init__(self, reader, index_dir: Path) -> None:
+        assignments = read_assignments(index_dir)
+        self.ids: list[str] = sorted(set(assignments.values()))
+        number = {story_id: i for i, story_id in enumerate(self.ids)}
+        self.of_doc = np.full(reader.doc_count_all(), -1, dtype=np.int64)
+        if assignments and "id" in reader.indexed_field_names():
+            leaves = leaves_of(reader)
+            for btext in reader.lexicon("id"):
+                story = assignments.get(btext.decode("utf-8"))
+                if story is not None:
+                    self.of_doc[read_term(leaves, "id", btext)[0]] = number[story]
+        self.number = number
+
+    def keys(self, docs: np.ndarray) -> np.ndarray:
+        """A collapse key per document: its story number, or a number of its own."""
+        stories = self.of_doc[docs]
+        return np.where(stories >= 0, stories, len(self.ids) + docs)
+
+    def docs_of(self, story_ids: tuple[str, ...]) -> np.ndarray:
+        """Sorted document numbers of the articles of these stories."""
+        numbers = [self.number[s] for s in story_ids if s in self.number]
+        if not numbers:
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero(np.isin(self.of_doc, numbers))
+
+
+_tables: dict[tuple[str, int], StoryTable] = {}
+_lock = threading.Lock()
+
+
+def story_table(searcher, index_dir: Path, generation: int) -> StoryTable:
+    """The table of `searcher`'s generation, built once (~0.1 s on Reuters-21578)."""
+    key = (str(index_dir), generation)
+    with _lock:
+        table = _tables.get(key)
+    if table is None:
+        table = StoryTable(searcher.reader(), index_dir)
+        with _lock:
+            same_index = sorted(k for k in _tables if k[0] == key[0])
+            for old in same_index[:-(KEEP_TABLES - 1) or None]:
+                _tables.pop(old, None)
+            _tables[key] = table
+    return table
+
+
+def collapsed_page(rank, docs: np.ndarray, table: StoryTable, page: int,
+                   page_size: int) -> tuple[list[tuple[int, float | None]], int]:
+    """One page of the best-ranked article of each story, and how many stories `docs` holds.
+
+    `rank(n)` gives the first n (docnum, score) of `docs` in the requested order. Stories are
+    collapsed in rank order, so each story is represented by its article that ranks best for
+    this query and sort; the ranking is extended (doubling) until the page is full, so a
+    first page costs about what an uncollapsed one does unless one story floods the top.
+    """
+    stories = int(len(np.unique(table.keys(docs)))) if len(docs) else 0
+    wanted = page * page_size
+    needed = max(4 * wanted, 100)
+    while True:
+        ranked = rank(min(needed, len(docs)))
+        keys = table.keys(np.fromiter((d for d, _ in ranked), dtype=np.int64, count=len(ranked)))
+        _, first = np.unique(keys, return_index=True)
+        if len(first) >= wanted or len(ranked) >= len(docs):
+            break
+        needed *= 2
+    positions = np.sort(first)[(page - 1) * page_size: wanted]
+    return [ranked[int(p)] for p in positions], stories
+
+
+def story_info(searcher, tables: IndexTables, table: StoryTable, docnum: int) -> StoryInfo:
+    """The summary of the story of document `docnum` (over its indexed articles)."""
+    number = int(table.of_doc[docnum])
+    members = np.flatnonzero(table.of_doc == number) if number >= 0 else np.array([docnum])
+    stamps = tables.timestamps[members]
+    undated_last = np.where(stamps == UNDATED, np.iinfo(np.int64).max, stamps)
+    order = members[np.lexsort((members, undated_last))]
+    dated = stamps[stamps != UNDATED]
+    stored = [searcher.stored_fields(int(d)) for d in order[:MAX_STORY_OTHERS + 1]]
+    sources = Counter(s.get("source") for s in stored if s.get("source"))
+    own_id = searcher.stored_fields(docnum)["id"]
+    story_id = table.ids[number] if number >= 0 else ""
+    return StoryInfo(
+        id=story_id, size=int(len(members)),
+        date_from=timestamp_to_datetime(int(dated.min())) if len(dated) else None,
+        date_to=timestamp_to_datetime(int(dated.max())) if len(dated) else None,
+        sources=[name for name, _ in sources.most_common()],
+        others=[s["id"] for s in stored if s["id"] != own_id][:MAX_STORY_OTHERS],
+        representative=stored[0]["id"], title=stored[0].get("title", ""))
+
+
+def largest_stories(searcher, tables: IndexTables, table: StoryTable, docs: np.ndarray,
+                    top: int) -> list[StoryInfo]:
+    """The `top` stories with most articles among `docs` (ties in story id order)."""
+    numbers = table.of_doc[docs]
+    numbers = numbers[numbers >= 0]
+    if not len(numbers):
+        return []
+    counts = np.bincount(numbers, minlength=len(table.ids))
+    present = np.flatnonzero(counts)
+    order = present[np.lexsort((present, -counts[present]))][:top]
+    found = []
+    for number in order:
+        first = int(np.flatnonzero(table.of_doc == number)[0])
+        found.append(story_info(searcher, tables, table, first))
+    return found
+
+
+__all__ = ["StoryTable", "story_table", "collapsed_page", "story_info", "largest_stories"]
