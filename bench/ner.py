@@ -1,13 +1,19 @@
-"""NER benchmark on Reuters-21578: tag recall of the recogniser, and throughput vs raw spaCy.
+"""NER benchmark: facet F1 on CoNLL-2003 dev, tag recall on Reuters-21578, throughput vs raw spaCy.
+
+Facet F1 (bench/ner_conll.py): document-level precision/recall/F1 of the person, org and place
+facet values on CoNLL-2003 dev, ours against raw spaCy `en_core_web_sm` in the same run, and each
+resolution step alone.
 
 Recall: for articles that carry PEOPLE or PLACES tags, the share of tagged people and places
 (codes -> display names -> canonical names, as the reader and `canonical_name` give them) that
 the recogniser finds by itself in the text (source tags removed before annotating), counted
 per document (a name found once in the article counts). Micro-averaged over all tags.
-Throughput: `EntityExtractor.annotate` (no cache: every text goes through NER) against plain
-`nlp.pipe` over the same texts with the same model, in the same run; overhead = extra time.
+Throughput: `EntityExtractor.annotate` (no cache: every text goes through NER; with the corpus
+statistics in a fresh SQLite file, as an index run has them, and the run's `finish` pass)
+against plain `nlp.pipe` over the same texts with the same model, in the same run; overhead =
+extra time.
 
-Usage: .venv/bin/python bench/ner.py [--limit N | --all] [--data DIR]
+Usage: .venv/bin/python bench/ner.py [--limit N | --all] [--data DIR] [--conll FILE] [--conll-only]
 Writes bench/results/ner.json.
 """
 from __future__ import annotations
@@ -18,6 +24,7 @@ import os
 import platform
 import re
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -28,11 +35,17 @@ sys.path.insert(0, str(REPO))
 from index.article import Article  # noqa: E402
 from index.entities import EntityExtractor, canonical_name  # noqa: E402
 from index.entities.aliases import SHIPPED_ALIASES, key  # noqa: E402
+from index.entities.corpus import EntityCorpus  # noqa: E402
 from index.entities.extractor import ner_text  # noqa: E402
 from index.entities.recognizer import BATCH_SIZE, EXCLUDE  # noqa: E402
 from index.readers import read_file  # noqa: E402
 
-DEFAULT_DATA = Path(os.environ.get("NEWSEARCH_SHARED_DATA", REPO.parent / "shared" / "data")) / "reuters21578"
+sys.path.insert(0, str(REPO / "bench"))
+import ner_conll  # noqa: E402
+
+SHARED = Path(os.environ.get("NEWSEARCH_SHARED_DATA", REPO.parent / "shared" / "data"))
+DEFAULT_DATA = SHARED / "reuters21578"
+DEFAULT_CONLL = SHARED / "conll2003-dev" / "eng.testa.gz"
 RESULTS = REPO / "bench" / "results" / "ner.json"
 KINDS = ("person", "place")
 
@@ -98,16 +111,36 @@ def recall(articles: list[Article], tags: list[dict[str, set[str]]], texts: list
     return result
 
 
+def _write(report: dict) -> None:
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {RESULTS.relative_to(REPO)}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=2000, help="articles with tags to use (default 2000)")
     ap.add_argument("--all", action="store_true", help="use every tagged article")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--conll", type=Path, default=DEFAULT_CONLL, help="CoNLL-2003 dev file (eng.testa.gz)")
+    ap.add_argument("--conll-only", action="store_true", help="only the CoNLL facet F1 table")
     ap.add_argument("--repeat", type=int, default=2,
                     help="timed runs of each, interleaved; the best of each is reported (default 2)")
     args = ap.parse_args()
-    if not args.data.exists():
+    if not args.conll.exists():
+        sys.exit(f"CoNLL-2003 dev not found at {args.conll} (use --conll or NEWSEARCH_SHARED_DATA)")
+    if not args.data.exists() and not args.conll_only:
         sys.exit(f"Reuters-21578 not found at {args.data} (use --data or NEWSEARCH_SHARED_DATA)")
+    import spacy  # the raw baseline: same model, same exclusions, same batch size
+
+    extractor = EntityExtractor(cache_path=None)
+    model = extractor.recogniser.split(" ")[0]
+    nlp = spacy.load(model, exclude=EXCLUDE)
+    facets = ner_conll.run(args.conll, extractor, nlp)
+    ner_conll.print_report(facets)
+    if args.conll_only:
+        _write({"conll": facets, "recogniser": extractor.recogniser})
+        return
 
     articles = tagged_articles(args.data, None if args.all else args.limit)
     tags = [{k: {canonical_name(k, n) for n in a.entities.get(k, [])} for k in KINDS} for a in articles]
@@ -116,11 +149,6 @@ def main() -> None:
     texts = [ner_text(a) for a in articles]
     chars = sum(len(t) for t in texts)
 
-    extractor = EntityExtractor(cache_path=None)
-    import spacy  # the raw baseline: same model, same exclusions, same batch size
-
-    model = extractor.recogniser.split(" ")[0]
-    nlp = spacy.load(model, exclude=EXCLUDE)
     warm = [Article(title="", body=t) for t in texts[:20]]
     extractor.annotate(warm)
     list(nlp.pipe(texts[:20], batch_size=BATCH_SIZE))
@@ -134,16 +162,22 @@ def main() -> None:
         for a in articles:
             a.entities = {}
         ner_before = extractor.ner_seconds
-        start = time.perf_counter()
-        for i in range(0, len(articles), 500):  # batches as the indexer sends them
-            extractor.annotate(articles[i:i + 500])
-        our_runs.append(time.perf_counter() - start)
+        with tempfile.TemporaryDirectory() as tmp:  # a fresh corpus, as a first index run has
+            extractor.corpus = EntityCorpus(Path(tmp) / "corpus.sqlite", extractor.aliases)
+            start = time.perf_counter()
+            for i in range(0, len(articles), 256):  # batches as the indexer sends them (NER_BATCH)
+                extractor.annotate(articles[i:i + 256])
+            changed = extractor.finish(lambda aid, values: None)
+            our_runs.append(time.perf_counter() - start)
+            extractor.corpus.close()
+            extractor.corpus = None
         ner_runs.append(extractor.ner_seconds - ner_before)
     raw_s, ours_s, ner_s = min(raw_runs), min(our_runs), min(ner_runs)
 
     rec = recall(articles, tags, texts)
     n = len(articles)
     report = {
+        "conll": facets, "finish_changed": changed,
         "data": str(args.data), "articles": n, "characters": chars,
         "recogniser": extractor.recogniser, "degraded": extractor.degraded,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "spacy": spacy.__version__},
@@ -160,8 +194,7 @@ def main() -> None:
         },
     }
     extractor.close()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    _write(report)
 
     t = report["throughput"]
     print(f"NER benchmark: {n} Reuters articles with PEOPLE/PLACES tags, {chars:,} characters, {extractor.recogniser}")
@@ -177,7 +210,7 @@ def main() -> None:
           f"{t['outside_ner_pct']:.2f}% of our time outside it)")
     for kind in KINDS:
         print(f"most missed {kind}s: " + ", ".join(f"{k} ({v})" for k, v in rec[kind]["most_missed"]))
-    print(f"wrote {RESULTS.relative_to(REPO)}")
+    print(f"end-of-run pass rewrote {changed} of {n} articles' entity fields")
 
 
 if __name__ == "__main__":

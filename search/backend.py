@@ -22,7 +22,7 @@ from typing import Protocol, runtime_checkable
 
 from index.article import Article
 from search.request import SearchRequest
-from search.results import ArticleRecord, Hit, SearchResults
+from search.results import ArticleRecord, Hit, SearchResults, StoryInfo
 
 
 # ---- what every backend's answers mean: the same rules, whatever engine computes them ---------
@@ -78,6 +78,11 @@ class SearchBackend(Protocol):
         form in the body (the stem) and how many articles' bodies have it; and how many articles
         the index holds. What top words compare a result set against."""
 
+    def stories(self, request: SearchRequest, top: int = 10) -> list[StoryInfo]:
+        """The `top` stories (index.stories) with most articles among the request's matches
+        (all the words; the whole index for an empty query), each summarised over all its
+        articles; equal counts in story id order."""
+
     def close(self) -> None:
         """Release what the backend holds open (files, connections)."""
 
@@ -109,6 +114,16 @@ class IndexWriter(Protocol):
 
     def write(self, article: Article, article_id: str, file_key: str, content_hash: str) -> None:
         """Add the article under `article_id`, replacing any indexed article with that id."""
+
+    def update_fields(self, article_id: str, fields: dict) -> bool:
+        """Replace some stored fields of an indexed article, leaving the others as they are, for
+        passes over the whole collection after articles are written (entity resolution across
+        articles; story grouping may use it too). `fields` uses `Article.record`'s names and
+        plain types (e.g. {"person": ["Kim Jong Un"], "place": [...]}); an empty list or None
+        removes the field. Title and body cannot change this way (write the article again).
+        Applies to the last commit's version: call it after a commit, and at most once per
+        article between commits. Visible after the next `commit`. False when no article has
+        that id (a backend that only learns it when the update is sent skips it then)."""
 
     def delete_stale(self, path: str, file_key: str) -> None:
         """Delete the articles from the file at `path` that are not from its version `file_key`."""

@@ -43,7 +43,7 @@ from search.backends.opensearch.config import OpenSearchConfig
 from search.backends.opensearch.mapping import (DEFAULT_REPLICAS, DEFAULT_SHARDS, FILES_PROPERTIES, META_PROPERTIES,
                                                 alias_indexes, article_to_source, check_version, doc_id,
                                                 ensure_index, ensure_state_index, files_index, meta_index, new_index,
-                                                one_index, swap_alias)
+                                                index_date, one_index, swap_alias)
 from search.results import IndexPermissionError
 
 log = logging.getLogger("newsearch.index")
@@ -153,6 +153,8 @@ class OpenSearchWriter:
         self._files: dict[str, _File] = {}       # file_key -> state, since the last commit
         self._stale: dict[str, str] = {}         # path -> the file_key whose articles stay
         self._sent = False                       # a bulk went out since the last commit
+        self._updates: list[bytes] = []          # partial updates (update_fields) not sent yet
+        self.missing_updates = 0                 # updates for articles the index does not hold
 
     # ---- the run ----------------------------------------------------------------------------------
 
@@ -306,6 +308,43 @@ class OpenSearchWriter:
         self._buffer.append(_Item(data, article.path, article.location, file_key, article_id))
         self._buffer_bytes += len(data)
 
+    # index.stories: story ids are kept in the documents' `story` field (partial updates).
+    keeps_story_field = True
+
+    def update_fields(self, article_id: str, fields: dict) -> bool:
+        """A partial update (bulk "update" action: OpenSearch merges the fields into the stored
+        `_source` and re-indexes it), sent in batches and at the commit. An article the index
+        does not hold is only known when the batch is answered: it is counted in
+        `missing_updates` and skipped, so this returns True."""
+        if "title" in fields or "body" in fields or "id" in fields:
+            raise ValueError("update_fields cannot change an article's id, title or body: write it again")
+        doc = {name: (None if value == [] else value) for name, value in fields.items()}
+        if doc.get("date") is not None:
+            doc["date"] = index_date(doc["date"])
+        action = {"update": {"_index": self.index, "_id": doc_id(article_id)}}
+        self._updates.append((json.dumps(action) + "\n" + json.dumps({"doc": doc}, ensure_ascii=False) + "\n")
+                             .encode("utf-8", "backslashreplace"))
+        if len(self._updates) >= self.batch_docs:
+            self._flush()  # the articles written before: an update must not reach the cluster first
+            self._flush_updates()
+        return True
+
+    def _flush_updates(self) -> None:
+        updates, self._updates = self._updates, []
+        if not updates:
+            return
+        self._sent = True
+        response = with_backoff(lambda: self.client.bulk(body=b"".join(updates), params={
+            "filter_path": "errors,items.*.status,items.*.error", "request_timeout": BULK_TIMEOUT_S}),
+            self._what("update articles in"))
+        for entry in response.get("items", []):
+            result = next(iter(entry.values()))
+            status = int(result.get("status", 500))
+            if status == 404:
+                self.missing_updates += 1
+            elif status >= 300:
+                raise TransportError(status, "partial update refused", result.get("error"))
+
     def delete_stale(self, path: str, file_key: str) -> None:
         self._files.setdefault(file_key, _File(path))
         if not self.started_empty:
@@ -416,9 +455,10 @@ class OpenSearchWriter:
         """Send the rest, refresh (everything sent becomes searchable at once), delete the
         stale articles, mark the complete files done, then record `settings` and last_update.
         A crash in between loses no article: unmarked files are read again by the next run."""
-        if not (self._buffer or self._files or self._stale or self._sent):
+        if not (self._buffer or self._files or self._stale or self._sent or self._updates):
             return
         self._flush()
+        self._flush_updates()
         self._refresh()
         self._delete_stale()
         self._mark_done()
@@ -431,7 +471,7 @@ class OpenSearchWriter:
         self._reset()
 
     def _reset(self) -> None:
-        self._buffer, self._buffer_bytes = [], 0
+        self._buffer, self._buffer_bytes, self._updates = [], 0, []
         self._files, self._stale, self._hashes = {}, {}, {}
         self._sent = False
 
