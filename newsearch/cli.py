@@ -14,6 +14,7 @@ import re
 import sys
 from pathlib import Path
 
+from newsearch import research_cli
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 # The Python API's parameter names in its error messages, and the options a CLI user typed.
@@ -113,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--page", type=int, default=1)
     p.add_argument("--page-size", type=int, default=10)
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+    research_cli.add_search_options(p)
+    research_cli.add_trends_parser(commands, _add_index_dir)
 
     p = commands.add_parser("stats", help="what is in the index")
     _add_index_dir(p)
@@ -173,8 +176,10 @@ def cmd_search(args: argparse.Namespace) -> int:
     request = SearchRequest.build(args.query, **{name: getattr(args, name) for name in PARAMETERS
                                                  if name != "query" and hasattr(args, name)})
     backend, location = _index_location(args)
+    if args.format in research_cli.EXPORT_FORMATS:
+        return research_cli.export_search(engine_for(backend=backend, **location), request, args)
     results = engine_for(backend=backend, **location).run(request)
-    if args.json:
+    if args.json or args.format == "json":
         print(json.dumps(results.to_dict(), indent=2, ensure_ascii=False))
         return 0
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
@@ -226,6 +231,13 @@ def cmd_entities(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_trends(args: argparse.Namespace) -> int:
+    from search import engine_for
+
+    backend, location = _index_location(args)
+    return research_cli.cmd_trends(args, engine_for(backend=backend, **location))
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from search import Engine
     from search.backends import index_location
@@ -266,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.CRITICAL)
     args = build_parser().parse_args(argv)
     handler = {"index": cmd_index, "search": cmd_search, "stats": cmd_stats,
-               "entities": cmd_entities, "serve": cmd_serve}[args.command]
+               "entities": cmd_entities, "serve": cmd_serve, "trends": cmd_trends}[args.command]
     try:
         return handler(args)
     except BadParameterError as exc:

@@ -87,13 +87,14 @@ class Engine:
         return top_words(self, SearchRequest.build(query, **parameters), top)
 
     def export(self, query: str = "", fmt: str = "csv", *, limit: int | None = None, text: bool = False,
-               **parameters: object) -> Iterator[str]:
+               say_cut: bool = True, **parameters: object) -> Iterator[str]:
         """Every matching article (up to `limit`, default 10,000) as CSV or JSON Lines lines,
-        streamed page by page; `text` adds the article text."""
+        streamed page by page; `text` adds the article text; the last line says when the limit
+        cut the list (unless `say_cut` is False)."""
         from search.export import EXPORT_LIMIT, export_lines
 
         request = SearchRequest.build(query, **parameters)
-        return export_lines(self, request, fmt, limit=limit or EXPORT_LIMIT, text=text)
+        return export_lines(self, request, fmt, limit=limit or EXPORT_LIMIT, text=text, say_cut=say_cut)
 
     def stories(self, query: str = "", top: int = 10, **parameters: object) -> list[StoryInfo]:
         """The largest stories of the index, or of a query's results (`SearchRequest.build`'s

@@ -29,6 +29,14 @@ COLUMNS = ("id", "date", "source", "title", "url", "person", "org", "place")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def every_article(request: SearchRequest, **changes: object) -> SearchRequest:
+    """The request listing every matching article: one per story (`collapse`, when the request
+    has it) is for reading a page, not for a list to analyse or a feed of new articles."""
+    if getattr(request, "collapse", False):
+        changes["collapse"] = False
+    return request.with_changes(**changes)
+
+
 def safe_cell(value: str) -> str:
     """A CSV cell a spreadsheet shows as text, never runs as a formula."""
     return "'" + value if value.startswith(_FORMULA_START) else value
@@ -38,7 +46,7 @@ def _rows(engine, request: SearchRequest, limit: int, text: bool) -> Iterator[tu
     """(row, total matches) for the first `limit` results in the request's order, page by page."""
     written, page = 0, 1
     while written < limit:
-        results = engine.run(request.with_changes(page=page, page_size=EXPORT_BATCH, snippets=False, facets=False))
+        results = engine.run(every_article(request, page=page, page_size=EXPORT_BATCH, snippets=False, facets=False))
         hits = results.hits[: limit - written]
         if not hits:
             return
@@ -59,23 +67,25 @@ def _rows(engine, request: SearchRequest, limit: int, text: bool) -> Iterator[tu
 
 
 def _cut_message(written: int, total: int) -> str:
-    return (f"export cut at {written:,} of {total:,} matching articles (the server's limit); narrow the "
+    return (f"export cut at {written:,} of {total:,} matching articles (the export limit); narrow the "
             f"search with words, filters or dates to export the rest")
 
 
 def export_lines(engine, request: SearchRequest, fmt: str = "csv", *, limit: int = EXPORT_LIMIT,
-                 text: bool = False) -> Iterator[str]:
+                 text: bool = False, say_cut: bool = True) -> Iterator[str]:
     """The export's lines (each ending in a newline): CSV with a header row, or one JSON object
-    per line. Raises `BadParameterError` for an unknown format or limit before anything is read."""
+    per line; `say_cut` False leaves out the last line that says the limit cut the list (for
+    a deliberate first page). Raises `BadParameterError` for an unknown format or limit before
+    anything is read."""
     if fmt not in FORMATS:
         raise BadParameterError(f"format must be one of {', '.join(FORMATS)}, not {str(fmt)[:20]!r}")
     if not isinstance(limit, int) or limit < 1:
         raise BadParameterError(f"the export limit must be a whole number from 1, not {limit!r}")
     limit = min(limit, BACKEND_MAX.get(getattr(engine.backend, "name", ""), limit))
-    return _generate(engine, request, fmt, limit, text)
+    return _generate(engine, request, fmt, limit, text, say_cut)
 
 
-def _generate(engine, request: SearchRequest, fmt: str, limit: int, text: bool) -> Iterator[str]:
+def _generate(engine, request: SearchRequest, fmt: str, limit: int, text: bool, say_cut: bool) -> Iterator[str]:
     columns = COLUMNS + (("text",) if text else ())
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -96,7 +106,7 @@ def _generate(engine, request: SearchRequest, fmt: str, limit: int, text: bool) 
             yield csv_line([safe_cell(cell) for cell in cells])
         else:
             yield json.dumps(row, ensure_ascii=False) + "\n"
-    if written < total:
+    if say_cut and written < total:
         message = _cut_message(written, total)
         if fmt == "csv":
             yield csv_line([safe_cell("# " + message)])
@@ -104,4 +114,4 @@ def _generate(engine, request: SearchRequest, fmt: str, limit: int, text: bool) 
             yield json.dumps({"truncated": True, "exported": written, "total": total, "message": message}) + "\n"
 
 
-__all__ = ["export_lines", "safe_cell", "FORMATS", "EXPORT_LIMIT", "EXPORT_BATCH", "COLUMNS"]
+__all__ = ["export_lines", "every_article", "safe_cell", "FORMATS", "EXPORT_LIMIT", "EXPORT_BATCH", "COLUMNS"]

@@ -23,6 +23,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 
 from search import querylang as ql
+from search.export import every_article
 from search.request import SearchRequest
 
 SAMPLE = 200            # best-ranked matching articles read (p95 < 100 ms on Reuters; bench/load.py)
@@ -92,8 +93,8 @@ def top_words(engine, request: SearchRequest, top: int = TOP, sample: int = SAMP
     total, page = 0, 1
     while len(ids) < sample:
         size = min(100, sample - len(ids))
-        results = engine.run(request.with_changes(page=page, page_size=size, sort="relevance", snippets=False,
-                                                  facets=False))
+        results = engine.run(every_article(request, page=page, page_size=size, sort="relevance", snippets=False,
+                                           facets=False))
         total = results.total
         ids.extend(h.id for h in results.hits)
         if len(results.hits) < size:

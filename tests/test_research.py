@@ -233,3 +233,29 @@ def test_result_page_links_its_tools(client):
     assert "/export?q=oil&amp;place=Austria&amp;format=csv" in page
     assert 'href="/trends?q=oil+place%3A%22Austria%22"' in page
     assert 'class="filters-button"' in page and "Filters (1 active)" in page
+
+
+# ---- the command line -------------------------------------------------------------------------------
+
+def test_cli_trends_and_export(research, backend_indexes):
+    from tests.test_cli import assert_one_line_error, newsearch
+
+    env = backend_indexes.env("research")
+    out = newsearch("trends", "oil", "wheat", "--interval", "month", "--csv", env=env)
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.reader(io.StringIO(out.stdout)))
+    assert rows[0][:6] == ["bucket", "start", "end", "all_articles", "oil (count)", "oil (share)"]
+    assert [row[6] for row in rows[1:]] == ["0", "0", "6"]
+    table = newsearch("trends", "oil", "wheat", "--interval", "month", env=env)
+    assert "share of all articles per month" in table.stdout and "23.08%" in table.stdout
+    exported = newsearch("search", "oil", "--format", "csv", "--all", env=env)
+    assert exported.returncode == 0, exported.stderr
+    assert len(list(csv.reader(io.StringIO(exported.stdout)))) == 1 + 33
+    page = newsearch("search", "oil", "--format", "jsonl", "--page-size", "4", env=env)
+    assert [json.loads(line)["id"] for line in page.stdout.splitlines()][:4] == \
+        [hit.id for hit in research.search("oil", page_size=4).hits]
+    cut = newsearch("search", "oil", "--format", "jsonl", "--all", "--limit", "2", env=env)
+    assert json.loads(cut.stdout.splitlines()[-1])["truncated"] is True
+    assert "at most 5" in assert_one_line_error(newsearch("trends", *"abcdef", env=env), 2)
+    assert "date" in assert_one_line_error(newsearch("search", "date:2019-13", "--format", "csv", "--all",
+                                                     env=env), 2)

@@ -16,7 +16,7 @@ from flask import (Blueprint, Response, abort, current_app, jsonify, render_temp
                    stream_with_context, url_for)
 
 from search import QuerySyntaxError
-from search.export import EXPORT_LIMIT, FORMATS, export_lines
+from search.export import EXPORT_LIMIT, FORMATS, every_article, export_lines
 from search.request import INTERVALS
 from search.topwords import top_words
 from search.trends import MAX_QUERIES, trends_csv_rows
@@ -161,7 +161,7 @@ def export():
     search_request = state.request()
     engine = get_engine()
     # Errors in the query must be a 400 before the response starts, not a cut-off download.
-    engine.run(search_request.with_changes(page_size=1, snippets=False, facets=False))
+    engine.run(every_article(search_request, page_size=1, snippets=False, facets=False))
     lines = export_lines(engine, search_request, fmt, limit=int(current_app.config.get("EXPORT_LIMIT", EXPORT_LIMIT)),
                          text=with_text)
     mimetype = "text/csv" if fmt == "csv" else "application/x-ndjson"
@@ -176,7 +176,7 @@ def export():
 def feed():
     """GET /feed?<the search page's parameters>: the 50 newest matching articles as Atom 1.0."""
     state = _state()
-    newest = state.request(facets=False).with_changes(sort="newest", recency=None, page=1, page_size=FEED_ENTRIES)
+    newest = every_article(state.request(facets=False), sort="newest", recency=None, page=1, page_size=FEED_ENTRIES)
     results = get_engine().run(newest)
     root = request.url_root.rstrip("/")
     title = f"newsearch: {state_query(state) or 'all articles'}"

@@ -1,0 +1,99 @@
+"""The researcher's commands: `newsearch trends "q1" "q2"` and `newsearch search ... --format
+csv|jsonl --all` (export), kept out of cli.py so that cli.py stays a short dispatcher.
+
+Both are thin over `Engine.trends` and `Engine.export`: the same numbers and the same file as
+the web app's /api/trends and /api/export.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+
+from search.export import EXPORT_LIMIT, every_article
+from search.request import INTERVALS
+from search.trends import MAX_QUERIES, trends_csv_rows
+
+EXPORT_FORMATS = ("csv", "jsonl")
+
+
+def add_search_options(parser: argparse.ArgumentParser) -> None:
+    """`search`'s export options."""
+    parser.add_argument("--format", choices=["text", "json", *EXPORT_FORMATS], default="text",
+                        help="csv or jsonl: one row per article (id, date, source, title, url, entities)")
+    parser.add_argument("--all", action="store_true",
+                        help=f"with --format csv|jsonl: every matching article, not one page (at most --limit)")
+    parser.add_argument("--limit", type=int, default=EXPORT_LIMIT, metavar="N",
+                        help=f"the most articles --all writes (default {EXPORT_LIMIT:,}; the last line says "
+                             f"when it cut)")
+    parser.add_argument("--text", action="store_true", help="with --format csv|jsonl: add the article text")
+
+
+def add_trends_parser(commands, add_index_dir) -> None:
+    p = commands.add_parser("trends", help="articles over time for up to 5 queries, as a share of all articles")
+    p.add_argument("queries", nargs="+", metavar="QUERY",
+                   help='a query in the query language, with its own filters (e.g. "oil place:Iran")')
+    add_index_dir(p)
+    p.add_argument("--interval", choices=INTERVALS, default=None,
+                   help="bucket size (default: as the date histogram, by the span)")
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="from date (YYYY[-MM[-DD]])")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="to date, inclusive")
+    p.add_argument("--counts", action="store_true", help="plot counts, not shares (the table has both)")
+    p.add_argument("--csv", action="store_true", help="print a CSV table")
+    p.add_argument("--json", action="store_true", help="print the series as JSON")
+
+
+def export_search(engine, request, args: argparse.Namespace) -> int:
+    """Write the search's results as CSV or JSON Lines to stdout, streamed."""
+    if not args.all and request.page != 1:
+        from search.results import BadParameterError
+
+        raise BadParameterError("--format csv|jsonl starts at the first result: use --all to export them all")
+    limit = args.limit if args.all else request.page_size
+    # A bad query fails here, before the header is written.
+    engine.run(every_article(request, page=1, page_size=1, snippets=False, facets=False))
+    for line in engine.export(request.query, args.format, limit=limit, text=args.text, say_cut=args.all,
+                              **_request_parameters(request)):
+        sys.stdout.write(line)
+    return 0
+
+
+def _request_parameters(request) -> dict:
+    """`SearchRequest.build` keywords that re-create `request`'s filters and order."""
+    return {"date_from": request.date_from, "date_to": request.date_to, "person": request.person,
+            "org": request.org, "place": request.place, "source": request.source, "sort": request.sort,
+            "recency": request.recency}
+
+
+def cmd_trends(args: argparse.Namespace, engine) -> int:
+    if len(args.queries) > MAX_QUERIES:
+        from search.results import BadParameterError
+
+        raise BadParameterError(f"trends compare at most {MAX_QUERIES} queries, not {len(args.queries)}")
+    result = engine.trends(args.queries, interval=args.interval, normalise=not args.counts,
+                           date_from=args.date_from, date_to=args.date_to)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    if args.csv:
+        csv.writer(sys.stdout, lineterminator="\n").writerows(trends_csv_rows(result))
+        return 0
+    shown = "share of all articles" if result.normalised else "articles"
+    print(f"{shown} per {result.interval}")
+    names = [s.query for s in result.series]
+    width = max([len(n) for n in names] + [12])
+    print(f"{'':<12} {'all':>8}  " + "  ".join(f"{n:>{width}}" for n in names))
+    if result.series and result.series[0].points:
+        for i, point in enumerate(result.series[0].points):
+            cells = []
+            for s in result.series:
+                p = s.points[i]
+                cells.append(f"{p.share * 100:>{width - 1}.2f}%" if result.normalised else f"{p.count:>{width},}")
+            print(f"{point.label:<12} {point.total:>8,}  " + "  ".join(cells))
+    for s in result.series:
+        print(f"{s.query}: {s.total:,} articles" + (f" ({s.undated:,} undated)" if s.undated else ""))
+    return 0
+
+
+__all__ = ["add_search_options", "add_trends_parser", "export_search", "cmd_trends", "EXPORT_FORMATS"]
