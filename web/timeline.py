@@ -40,7 +40,7 @@ class Bar:
     @property
     def title(self) -> str:
         """The hover text: count and the dates the bucket covers."""
-        span = self.start if self.start == self.end else f"{self.start} to {self.end}"
+        span = self.start if self.start == self.end else f"{self.start} – {self.end}"
         return f"{self.label}: {self.count:,} article{'' if self.count == 1 else 's'} ({span})"
 
 

@@ -56,7 +56,7 @@
           var link = slot.querySelector("a");
           var list = document.createElement("ol");
           list.className = "top-words";
-          list.setAttribute("aria-label", "Top words in these articles");
+          list.setAttribute("aria-label", "Words that stand out in these articles");
           data.words.slice(0, 12).forEach(function (word) {
             var item = document.createElement("li");
             var a = document.createElement("a");
