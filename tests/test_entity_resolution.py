@@ -127,13 +127,32 @@ def test_a_tie_resolves_nothing(table):
     assert _corpus(table, articles).entities("bare")["person"] == ["Kim"]
 
 
-def test_results_do_not_depend_on_the_order(table):
-    articles = STORY + [("surrey", DAY, [("Surrey", "PERSON")]), ("surrey2", DAY, [("Surrey", "ORG")] * 2)]
-    results = set()
+def _index_run(table, corpus, batch):
+    """What an index run does with the corpus: count the batch, then resolve and write it."""
+    for aid, date, spans in batch:
+        corpus.add(aid, date, article_evidence(spans, {}, table))
+    written = {aid: corpus.entities(aid) for aid, _, _ in batch}
+    corpus.mark_written(written.items())
+    return written
+
+
+@pytest.mark.parametrize("batch_size", [1, 2])
+def test_results_do_not_depend_on_the_order(table, batch_size):
+    # "Surrey" flips from person to org as articles arrive; "Kim" is resolved by a later article.
+    articles = STORY + [("surrey", DAY, [("Surrey", "PERSON")]), ("surrey2", DAY, [("Surrey", "ORG")] * 3),
+                        ("surrey3", DAY, [("Surrey", "PERSON"), ("Kent", "ORG")])]
+    results = {}
     for order in itertools.permutations(articles):
-        corpus = _corpus(table, order)
-        results.add(repr(sorted((aid, corpus.entities(aid)) for aid, _, _ in articles)))
+        corpus = EntityCorpus(None, table)
+        index: dict = {}
+        for start in range(0, len(order), batch_size):
+            index.update(_index_run(table, corpus, order[start:start + batch_size]))
+        corpus.finish(index.__setitem__)
+        assert index == {aid: corpus.entities(aid) for aid in index}  # as if resolved at the end
+        results[repr(sorted(index.items()))] = index
     assert len(results) == 1
+    final = next(iter(results.values()))
+    assert final["bare"]["person"] == ["Kim Jong Un"] and final["surrey"]["org"] == ["Surrey"]
 
 
 def test_finish_rewrites_only_what_changed_and_survives_a_reopen(table, tmp_path):
@@ -152,3 +171,30 @@ def test_finish_rewrites_only_what_changed_and_survives_a_reopen(table, tmp_path
     assert updates == {"bare": {"person": ["Kim Jong Un"], "org": [], "place": ["Hanoi"]}}
     assert second.finish(updates.__setitem__) == 0  # nothing pending any more
     second.close()
+
+
+# ---- the dateline's place -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("body, place", [
+    ("SEOUL (Reuters) - North Korea confirmed", "Seoul"),
+    ("HOUSTON, March 3 - Oil prices", "Houston"),
+    ("LONDON 1996-08-30\n\nWest Indian all-rounder", "London"),
+    ("NEW YORK - Stocks rose", "New York"),
+    ("EXCLUSIVE - A deal", None),
+    ("The summit - a report", None),
+])
+def test_dateline_place(body, place):
+    from index.entities.extractor import dateline_place
+
+    assert dateline_place(body) == place
+
+
+def test_dateline_place_is_a_place_whatever_the_model_says(table):
+    from index.article import Article
+    from index.entities.extractor import given_names
+
+    article = Article(title="t", body="LONDON 1996-08-30\n\nSimmons took four wickets.")
+    spans = [("LONDON", "ORG"), ("Simmons", "PERSON")]
+    ents = resolve_article(spans, given_names(article), table)
+    assert ents["place"] == ["London"] and ents["org"] == []
+    assert given_names(article, Steps(dateline=False)) == {}

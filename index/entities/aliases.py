@@ -34,8 +34,10 @@ _KEY_DROP = re.compile(r"[.\u00b7]")
 _KEY_SPACE = re.compile(r"[\s\-\u2010-\u2014_]+")
 
 
+@lru_cache(maxsize=1 << 17)
 def key(name: str) -> str:
-    """Comparison key of a name: case, dots, hyphens and spacing don't distinguish names."""
+    """Comparison key of a name: case, dots, hyphens and spacing don't distinguish names.
+    Cached: resolution compares every name with every other, many times per article."""
     name = name.replace("\u2019", "'").casefold()
     return _KEY_SPACE.sub(" ", _KEY_DROP.sub("", name)).strip()
 

@@ -11,13 +11,13 @@ article sharing a name): the full name most of them resolved it to; a tie resolv
 
 Persistence: one SQLite file in the index folder (`entity-corpus.sqlite`, the writer's
 `local_dir`): each article's evidence (resolve.article_evidence), the facet values written for
-it, and what changed since the last `finish`. `add` runs per batch while indexing; `finish`,
-once at the end of a run, after a commit, re-resolves every article this run wrote and every
-older article whose resolution the run changed (a name's type ranking changed, or its bare name
-gained or lost a resolution), and rewrites only those whose values differ, through
-`IndexWriter.update_fields`. The final values therefore depend only on the final statistics,
-whatever order the articles came in. A run killed before `finish` leaves its marks here; the
-next run's `finish` completes them.
+it, and what changed since the last `finish`. While indexing, each batch is counted (`add`),
+then resolved with the statistics so far. `finish`, once at the end of a run, after a commit,
+re-resolves the articles that statistics changed after they were resolved (a name whose type
+ranking changed once others had used it; a bare name that gained or lost a resolution), and
+rewrites only those whose values differ, through `IndexWriter.update_fields`. Every article's
+values are therefore those of the final statistics, whatever order the articles came in. A
+run killed before `finish` leaves its marks here; the next run's `finish` completes them.
 Limits: with OpenSearch `--part` runs on several machines, each machine has its own file (the
 statistics of its part). Articles deleted because their file changed keep their evidence here
 until their id is written again.
@@ -39,9 +39,7 @@ FILE_NAME = "entity-corpus.sqlite"
 STORY_DAYS = 3
 _TIE_ORDER = ("person", "place", "org")
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS art (id TEXT PRIMARY KEY, day INTEGER, evidence TEXT NOT NULL,
-                                written TEXT, pending INTEGER NOT NULL DEFAULT 1);
-CREATE INDEX IF NOT EXISTS art_pending ON art(pending);
+CREATE TABLE IF NOT EXISTS art (id TEXT PRIMARY KEY, day INTEGER, evidence TEXT NOT NULL, written TEXT);
 CREATE TABLE IF NOT EXISTS vote (key TEXT NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL,
                                  PRIMARY KEY (key, kind));
 CREATE TABLE IF NOT EXISTS ment (id TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (id, key));
@@ -51,8 +49,7 @@ CREATE INDEX IF NOT EXISTS res_bare ON res(bare);
 CREATE INDEX IF NOT EXISTS res_id ON res(id);
 CREATE TABLE IF NOT EXISTS bare (id TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (id, key));
 CREATE INDEX IF NOT EXISTS bare_key ON bare(key);
-CREATE TABLE IF NOT EXISTS dirty (what TEXT NOT NULL, key TEXT NOT NULL, before TEXT,
-                                  PRIMARY KEY (what, key));
+CREATE TABLE IF NOT EXISTS dirty (what TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (what, key));
 """
 
 
@@ -78,6 +75,7 @@ class EntityCorpus:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
         self._votes: dict[str, dict[str, int]] = {}
+        self._dirty_types: set[str] = set()  # names marked this session (saves re-inserts)
 
     # ---- statistics -------------------------------------------------------------------------------
 
@@ -90,14 +88,21 @@ class EntityCorpus:
         return found
 
     def _add_votes(self, counts: dict[str, Counter], sign: int) -> None:
+        """Add (or take away) one article's labels. A name whose type ranking this changes,
+        after other articles were resolved with the old ranking, is marked: those articles are
+        re-resolved at `finish`. (A name new to the corpus marks nothing: no one used it yet.)"""
         for name_key, by_kind in counts.items():
             current = dict(self.votes(name_key))
-            self._conn.execute("INSERT OR IGNORE INTO dirty VALUES ('type', ?, ?)", (name_key, _ranking(current)))
+            before = _ranking(current)
             for kind, n in by_kind.items():
                 current[kind] = current.get(kind, 0) + sign * n
                 self._conn.execute("INSERT INTO vote VALUES (?, ?, ?) ON CONFLICT(key, kind) DO UPDATE "
                                    "SET n = n + excluded.n", (name_key, kind, sign * n))
-            self._votes[name_key] = {k: n for k, n in current.items() if n > 0}
+            after = {k: n for k, n in current.items() if n > 0}
+            self._votes[name_key] = after
+            if before and _ranking(after) != before and name_key not in self._dirty_types:
+                self._dirty_types.add(name_key)
+                self._conn.execute("INSERT OR IGNORE INTO dirty VALUES ('type', ?)", (name_key,))
 
     def add(self, article_id: str, date: datetime | None, evidence: Evidence) -> None:
         """Count (or re-count, replacing its earlier version) one article's evidence."""
@@ -107,10 +112,10 @@ class EntityCorpus:
         self._conn.executemany("INSERT OR IGNORE INTO ment VALUES (?, ?)", [(article_id, key(n)) for n in names])
         resolved = local_resolutions(evidence, self.table)
         self._conn.executemany("INSERT INTO res VALUES (?, ?, ?)", [(article_id, b, f) for b, f in resolved.items()])
-        self._conn.executemany("INSERT OR IGNORE INTO dirty VALUES ('bare', ?, NULL)", [(b,) for b in resolved])
+        self._conn.executemany("INSERT OR IGNORE INTO dirty VALUES ('bare', ?)", [(b,) for b in resolved])
         bare = {key(n) for n, _ in evidence["m"] if is_bare(n, self.table)} - set(resolved)
         self._conn.executemany("INSERT OR IGNORE INTO bare VALUES (?, ?)", [(article_id, b) for b in bare])
-        self._conn.execute("INSERT INTO art (id, day, evidence, pending) VALUES (?, ?, ?, 1)",
+        self._conn.execute("INSERT INTO art (id, day, evidence) VALUES (?, ?, ?)",
                            (article_id, day_number(date), json.dumps(evidence, ensure_ascii=False)))
 
     def _remove(self, article_id: str) -> None:
@@ -118,7 +123,7 @@ class EntityCorpus:
         if row is None:
             return
         self._add_votes(label_counts(json.loads(row[0])), -1)
-        self._conn.execute("INSERT OR IGNORE INTO dirty SELECT 'bare', bare, NULL FROM res WHERE id = ?", (article_id,))
+        self._conn.execute("INSERT OR IGNORE INTO dirty SELECT 'bare', bare FROM res WHERE id = ?", (article_id,))
         for table in ("ment", "res", "bare", "art"):
             self._conn.execute(f"DELETE FROM {table} WHERE id = ?", (article_id,))
 
@@ -132,7 +137,10 @@ class EntityCorpus:
         row = self._conn.execute("SELECT day, evidence FROM art WHERE id = ?", (article_id,)).fetchone()
         if row is None:
             return None
-        day, evidence = row[0], json.loads(row[1])
+        return self.resolve(article_id, row[0], json.loads(row[1]))
+
+    def resolve(self, article_id: str, day: int | None, evidence: Evidence) -> dict[str, list[str]]:
+        """An article's facet values from its evidence, under the current statistics."""
         return resolve(evidence, self.table, self.steps, votes=self.votes,
                        bare_lookup=lambda name: self.lookup(article_id, day, name))
 
@@ -167,19 +175,18 @@ class EntityCorpus:
                                [(json.dumps(e, ensure_ascii=False, sort_keys=True), aid) for aid, e in items])
 
     def affected(self) -> list[str]:
-        """Ids whose values may differ from those written: pending ones, those naming a name whose
-        type ranking changed, those with a bare name whose resolutions changed."""
-        ids = {r[0] for r in self._conn.execute("SELECT id FROM art WHERE pending = 1")}
-        for name_key, before in self._conn.execute("SELECT key, before FROM dirty WHERE what = 'type'").fetchall():
-            if _ranking(self.votes(name_key)) != (before or ""):
-                ids.update(r[0] for r in self._conn.execute("SELECT id FROM ment WHERE key = ?", (name_key,)))
+        """Ids whose values may differ from those written: articles naming a name whose type
+        ranking changed after they were resolved, and articles with a bare name whose
+        resolutions changed. (Each batch is resolved after all of it is counted.)"""
+        ids = {r[0] for r in self._conn.execute(
+            "SELECT m.id FROM ment m JOIN dirty d ON d.what = 'type' AND d.key = m.key")}
         ids.update(r[0] for r in self._conn.execute(
             "SELECT b.id FROM bare b JOIN dirty d ON d.what = 'bare' AND d.key = b.key"))
         return sorted(ids)
 
     def finish(self, update: Callable[[str, dict[str, list[str]]], object]) -> int:
         """Re-resolve the affected articles and `update(id, values)` those whose values changed;
-        returns how many. Then nothing is pending."""
+        returns how many. Then nothing is marked."""
         changed = 0
         for article_id in self.affected():
             row = self._conn.execute("SELECT written FROM art WHERE id = ?", (article_id,)).fetchone()
@@ -190,8 +197,8 @@ class EntityCorpus:
                 update(article_id, values)
                 self.mark_written([(article_id, values)])
                 changed += 1
-        self._conn.execute("UPDATE art SET pending = 0 WHERE pending = 1")
         self._conn.execute("DELETE FROM dirty")
+        self._dirty_types.clear()
         self._conn.commit()
         return changed
 

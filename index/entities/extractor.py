@@ -19,7 +19,7 @@ from pathlib import Path
 from index.article import Article
 from index.entities.aliases import AliasTable, load_aliases
 from index.entities.cache import NerCache, Spans
-from index.entities.corpus import EntityCorpus
+from index.entities.corpus import EntityCorpus, day_number
 from index.entities.recognizer import FALLBACK_NAME, MODEL_ORDER, Recogniser, installed_model, load_recogniser
 from index.entities.resolve import ALL_STEPS, Evidence, Steps, article_evidence, resolve
 
@@ -63,6 +63,11 @@ def _dateline_case(body: str) -> str:
     return body
 
 
+# Wire slugs that open a story like a dateline does ("EXCLUSIVE - ...") but name no place.
+_NOT_DATELINES = frozenset("""breaking exclusive update corrected correction refile wrapup analysis factbox
+insight feature column opinion editorial news interview preview review urgent flash advisory""".split())
+
+
 def dateline_place(body: str) -> str | None:
     """The place of a wire dateline ("SEOUL (Reuters) -" -> "Seoul"): where the story was
     filed, a place by the convention of news copy whatever the model reads in it."""
@@ -70,7 +75,9 @@ def dateline_place(body: str) -> str | None:
     if not match:
         return None
     place = match.group(1).strip().title()
-    return place if sum(c.isalpha() for c in place) >= 3 else None
+    if sum(c.isalpha() for c in place) < 3 or set(place.casefold().split()) & _NOT_DATELINES:
+        return None
+    return place
 
 
 def given_names(article: Article, steps: Steps = ALL_STEPS) -> dict[str, list[str]]:
@@ -166,8 +173,8 @@ class EntityExtractor:
             return evidence
         for article, ev in zip(articles, evidence):
             self.corpus.add(article.id, article.date, ev)
-        for article in articles:
-            article.entities = self.corpus.entities(article.id) or {}
+        for article, ev in zip(articles, evidence):  # after the whole batch is counted
+            article.entities = self.corpus.resolve(article.id, day_number(article.date), ev)
         self.corpus.mark_written((a.id, a.entities) for a in articles)
         self.corpus.commit()
         return evidence
