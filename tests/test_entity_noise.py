@@ -47,8 +47,14 @@ def test_capitalised_headline_is_no_person():
     assert filter_span("KCNA", "org") == "KCNA"
 
 
+def test_news_agency_descriptor():
+    assert filter_span("KCNA news agency", "org") == "KCNA"
+    assert filter_span("Interfax News Agency", "org") == "Interfax"
+    assert filter_span("Associated Press", "org") == "Associated Press"
+
+
 def test_every_rule_is_listed_once():
-    assert len(RULES) == len(set(RULES)) == 6
+    assert len(RULES) == len(set(RULES)) == 7
 
 
 def test_noise_step_in_resolution():

@@ -72,8 +72,16 @@ def _all_caps_person(name: str, kind: str) -> str | None:
     return name
 
 
+_DESCRIPTOR = re.compile(r"\s+(?:news agency|news service)$", re.IGNORECASE)
+
+
+def _descriptor(name: str, kind: str) -> str | None:
+    """"KCNA news agency", "Interfax news agency": the agency's name is the name."""
+    return _DESCRIPTOR.sub("", name) or name
+
+
 RULES: tuple[Callable[[str, str], str | None], ...] = (
-    _figures, _lowercase_word, _too_long, _boilerplate, _event, _all_caps_person)
+    _figures, _lowercase_word, _too_long, _boilerplate, _event, _all_caps_person, _descriptor)
 
 
 def filter_span(name: str, kind: str) -> str | None:
