@@ -16,8 +16,9 @@ from search.results import BadParameterError
 
 SORTS = ("relevance", "newest", "oldest")
 # Date histogram bucket sizes a caller may ask for (None: `search.backend.histogram_interval`'s
-# rule); weeks start on Monday (ISO 8601), as OpenSearch's calendar week does.
-INTERVALS = ("day", "week", "month", "year")
+# rule); weeks start on Monday (ISO 8601), as OpenSearch's calendar week does; hours are UTC
+# (the timeline of a single day's results).
+INTERVALS = ("hour", "day", "week", "month", "year")
 MAX_PAGE_SIZE = 100
 FACET_TOP = 20
 FILTER_KINDS = ("person", "org", "place", "source")

@@ -39,6 +39,8 @@ def _records() -> list[dict]:
                       date="2019-03-28", source="@source"))
     out.append(record("hostile-2", "+1 oil", "oil minus -title", date="2019-03-29", source="-dash"))
     out.append(record("undated-oil", "Undated oil story", "oil without a date"))
+    for i, moment in enumerate(("2019-04-02T09:30:00+00:00", "2019-04-02T14:10:00+00:00", "2019-04-02T14:50:00+00:00")):
+        out.append(record(f"timed-{i}", f"Timestamped bulletin {i}", "A timestamped bulletin.", date=moment))
     return out
 
 
@@ -62,6 +64,10 @@ def test_histogram_interval_can_be_asked_for(research):
     assert [b.count for b in research.search("wheat", interval="year").facets.dates.buckets] == [6]
     with pytest.raises(BadParameterError, match="interval"):
         research.search("wheat", interval="fortnight")
+    by_hour = research.search("timestamped", interval="hour").facets.dates
+    assert [(b.label, b.count) for b in by_hour.buckets] == [
+        ("2019-04-02 09:00", 1), ("2019-04-02 10:00", 0), ("2019-04-02 11:00", 0), ("2019-04-02 12:00", 0),
+        ("2019-04-02 13:00", 0), ("2019-04-02 14:00", 2)]
 
 
 # ---- trends --------------------------------------------------------------------------------------
@@ -116,7 +122,7 @@ def test_articles_in_one_batch_in_order(research):
 
 def test_document_frequencies_by_indexed_term(research):
     known, total = research.document_frequencies(["oil", "prices", "price", "the", "zyxcartel", "absentword"])
-    assert total == 63
+    assert total == 66
     assert known["oil"][1] == 33                 # 30 + 2 hostile + undated, in the body
     assert known["prices"][0] == known["price"][0]  # one stem
     assert known["zyxcartel"][1] == 30
@@ -224,6 +230,13 @@ def test_atom_feed_is_valid_and_newest_first(client):
     assert len({e.find(f"{ATOM}id").text for e in entries}) == 33
     titles = [e.find(f"{ATOM}title").text for e in entries]
     assert '=HYPERLINK("http://evil.example","click")' in titles  # text, escaped by the XML writer
+
+
+def test_single_day_timeline_by_hour_or_in_words(client):
+    page = client.get("/?q=timestamped").get_data(as_text=True)
+    assert "Articles per hour on <time" in page and "<title>14:00 UTC: 2 articles</title>" in page
+    page = client.get("/?q=wheat&from=2019-03-05&to=2019-03-05").get_data(as_text=True)
+    assert 'All 1 dated article on <time datetime="2019-03-05">5 Mar 2019</time>' in page
 
 
 def test_result_page_links_its_tools(client):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import date
 from urllib.parse import urlencode
 
@@ -23,7 +24,7 @@ from search.trends import MAX_QUERIES, trends_csv_rows
 from web import get_engine, query_string_too_long
 from web.chart import SERIES_CLASSES, trends_chart
 from web.feed import FEED_ENTRIES, atom_feed
-from web.timeline import x_ticks, y_ticks
+from web.timeline import timeline_bars, x_ticks, y_ticks
 from web.state import FILTER_KINDS, FILTER_LABELS, SearchState
 from web.views import MAX_QUERY_CHARS
 
@@ -79,6 +80,17 @@ def timeline_x_ticks(bars: list) -> list:
 @bp.app_template_global()
 def timeline_y_ticks(bars: list) -> list[int]:
     return y_ticks(bars)
+
+
+@bp.app_template_global()
+def hourly_bars(state: SearchState) -> list:
+    """A single day's matches by hour (UTC) as timeline bars without links (a search cannot
+    narrow to an hour), or [] when their times are not known (every one at midnight)."""
+    request = state.request(facet_top=0).with_changes(interval="hour", page=1, page_size=1, snippets=False)
+    histogram = get_engine().run(request).facets.dates
+    if all(bucket.label.endswith(" 00:00") for bucket in histogram.buckets if bucket.count):
+        return []
+    return [replace(bar, url=None, label=bar.label[-5:]) for bar in timeline_bars(histogram, state)]
 
 
 @bp.app_template_filter()

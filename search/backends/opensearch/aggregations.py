@@ -26,7 +26,7 @@ from search.results import DateBucket, DateHistogram, FacetValue, Facets
 # default margin, 1.5x + 10, let near-ties at the cut-off come out a few short).
 SHARD_SIZE_FACTOR = 5
 SHARD_SIZE_MIN = 100
-CALENDAR_INTERVALS = {"day": "day", "week": "week", "month": "month", "year": "year"}
+CALENDAR_INTERVALS = {"hour": "hour", "day": "day", "week": "week", "month": "month", "year": "year"}
 BOUNDS = ("first", "last")
 
 
@@ -92,6 +92,9 @@ def _bucket(interval: str, millis: int, count: int) -> DateBucket:
     """A bucket labelled and bounded as the Whoosh backend's: "YYYY-MM-DD" (that day),
     "YYYY-MM" (first to last day of the month), "YYYY" (1 January to 31 December)."""
     start = _day(millis)
+    if interval == "hour":
+        moment = datetime.fromtimestamp(millis / 1000, tz=timezone.utc)
+        return DateBucket(moment.strftime("%Y-%m-%d %H:00"), start, start, count)
     if interval == "day":
         return DateBucket(start.isoformat(), start, start, count)
     if interval == "week":

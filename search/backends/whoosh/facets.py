@@ -117,6 +117,9 @@ class IndexTables:
             return DateHistogram(interval or "day", [], undated)
         first, last = date.fromordinal(int(dated.min())), date.fromordinal(int(dated.max()))
         interval = interval or histogram_interval(first, last)
+        if interval == "hour":
+            stamps = self.timestamps[mask]
+            return DateHistogram("hour", _hour_buckets(stamps[stamps != UNDATED]), undated)
         if interval == "day":
             return DateHistogram("day", _day_buckets(dated, first, last), undated)
         if interval == "week":
@@ -132,6 +135,18 @@ def _day_buckets(ordinals: np.ndarray, first: date, last: date) -> list[DateBuck
     for offset, count in enumerate(counts):
         day = date.fromordinal(first.toordinal() + offset)
         buckets.append(DateBucket(day.isoformat(), day, day, int(count)))
+    return buckets
+
+
+def _hour_buckets(seconds: np.ndarray) -> list[DateBucket]:
+    """UTC hours, labelled "YYYY-MM-DD HH:00" (start and end: that day)."""
+    hours = seconds // 3600
+    lo, hi = int(hours.min()), int(hours.max())
+    counts = np.bincount(hours - lo, minlength=hi - lo + 1)
+    buckets = []
+    for offset, count in enumerate(counts):
+        moment = datetime.fromtimestamp((lo + offset) * 3600, tz=timezone.utc)
+        buckets.append(DateBucket(moment.strftime("%Y-%m-%d %H:00"), moment.date(), moment.date(), int(count)))
     return buckets
 
 
