@@ -94,6 +94,19 @@ def test_export_link_downloads_every_result_as_csv(page, base_url):  # noqa: F81
     assert len(rows) - 1 == total and {row[2] for row in rows[1:]} == {"Wire"}
 
 
+def test_top_words_beside_the_facets_and_dates_as_the_page_writes_them(page, base_url):  # noqa: F811
+    page.goto(base_url + "/?q=oil")
+    if page.width < 700:
+        page.locator(".filters-button").click()
+    words = page.locator(".research ol.top-words li a")
+    words.first.wait_for()
+    assert "traders" in words.all_inner_texts() and "oil" not in words.all_inner_texts()
+    page.locator("#date-from").fill("2019-02-23")
+    page.locator("#date-from").dispatch_event("change")
+    assert page.locator("#date-from-shown").inner_text() == "23 Feb 2019"
+    assert not page.errors
+
+
 def test_feed_link_is_present_and_the_feed_parses(page, base_url):  # noqa: F811
     page.goto(base_url + "/?q=oil")
     alternate = page.locator('head link[rel="alternate"][type="application/atom+xml"]')

@@ -47,6 +47,17 @@
       chart.addEventListener("mouseover", show);
       chart.addEventListener("focusin", show);
     });
+    // The date fields' own display follows the browser's locale (02/23/2019 in the US); the
+    // line under each shows the date as the rest of the page writes it (23 Feb 2019).
+    var months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    document.querySelectorAll(".date-form input[type=date]").forEach(function (input) {
+      var shown = document.getElementById(input.getAttribute("aria-describedby"));
+      if (!shown) { return; }
+      input.addEventListener("change", function () {
+        var parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(input.value);
+        shown.textContent = parts ? Number(parts[3]) + " " + months[Number(parts[2]) - 1] + " " + parts[1] : "any date";
+      });
+    });
     var slot = document.querySelector(".top-words-slot[data-words-url]");
     if (slot && window.fetch) {
       fetch(slot.getAttribute("data-words-url"), {headers: {"Accept": "application/json"}})
