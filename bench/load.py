@@ -2,8 +2,10 @@
 
 Starts the same server `newsearch serve` runs (waitress, `web.create_app`) on 127.0.0.1 with a
 free port, then C client threads (http.client, keep-alive) cycle through a fixed list of
-requests — search pages with and without filters, sorts, deep pages, the JSON API and article
-pages — until N requests are done or the time limit passes. Reports requests/s, p50/p95/p99
+requests — search pages with and without filters, sorts, deep pages, the JSON API, article
+pages, and the researcher's tools (trends of 2 queries, top words, export) — until N requests
+are done or the time limit passes. Then measures the export's peak memory for 1,000 and 10,000
+rows. Reports requests/s, p50/p95/p99
 latency and the error count, per kind and overall.
 
 Usage: .venv/bin/python bench/load.py [--index-dir DIR] [--clients 8] [--requests 2000]
@@ -55,6 +57,18 @@ SEARCHES: list[tuple[str, dict]] = [
     ("api", {"q": "sugr"}),                          # a misspelling: the suggestion path
 ]
 
+# The researcher's tools (issue 14): full paths; their kinds are reported separately.
+RESEARCH: list[tuple[str, str]] = [
+    ("trends", "/api/trends?" + urlencode([("q", "oil"), ("q", "wheat")])),
+    ("trends", "/api/trends?" + urlencode([("q", "coffee"), ("q", "sugar place:Brazil")])),
+    ("trends", "/trends?" + urlencode([("q", "interest rates"), ("q", "inflation"), ("interval", "week")])),
+    ("topwords", "/api/top-words?" + urlencode({"q": "oil prices"})),
+    ("topwords", "/api/top-words?" + urlencode({"q": "coffee", "place": "Brazil"})),
+    ("topwords", "/api/top-words?" + urlencode({"q": "bank"})),
+    ("export", "/api/export?" + urlencode({"q": "coffee", "format": "csv"})),
+    ("export", "/api/export?" + urlencode({"q": "opec", "format": "jsonl"})),
+]
+
 
 def build_index(data: Path, files: int | None, into: Path) -> Path:
     from index.indexer import index_paths
@@ -74,10 +88,33 @@ def request_list(index_dir: Path) -> list[tuple[str, str]]:
 
     engine = Engine(index_dir)
     requests = [(kind, ("/api/search?" if kind == "api" else "/?") + urlencode(args)) for kind, args in SEARCHES]
+    requests += RESEARCH
     for query in ("oil prices", "bank", "coffee", "trade"):
         for hit in engine.search(query, page_size=2).hits:
             requests.append(("article", "/article/" + quote(hit.id, safe="/:") + "?" + urlencode({"q": query})))
     return requests
+
+
+def export_memory(index_dir: Path, limits: tuple[int, ...] = (1_000, 10_000)) -> dict:
+    """Peak Python memory (tracemalloc, numpy included) and time of exporting every article of
+    the index as CSV with text, cut at each limit: constant memory means the 10,000-row export
+    peaks no higher than the 1,000-row one, in the same process, one after the other."""
+    import tracemalloc
+
+    from search import Engine
+
+    engine = Engine(index_dir)
+    engine.search("", page_size=100)  # tables built before measuring
+    out = {}
+    for limit in limits:
+        tracemalloc.start()
+        started = time.perf_counter()
+        lines = sum(1 for _ in engine.export("", "csv", limit=limit, text=True))
+        seconds = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        out[str(limit)] = {"lines": lines, "peak_mb": round(peak / 1e6, 2), "seconds": round(seconds, 2)}
+    return out
 
 
 def percentile(sorted_values: list[float], pct: float) -> float:
@@ -175,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         results, wall = run_clients(host, port, requests, args.clients, args.requests, args.duration)
         server.close()
         thread.join(5)
+        memory = export_memory(index_dir)
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -184,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         "clients": args.clients, "server_threads": args.threads, "wall_s": round(wall, 2),
         "index_dir": str(index_dir) if tmp is None else None, "documents": documents,
         "reuters_files": args.files, "distinct_requests": len(requests), "results": summary,
+        "export_memory": memory,
         "python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
     }
     print(f"\n{args.clients} clients, {args.threads} server threads, {len(results)} requests in {wall:.1f} s\n")
@@ -192,6 +231,12 @@ def main(argv: list[str] | None = None) -> int:
         rate = f"{row['requests_per_s']:.1f}" if row["requests_per_s"] else "-"
         print(f"{kind:<8} {row['requests']:>8} {row['errors']:>6} {rate:>8} {row['p50_ms']:>8} "
               f"{row['p95_ms']:>8} {row['p99_ms']:>8} {row['max_ms']:>8}")
+    reference = summary.get("page", {}).get("p50_ms")
+    for kind in ("trends", "topwords", "export"):
+        if kind in summary and reference:
+            print(f"{kind}: p50 {summary[kind]['p50_ms'] / reference:.2f}x a search page's")
+    for limit, row in memory.items():
+        print(f"export of {limit:>6} rows with text: {row['lines']} lines, peak {row['peak_mb']} MB, {row['seconds']} s")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"\nwrote {RESULTS.relative_to(REPO)}")
