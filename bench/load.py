@@ -4,9 +4,8 @@ Starts the same server `newsearch serve` runs (waitress, `web.create_app`) on 12
 free port, then C client threads (http.client, keep-alive) cycle through a fixed list of
 requests — search pages with and without filters, sorts, deep pages, the JSON API, article
 pages, and the researcher's tools (trends of 2 queries, top words, export) — until N requests
-are done or the time limit passes. Then measures the export's peak memory for 1,000 and 10,000
-rows. Reports requests/s, p50/p95/p99
-latency and the error count, per kind and overall.
+are done or the time limit passes. Reports requests/s, p50/p95/p99 latency and the error count,
+per kind and overall; then measures the export's peak memory for 1,000 and 10,000 rows.
 
 Usage: .venv/bin/python bench/load.py [--index-dir DIR] [--clients 8] [--requests 2000]
                                       [--duration 60] [--threads 4] [--files N]
