@@ -26,7 +26,7 @@ from index.entities import canonical_name
 from index.entities.aliases import AliasTable, key
 from index.entities.canonical import clean
 from index.entities.corpus import EntityCorpus
-from index.entities.extractor import given_names
+from index.entities.extractor import given_names, ner_text
 from index.entities.resolve import Steps, article_evidence
 
 KINDS = ("person", "org", "place")
@@ -190,7 +190,8 @@ def ours(articles: list[Article], spans: list, table: AliasTable, steps: Steps) 
     them (every article counted into the corpus statistics, then resolved)."""
     corpus = EntityCorpus(None, table, steps)
     for article, found in zip(articles, spans):
-        corpus.add(article.id, article.date, article_evidence(found, given_names(article, steps), table, steps))
+        corpus.add(article.id, article.date,
+                   article_evidence(found, given_names(article, steps), table, steps, ner_text(article)))
     values = [corpus.entities(a.id) or {} for a in articles]
     corpus.close()
     return values

@@ -64,3 +64,19 @@ def test_noise_step_in_resolution():
     assert resolve_article(spans, {}, table) == {"person": ["Chris Cairns"], "org": [], "place": []}
     off = resolve_article(spans, {}, table, Steps(noise=False))
     assert "Davis Cup" in off["person"] and "Attendance" in off["org"]
+
+
+def test_common_word_that_opened_a_sentence():
+    from index.entities.noise import common_word
+
+    text = "Meth use rose again. Police said the meth trade moved north."
+    assert common_word("Meth", "person", text)
+    assert not common_word("Meth", "person", "Meth use rose again.")  # nothing says it is a word
+    assert not common_word("Rose", "place", text)  # people only
+    assert not common_word("Kim", "person", "Kim left. Kim Jong Un arrived.")
+    spans = [("Meth", "PERSON"), ("Twitter", "PERSON"), ("Jane Doe", "PERSON")]
+    table = load_aliases(None)
+    from index.entities.resolve import article_evidence, resolve
+
+    ents = resolve(article_evidence(spans, {}, table, article_text=text + " Jane Doe posted on Twitter."), table)
+    assert ents["person"] == ["Jane Doe"] and ents["org"] == ["Twitter"]

@@ -165,7 +165,8 @@ class EntityExtractor:
         if not articles:
             return []
         all_spans = self.recognise(articles) if self.enabled else [[] for _ in articles]
-        evidence = [article_evidence(spans, given_names(article, self.steps), self.aliases, self.steps)
+        evidence = [article_evidence(spans, given_names(article, self.steps), self.aliases, self.steps,
+                                     ner_text(article) if spans else "")
                     for article, spans in zip(articles, all_spans)]
         if self.corpus is None:
             for article, ev in zip(articles, evidence):

@@ -3,7 +3,8 @@
 Why: the small model labels sports results and tables as names ("Cairns 8 1 35 1" as a person,
 "Davis Cup" as a person, "Attendance" as an organisation). Each rule below is a small function
 of the cleaned span and its kind that either returns the span (possibly trimmed) or None (drop);
-`filter_span` applies them in order. Every rule is tested (tests/test_entity_noise.py).
+`filter_span` applies them in order; `common_word` needs the article's text. Every rule is
+tested (tests/test_entity_noise.py).
 No spaCy import.
 """
 from __future__ import annotations
@@ -84,6 +85,15 @@ RULES: tuple[Callable[[str, str], str | None], ...] = (
     _figures, _lowercase_word, _too_long, _boilerplate, _event, _all_caps_person, _descriptor)
 
 
+def common_word(name: str, kind: str, text: str) -> bool:
+    """A one-word "person" the same article also writes in lower case mid-sentence ("Meth use
+    rose ... the meth trade") is a common word that opened a sentence, not a name: names are
+    capitalised everywhere."""
+    if kind != "person" or " " in name or not name[:1].isupper() or len(name) < 3:
+        return False
+    return re.search(r"(?<=[a-z,;:] )" + re.escape(name.lower()) + r"\b", text) is not None
+
+
 def filter_span(name: str, kind: str) -> str | None:
     """The cleaned span, trimmed of score figures, or None when a rule says it is no name."""
     for rule in RULES:
@@ -93,4 +103,4 @@ def filter_span(name: str, kind: str) -> str | None:
     return name
 
 
-__all__ = ["filter_span", "RULES", "MAX_TOKENS"]
+__all__ = ["filter_span", "common_word", "RULES", "MAX_TOKENS"]

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from index.entities import reuters_codes
 from index.entities.aliases import KINDS, AliasTable, key
 from index.entities.canonical import clean, normalise
-from index.entities.noise import filter_span
+from index.entities.noise import common_word, filter_span
 
 LABEL_KINDS = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place"}
 _TIE_ORDER = {"person": 0, "place": 1, "org": 2}
@@ -59,8 +59,10 @@ ALL_STEPS = Steps()
 
 
 def article_evidence(spans: list[Span], source: dict[str, list[str]] | None, table: AliasTable,
-                     steps: Steps = ALL_STEPS) -> Evidence:
-    """The article's cleaned mentions in text order and its source-given names (see module doc)."""
+                     steps: Steps = ALL_STEPS, article_text: str = "") -> Evidence:
+    """The article's cleaned mentions in text order and its source-given names (see module doc).
+    `article_text`, what the recogniser read, lets the noise filter see a name written in lower
+    case."""
     mentions: list[list[str]] = []
     for text, label in spans:
         kind = LABEL_KINDS.get(label)
@@ -69,6 +71,8 @@ def article_evidence(spans: list[Span], source: dict[str, list[str]] | None, tab
         name = clean(kind, text)
         if name is not None and steps.noise:
             name = filter_span(name, kind)
+            if name is not None and article_text and common_word(name, kind, article_text):
+                name = None
         if name is None:
             continue
         known = table.kinds_of(name)
