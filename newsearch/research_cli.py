@@ -23,7 +23,7 @@ def add_search_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=["text", "json", *EXPORT_FORMATS], default="text",
                         help="csv or jsonl: one row per article (id, date, source, title, url, entities)")
     parser.add_argument("--all", action="store_true",
-                        help=f"with --format csv|jsonl: every matching article, not one page (at most --limit)")
+                        help="with --format csv|jsonl: every matching article, not one page (at most --limit)")
     parser.add_argument("--limit", type=int, default=EXPORT_LIMIT, metavar="N",
                         help=f"the most articles --all writes (default {EXPORT_LIMIT:,}; the last line says "
                              f"when it cut)")
@@ -92,7 +92,9 @@ def cmd_trends(args: argparse.Namespace, engine) -> int:
                 cells.append(f"{p.share * 100:>{width - 1}.2f}%" if result.normalised else f"{p.count:>{width},}")
             print(f"{point.label:<12} {point.total:>8,}  " + "  ".join(cells))
     for s in result.series:
-        print(f"{s.query}: {s.total:,} articles" + (f" ({s.undated:,} undated)" if s.undated else ""))
+        notes = ([f"{s.undated:,} undated"] if s.undated else []) + \
+            ([] if s.all_words else ["few have all the words: those with some of them are counted"])
+        print(f"{s.query}: {s.total:,} articles" + (f" ({'; '.join(notes)})" if notes else ""))
     return 0
 
 

@@ -47,9 +47,12 @@ class TrendSeries:
     total: int     # matching articles, dated or not
     undated: int   # of which have no date (in no bucket)
     points: list[TrendPoint] = field(default_factory=list)
+    # False when fewer than RELAX_BELOW articles have all the words, so that (as on the result
+    # page) the articles with some of them are counted too: a chart must say so.
+    all_words: bool = True
 
     def to_dict(self) -> dict:
-        return {"query": self.query, "total": self.total, "undated": self.undated,
+        return {"query": self.query, "total": self.total, "undated": self.undated, "all_words": self.all_words,
                 "buckets": [p.to_dict() for p in self.points]}
 
 
@@ -95,7 +98,8 @@ def trends(engine, queries: list[str], *, interval: str | None = None, normalise
     found = [histogram(q, interval or None, date_from, date_to) for q in queries]
     dated = [r.facets.dates.buckets for r in found if r.facets.dates.buckets]
     if not dated:
-        return Trends(interval or "day", normalise, [TrendSeries(q, r.total, r.facets.dates.undated)
+        return Trends(interval or "day", normalise, [TrendSeries(q, r.total, r.facets.dates.undated,
+                                                                 all_words=r.all_words)
                                                      for q, r in zip(queries, found)])
     first = min(b[0].start for b in dated)
     last = max(b[-1].end for b in dated)
@@ -117,7 +121,7 @@ def trends(engine, queries: list[str], *, interval: str | None = None, normalise
         counts = {b.label: b.count for b in r.facets.dates.buckets}
         points = [TrendPoint(label, totals[label].start, totals[label].end, counts.get(label, 0),
                              totals[label].count) for label in labels]
-        series.append(TrendSeries(q, r.total, r.facets.dates.undated, points))
+        series.append(TrendSeries(q, r.total, r.facets.dates.undated, points, all_words=r.all_words))
     return Trends(common, normalise, series)
 
 

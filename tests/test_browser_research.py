@@ -12,7 +12,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from tests.test_browser import CHROMIUM, base_url, browser  # noqa: F401  (shared fixtures; skips without Chromium)
+from tests.test_browser import base_url, browser  # noqa: F401  (shared fixtures; skips without Chromium)
 
 WIDTHS = {"desktop": 1280, "phone": 390}
 ATOM = "{http://www.w3.org/2005/Atom}"

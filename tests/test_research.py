@@ -98,6 +98,13 @@ def test_trends_default_interval_follows_the_histogram_rule(research):
     assert [(p.label, p.count) for p in result.series[0].points][:2] == [("2019-03-03", 1), ("2019-03-04", 1)]
 
 
+def test_trends_say_when_articles_with_some_of_the_words_are_counted(research):
+    # No article has both words: as on the result page, those with either are counted, and said so.
+    relaxed, strict = research.trends(["wheat zyxcartel", "wheat"], interval="month").series
+    assert relaxed.all_words is False and relaxed.total == 36 and strict.all_words is True
+    assert research.trends(["wheat zyxcartel"]).to_dict()["series"][0]["all_words"] is False
+
+
 def test_trends_each_query_carries_its_own_filters(research):
     result = research.trends(["oil source:Wire", "oil"], interval="month")
     assert [p.count for p in result.series[0].points] == [10, 10, 10]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from search.trends import Trends
 
 WIDTH, HEIGHT = 720, 300
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 14, 44   # margins for the axes' labels
+LEFT, RIGHT, TOP, BOTTOM = 64, 40, 26, 30   # margins for the axes' labels (the y title above the plot)
 MAX_X_TICKS = 8
 Y_TICKS = 5
 SERIES_CLASSES = 5  # CSS classes series-0..4 (colours in style.css: inline style is forbidden)
@@ -31,6 +31,7 @@ class Line:
     index: int
     query: str
     total: int
+    all_words: bool = True
     points: list[Point] = field(default_factory=list)
     # Runs of consecutive plotted points, each drawn as one polyline: a share is undefined in a
     # bucket without any article, so the line breaks there instead of dropping to 0%.
@@ -99,7 +100,7 @@ def trends_chart(result: Trends) -> Chart | None:
 
     lines = []
     for index, series in enumerate(result.series):
-        line = Line(index % SERIES_CLASSES, series.query, series.total)
+        line = Line(index % SERIES_CLASSES, series.query, series.total, series.all_words)
         run: list[Point] = []
         for i, point in enumerate(series.points):
             if result.normalised and not point.total:
