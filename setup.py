@@ -27,6 +27,11 @@ setup(
         "python-dateutil>=2.8",
         "charset-normalizer>=3",
         "numpy>=1.26",
+        # MinHash signatures and LSH for near-duplicates and stories (index/stories.py).
+        "datasketch>=2.0,<3",
+        # Snowball English (Porter2) stems for the Whoosh analyser: the Snowball project's own C
+        # stemmers, the ones Lucene/OpenSearch, tantivy and bm25s use (search/backends/whoosh/analysis.py).
+        "PyStemmer>=2.2,<4",
         "spacy>=3.8,<3.9",
         "flask>=3.0,<4",
         "waitress>=3.0,<4",

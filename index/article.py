@@ -35,6 +35,10 @@ class Article:
     # An identifier the source itself assigns when it has no URL (e.g. Reuters NEWID). Two
     # different articles with identical text must stay two documents, so such ids win over hashes.
     source_id: str | None = None
+    # True when the source gave no title and the reader made one from the lede (seed and plain
+    # text files, JSON/CSV records and pages without one). It is shown like a title, but it is
+    # not an editor's headline: the backends rank such an article by its body alone.
+    title_derived: bool = False
 
     def __post_init__(self) -> None:
         if self.date is not None and self.date.tzinfo is None:
@@ -74,6 +78,8 @@ class Article:
 
         record: dict = {"id": article_id, "title": self.title, "body": self.body, "path": self.path,
                         "file_key": file_key, "content_hash": content_hash, "authors": list(self.authors)}
+        if self.title_derived:
+            record["title_derived"] = True
         if self.url:
             record["url"] = self.url
         if self.date is not None:

@@ -14,7 +14,7 @@ from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, Stem
 from whoosh.fields import TEXT
 from whoosh.support.charset import accent_map
 
-from search.backends.whoosh.analysis import NewsAnalyzer, NewsText, index_form
+from search.backends.whoosh.analysis import STEMMER, NewsAnalyzer, NewsText, index_form, stemmer_function
 from index.readers import read_file
 from index.readers.base import Problem
 from search.backends.whoosh.schema import build_schema
@@ -37,9 +37,10 @@ EDGE_CASES = [
 ]
 
 
-def whoosh_chain(stoplist=None):
+def whoosh_chain(stoplist=None, stemmer=STEMMER):
     stop = StopFilter(minsize=2) if stoplist is None else StopFilter(stoplist=stoplist, minsize=2)
-    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | stop | StemFilter()
+    return (RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | stop
+            | StemFilter(stemfn=stemmer_function(stemmer)))
 
 
 def tokens(analyzer, text, kwargs):
@@ -66,6 +67,25 @@ def test_same_tokens_as_whoosh_chain_on_seeds_and_edge_cases():
 
 def test_same_tokens_without_stop_list():
     assert_same(sample_texts(), NewsAnalyzer(stoplist=()), whoosh_chain(stoplist=()))
+
+
+def test_same_tokens_with_porter_as_old_indexes_have():
+    assert_same(sample_texts(), NewsAnalyzer(stemmer="porter"), whoosh_chain(stemmer="porter"))
+    assert [t.text for t in NewsAnalyzer(stemmer="porter")("planned")] == ["plann"]  # Porter's known fault
+
+
+def test_snowball_is_the_default_and_pickles_with_the_index():
+    assert STEMMER == "snowball" and NewsAnalyzer().stemmer == "snowball"
+    assert [t.text for t in NewsAnalyzer()("planned investigating investigation news")] == \
+        ["plan", "investig", "investig", "news"]
+    porter = pickle.loads(pickle.dumps(NewsAnalyzer(stemmer="porter")))
+    assert porter.stemmer == "porter" and porter != NewsAnalyzer()
+    old_state = {"stops": NewsAnalyzer().stops, "minsize": 2}  # an analyser pickled before the setting
+    old = NewsAnalyzer.__new__(NewsAnalyzer)
+    old.__setstate__(old_state)
+    assert old.stemmer == "porter"
+    with pytest.raises(ValueError, match="stemmer"):
+        NewsAnalyzer(stemmer="lancaster")
 
 
 def assert_same_postings_and_spelling_words(texts):

@@ -42,6 +42,19 @@ def engine(tmp_path_factory) -> Engine:
     return Engine(index_dir)
 
 
+@pytest.fixture
+def whoosh_scoring(monkeypatch) -> None:
+    """The new ranking features off: Whoosh's idf, a BM25 score per field added, no re-ranking."""
+    import search.backends.whoosh.ranking as ranking
+    import search.backends.whoosh.scoring as scoring
+    monkeypatch.setattr(scoring, "IDF", "whoosh")
+    monkeypatch.setattr(scoring, "FIELDS", "sum")
+    monkeypatch.setattr(ranking, "QUERY_TF", False)
+    monkeypatch.setattr(ranking, "PROXIMITY", 0.0)
+    monkeypatch.setattr(ranking, "FEEDBACK", False)
+
+
+@pytest.mark.usefixtures("whoosh_scoring")
 @pytest.mark.parametrize("text", ["oil", "oil prices", "bank rate", "trade deficit japan", "gold -dollar",
                                   "wheat OR sugar", "title:profit", "(coffee OR sugar) export"])
 @pytest.mark.parametrize("group", [AndGroup, OrGroup])
@@ -60,6 +73,57 @@ def test_scores_match_whoosh(engine: Engine, text: str, group) -> None:
         assert ours_by_doc[docnum] == pytest.approx(score, rel=1e-9, abs=1e-9)
 
 
+@pytest.mark.usefixtures("whoosh_scoring")
+@pytest.mark.parametrize("text", ["oil prices", "trade deficit japan", "bank rate of the central bank today"])
+def test_search_scores_equal_whoosh_with_the_features_off(engine: Engine, text: str) -> None:
+    """The whole request (matching, any-word fallback, re-ranking hook) adds nothing to BM25F
+    when the new features are off."""
+    from search.request import SearchRequest
+    searcher = engine._searcher()
+    q = MultifieldParser(["title", "body"], searcher.schema, group=OrGroup).parse(text)
+    with engine._ix.searcher(weighting=BM25F(B=B, K1=K1)) as reference_searcher:
+        whoosh_scores = {hit.docnum: hit.score for hit in reference_searcher.search(q, limit=None)}
+    hits = engine.run(SearchRequest.build(text, page_size=100, facets=False, snippets=False)).hits
+    assert hits
+    by_id = {searcher.stored_fields(d)["id"]: score for d, score in whoosh_scores.items()}
+    for hit in hits:
+        assert hit.score == pytest.approx(round(by_id[hit.id], 4), abs=1e-4)
+
+
+def test_bm25f_combined_by_hand(engine: Engine, monkeypatch) -> None:
+    """FIELDS "combined" (the shipped form): one word's boosted title and body frequencies added,
+    normalised by the boosted combined length, saturated once, times Lucene's idf over the
+    articles having it in either field."""
+    import math
+
+    import search.backends.whoosh.scoring as scoring
+    from whoosh import query as wq
+    monkeypatch.setattr(scoring, "IDF", "lucene")
+    monkeypatch.setattr(scoring, "FIELDS", "combined")
+    searcher = engine._searcher()
+    cache = scoring.PostingsCache(searcher)
+    evaluator = Evaluator(searcher, cache, engine._tables_for(searcher).timestamps)
+    found = evaluator.run(wq.Or([wq.Term("title", "oil"), wq.Term("body", "oil")]))
+    boost = searcher.schema["title"].format.field_boost
+    reader = searcher.reader()
+    have = set(reader.postings("body", b"oil").all_ids()) | set(reader.postings("title", b"oil").all_ids())
+    n = cache.doc_count_all
+    idf = math.log(1 + (n - len(have) + 0.5) / (len(have) + 0.5))
+    lengths = cache.lengths["title"] * boost + cache.lengths["body"]
+    avg = lengths[cache.live].mean()
+    assert set(found.docs.tolist()) == have
+    for doc, score in list(zip(found.docs.tolist(), found.scores.tolist()))[:50]:
+        tf = 0.0  # the weights Whoosh stored: the title's already carry its boost
+        for f in ("title", "body"):
+            postings = reader.postings(f, b"oil") if (f, b"oil") in reader else None
+            if postings is not None and postings.supports("weight"):
+                postings.skip_to(doc)
+                if postings.is_active() and postings.id() == doc:
+                    tf += postings.weight()
+        norm_tf = tf / ((1 - B) + B * lengths[doc] / avg)
+        assert score == pytest.approx(idf * norm_tf * (K1 + 1) / (norm_tf + K1), rel=1e-9)
+
+
 def test_matches_are_sorted_unique(engine: Engine) -> None:
     searcher = engine._searcher()
     _, postings = engine._generation(searcher)
@@ -68,6 +132,7 @@ def test_matches_are_sorted_unique(engine: Engine) -> None:
     assert np.all(np.diff(docs) > 0)
 
 
+@pytest.mark.usefixtures("whoosh_scoring")
 @pytest.mark.parametrize("text", ['"oil prices"', '"mln dlrs"', '"bank of england"', '"crude oil prices"',
                                   'title:"trade deficit"', '"oil price" "crude oil"'])
 def test_phrases_match_whoosh(engine: Engine, text: str) -> None:

@@ -185,7 +185,7 @@ def read(path: Path, text: str, options: object, fmt: str) -> Iterator[Article |
             date = parse_date(header.group(1))
         except ValueError as exc:
             yield Problem(str(path), f"{exc}; indexed as undated", "line 1", "warning")
-        title = derive_title(body)
+        title, derived = derive_title(body), True
     elif fmt == "seed":
         yield Problem(str(path), "not in the seed format: it must start with ' date YYYY-MM-DD '", "line 1")
         return
@@ -198,13 +198,13 @@ def read(path: Path, text: str, options: object, fmt: str) -> Iterator[Article |
         while lines and not lines[0].strip():
             lines.pop(0)
         first = lines[0].strip() if lines else ""
-        title = trim_title(first, 300)
+        title, derived = trim_title(first, 300), False
         body = normalise_paragraphs("\n".join(lines[1:]))
         if not body:  # a one-paragraph file: the paragraph is the article, and its lede the title
-            body, title = normalise_paragraphs(first), derive_title(first)
+            body, title, derived = normalise_paragraphs(first), derive_title(first), True
     if not body.strip():
         yield Problem(str(path), "no article text after the header")
         return
     dateline = detect_dateline(body)
     source = dateline.group("source").strip() if dateline else None
-    yield Article(title=title, body=body, date=date, source=source, path=str(path))
+    yield Article(title=title, body=body, date=date, source=source, path=str(path), title_derived=derived)

@@ -41,7 +41,8 @@ from search.results import IncompatibleIndexError, IndexNotFoundError
 # swap the alias), never searched with the wrong analysis. The mapping's _meta records it.
 log = logging.getLogger("newsearch.index")
 
-TEMPLATE_VERSION = 2  # 2: the `story` field (index.stories)
+TEMPLATE_VERSION = 2  # 2: the `story` field (index.stories); Snowball English stems; a derived
+# title in `display_title` (stored, not indexed) with `title_derived`
 COPIES_WAIT_S = 30  # how long a new index may take to allocate its replicas before the run goes on
 # Above other templates that may match `<alias>-v*` (OpenSearch refuses overlapping templates
 # of equal priority), below what an operator would use to override ours on purpose (1000s).
@@ -59,6 +60,11 @@ TITLE_BOOST = 1.5
 # (search/backends/whoosh/scoring.py, chosen by cross-validation; checked equal by the tests).
 BM25_K1 = 1.5
 BM25_B = 0.75
+# The proximity bonus (search/backends/whoosh/ranking.py PROXIMITY and PROXIMITY_WINDOW, chosen
+# there by leave-one-collection-out; checked equal by the tests), as sloppy phrases of the
+# query's consecutive words (translate.proximity_clauses); 0 turns it off.
+PROXIMITY = 1.0
+PROXIMITY_WINDOW = 5
 
 WORDS_SUBFIELD = "words"   # title.words / body.words: unstemmed, stop words kept (did-you-mean)
 LOWER_SUBFIELD = "lower"   # person.lower, ...: lower-cased, accents folded (filters)
@@ -118,11 +124,13 @@ def analysis_settings() -> dict:
             "news_possessive": {"type": "stemmer", "language": "possessive_english"},
             "news_stop": {"type": "stop", "stopwords": list(STOP_WORDS)},
             "news_min_length": {"type": "length", "min": MIN_WORD},
+            # Snowball English (Porter2), as the Whoosh backend's analyser (its STEMMER).
+            "news_snowball": {"type": "snowball", "language": "English"},
         },
         "analyzer": {
             ANALYZER: {"type": "custom", "tokenizer": "standard", "char_filter": ["news_digit_comma"],
                        "filter": ["news_possessive", "lowercase", "asciifolding", "news_min_length", "news_stop",
-                                  "porter_stem"]},
+                                  "news_snowball"]},
             WORDS_ANALYZER: {"type": "custom", "tokenizer": "standard",
                              "filter": ["news_possessive", "lowercase", "asciifolding"]},
         },
@@ -150,6 +158,10 @@ def mappings() -> dict:
             "id": _keyword(),
             "url": {"type": "keyword", "index": False, "doc_values": False},  # display only; the id is searchable
             "title": _text(),
+            # A title the reader made from the lede (Article.title_derived): shown, not indexed,
+            # so the article ranks by its body alone, as on the Whoosh backend.
+            "display_title": {"type": "keyword", "index": False, "doc_values": False},
+            "title_derived": {"type": "boolean"},
             "body": _text(),
             "date": {"type": "date", "format": DATE_FORMAT},
             **{name: facet for name in FACET_FIELDS},
@@ -376,7 +388,14 @@ def article_to_source(article: Article, article_id: str, file_key: str, content_
     doc = article.record(article_id, file_key, content_hash)
     if "date" in doc:
         doc["date"] = index_date(doc["date"])
+    if doc.get("title_derived"):
+        doc["display_title"] = doc.pop("title")
     return doc
+
+
+def title_of(source: dict) -> str:
+    """The title to show: the source's, or the derived one (`display_title`)."""
+    return source.get("title") or source.get("display_title") or ""
 
 
 __all__ = ["TEMPLATE_VERSION", "TEXT_FIELDS", "FACET_FIELDS", "TITLE_BOOST", "BM25_K1", "BM25_B", "WORDS_SUBFIELD",
@@ -384,4 +403,4 @@ __all__ = ["TEMPLATE_VERSION", "TEXT_FIELDS", "FACET_FIELDS", "TITLE_BOOST", "BM
            "DEFAULT_SHARDS", "DEFAULT_REPLICAS", "analysis_settings", "mappings", "template_body",
            "template_name", "index_pattern", "meta_index", "files_index", "put_template", "new_index", "ensure_index",
            "check_version", "one_index", "ensure_state_index", "META_PROPERTIES", "FILES_PROPERTIES",
-           "swap_alias", "alias_indexes", "doc_id", "article_to_source", "index_date"]
+           "swap_alias", "alias_indexes", "doc_id", "article_to_source", "index_date", "title_of"]

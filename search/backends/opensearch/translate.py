@@ -130,6 +130,22 @@ def highlight_dsl(node: ql.Node, analysed: Analysed, field: str = "body") -> DSL
     return clauses[0] if len(clauses) == 1 else {"bool": {"should": clauses, "minimum_should_match": 1}}
 
 
+def proximity_clauses(node: ql.Node, analysed: Analysed, window: int, boost: float) -> list[DSL]:
+    """The Whoosh backend's proximity bonus as Lucene can score it: for each two consecutive plain
+    words of the query (unfielded, not excluded, each one analysed token), a sloppy phrase on
+    the body (`slop` window - 1: the two words at most `window` words apart in order, or
+    closer in reverse). Lucene scores a sloppy phrase by sum(1 / (1 + distance)) through BM25,
+    the Whoosh backend (BM25TP) by sum(1 / distance^2) over every pair of query words, on its
+    top articles only: the same preference, not the same numbers. Empty when `boost` is 0."""
+    if not boost or window < 2:
+        return []
+    words = [leaf.text for leaf in ql.text_terms(node)
+             if isinstance(leaf, ql.Word) and leaf.field is None and len(analysed.get(leaf.text, ())) == 1]
+    pairs = list(dict.fromkeys((a, b) for a, b in zip(words, words[1:])
+                               if analysed[a] != analysed[b]))
+    return [{"match_phrase": {"body": {"query": f"{a} {b}", "slop": window - 1, "boost": boost}}} for a, b in pairs]
+
+
 def prefix_form(text: str, analysed: Analysed) -> str:
     """The indexed form a prefix looks for: the analyser's one token ("summits" -> "summit"),
     else the folded text (a stop word like "in", or several tokens), as Whoosh analyses a
@@ -291,5 +307,5 @@ def _boost(field: str) -> dict:
     return {"boost": TITLE_BOOST} if field == "title" else {}
 
 
-__all__ = ["to_dsl", "texts_to_analyse", "plain_word_count", "highlight_dsl", "prefix_form", "facet_query",
+__all__ = ["to_dsl", "texts_to_analyse", "proximity_clauses", "plain_word_count", "highlight_dsl", "prefix_form", "facet_query",
            "date_query", "filter_clauses", "fold", "Resolver", "Analysed", "MATCH_ALL", "MATCH_NONE"]

@@ -1,25 +1,35 @@
-"""The news analyser: words, lower-cased, accents folded, stop words dropped, Porter-stemmed.
+"""The news analyser: words, lower-cased, accents folded, stop words dropped, stemmed (Snowball).
 
 Its output is token for token what Whoosh's chain
 `RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter()`
 produces (texts, positions renumbered past stop words, character offsets, `stopped` flags,
-`no_morph` for the unstemmed spelling words), and `tests/test_analysis.py` checks that on real
-text. It is one generator instead of five because analysis was the largest cost of indexing
+`no_morph` for the unstemmed spelling words), with `StemFilter(stemfn=...)` of the analyser's
+stemmer, and `tests/test_analysis.py` checks that on real text. It is one generator instead of
+five because analysis was the largest cost of indexing
 after writing postings: each of the chain's stages is a Python generator step per token, while
 here a token costs one regex match and one dict lookup (each distinct surface form is lowered,
 folded, stop-checked and stemmed once).
+
+The stemmer is Snowball English (Porter2, the reference C implementation via PyStemmer), the one
+Lucene/OpenSearch, tantivy and bm25s use. Whoosh's Porter stemmer (the first one shipped) had
+known faults: "planned" -> "plann" (not "plan"), "news" -> "new", "investigating" and
+"investigation" apart; Snowball is also ahead on the judged collections (bench/relevance.py,
+bench/RESULTS.md). Whoosh's own Python port of Snowball differs from the reference on 23 of 11k
+CACM words ("organized" -> "organ"), so it is not used. The stemmer's name is part of the
+analyser pickled into an index's schema: an index keeps the stemmer it was built with.
 """
 from __future__ import annotations
 
 import pickle
 import re
+import threading
 from collections.abc import Iterator
 
 from whoosh.analysis import STOP_WORDS, Token, Tokenizer
 from whoosh.analysis.tokenizers import default_pattern
 from whoosh.fields import TEXT
 from whoosh.formats import Positions
-from whoosh.lang.porter import stem
+from whoosh.lang.porter import stem as porter_stem
 from whoosh.support.charset import accent_map
 from whoosh.system import pack_uint
 
@@ -27,9 +37,34 @@ MIN_WORD = 2            # shorter words are dropped: the "s" split off possessiv
 CACHE_WORDS = 300_000   # distinct surface forms remembered; the cache is emptied when full
 # Word caches shared by analysers of the same settings: the schema is unpickled afresh in every
 # Whoosh writer process, and forked writers inherit the indexing process's warm cache this way.
-_CACHES: dict[tuple[frozenset, int], dict[str, tuple[str, str | None]]] = {}
+_CACHES: dict[tuple[frozenset, int, str], dict[str, tuple[str, str | None]]] = {}
 # Whoosh's default token pattern without its capturing group, so that `findall` returns words.
 WORD = re.compile(default_pattern.pattern.replace("(\\.?", "(?:\\.?"))
+# The stemmer new indexes are built with: "snowball" (Snowball English / Porter2) or "porter"
+# (Whoosh's Porter, what indexes of schema version 3 and before used). bench/relevance.py
+# compares the two on every judged collection.
+STEMMER = "snowball"
+
+
+_LOCAL = threading.local()
+
+
+def snowball_stem(word: str) -> str:
+    """Snowball English; one PyStemmer object per thread (its objects are not thread-safe)."""
+    stemmer = getattr(_LOCAL, "snowball", None)
+    if stemmer is None:
+        import Stemmer  # PyStemmer: the Snowball project's own C stemmers
+        stemmer = _LOCAL.snowball = Stemmer.Stemmer("english")
+    return stemmer.stemWord(word)
+
+
+def stemmer_function(name: str):
+    """The stemming function called `name` ("snowball" or "porter")."""
+    if name == "porter":
+        return porter_stem
+    if name == "snowball":
+        return snowball_stem
+    raise ValueError(f"unknown stemmer {name!r}: use 'snowball' or 'porter'")
 
 
 def folded(word: str) -> str:
@@ -37,9 +72,10 @@ def folded(word: str) -> str:
     return word.lower().translate(accent_map)
 
 
-def index_form(word: str) -> str:
-    """A word as the index stores it, ignoring the stop list: folded, then stemmed."""
-    return stem(folded(word))
+def index_form(word: str, stemmer: str | None = None) -> str:
+    """A word as the index stores it, ignoring the stop list: folded, then stemmed (by the
+    analyser's stemmer; STEMMER when not given)."""
+    return stemmer_function(stemmer or STEMMER)(folded(word))
 
 
 class NewsAnalyzer(Tokenizer):
@@ -47,31 +83,34 @@ class NewsAnalyzer(Tokenizer):
 
     is_morph = True  # it stems: Whoosh's `no_morph=True` (unstemmed words) is honoured
 
-    def __init__(self, stoplist=STOP_WORDS, minsize: int = MIN_WORD) -> None:
+    def __init__(self, stoplist=STOP_WORDS, minsize: int = MIN_WORD, stemmer: str | None = None) -> None:
         self.stops = frozenset(stoplist)
         self.minsize = minsize
-        self._words = _CACHES.setdefault((self.stops, minsize), {})
+        self.stemmer = stemmer or STEMMER
+        self._stem = stemmer_function(self.stemmer)
+        self._words = _CACHES.setdefault((self.stops, minsize, self.stemmer), {})
 
     def __getstate__(self) -> dict:
         # The schema (and so this analyser) is pickled into the index: the word cache stays out.
-        return {"stops": self.stops, "minsize": self.minsize}
+        return {"stops": self.stops, "minsize": self.minsize, "stemmer": self.stemmer}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["stops"], state["minsize"])
+        # An index pickled before the stemmer was a setting was built with Porter.
+        self.__init__(state["stops"], state["minsize"], state.get("stemmer", "porter"))
 
     def __eq__(self, other) -> bool:
         return (other.__class__ is self.__class__ and other.stops == self.stops
-                and other.minsize == self.minsize)
+                and other.minsize == self.minsize and other.stemmer == self.stemmer)
 
     def __hash__(self) -> int:
-        return hash((self.__class__.__name__, self.minsize, len(self.stops)))
+        return hash((self.__class__.__name__, self.minsize, len(self.stops), self.stemmer))
 
     def _word(self, raw: str) -> tuple[str, str | None]:
         """(folded form, stemmed form or None for a stop word) of a surface form, cached."""
         entry = self._words.get(raw)
         if entry is None:
             text = folded(raw)
-            entry = (text, None if len(text) < self.minsize or text in self.stops else stem(text))
+            entry = (text, None if len(text) < self.minsize or text in self.stops else self._stem(text))
             if len(self._words) >= CACHE_WORDS:
                 self._words.clear()
             self._words[raw] = entry

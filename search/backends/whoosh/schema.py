@@ -15,8 +15,9 @@ from index.article import ENTITY_TYPES, Article
 
 # Bumped whenever the schema or analysis changes incompatibly; an index of another version is
 # refused with a message to re-index rather than searched wrongly.
-SCHEMA_VERSION = 3  # 2: no `spell_body` field (vocabulary.py keeps the spelling words); 3: the
-# analyser and field classes pickled in the schema moved to search.backends.whoosh.analysis
+SCHEMA_VERSION = 4  # 2: no `spell_body` field (vocabulary.py keeps the spelling words); 3: the
+# analyser and field classes pickled in the schema moved to search.backends.whoosh.analysis;
+# 4: Snowball stemmer, `title_derived` (a derived title is stored, not indexed)
 
 # Weight of a title word against a body word. News queries name what headlines state, so a title
 # match must outrank a body-only one; 5-fold cross-validation on Cranfield (long questions
@@ -47,6 +48,8 @@ def build_schema() -> Schema:
         id=ID(unique=True, stored=True),
         url=STORED,
         title=NewsText(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
+        # Set when the reader made the title from the lede (Article.title_derived).
+        title_derived=STORED,
         # Not spelling=True: did-you-mean words are counted in vocabulary.py, at a fraction
         # of the cost of Whoosh's second field of unstemmed postings.
         body=NewsText(analyzer=analyzer, stored=True),
@@ -80,7 +83,17 @@ def from_index_datetime(value: datetime | None) -> datetime | None:
 
 def article_to_document(article: Article, file_key: str, content_hash: str) -> dict:
     """The fields Whoosh stores and indexes for one article."""
-    doc = article.record(article.id, file_key, content_hash)
+    return fields_to_document(article.record(article.id, file_key, content_hash))
+
+
+def fields_to_document(doc: dict) -> dict:
+    """`Article.record` fields (plain types) as Whoosh takes them: naive UTC dates, facet
+    terms joined by commas; a derived title stored, not indexed."""
+    doc = dict(doc)
+    if doc.get("title_derived"):
+        # Shown as the title, but not indexed: the lede it repeats would count twice, once with
+        # the headline boost. The body has its words, and ranks the article alone.
+        doc["_stored_title"], doc["title"] = doc["title"], ""
     if "date" in doc:
         doc["date"] = to_index_datetime(doc["date"])
     if "source" in doc:

@@ -34,6 +34,19 @@ from search.results import QuerySyntaxError
 # on Cranfield (bench/relevance.py) and within the usual 1.2-2.0; B = 0.75, full length
 # normalisation, because news lengths range from one-line briefs to features.
 B, K1 = 0.75, 1.5
+# The idf form: "whoosh" is Whoosh's `log(N / (df + 1)) + 1`, "lucene" is Lucene's (OpenSearch's,
+# tantivy's, bm25s') `log(1 + (N - df + 0.5) / (df + 0.5))`. Whoosh's never falls below 1, so
+# a word in most articles ("what", "results") still weighs as much as a rare one's 1 + log;
+# long natural-language queries suffer most. Chosen by leave-one-collection-out
+# (bench/relevance.py); tests/test_scoring.py proves the "whoosh" form equals Whoosh's scores.
+IDF = "lucene"
+# How a word's title and body matches combine. "sum": a BM25 score per field, added (what Whoosh's
+# BM25F scorer does: a word in the title and the body gets two saturations and twice its idf).
+# "bm25f": the fields' length-normalised, boosted frequencies are added first and saturated
+# once, with one idf over the article (Robertson, Zaragoza & Taylor 2004, "Simple BM25 extension
+# to multiple weighted fields"; Lucene's `combined_fields` query). Chosen by
+# leave-one-collection-out; "sum" with IDF "whoosh" is Whoosh's score exactly (tests/test_scoring.py).
+FIELDS = "combined"
 _EPOCH_LONG = datetime_to_long(datetime(1970, 1, 1))
 # Cached postings entries (a doc number and a weight each, 16 bytes): ~1 GB at the most, reached
 # only by big indexes. The 200 scale-benchmark queries touch 33.7M entries at 1M articles; with
@@ -136,6 +149,8 @@ class PostingsCache:
         self.live = np.fromiter(self.reader.all_doc_ids(), dtype=np.int64)
         self.avg_length = {f: searcher.avg_field_length(f) or 1 for f in TEXT_FIELDS}
         self.lengths = {f: self._field_lengths(f) for f in TEXT_FIELDS}
+        self.boosts = {f: float(getattr(searcher.schema[f].format, "field_boost", 1.0)) for f in TEXT_FIELDS}
+        self._combined: tuple[np.ndarray, float] | None = None
         # Term entries (docs, weights, idf) and phrase entries (doc numbers), LRU order;
         # `_sizes` keeps each entry's postings count for the memory budget.
         self._terms: OrderedDict[tuple, object] = OrderedDict()
@@ -187,8 +202,8 @@ class PostingsCache:
                 parts.append(local + (offset << POSITION_BITS))
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
-    def term(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray, float]:
-        """(doc numbers, weights, idf) of one term; deleted documents excluded."""
+    def term(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray, int]:
+        """(doc numbers, weights, document frequency) of one term; deleted documents excluded."""
         key = (fieldname, btext)
         with self._lock:
             hit = self._terms.get(key)
@@ -196,11 +211,25 @@ class PostingsCache:
                 self._terms.move_to_end(key)
                 return hit
         docs, weights = read_term(self.leaves, fieldname, btext)
-        df = self.reader.doc_frequency(fieldname, btext)
-        idf = float(np.log(max(self.doc_count_all, 1) / (df + 1)) + 1)
-        entry = (docs, weights, idf)
+        entry = (docs, weights, int(self.reader.doc_frequency(fieldname, btext)))
         self._remember(key, entry, len(entry[0]))
         return entry
+
+    def combined_lengths(self) -> tuple[np.ndarray, float]:
+        """Each document's length over all text fields, each field weighted by its boost (as its
+        postings' weights are), and the average over live documents."""
+        if self._combined is None:
+            combined = sum(self.lengths[f] * self.boosts[f] for f in TEXT_FIELDS)
+            live = combined[self.live] if len(self.live) else combined
+            self._combined = (combined, float(live.mean()) if len(live) and live.mean() > 0 else 1.0)
+        return self._combined
+
+    def idf(self, df: int) -> float:
+        """The IDF form's weight of a term in `df` of the documents."""
+        n = max(self.doc_count_all, 1)
+        if IDF == "lucene":
+            return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+        return float(np.log(n / (df + 1)) + 1)
 
     def _remember(self, key: tuple, entry: object, size: int) -> None:
         """Cache an entry; evict the least recently used beyond the CACHE_POSTINGS budget."""
@@ -238,9 +267,10 @@ class Evaluator:
     # leaves
     def _Term(self, q: wq.Term) -> Matches:
         btext = self.searcher.schema[q.fieldname].to_bytes(q.text)
-        docs, weights, idf = self.cache.term(q.fieldname, btext)
+        docs, weights, df = self.cache.term(q.fieldname, btext)
         if q.fieldname not in self.cache.lengths:  # facet and id fields filter; they don't score
             return Matches(docs, np.zeros(len(docs)))
+        idf = self.cache.idf(df)
         lengths = self.cache.lengths[q.fieldname][docs]
         avg = self.cache.avg_length[q.fieldname]
         scores = idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * lengths / avg)))
@@ -314,7 +344,39 @@ class Evaluator:
         return result
 
     def _Or(self, q: wq.Or) -> Matches:
-        return _union([self.run(c) for c in q.children()])
+        children = list(q.children())
+        if FIELDS == "sum":
+            return _union([self.run(c) for c in children])
+        # One word in several text fields (an unfielded word is Or([title, body]); Whoosh's
+        # normalisation flattens the any-word query's Or of such Ors into one Or of terms).
+        words: dict[str, list[wq.Term]] = {}
+        others = []
+        for c in children:
+            if type(c) is wq.Term and c.fieldname in self.cache.lengths:
+                words.setdefault(c.text, []).append(c)
+            else:
+                others.append(c)
+        parts = [self.word(terms) if len({t.fieldname for t in terms}) == len(terms) > 1
+                 else _union([self.run(t) for t in terms]) for terms in words.values()]
+        return _union(parts + [self.run(c) for c in others])
+
+    def word(self, terms: list[wq.Term]) -> Matches:
+        """BM25F of one word over several fields: boosted, length-normalised frequencies summed,
+        then one saturation and one idf (document frequency over the union of the fields)."""
+        parts = []
+        for t in terms:
+            docs, weights, _ = self.cache.term(t.fieldname, self.searcher.schema[t.fieldname].to_bytes(t.text))
+            if FIELDS == "bm25f":
+                norm = (1 - B) + B * self.cache.lengths[t.fieldname][docs] / self.cache.avg_length[t.fieldname]
+            else:
+                norm = 1.0
+            parts.append(Matches(docs, t.boost * weights / norm))
+        found = _union(parts)
+        if FIELDS == "combined":
+            combined, avg = self.cache.combined_lengths()
+            found = Matches(found.docs, found.scores / ((1 - B) + B * combined[found.docs] / avg))
+        idf = self.cache.idf(len(found.docs))
+        return Matches(found.docs, idf * found.scores * (K1 + 1) / (found.scores + K1))
 
     def _DisjunctionMax(self, q: wq.DisjunctionMax) -> Matches:
         return _union([self.run(c) for c in q.children()], combine="max")

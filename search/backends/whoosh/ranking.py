@@ -1,0 +1,223 @@
+"""Re-ranking on top of BM25F: query word frequency, a term-proximity bonus and pseudo-relevance
+feedback (RM3).
+
+All three only re-order the articles the query matched: the result count, the facets and the
+all-words-first rule stay as the query's own matching made them.
+
+- Query word frequency: a word the query says twice ("system" ... "systems") counts twice, as
+  in Lucene, tantivy and bm25s (BM25's qtf factor with k3 -> infinity). The matching itself
+  (Whoosh's query normalisation) keeps one copy of each word; QUERY_TF adds the other copies'
+  scores. Long questions repeat their topic: it is the largest single gain on CACM.
+- Proximity (BM25TP, Rasolofo & Savoy, ECIR 2003): every pair of different query words that
+  occur within PROXIMITY_WINDOW words of each other in the body adds 1/distance^2 to the pair's
+  accumulator; the pair adds min(idf_i, idf_j) * acc * (K1 + 1) / (acc + K) to the score, K being
+  BM25's length-normalised K1 for that body. Articles whose query words sit together ("central
+  bank raised rates" vs the same words scattered over a long feature) move up. Only the top
+  RERANK_DEPTH articles by score are re-scored: the bonus is never negative, so an article
+  below that depth could only have gained under it what those above already have.
+- Feedback (RM3, Lavrenko & Croft 2001; the parameters of Anserini's RM3 baseline, not tuned
+  here): the FEEDBACK_DOCS best articles vote for words by their share of each article's text,
+  weighted by the article's share of the score; the FEEDBACK_TERMS strongest words form a
+  second query, mixed with the original at FEEDBACK_ORIGINAL : 1 - FEEDBACK_ORIGINAL. Verbose
+  questions ("what are the effects of ... on ...") name a topic with words the articles may not
+  use; the best articles say which words they use. It is applied only to queries of at least
+  FEEDBACK_MIN_WORDS words: short queries are precise already, and this keeps their latency.
+
+Each setting is chosen by leave-one-collection-out over Cranfield, CISI and CACM
+(bench/relevance.py; bench/RESULTS.md has the figures); PROXIMITY = 0 or FEEDBACK = False turns
+one off, and with both off the scores are BM25F's exactly (tests/test_scoring.py).
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+from whoosh import query as wq
+
+from search import querylang as ql
+from search.backends.whoosh import scoring
+from search.backends.whoosh.internals import POSITION_BITS
+from search.backends.whoosh.scoring import Evaluator, Matches, sorted_common, sorted_member
+
+QUERY_TF = True          # a word said n times in the query counts n times
+PROXIMITY = 1.0          # weight of the BM25TP bonus; 0 turns it off
+PROXIMITY_WINDOW = 5     # words apart at most (BM25TP's window)
+RERANK_DEPTH = 100       # articles re-scored by proximity
+FEEDBACK = True          # RM3 for long queries
+FEEDBACK_DOCS = 10       # articles that vote
+FEEDBACK_TERMS = 10      # words kept from the vote
+FEEDBACK_ORIGINAL = 0.5  # weight of the original query against the feedback words
+FEEDBACK_MIN_WORDS = 5   # query words needed before feedback is applied
+
+
+def query_terms(q: wq.Query, fieldname: str = "body") -> list[str]:
+    """The distinct words of `q` in `fieldname` that an article matches by (not excluded ones)."""
+    words: dict[str, None] = {}
+
+    def walk(node: wq.Query) -> None:
+        if isinstance(node, wq.Not):
+            return
+        if isinstance(node, wq.AndNot):
+            walk(node.a)
+        elif isinstance(node, wq.Term):
+            if node.fieldname == fieldname:
+                words[node.text] = None
+        elif not node.is_leaf():
+            for child in node.children():
+                walk(child)
+    walk(q)
+    return list(words)
+
+
+def word_counts(text: str, analyzer) -> Counter[str]:
+    """How many times the query says each analysed word, counting its plain words (typed without
+    a field, not excluded, not in a phrase): "system systems" says `system` twice."""
+    counts: Counter[str] = Counter()
+
+    def walk(node: ql.Node) -> None:
+        if isinstance(node, ql.Word) and node.field is None:
+            counts.update(t.text for t in analyzer(node.text, mode="query"))
+        elif isinstance(node, (ql.And, ql.Or)):
+            for child in node.children:
+                walk(child)
+        elif isinstance(node, ql.AndMaybe):
+            walk(node.required)
+            walk(node.optional)
+    try:
+        walk(ql.parse(text))
+    except Exception:  # the query was parsed once already; anything odd just counts nothing
+        return Counter()
+    return counts
+
+
+def repeated_words(evaluator: Evaluator, counts: Counter[str], found: Matches) -> Matches:
+    """`found` plus (n - 1) x each word's title-and-body score for the words said n > 1 times."""
+    scores = found.scores.copy()
+    for word, n in counts.items():
+        if n > 1:
+            scored = evaluator.run(wq.Or([wq.Term(f, word) for f in scoring.TEXT_FIELDS]))
+            _, i_found, i_scored = sorted_common(found.docs, scored.docs)
+            scores[i_found] += (n - 1) * scored.scores[i_scored]
+    return Matches(found.docs, scores)
+
+
+def rerank(evaluator: Evaluator, q: wq.Query, found: Matches, preferred: np.ndarray | None,
+           text: str = "") -> Matches:
+    """`found` with its scores re-computed by the enabled features (the same articles, in the
+    same doc order); `text` is the query as typed (for QUERY_TF)."""
+    words = query_terms(q)
+    if not len(found.docs) or not words:
+        return found
+    counts = word_counts(text, evaluator.searcher.schema["body"].analyzer) if text else Counter()
+    counts = Counter({w: n for w, n in counts.items() if w in words})
+    if QUERY_TF and any(n > 1 for n in counts.values()):
+        found = repeated_words(evaluator, counts, found)
+    if FEEDBACK and len(words) >= FEEDBACK_MIN_WORDS:
+        length = sum(counts.values()) if QUERY_TF and counts else len(words)
+        found = feedback(evaluator, length, found)
+    if PROXIMITY and len(words) > 1:
+        found = proximity(evaluator, words, found, preferred)
+    return found
+
+
+def _top(found: Matches, k: int) -> np.ndarray:
+    """Indices into `found` of its k best scores (ties: lower doc number), best first."""
+    if len(found.docs) <= k:
+        idx = np.arange(len(found.docs))
+    else:
+        idx = np.argpartition(-found.scores, k - 1)[:k]
+    return idx[np.lexsort((found.docs[idx], -found.scores[idx]))]
+
+
+def proximity(evaluator: Evaluator, words: list[str], found: Matches, preferred: np.ndarray | None) -> Matches:
+    """BM25TP: the top articles' scores plus the proximity bonus of their query-word pairs."""
+    cache = evaluator.cache
+    top = _top(found, RERANK_DEPTH)
+    if preferred is not None and len(preferred):
+        top = np.union1d(top, np.flatnonzero(sorted_member(found.docs, preferred)))
+    candidates = np.sort(found.docs[top])
+    field = evaluator.searcher.schema["body"]
+    keys, labels, weights = [], [], []
+    for word in words:
+        btext = field.to_bytes(word)
+        found_keys = cache._positions_in("body", btext, candidates)
+        if len(found_keys):
+            keys.append(found_keys)
+            labels.append(np.full(len(found_keys), len(weights), dtype=np.int64))
+            weights.append(cache.idf(cache.term("body", btext)[2]))
+    if len(keys) < 2:
+        return found
+    # All occurrences of the query's words in the candidates, in text order: a pair of
+    # occurrences at most PROXIMITY_WINDOW words apart is at most that many places apart here.
+    every = np.concatenate(keys)
+    order = np.argsort(every, kind="stable")
+    every, label = every[order], np.concatenate(labels)[order]
+    n_words = len(weights)
+    pair_keys, pair_values = [], []
+    for step in range(1, PROXIMITY_WINDOW + 1):
+        gap = every[step:] - every[:-step]
+        a, b = label[:-step], label[step:]
+        near = (gap <= PROXIMITY_WINDOW) & (a != b) & ((every[step:] >> POSITION_BITS) == (every[:-step] >> POSITION_BITS))
+        if near.any():
+            doc = np.searchsorted(candidates, every[step:][near] >> POSITION_BITS)
+            lo, hi = np.minimum(a[near], b[near]), np.maximum(a[near], b[near])
+            pair_keys.append((doc * n_words + lo) * n_words + hi)
+            pair_values.append(1.0 / gap[near].astype(np.float64) ** 2)
+    if not pair_keys:
+        return found
+    unique, inverse = np.unique(np.concatenate(pair_keys), return_inverse=True)
+    acc = np.bincount(inverse, weights=np.concatenate(pair_values))
+    doc, rest = np.divmod(unique, n_words * n_words)
+    lo, hi = np.divmod(rest, n_words)
+    weight_array = np.asarray(weights)
+    lengths = cache.lengths["body"][candidates[doc]]
+    norm = scoring.K1 * ((1 - scoring.B) + scoring.B * lengths / cache.avg_length["body"])
+    pair_bonus = np.minimum(weight_array[lo], weight_array[hi]) * acc * (scoring.K1 + 1) / (acc + norm)
+    bonus = np.bincount(doc, weights=pair_bonus, minlength=len(candidates))
+    if not bonus.any():
+        return found
+    scores = found.scores.copy()
+    _, i_found, i_cand = sorted_common(found.docs, candidates)
+    scores[i_found] += PROXIMITY * bonus[i_cand]
+    return Matches(found.docs, scores)
+
+
+def feedback_model(evaluator: Evaluator, found: Matches) -> dict[str, float]:
+    """RM1 over the best FEEDBACK_DOCS articles: word -> weight, the FEEDBACK_TERMS strongest,
+    summing to 1."""
+    searcher = evaluator.searcher
+    analyzer = searcher.schema["body"].analyzer
+    top = _top(found, FEEDBACK_DOCS)
+    total = float(found.scores[top].sum())
+    model: Counter[str] = Counter()
+    for i in top:
+        stored = searcher.stored_fields(int(found.docs[i]))
+        text = stored.get("body", "")
+        if not stored.get("title_derived"):  # a derived title repeats the lede
+            text = f"{stored.get('title', '')}\n{text}"
+        counts = {word: len(positions) for word, positions in analyzer.positions(text).items()
+                  if not word.isdigit()}
+        length = sum(counts.values())
+        if not length:
+            continue
+        doc_weight = float(found.scores[i]) / total if total > 0 else 1.0 / len(top)
+        for word, n in counts.items():
+            model[word] += doc_weight * n / length
+    strongest = model.most_common(FEEDBACK_TERMS)
+    norm = sum(w for _, w in strongest)
+    return {word: w / norm for word, w in strongest} if norm > 0 else {}
+
+
+def feedback(evaluator: Evaluator, length: int, found: Matches) -> Matches:
+    """RM3: FEEDBACK_ORIGINAL x the query's score + the rest x the feedback words' BM25F scores
+    (scaled by the query's length, so both parts are on the same scale), over the same articles."""
+    model = feedback_model(evaluator, found)
+    if not model:
+        return found
+    extra = np.zeros(len(found.docs))
+    for word, weight in model.items():
+        scored = evaluator.run(wq.Or([wq.Term(f, word) for f in scoring.TEXT_FIELDS]))
+        _, i_found, i_scored = sorted_common(found.docs, scored.docs)
+        extra[i_found] += weight * scored.scores[i_scored]
+    scores = FEEDBACK_ORIGINAL * found.scores + (1 - FEEDBACK_ORIGINAL) * length * extra
+    return Matches(found.docs, scores)

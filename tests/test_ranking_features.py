@@ -1,0 +1,112 @@
+"""Each ranking feature changes the order the way it claims, on articles written for the case.
+
+Every case compares the feature on with it off (the module setting patched for the test) on the
+same index, so what moves is the feature's doing. The defaults themselves are pinned in
+tests/test_ranking.py.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from index.indexer import index_paths
+from search import Engine
+from search.backends.whoosh import ranking, scoring
+
+FILLER = "alpha beta gamma delta epsilon zeta theta kappa lambda sigma"
+
+ARTICLES = [
+    # Proximity: the same words, the same length; together in one, far apart in the other.
+    {"url": "http://t/near", "title": "Report", "body": f"The central bank said {FILLER} {FILLER} today."},
+    {"url": "http://t/far", "title": "Report", "body": f"The central {FILLER} {FILLER} bank said today."},
+    # Query word frequency: "copper" twice in one, "tin" twice in the other, same length.
+    {"url": "http://t/copper2", "title": "Metals", "body": "Copper copper tin output rose."},
+    {"url": "http://t/tin2", "title": "Metals", "body": "Copper tin tin output rose."},
+    # Feedback: the best matches of the long query all speak of "lithium"; of two articles that
+    # match one query word alike, the one about lithium moves up.
+    {"url": "http://t/fb-top1", "title": "Battery makers", "body": "Battery makers expand mining plants; lithium lithium lithium supply."},
+    {"url": "http://t/fb-top2", "title": "Battery makers", "body": "Battery makers expand mining plants; lithium lithium lithium prices."},
+    {"url": "http://t/fb-lithium", "title": "Quarry", "body": "Mining lithium lithium lithium lithium quarry output."},
+    {"url": "http://t/fb-plain", "title": "Quarry", "body": "Mining granite granite granite granite quarry output."},
+    # Stemming: Snowball joins what Whoosh's Porter kept apart.
+    {"url": "http://t/investigating", "title": "Probe", "body": "Police are investigating the fire."},
+    {"url": "http://t/planned", "title": "Budget", "body": "The city planned new roads."},
+    {"url": "http://t/news", "title": "Media", "body": "The news agency opened an office."},
+]
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory) -> Engine:
+    folder = tmp_path_factory.mktemp("features")
+    (folder / "articles.jsonl").write_text("\n".join(json.dumps(a) for a in ARTICLES) + "\n")
+    index_dir = tmp_path_factory.mktemp("features-index")
+    index_paths([folder], index_dir, entities=False, show_progress=False)
+    return Engine(index_dir)
+
+
+def scores(engine: Engine, query: str) -> dict[str, float]:
+    return {hit.id: hit.score for hit in engine.search(query, page_size=50).hits}
+
+
+def test_proximity_puts_words_that_stand_together_first(engine: Engine, monkeypatch) -> None:
+    monkeypatch.setattr(ranking, "PROXIMITY", 0.0)
+    off = scores(engine, "central bank")
+    assert off["http://t/near"] == pytest.approx(off["http://t/far"])  # BM25F alone cannot tell them apart
+    monkeypatch.setattr(ranking, "PROXIMITY", 1.0)
+    on = scores(engine, "central bank")
+    assert on["http://t/near"] > on["http://t/far"] == pytest.approx(off["http://t/far"])
+
+
+def test_a_word_said_twice_counts_twice(engine: Engine, monkeypatch) -> None:
+    monkeypatch.setattr(ranking, "PROXIMITY", 0.0)
+    monkeypatch.setattr(ranking, "QUERY_TF", False)
+    off = scores(engine, "copper coppers tin")  # "coppers" is "copper" again once stemmed
+    assert off["http://t/copper2"] == pytest.approx(off["http://t/tin2"])
+    monkeypatch.setattr(ranking, "QUERY_TF", True)
+    on = scores(engine, "copper coppers tin")
+    assert on["http://t/copper2"] > on["http://t/tin2"]
+    assert scores(engine, "copper tin") == off  # said once each: nothing changes
+
+
+def test_feedback_moves_up_what_the_best_matches_talk_about(engine: Engine, monkeypatch) -> None:
+    query = "battery makers expand mining plants quarry"
+    monkeypatch.setattr(ranking, "PROXIMITY", 0.0)
+    monkeypatch.setattr(ranking, "FEEDBACK", False)
+    off = scores(engine, query)
+    assert off["http://t/fb-lithium"] == pytest.approx(off["http://t/fb-plain"])
+    monkeypatch.setattr(ranking, "FEEDBACK", True)
+    monkeypatch.setattr(ranking, "FEEDBACK_DOCS", 2)
+    on = scores(engine, query)
+    assert on["http://t/fb-lithium"] > on["http://t/fb-plain"]
+    assert set(on) == set(off)  # the same articles: feedback re-orders, it does not add
+
+
+def test_feedback_waits_for_long_queries(engine: Engine, monkeypatch) -> None:
+    monkeypatch.setattr(ranking, "PROXIMITY", 0.0)
+    monkeypatch.setattr(ranking, "FEEDBACK", True)
+    short = scores(engine, "mining quarry")
+    monkeypatch.setattr(ranking, "FEEDBACK", False)
+    assert scores(engine, "mining quarry") == short
+
+
+@pytest.mark.parametrize("query, url", [("investigation", "http://t/investigating"), ("plans", "http://t/planned")])
+def test_snowball_stems_join_inflections(engine: Engine, query: str, url: str) -> None:
+    results = engine.search(query)
+    assert url in [hit.id for hit in results.hits]
+    assert "<mark>" in next(hit.snippet for hit in results.hits if hit.id == url)
+
+
+def test_news_is_not_new(engine: Engine) -> None:
+    assert "http://t/news" not in [hit.id for hit in engine.search("new").hits]  # Porter: "news" -> "new"
+
+
+def test_idf_forms(engine: Engine, monkeypatch) -> None:
+    """Lucene's idf is log(1 + (N - df + 0.5) / (df + 0.5)); Whoosh's is log(N / (df + 1)) + 1."""
+    import math
+    cache = scoring.PostingsCache(engine.backend._searcher())
+    n = cache.doc_count_all
+    monkeypatch.setattr(scoring, "IDF", "lucene")
+    assert cache.idf(3) == pytest.approx(math.log(1 + (n - 3 + 0.5) / 3.5))
+    monkeypatch.setattr(scoring, "IDF", "whoosh")
+    assert cache.idf(3) == pytest.approx(math.log(n / 4) + 1)
