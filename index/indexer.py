@@ -142,8 +142,9 @@ class _Run:
     """The state of one run; kept out of `index_paths` so each step is a small method."""
 
     def __init__(self, writer: IndexWriter, extractor, summary: IndexSummary,
-                 progress: Progress, on_problem: Callable[[Problem], None]) -> None:
+                 progress: Progress, on_problem: Callable[[Problem], None], stories=None) -> None:
         self.writer, self.extractor = writer, extractor
+        self.stories = stories  # index.stories.StoryIndex, or None (grouping off)
         self.summary, self.progress, self.on_problem = summary, progress, on_problem
         self.pending: list[tuple[Path, str, list[Article]]] = []  # whole files awaiting write
         self.pending_articles = 0
@@ -204,6 +205,8 @@ class _Run:
         setattr(self.summary, kind, getattr(self.summary, kind) + 1)
         self.counted[aid] = kind
         self.writer.write(article, aid, key, content_hash)
+        if self.stories is not None:
+            self.stories.add(article, aid, content_hash)
         self.uncommitted_docs += 1
         self.docs_done += 1
 
@@ -236,6 +239,14 @@ class _Run:
             self.add_file(path, key, articles)
 
     def commit(self) -> None:
+        if self.stories is not None:
+            # Saved before the index commit (a crash in between is redone by the re-run), and the
+            # story ids that changed are copied into backends that keep them in documents.
+            self.stories.save()
+            changes = self.stories.take_changes()
+            if getattr(self.writer, "keeps_story_field", False):
+                for aid, story in changes.items():
+                    self.writer.update_fields(aid, {"story": story})
         self.writer.commit(recogniser=self.extractor.recogniser)
         # An article the index refused was counted as added/updated; it is a failure instead
         # (its problem was reported when it was refused).
@@ -264,6 +275,7 @@ def index_paths(
     backend_options: dict | None = None,
     part: tuple[int, int] | None = None,
     rebuild: bool = False,
+    stories: bool = True,
 ) -> IndexSummary:
     """Index every article in `paths` (files or folders) into an index.
 
@@ -276,6 +288,8 @@ def index_paths(
     the index so that searches canonicalise filter values the same way. `part=(k, n)` indexes
     only the k-th of n disjoint parts of the files (scale-out: n runs, on any machines).
     `rebuild` builds a new index from `paths` and switches searches to it at the end (OpenSearch).
+    `stories` groups near-duplicates and articles about one event (`index.stories`); off, the
+    articles of this run belong to no story.
     """
     from index.entities import EntityExtractor  # spaCy is imported only when a run needs it
 
@@ -301,9 +315,14 @@ def index_paths(
             aliases_file = Path(aliases_file).resolve()
             writer.remember(aliases_file=str(aliases_file))
         extractor = EntityExtractor(cache_path=writer.local_dir / "entities-cache.sqlite", enabled=entities,
-                                    aliases_file=aliases_file)
+                                    aliases_file=aliases_file, corpus_path=writer.local_dir / "entity-corpus.sqlite")
         progress = Progress(len(files), stream=progress_stream, enabled=show_progress)
-        run = _Run(writer, extractor, summary, progress, on_problem or (lambda p: None))
+        grouping = None
+        if stories:
+            from index.stories import StoryIndex
+
+            grouping = StoryIndex(writer.local_dir)
+        run = _Run(writer, extractor, summary, progress, on_problem or (lambda p: None), grouping)
         report.append(run.problem)
         try:
             for problem in early_problems:
@@ -311,11 +330,17 @@ def index_paths(
             run.index_files(files, options)
             run.flush()
             run.commit()
+            # Entities across articles (index/entities/corpus.py): rewrite the entity fields of
+            # the articles whose values this run's statistics changed, whatever their order.
+            if extractor.finish(writer.update_fields):
+                run.commit()
         finally:
             progress.close()
             summary.ner_seconds = extractor.ner_seconds
             summary.recogniser = extractor.recogniser
             extractor.close()
+            if grouping is not None:
+                grouping.close()
     summary.elapsed = time.monotonic() - started
     return summary
 

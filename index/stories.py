@@ -6,28 +6,35 @@ run by many outlets, follow-ups over a few days). Each article gets two MinHash 
 one over its set of content words, for articles that tell the same event in other words.
 datasketch's LSH finds the candidates; each candidate pair is then judged by the rule below.
 
-The rule, for two articles a and b (all figures measured in bench/stories.py, bench/RESULTS.md):
-- near-duplicates: shingle Jaccard >= DUP_THRESHOLD;
-- same event: both dated, at most WINDOW_DAYS apart (calendar days, UTC), and either
-  near-duplicates or content-word Jaccard >= WORDS_THRESHOLD while sharing at least
-  SHARED_ENTITIES named entities (people, organisations, places; the source's own tags or
-  recognised ones). When either article has no entity at all, the words alone must reach
-  WORDS_ALONE_THRESHOLD;
+The rule, for two articles a and b (figures in bench/stories.py, bench/RESULTS.md):
+- near-duplicates: shingle Jaccard >= DUP_THRESHOLD (0.7: re-sends and corrections score
+  0.75-1.0 on Reuters; two "heating oil price" template reports a month apart score 0.48);
+- same event: both dated, at most WINDOW_DAYS (3) apart in calendar days (UTC), and either
+  near-duplicates, or content-word Jaccard >= WORDS_THRESHOLD while sharing SHARED_ENTITIES
+  named entities (people, organisations, places: the source's tags or recognised ones; one
+  when an article has only one), or content-word Jaccard >= WORDS_STRONG_THRESHOLD while sharing
+  STRONG_SHARED_ENTITIES (two agencies' accounts of one event share names more than words).
+  When either article has no entity at all, the words alone must reach WORDS_ALONE_THRESHOLD.
+  The thresholds were chosen on half of the labelled Reuters pairs and checked on the other;
+- a shortened or extended version of another article: both dated within WINDOW_DAYS, the shorter
+  one's shingles at least CONTAINED_THRESHOLD contained in the longer one's;
 - undated articles are grouped only with undated near-duplicates (an undated copy could
   otherwise join two stories weeks apart).
 
-Stories are the connected components of "same event" (duplicate groups those of "near-
-duplicates" with the same date window), so they do not depend on the order in which articles
-arrive: a new article links to every existing article it matches, and stories it links are
-merged. A story's id is derived from its representative, the earliest article (of two at the
-same time, the longer; then the smaller id), so the same corpus gives the same ids in any order.
-When a merge or an earlier article changes a story's id, the changed articles are reported
-(`take_changes`) for backends that keep the id in their documents.
+Linked articles form chains (connected components), which do not depend on the order in which
+articles arrive: a new article links to every stored article it matches, and the chains it
+links are merged. A chain is cut into stories of at most MAX_STORY_DAYS (`_cut`), from its own
+articles only, so that daily template reports do not chain into a months-long story. A story's
+id is derived from its representative, its earliest article (of two at the same time, the
+longer; then the smaller id), so the same corpus gives the same ids in any order. When a merge
+or an earlier article changes a story's id, the changed articles are reported (`take_changes`)
+for backends that keep the id in their documents.
 """
 from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import zlib
 from collections import Counter
 from collections.abc import Iterable
@@ -43,8 +50,8 @@ from index.story_store import STORE_NAME, Entry, StoryStore
 NUM_PERM = 128         # signature length: Jaccard estimated within ~0.04 (1 sd) at 0.7
 SHINGLE_WORDS = 4
 DUP_THRESHOLD = 0.7
-WORDS_THRESHOLD = 0.25
-WORDS_ALONE_THRESHOLD = 0.5
+WORDS_THRESHOLD = 0.4
+WORDS_ALONE_THRESHOLD = 0.7
 SHARED_ENTITIES = 2
 # Two agencies telling one event share its people and places far more than its words (the seed
 # articles: content-word Jaccard 0.16, 7 shared entities); so many shared entities with some
@@ -52,6 +59,13 @@ SHARED_ENTITIES = 2
 STRONG_SHARED_ENTITIES = 5
 WORDS_STRONG_THRESHOLD = 0.1
 WINDOW_DAYS = 3
+# A version of another article (shortened, or extended with more paragraphs): most of the
+# shorter one's shingles are in the longer one.
+CONTAINED_THRESHOLD = 0.6
+# The LSH table's content-word threshold: below WORDS_THRESHOLD, since a short version of a long
+# article shares few of its words (the two "Saudi Arabia reiterates commitment" versions: 0.34).
+LSH_THRESHOLD = 0.3
+MIN_CONTAINED_SHINGLES = 20
 MAX_STORY_DAYS = 7     # a chain of links longer than this is cut into stories (see _cut)
 _SEED = 1
 _WORD = re.compile(r"[^\W_]+")
@@ -64,7 +78,7 @@ out over own said same says she should so some such than that the their them the
 through to too under until up very was we were what when where which while who whom why will with would you
 your mr mrs ms pct year years week weeks today yesterday tomorrow monday tuesday wednesday thursday friday
 saturday sunday january february march april may june july august september october november december""".split())
-SETTINGS = {"max_story_days": str(MAX_STORY_DAYS), "num_perm": str(NUM_PERM), "shingle_words": str(SHINGLE_WORDS), "dup_threshold": str(DUP_THRESHOLD),
+SETTINGS = {"contained": str(CONTAINED_THRESHOLD), "max_story_days": str(MAX_STORY_DAYS), "num_perm": str(NUM_PERM), "shingle_words": str(SHINGLE_WORDS), "dup_threshold": str(DUP_THRESHOLD),
             "words_threshold": str(WORDS_THRESHOLD), "words_alone": str(WORDS_ALONE_THRESHOLD),
             "shared_entities": str(SHARED_ENTITIES), "window_days": str(WINDOW_DAYS)}
 
@@ -91,15 +105,19 @@ def entity_keys(article: Article) -> frozenset[str]:
                      for name in article.entities.get(kind, ()) if name.strip())
 
 
-# Building a MinHash draws its permutations (~120 us); one template's are reused for all.
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=zlib.crc32)
-_SCHEME = _TEMPLATE.scheme
+# Building (or copying) a MinHash draws or parses its permutations (~120 us): each thread keeps
+# one and clears it for the next set.
+_SCHEME = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=zlib.crc32).scheme
+_local = threading.local()
 
 
 def signature(items: set[bytes]) -> np.ndarray:
     """MinHash values (uint32) of a set; crc32 as the item hash: stable across processes and
     ~5x faster than datasketch's default sha1 (the permutations spread its values)."""
-    minhash = _TEMPLATE.copy()
+    minhash = getattr(_local, "minhash", None)
+    if minhash is None:
+        minhash = _local.minhash = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=zlib.crc32)
+    minhash.clear()
     if items:
         minhash.update_batch(list(items))
     return minhash.hashvalues.astype(np.uint32)
@@ -131,8 +149,21 @@ def make_entry(article: Article, article_id: str, content_hash: str) -> Entry:
     if article.date is not None:
         ts = article.date.timestamp()
         day = article.date.astimezone(timezone.utc).date().toordinal()
-    return Entry(article_id, day, ts, len(article.body), content_hash, signature(shingles(words)),
-                 signature(content_words(words)), entity_keys(article), "", "", "")
+    shingle_set, word_set = shingles(words), content_words(words)
+    return Entry(article_id, day, ts, len(article.body), content_hash, signature(shingle_set),
+                 signature(word_set), len(shingle_set), len(word_set), entity_keys(article), "", "", "")
+
+
+def contained(a: Entry, b: Entry) -> float:
+    """How much of the shorter article's shingles the longer one holds, from the Jaccard
+    estimate and the set sizes (|A n B| = J (|A| + |B|) / (1 + J)): a wire story and its
+    shortened or extended version ("URGENT" first take, full story later) have a low Jaccard
+    similarity but one contains the other. 0 for articles too short to tell."""
+    smaller = min(a.n_shingles, b.n_shingles)
+    if smaller < MIN_CONTAINED_SHINGLES:
+        return 0.0
+    similarity = jaccard(a.shingles, b.shingles)
+    return min(1.0, similarity * (a.n_shingles + b.n_shingles) / (1 + similarity) / smaller)
 
 
 def near_duplicates(a: Entry, b: Entry) -> bool:
@@ -148,11 +179,15 @@ def same_event(a: Entry, b: Entry) -> bool:
         return True
     if a.day is None or b.day is None or abs(a.day - b.day) > WINDOW_DAYS:
         return False
+    if contained(a, b) >= CONTAINED_THRESHOLD:
+        return True
     words = jaccard(a.words, b.words)
     if not a.entities or not b.entities:
         return words >= WORDS_ALONE_THRESHOLD
     shared = len(a.entities & b.entities)
-    return ((words >= WORDS_THRESHOLD and shared >= SHARED_ENTITIES)
+    # An article tagged with one place only (most Reuters ones) can share no more than that one.
+    enough = min(SHARED_ENTITIES, len(a.entities), len(b.entities))
+    return ((words >= WORDS_THRESHOLD and shared >= enough)
             or (words >= WORDS_STRONG_THRESHOLD and shared >= STRONG_SHARED_ENTITIES))
 
 
@@ -175,7 +210,7 @@ class StoryIndex:
         # One LSH table, over the content words: a near-duplicate pair (shingle Jaccard >= 0.7)
         # has a content-word Jaccard far above its threshold, so its candidates include them
         # (bench/stories.py measures that recall); a second table would double the LSH cost.
-        self.word_lsh = MinHashLSH(threshold=min(WORDS_THRESHOLD, WORDS_ALONE_THRESHOLD), num_perm=NUM_PERM)
+        self.word_lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
         self.loaded: dict[str, Entry] = {}
         # Entity key -> loaded articles with STRONG_SHARED_ENTITIES or more entities: the
         # candidates that share many names but too few words for the LSH table.
@@ -183,7 +218,8 @@ class StoryIndex:
         self.loaded_days: set[int] = set()
         self.undated_loaded = False
         self.changes: dict[str, str] = {}   # article id -> its new story id, since take_changes
-        if self.store.count() and self.store.settings() != SETTINGS:
+        self.started_empty = self.store.count() == 0
+        if not self.started_empty and self.store.settings() != SETTINGS:
             # Other thresholds: the stored groups were made by another rule; regroup from scratch.
             self.regroup_all()
         self.store.set_settings(SETTINGS)
@@ -228,7 +264,9 @@ class StoryIndex:
 
     def add(self, article: Article, article_id: str, content_hash: str) -> None:
         """Group one written article with the stored ones (an unchanged one is left as it is)."""
-        old = self.store.get(article_id)
+        # A run that starts on an empty store has nothing to look up (the indexer writes each
+        # id once per run).
+        old = None if self.started_empty else self.store.get(article_id)
         if old is not None and old.hash == content_hash:
             # Its grouping stands; but the backend just rewrote the document, so a backend that
             # keeps the story id in documents must set it again.
@@ -248,6 +286,12 @@ class StoryIndex:
         linked = [self.loaded[c] for c in sorted(candidates) if c in self.loaded and c != article_id]
         story_links = [other for other in linked if same_event(entry, other)]
         dup_links = [other for other in story_links if near_duplicates(entry, other)]
+        if not story_links:  # most articles: a story of their own, written once
+            entry.chain, entry.story, entry.dup = (group_id(p, [entry]) for p in ("c-", "s-", "d-"))
+            self.store.put(entry)
+            self._remember(entry)
+            self.changes[article_id] = entry.story
+            return
         entry.chain = entry.story = entry.dup = article_id  # provisional, replaced below
         self.store.put(entry)
         self._remember(entry)

@@ -33,6 +33,8 @@ _SCHEMA = (
         hash TEXT NOT NULL,        -- the article's content hash: unchanged articles are skipped
         shingles BLOB NOT NULL,    -- MinHash of word 4-shingles (near-duplicates), uint32
         words BLOB NOT NULL,       -- MinHash of the content-word set (same event), uint32
+        n_shingles INTEGER NOT NULL,  -- the sets' sizes: how much of the shorter the longer contains
+        n_words INTEGER NOT NULL,
         entities TEXT NOT NULL,    -- JSON list of "kind:name" keys, lower-cased
         chain TEXT NOT NULL,       -- connected component of same-event links; cut into stories
         story TEXT NOT NULL,
@@ -43,7 +45,7 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS article_day ON article(day)",
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 )
-_COLUMNS = "id, day, ts, length, hash, shingles, words, entities, chain, story, dup"
+_COLUMNS = "id, day, ts, length, hash, shingles, words, n_shingles, n_words, entities, chain, story, dup"
 _CHUNK = 500  # SQLite's variable limit is 999 on old builds
 
 
@@ -58,6 +60,8 @@ class Entry:
     hash: str
     shingles: np.ndarray
     words: np.ndarray
+    n_shingles: int
+    n_words: int
     entities: frozenset[str]
     chain: str
     story: str
@@ -71,12 +75,13 @@ class Entry:
 def _row(entry: Entry) -> tuple:
     return (entry.id, entry.day, entry.ts, entry.length, entry.hash,
             entry.shingles.astype(np.uint32).tobytes(), entry.words.astype(np.uint32).tobytes(),
-            json.dumps(sorted(entry.entities)), entry.chain, entry.story, entry.dup)
+            entry.n_shingles, entry.n_words, json.dumps(sorted(entry.entities)), entry.chain, entry.story, entry.dup)
 
 
 def _entry(row: tuple) -> Entry:
     return Entry(row[0], row[1], row[2], row[3], row[4], np.frombuffer(row[5], dtype=np.uint32),
-                 np.frombuffer(row[6], dtype=np.uint32), frozenset(json.loads(row[7])), row[8], row[9], row[10])
+                 np.frombuffer(row[6], dtype=np.uint32), row[7], row[8], frozenset(json.loads(row[9])), row[10],
+                 row[11], row[12])
 
 
 class StoryStore:
@@ -101,7 +106,7 @@ class StoryStore:
         return self.conn.execute("SELECT COUNT(*) FROM article").fetchone()[0]
 
     def put(self, entry: Entry) -> None:
-        self.conn.execute(f"INSERT OR REPLACE INTO article ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        self.conn.execute(f"INSERT OR REPLACE INTO article ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                           _row(entry))
 
     def delete(self, article_id: str) -> None:

@@ -113,9 +113,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="prefer newer articles: half-life in days of a date decay mixed into relevance")
     p.add_argument("--page", type=int, default=1)
     p.add_argument("--page-size", type=int, default=10)
+    p.add_argument("--collapse", action="store_true",
+                   help="one result per story (near-duplicates and articles about the same event)")
+    p.add_argument("--story", action="append", default=[], metavar="ID",
+                   help="only the articles of this story (as story:ID in the query)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     research_cli.add_search_options(p)
     research_cli.add_trends_parser(commands, _add_index_dir)
+
+    p = commands.add_parser("stories", help="the largest stories, of the index or of a query's results")
+    p.add_argument("query", nargs="?", default="")
+    _add_index_dir(p)
+    _add_filters(p)
+    p.add_argument("--top", type=int, default=10)
+    p.add_argument("--json", action="store_true")
 
     p = commands.add_parser("stats", help="what is in the index")
     _add_index_dir(p)
@@ -184,13 +195,46 @@ def cmd_search(args: argparse.Namespace) -> int:
         return 0
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     note = f" ({results.relaxed_notice})" if results.relaxed_notice else ""
-    print(f"{results.total} results, page {results.page} of {results.pages}, {results.took_ms:.0f} ms{note}")
+    stories = f" in {results.stories} stories" if results.collapsed else ""
+    print(f"{results.total} results{stories}, page {results.page} of {results.pages}, "
+          f"{results.took_ms:.0f} ms{note}")
     if results.suggestion:
         print(f"Did you mean: {results.suggestion}")
     for n, hit in enumerate(results.hits, start=(results.page - 1) * results.page_size + 1):
         when = hit.date.date().isoformat() if hit.date else "undated"
         print(f"\n{n}. {hit.title}\n   {when}" + (f" · {hit.source}" if hit.source else "") + f" · {hit.id}")
         print("   " + _terminal_text(hit.snippet, color).replace("\n", " "))
+        if hit.story is not None and hit.story.size > 1:
+            print(f"   + {hit.story.size - 1} more in this story ({_story_line(hit.story)})")
+    return 0
+
+
+def _story_line(story) -> str:
+    """A story's date span, sources and id, for one line of the terminal."""
+    span = "undated"
+    if story.date_from:
+        first, last = story.date_from.date().isoformat(), story.date_to.date().isoformat()
+        span = first if first == last else f"{first} .. {last}"
+    sources = ", ".join(story.sources[:3]) + (" ..." if len(story.sources) > 3 else "")
+    return f"{span}" + (f" · {sources}" if sources else "") + f" · story:{story.id}"
+
+
+def cmd_stories(args: argparse.Namespace) -> int:
+    from search import engine_for
+
+    if args.top < 1:
+        return _fail(f"--top must be 1 or more, not {args.top}", 2)
+    backend, location = _index_location(args)
+    found = engine_for(backend=backend, **location).stories(
+        args.query, top=args.top, person=args.person, org=args.org, place=args.place, source=args.source,
+        date_from=args.date_from, date_to=args.date_to)
+    if args.json:
+        print(json.dumps([story.to_dict() for story in found], indent=2, ensure_ascii=False))
+        return 0
+    if not found:
+        print("no stories (index the articles again if it was built before stories existed)")
+    for n, story in enumerate(found, start=1):
+        print(f"{n:>3}. {story.size:>4} articles  {story.title}\n{'':>16}{_story_line(story)}")
     return 0
 
 
@@ -278,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.CRITICAL)
     args = build_parser().parse_args(argv)
     handler = {"index": cmd_index, "search": cmd_search, "stats": cmd_stats,
-               "entities": cmd_entities, "serve": cmd_serve, "trends": cmd_trends}[args.command]
+               "entities": cmd_entities, "serve": cmd_serve, "trends": cmd_trends, "stories": cmd_stories}[args.command]
     try:
         return handler(args)
     except BadParameterError as exc:

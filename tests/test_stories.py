@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from index.article import Article
-from index.stories import (DUP_THRESHOLD, WINDOW_DAYS, StoryIndex, content_words, jaccard, make_entry,
+from index.stories import (DUP_THRESHOLD, WINDOW_DAYS, WORDS_THRESHOLD, StoryIndex, content_words, jaccard, make_entry,
                            near_duplicates, same_event, shingles, signature, tokens)
 from search import BadParameterError
 from tests.corpus import record, url, write_jsonl
@@ -84,14 +84,34 @@ def test_undated_articles_group_only_as_near_duplicates():
 def test_same_event_needs_words_and_shared_entities():
     base = text(4)
     story = {"person": ["Ana Perez"], "place": ["Chile"], "org": ["Codelco"]}
-    # Half the words rewritten: not a near-duplicate, but the same event told again.
-    retold = base[:60] + text(40, 60)
+    # The same words in another order, and some new ones: the same event told again, in other
+    # sentences (no shingle in common).
+    retold = base[:90]
+    random.Random(4).shuffle(retold)
+    retold += text(40, 30)
     a = make_entry(article(base, "2020-03-01", story), "a", "h")
     b = make_entry(article(retold, "2020-03-02", story), "b", "h")
-    c = make_entry(article(retold, "2020-03-02", {"place": ["Chile"]}), "c", "h")
-    assert jaccard(a.words, b.words) > 0.25 and not near_duplicates(a, b)
+    c = make_entry(article(retold, "2020-03-02", {"place": ["Chile"], "org": ["Antofagasta"]}), "c", "h")
+    assert jaccard(a.words, b.words) > WORDS_THRESHOLD and jaccard(a.shingles, b.shingles) < 0.1
     assert same_event(a, b)
-    assert not same_event(a, c)  # one shared place is not enough
+    assert not same_event(a, c)  # one shared place of two is not enough
+
+
+def test_shortened_version_joins_the_story():
+    full = text(12, 300)
+    first_take = full[:80]          # an "URGENT" first take, the full story later
+    a = make_entry(article(full, "2020-03-01T12:00"), "full", "h")
+    b = make_entry(article(first_take, "2020-03-01T08:00"), "take", "h")
+    assert not near_duplicates(a, b) and same_event(a, b)
+    assert not same_event(a, make_entry(article(text(13, 80), "2020-03-01"), "other", "h"))
+
+
+def test_a_daily_template_series_is_cut_into_week_long_stories(tmp_path):
+    base = text(14)
+    daily = [(f"day{n}", article(edited(base, 30 + n), f"2020-03-{n:02d}")) for n in range(1, 11)]
+    stories = _group(tmp_path, daily)
+    assert stories["day1"] == stories["day8"] != stories["day9"] == stories["day10"]
+    assert len(set(stories.values())) == 2
 
 
 # ---- the incremental grouping -------------------------------------------------------------------
@@ -255,6 +275,25 @@ def test_largest_stories(stories_engine):
     found = stories_engine.stories(top=2)
     assert [s.size for s in found] == [3, 2] and found[0].title == "Copper strike begins"
     assert [s.size for s in stories_engine.stories("smelter")] == [2]
+
+
+def test_cli_collapse_and_stories(stories_engine, backend_indexes, monkeypatch, capsys):
+    import json
+
+    from newsearch.cli import main
+
+    for name, value in backend_indexes.env("stories").items():
+        monkeypatch.setenv(name, value)
+    assert main(["search", "copper", "--collapse", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["collapsed"] and data["stories"] == 3 and data["total"] == 6 and len(data["hits"]) == 3
+    assert main(["search", "copper", "--collapse"]) == 0
+    out = capsys.readouterr().out
+    assert "6 results in 3 stories" in out and "+ 2 more in this story" in out
+    assert main(["stories", "--top", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "3 articles  Copper strike begins" in out and "2 articles" in out
+    assert main(["stories", "--top", "0"]) == 2
 
 
 # ---- acceptance: the seeds and Reuters ---------------------------------------------------------------

@@ -24,7 +24,7 @@ def limit_request():
 @bp.get("/search")
 def api_search():
     """GET /api/search?q=&from=&to=&person=&org=&place=&source=&sort=&page=&page_size="""
-    state = SearchState.from_args(request.args)
+    state = SearchState.from_args(request.args, collapse_default=False)
     if len(state.q) > MAX_QUERY_CHARS:
         raise QuerySyntaxError(f"The query is {len(state.q)} characters long; the limit is {MAX_QUERY_CHARS}.")
     results = get_engine().run(state.request())

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from werkzeug.datastructures import MultiDict
 
 from search import BadParameterError, SearchRequest
+from search.request import check_flag
 
 FILTER_KINDS = ("person", "org", "place", "source")
 FILTER_LABELS = {"person": "Person", "org": "Organisation", "place": "Place", "source": "Source"}
@@ -36,12 +37,18 @@ class SearchState:
     page_size: int = DEFAULT_PAGE_SIZE
     page_size_given: bool = False
     recency: str = ""  # half-life in days of the date decay mixed into relevance; "" = off
+    # Stories (index.stories): the page shows one result per story unless `collapse=0`; `story`
+    # narrows to one story's articles (the story page's "search within").
+    collapse: bool = True
+    story: tuple[str, ...] = ()
 
     # ---- reading ------------------------------------------------------------------------------
 
     @classmethod
-    def from_args(cls, args: MultiDict) -> SearchState:
-        """Parse request args; raises BadParameterError with a message fit to show a person."""
+    def from_args(cls, args: MultiDict, *, collapse_default: bool = True) -> SearchState:
+        """Parse request args; raises BadParameterError with a message fit to show a person.
+        `collapse_default`: the page groups stories unless told not to; the JSON API does not
+        unless asked (its answers stay as they were without the parameter)."""
         filters: dict[str, tuple[str, ...]] = {}
         for kind in FILTER_KINDS:
             values: list[str] = []
@@ -70,6 +77,8 @@ class SearchState:
             page_size=_whole_number(page_size_text, "page_size") if page_size_text else DEFAULT_PAGE_SIZE,
             page_size_given=bool(page_size_text),
             recency=args.get("recency", "").strip()[:20],
+            collapse=check_flag(args.get("collapse", collapse_default), "collapse"),
+            story=tuple(dict.fromkeys(v.strip()[:MAX_VALUE_CHARS] for v in args.getlist("story") if v.strip())),
         )
 
     def request(self, **extra: object) -> SearchRequest:
@@ -78,7 +87,8 @@ class SearchState:
                                    person=self.filters.get("person", ()), org=self.filters.get("org", ()),
                                    place=self.filters.get("place", ()), source=self.filters.get("source", ()),
                                    sort=self.sort, page=self.page, page_size=self.page_size,
-                                   recency=self.recency or None, **extra)
+                                   recency=self.recency or None, collapse=self.collapse, story=self.story,
+                                   **extra)
 
     @property
     def has_filters(self) -> bool:
@@ -103,6 +113,9 @@ class SearchState:
             pairs.append(("recency", self.recency))
         if self.page_size_given and self.page_size != DEFAULT_PAGE_SIZE:
             pairs.append(("page_size", str(self.page_size)))
+        pairs.extend(("story", story) for story in self.story)
+        if not self.collapse:
+            pairs.append(("collapse", "0"))
         if self.page != 1:
             pairs.append(("page", str(self.page)))
         return pairs
@@ -116,8 +129,10 @@ class SearchState:
         return "/?" + query if query else "/"
 
     def api_url(self) -> str:
-        """The same search from the JSON API."""
-        return "/api/search" + ("?" + urlencode(self.args()) if self.args() else "")
+        """The same search from the JSON API (which collapses only when asked)."""
+        pairs = [(name, value) for name, value in self.args() if name != "collapse"]
+        pairs += [("collapse", "1")] if self.collapse else []
+        return "/api/search" + ("?" + urlencode(pairs) if pairs else "")
 
     def with_filter(self, kind: str, value: str) -> str:
         """URL adding a filter value (a facet or entity link)."""
@@ -160,6 +175,9 @@ class SearchState:
         pairs = [(kind, value) for kind in FILTER_KINDS for value in self.filters.get(kind, ())]
         if self.page_size_given and self.page_size != DEFAULT_PAGE_SIZE:
             pairs.append(("page_size", str(self.page_size)))
+        pairs.extend(("story", story) for story in self.story)
+        if not self.collapse:
+            pairs.append(("collapse", "0"))
         return pairs
 
 

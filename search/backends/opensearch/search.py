@@ -33,18 +33,18 @@ from opensearchpy.exceptions import RequestError
 from index.article import ENTITY_TYPES
 from search import querylang as ql
 from search.backend import RELAX_BELOW, REQUEST_BUDGET_S, SUGGEST_BELOW
-from search.backends.opensearch import aggregations as ag, records
+from search.backends.opensearch import aggregations as ag, records, stories
 from search.backends.opensearch.client import (ClusterUnavailableError, error_reason, index_not_found, make_client,
                                                with_backoff)
 from search.backends.opensearch.config import OpenSearchConfig
-from search.backends.opensearch.mapping import ANALYZER, doc_id
+from search.backends.opensearch.mapping import ANALYZER, PROXIMITY, PROXIMITY_WINDOW, doc_id, title_of
 from search.backends.opensearch.snippets import article_html, article_request, hit_snippet, page_request
 from search.backends.opensearch.spelling import suggest
 from search.backends.opensearch.translate import (Analysed, MATCH_NONE, Resolver, filter_clauses, highlight_dsl,
-                                                  plain_word_count, texts_to_analyse, to_dsl)
+                                                  plain_word_count, proximity_clauses, texts_to_analyse, to_dsl)
 from search.request import SearchRequest
 from search.results import (ArticleNotFoundError, ArticleRecord, BadParameterError, Facets, Hit, IndexNotFoundError,
-                            IndexPermissionError, QuerySyntaxError, SearchError, SearchResults)
+                            IndexPermissionError, QuerySyntaxError, SearchError, SearchResults, StoryInfo)
 
 # All-words articles first: their score times 2**40 outranks any any-word article (BM25 scores of
 # a 64-word query stay far below 2**40 times the smallest all-words score), and a power of two
@@ -65,7 +65,7 @@ ANALYSIS_CACHE = 100_000     # texts whose analysed tokens are remembered (empti
 ANALYSIS_TTL_S = 600.0
 RELATED_TERMS = 12           # key terms of an article that find related ones (as Whoosh's numterms)
 RELATED_SCALE_DAYS = 30.0    # closeness 1/sqrt(1 + days apart / this): a month costs ~30%, a year ~75%
-HIT_SOURCE = ["id", "title", "url", "date", "source", *ENTITY_TYPES]
+HIT_SOURCE = ["id", "title", "display_title", "title_derived", "url", "date", "source", *ENTITY_TYPES]
 # The cluster's refusal of a query with more clauses than indices.query.bool.max_clause_count.
 _TOO_MANY_CLAUSES = re.compile(r"too_many_\w*clauses")
 # The Whoosh backend's recency factor, 0.5 + 0.5 * 0.5 ** (age / half-life), age in days behind
@@ -251,6 +251,7 @@ class OpenSearchSearch:
         analysed = self.analyse(texts_to_analyse(tree) | texts_to_analyse(any_tree))
         resolve = self.resolver()
         filters = filter_clauses(request.filters, request.date_from, request.date_to, resolve)
+        filters += stories.story_filters(request)
         all_q = to_dsl(tree, analysed, resolve)
         any_q = to_dsl(any_tree, analysed, resolve, any_word=True) if plain_word_count(tree, analysed) > 1 else None
         relevance = request.sort == "relevance"
@@ -265,9 +266,17 @@ class OpenSearchSearch:
         if start + request.page_size > MAX_RESULT_WINDOW:
             total = self._check_window(request, body["query"], start)
             body.update({"from": 0, "size": 0} if start >= total else {"size": MAX_RESULT_WINDOW - start})
+        if request.collapse:
+            stories.add_collapse(body)
         answer = self._search("search", body, scored=relevance)
         total = int(answer["hits"]["total"]["value"])
         hits = [self._hit(raw, relevance, relaxed, request.snippets) for raw in answer["hits"]["hits"]]
+        story_count = None
+        if request.collapse:
+            story_count = stories.story_count(answer)
+            found = stories.summaries(self, [stories.hit_story(raw) for raw in answer["hits"]["hits"]])
+            for hit, raw in zip(hits, answer["hits"]["hits"]):
+                stories.with_story(hit, found.get(stories.hit_story(raw)))
         aggs = answer.get("aggregations", {})
         facets = ag.read_facets(aggs, bounds, request.interval) if request.facets else Facets()
         with_all_words = int(with_all) if relaxed else total
@@ -277,7 +286,7 @@ class OpenSearchSearch:
         return SearchResults(query=request.query, total=total, page=request.page, page_size=request.page_size,
                              took_ms=(time.perf_counter() - started) * 1000, hits=hits, facets=facets,
                              suggestion=suggestion, all_words=not relaxed, with_all_words=with_all_words,
-                             partial=partial)
+                             partial=partial, collapsed=request.collapse, stories=story_count)
 
     def _overview(self, all_q: dict, any_q: dict | None,
                   filters: list[dict]) -> tuple[int, int, tuple[int, int] | None, bool]:
@@ -302,10 +311,14 @@ class OpenSearchSearch:
         """The page request: ranking, sort, snippets, facets."""
         ranked: dict = {"bool": {"must": [query], "filter": filters}}
         if request.sort == "relevance":
+            near = proximity_clauses(tree, analysed, PROXIMITY_WINDOW, PROXIMITY)
+            if near:  # optional clauses: they add to the score, never to the matches
+                ranked["bool"]["should"] = near
             functions: list[dict] = []
             if all_q is not None:
                 functions.append({"filter": all_q, "weight": ALL_WORDS_WEIGHT})
-                ranked["bool"]["should"] = [{"constant_score": {"filter": all_q, "boost": 0.0, "_name": ALL_WORDS_NAME}}]
+                ranked["bool"]["should"] = [*ranked["bool"].get("should", []),
+                                            {"constant_score": {"filter": all_q, "boost": 0.0, "_name": ALL_WORDS_NAME}}]
             if request.recency:
                 functions.append({"script_score": {"script": {"source": RECENCY_SCRIPT, "params": {
                     "newest": bounds[1] if bounds else 0, "half_life": float(request.recency)}}}})
@@ -344,10 +357,10 @@ class OpenSearchSearch:
             if relaxed and ALL_WORDS_NAME in raw.get("matched_queries", ()):
                 score /= ALL_WORDS_WEIGHT
             score = round(score, 4)
-        return Hit(id=source.get("id", ""), title=source.get("title", ""), url=source.get("url"),
+        return Hit(id=source.get("id", ""), title=title_of(source), url=source.get("url"),
                    date=_date(source.get("date")), source=source.get("source"), score=score,
                    snippet=hit_snippet(raw) if snippets else "",
-                   entities=_entities(source))
+                   entities=_entities(source), title_derived=bool(source.get("title_derived")))
 
     # ---- articles and statistics --------------------------------------------------------------
 
@@ -372,7 +385,7 @@ class OpenSearchSearch:
         raw = self._find(article_id, article_request(marks) if marks else {})
         source = raw["_source"]
         record = ArticleRecord(
-            id=source.get("id", article_id), title=source.get("title", ""), body=source.get("body", ""),
+            id=source.get("id", article_id), title=title_of(source), body=source.get("body", ""),
             url=source.get("url"), date=_date(source.get("date")), source=source.get("source"),
             authors=list(source.get("authors") or []), language=source.get("language"),
             entities=_entities(source), path=source.get("path", ""))
@@ -427,6 +440,15 @@ class OpenSearchSearch:
     def document_frequencies(self, words: list[str]) -> tuple[dict[str, tuple[str, int]], int]:
         """Each word's body term and document frequency, and the article count (one request)."""
         return records.document_frequencies(self, words)
+
+    def stories(self, request: SearchRequest, top: int = 10) -> list[StoryInfo]:
+        """The `top` stories with most articles among the request's matches (all words)."""
+        tree = ql.parse(request.query)
+        resolve = self.resolver()
+        filters = filter_clauses(request.filters, request.date_from, request.date_to, resolve)
+        filters += stories.story_filters(request)
+        query = to_dsl(tree, self.analyse(texts_to_analyse(tree)), resolve)
+        return stories.largest(self, {"bool": {"filter": [*filters, query]}}, top)
 
     def close(self) -> None:
         if self._own_client:

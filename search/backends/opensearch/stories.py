@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from search.backends.opensearch.mapping import title_of
 from search.request import SearchRequest
 from search.results import MAX_STORY_OTHERS, StoryInfo
 
@@ -57,7 +58,7 @@ def _summary_aggs(size: int, order: list | None = None, include: list[str] | Non
     return {"stories": {"terms": terms, "aggs": {
         "first": {"min": {"field": "date"}}, "last": {"max": {"field": "date"}},
         "sources": {"terms": {"field": "source", "size": MAX_SOURCES}},
-        "members": {"top_hits": {"size": MAX_STORY_OTHERS + 1, "_source": ["id", "title"],
+        "members": {"top_hits": {"size": MAX_STORY_OTHERS + 1, "_source": ["id", "title", "display_title"],
                                  "sort": [{"date": {"order": "asc", "missing": "_last"}}, {"id": "asc"}]}}}}}
 
 
@@ -71,7 +72,7 @@ def _read_summaries(aggs: dict) -> dict[str, StoryInfo]:
             sources=[b["key"] for b in bucket["sources"]["buckets"]],
             others=[m.get("id", "") for m in members],
             representative=members[0].get("id", "") if members else "",
-            title=members[0].get("title", "") if members else "")
+            title=title_of(members[0]) if members else "")
     return found
 
 

@@ -23,13 +23,15 @@ from search.backends.whoosh.store import default_index_dir, index_size_bytes, op
 from search.backends.whoosh.vocabulary import load_vocabulary
 from search.backends.whoosh.facets import UNDATED, IndexTables, recency_factors, timestamp_to_datetime
 from search.backends.whoosh.scoring import Evaluator, Matches, PostingsCache, sorted_member
+from search.backends.whoosh.ranking import rerank
 from search.backends.whoosh.query import date_range_query, facet_query, parse_query, query_words
 from search.backend import MAX_SPELL_WORDS, RELAX_BELOW, REQUEST_BUDGET_S, SUGGEST_BELOW
 from search.request import MAX_PAGE_SIZE, SORTS, SearchRequest
-from search.results import ArticleNotFoundError, ArticleRecord, Facets, Hit, SearchError, SearchResults
+from search.results import ArticleNotFoundError, ArticleRecord, Facets, Hit, SearchError, SearchResults, StoryInfo
 from search.spelling import Speller
 from search.backends.whoosh.snippets import highlight_full_text, highlight_terms, make_snippet
 from search.backends.whoosh import records
+from search.backends.whoosh.collapse import collapsed_page, largest_stories, story_info, story_table
 
 # A plain word of the query: not a field value (person:Kim), not a wildcard, not a number.
 _PLAIN_WORD = re.compile(r"(?<![\w:*'’-])[A-Za-z]{3,}(?![\w:*])")
@@ -231,6 +233,11 @@ class WhooshSearch:
         if date_q is not None:
             filters.append(date_q)
         allowed = evaluator.run(wq.And(filters)).docs if filters else None
+        stories = story_table(searcher, self.index_dir, _generation_of(searcher)) \
+            if request.collapse or request.story else None
+        if request.story:
+            in_stories = stories.docs_of(request.story)
+            allowed = in_stories if allowed is None else np.intersect1d(allowed, in_stories)
 
         def matches(q: wq.Query) -> Matches:
             found = evaluator.run(q)
@@ -249,17 +256,27 @@ class WhooshSearch:
             if len(relaxed.docs) > len(found.docs):
                 preferred, found, user_q, all_words = found.docs, relaxed, any_q, False
         docs = found.docs
+        if sort == "relevance":  # proximity and feedback re-order the same articles
+            found = rerank(evaluator, user_q, found, preferred, query)
 
         if half_life is not None and sort == "relevance":
             found = Matches(found.docs, found.scores * recency_factors(tables.timestamps[found.docs], half_life))
-        ranked = self._rank(tables, found, preferred, sort, page * page_size)
-        page_items = ranked[(page - 1) * page_size: page * page_size]
+        story_count = None
+        if request.collapse:
+            page_items, story_count = collapsed_page(
+                lambda needed: self._rank(tables, found, preferred, sort, needed), found.docs, stories,
+                page, page_size)
+        else:
+            ranked = self._rank(tables, found, preferred, sort, page * page_size)
+            page_items = ranked[(page - 1) * page_size: page * page_size]
         terms = highlight_terms(user_q, searcher.reader()) if request.snippets else None
         hits, partial = [], False
         for docnum, score in page_items:
             if terms and time.perf_counter() > deadline:
                 terms, partial = frozenset(), True  # the rest get their opening lines instead
             hits.append(self._hit(searcher, docnum, score, terms))
+            if request.collapse:
+                hits[-1].story = story_info(searcher, tables, stories, docnum)
         facet_counts = Facets()
         if request.facets:
             mask = tables.mask(docs)
@@ -274,7 +291,7 @@ class WhooshSearch:
         return SearchResults(query=query, total=int(len(docs)), page=page, page_size=page_size,
                              took_ms=(time.perf_counter() - started) * 1000, hits=hits, facets=facet_counts,
                              suggestion=suggestion, all_words=all_words, with_all_words=int(with_all_words),
-                             partial=partial)
+                             partial=partial, collapsed=request.collapse, stories=story_count)
 
     @staticmethod
     def _rank(tables: IndexTables, found: Matches, preferred: np.ndarray | None, sort: str,
@@ -312,7 +329,7 @@ class WhooshSearch:
             date=from_index_datetime(stored.get("date")), source=stored.get("source"),
             score=round(score, 4) if score is not None else None,
             snippet=make_snippet(stored.get("body", ""), terms) if terms is not None else "",
-            entities=_entities(stored),
+            entities=_entities(stored), title_derived=bool(stored.get("title_derived")),
         )
 
     def _suggest(self, searcher, text: str, resolve, count, total: int,
@@ -444,6 +461,23 @@ class WhooshSearch:
         """Each word's body term and document frequency, and the live article count."""
         searcher = self._searcher()
         return records.document_frequencies(searcher, self._generation(searcher)[1], words)
+
+    def stories(self, request: SearchRequest, top: int = 10) -> list[StoryInfo]:
+        """The `top` stories with most articles among the request's matches (all words, no
+        relaxation; an empty query: the whole index)."""
+        searcher = self._searcher()
+        tables, postings = self._generation(searcher)
+        resolve = self._resolver(tables)
+        parts = [facet_query(field, resolve(field, value))
+                 for field, values in request.filters.items() for value in values]
+        date_q = date_range_query(request.date_from, request.date_to)
+        parts += [date_q] if date_q is not None else []
+        parts.append(parse_query(request.query, searcher.schema, resolve))
+        docs = Evaluator(searcher, postings, tables.timestamps).run(wq.And(parts)).docs
+        table = story_table(searcher, self.index_dir, _generation_of(searcher))
+        if request.story:
+            docs = np.intersect1d(docs, table.docs_of(request.story))
+        return largest_stories(searcher, tables, table, docs, top)
 
     def close(self) -> None:
         searcher = getattr(self._local, "searcher", None)

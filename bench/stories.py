@@ -1,0 +1,312 @@
+"""Stories on Reuters-21578 (index/stories.py): detection quality, grouping quality, cost.
+
+    .venv/bin/python bench/stories.py all           # everything below, ~15 min on 2 busy cores
+    .venv/bin/python bench/stories.py quality       # LSH vs brute force, groups, labelled pairs
+    .venv/bin/python bench/stories.py pairs         # write bench/stories_pairs.txt for labelling
+    .venv/bin/python bench/stories.py cost          # indexing docs/s and request latency
+
+- LSH: the candidates the grouping checks (one LSH table over content-word signatures, see
+  index/stories.py) against exact Jaccard computed by brute force (sparse matrix products) over
+  every pair of articles within the date window: recall of the true near-duplicate pairs (word
+  4-shingle Jaccard >= DUP_THRESHOLD) and of the true content-word pairs (>= WORDS_THRESHOLD),
+  and precision/recall of the final near-duplicate decision (MinHash estimate >= threshold).
+- Groups: duplicate groups and stories, their counts and sizes.
+- Labelled pairs: bench/stories_labels.tsv (rule in bench/stories_labelling.md), pairs drawn
+  across content-word similarity bands; pairwise precision and recall of "same story".
+- Cost: `index_paths(..., entities=False)` with and without grouping, alternated, medians of
+  docs/s; full `Engine.search` requests (snippets, facets) with collapse on and off, alternated
+  per query, p50/p95.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import SHARED, machine, percentile, require_data, table, write_json  # noqa: E402
+from index import stories as st  # noqa: E402
+from index.article import Article  # noqa: E402
+
+REUTERS = SHARED / "reuters21578"
+BENCH = Path(__file__).resolve().parent
+LABELS = BENCH / "stories_labels.tsv"
+PAIRS = BENCH / "stories_pairs.txt"
+BANDS = [(0.10, 0.20), (0.20, 0.30), (0.30, 0.50), (0.50, 0.70), (0.70, 1.01)]
+PER_BAND = 32
+QUERIES = ["oil prices", "coffee", "interest rates", "trade deficit japan", "gold", "bank of england",
+           "opec", "wheat exports", "dollar yen", "merger", "earnings", "strike", "crude oil",
+           "grain", "money market", "shares", "acquisition", "inflation", "sugar", "copper",
+           "tax", "budget", "bonds", "steel", "airline", "heating oil", "soybeans", "gulf",
+           "brazil debt", "exxon"]
+
+
+def read_reuters() -> list[Article]:
+    from index.readers import ReadOptions, iter_files, read_file
+
+    found = []
+    for path, fmt in sorted(iter_files([REUTERS])):
+        if fmt == "reuters":
+            found.extend(a for a in read_file(path, ReadOptions(), fmt) if isinstance(a, Article))
+    return found
+
+
+# ---- brute force ------------------------------------------------------------------------------------
+
+def _matrix(sets: list[set[bytes]]):
+    from scipy.sparse import csr_matrix
+
+    vocabulary: dict[bytes, int] = {}
+    rows, cols = [], []
+    for i, items in enumerate(sets):
+        for item in items:
+            rows.append(i)
+            cols.append(vocabulary.setdefault(item, len(vocabulary)))
+    data = np.ones(len(rows), dtype=np.float32)
+    return csr_matrix((data, (rows, cols)), shape=(len(sets), len(vocabulary)))
+
+
+def exact_pairs(entries, sets: list[set[bytes]], threshold: float) -> dict[tuple[int, int], float]:
+    """Every pair (i < j) within the date window (undated with undated) whose exact Jaccard is
+    >= threshold, by sparse products day by day."""
+    matrix = _matrix(sets)
+    sizes = np.array([len(s) for s in sets], dtype=np.float32)
+    by_day: dict[object, list[int]] = {}
+    for i, entry in enumerate(entries):
+        by_day.setdefault(entry.day, []).append(i)
+    found: dict[tuple[int, int], float] = {}
+    days = sorted(d for d in by_day if d is not None)
+    blocks = [(by_day[d], [j for e in range(d, d + st.WINDOW_DAYS + 1) for j in by_day.get(e, [])]) for d in days]
+    if None in by_day:
+        blocks.append((by_day[None], by_day[None]))
+    for left, right in blocks:
+        inter = (matrix[left] @ matrix[right].T).tocoo()
+        for a, b, shared in zip(inter.row, inter.col, inter.data):
+            i, j = left[a], right[b]
+            if i == j:
+                continue
+            jac = shared / (sizes[i] + sizes[j] - shared)
+            if jac >= threshold:
+                found[(min(i, j), max(i, j))] = float(jac)
+    return found
+
+
+def lsh_candidates(entries) -> set[tuple[int, int]]:
+    """The pairs the grouping checks: each article against the earlier ones, as an index run."""
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=st.LSH_THRESHOLD, num_perm=st.NUM_PERM)
+    pairs = set()
+    for i, entry in enumerate(entries):
+        signature = st._Signature(entry.words)
+        for j in lsh.query(signature):
+            other = entries[j]
+            in_window = (entry.day is None and other.day is None) or (
+                entry.day is not None and other.day is not None and abs(entry.day - other.day) <= st.WINDOW_DAYS)
+            if in_window:
+                pairs.add((min(i, j), max(i, j)))
+        lsh.insert(i, signature, check_duplication=False)
+    return pairs
+
+
+def pr(predicted: set, truth: set) -> tuple[float, float]:
+    hit = len(predicted & truth)
+    return (hit / len(predicted) if predicted else 1.0), (hit / len(truth) if truth else 1.0)
+
+
+# ---- quality ------------------------------------------------------------------------------------------
+
+def group(articles: list[Article]) -> tuple[dict[str, str], dict[str, str], float]:
+    folder = Path(tempfile.mkdtemp(prefix="stories-bench-"))
+    try:
+        index = st.StoryIndex(folder)
+        started = time.perf_counter()
+        for article in articles:
+            index.add(article, article.id, article.content_hash)
+        index.save()
+        seconds = time.perf_counter() - started
+        rows = list(index.store.assignments())
+        index.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {a: s for a, s, _ in rows}, {a: d for a, _, d in rows}, seconds
+
+
+def sizes_line(groups: dict[str, str]) -> dict:
+    counts = Counter(groups.values())
+    multi = [c for c in counts.values() if c > 1]
+    histogram = Counter(min(c, 10) for c in multi)
+    return {"groups": len(counts), "with_2_or_more": len(multi), "articles_in_them": sum(multi),
+            "largest": max(multi, default=1), "sizes": {("10+" if k == 10 else str(k)): v
+                                                         for k, v in sorted(histogram.items())}}
+
+
+def quality(articles: list[Article]) -> dict:
+    entries = [st.make_entry(a, a.id, "") for a in articles]
+    words = [st.tokens(f"{a.title}\n{a.body}") for a in articles]
+    shingle_sets = [st.shingles(w) for w in words]
+    word_sets = [st.content_words(w) for w in words]
+    started = time.perf_counter()
+    dup_truth = set(exact_pairs(entries, shingle_sets, st.DUP_THRESHOLD))
+    word_truth = set(exact_pairs(entries, word_sets, st.WORDS_THRESHOLD))
+    brute_s = time.perf_counter() - started
+    started = time.perf_counter()
+    candidates = lsh_candidates(entries)
+    lsh_s = time.perf_counter() - started
+    decided = {(i, j) for i, j in candidates if st.near_duplicates(entries[i], entries[j])}
+    stories, dups, group_s = group(articles)
+    result = {
+        "articles": len(articles), "brute_force_s": round(brute_s, 1), "lsh_s": round(lsh_s, 1),
+        "candidates": len(candidates), "true_dup_pairs": len(dup_truth), "true_word_pairs": len(word_truth),
+        "candidate_recall_dup": round(pr(candidates, dup_truth)[1], 4),
+        "candidate_recall_words": round(pr(candidates, word_truth)[1], 4),
+        "candidate_precision_words": round(pr(candidates, word_truth)[0], 4),
+        "dup_decision_precision": round(pr(decided, dup_truth)[0], 4),
+        "dup_decision_recall": round(pr(decided, dup_truth)[1], 4),
+        "dup_groups": sizes_line(dups), "stories": sizes_line(stories), "grouping_s": round(group_s, 1),
+    }
+    labelled = read_labels()
+    if labelled:
+        result["labelled"] = label_scores(labelled, stories, dups)
+        result["labelled_bands"] = band_scores(labelled, stories)
+    return result
+
+
+# ---- labelled pairs -------------------------------------------------------------------------------------
+
+def draw_pairs(articles: list[Article]) -> list[tuple[int, int, float]]:
+    """PER_BAND pairs per content-word Jaccard band, within the window, dated, seeded."""
+    entries = [st.make_entry(a, a.id, "") for a in articles]
+    word_sets = [st.content_words(st.tokens(f"{a.title}\n{a.body}")) for a in articles]
+    pairs = exact_pairs(entries, word_sets, BANDS[0][0])
+    rng = random.Random(1987)
+    drawn = []
+    for low, high in BANDS:
+        band = sorted((i, j, jac) for (i, j), jac in pairs.items()
+                      if low <= jac < high and entries[i].day is not None)
+        drawn.extend(rng.sample(band, min(PER_BAND, len(band))))
+    return drawn
+
+
+def write_pairs(articles: list[Article]) -> None:
+    lines = []
+    for n, (i, j, jac) in enumerate(draw_pairs(articles)):
+        lines.append(f"=== pair {n}  {articles[i].id}  {articles[j].id}  words_jaccard={jac:.2f}")
+        for a in (articles[i], articles[j]):
+            places = ", ".join(v for vs in a.entities.values() for v in vs)
+            lines.append(f"--- {a.date.date() if a.date else 'undated'} | {a.title} | {places}")
+            lines.append(" ".join(a.body.split())[:500])
+    PAIRS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {PAIRS} ({len(lines) // 5} pairs); label them in {LABELS}")
+
+
+def read_labels() -> list[tuple[str, str, int, float]]:
+    if not LABELS.exists():
+        return []
+    found = []
+    for line in LABELS.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        a, b, label, jac, *_ = line.split("\t")
+        found.append((a, b, int(label), float(jac)))
+    return found
+
+
+def label_scores(labelled, stories: dict[str, str], dups: dict[str, str]) -> dict:
+    truth = {(a, b) for a, b, label, _ in labelled if label}
+    together = {(a, b) for a, b, _, _ in labelled if stories.get(a) is not None and stories.get(a) == stories.get(b)}
+    precision, recall = pr(together, truth)
+    return {"pairs": len(labelled), "same_event": len(truth), "grouped": len(together),
+            "precision": round(precision, 3), "recall": round(recall, 3),
+            "f1": round(2 * precision * recall / (precision + recall), 3) if precision + recall else 0.0}
+
+
+def band_scores(labelled, stories: dict[str, str]) -> list[dict]:
+    rows = []
+    for low, high in BANDS:
+        inside = [(a, b, label) for a, b, label, jac in labelled if low <= jac < high]
+        rows.append({"band": f"{low:.2f}-{min(high, 1.0):.2f}", "pairs": len(inside),
+                     "same_event": sum(label for _, _, label in inside),
+                     "grouped": sum(1 for a, b, _ in inside if stories.get(a) == stories.get(b)),
+                     "grouped_and_same": sum(1 for a, b, label in inside if label and stories.get(a) == stories.get(b))})
+    return rows
+
+
+# ---- cost -----------------------------------------------------------------------------------------------
+
+def cost(repeats: int) -> dict:
+    from index.indexer import index_paths
+    from search import Engine
+
+    rates: dict[str, list[float]] = {"without": [], "with": []}
+    root = Path(tempfile.mkdtemp(prefix="stories-cost-"))
+    try:
+        for n in range(repeats):
+            for mode in (("without", "with") if n % 2 == 0 else ("with", "without")):
+                folder = root / f"{mode}-{n}"
+                summary = index_paths([REUTERS], folder, entities=False, show_progress=False,
+                                      stories=mode == "with")
+                rates[mode].append(summary.docs_per_second)
+                print(f"  index {mode} grouping: {summary.docs_per_second:,.0f} docs/s", flush=True)
+                if not (mode == "with" and n == 0):
+                    shutil.rmtree(folder, ignore_errors=True)
+        engine = Engine(root / "with-0")
+        for query in QUERIES:  # warm: the tables of the generation, the story table, postings
+            engine.search(query, collapse=True)
+            engine.search(query)
+        times: dict[str, list[float]] = {"off": [], "on": []}
+        for rep in range(5):
+            for k, query in enumerate(QUERIES):
+                order = ("off", "on") if (k + rep) % 2 == 0 else ("on", "off")
+                for mode in order:
+                    started = time.perf_counter()
+                    engine.search(query, collapse=mode == "on")
+                    times[mode].append((time.perf_counter() - started) * 1000)
+        engine.close()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    index_ratio = statistics.median(rates["with"]) / statistics.median(rates["without"])
+    p = {mode: (percentile(v, 50), percentile(v, 95)) for mode, v in times.items()}
+    return {"docs_per_s_without": [round(r) for r in rates["without"]],
+            "docs_per_s_with": [round(r) for r in rates["with"]],
+            "index_rate_ratio": round(index_ratio, 3),
+            "search_ms": {mode: {"p50": round(a, 1), "p95": round(b, 1)} for mode, (a, b) in p.items()},
+            "search_p50_ratio": round(p["on"][0] / p["off"][0], 3), "search_p95_ratio": round(p["on"][1] / p["off"][1], 3),
+            "requests_each": len(times["on"])}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("part", choices=["all", "quality", "pairs", "cost"])
+    parser.add_argument("--repeats", type=int, default=2, help="index runs per mode (cost)")
+    args = parser.parse_args()
+    require_data(REUTERS, "Reuters-21578")
+    out: dict = {"machine": machine(), "settings": st.SETTINGS}
+    if args.part == "pairs":
+        write_pairs(read_reuters())
+        return
+    if args.part in ("all", "quality"):
+        out["quality"] = quality(read_reuters())
+        q = out["quality"]
+        print(table(["measure", "value"], [[k, v] for k, v in q.items() if not isinstance(v, (dict, list))]))
+        print("dup groups:", q["dup_groups"], "\nstories:", q["stories"])
+        if "labelled" in q:
+            print("labelled:", q["labelled"])
+            print(table(list(q["labelled_bands"][0]), [list(r.values()) for r in q["labelled_bands"]]))
+    if args.part in ("all", "cost"):
+        out["cost"] = cost(args.repeats)
+        print(out["cost"])
+    print("wrote", write_json("stories" if args.part == "all" else f"stories-{args.part}", out))
+
+
+if __name__ == "__main__":
+    main()
