@@ -24,6 +24,7 @@ from bs4 import BeautifulSoup
 
 from index.article import Article
 from index.readers.base import Problem, parse_date
+from index.readers.publisher import publisher_name
 from index.readers.records import split_authors
 from index.readers.seed import derive_title, normalise_paragraphs, trim_title
 
@@ -272,9 +273,10 @@ def read(path: Path, text: str, options: object, fmt: str) -> Iterator[Article |
     article = _article_object(objects)
     url = _find_url(tree, metas, article)
     publisher = _names(article.get("publisher"))
-    source = metas.get("og:site_name") or (publisher[0] if publisher else None) \
-        or metas.get("application-name")
     body = main_text(text)
+    # A publisher, not a place or a URL: site name metadata, else the URL's domain, else the
+    # dateline's agency (index/readers/publisher.py).
+    source = publisher_name([metas.get("og:site_name"), *publisher[:1], metas.get("application-name")], url, body)
     headline = article.get("headline") if isinstance(article.get("headline"), str) else None
     title_tag = next(iter(tree.xpath("//title")), None)
     h1 = next(iter(tree.xpath("//h1")), None)
@@ -286,7 +288,8 @@ def read(path: Path, text: str, options: object, fmt: str) -> Iterator[Article |
     if not body and not title:
         yield Problem(where, "no article text found in the page")
         return
-    if not title:
+    derived = not title
+    if derived:
         title = derive_title(body)
     date = None
     candidates = _date_candidates(tree, metas, article, url)
@@ -301,4 +304,5 @@ def read(path: Path, text: str, options: object, fmt: str) -> Iterator[Article |
                       None, "warning")
     yield Article(title=trim_title(title, 300), body=body, date=date, url=url,
                   source=" ".join(source.split()) if source else None, authors=_authors(metas, article),
-                  language=_language(tree, metas), entities=_entities(article), path=where)
+                  language=_language(tree, metas), entities=_entities(article), path=where,
+                  title_derived=derived)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from index.article import Article
 from index.readers.base import Problem, parse_date
+from index.readers.publisher import publisher_name
 from index.readers.seed import derive_title, normalise_paragraphs
 
 # Our field -> usual names in others' files, most specific first (compared after _key()).
@@ -152,9 +153,10 @@ def record_to_article(record: object, fields: _Fields, path: Path, location: str
     yield Article(
         title=title or derive_title(body), body=body, date=date,
         url=str(url).strip() if isinstance(url, str) and url.strip() else None,
-        source=source[0] if source else None, authors=_names(fields.get(record, "authors"), True),
+        source=publisher_name(source[:1], url if isinstance(url, str) else None, body),
+        authors=_names(fields.get(record, "authors"), True),
         language=str(language).strip() if isinstance(language, str) and language.strip() else None,
-        entities=entities, path=where, location=location,
+        entities=entities, path=where, location=location, title_derived=not title,
     )
 
 

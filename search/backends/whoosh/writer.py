@@ -21,7 +21,7 @@ from whoosh.query import And, Not, Term
 from index.article import Article
 from search.backends.whoosh.internals import segment_count
 from search.backends.whoosh.locking import RunLock, break_orphaned_write_lock
-from search.backends.whoosh.schema import article_to_document, news_analyzer
+from search.backends.whoosh.schema import article_to_document, fields_to_document, news_analyzer
 from search.backends.whoosh.store import now_iso, open_or_create_index, write_meta
 from search.backends.whoosh.vocabulary import VocabularyCounter
 from search.results import IndexPermissionError
@@ -126,6 +126,40 @@ class WhooshWriter:
         document["id"] = article_id
         writer.add_document(**document)
         self.vocabulary.add(article.title, article.body)
+
+    def update_fields(self, article_id: str, fields: dict) -> bool:
+        """Whoosh cannot change a document in place: the stored document is added again with
+        the new fields, and the old one deleted, in this run's next commit (see
+        `search.backend.IndexWriter.update_fields`). The file version (`file_key`, indexed, not
+        stored) is found among the terms of the document's path."""
+        docnum = self.searcher.document_number(id=article_id)
+        if docnum is None:
+            return False
+        if "title" in fields or "body" in fields or "id" in fields:
+            raise ValueError("update_fields cannot change an article's id, title or body: write it again")
+        document = dict(self.searcher.stored_fields(docnum))
+        if document.get("title_derived"):  # stored, not indexed (schema.fields_to_document)
+            document["_stored_title"], document["title"] = document["title"], ""
+        key = self._file_key_of(docnum, document.get("path", ""))
+        if key is not None:
+            document["file_key"] = key
+        for name, value in fields.items():
+            if value is None or value == []:
+                document.pop(name, None)
+            else:
+                document[name] = fields_to_document({name: value})[name]
+        writer = self._writer()
+        writer.delete_document(docnum)
+        writer.add_document(**document)
+        return True
+
+    def _file_key_of(self, docnum: int, path: str) -> str | None:
+        reader = self.searcher.reader()
+        field = self.ix.schema["file_key"]
+        for term in reader.expand_prefix("file_key", f"{path}|"):
+            if docnum in set(reader.postings("file_key", term).all_ids()):
+                return field.from_bytes(term)
+        return None
 
     def delete_stale(self, path: str, file_key: str) -> None:
         if not self.started_empty:
