@@ -32,7 +32,8 @@ class SearchRequest:
     `query` is in the query language (an empty query matches every article); `date_from` and
     `date_to` are inclusive; several values of one filter must all apply; `recency` is a
     half-life in days mixed into relevance (None: off); `snippets`/`facets` off leave those
-    parts empty for callers that don't show them.
+    parts empty for callers that don't show them; `interval` sets the date histogram's bucket
+    (one of INTERVALS; None: by the span of the matches, `histogram_interval`'s rule).
     """
 
     query: str = ""
