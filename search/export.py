@@ -30,11 +30,9 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def every_article(request: SearchRequest, **changes: object) -> SearchRequest:
-    """The request listing every matching article: one per story (`collapse`, when the request
-    has it) is for reading a page, not for a list to analyse or a feed of new articles."""
-    if getattr(request, "collapse", False):
-        changes["collapse"] = False
-    return request.with_changes(**changes)
+    """The request listing every matching article: one per story (`collapse`) is for reading a
+    page, not for a list to analyse or a feed of new articles."""
+    return request.with_changes(collapse=False, **changes)
 
 
 def safe_cell(value: str) -> str:
