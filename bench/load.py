@@ -9,6 +9,7 @@ per kind and overall; then measures the export's peak memory for 1,000 and 10,00
 
 Usage: .venv/bin/python bench/load.py [--index-dir DIR] [--clients 8] [--requests 2000]
                                       [--duration 60] [--threads 4] [--files N]
+                                      [--opensearch-index NAME [--opensearch-url URL]]
 Without --index-dir, builds a Reuters index (entities from the collection's tags, no NER) in a
 temporary folder first. Writes bench/results/load.json.
 """
@@ -69,23 +70,35 @@ RESEARCH: list[tuple[str, str]] = [
 ]
 
 
-def build_index(data: Path, files: int | None, into: Path) -> Path:
+def build_index(data: Path, files: int | None, into: Path | None, **backend: object) -> Path | None:
+    """Index the Reuters files into the folder `into`, or into the backend `backend` names."""
     from index.indexer import index_paths
 
     paths = sorted(data.glob("reut2-*.sgm*"))[:files]
     if not paths:
         raise SystemExit(f"no Reuters files in {data}")
     started = time.monotonic()
-    summary = index_paths(paths, into, entities=False, show_progress=False)
+    summary = index_paths(paths, into, entities=False, show_progress=False, **backend)
     print(f"built index of {summary.added} articles from {len(paths)} files in {time.monotonic() - started:.1f} s")
     return into
 
 
-def request_list(index_dir: Path) -> list[tuple[str, str]]:
-    """The fixed request cycle: searches, plus article pages for the top hits of a few of them."""
-    from search import Engine
+def opensearch_engine(args: argparse.Namespace):
+    """The Engine over the cluster's alias `--opensearch-index`, indexed from Reuters first when
+    it does not exist yet."""
+    from search import Engine, IndexNotFoundError
 
-    engine = Engine(index_dir)
+    options = {"url": args.opensearch_url, "index": args.opensearch_index}
+    engine = Engine(backend="opensearch", **options)
+    try:
+        engine.stats()
+    except IndexNotFoundError:
+        build_index(args.data, args.files, None, backend="opensearch", backend_options=options)
+    return engine
+
+
+def request_list(engine) -> list[tuple[str, str]]:
+    """The fixed request cycle: searches, plus article pages for the top hits of a few of them."""
     requests = [(kind, ("/api/search?" if kind == "api" else "/?") + urlencode(args)) for kind, args in SEARCHES]
     requests += RESEARCH
     for query in ("oil prices", "bank", "coffee", "trade"):
@@ -94,15 +107,12 @@ def request_list(index_dir: Path) -> list[tuple[str, str]]:
     return requests
 
 
-def export_memory(index_dir: Path, limits: tuple[int, ...] = (1_000, 10_000)) -> dict:
+def export_memory(engine, limits: tuple[int, ...] = (1_000, 10_000)) -> dict:
     """Peak Python memory (tracemalloc, numpy included) and time of exporting every article of
     the index as CSV with text, cut at each limit: constant memory means the 10,000-row export
     peaks no higher than the 1,000-row one, in the same process, one after the other."""
     import tracemalloc
 
-    from search import Engine
-
-    engine = Engine(index_dir)
     engine.search("", page_size=100)  # tables built before measuring
     out = {}
     for limit in limits:
@@ -189,29 +199,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=60.0, help="time limit in seconds (bound)")
     parser.add_argument("--threads", type=int, default=4, help="waitress threads")
     parser.add_argument("--warmup", type=int, default=50, help="requests before measuring")
+    parser.add_argument("--opensearch-index", metavar="NAME",
+                        help="serve this alias of an OpenSearch cluster instead (indexed from Reuters if absent)")
+    parser.add_argument("--opensearch-url", default="http://127.0.0.1:9200", metavar="URL")
     args = parser.parse_args(argv)
 
     # waitress logs "Task queue depth" whenever clients outnumber its threads: expected here.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    from search import Engine
+
     tmp = None
     index_dir = args.index_dir
-    if index_dir is None:
-        tmp = Path(tempfile.mkdtemp(prefix="newsearch-load-"))
-        index_dir = build_index(args.data, args.files, tmp / "index")
+    if args.opensearch_index:
+        engine = opensearch_engine(args)
+    else:
+        if index_dir is None:
+            tmp = Path(tempfile.mkdtemp(prefix="newsearch-load-"))
+            index_dir = build_index(args.data, args.files, tmp / "index")
+        engine = Engine(index_dir)
     try:
-        server = make_server(index_dir, host="127.0.0.1", port=0, threads=args.threads)
+        server = make_server(None, host="127.0.0.1", port=0, threads=args.threads, engine=engine)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         host, port = "127.0.0.1", server.effective_port
-        requests = request_list(index_dir)
-        from search import Engine
-
-        documents = Engine(index_dir).stats()["documents"]
+        requests = request_list(engine)
+        documents = engine.stats()["documents"]
         run_clients(host, port, requests, min(args.clients, 4), args.warmup, 30.0)
         results, wall = run_clients(host, port, requests, args.clients, args.requests, args.duration)
         server.close()
         thread.join(5)
-        memory = export_memory(index_dir)
+        memory = export_memory(engine)
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -220,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "clients": args.clients, "server_threads": args.threads, "wall_s": round(wall, 2),
         "index_dir": str(index_dir) if tmp is None else None, "documents": documents,
+        "backend": engine.backend.name, "opensearch_index": args.opensearch_index,
         "reuters_files": args.files, "distinct_requests": len(requests), "results": summary,
         "export_memory": memory,
         "python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
@@ -236,9 +254,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{kind}: p50 {summary[kind]['p50_ms'] / reference:.2f}x a search page's")
     for limit, row in memory.items():
         print(f"export of {limit:>6} rows with text: {row['lines']} lines, peak {row['peak_mb']} MB, {row['seconds']} s")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {RESULTS.relative_to(REPO)}")
+    out = RESULTS.with_name("load-opensearch.json") if args.opensearch_index else RESULTS
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {out.relative_to(REPO)}")
     return 1 if summary["all"]["errors"] else 0
 
 
