@@ -45,6 +45,7 @@ they this those through to too under until up very was we were what when where w
 whom why will with would you your yours yourself yourselves said says say told year years new
 one two three four five six seven eight nine ten mln billion pct reuter reuters inc corp ltd
 co january february march april may june july august september october november december
+jan feb mar apr jun jul aug sep sept oct nov dec
 monday tuesday wednesday thursday friday saturday sunday last first next week month day today
 yesterday may might must shall via per cts dlrs vs yet tbd us
 """.split())
