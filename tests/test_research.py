@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -227,6 +228,9 @@ def test_atom_feed_is_valid_and_newest_first(client):
     assert root.find(f"{ATOM}link[@rel='self']") is not None
     entries = root.findall(f"{ATOM}entry")
     assert len(entries) == 33  # fewer than 50
+    rfc3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$")
+    assert all(rfc3339.match(e.text) for e in root.iter() if e.tag in (f"{ATOM}updated", f"{ATOM}published"))
+    assert all(link.get("href", "").startswith("http") for link in root.iter(f"{ATOM}link"))
     for entry in entries:
         for name in ("id", "title", "updated", "link", "summary"):
             assert entry.find(f"{ATOM}{name}") is not None, name
