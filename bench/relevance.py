@@ -288,6 +288,12 @@ def report(results: dict, configs: list[dict]) -> dict:
                       means[r["held_out"]][shipped]["nDCG@10"],
                       max(means[r["held_out"]][p]["nDCG@10"] for p in PEERS)] for r in loo]))
         print(f"  mean held-out nDCG@10: {np.mean([r['nDCG@10'] for r in loo]):.4f}")
+        print("\nEach setting's value in the folds' choices; the default is the majority's (shipped now)")
+        majority = {}
+        for dim in GRID:
+            votes = [r["chosen"][dim] for r in loo]
+            majority[dim] = max(set(votes), key=votes.count)
+            print(f"  {dim}: {', '.join(map(str, votes))} -> majority {majority[dim]}, shipped {SHIPPED[dim]}")
 
     print("\nEach change alone from before, and each removed from shipped (nDCG@10 / MAP per collection)")
     rows = []

@@ -38,6 +38,26 @@ def ids(results) -> list[str]:
     return [hit.id for hit in results.hits]
 
 
+def test_ranking_defaults_are_pinned() -> None:
+    """Every ranking setting's shipped value, as chosen by leave-one-collection-out over
+    Cranfield, CISI and CACM (bench/relevance.py, bench/RESULTS.md). Changing one is a decision
+    to re-measure and record there, not a refactoring."""
+    from search.backend import RELAX_BELOW
+    from search.backends.opensearch import mapping
+    from search.backends.whoosh import analysis, ranking, schema, scoring
+
+    assert analysis.STEMMER == "snowball"
+    assert (scoring.K1, scoring.B, scoring.IDF, scoring.FIELDS) == (1.5, 0.75, "lucene", "combined")
+    assert schema.TITLE_BOOST == mapping.TITLE_BOOST == 2.0
+    assert ranking.QUERY_TF is True
+    assert (ranking.PROXIMITY, ranking.PROXIMITY_WINDOW, ranking.RERANK_DEPTH) == (0.0, 5, 100)
+    assert (mapping.PROXIMITY, mapping.PROXIMITY_WINDOW) == (0.0, 5)
+    assert ranking.FEEDBACK is False
+    assert (ranking.FEEDBACK_DOCS, ranking.FEEDBACK_TERMS, ranking.FEEDBACK_ORIGINAL,
+            ranking.FEEDBACK_MIN_WORDS) == (10, 10, 0.5, 5)
+    assert RELAX_BELOW == 10
+
+
 def test_plural_and_singular_meet(engine: Engine) -> None:
     for query in ("harvest", "harvests"):
         assert {"http://t/plural", "http://t/singular"} <= set(ids(engine.search(query)))

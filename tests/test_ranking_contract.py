@@ -37,7 +37,12 @@ def ids(results) -> list[str]:
     return [hit.id for hit in results.hits]
 
 
-def test_words_close_together_rank_first(engine) -> None:
+def test_words_close_together_rank_first_with_proximity_on(engine, monkeypatch) -> None:
+    """Proximity ships off (leave-one-collection-out); turned on, it orders the same way on both."""
+    import search.backends.opensearch.search as opensearch_search
+    from search.backends.whoosh import ranking
+    monkeypatch.setattr(ranking, "PROXIMITY", 1.0)
+    monkeypatch.setattr(opensearch_search, "PROXIMITY", 1.0)
     assert ids(engine.search("central bank"))[:2] == ["http://t/near", "http://t/far"]
 
 

@@ -55,7 +55,7 @@ FACET_FIELDS = ENTITY_TYPES + ("source",)   # ("person", "org", "place", "source
 # backend's TITLE_BOOST (search/backends/whoosh/schema.py, chosen there by cross-validation), and
 # tests/test_opensearch_writer.py checks the two are equal. Not imported: only the Whoosh
 # backend may import Whoosh.
-TITLE_BOOST = 1.5
+TITLE_BOOST = 2.0
 # BM25 parameters, the index default similarity: the Whoosh backend's K1 and B
 # (search/backends/whoosh/scoring.py, chosen by cross-validation; checked equal by the tests).
 BM25_K1 = 1.5
@@ -63,7 +63,7 @@ BM25_B = 0.75
 # The proximity bonus (search/backends/whoosh/ranking.py PROXIMITY and PROXIMITY_WINDOW, chosen
 # there by leave-one-collection-out; checked equal by the tests), as sloppy phrases of the
 # query's consecutive words (translate.proximity_clauses); 0 turns it off.
-PROXIMITY = 1.0
+PROXIMITY = 0.0
 PROXIMITY_WINDOW = 5
 
 WORDS_SUBFIELD = "words"   # title.words / body.words: unstemmed, stop words kept (did-you-mean)

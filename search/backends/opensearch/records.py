@@ -4,7 +4,7 @@ whatever the number of articles or words, since every request is a round trip to
 """
 from __future__ import annotations
 
-from search.backends.opensearch.mapping import doc_id
+from search.backends.opensearch.mapping import doc_id, title_of
 from search.results import ArticleRecord
 
 # Words per document-frequency request: one `filters` bucket each, far below the cluster's
@@ -25,7 +25,7 @@ def articles(backend, article_ids: list[str]) -> list[ArticleRecord]:
     for raw in answer["hits"]["hits"]:
         source = raw.get("_source", {})
         found[source.get("id")] = ArticleRecord(
-            id=source.get("id", ""), title=source.get("title", ""), body=source.get("body", ""),
+            id=source.get("id", ""), title=title_of(source), body=source.get("body", ""),
             url=source.get("url"), date=_date(source.get("date")), source=source.get("source"),
             authors=list(source.get("authors") or []), language=source.get("language"),
             entities=_entities(source), path=source.get("path", ""))
