@@ -13,7 +13,12 @@ statistics in a fresh SQLite file, as an index run has them, and the run's `fini
 against plain `nlp.pipe` over the same texts with the same model, in the same run; overhead =
 extra time.
 
+Indexing (`--indexing N`): whole index runs (`index_paths`, Whoosh, no story grouping) over the
+first N Reuters files with NER, the run's time over the time inside NER, with the corpus
+statistics and without them (EntityExtractor without a corpus file), interleaved.
+
 Usage: .venv/bin/python bench/ner.py [--limit N | --all] [--data DIR] [--conll FILE] [--conll-only]
+       [--indexing N]
 Writes bench/results/ner.json.
 """
 from __future__ import annotations
@@ -111,6 +116,30 @@ def recall(articles: list[Article], tags: list[dict[str, set[str]]], texts: list
     return result
 
 
+def indexing_ratio(files: list[Path], repeat: int) -> dict:
+    """Whole index runs' time over their time inside NER, with and without the corpus pass."""
+    import index.entities.extractor as extractor_module
+    from index.indexer import index_paths
+
+    real_init = extractor_module.EntityExtractor.__init__
+
+    def without_corpus(self, *args, **kwargs):
+        kwargs["corpus_path"] = None
+        real_init(self, *args, **kwargs)
+
+    runs: dict[str, list[float]] = {"with corpus": [], "without corpus": []}
+    for _ in range(max(1, repeat)):
+        for name in runs:
+            extractor_module.EntityExtractor.__init__ = real_init if name == "with corpus" else without_corpus
+            try:
+                with tempfile.TemporaryDirectory() as tmp:
+                    summary = index_paths(files, Path(tmp) / "ix", show_progress=False, stories=False)
+            finally:
+                extractor_module.EntityExtractor.__init__ = real_init
+            runs[name].append(summary.elapsed / summary.ner_seconds)
+    return {name: {"total_over_ner": round(min(r), 3), "runs": [round(x, 3) for x in r]} for name, r in runs.items()}
+
+
 def _write(report: dict) -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -124,6 +153,8 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--conll", type=Path, default=DEFAULT_CONLL, help="CoNLL-2003 dev file (eng.testa.gz)")
     ap.add_argument("--conll-only", action="store_true", help="only the CoNLL facet F1 table")
+    ap.add_argument("--indexing", type=int, default=0, metavar="N",
+                    help="also time whole index runs over the first N Reuters files (total / NER time)")
     ap.add_argument("--repeat", type=int, default=2,
                     help="timed runs of each, interleaved; the best of each is reported (default 2)")
     args = ap.parse_args()
@@ -194,6 +225,12 @@ def main() -> None:
         },
     }
     extractor.close()
+    if args.indexing:
+        files = sorted(args.data.glob("reut2-*.sgm*"))[:args.indexing]
+        report["indexing"] = indexing_ratio(files, args.repeat)
+        for name, r in report["indexing"].items():
+            print(f"whole index run over {len(files)} Reuters files, {name}: total / NER time {r['total_over_ner']} "
+                  f"(runs {r['runs']})")
     _write(report)
 
     t = report["throughput"]
