@@ -53,8 +53,14 @@ def test_news_agency_descriptor():
     assert filter_span("Associated Press", "org") == "Associated Press"
 
 
+def test_lowercase_word_inside_a_person():
+    assert filter_span("Yorkshire at Headingley", "person") is None
+    assert filter_span("Osama bin Laden", "person") == "Osama bin Laden"
+    assert filter_span("Bank of England", "org") == "Bank of England"
+
+
 def test_every_rule_is_listed_once():
-    assert len(RULES) == len(set(RULES)) == 7
+    assert len(RULES) == len(set(RULES)) == 8
 
 
 def test_noise_step_in_resolution():

@@ -73,6 +73,19 @@ def _all_caps_person(name: str, kind: str) -> str | None:
     return name
 
 
+# Lower-case words that belong inside names ("Osama bin Laden", "Ludwig van Beethoven").
+_PARTICLES = frozenset("de da di del della der den van von bin ibn al el le la du dos das y e ben ter".split())
+
+
+def _lowercase_inside_person(name: str, kind: str) -> str | None:
+    """A "person" with a lower-case word that is no name particle spans two names and a word
+    between them ("Yorkshire at Headingley")."""
+    words = name.split(" ")
+    if kind == "person" and any(w[:1].islower() and w.casefold() not in _PARTICLES for w in words[1:]):
+        return None
+    return name
+
+
 _DESCRIPTOR = re.compile(r"\s+(?:news agency|news service)$", re.IGNORECASE)
 
 
@@ -82,7 +95,8 @@ def _descriptor(name: str, kind: str) -> str | None:
 
 
 RULES: tuple[Callable[[str, str], str | None], ...] = (
-    _figures, _lowercase_word, _too_long, _boilerplate, _event, _all_caps_person, _descriptor)
+    _figures, _lowercase_word, _too_long, _boilerplate, _event, _all_caps_person, _descriptor,
+    _lowercase_inside_person)
 
 
 def common_word(name: str, kind: str, text: str) -> bool:
