@@ -11,10 +11,10 @@ The rule, for two articles a and b (figures in bench/stories.py, bench/RESULTS.m
   0.75-1.0 on Reuters; two "heating oil price" template reports a month apart score 0.48);
 - same event: both dated, at most WINDOW_DAYS (3) apart in calendar days (UTC), and either
   near-duplicates, or content-word Jaccard >= WORDS_THRESHOLD while sharing SHARED_ENTITIES
-  named entities (people, organisations, places: the source's tags or recognised ones; one
-  when an article has only one), or content-word Jaccard >= WORDS_STRONG_THRESHOLD while sharing
-  STRONG_SHARED_ENTITIES (two agencies' accounts of one event share names more than words).
-  When either article has no entity at all, the words alone must reach WORDS_ALONE_THRESHOLD.
+  named entities (people, organisations, places: the source's tags or recognised ones), or
+  content-word Jaccard >= WORDS_STRONG_THRESHOLD while sharing STRONG_SHARED_ENTITIES (two
+  agencies' accounts of one event share names more than words), or, whatever the names,
+  content-word Jaccard >= WORDS_ALONE_THRESHOLD.
   The thresholds were chosen on half of the labelled Reuters pairs and checked on the other;
 - a shortened or extended version of another article: both dated within WINDOW_DAYS, the shorter
   one's shingles at least CONTAINED_THRESHOLD contained in the longer one's;
@@ -78,7 +78,9 @@ out over own said same says she should so some such than that the their them the
 through to too under until up very was we were what when where which while who whom why will with would you
 your mr mrs ms pct year years week weeks today yesterday tomorrow monday tuesday wednesday thursday friday
 saturday sunday january february march april may june july august september october november december""".split())
-SETTINGS = {"contained": str(CONTAINED_THRESHOLD), "max_story_days": str(MAX_STORY_DAYS), "num_perm": str(NUM_PERM), "shingle_words": str(SHINGLE_WORDS), "dup_threshold": str(DUP_THRESHOLD),
+# What made the stored groups: a store made by other settings is regrouped from its signatures.
+SETTINGS = {"rule": "2", "contained": str(CONTAINED_THRESHOLD), "max_story_days": str(MAX_STORY_DAYS),
+            "num_perm": str(NUM_PERM), "shingle_words": str(SHINGLE_WORDS), "dup_threshold": str(DUP_THRESHOLD),
             "words_threshold": str(WORDS_THRESHOLD), "words_alone": str(WORDS_ALONE_THRESHOLD),
             "shared_entities": str(SHARED_ENTITIES), "window_days": str(WINDOW_DAYS)}
 
@@ -182,13 +184,12 @@ def same_event(a: Entry, b: Entry) -> bool:
     if contained(a, b) >= CONTAINED_THRESHOLD:
         return True
     words = jaccard(a.words, b.words)
-    if not a.entities or not b.entities:
-        return words >= WORDS_ALONE_THRESHOLD
     shared = len(a.entities & b.entities)
-    # An article tagged with one place only (most Reuters ones) can share no more than that one.
-    enough = min(SHARED_ENTITIES, len(a.entities), len(b.entities))
-    return ((words >= WORDS_THRESHOLD and shared >= enough)
-            or (words >= WORDS_STRONG_THRESHOLD and shared >= STRONG_SHARED_ENTITIES))
+    # Fewer than two shared names (most Reuters articles carry one place tag, "United States"):
+    # the words alone must say it; dividend notices of two companies share 40-60% of theirs.
+    return ((words >= WORDS_THRESHOLD and shared >= SHARED_ENTITIES)
+            or (words >= WORDS_STRONG_THRESHOLD and shared >= STRONG_SHARED_ENTITIES)
+            or words >= WORDS_ALONE_THRESHOLD)
 
 
 def group_id(prefix: str, members: Iterable[Entry]) -> str:

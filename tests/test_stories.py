@@ -296,6 +296,30 @@ def test_cli_collapse_and_stories(stories_engine, backend_indexes, monkeypatch, 
     assert main(["stories", "--top", "0"]) == 2
 
 
+def test_web_page_api_and_story_page(stories_engine):
+    from web import create_app
+
+    client = create_app(engine=stories_engine, testing=True).test_client()
+    page = client.get("/?q=copper").get_data(as_text=True)
+    assert page.count('class="hit"') == 3 and "2 more articles in this story" in page
+    assert client.get("/?q=copper&collapse=0").get_data(as_text=True).count('class="hit"') == 6
+    api = client.get("/api/search?q=copper").get_json()
+    assert not api["collapsed"] and len(api["hits"]) == 6 and "story" not in api["hits"][0]
+    api = client.get("/api/search?q=copper&collapse=1").get_json()
+    assert api["collapsed"] and api["stories"] == 3 and api["total"] == 6
+    story = next(h["story"] for h in api["hits"] if h["story"]["size"] == 3)
+    listed = client.get("/api/stories?top=1").get_json()["stories"]
+    assert [s["id"] for s in listed] == [story["id"]]
+    one = client.get(f"/api/stories/{story['id']}").get_json()
+    assert one["story"]["size"] == 3 and [a["id"] for a in one["articles"]] == [url("a1"), url("a2"), url("a3")]
+    html = client.get(f"/story/{story['id']}").get_data(as_text=True)
+    assert "Copper strike begins" in html and "Codelco" in html and html.count("story-articles") == 3
+    assert client.get("/story/s-0000000000000000").status_code == 404
+    assert client.get("/story/nonsense").status_code == 400
+    assert client.get("/api/search?collapse=maybe").status_code == 400
+    assert client.get("/api/stories?top=0").status_code == 400
+
+
 # ---- acceptance: the seeds and Reuters ---------------------------------------------------------------
 
 def test_seeds_are_one_story(backend_indexes):

@@ -11,7 +11,6 @@ existed) is a story of its own.
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -32,13 +31,44 @@ class StoryTable:
         self.ids: list[str] = sorted(set(assignments.values()))
         number = {story_id: i for i, story_id in enumerate(self.ids)}
         self.of_doc = np.full(reader.doc_count_all(), -1, dtype=np.int64)
+        found: list[tuple[np.ndarray, str]] = []
         if assignments and "id" in reader.indexed_field_names():
             leaves = leaves_of(reader)
             for btext in reader.lexicon("id"):
-                story = assignments.get(btext.decode("utf-8"))
+                article_id = btext.decode("utf-8")
+                story = assignments.get(article_id)
                 if story is not None:
-                    self.of_doc[read_term(leaves, "id", btext)[0]] = number[story]
+                    docs = read_term(leaves, "id", btext)[0]
+                    self.of_doc[docs] = number[story]
+                    found.append((docs, article_id))
         self.number = number
+        # The ids of articles in stories of two or more (most stories are one article): a hit's
+        # "others" without reading each one's stored fields, body and all.
+        sizes = np.bincount(self.of_doc[self.of_doc >= 0], minlength=len(self.ids))
+        self.id_of = {int(d): article_id for docs, article_id in found for d in docs
+                      if sizes[self.of_doc[d]] > 1}
+        self._source_of: np.ndarray | None = None
+        # Members by story number, without a scan of the whole table per story: documents in
+        # story order (-1 first), and where each story's run starts.
+        self._order = np.argsort(self.of_doc, kind="stable")
+        self._starts = np.searchsorted(self.of_doc[self._order], np.arange(-1, len(self.ids) + 1))
+
+    def sources(self, tables: IndexTables, members: np.ndarray) -> list[str]:
+        """The sources of these articles, most frequent first (ties alphabetical), from the
+        generation's source facet table."""
+        if self._source_of is None:
+            field = tables.fields["source"]
+            source_of = np.full(len(self.of_doc), -1, dtype=np.int64)
+            source_of[field.docs] = np.repeat(np.arange(len(field.values)), np.diff(field.offsets))
+            self._source_of = source_of
+        values = self._source_of[members]
+        counts = np.bincount(values[values >= 0], minlength=len(tables.fields["source"].values))
+        present = np.flatnonzero(counts)
+        return [tables.fields["source"].values[i] for i in present[np.argsort(-counts[present], kind="stable")]]
+
+    def members(self, number: int) -> np.ndarray:
+        """Sorted document numbers of story `number`'s articles."""
+        return self._order[self._starts[number + 1]:self._starts[number + 2]]
 
     def keys(self, docs: np.ndarray) -> np.ndarray:
         """A collapse key per document: its story number, or a number of its own."""
@@ -50,7 +80,7 @@ class StoryTable:
         numbers = [self.number[s] for s in story_ids if s in self.number]
         if not numbers:
             return np.zeros(0, dtype=np.int64)
-        return np.flatnonzero(np.isin(self.of_doc, numbers))
+        return np.sort(np.concatenate([self.members(n) for n in numbers]))
 
 
 _tables: dict[tuple[str, int], StoryTable] = {}
@@ -95,25 +125,28 @@ def collapsed_page(rank, docs: np.ndarray, table: StoryTable, page: int,
     return [ranked[int(p)] for p in positions], stories
 
 
-def story_info(searcher, tables: IndexTables, table: StoryTable, docnum: int) -> StoryInfo:
-    """The summary of the story of document `docnum` (over its indexed articles)."""
+def story_info(searcher, tables: IndexTables, table: StoryTable, docnum: int, hit=None) -> StoryInfo:
+    """The summary of the story of document `docnum` (over its indexed articles). `hit`: that
+    document's Hit when the caller has it, so a one-article story (most of them) reads nothing."""
     number = int(table.of_doc[docnum])
-    members = np.flatnonzero(table.of_doc == number) if number >= 0 else np.array([docnum])
+    members = table.members(number) if number >= 0 else np.array([docnum])
+    story_id = table.ids[number] if number >= 0 else ""
+    if len(members) == 1 and hit is not None:
+        return StoryInfo(id=story_id, size=1, date_from=hit.date, date_to=hit.date,
+                         sources=[hit.source] if hit.source else [], others=[], representative=hit.id,
+                         title=hit.title)
     stamps = tables.timestamps[members]
     undated_last = np.where(stamps == UNDATED, np.iinfo(np.int64).max, stamps)
     order = members[np.lexsort((members, undated_last))]
     dated = stamps[stamps != UNDATED]
-    stored = [searcher.stored_fields(int(d)) for d in order[:MAX_STORY_OTHERS + 1]]
-    sources = Counter(s.get("source") for s in stored if s.get("source"))
-    own_id = searcher.stored_fields(docnum)["id"]
-    story_id = table.ids[number] if number >= 0 else ""
+    first = searcher.stored_fields(int(order[0]))  # the representative: its id and title
+    others = [table.id_of[int(d)] for d in order[:MAX_STORY_OTHERS + 1] if int(d) != docnum and int(d) in table.id_of]
     return StoryInfo(
         id=story_id, size=int(len(members)),
         date_from=timestamp_to_datetime(int(dated.min())) if len(dated) else None,
         date_to=timestamp_to_datetime(int(dated.max())) if len(dated) else None,
-        sources=[name for name, _ in sources.most_common()],
-        others=[s["id"] for s in stored if s["id"] != own_id][:MAX_STORY_OTHERS],
-        representative=stored[0]["id"], title=stored[0].get("title", ""))
+        sources=table.sources(tables, members), others=others[:MAX_STORY_OTHERS],
+        representative=first["id"], title=first.get("title", ""))
 
 
 def largest_stories(searcher, tables: IndexTables, table: StoryTable, docs: np.ndarray,
@@ -128,7 +161,7 @@ def largest_stories(searcher, tables: IndexTables, table: StoryTable, docs: np.n
     order = present[np.lexsort((present, -counts[present]))][:top]
     found = []
     for number in order:
-        first = int(np.flatnonzero(table.of_doc == number)[0])
+        first = int(table.members(int(number))[0])
         found.append(story_info(searcher, tables, table, first))
     return found
 

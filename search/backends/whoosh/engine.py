@@ -276,7 +276,7 @@ class WhooshSearch:
                 terms, partial = frozenset(), True  # the rest get their opening lines instead
             hits.append(self._hit(searcher, docnum, score, terms))
             if request.collapse:
-                hits[-1].story = story_info(searcher, tables, stories, docnum)
+                hits[-1].story = story_info(searcher, tables, stories, docnum, hits[-1])
         facet_counts = Facets()
         if request.facets:
             mask = tables.mask(docs)
