@@ -22,6 +22,7 @@ from search import Engine, SearchRequest
 from search import querylang as ql
 from search.backends.opensearch import search as os_search
 from search.backends.opensearch.config import OpenSearchConfig
+from search.backends.opensearch.mapping import TITLE_BOOST
 from search.backends.opensearch.search import OpenSearchSearch
 from search.backends.opensearch.snippets import clean_fragment, lead, snippet
 from search.backends.opensearch.spelling import best_correction, edit_distance, suggest
@@ -54,7 +55,7 @@ def test_stop_words_leave_an_and_as_in_whoosh():
     assert dsl("the zinc") == dsl("zinc") == dsl("zinc -the") == dsl("the OR zinc") == dsl("(the a) OR zinc")
     assert dsl("the -oil") == {"bool": {"filter": [MATCH_ALL], "must_not": [dsl("oil")]}}  # all but oil
     word = dsl("zinc")["bool"]["should"]
-    assert word == [{"match": {"title": {"query": "zinc", "operator": "and", "boost": 1.5}}},
+    assert word == [{"match": {"title": {"query": "zinc", "operator": "and", "boost": TITLE_BOOST}}},
                     {"match": {"body": {"query": "zinc", "operator": "and"}}}]
 
 

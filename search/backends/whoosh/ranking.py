@@ -25,10 +25,11 @@ all-words-first rule stay as the query's own matching made them.
 
 Each default is the value most leave-one-collection-out folds chose over Cranfield, CISI and
 CACM (bench/relevance.py; bench/RESULTS.md has the figures). Query word frequency: on in all
-three folds. Proximity and feedback: off in two of three, so both ship off. Feedback gains on
-Cranfield and CISI (+0.02 nDCG@10, +0.03 MAP) but loses 0.08 nDCG@10 on CACM, whose records
-are mostly titles; proximity gains 0.007 on CACM and loses 0.004 on the others. Set PROXIMITY =
-1.0 or FEEDBACK = True to use them (e.g. for long questions over long articles). With all three
+three folds. Proximity and feedback: off in two of three, so both ship off. Added to the
+shipped ranking, feedback gives +0.024 nDCG@10 / +0.030 MAP on Cranfield and -0.001 / +0.030 on
+CISI, but -0.102 / -0.073 on CACM (mostly one-line records: their few words dominate the vote);
+proximity gives +0.001, -0.020 and +0.000 nDCG@10. Set PROXIMITY = 1.0 or FEEDBACK = True to
+use them (e.g. feedback for long questions over long articles). With all three
 off, the scores are the BM25F of search.backends.whoosh.scoring alone (tests/test_scoring.py).
 """
 from __future__ import annotations

@@ -33,7 +33,7 @@ TEXT_FIELDS = ("title", "body")
 
 
 def news_analyzer() -> NewsAnalyzer:
-    """Words, lower-cased, accents folded, stop words dropped, Porter-stemmed.
+    """Words, lower-cased, accents folded, stop words dropped, Snowball-stemmed (analysis.STEMMER).
 
     Accent folding lets "Nguyen" find "Nguyễn"; the minimum size of 2 drops the "s" that the
     tokenizer splits off possessives ("Korea's" -> "korea"); stemming lets "summits" match

@@ -6,9 +6,11 @@ for the facets. Here each term's postings (doc numbers and weights) are read onc
 generation and kept in an LRU cache; a query is then a few vectorised set operations, and the
 same pass yields the full match set (for facets) and the scores (for ranking).
 
-The scores are Whoosh's own BM25F formula, term for term (same idf, same average and
-per-document field lengths), with our B and K1; `tests/test_scoring.py` checks this against
-`searcher.search()`. Exact phrases are matched by position arithmetic
+The scores are BM25F with our B and K1, in the form IDF and FIELDS name (shipped: Lucene's idf,
+title and body as one combined field). With IDF "whoosh" and FIELDS "sum" they are Whoosh's own
+BM25F, term for term (same idf, same average and per-document field lengths), and
+`tests/test_scoring.py` checks that against `searcher.search()`; it checks the shipped form
+against the formula by hand. Exact phrases are matched by position arithmetic
 over cached positions; query types without a vectorised form (sloppy phrases, unusual ones) are
 matched by Whoosh. Phrases are scored by the sum of their words' scores.
 """

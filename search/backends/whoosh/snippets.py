@@ -1,7 +1,7 @@
 """Highlighted snippets: safe HTML with every matched word in <mark>, from the stored text.
 
 A word matches when it analyses to a query term exactly as the index analyses it (lower-case,
-accents folded, Porter stem), so "summits" marks "summit" and "Summit's". We don't use Whoosh's
+accents folded, Snowball stem), so "summits" marks "summit" and "Summit's". We don't use Whoosh's
 highlighter: it pushes every token of every hit through its generator chain of Token objects,
 ~1 ms per Reuters hit, which alone spent the whole 10 ms budget of a search request. Here a
 C-level regex finds the words and each distinct word is analysed once (LRU cache): ~0.1 ms/hit.
