@@ -58,3 +58,14 @@ def test_derived_title_is_not_a_boosted_headline(engine) -> None:
     assert hits["http://t/lede"].score == pytest.approx(hits["http://t/later"].score, rel=1e-6)
     # A real headline still counts: the article with "Tariff" in its title comes first.
     assert engine.search("tariff").hits[0].id == "http://t/headline"
+
+
+def test_derived_title_on_the_page_and_in_the_api(engine) -> None:
+    from web import create_app
+
+    client = create_app(engine=engine, testing=True).test_client()
+    page = client.get("/?q=geneva").get_data(as_text=True)
+    assert "Tariff talks resumed" in page and "Officials met again" in page
+    hits = {h["id"]: h for h in client.get("/api/search?q=geneva").get_json()["hits"]}
+    assert hits["http://t/lede"]["title"].startswith("Tariff talks resumed")
+    assert hits["http://t/lede"]["title_derived"] is True and hits["http://t/headline"]["title_derived"] is False
