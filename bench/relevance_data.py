@@ -75,20 +75,22 @@ def _binary_qrels(path: Path) -> list[tuple[str, str, int]]:
     return qrels
 
 
-def load_cisi(data: Path) -> Collection:
-    docs = _docs(smart_records(gzip.open(data / "CISI.ALL.gz", "rt", encoding="latin-1").read()))
-    queries = {i: r.get("W", "") for i, r in
-               smart_records(gzip.open(data / "CISI.QRY.gz", "rt", encoding="latin-1").read(), "W").items()}
-    qrels = _binary_qrels(data / "CISI.REL.gz")
+def _load_binary(data: Path, docs_file: str, queries_file: str, qrels_file: str) -> Collection:
+    """A SMART collection with binary judgments (CISI, CACM): gzipped, Latin-1."""
+    def read(name: str) -> str:
+        return gzip.open(data / name, "rt", encoding="latin-1").read()
+    docs = _docs(smart_records(read(docs_file)))
+    queries = {i: r.get("W", "") for i, r in smart_records(read(queries_file), "W").items()}
+    qrels = _binary_qrels(data / qrels_file)
     return docs, _judged(queries, qrels), qrels
+
+
+def load_cisi(data: Path) -> Collection:
+    return _load_binary(data, "CISI.ALL.gz", "CISI.QRY.gz", "CISI.REL.gz")
 
 
 def load_cacm(data: Path) -> Collection:
-    docs = _docs(smart_records(gzip.open(data / "cacm.all.gz", "rt", encoding="latin-1").read()))
-    queries = {i: r.get("W", "") for i, r in
-               smart_records(gzip.open(data / "query.text.gz", "rt", encoding="latin-1").read(), "W").items()}
-    qrels = _binary_qrels(data / "qrels.text.gz")
-    return docs, _judged(queries, qrels), qrels
+    return _load_binary(data, "cacm.all.gz", "query.text.gz", "qrels.text.gz")
 
 
 LOADERS = {"cranfield": load_cranfield, "cisi": load_cisi, "cacm": load_cacm}

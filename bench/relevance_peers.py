@@ -20,6 +20,16 @@ from relevance_data import words_of
 DEPTH = 1000
 
 
+def query_words(queries: dict[str, str], runs: dict[str, list[str]]):
+    """(query id, words) of the queries that have words; the others get an empty run."""
+    for qid, text in queries.items():
+        words = words_of(text)
+        if words:
+            yield qid, words
+        else:
+            runs[qid] = []
+
+
 def run_tantivy(docs, queries, workdir: Path) -> dict[str, list[str]]:
     import tantivy
     sb = tantivy.SchemaBuilder()
@@ -38,11 +48,7 @@ def run_tantivy(docs, queries, workdir: Path) -> dict[str, list[str]]:
     ix.reload()
     searcher = ix.searcher()
     runs = {}
-    for qid, text in queries.items():
-        words = words_of(text)
-        if not words:
-            runs[qid] = []
-            continue
+    for qid, words in query_words(queries, runs):
         q = ix.parse_query(" ".join(words), ["title", "body"])
         hits = searcher.search(q, DEPTH).hits
         runs[qid] = [str(searcher.doc(addr)["id"][0]) for _, addr in hits]
@@ -56,11 +62,7 @@ def run_fts5(docs, queries, workdir: Path) -> dict[str, list[str]]:
                    ((int(d), t, b) for d, (t, b) in docs.items()))
     db.commit()
     runs = {}
-    for qid, text in queries.items():
-        words = words_of(text)
-        if not words:
-            runs[qid] = []
-            continue
+    for qid, words in query_words(queries, runs):
         match = " OR ".join(f'"{w}"' for w in words)
         rows = db.execute("SELECT rowid FROM docs WHERE docs MATCH ? ORDER BY bm25(docs, 1.0, 1.0) LIMIT ?",
                           (match, DEPTH)).fetchall()

@@ -43,6 +43,7 @@ from search import querylang as ql
 from search.backends.whoosh import scoring
 from search.backends.whoosh.internals import POSITION_BITS
 from search.backends.whoosh.scoring import Evaluator, Matches, sorted_common, sorted_member
+from search.results import QuerySyntaxError
 
 QUERY_TF = True          # a word said n times in the query counts n times
 PROXIMITY = 0.0          # weight of the BM25TP bonus (1.0 as published); 0 turns it off
@@ -77,22 +78,12 @@ def query_terms(q: wq.Query, fieldname: str = "body") -> list[str]:
 def word_counts(text: str, analyzer) -> Counter[str]:
     """How many times the query says each analysed word, counting its plain words (typed without
     a field, not excluded, not in a phrase): "system systems" says `system` twice."""
-    counts: Counter[str] = Counter()
-
-    def walk(node: ql.Node) -> None:
-        if isinstance(node, ql.Word) and node.field is None:
-            counts.update(t.text for t in analyzer(node.text, mode="query"))
-        elif isinstance(node, (ql.And, ql.Or)):
-            for child in node.children:
-                walk(child)
-        elif isinstance(node, ql.AndMaybe):
-            walk(node.required)
-            walk(node.optional)
     try:
-        walk(ql.parse(text))
-    except Exception:  # the query was parsed once already; anything odd just counts nothing
+        leaves = ql.text_terms(ql.parse(text))  # the positive text leaves, in order
+    except QuerySyntaxError:  # parsed once already, so not expected: then nothing counts twice
         return Counter()
-    return counts
+    return Counter(token.text for leaf in leaves if isinstance(leaf, ql.Word) and leaf.field is None
+                   for token in analyzer(leaf.text, mode="query"))
 
 
 def repeated_words(evaluator: Evaluator, counts: Counter[str], found: Matches) -> Matches:
