@@ -110,3 +110,41 @@ def test_idf_forms(engine: Engine, monkeypatch) -> None:
     assert cache.idf(3) == pytest.approx(math.log(1 + (n - 3 + 0.5) / 3.5))
     monkeypatch.setattr(scoring, "IDF", "whoosh")
     assert cache.idf(3) == pytest.approx(math.log(n / 4) + 1)
+
+
+def test_lucene_idf_lets_a_word_in_every_article_weigh_almost_nothing(tmp_path, monkeypatch) -> None:
+    """"market" is in every article, "zinc" in half. With Whoosh's idf (never below 1) the
+    article that says "market" seven times beats the one that says "zinc" twice; with Lucene's,
+    "market" weighs almost nothing and the order turns."""
+    rows = [{"url": "http://t/common", "title": "Report", "body": "Market market market market market market market zinc."},
+            {"url": "http://t/rare", "title": "Report", "body": "Market zinc zinc output moved today notes."}]
+    rows += [{"url": f"http://t/other{i}", "title": "Report",
+              "body": f"Market notes number {i} today" + (" zinc." if i < 3 else ".")} for i in range(8)]
+    (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    index_paths([tmp_path / "a.jsonl"], tmp_path / "ix", entities=False, show_progress=False)
+    engine = Engine(tmp_path / "ix")
+
+    def order() -> list[str]:
+        found = [h.id for h in engine.search("market zinc").hits]
+        return sorted(["http://t/common", "http://t/rare"], key=found.index)
+    monkeypatch.setattr(scoring, "IDF", "whoosh")
+    assert order() == ["http://t/common", "http://t/rare"]
+    monkeypatch.setattr(scoring, "IDF", "lucene")
+    assert order() == ["http://t/rare", "http://t/common"]
+
+
+def test_combined_fields_saturate_a_word_once(tmp_path, monkeypatch) -> None:
+    """A word once in the title and once in the body: per-field sums give it two saturations (two
+    idfs), so it beats an article that says it more often in the body; as one combined field
+    (the title's occurrence counting TITLE_BOOST times) the more frequent one is not behind."""
+    rows = [{"url": "http://t/both", "title": "Tin news", "body": "Tin output rose quickly late today."},
+            {"url": "http://t/body", "title": "Metal news", "body": "Tin tin tin tin output today."}]
+    rows += [{"url": f"http://t/other{i}", "title": "Metal news", "body": f"Copper output {i} rose today."}
+             for i in range(8)]
+    (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    index_paths([tmp_path / "a.jsonl"], tmp_path / "ix", entities=False, show_progress=False)
+    engine = Engine(tmp_path / "ix")
+    monkeypatch.setattr(scoring, "FIELDS", "sum")
+    assert [h.id for h in engine.search("tin").hits] == ["http://t/both", "http://t/body"]
+    monkeypatch.setattr(scoring, "FIELDS", "combined")
+    assert [h.id for h in engine.search("tin").hits] == ["http://t/body", "http://t/both"]
