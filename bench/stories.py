@@ -317,7 +317,7 @@ def main() -> None:
     if args.part in ("all", "cost"):
         out["cost"] = cost(args.repeats, args.files)
         print(out["cost"])
-    print("wrote", write_json("stories" if args.part == "all" else f"stories-{args.part}", out))
+    print("wrote", write_json("stories.json" if args.part == "all" else f"stories-{args.part}.json", out))
 
 
 if __name__ == "__main__":
