@@ -51,12 +51,24 @@ QUERIES = ["oil prices", "coffee", "interest rates", "trade deficit japan", "gol
 
 
 def read_reuters() -> list[Article]:
+    """The articles with the entities an index run without NER gives them (the Reuters tags,
+    canonicalised, the dateline's place, the collection's statistics): what the grouping sees."""
+    from index.entities import EntityExtractor
     from index.readers import ReadOptions, iter_files, read_file
 
     found = []
     for path, fmt in sorted(iter_files([REUTERS])):
         if fmt == "reuters":
             found.extend(a for a in read_file(path, ReadOptions(), fmt) if isinstance(a, Article))
+    folder = Path(tempfile.mkdtemp(prefix="stories-entities-"))
+    try:
+        extractor = EntityExtractor(cache_path=folder / "ner.sqlite", enabled=False,
+                                    corpus_path=folder / "entity-corpus.sqlite")
+        for start in range(0, len(found), 256):
+            extractor.annotate(found[start:start + 256])
+        extractor.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     return found
 
 

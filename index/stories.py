@@ -11,10 +11,10 @@ The rule, for two articles a and b (figures in bench/stories.py, bench/RESULTS.m
   0.75-1.0 on Reuters; two "heating oil price" template reports a month apart score 0.48);
 - same event: both dated, at most WINDOW_DAYS (3) apart in calendar days (UTC), and either
   near-duplicates, or content-word Jaccard >= WORDS_THRESHOLD while sharing SHARED_ENTITIES
-  named entities (people, organisations, places: the source's tags or recognised ones), or
-  content-word Jaccard >= WORDS_STRONG_THRESHOLD while sharing STRONG_SHARED_ENTITIES (two
-  agencies' accounts of one event share names more than words), or, whatever the names,
-  content-word Jaccard >= WORDS_ALONE_THRESHOLD.
+  person or organisation (the source's tags or recognised ones), or content-word Jaccard >=
+  WORDS_STRONG_THRESHOLD while sharing STRONG_SHARED_ENTITIES names of any kind (two agencies'
+  accounts of one event share names more than words), or, whatever the names, content-word
+  Jaccard >= WORDS_ALONE_THRESHOLD.
   The thresholds were chosen on half of the labelled Reuters pairs and checked on the other;
 - a shortened or extended version of another article: both dated within WINDOW_DAYS, the shorter
   one's shingles at least CONTAINED_THRESHOLD contained in the longer one's;
@@ -50,9 +50,9 @@ from index.story_store import STORE_NAME, Entry, StoryStore
 NUM_PERM = 128         # signature length: Jaccard estimated within ~0.04 (1 sd) at 0.7
 SHINGLE_WORDS = 4
 DUP_THRESHOLD = 0.7
-WORDS_THRESHOLD = 0.4
+WORDS_THRESHOLD = 0.3
 WORDS_ALONE_THRESHOLD = 0.7
-SHARED_ENTITIES = 2
+SHARED_ENTITIES = 1      # people or organisations (see same_event)
 # Two agencies telling one event share its people and places far more than its words (the seed
 # articles: content-word Jaccard 0.16, 7 shared entities); so many shared entities with some
 # shared words are enough.
@@ -79,7 +79,7 @@ through to too under until up very was we were what when where which while who w
 your mr mrs ms pct year years week weeks today yesterday tomorrow monday tuesday wednesday thursday friday
 saturday sunday january february march april may june july august september october november december""".split())
 # What made the stored groups: a store made by other settings is regrouped from its signatures.
-SETTINGS = {"rule": "2", "contained": str(CONTAINED_THRESHOLD), "max_story_days": str(MAX_STORY_DAYS),
+SETTINGS = {"rule": "3", "contained": str(CONTAINED_THRESHOLD), "max_story_days": str(MAX_STORY_DAYS),
             "num_perm": str(NUM_PERM), "shingle_words": str(SHINGLE_WORDS), "dup_threshold": str(DUP_THRESHOLD),
             "words_threshold": str(WORDS_THRESHOLD), "words_alone": str(WORDS_ALONE_THRESHOLD),
             "shared_entities": str(SHARED_ENTITIES), "window_days": str(WINDOW_DAYS)}
@@ -184,11 +184,14 @@ def same_event(a: Entry, b: Entry) -> bool:
     if contained(a, b) >= CONTAINED_THRESHOLD:
         return True
     words = jaccard(a.words, b.words)
-    shared = len(a.entities & b.entities)
-    # Fewer than two shared names (most Reuters articles carry one place tag, "United States"):
-    # the words alone must say it; dividend notices of two companies share 40-60% of theirs.
-    return ((words >= WORDS_THRESHOLD and shared >= SHARED_ENTITIES)
-            or (words >= WORDS_STRONG_THRESHOLD and shared >= STRONG_SHARED_ENTITIES)
+    shared = a.entities & b.entities
+    # Who, not where: shared places say little (a desk's dateline, "United States" on most
+    # Reuters articles: two companies' dividend notices from one city share both), so the
+    # words-and-names rule counts people and organisations; without one the words alone must
+    # say it.
+    actors = sum(1 for key in shared if not key.startswith("place:"))
+    return ((words >= WORDS_THRESHOLD and actors >= SHARED_ENTITIES)
+            or (words >= WORDS_STRONG_THRESHOLD and len(shared) >= STRONG_SHARED_ENTITIES)
             or words >= WORDS_ALONE_THRESHOLD)
 
 
