@@ -49,7 +49,7 @@ from search.backends.whoosh import scoring as _scoring  # noqa: E402
 
 MEASURES = ("nDCG@10", "MAP", "R@100")
 PEERS = ("tantivy", "fts5", "bm25s")
-GRID = {"stemmer": ("porter", "snowball"), "title": (1.0, 1.5, 2.0), "idf": ("whoosh", "lucene"), "fields": ("sum", "bm25f", "combined"),
+GRID = {"stemmer": ("porter", "snowball"), "title": (1.0, 1.5, 2.0, 3.0), "idf": ("whoosh", "lucene"), "fields": ("sum", "bm25f", "combined"),
         "qtf": (False, True), "proximity": (0.0, 1.0), "feedback": (False, True), "matching": ("ours", "or")}
 SHIPPED = {"stemmer": _analysis.STEMMER, "title": float(_schema.TITLE_BOOST), "idf": _scoring.IDF, "fields": _scoring.FIELDS, "qtf": _ranking.QUERY_TF,
            "proximity": float(_ranking.PROXIMITY), "feedback": bool(_ranking.FEEDBACK), "matching": "ours"}

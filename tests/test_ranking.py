@@ -48,7 +48,7 @@ def test_ranking_defaults_are_pinned() -> None:
 
     assert analysis.STEMMER == "snowball"
     assert (scoring.K1, scoring.B, scoring.IDF, scoring.FIELDS) == (1.5, 0.75, "lucene", "combined")
-    assert schema.TITLE_BOOST == mapping.TITLE_BOOST == 2.0
+    assert schema.TITLE_BOOST == mapping.TITLE_BOOST == 3.0
     assert ranking.QUERY_TF is True
     assert (ranking.PROXIMITY, ranking.PROXIMITY_WINDOW, ranking.RERANK_DEPTH) == (0.0, 5, 100)
     assert (mapping.PROXIMITY, mapping.PROXIMITY_WINDOW) == (0.0, 5)

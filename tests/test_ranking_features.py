@@ -138,7 +138,7 @@ def test_combined_fields_saturate_a_word_once(tmp_path, monkeypatch) -> None:
     idfs), so it beats an article that says it more often in the body; as one combined field
     (the title's occurrence counting TITLE_BOOST times) the more frequent one is not behind."""
     rows = [{"url": "http://t/both", "title": "Tin news", "body": "Tin output rose quickly late today."},
-            {"url": "http://t/body", "title": "Metal news", "body": "Tin tin tin tin output today."}]
+            {"url": "http://t/body", "title": "Metal news", "body": "Tin tin tin tin tin output."}]
     rows += [{"url": f"http://t/other{i}", "title": "Metal news", "body": f"Copper output {i} rose today."}
              for i in range(8)]
     (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")

@@ -55,7 +55,7 @@ FACET_FIELDS = ENTITY_TYPES + ("source",)   # ("person", "org", "place", "source
 # backend's TITLE_BOOST (search/backends/whoosh/schema.py, chosen there by cross-validation), and
 # tests/test_opensearch_writer.py checks the two are equal. Not imported: only the Whoosh
 # backend may import Whoosh.
-TITLE_BOOST = 2.0
+TITLE_BOOST = 3.0
 # BM25 parameters, the index default similarity: the Whoosh backend's K1 and B
 # (search/backends/whoosh/scoring.py, chosen by cross-validation; checked equal by the tests).
 BM25_K1 = 1.5

@@ -25,10 +25,10 @@ all-words-first rule stay as the query's own matching made them.
 
 Each default is the value most leave-one-collection-out folds chose over Cranfield, CISI and
 CACM (bench/relevance.py; bench/RESULTS.md has the figures). Query word frequency: on in all
-three folds. Proximity and feedback: off in two of three, so both ship off. Added to the
-shipped ranking, feedback gives +0.024 nDCG@10 / +0.030 MAP on Cranfield and -0.001 / +0.030 on
-CISI, but -0.102 / -0.073 on CACM (mostly one-line records: their few words dominate the vote);
-proximity gives +0.001, -0.020 and +0.000 nDCG@10. Set PROXIMITY = 1.0 or FEEDBACK = True to
+three folds. Proximity: off in all three; feedback: off in two of three, so both ship off.
+Added to the shipped ranking, feedback gives +0.026 nDCG@10 / +0.032 MAP on Cranfield and
++0.006 / +0.034 on CISI, but -0.099 / -0.070 on CACM (mostly one-line records: their few words
+dominate the vote); proximity gives -0.001, -0.018 and -0.003 nDCG@10. Set PROXIMITY = 1.0 or FEEDBACK = True to
 use them (e.g. feedback for long questions over long articles). With all three
 off, the scores are the BM25F of search.backends.whoosh.scoring alone (tests/test_scoring.py).
 """
