@@ -82,8 +82,13 @@ def test_seed_story_expands_in_place_and_opens_its_page(page, served):
     assert not page.errors
 
 
-def test_reuters_oil_prices_shows_more_and_the_story_page_works(page, served):
+def test_reuters_collapsed_pages_show_more_and_the_story_page_works(page, served):
     page.goto(served + "/?q=oil+prices")
+    assert page.locator("li.hit").count() == 10
+    assert "stories" in page.locator(".collapse-toggle").inner_text()
+    # A query whose first page has stories of several articles (the ranking decides which
+    # queries do: "oil prices" leads with one-article price notices).
+    page.goto(served + "/?q=trade")
     assert page.locator("li.hit").count() == 10
     hits = set(page.locator("li.hit h2 a").evaluate_all("els => els.map(e => e.getAttribute('href'))"))
     mores = page.locator("details.story-more summary")
