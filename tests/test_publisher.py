@@ -23,6 +23,8 @@ BODY = "<p>" + "The summit between the two leaders was confirmed on Sunday by of
     ([None], "https://news.bbc.co.uk/2/hi/x.stm", "BBC"),               # 2. the URL's registered domain
     ([], "https://www.smalltownpaper.net/story/1", "smalltownpaper.net"),  # unlisted: the domain
     ([], None, None),
+    ([], "https://example.test/a1", None),                                 # reserved for tests
+    ([], "https://www.example.com/a1", None),
 ])
 def test_publisher_name(names, url, expected):
     assert publisher_name(names, url) == expected

@@ -24,6 +24,8 @@ PUBLISHERS = DATA_DIR / "publishers.tsv"
 # Second-level suffixes under which the registered domain has three labels (bbc.co.uk).
 _SECOND_LEVEL = frozenset("co.uk org.uk ac.uk gov.uk me.uk com.au net.au org.au co.nz co.jp co.kr "
                           "co.in com.br com.cn com.hk com.sg co.za com.mx com.tr com.ar".split())
+_RESERVED = frozenset("example.com example.net example.org".split())
+_RESERVED_TLDS = frozenset("test example invalid localhost local".split())
 DATELINE_WITHIN = 1000  # a dateline opens the story, maybe after a photo caption
 _DOMAIN = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,}$", re.IGNORECASE)
 
@@ -50,9 +52,11 @@ def registered_domain(url_or_host: str) -> str | None:
 
 
 def domain_publisher(url_or_host: str) -> str | None:
-    """A readable publisher name for a URL or host: the shipped name, else the domain."""
+    """A readable publisher name for a URL or host: the shipped name, else the domain. Names
+    reserved for examples and tests (RFC 2606, 6761: example.com, *.test, *.invalid, ...) name
+    no publisher."""
     domain = registered_domain(url_or_host)
-    if domain is None:
+    if domain is None or domain in _RESERVED or domain.rsplit(".", 1)[-1] in _RESERVED_TLDS:
         return None
     table = _publishers()
     host = urlparse(url_or_host).hostname if "://" in url_or_host else url_or_host
