@@ -89,6 +89,8 @@ def shingles(words: list[str], size: int = SHINGLE_WORDS) -> set[bytes]:
     """The word `size`-grams of `words` (lower-cased tokens); a shorter text is one shingle."""
     if len(words) <= size:
         return {" ".join(words).encode()} if words else set()
+    if size == 4:  # the shingles the grouping uses: zip is ~2x faster than slicing each window
+        return {f"{a} {b} {c} {d}".encode() for a, b, c, d in zip(words, words[1:], words[2:], words[3:])}
     return {" ".join(words[i:i + size]).encode() for i in range(len(words) - size + 1)}
 
 
