@@ -97,15 +97,15 @@ def _corpus(table, articles, steps=Steps()):
 
 
 STORY = [
-    ("full", DAY, P("Kim Jong Un", "Kim") + [("Hanoi", "GPE"), ("Vietnam", "GPE")]),
-    ("bare", DAY, P("Kim") + [("Hanoi", "GPE")]),
+    ("full", DAY, P("Kim Jong Un", "Kim", "Donald Trump") + [("Hanoi", "GPE"), ("Vietnam", "GPE")]),
+    ("bare", DAY, P("Kim", "Donald Trump") + [("Hanoi", "GPE")]),
     ("other", datetime(2019, 9, 1, tzinfo=timezone.utc), P("Kim Yong Chol", "Kim") + [("Seoul", "GPE")]),
 ]
 
 
 def test_bare_name_resolves_through_its_story(table):
-    assert _corpus(table, STORY).entities("bare")["person"] == ["Kim Jong Un"]
-    assert _corpus(table, STORY, Steps(corpus=False)).entities("bare")["person"] == ["Kim"]
+    assert _corpus(table, STORY).entities("bare")["person"] == ["Kim Jong Un", "Donald Trump"]
+    assert _corpus(table, STORY, Steps(corpus=False)).entities("bare")["person"] == ["Kim", "Donald Trump"]
 
 
 def test_bare_name_resolves_through_the_corpus_when_no_story(table):
@@ -115,15 +115,22 @@ def test_bare_name_resolves_through_the_corpus_when_no_story(table):
 
 
 def test_unrelated_articles_resolve_nothing(table):
-    articles = [("full", DAY, P("Kim Jong Un", "Kim") + [("Hanoi", "GPE")]),
+    articles = [("full", DAY, P("Kim Jong Un", "Kim") + [("Hanoi", "GPE"), ("KCNA", "ORG")]),
                 ("bare", DAY, P("Kim") + [("Busan", "GPE")])]
     assert _corpus(table, articles).entities("bare")["person"] == ["Kim"]
 
 
+def test_a_shared_place_is_no_shared_context(table):
+    # A dateline's "Seoul" is in half of the articles about Korea: it links nothing by itself.
+    articles = [("full", DAY, P("Kim Jong Un", "Kim") + [("Seoul", "GPE")]),
+                ("bare", DAY, P("Kim") + [("Seoul", "GPE")])]
+    assert _corpus(table, articles).entities("bare")["person"] == ["Kim"]
+
+
 def test_a_tie_resolves_nothing(table):
-    articles = [("a", DAY, P("Kim Jong Un", "Kim") + [("Hanoi", "GPE")]),
-                ("b", DAY, P("Kim Yong Chol", "Kim") + [("Hanoi", "GPE")]),
-                ("bare", DAY, P("Kim") + [("Hanoi", "GPE")])]
+    articles = [("a", DAY, P("Kim Jong Un", "Kim") + [("KCNA", "ORG")]),
+                ("b", DAY, P("Kim Yong Chol", "Kim") + [("KCNA", "ORG")]),
+                ("bare", DAY, P("Kim") + [("KCNA", "ORG")])]
     assert _corpus(table, articles).entities("bare")["person"] == ["Kim"]
 
 
@@ -152,23 +159,23 @@ def test_results_do_not_depend_on_the_order(table, batch_size):
         results[repr(sorted(index.items()))] = index
     assert len(results) == 1
     final = next(iter(results.values()))
-    assert final["bare"]["person"] == ["Kim Jong Un"] and final["surrey"]["org"] == ["Surrey"]
+    assert final["bare"]["person"] == ["Kim Jong Un", "Donald Trump"] and final["surrey"]["org"] == ["Surrey"]
 
 
 def test_finish_rewrites_only_what_changed_and_survives_a_reopen(table, tmp_path):
     path = tmp_path / "corpus.sqlite"
     first = EntityCorpus(path, table)
-    first.add("bare", DAY, article_evidence(P("Kim") + [("Hanoi", "GPE")], {}, table))
+    first.add("bare", DAY, article_evidence(P("Kim") + [("KCNA", "ORG")], {}, table))
     first.mark_written([("bare", first.entities("bare"))])
     assert first.finish(lambda aid, values: None) == 0  # as written
     first.close()
 
     second = EntityCorpus(path, table)  # a later run: the full name arrives
-    second.add("full", DAY, article_evidence(P("Kim Jong Un", "Kim") + [("Hanoi", "GPE")], {}, table))
+    second.add("full", DAY, article_evidence(P("Kim Jong Un", "Kim") + [("KCNA", "ORG")], {}, table))
     second.mark_written([("full", second.entities("full"))])
     updates = {}
     assert second.finish(updates.__setitem__) == 1
-    assert updates == {"bare": {"person": ["Kim Jong Un"], "org": [], "place": ["Hanoi"]}}
+    assert updates == {"bare": {"person": ["Kim Jong Un"], "org": ["KCNA"], "place": []}}
     assert second.finish(updates.__setitem__) == 0  # nothing pending any more
     second.close()
 

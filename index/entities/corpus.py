@@ -6,8 +6,10 @@ can. Two statistics, both sums over articles (so they do not depend on indexing 
   - bare-name resolutions: per one-word person name, the full names it stood for in articles
     that named both ("Kim" -> "Kim Jong Un"), with each such article's date and names.
 An article's bare name left unresolved by its own text resolves through the articles of the
-same story (dated within STORY_DAYS and sharing a name with it), else through the corpus (any
-article sharing a name): the full name most of them resolved it to; a tie resolves nothing.
+same story (dated within STORY_DAYS and sharing a person or organisation with it), else through
+the corpus (any article sharing one): the full name most of them resolved it to; a tie resolves
+nothing. Shared places do not count: a dateline's "Washington" or "United States" joins
+unrelated stories.
 
 Persistence: one SQLite file in the index folder (`entity-corpus.sqlite`, the writer's
 `local_dir`): each article's evidence (resolve.article_evidence), the facet values written for
@@ -37,12 +39,14 @@ from index.entities.resolve import (ALL_STEPS, Evidence, Steps, is_bare, label_c
 
 FILE_NAME = "entity-corpus.sqlite"
 STORY_DAYS = 3
+SCHEMA_VERSION = 2  # 2: `ment.place` (shared places are no evidence of a shared context)
 _TIE_ORDER = ("person", "place", "org")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS art (id TEXT PRIMARY KEY, day INTEGER, evidence TEXT NOT NULL, written TEXT);
 CREATE TABLE IF NOT EXISTS vote (key TEXT NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL,
                                  PRIMARY KEY (key, kind));
-CREATE TABLE IF NOT EXISTS ment (id TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (id, key));
+CREATE TABLE IF NOT EXISTS ment (id TEXT NOT NULL, key TEXT NOT NULL, place INTEGER NOT NULL,
+                                 PRIMARY KEY (id, key));
 CREATE INDEX IF NOT EXISTS ment_key ON ment(key);
 CREATE TABLE IF NOT EXISTS res (id TEXT NOT NULL, bare TEXT NOT NULL, full TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS res_bare ON res(bare);
@@ -73,6 +77,11 @@ class EntityCorpus:
         self._conn = sqlite3.connect(str(path) if path is not None else ":memory:")
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
+        if self._conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            # A file from an earlier layout: start again (articles count again as they are written).
+            self._conn.executescript("DROP TABLE IF EXISTS art; DROP TABLE IF EXISTS vote; DROP TABLE IF EXISTS ment;"
+                                     "DROP TABLE IF EXISTS res; DROP TABLE IF EXISTS bare; DROP TABLE IF EXISTS dirty;")
+            self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._conn.executescript(_SCHEMA)
         self._votes: dict[str, dict[str, int]] = {}
         self._dirty_types: set[str] = set()  # names marked this session (saves re-inserts)
@@ -108,8 +117,11 @@ class EntityCorpus:
         """Count (or re-count, replacing its earlier version) one article's evidence."""
         self._remove(article_id)
         self._add_votes(label_counts(evidence), +1)
-        names = [n for n, _ in evidence["m"]] + [n for n, _ in evidence["s"]]
-        self._conn.executemany("INSERT OR IGNORE INTO ment VALUES (?, ?)", [(article_id, key(n)) for n in names])
+        place_only: dict[str, bool] = {}  # name key -> only ever a place in this article
+        for name, kind in evidence["m"] + evidence["s"]:
+            place_only[key(name)] = place_only.get(key(name), True) and kind == "place"
+        self._conn.executemany("INSERT INTO ment VALUES (?, ?, ?)",
+                               [(article_id, k, int(p)) for k, p in place_only.items()])
         resolved = local_resolutions(evidence, self.table)
         self._conn.executemany("INSERT INTO res VALUES (?, ?, ?)", [(article_id, b, f) for b, f in resolved.items()])
         self._conn.executemany("INSERT OR IGNORE INTO dirty VALUES ('bare', ?)", [(b,) for b in resolved])
@@ -150,7 +162,7 @@ class EntityCorpus:
         bare = key(name)
         rows = self._conn.execute(
             "SELECT r.full, a.day, (SELECT COUNT(*) FROM ment m JOIN ment mine ON mine.key = m.key "
-            "  WHERE m.id = r.id AND mine.id = ? AND m.key != ?) "
+            "  WHERE m.id = r.id AND mine.id = ? AND m.key != ? AND m.place = 0 AND mine.place = 0) "
             "FROM res r JOIN art a ON a.id = r.id WHERE r.bare = ? AND r.id != ?",
             (article_id, bare, bare, article_id)).fetchall()
         story: Counter = Counter()
