@@ -28,9 +28,9 @@ CACM (bench/relevance.py; bench/RESULTS.md has the figures). Query word frequenc
 three folds. Proximity: off in all three; feedback: off in two of three, so both ship off.
 Added to the shipped ranking, feedback gives +0.026 nDCG@10 / +0.032 MAP on Cranfield and
 +0.006 / +0.034 on CISI, but -0.099 / -0.070 on CACM (mostly one-line records: their few words
-dominate the vote); proximity gives -0.001, -0.018 and -0.003 nDCG@10. Set PROXIMITY = 1.0 or FEEDBACK = True to
-use them (e.g. feedback for long questions over long articles). With all three
-off, the scores are the BM25F of search.backends.whoosh.scoring alone (tests/test_scoring.py).
+dominate the vote); proximity gives -0.001, -0.018 and -0.003 nDCG@10. Set PROXIMITY = 1.0
+or FEEDBACK = True to use them (e.g. feedback for long questions over long articles). With all
+three off, the scores are the BM25F of search.backends.whoosh.scoring alone (tests/test_scoring.py).
 """
 from __future__ import annotations
 
