@@ -59,8 +59,23 @@ def test_lowercase_word_inside_a_person():
     assert filter_span("Bank of England", "org") == "Bank of England"
 
 
+def test_institution_run_into_a_person():
+    # "... said the White House. Hitler ..." read as the person "House Hitler" on a real page.
+    assert filter_span("House Hitler", "person") == "Hitler"
+    assert filter_span("Senate Mitch McConnell", "person") == "Mitch McConnell"
+    assert filter_span("House", "person") is None
+    assert filter_span("Edward House", "person") == "Edward House"  # a surname stays
+    assert filter_span("House Judiciary Committee", "org") == "House Judiciary Committee"
+
+
+def test_institution_prefix_in_resolution():
+    table = load_aliases(None)
+    spans = [("Adolf Hitler", "PERSON"), ("House Hitler", "PERSON")]
+    assert resolve_article(spans, {}, table)["person"] == ["Adolf Hitler"]
+
+
 def test_every_rule_is_listed_once():
-    assert len(RULES) == len(set(RULES)) == 8
+    assert len(RULES) == len(set(RULES)) == 9
 
 
 def test_noise_step_in_resolution():

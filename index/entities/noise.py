@@ -86,6 +86,27 @@ def _lowercase_inside_person(name: str, kind: str) -> str | None:
     return name
 
 
+# Institutions whose name the model glues to the next capitalised word ("the White House. Hitler
+# ..." read as the person "House Hitler"): as a person's first word they are never the name's.
+_INSTITUTION_WORDS = frozenset("""
+house senate congress parliament court ministry pentagon kremlin cabinet council assembly
+government police army navy embassy
+""".split())
+
+
+def _institution_prefix(name: str, kind: str) -> str | None:
+    """A "person" that starts with an institution ("House Hitler", "Senate Smith") is the end of
+    the institution's name run into a person's: the person is what follows it."""
+    if kind != "person":
+        return name
+    words = name.split(" ")
+    while len(words) > 1 and words[0].casefold() in _INSTITUTION_WORDS:
+        words = words[1:]
+    if words[0].casefold() in _INSTITUTION_WORDS:
+        return None
+    return " ".join(words)
+
+
 _DESCRIPTOR = re.compile(r"\s+(?:news agency|news service)$", re.IGNORECASE)
 
 
@@ -96,7 +117,7 @@ def _descriptor(name: str, kind: str) -> str | None:
 
 RULES: tuple[Callable[[str, str], str | None], ...] = (
     _figures, _lowercase_word, _too_long, _boilerplate, _event, _all_caps_person, _descriptor,
-    _lowercase_inside_person)
+    _lowercase_inside_person, _institution_prefix)
 
 
 def common_word(name: str, kind: str, text: str) -> bool:
