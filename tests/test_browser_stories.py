@@ -8,21 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import CHROMIUM_ARGS, CHROMIUM, _serve, sync_api  # skips without Chromium
+from tests.test_browser import _serve, browser  # noqa: F401  (shared fixture; skips without Chromium)
 
 from index.indexer import index_paths  # noqa: E402
 from web.serve import server_url  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "tests" / "artifacts"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
