@@ -92,9 +92,11 @@ def compare_reuters(files: list[Path], queries: list[str], where: dict[str, dict
 
 
 def compare_cranfield(data: Path, where: dict[str, dict], tmp: Path) -> dict:
-    from relevance import load_cranfield, mean, per_query_metrics
+    from relevance import Metrics, mean, our_text
+    from relevance_data import load_cranfield
 
     docs, queries, qrels = load_cranfield(data)
+    metrics_of = Metrics(qrels)
     jsonl = tmp / "cranfield.jsonl"
     with open(jsonl, "w", encoding="utf-8") as fh:
         for doc_id, (title, body) in docs.items():
@@ -107,12 +109,12 @@ def compare_cranfield(data: Path, where: dict[str, dict], tmp: Path) -> dict:
         runs = {}
         for q in qids:
             try:
-                hits = engine.search(queries[q], page_size=100).hits
+                hits = engine.search(our_text(queries[q])[0], page_size=100).hits
             except Exception:  # noqa: BLE001 - a query one backend refuses scores 0, and is counted
                 hits = []
             runs[q] = [h.id.split(":", 1)[1] for h in hits]
-        metrics = per_query_metrics(qrels, runs, qids)
-        out[backend] = {name: round(mean(values, qids), 4) for name, values in metrics.items()}
+        metrics = metrics_of(runs, qids)
+        out[backend] = {name: round(mean(values), 4) for name, values in metrics.items()}
     out["ndcg10_difference"] = round(out["opensearch"]["nDCG@10"] - out["whoosh"]["nDCG@10"], 4)
     return out
 
