@@ -145,6 +145,7 @@ class _Run:
                  progress: Progress, on_problem: Callable[[Problem], None], stories=None) -> None:
         self.writer, self.extractor = writer, extractor
         self.stories = stories  # index.stories.StoryIndex, or None (grouping off)
+        self.written_story: dict[str, str | None] = {}  # since the last commit: id -> story written
         self.summary, self.progress, self.on_problem = summary, progress, on_problem
         self.pending: list[tuple[Path, str, list[Article]]] = []  # whole files awaiting write
         self.pending_articles = 0
@@ -204,9 +205,12 @@ class _Run:
         kind = "added" if stored is None else "unchanged" if stored == content_hash else "updated"
         setattr(self.summary, kind, getattr(self.summary, kind) + 1)
         self.counted[aid] = kind
-        self.writer.write(article, aid, key, content_hash)
+        story = None
         if self.stories is not None:
             self.stories.add(article, aid, content_hash)
+            story = self.stories.story_of(aid)
+            self.written_story[aid] = story
+        self.writer.write(article, aid, key, content_hash, story=story)
         self.uncommitted_docs += 1
         self.docs_done += 1
 
@@ -243,10 +247,14 @@ class _Run:
             # Saved before the index commit (a crash in between is redone by the re-run), and the
             # story ids that changed are copied into backends that keep them in documents.
             self.stories.save()
+            # An article written since the last commit went out with its story id then: only a
+            # story that changed after its write needs a second (partial) write.
             changes = self.stories.take_changes()
             if getattr(self.writer, "keeps_story_field", False):
                 for aid, story in changes.items():
-                    self.writer.update_fields(aid, {"story": story})
+                    if self.written_story.get(aid) != story:
+                        self.writer.update_fields(aid, {"story": story})
+            self.written_story.clear()
         self.writer.commit(recogniser=self.extractor.recogniser)
         # An article the index refused was counted as added/updated; it is a failure instead
         # (its problem was reported when it was refused).

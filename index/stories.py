@@ -365,6 +365,14 @@ class StoryIndex:
 
     # ---- committing ---------------------------------------------------------------------------
 
+    def story_of(self, article_id: str) -> str | None:
+        """The story an article is in now (after `add`): what a backend that keeps story ids in
+        documents writes with the article, so only later changes need a second write."""
+        if article_id in self.changes:
+            return self.changes[article_id]
+        entry = self.loaded.get(article_id)
+        return entry.story if entry is not None else None
+
     def take_changes(self) -> dict[str, str]:
         """Article id -> story id for every article whose story was set or changed since the
         last call (the new articles included)."""

@@ -112,8 +112,12 @@ class IndexWriter(Protocol):
         """The content hashes stored with those of `article_ids` that are indexed (one batch:
         a lookup per article costs a round trip on a cluster)."""
 
-    def write(self, article: Article, article_id: str, file_key: str, content_hash: str) -> None:
-        """Add the article under `article_id`, replacing any indexed article with that id."""
+    def write(self, article: Article, article_id: str, file_key: str, content_hash: str,
+              story: str | None = None) -> None:
+        """Add the article under `article_id`, replacing any indexed article with that id.
+        `story` is its story id when the run groups stories (index.stories): a backend that keeps
+        it in documents (`keeps_story_field`) writes it with the article; the others keep
+        stories beside the index and ignore it."""
 
     def update_fields(self, article_id: str, fields: dict) -> bool:
         """Replace some stored fields of an indexed article, leaving the others as they are, for

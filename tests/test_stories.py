@@ -218,6 +218,37 @@ def _story_corpus() -> list[dict]:
     ]
 
 
+def test_story_ids_are_written_with_the_articles(backend_indexes, tmp_path, monkeypatch):
+    """A backend that keeps story ids in documents gets each with its article: only an article
+    whose story changes after its write (a story's earliest article arriving later) is written
+    a second time, and the stories come out the same either way."""
+    from search.backends.opensearch.writer import OpenSearchWriter
+
+    updates: list[str] = []
+    real = OpenSearchWriter.update_fields
+
+    def counting(self, article_id, fields):
+        if "story" in fields:
+            updates.append(article_id)
+        return real(self, article_id, fields)
+
+    monkeypatch.setattr(OpenSearchWriter, "update_fields", counting)
+    write_jsonl(tmp_path / "in-order" / "articles.jsonl", _story_corpus())           # each story earliest first
+    write_jsonl(tmp_path / "reversed" / "articles.jsonl", _story_corpus()[::-1])     # latest first
+    backend_indexes.index("written-in-order", [tmp_path / "in-order"])
+    assert updates == []
+    backend_indexes.index("written-reversed", [tmp_path / "reversed"])
+    if backend_indexes.backend == "opensearch":
+        # b2 before b1 (the longer copy represents), a3 and a2 before a1: rewritten once each.
+        assert sorted(updates) == sorted(url(n) for n in ("a2", "a3", "b2"))
+    else:
+        assert updates == []  # Whoosh reads stories from their table, never from documents
+    one = backend_indexes.engine("written-in-order").search("", collapse=True, page_size=10)
+    two = backend_indexes.engine("written-reversed").search("", collapse=True, page_size=10)
+    key = lambda results: sorted((h.story.id, tuple(sorted([h.id, *h.story.others]))) for h in results.hits)
+    assert one.stories == two.stories == 4 and key(one) == key(two)
+
+
 @pytest.fixture(scope="module")
 def stories_engine(backend_indexes, tmp_path_factory):
     root = tmp_path_factory.mktemp("stories")

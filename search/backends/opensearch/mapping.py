@@ -170,7 +170,7 @@ def mappings() -> dict:
             "path": _keyword(),          # delete_stale, and the article API's `path`
             "file_key": _keyword(),      # "path|size|mtime_ns" of the file the article came from
             "content_hash": {"type": "keyword", "index": False, "doc_values": False},  # read by id only
-            "story": _keyword(),         # index.stories: set by partial updates at each commit
+            "story": _keyword(),         # index.stories: written with the article, updated when it changes
         },
     }
 
@@ -294,7 +294,10 @@ def wait_for_copies(client: OpenSearch, index: str, seconds: int = COPIES_WAIT_S
     after the creation otherwise takes the only active copy with it, and writes wait for it to
     come back (found by killing a node in CI). Best effort: a cluster with a node down still works."""
     try:
-        client.cluster.health(index=index, params={"wait_for_status": "green", "timeout": f"{seconds}s"})
+        # request_timeout given: else opensearch-py takes the query's "timeout" ("30s") as the
+        # HTTP timeout, urllib3 refuses the string, and nothing was ever waited for.
+        client.cluster.health(index=index, params={"wait_for_status": "green", "timeout": f"{seconds}s",
+                                                   "request_timeout": seconds + 10})
     except Exception as exc:  # noqa: BLE001 - only a wait; the writes that follow report real trouble
         log.info("index %s not green after %s s: %s", index, seconds, exc)
 

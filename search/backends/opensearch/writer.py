@@ -295,9 +295,12 @@ class OpenSearchWriter:
 
     # ---- writing ----------------------------------------------------------------------------------
 
-    def write(self, article: Article, article_id: str, file_key: str, content_hash: str) -> None:
+    def write(self, article: Article, article_id: str, file_key: str, content_hash: str,
+              story: str | None = None) -> None:
         action = {"index": {"_index": self.index, "_id": doc_id(article_id)}}
         source = article_to_source(article, article_id, file_key, content_hash)
+        if story is not None:
+            source["story"] = story
         # backslashreplace: a lone surrogate (undecodable input) becomes a JSON \u escape
         # instead of invalid UTF-8, which would fail the whole request, not just this article.
         data = (json.dumps(action) + "\n" + json.dumps(source, ensure_ascii=False) + "\n").encode(
@@ -308,7 +311,8 @@ class OpenSearchWriter:
         self._buffer.append(_Item(data, article.path, article.location, file_key, article_id))
         self._buffer_bytes += len(data)
 
-    # index.stories: story ids are kept in the documents' `story` field (partial updates).
+    # index.stories: story ids are kept in the documents' `story` field (written with the
+    # article, and by partial updates when a later article changes its story).
     keeps_story_field = True
 
     def update_fields(self, article_id: str, fields: dict) -> bool:

@@ -112,7 +112,9 @@ class WhooshWriter:
                                          delay=0.25)
         return self.writer
 
-    def write(self, article: Article, article_id: str, file_key: str, content_hash: str) -> None:
+    def write(self, article: Article, article_id: str, file_key: str, content_hash: str,
+              story: str | None = None) -> None:
+        # `story` is not stored: this backend reads story ids from index/stories.py's table.
         writer = self._writer()
         if article_id in self._docnums:  # looked up by stored_hashes: no second lookup
             docnum = self._docnums.pop(article_id)
