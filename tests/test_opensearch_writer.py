@@ -128,6 +128,17 @@ def test_constants_agree_with_the_whoosh_backend():
     assert m.FACET_FIELDS == FACET_FIELDS == ("person", "org", "place", "source")
 
 
+def test_wait_for_copies_waits_for_green(config, client, caplog):
+    """The wait after creating an index reaches the cluster (a query "timeout" beside no
+    request_timeout used to become the HTTP timeout: a ValueError, swallowed, and no wait)."""
+    name = f"{config.index}-v{m.TEMPLATE_VERSION}-wait"
+    client.indices.create(index=name, body={"settings": {"number_of_shards": 1, "number_of_replicas": 1}})
+    with caplog.at_level("INFO", logger=m.log.name):
+        m.wait_for_copies(client, name, seconds=20)
+    assert not [r for r in caplog.records if "not green" in r.getMessage()]
+    assert client.cluster.health(index=name)["status"] == "green"
+
+
 def test_doc_id_keeps_short_ids_and_hashes_long_ones_stably():
     assert m.doc_id("reuters-21578:42") == "reuters-21578:42"
     long_url = "https://example.com/" + "é" * 300  # 620 bytes of UTF-8
