@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import _serve, browser  # noqa: F401  (shared fixture; skips without Chromium)
+from tests.test_browser import _serve, browser, page  # noqa: F401  (shared fixtures; skips without Chromium)
 
 from index.indexer import index_paths  # noqa: E402
 from web.serve import server_url  # noqa: E402
@@ -34,19 +34,7 @@ def served(tmp_path_factory):
     thread.join(5)
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.errors = errors
-    yield page
-    context.close()
-
-
-def test_seed_story_expands_in_place_and_opens_its_page(page, served):
+def test_seed_story_expands_in_place_and_opens_its_page(page, served):  # noqa: F811
     page.goto(served + "/?q=Kim+Hanoi&from=2019")    # the seeds, not Reuters' Kims
     assert page.locator("li.hit").count() == 1
     more = page.locator("li.hit details.story-more")
@@ -74,7 +62,8 @@ def test_seed_story_expands_in_place_and_opens_its_page(page, served):
     assert not page.errors
 
 
-def test_reuters_collapsed_pages_show_more_and_the_story_page_works(page, served):
+def test_reuters_collapsed_pages_show_more_and_the_story_page_works(page, served):  # noqa: F811
+    page.set_default_timeout(15_000)  # a Reuters story page renders more than the seeds
     page.goto(served + "/?q=oil+prices")
     assert page.locator("li.hit").count() == 10
     assert "stories" in page.locator(".collapse-toggle").inner_text()
