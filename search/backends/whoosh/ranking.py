@@ -42,10 +42,11 @@ from whoosh import query as wq
 from search import querylang as ql
 from search.backends.whoosh import scoring
 from search.backends.whoosh.internals import POSITION_BITS
-from search.backends.whoosh.scoring import Evaluator, Matches, sorted_common, sorted_member
+from search.backends.whoosh.scoring import Evaluator, Matches, sorted_common, sorted_member, union
 from search.results import QuerySyntaxError
 
 QUERY_TF = True          # a word said n times in the query counts n times
+PHRASES = 0.1            # weight of the query's word pairs found side by side (0 turns it off)
 PROXIMITY = 0.0          # weight of the BM25TP bonus (1.0 as published); 0 turns it off
 PROXIMITY_WINDOW = 5     # words apart at most (BM25TP's window)
 RERANK_DEPTH = 100       # articles re-scored by proximity
@@ -53,6 +54,8 @@ FEEDBACK = False         # RM3 for long queries
 FEEDBACK_DOCS = 10       # articles that vote
 FEEDBACK_TERMS = 10      # words kept from the vote
 FEEDBACK_ORIGINAL = 0.5  # weight of the original query against the feedback words
+FEEDBACK_WEIGHTS = "likelihood"  # how much each article votes: "likelihood" or "share" (see feedback_model)
+FEEDBACK_SMOOTHING = 1.0  # Dirichlet prior of an article's word shares, in average article lengths
 FEEDBACK_MIN_WORDS = 5   # query words needed before feedback is applied
 
 
@@ -108,12 +111,63 @@ def rerank(evaluator: Evaluator, q: wq.Query, found: Matches, preferred: np.ndar
     counts = Counter({w: n for w, n in counts.items() if w in words})
     if QUERY_TF and any(n > 1 for n in counts.values()):
         found = repeated_words(evaluator, counts, found)
+    if PHRASES and len(words) > 1 and text:
+        found = phrases(evaluator, word_pairs(text, evaluator.searcher.schema["body"].analyzer, words), found)
     if FEEDBACK and len(words) >= FEEDBACK_MIN_WORDS:
         length = sum(counts.values()) if QUERY_TF and counts else len(words)
         found = feedback(evaluator, length, found)
     if PROXIMITY and len(words) > 1:
         found = proximity(evaluator, words, found, preferred)
     return found
+
+
+def word_pairs(text: str, analyzer, words: list[str]) -> list[tuple[str, str]]:
+    """The distinct pairs of analysed words that stand side by side in the query's plain words
+    (typed without a field, not excluded, not in a quoted phrase, which matches adjacency
+    already), in order: "graph algorithms for sparse matrices" gives (graph, algorithm),
+    (algorithm, spars), (spars, matric): stop words are skipped, as the index's positions skip
+    them."""
+    try:
+        leaves = ql.text_terms(ql.parse(text))
+    except QuerySyntaxError:
+        return []
+    wanted = set(words)
+    pairs: dict[tuple[str, str], None] = {}
+    previous = None
+    for leaf in leaves:
+        if not isinstance(leaf, ql.Word) or leaf.field is not None:
+            previous = None
+            continue
+        for token in analyzer(leaf.text, mode="query"):
+            word = token.text if token.text in wanted else None
+            if previous and word and word != previous:
+                pairs[(previous, word)] = None
+            previous = word
+    return list(pairs)
+
+
+def phrases(evaluator: Evaluator, pairs: list[tuple[str, str]], found: Matches) -> Matches:
+    """`found` plus PHRASES x each pair's BM25 as if the pair were a word of its own: how often
+    the second word comes right after the first (title occurrences counting TITLE_BOOST times,
+    as the words' do), saturated and length-normalised like a word over the combined title and
+    body, with the pair's own idf (a rare pairing of common words, "interest rates", weighs as
+    a rare word)."""
+    cache, schema = evaluator.cache, evaluator.searcher.schema
+    combined, avg = cache.combined_lengths()
+    scores = found.scores.copy()
+    for first, second in pairs:
+        parts = []
+        for field in scoring.TEXT_FIELDS:
+            docs, counts = cache.adjacent(field, schema[field].to_bytes(first), schema[field].to_bytes(second))
+            parts.append(Matches(docs, counts * cache.boosts[field]))
+        pair = union(parts)
+        if not len(pair.docs):
+            continue
+        tf = pair.scores / ((1 - scoring.B) + scoring.B * combined[pair.docs] / avg)
+        bm25 = cache.idf(len(pair.docs)) * tf * (scoring.K1 + 1) / (tf + scoring.K1)
+        _, i_found, i_pair = sorted_common(found.docs, pair.docs)
+        scores[i_found] += PHRASES * bm25[i_pair]
+    return Matches(found.docs, scores)
 
 
 def _top(found: Matches, k: int) -> np.ndarray:
@@ -180,13 +234,28 @@ def proximity(evaluator: Evaluator, words: list[str], found: Matches, preferred:
 
 def feedback_model(evaluator: Evaluator, found: Matches) -> dict[str, float]:
     """RM1 over the best FEEDBACK_DOCS articles: word -> weight, the FEEDBACK_TERMS strongest,
-    summing to 1."""
+    summing to 1. P(w|R) = sum over the articles D of P(w|D) P(D|Q), as Lavrenko & Croft define it:
+
+    - P(D|Q), FEEDBACK_WEIGHTS "likelihood": exp(score), normalised over the articles (the score
+      standing for log P(Q|D)), so an article well ahead of the next one dominates the vote;
+      "share": score / sum of scores (Anserini's RM3), nearly equal votes for the ten.
+    - P(w|D) = tf / (length + mu), mu = FEEDBACK_SMOOTHING x the average article length: the
+      Dirichlet-smoothed estimate (Zhai & Lafferty) without its collection part, which only adds
+      the collection's common words. With mu = 0 (Anserini's tf / length) a five-word title gives
+      each of its words a fifth of its vote and one-line records outvote real articles: on CACM,
+      half of whose records are titles, catalogue codes ("r408", "f2") became feedback words.
+    """
     searcher = evaluator.searcher
     analyzer = searcher.schema["body"].analyzer
     top = _top(found, FEEDBACK_DOCS)
-    total = float(found.scores[top].sum())
+    if FEEDBACK_WEIGHTS == "likelihood":
+        votes = np.exp(found.scores[top] - found.scores[top].max())
+    else:
+        votes = found.scores[top] if found.scores[top].sum() > 0 else np.ones(len(top))
+    votes = votes / votes.sum()
+    mu = FEEDBACK_SMOOTHING * evaluator.cache.combined_lengths()[1]
     model: Counter[str] = Counter()
-    for i in top:
+    for i, vote in zip(top, votes):
         stored = searcher.stored_fields(int(found.docs[i]))
         text = stored.get("body", "")
         if not stored.get("title_derived"):  # a derived title repeats the lede
@@ -196,9 +265,8 @@ def feedback_model(evaluator: Evaluator, found: Matches) -> dict[str, float]:
         length = sum(counts.values())
         if not length:
             continue
-        doc_weight = float(found.scores[i]) / total if total > 0 else 1.0 / len(top)
         for word, n in counts.items():
-            model[word] += doc_weight * n / length
+            model[word] += float(vote) * n / (length + mu)
     strongest = model.most_common(FEEDBACK_TERMS)
     norm = sum(w for _, w in strongest)
     return {word: w / norm for word, w in strongest} if norm > 0 else {}

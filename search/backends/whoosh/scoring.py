@@ -69,7 +69,7 @@ class Matches:
         return Matches(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 
 
-def _union(parts: list[Matches], combine: str = "sum") -> Matches:
+def union(parts: list[Matches], combine: str = "sum") -> Matches:
     parts = [p for p in parts if len(p.docs)]
     if not parts:
         return Matches.empty()
@@ -194,6 +194,27 @@ class PostingsCache:
         self._remember(key, candidates, len(candidates))
         return candidates
 
+    def adjacent(self, fieldname: str, first: bytes, second: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted doc numbers, counts): how often `second` comes right after `first` in each
+        document that has the two words side by side; cached per pair like a phrase. Positions
+        are decoded only in the documents that contain both words."""
+        key = ("adjacent", fieldname, first, second)
+        with self._lock:
+            hit = self._terms.get(key)
+            if hit is not None:
+                self._terms.move_to_end(key)
+                return hit
+        both = sorted_common(self.term(fieldname, first)[0], self.term(fieldname, second)[0])[0]
+        entry: tuple[np.ndarray, np.ndarray] = (both[:0], np.zeros(0))
+        if len(both):
+            after = self._positions_in(fieldname, first, both) + 1
+            follows = sorted_member(after, self._positions_in(fieldname, second, both))
+            if follows.any():
+                docs, counts = np.unique(after[follows] >> POSITION_BITS, return_counts=True)
+                entry = (docs, counts.astype(np.float64))
+        self._remember(key, entry, len(entry[0]))
+        return entry
+
     def _positions_in(self, fieldname: str, btext: bytes, docs: np.ndarray) -> np.ndarray:
         """Sorted keys `docnum << POSITION_BITS | position` of a term's occurrences in `docs`."""
         parts = []
@@ -294,7 +315,7 @@ class Evaluator:
             docs, _, _ = self.cache.term(q.fieldname, btext if isinstance(btext, bytes)
                                          else schema[q.fieldname].to_bytes(btext))
             parts.append(Matches(docs, np.zeros(len(docs))))
-        found = _union(parts)
+        found = union(parts)
         return Matches(found.docs, np.full(len(found.docs), float(q.boost)))
 
     def _date_range(self, q: wq.NumericRange) -> Matches:
@@ -348,7 +369,7 @@ class Evaluator:
     def _Or(self, q: wq.Or) -> Matches:
         children = list(q.children())
         if FIELDS == "sum":
-            return _union([self.run(c) for c in children])
+            return union([self.run(c) for c in children])
         # One word in several text fields (an unfielded word is Or([title, body]); Whoosh's
         # normalisation flattens the any-word query's Or of such Ors into one Or of terms).
         words: dict[str, list[wq.Term]] = {}
@@ -359,8 +380,8 @@ class Evaluator:
             else:
                 others.append(c)
         parts = [self.word(terms) if len({t.fieldname for t in terms}) == len(terms) > 1
-                 else _union([self.run(t) for t in terms]) for terms in words.values()]
-        return _union(parts + [self.run(c) for c in others])
+                 else union([self.run(t) for t in terms]) for terms in words.values()]
+        return union(parts + [self.run(c) for c in others])
 
     def word(self, terms: list[wq.Term]) -> Matches:
         """BM25F of one word over several fields: boosted, length-normalised frequencies summed,
@@ -373,7 +394,7 @@ class Evaluator:
             else:
                 norm = 1.0
             parts.append(Matches(docs, t.boost * weights / norm))
-        found = _union(parts)
+        found = union(parts)
         if FIELDS == "combined":
             combined, avg = self.cache.combined_lengths()
             found = Matches(found.docs, found.scores / ((1 - B) + B * combined[found.docs] / avg))
@@ -381,7 +402,7 @@ class Evaluator:
         return Matches(found.docs, idf * found.scores * (K1 + 1) / (found.scores + K1))
 
     def _DisjunctionMax(self, q: wq.DisjunctionMax) -> Matches:
-        return _union([self.run(c) for c in q.children()], combine="max")
+        return union([self.run(c) for c in q.children()], combine="max")
 
     def _AndNot(self, q: wq.AndNot) -> Matches:
         return _minus(self.run(q.a), self.run(q.b).docs)
