@@ -49,26 +49,53 @@ from search.backends.whoosh import scoring as _scoring  # noqa: E402
 
 MEASURES = ("nDCG@10", "MAP", "R@100")
 PEERS = ("tantivy", "fts5", "bm25s")
+# Feedback forms: off, or (how articles vote, Dirichlet smoothing in average lengths, weight of
+# the original query). "share" without smoothing at 0.5 is Anserini's RM3 (session 4's form).
+FEEDBACK_FORMS = {"off": None, "share 0.5": ("share", 0.0, 0.5), "likelihood 0.5": ("likelihood", 1.0, 0.5),
+                  "likelihood 0.7": ("likelihood", 1.0, 0.7), "likelihood 0.85": ("likelihood", 1.0, 0.85),
+                  "likelihood raw 0.85": ("likelihood", 0.0, 0.85), "share smoothed 0.85": ("share", 1.0, 0.85)}
 GRID = {"stemmer": ("porter", "snowball"), "title": (1.0, 1.5, 2.0, 3.0), "idf": ("whoosh", "lucene"), "fields": ("sum", "bm25f", "combined"),
-        "qtf": (False, True), "proximity": (0.0, 1.0), "feedback": (False, True), "matching": ("ours", "or")}
+        "qtf": (False, True), "proximity": (0.0, 0.25, 1.0), "phrases": (0.0, 0.1, 0.2), "feedback": tuple(FEEDBACK_FORMS),
+        "matching": ("ours", "or")}
+
+
+def feedback_form() -> str:
+    """The name in FEEDBACK_FORMS of the ranking module's feedback settings."""
+    if not _ranking.FEEDBACK:
+        return "off"
+    current = (_ranking.FEEDBACK_WEIGHTS, float(_ranking.FEEDBACK_SMOOTHING), float(_ranking.FEEDBACK_ORIGINAL))
+    return next((name for name, form in FEEDBACK_FORMS.items() if form == current), f"{current}")
+
+
 SHIPPED = {"stemmer": _analysis.STEMMER, "title": float(_schema.TITLE_BOOST), "idf": _scoring.IDF, "fields": _scoring.FIELDS, "qtf": _ranking.QUERY_TF,
-           "proximity": float(_ranking.PROXIMITY), "feedback": bool(_ranking.FEEDBACK), "matching": "ours"}
-# What the product shipped before this work (schema version 3): the baseline of "what each change
+           "proximity": float(_ranking.PROXIMITY), "phrases": float(_ranking.PHRASES), "feedback": feedback_form(), "matching": "ours"}
+# What the product shipped before issue 11 (schema version 3): the baseline of "what each change
 # contributed".
-BEFORE = {"stemmer": "porter", "title": 1.5, "idf": "whoosh", "fields": "sum", "qtf": False, "proximity": 0.0, "feedback": False,
-          "matching": "ours"}
-# Values measured one change at a time only, not in every combination, to bound the grid's cost:
-# the any-word matching (the product's rule is all words first) and BM25F with per-field length
-# normalisation (the "combined" form normalises by the whole article, as Lucene's combined_fields).
-SINGLES_ONLY = {"matching": ("or",), "fields": ("bm25f",)}
+BEFORE = {"stemmer": "porter", "title": 1.5, "idf": "whoosh", "fields": "sum", "qtf": False, "proximity": 0.0, "phrases": 0.0,
+          "feedback": "off", "matching": "ours"}
+# Settings measured one change at a time only (from BEFORE and from SHIPPED), not in every
+# combination, to bound the grid's cost: the analysis and BM25 choices settled in session 4 (every
+# leave-one-out fold chose the same value: snowball, lucene, combined, qtf on; the any-word
+# matching is not the product's rule), and the feedback estimator's parts taken one at a time.
+SETTLED = ("stemmer", "idf", "fields", "qtf", "matching")
+SINGLES_ONLY = {"feedback": ("likelihood raw 0.85", "share smoothed 0.85")}
 # The settings as (module, constant name) for patching inside this process.
 PATCH = {"idf": (_scoring, "IDF"), "fields": (_scoring, "FIELDS"), "qtf": (_ranking, "QUERY_TF"),
-         "proximity": (_ranking, "PROXIMITY"), "feedback": (_ranking, "FEEDBACK")}
+         "proximity": (_ranking, "PROXIMITY"), "phrases": (_ranking, "PHRASES")}
+FEEDBACK_PATCH = ("FEEDBACK", "FEEDBACK_WEIGHTS", "FEEDBACK_SMOOTHING", "FEEDBACK_ORIGINAL")
+
+
+def patches(cfg: dict) -> list[tuple[object, str, object]]:
+    """(module, constant, value) for every setting of `cfg` that is read at search time."""
+    out = [(module, constant, cfg[k]) for k, (module, constant) in PATCH.items()]
+    form = FEEDBACK_FORMS[cfg["feedback"]]
+    values = (False, _ranking.FEEDBACK_WEIGHTS, _ranking.FEEDBACK_SMOOTHING, _ranking.FEEDBACK_ORIGINAL) if form is None else (True, *form)
+    return out + [(_ranking, constant, value) for constant, value in zip(FEEDBACK_PATCH, values)]
 
 
 def label(cfg: dict) -> str:
     return (f"{cfg['stemmer']}, title {cfg['title']:g}, idf {cfg['idf']}, {cfg['fields']}, qtf {'on' if cfg['qtf'] else 'off'}, "
-            f"prox {cfg['proximity']:g}, fb {'on' if cfg['feedback'] else 'off'}, {cfg['matching']}")
+            f"prox {cfg['proximity']:g}, phrases {cfg['phrases']:g}, fb {cfg['feedback']}, {cfg['matching']}")
 
 
 class Metrics:
@@ -157,9 +184,10 @@ class Ours:
         from search.backends.whoosh.scoring import Evaluator
         if not text.strip():
             return []
-        saved = {k: getattr(*PATCH[k]) for k in PATCH}
-        for k, (module, constant) in PATCH.items():
-            setattr(module, constant, cfg[k])
+        settings = patches(cfg)
+        saved = [(module, constant, getattr(module, constant)) for module, constant, _ in settings]
+        for module, constant, value in settings:
+            setattr(module, constant, value)
         try:
             evaluator = Evaluator(self.searcher, self.postings, self.tables.timestamps)
             schema = self.searcher.schema
@@ -173,8 +201,8 @@ class Ours:
             found = _ranking.rerank(evaluator, user_q, found, preferred, text)
             ranked = self.engine._rank(self.tables, found, preferred, "relevance", DEPTH)
         finally:
-            for k, (module, constant) in PATCH.items():
-                setattr(module, constant, saved[k])
+            for module, constant, value in saved:
+                setattr(module, constant, value)
         return [self.ids[d] for d, _ in ranked]
 
     def product_top100(self, text: str) -> list[str]:
@@ -242,7 +270,8 @@ def leave_one_out(means: dict, configs: list[dict]) -> list[dict]:
             lab = label(cfg)
             return (round(float(np.mean([means[c][lab]["nDCG@10"] for c in train])), 6),
                     round(float(np.mean([means[c][lab]["MAP"] for c in train])), 6))
-        best = max((c for c in configs if all(c[k] not in v for k, v in SINGLES_ONLY.items())), key=key)
+        best = max((c for c in configs if all(c[k] not in v for k, v in SINGLES_ONLY.items())
+                    and all(c[k] == SHIPPED[k] for k in SETTLED)), key=key)
         lab = label(best)
         rows.append({"held_out": held, "chosen": best, "label": lab,
                      "train_nDCG@10": key(best)[0], **{m: means[held][lab][m] for m in MEASURES}})
@@ -326,7 +355,8 @@ def main() -> None:
     runs_file = REPO / "bench" / "results" / "relevance_runs.json"
     if args.report_only:
         saved = json.loads(runs_file.read_text())
-        configs = [dict(c, title=float(c["title"]), proximity=float(c["proximity"])) for c in saved["configs"]]
+        configs = [dict(c, title=float(c["title"]), proximity=float(c["proximity"]), phrases=float(c["phrases"]))
+                   for c in saved["configs"]]
         report(saved["results"], configs)
         return
     started = time.perf_counter()
@@ -339,8 +369,8 @@ def main() -> None:
         return
     # Every combination with the product's matching, then one setting changed from BEFORE and
     # from SHIPPED (the any-word matching is measured that way only: it is the product's rule).
-    full = {k: tuple(v for v in values if v not in SINGLES_ONLY.get(k, ())) for k, values in GRID.items()}
-    configs = [dict(zip(full, values)) for values in itertools.product(*full.values())]
+    open_dims = {k: tuple(v for v in values if v not in SINGLES_ONLY.get(k, ())) for k, values in GRID.items() if k not in SETTLED}
+    configs = [dict(SHIPPED, **dict(zip(open_dims, values))) for values in itertools.product(*open_dims.values())]
     for base in (BEFORE, SHIPPED):
         for dim, values in GRID.items():
             configs += [dict(base, **{dim: v}) for v in values]

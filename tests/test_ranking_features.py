@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from index.indexer import index_paths
@@ -43,6 +44,13 @@ def engine(tmp_path_factory) -> Engine:
     index_dir = tmp_path_factory.mktemp("features-index")
     index_paths([folder], index_dir, entities=False, show_progress=False)
     return Engine(index_dir)
+
+
+@pytest.fixture(autouse=True)
+def features_off(monkeypatch) -> None:
+    """Every re-ranking feature off; each test turns on the one it is about."""
+    for name, off in (("PROXIMITY", 0.0), ("PHRASES", 0.0), ("FEEDBACK", False)):
+        monkeypatch.setattr(ranking, name, off)
 
 
 def scores(engine: Engine, query: str) -> dict[str, float]:
@@ -148,3 +156,75 @@ def test_combined_fields_saturate_a_word_once(tmp_path, monkeypatch) -> None:
     assert [h.id for h in engine.search("tin").hits] == ["http://t/both", "http://t/body"]
     monkeypatch.setattr(scoring, "FIELDS", "combined")
     assert [h.id for h in engine.search("tin").hits] == ["http://t/body", "http://t/both"]
+
+
+def test_phrases_put_the_query_s_word_pairs_first(engine: Engine, monkeypatch) -> None:
+    """"central bank" side by side in one article, the same words far apart in the other."""
+    monkeypatch.setattr(ranking, "PROXIMITY", 0.0)
+    monkeypatch.setattr(ranking, "PHRASES", 0.0)
+    off = scores(engine, "central bank")
+    assert off["http://t/near"] == pytest.approx(off["http://t/far"])
+    monkeypatch.setattr(ranking, "PHRASES", 0.1)
+    on = scores(engine, "central bank")
+    assert on["http://t/near"] > on["http://t/far"] == pytest.approx(off["http://t/far"])
+    assert scores(engine, "bank central") == pytest.approx(off)  # the pair reversed is not the phrase
+
+
+@pytest.mark.parametrize("query, pairs", [
+    ("graph algorithms for sparse matrices", [("graph", "algorithm"), ("algorithm", "spars"), ("spars", "matric")]),
+    ('"sparse matrices" graph theory', [("graph", "theori")]),  # a quoted phrase matches adjacency already
+    ("title:graph algorithms theory", [("algorithm", "theori")]),  # a fielded word is not a plain word
+    ("rates rates", []),  # a word beside itself is no pair
+])
+def test_word_pairs_are_the_plain_words_side_by_side(engine: Engine, query: str, pairs: list) -> None:
+    analyzer = engine.backend._searcher().schema["body"].analyzer
+    words = [t.text for t in analyzer(query.replace('"', " ").replace("title:", " "), mode="query")]
+    assert ranking.word_pairs(query, analyzer, words) == pairs
+
+
+FEEDBACK_ARTICLES = [
+    # A long article that says "lithium" 8 times in 45 words, and a three-word record.
+    {"url": "http://t/long", "title": "Mining report",
+     "body": "Lithium " * 8 + " ".join(f"word{chr(97 + i)}{chr(97 + j)}" for i in range(6) for j in range(6)) + " 2024 2024."},
+    {"url": "http://t/short", "title": "", "body": "Granite granite quarry."},
+]
+
+
+@pytest.fixture(scope="module")
+def feedback_case(tmp_path_factory):
+    from search.backends.whoosh.scoring import Evaluator
+    folder = tmp_path_factory.mktemp("feedback")
+    (folder / "a.jsonl").write_text("\n".join(json.dumps(a) for a in FEEDBACK_ARTICLES) + "\n")
+    index_dir = tmp_path_factory.mktemp("feedback-index")
+    index_paths([folder], index_dir, entities=False, show_progress=False)
+    backend = Engine(index_dir).backend
+    searcher = backend._searcher()
+    tables, postings = backend._generation(searcher)
+    docs = {searcher.stored_fields(d)["id"]: d for d in range(searcher.doc_count_all())}
+    return Evaluator(searcher, postings, tables.timestamps), docs
+
+
+def vote(feedback_case, scores: dict[str, float], monkeypatch, **settings) -> dict[str, float]:
+    evaluator, docs = feedback_case
+    for name, value in settings.items():
+        monkeypatch.setattr(ranking, name, value)
+    order = sorted(scores, key=lambda url: docs[url])
+    found = scoring.Matches(np.array([docs[u] for u in order]), np.array([scores[u] for u in order], dtype=float))
+    return ranking.feedback_model(evaluator, found)
+
+
+def test_feedback_smoothing_keeps_a_short_record_from_outvoting_an_article(feedback_case, monkeypatch) -> None:
+    equal = {"http://t/long": 5.0, "http://t/short": 5.0}
+    raw = vote(feedback_case, equal, monkeypatch, FEEDBACK_SMOOTHING=0.0)
+    assert raw["granit"] > raw["lithium"]  # 2 of 3 words beat 8 of 45
+    smoothed = vote(feedback_case, equal, monkeypatch, FEEDBACK_SMOOTHING=1.0)
+    assert smoothed["lithium"] > smoothed["granit"]
+    assert sum(smoothed.values()) == pytest.approx(1.0) and "2024" not in smoothed  # numbers don't vote
+
+
+def test_feedback_likelihood_lets_the_clearly_best_article_speak(feedback_case, monkeypatch) -> None:
+    ahead = {"http://t/long": 9.0, "http://t/short": 5.0}
+    share = vote(feedback_case, ahead, monkeypatch, FEEDBACK_SMOOTHING=0.0, FEEDBACK_WEIGHTS="share")
+    assert share["granit"] > share["lithium"]  # 9/14 and 5/14 of the vote
+    likelihood = vote(feedback_case, ahead, monkeypatch, FEEDBACK_SMOOTHING=0.0, FEEDBACK_WEIGHTS="likelihood")
+    assert likelihood["lithium"] > likelihood.get("granit", 0.0)  # e^9 : e^5: granite is not among the ten

@@ -51,6 +51,7 @@ def whoosh_scoring(monkeypatch) -> None:
     monkeypatch.setattr(scoring, "FIELDS", "sum")
     monkeypatch.setattr(ranking, "QUERY_TF", False)
     monkeypatch.setattr(ranking, "PROXIMITY", 0.0)
+    monkeypatch.setattr(ranking, "PHRASES", 0.0)
     monkeypatch.setattr(ranking, "FEEDBACK", False)
 
 
