@@ -122,6 +122,9 @@ def test_constants_agree_with_the_whoosh_backend():
     assert (m.BM25_K1, m.BM25_B) == (K1, B)
     from search.backends.whoosh import ranking
     assert (m.PROXIMITY, m.PROXIMITY_WINDOW) == (ranking.PROXIMITY, ranking.PROXIMITY_WINDOW)
+    for name in ("PHRASES", "FEEDBACK", "FEEDBACK_DOCS", "FEEDBACK_TERMS", "FEEDBACK_ORIGINAL", "FEEDBACK_WEIGHTS",
+                 "FEEDBACK_SMOOTHING", "FEEDBACK_MIN_WORDS"):
+        assert getattr(m, name) == getattr(ranking, name), name
     assert set(m.STOP_WORDS) == set(STOP_WORDS)
     assert m.MIN_WORD == MIN_WORD
     assert m.TEXT_FIELDS == TEXT_FIELDS == ("title", "body")

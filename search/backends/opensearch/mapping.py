@@ -65,6 +65,18 @@ BM25_B = 0.75
 # query's consecutive words (translate.proximity_clauses); 0 turns it off.
 PROXIMITY = 0.0
 PROXIMITY_WINDOW = 5
+# The query's adjacent word pairs and pseudo-relevance feedback (RM3): the Whoosh backend's
+# PHRASES and FEEDBACK* (search/backends/whoosh/ranking.py, where each is explained and chosen;
+# checked equal by tests/test_opensearch_writer.py). Here PHRASES weighs slop-0 phrases of the
+# pairs (translate.phrase_clauses) and FEEDBACK* drive search/backends/opensearch/feedback.py.
+PHRASES = 0.1
+FEEDBACK = False
+FEEDBACK_DOCS = 10
+FEEDBACK_TERMS = 10
+FEEDBACK_ORIGINAL = 0.5
+FEEDBACK_WEIGHTS = "likelihood"
+FEEDBACK_SMOOTHING = 1.0
+FEEDBACK_MIN_WORDS = 5
 
 WORDS_SUBFIELD = "words"   # title.words / body.words: unstemmed, stop words kept (did-you-mean)
 LOWER_SUBFIELD = "lower"   # person.lower, ...: lower-cased, accents folded (filters)

@@ -6,9 +6,12 @@ One search is two requests (three or four when "did you mean" is tried):
    first and last matching date (the histogram's interval, recency's "newest");
 2. the page: the ranked hits with their highlighted snippets, the facets over the whole result
    set and the date histogram.
-Relevance is BM25 with the index's K1/B, computed with `dfs_query_then_fetch` so that every
-shard scores with the whole index's statistics (with per-shard statistics, identical articles on
-two shards get different scores, and small indexes rank erratically).
+A relevance-sorted query of FEEDBACK_MIN_WORDS words or more adds two before the page when
+FEEDBACK is on (its best articles and their words: feedback.py). Relevance is BM25 with the
+index's K1/B (plus the query's adjacent words as phrases, translate.phrase_clauses), computed
+with `dfs_query_then_fetch` so that every shard scores with the whole index's statistics (with
+per-shard statistics, identical articles on two shards get different scores, and small indexes
+rank erratically).
 
 When fewer than RELAX_BELOW articles have all the words, the any-word query is searched and the
 all-words articles are put first by multiplying their score by ALL_WORDS_WEIGHT (a power of two,
@@ -33,15 +36,16 @@ from opensearchpy.exceptions import RequestError
 from index.article import ENTITY_TYPES
 from search import querylang as ql
 from search.backend import RELAX_BELOW, REQUEST_BUDGET_S, SUGGEST_BELOW
-from search.backends.opensearch import aggregations as ag, records, stories
+from search.backends.opensearch import aggregations as ag, feedback, records, stories
 from search.backends.opensearch.client import (ClusterUnavailableError, error_reason, index_not_found, make_client,
                                                with_backoff)
 from search.backends.opensearch.config import OpenSearchConfig
-from search.backends.opensearch.mapping import ANALYZER, PROXIMITY, PROXIMITY_WINDOW, doc_id, title_of
+from search.backends.opensearch.mapping import ANALYZER, PHRASES, PROXIMITY, PROXIMITY_WINDOW, doc_id, title_of
 from search.backends.opensearch.snippets import article_html, article_request, hit_snippet, page_request
 from search.backends.opensearch.spelling import suggest
 from search.backends.opensearch.translate import (Analysed, MATCH_NONE, Resolver, filter_clauses, highlight_dsl,
-                                                  plain_word_count, proximity_clauses, texts_to_analyse, to_dsl)
+                                                  phrase_clauses, plain_word_count, proximity_clauses,
+                                                  texts_to_analyse, to_dsl)
 from search.request import SearchRequest
 from search.results import (ArticleNotFoundError, ArticleRecord, BadParameterError, Facets, Hit, IndexNotFoundError,
                             IndexPermissionError, QuerySyntaxError, SearchError, SearchResults, StoryInfo)
@@ -260,8 +264,12 @@ class OpenSearchSearch:
         if any_q is not None or request.facets or (relevance and request.recency):
             with_all, _, bounds, relaxed = self._overview(all_q, any_q, filters)
         query = any_q if relaxed else all_q
-        body = self._page_body(request, query, all_q if relaxed else None, filters, bounds, analysed,
-                               any_tree if relaxed else tree)
+        # The query's adjacent words as phrases and (long queries) feedback: re-scoring only.
+        phrases = phrase_clauses(tree, analysed, PHRASES) if relevance else []
+        expansion, cut_short = feedback.expand(self, query, filters, phrases, tree, analysed, deadline) \
+            if relevance else ([], False)
+        body = self._page_body(request, feedback.ranked_query(query, filters, phrases, expansion),
+                               all_q if relaxed else None, bounds, analysed, any_tree if relaxed else tree)
         start = (request.page - 1) * request.page_size
         if start + request.page_size > MAX_RESULT_WINDOW:
             total = self._check_window(request, body["query"], start)
@@ -280,9 +288,10 @@ class OpenSearchSearch:
         aggs = answer.get("aggregations", {})
         facets = ag.read_facets(aggs, bounds, request.interval) if request.facets else Facets()
         with_all_words = int(with_all) if relaxed else total
-        suggestion, partial = None, False
+        suggestion, partial = None, cut_short
         if request.query.strip() and (total < SUGGEST_BELOW or relaxed):
-            suggestion, partial = suggest(self, request.query, filters, with_all_words, deadline)
+            suggestion, cut = suggest(self, request.query, filters, with_all_words, deadline)
+            partial = partial or cut
         return SearchResults(query=request.query, total=total, page=request.page, page_size=request.page_size,
                              took_ms=(time.perf_counter() - started) * 1000, hits=hits, facets=facets,
                              suggestion=suggestion, all_words=not relaxed, with_all_words=with_all_words,
@@ -306,14 +315,14 @@ class OpenSearchSearch:
         relaxed = n_all < RELAX_BELOW and n_any > n_all
         return n_all, n_any, ag.read_bounds(aggs["any" if relaxed else "all"]), relaxed
 
-    def _page_body(self, request: SearchRequest, query: dict, all_q: dict | None, filters: list[dict],
+    def _page_body(self, request: SearchRequest, ranked: dict, all_q: dict | None,
                    bounds: tuple[int, int] | None, analysed: Analysed, tree: ql.Node) -> dict:
-        """The page request: ranking, sort, snippets, facets."""
-        ranked: dict = {"bool": {"must": [query], "filter": filters}}
+        """The page request: ranking, sort, snippets, facets; `ranked` is the query within its
+        filters (`feedback.ranked_query`)."""
         if request.sort == "relevance":
             near = proximity_clauses(tree, analysed, PROXIMITY_WINDOW, PROXIMITY)
             if near:  # optional clauses: they add to the score, never to the matches
-                ranked["bool"]["should"] = near
+                ranked["bool"]["should"] = [*ranked["bool"].get("should", []), *near]
             functions: list[dict] = []
             if all_q is not None:
                 functions.append({"filter": all_q, "weight": ALL_WORDS_WEIGHT})

@@ -146,6 +146,80 @@ def proximity_clauses(node: ql.Node, analysed: Analysed, window: int, boost: flo
     return [{"match_phrase": {"body": {"query": f"{a} {b}", "slop": window - 1, "boost": boost}}} for a, b in pairs]
 
 
+def query_words(node: ql.Node, analysed: Analysed) -> list[str]:
+    """The distinct analysed body words an article matches the query by, in order: the Whoosh
+    backend's `ranking.query_terms` (the body `Term`s of its query): unfielded and `body:`
+    words and one-word phrases, not excluded ones, not `title:` words. Feedback counts them."""
+    words: dict[str, None] = {}
+
+    def walk(n: ql.Node) -> None:
+        if isinstance(n, ql.Word) and n.field in (None, "body"):
+            words.update(dict.fromkeys(analysed.get(n.text, ())))
+        elif isinstance(n, ql.Phrase) and n.field in (None, "body"):
+            found = analysed.get(phrase_text(n), ())
+            if len(found) == 1:
+                words.update(dict.fromkeys(found))
+        elif isinstance(n, (ql.And, ql.Or)):
+            for child in n.children:
+                walk(child)
+        elif isinstance(n, ql.AndMaybe):
+            walk(n.required)
+            walk(n.optional)
+    walk(node)
+    return list(words)
+
+
+def query_length(node: ql.Node, analysed: Analysed) -> int:
+    """The query's length for feedback's mix, as the Whoosh backend counts it: its plain words
+    (unfielded, not excluded) with repeats ("system systems" is 2), else its distinct words."""
+    wanted = set(query_words(node, analysed))
+    said = sum(1 for leaf in ql.text_terms(node) if isinstance(leaf, ql.Word) and leaf.field is None
+               for token in analysed.get(leaf.text, ()) if token in wanted)
+    return said or len(wanted)
+
+
+def word_pairs(node: ql.Node, analysed: Analysed) -> list[str]:
+    """The query texts of the distinct pairs of analysed words that stand side by side in its
+    plain words (the Whoosh backend's `ranking.word_pairs`): "graph algorithms for sparse
+    matrices" gives "graph algorithms", "algorithms for sparse", "sparse matrices". A stop word
+    between them is skipped as in Whoosh, but kept in the text: Lucene's positions keep its gap,
+    so "bank of england" finds "bank of england" (and "bank in england"), not "bank england".
+    A quoted phrase, a fielded word or a prefix breaks the chain (a phrase matches adjacency
+    already), and so does a word of several tokens ("long-range"), whose inner pair Whoosh
+    scores and this does not."""
+    wanted = set(query_words(node, analysed))
+    pairs: dict[tuple[str, str], str] = {}
+    previous: tuple[str, list[str]] | None = None  # (its token, the texts from it on)
+    for leaf in ql.text_terms(node):
+        tokens = analysed.get(leaf.text, ()) if isinstance(leaf, ql.Word) and leaf.field is None else None
+        if tokens is not None and not tokens:  # a stop word: skipped, as the index skips it
+            if previous:
+                previous[1].append(leaf.text)
+            continue
+        if not tokens or len(tokens) > 1 or tokens[0] not in wanted:
+            previous = None
+            continue
+        if previous and previous[0] != tokens[0]:
+            pairs.setdefault((previous[0], tokens[0]), " ".join([*previous[1], leaf.text]))
+        previous = (tokens[0], [leaf.text])
+    return list(pairs.values())
+
+
+def phrase_clauses(node: ql.Node, analysed: Analysed, boost: float) -> list[DSL]:
+    """The Whoosh backend's PHRASES as Lucene can score it: for each pair of `word_pairs`, a
+    slop-0 phrase on the title (times TITLE_BOOST) and one on the body, each times `boost`, to
+    be added as optional clauses (score, never matches). Whoosh scores a pair as a word of its
+    own over title and body together, with the pair's own document frequency (a rare pairing of
+    common words, "interest rates", weighs as a rare word); Lucene scores a phrase through BM25
+    with its phrase frequency and the SUM of its words' idfs, field by field: the same
+    preference (the words side by side first), not the same numbers. Empty when `boost` is 0."""
+    if not boost:
+        return []
+    return [{"match_phrase": {field: {"query": text, "slop": 0,
+                                      "boost": boost * (TITLE_BOOST if field == "title" else 1.0)}}}
+            for text in word_pairs(node, analysed) for field in TEXT_FIELDS]
+
+
 def prefix_form(text: str, analysed: Analysed) -> str:
     """The indexed form a prefix looks for: the analyser's one token ("summits" -> "summit"),
     else the folded text (a stop word like "in", or several tokens), as Whoosh analyses a
@@ -307,5 +381,6 @@ def _boost(field: str) -> dict:
     return {"boost": TITLE_BOOST} if field == "title" else {}
 
 
-__all__ = ["to_dsl", "texts_to_analyse", "proximity_clauses", "plain_word_count", "highlight_dsl", "prefix_form", "facet_query",
+__all__ = ["to_dsl", "texts_to_analyse", "proximity_clauses", "phrase_clauses", "word_pairs", "query_words",
+           "query_length", "plain_word_count", "highlight_dsl", "prefix_form", "facet_query",
            "date_query", "filter_clauses", "fold", "Resolver", "Analysed", "MATCH_ALL", "MATCH_NONE"]

@@ -1,0 +1,194 @@
+"""Pseudo-relevance feedback (RM3) on the OpenSearch backend: the Whoosh backend's FEEDBACK
+(search/backends/whoosh/ranking.py explains the method and its parameters), computed from
+what the cluster returns.
+
+For a relevance-sorted search whose query has at least FEEDBACK_MIN_WORDS distinct words
+(`translate.query_words`), before the page request:
+1. the FEEDBACK_DOCS best articles by the query's own score (the page's query and filters, plus
+   the phrase clauses, as Whoosh votes with the score its phrases have added to; no all-words
+   weight, recency or proximity, which Whoosh applies after feedback): ids and scores only;
+2. their analysed words and counts, from `_mtermvectors` on title and body. The mapping stores no
+   term vectors: the cluster analyses their `_source` again with the index analyser, so the words
+   are the index's terms (stemmed, stop words out). A derived title is not indexed (it is in
+   `display_title`), so it does not vote, as on Whoosh;
+3. the model (`feedback_model`, pure) and the page's query becomes
+   bool{must: [the query (and its phrases), boost FEEDBACK_ORIGINAL], should: [per feedback
+   word, a `term` on the title (times TITLE_BOOST) and on the body, boost (1 - FEEDBACK_ORIGINAL)
+   x query length x weight]}: the same articles match (the feedback words only add score), and
+   a hit's score is the mix, as Whoosh reports it.
+
+The smoothing prior needs the average article length (title words counting TITLE_BOOST times,
+as Whoosh's `combined_lengths`). It comes free with step 2: term vectors carry their shard's
+field statistics (sum_ttf: indexed words in the field; doc_count: articles that have it), so each
+voting article gives its shard's average per field, sum_ttf / max(doc_count), and the estimate
+is TITLE_BOOST x the mean of the title's + the mean of the body's. No extra request and no
+cache to go stale; the shards of one index are filled by hashing ids, so their averages agree
+closely. Deleted articles not yet merged away still count in sum_ttf, and when some articles
+lack the title and others the body, max(doc_count) undercounts the articles and the average
+comes out a little large: it only scales the prior.
+
+Both requests are optional parts under the request's time budget (REQUEST_BUDGET_S, shared with
+did-you-mean): no retries, a timeout of what is left of it; when one fails, times out, or the
+budget is spent, the search goes on without feedback and says it is `partial`.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+
+from opensearchpy.exceptions import OpenSearchException
+
+from search import querylang as ql
+from search.backends.opensearch.mapping import (FEEDBACK, FEEDBACK_DOCS, FEEDBACK_MIN_WORDS, FEEDBACK_ORIGINAL,
+                                                FEEDBACK_SMOOTHING, FEEDBACK_TERMS, FEEDBACK_WEIGHTS, TEXT_FIELDS,
+                                                TITLE_BOOST)
+from search.backends.opensearch.translate import DSL, Analysed, query_length, query_words
+
+# The settings are read from this module when a search runs, so a test (or an operator's script)
+# can set feedback.FEEDBACK and friends here; mapping.py holds the shipped values.
+__all__ = ["FEEDBACK", "FEEDBACK_DOCS", "FEEDBACK_TERMS", "FEEDBACK_ORIGINAL", "FEEDBACK_WEIGHTS",
+           "FEEDBACK_SMOOTHING", "FEEDBACK_MIN_WORDS", "article_words", "average_length", "feedback_model",
+           "expansion_clauses", "ranked_query", "expand", "wanted"]
+
+TERM_VECTOR_PARAMETERS = {"fields": list(TEXT_FIELDS), "positions": False, "offsets": False, "payloads": False,
+                          "term_statistics": False, "field_statistics": True}
+
+
+def wanted(tree: ql.Node, analysed: Analysed) -> int:
+    """The query's length for the mix when feedback applies to it (FEEDBACK on, at least
+    FEEDBACK_MIN_WORDS distinct words, an original part below 1), else 0."""
+    if not FEEDBACK or FEEDBACK_ORIGINAL >= 1 or len(query_words(tree, analysed)) < FEEDBACK_MIN_WORDS:
+        return 0
+    return query_length(tree, analysed)
+
+
+def article_words(doc: Mapping) -> dict[str, int]:
+    """One `_mtermvectors` document's words (title and body together, as Whoosh reads the
+    article's text) and how often each occurs; digits are skipped, as on Whoosh."""
+    counts: dict[str, int] = {}
+    for field in TEXT_FIELDS:
+        terms = doc.get("term_vectors", {}).get(field, {}).get("terms", {})
+        for word, info in terms.items():
+            if not word.isdigit():
+                counts[word] = counts.get(word, 0) + int(info.get("term_freq", 0))
+    return counts
+
+
+def average_length(docs: Sequence[Mapping]) -> float:
+    """The average article length (title words TITLE_BOOST times) from the term vectors' field
+    statistics: per field, the mean over the documents of their shard's sum_ttf / articles (the
+    largest doc_count the document reports); a document without title vectors (a derived or
+    empty title) tells only the body's. See the module docstring."""
+    per_field: dict[str, list[float]] = {field: [] for field in TEXT_FIELDS}
+    for doc in docs:
+        stats = {field: found for field in TEXT_FIELDS
+                 if (found := doc.get("term_vectors", {}).get(field, {}).get("field_statistics"))}
+        articles = max((int(s.get("doc_count", 0) or 0) for s in stats.values()), default=0)
+        if articles > 0:
+            for field, s in stats.items():
+                per_field[field].append(float(s.get("sum_ttf", 0) or 0) / articles)
+    return sum((TITLE_BOOST if field == "title" else 1.0) * sum(values) / len(values)
+               for field, values in per_field.items() if values)
+
+
+def feedback_model(articles: Sequence[tuple[float, Mapping[str, int]]], avg_length: float) -> dict[str, float]:
+    """RM1 over the voting articles, as the Whoosh backend's `ranking.feedback_model`: (score,
+    word counts) of each, best first -> the FEEDBACK_TERMS strongest words, weights summing to 1.
+
+    An article's vote is exp(score - best score) normalised (FEEDBACK_WEIGHTS "likelihood":
+    an article well ahead of the next one dominates) or score / sum of scores ("share"); a
+    word's share of an article is tf / (length + mu), mu = FEEDBACK_SMOOTHING x `avg_length`,
+    so a one-line record does not hand each of its few words a large share of its vote.
+    Ties between equally strong words go to the alphabetically first (Whoosh: to the first seen).
+    """
+    articles = list(articles)[:FEEDBACK_DOCS]
+    if not articles:
+        return {}
+    scores = [float(score) for score, _ in articles]
+    if FEEDBACK_WEIGHTS == "likelihood":
+        best = max(scores)
+        votes = [math.exp(s - best) for s in scores]
+    else:
+        votes = scores if sum(scores) > 0 else [1.0] * len(scores)
+    total = sum(votes)
+    mu = FEEDBACK_SMOOTHING * avg_length
+    model: dict[str, float] = {}
+    for vote, (_, counts) in zip(votes, articles):
+        length = sum(counts.values())
+        if not length:
+            continue
+        for word, n in counts.items():
+            if not word.isdigit():
+                model[word] = model.get(word, 0.0) + vote / total * n / (length + mu)
+    strongest = sorted(model.items(), key=lambda item: (-item[1], item[0]))[:FEEDBACK_TERMS]
+    norm = sum(weight for _, weight in strongest)
+    return {word: weight / norm for word, weight in strongest} if norm > 0 else {}
+
+
+def expansion_clauses(model: Mapping[str, float], length: int) -> list[DSL]:
+    """The feedback words as optional clauses: each a `term` (the words are index terms already:
+    analysing a stem again could change it) on the title, times TITLE_BOOST, and on the body,
+    boosted (1 - FEEDBACK_ORIGINAL) x `length` x its weight, the query length putting the words'
+    part on the scale of the query's, as in the Whoosh backend's `ranking.feedback`."""
+    clauses = []
+    for word, weight in model.items():
+        boost = (1 - FEEDBACK_ORIGINAL) * length * weight
+        if boost > 0:
+            clauses += [{"term": {field: {"value": word, "boost": boost * (TITLE_BOOST if field == "title" else 1.0)}}}
+                        for field in TEXT_FIELDS]
+    return clauses
+
+
+def ranked_query(query: DSL, filters: list[DSL], phrases: list[DSL], expansion: list[DSL]) -> DSL:
+    """The scored query of a relevance-sorted page: `query` within `filters`, the phrase clauses
+    adding to its score; with feedback clauses, that part weighs FEEDBACK_ORIGINAL and the
+    feedback words the rest. Every addition is a `should` beside a `must`: it adds score and
+    never a match."""
+    if expansion:
+        original: DSL = {"bool": {"must": [query], "boost": FEEDBACK_ORIGINAL}}
+        if phrases:
+            original["bool"]["should"] = list(phrases)
+        should = list(expansion)
+    else:
+        original, should = query, list(phrases)
+    ranked: DSL = {"bool": {"must": [original], "filter": list(filters)}}
+    if should:
+        ranked["bool"]["should"] = should
+    return ranked
+
+
+def expand(backend, query: DSL, filters: list[DSL], phrases: list[DSL], tree: ql.Node, analysed: Analysed,
+           deadline: float) -> tuple[list[DSL], bool]:
+    """(The feedback clauses for the page's query, whether feedback was wanted but left out):
+    ([], False) when the query does not take feedback; ([], True) when a request failed or the
+    time budget (`deadline`, a perf_counter time) ran out. `backend` is the OpenSearchSearch."""
+    length = wanted(tree, analysed)
+    if not length:
+        return [], False
+    try:
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            return [], True
+        body = {"query": ranked_query(query, filters, phrases, []), "size": FEEDBACK_DOCS, "_source": False,
+                "track_total_hits": False}
+        answer = backend.budget_client.search(index=backend.config.index, body=body, params={
+            "search_type": "dfs_query_then_fetch", "request_timeout": remaining})
+        hits = answer["hits"]["hits"]
+        if answer.get("timed_out"):
+            return [], True
+        if not hits:
+            return [], False
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            return [], True
+        vectors = backend.budget_client.mtermvectors(body={
+            "docs": [{"_index": hit["_index"], "_id": hit["_id"]} for hit in hits],
+            "parameters": TERM_VECTOR_PARAMETERS}, params={"request_timeout": remaining})
+        found = {(doc.get("_index"), doc.get("_id")): doc for doc in vectors.get("docs", []) if doc.get("found")}
+        docs = [found.get((hit["_index"], hit["_id"]), {}) for hit in hits]
+        model = feedback_model([(float(hit["_score"] or 0.0), article_words(doc)) for hit, doc in zip(hits, docs)],
+                               average_length([doc for doc in docs if doc]))
+    except (OpenSearchException, KeyError, TypeError, ValueError):  # an optional part: left out, said so
+        return [], True
+    return expansion_clauses(model, length), False
