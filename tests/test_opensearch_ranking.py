@@ -219,8 +219,8 @@ def test_expand_asks_for_the_best_articles_and_their_words(settings) -> None:
     assert search == {"query": {"bool": {"must": [QUERY], "filter": FILTERS, "should": PHRASE}}, "size": 2,
                       "_source": False, "track_total_hits": False}
     assert params["search_type"] == "dfs_query_then_fetch" and 0 < params["request_timeout"] <= 5
-    assert termvectors["docs"] == [{"_index": "ix", "_id": "1"}, {"_index": "ix", "_id": "2"}]
-    assert termvectors["parameters"]["fields"] == ["title", "body"]
+    assert [(d["_index"], d["_id"], d["fields"]) for d in termvectors["docs"]] == [
+        ("ix", "1", ["title", "body"]), ("ix", "2", ["title", "body"])]
     words = [c["term"]["body"]["value"] for c in clauses if "body" in c["term"]]
     assert words[0] == "lithium" and set(words) == {"lithium", "batteri", "mine"}
 

@@ -182,9 +182,11 @@ def expand(backend, query: DSL, filters: list[DSL], phrases: list[DSL], tree: ql
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
             return [], True
+        # The parameters go in each doc: a top-level "parameters" applies to the `ids` form only,
+        # and without "fields" a doc gets the stored term vectors (none: an empty answer).
         vectors = backend.budget_client.mtermvectors(body={
-            "docs": [{"_index": hit["_index"], "_id": hit["_id"]} for hit in hits],
-            "parameters": TERM_VECTOR_PARAMETERS}, params={"request_timeout": remaining})
+            "docs": [{"_index": hit["_index"], "_id": hit["_id"], **TERM_VECTOR_PARAMETERS} for hit in hits]},
+            params={"request_timeout": remaining})
         found = {(doc.get("_index"), doc.get("_id")): doc for doc in vectors.get("docs", []) if doc.get("found")}
         docs = [found.get((hit["_index"], hit["_id"]), {}) for hit in hits]
         model = feedback_model([(float(hit["_score"] or 0.0), article_words(doc)) for hit, doc in zip(hits, docs)],
