@@ -6,7 +6,7 @@ has its own index of all of Reuters (the stemmer is an index setting; --no-entit
 two are timed alternately, query by query, so that the load of a busy machine falls on both
 alike. Query sets: bench/core.py's 300 (single words, word pairs, quoted bigrams: the ones the
 1.5x target is about) and 100 long ones (the first 5-12 words of Reuters headlines, where
-feedback applies). Full requests (snippets, facets, histogram), median of 3 passes per query
+feedback applies; phrases apply to both). Full requests (snippets, facets, histogram), median of 3 passes per query
 after a warm-up pass; p50/p95 over queries and the shipped/before ratio.
 
 Usage: .venv/bin/python bench/ranking_speed.py [--files N] [--queries 300]
@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import REPO, machine, percentile, table, write_json  # noqa: E402
 from core import build_queries, reuters_files  # noqa: E402
-from relevance import BEFORE, PATCH, SHIPPED  # noqa: E402
+from relevance import BEFORE, SHIPPED, patches  # noqa: E402
 
 from index.indexer import index_paths  # noqa: E402
 from index.readers import read_file  # noqa: E402
@@ -48,8 +48,8 @@ def long_queries(files: list[Path], n: int, seed: int = 7) -> list[str]:
 
 
 def apply(cfg: dict) -> None:
-    for key, (module, constant) in PATCH.items():
-        setattr(module, constant, cfg[key])
+    for module, constant, value in patches(cfg):
+        setattr(module, constant, value)
 
 
 def timed(engine: Engine, cfg: dict, query: str, passes: int) -> float:

@@ -52,9 +52,11 @@ def test_ranking_defaults_are_pinned() -> None:
     assert ranking.QUERY_TF is True
     assert (ranking.PROXIMITY, ranking.PROXIMITY_WINDOW, ranking.RERANK_DEPTH) == (0.0, 5, 100)
     assert (mapping.PROXIMITY, mapping.PROXIMITY_WINDOW) == (0.0, 5)
-    assert ranking.FEEDBACK is False
+    assert ranking.PHRASES == 0.2
+    assert ranking.FEEDBACK is True
     assert (ranking.FEEDBACK_DOCS, ranking.FEEDBACK_TERMS, ranking.FEEDBACK_ORIGINAL,
-            ranking.FEEDBACK_MIN_WORDS) == (10, 10, 0.5, 5)
+            ranking.FEEDBACK_MIN_WORDS) == (10, 10, 0.7, 5)
+    assert (ranking.FEEDBACK_WEIGHTS, ranking.FEEDBACK_SMOOTHING) == ("likelihood", 1.0)
     assert RELAX_BELOW == 10
 
 

@@ -1,36 +1,39 @@
-"""Re-ranking on top of BM25F: query word frequency, a term-proximity bonus and pseudo-relevance
-feedback (RM3).
+"""Re-ranking on top of BM25F: query word frequency, word pairs (phrases), pseudo-relevance
+feedback (RM3) and a term-proximity bonus.
 
-All three only re-order the articles the query matched: the result count, the facets and the
+All of them only re-order the articles the query matched: the result count, the facets and the
 all-words-first rule stay as the query's own matching made them.
 
 - Query word frequency: a word the query says twice ("system" ... "systems") counts twice, as
   in Lucene, tantivy and bm25s (BM25's qtf factor with k3 -> infinity). The matching itself
   (Whoosh's query normalisation) keeps one copy of each word; QUERY_TF adds the other copies'
   scores. Long questions repeat their topic: it is the largest single gain on CACM.
+- Phrases (the ordered part of Metzler & Croft's sequential dependence model, SIGIR 2005): each
+  two words that stand side by side in the query ("interest rates", "sparse matrices") are
+  scored as one more word, how often the second follows the first in the article, with BM25's
+  saturation, length normalisation and the pair's own idf, times PHRASES. The BM25 engines
+  score words as if their order did not matter; a query's adjacent words are often a name.
+- Feedback (RM3, Lavrenko & Croft 2001): the FEEDBACK_DOCS best articles vote for words
+  (`feedback_model`: the article's likelihood weight times the word's smoothed share of it);
+  the FEEDBACK_TERMS strongest words form a second query, mixed with the original at
+  FEEDBACK_ORIGINAL : 1 - FEEDBACK_ORIGINAL. Verbose questions ("what are the effects of ... on
+  ...") name a topic with words the articles may not use; the best articles say which words
+  they use. Applied only to queries of at least FEEDBACK_MIN_WORDS words: short queries are
+  precise already, and this keeps their latency.
 - Proximity (BM25TP, Rasolofo & Savoy, ECIR 2003): every pair of different query words that
   occur within PROXIMITY_WINDOW words of each other in the body adds 1/distance^2 to the pair's
   accumulator; the pair adds min(idf_i, idf_j) * acc * (K1 + 1) / (acc + K) to the score, K being
-  BM25's length-normalised K1 for that body. Articles whose query words sit together ("central
-  bank raised rates" vs the same words scattered over a long feature) move up. Only the top
-  RERANK_DEPTH articles by score are re-scored: the bonus is never negative, so an article
-  below that depth could only have gained under it what those above already have.
-- Feedback (RM3, Lavrenko & Croft 2001; the parameters of Anserini's RM3 baseline, not tuned
-  here): the FEEDBACK_DOCS best articles vote for words by their share of each article's text,
-  weighted by the article's share of the score; the FEEDBACK_TERMS strongest words form a
-  second query, mixed with the original at FEEDBACK_ORIGINAL : 1 - FEEDBACK_ORIGINAL. Verbose
-  questions ("what are the effects of ... on ...") name a topic with words the articles may not
-  use; the best articles say which words they use. It is applied only to queries of at least
-  FEEDBACK_MIN_WORDS words: short queries are precise already, and this keeps their latency.
+  BM25's length-normalised K1 for that body. Only the top RERANK_DEPTH articles by score are
+  re-scored: the bonus is never negative, so an article below that depth could only have gained
+  under it what those above already have.
 
 Each default is the value most leave-one-collection-out folds chose over Cranfield, CISI and
-CACM (bench/relevance.py; bench/RESULTS.md has the figures). Query word frequency: on in all
-three folds. Proximity: off in all three; feedback: off in two of three, so both ship off.
-Added to the shipped ranking, feedback gives +0.026 nDCG@10 / +0.032 MAP on Cranfield and
-+0.006 / +0.034 on CISI, but -0.099 / -0.070 on CACM (mostly one-line records: their few words
-dominate the vote); proximity gives -0.001, -0.018 and -0.003 nDCG@10. Set PROXIMITY = 1.0
-or FEEDBACK = True to use them (e.g. feedback for long questions over long articles). With all
-three off, the scores are the BM25F of search.backends.whoosh.scoring alone (tests/test_scoring.py).
+CACM (bench/relevance.py; bench/RESULTS.md has the figures): query word frequency on (3 of 3),
+PHRASES 0.2 (2 of 3), feedback with likelihood votes and smoothed shares at FEEDBACK_ORIGINAL 0.7
+(2 of 3; the third chose 0.85), proximity off (2 of 3). Anserini's RM3 form (score-share votes,
+raw shares, 0.5) costs CACM 0.10 nDCG@10: its one-line records outvote real abstracts. With
+QUERY_TF, PHRASES, FEEDBACK and PROXIMITY off, the scores are the BM25F of
+search.backends.whoosh.scoring alone (tests/test_scoring.py).
 """
 from __future__ import annotations
 
@@ -46,14 +49,14 @@ from search.backends.whoosh.scoring import Evaluator, Matches, sorted_common, so
 from search.results import QuerySyntaxError
 
 QUERY_TF = True          # a word said n times in the query counts n times
-PHRASES = 0.1            # weight of the query's word pairs found side by side (0 turns it off)
+PHRASES = 0.2            # weight of the query's word pairs found side by side (0 turns it off)
 PROXIMITY = 0.0          # weight of the BM25TP bonus (1.0 as published); 0 turns it off
 PROXIMITY_WINDOW = 5     # words apart at most (BM25TP's window)
 RERANK_DEPTH = 100       # articles re-scored by proximity
-FEEDBACK = False         # RM3 for long queries
+FEEDBACK = True          # RM3 for long queries
 FEEDBACK_DOCS = 10       # articles that vote
 FEEDBACK_TERMS = 10      # words kept from the vote
-FEEDBACK_ORIGINAL = 0.5  # weight of the original query against the feedback words
+FEEDBACK_ORIGINAL = 0.7  # weight of the original query against the feedback words
 FEEDBACK_WEIGHTS = "likelihood"  # how much each article votes: "likelihood" or "share" (see feedback_model)
 FEEDBACK_SMOOTHING = 1.0  # Dirichlet prior of an article's word shares, in average article lengths
 FEEDBACK_MIN_WORDS = 5   # query words needed before feedback is applied
