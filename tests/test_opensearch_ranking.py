@@ -5,6 +5,7 @@ they produce on a real cluster is checked beside Whoosh's in tests/test_ranking_
 """
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -243,3 +244,39 @@ def test_a_failed_or_late_feedback_is_left_out_and_said(settings) -> None:
     assert feedback.expand(StandIn(late), QUERY, [], [], ql.parse(LONG), LONG_ANALYSED,
                            time.perf_counter() - 1) == ([], True)
     assert late.calls == []
+
+
+# ---- on a cluster: a failing feedback request does not fail the search --------------------------
+
+@pytest.fixture(scope="module")
+def cluster_engine(opensearch, tmp_path_factory):
+    from tests.conftest import IndexMaker
+    from tests.test_ranking_contract import RECORDS
+
+    folder = tmp_path_factory.mktemp("opensearch-ranking")
+    (folder / "records.jsonl").write_text("\n".join(json.dumps(r) for r in RECORDS) + "\n")
+    maker = IndexMaker("opensearch", tmp_path_factory.mktemp("opensearch-ranking-index"), opensearch)
+    yield maker.build("opensearch-ranking", [folder])
+    maker.cleanup()
+
+
+def test_a_search_whose_feedback_fails_answers_without_it(cluster_engine, settings) -> None:
+    from tests.test_ranking_contract import FEEDBACK_QUERY
+
+    import search.backends.opensearch.search as os_search
+    settings.setattr(os_search, "REQUEST_BUDGET_S", 60.0)  # a slow machine must not cut it short
+    settings.setattr(feedback, "FEEDBACK_DOCS", 2)
+    settings.setattr(feedback, "FEEDBACK", False)
+    without = cluster_engine.search(FEEDBACK_QUERY, page_size=50)
+    settings.setattr(feedback, "FEEDBACK", True)
+    backend = cluster_engine.backend
+    with_it = cluster_engine.search(FEEDBACK_QUERY, page_size=50)
+    assert [h.score for h in with_it.hits] != [h.score for h in without.hits]
+    assert not with_it.partial and not without.partial
+
+    def refuse(*args, **kwargs):
+        raise ConnectionTimeout("TIMEOUT", "timed out", None)
+    settings.setattr(backend.budget_client, "mtermvectors", refuse)
+    failed = cluster_engine.search(FEEDBACK_QUERY, page_size=50)
+    assert failed.partial
+    assert [(h.id, h.score) for h in failed.hits] == [(h.id, h.score) for h in without.hits]

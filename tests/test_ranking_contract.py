@@ -58,9 +58,7 @@ def ids(results) -> list[str]:
 
 
 def scores(engine, query: str) -> dict[str, float]:
-    results = engine.search(query, page_size=50)
-    assert not results.partial  # on OpenSearch: feedback was not cut by the time budget
-    return {hit.id: hit.score for hit in results.hits}
+    return {hit.id: hit.score for hit in engine.search(query, page_size=50).hits}
 
 
 def ranking_settings(monkeypatch, **values) -> None:
@@ -89,7 +87,15 @@ def test_words_side_by_side_rank_first_with_phrases(engine, monkeypatch) -> None
     assert ids(engine.search("interest rates"))[:2] == ["http://t/pair-together", "http://t/pair-apart"]
 
 
+def no_time_limit(monkeypatch) -> None:
+    """OpenSearch's feedback is an optional part under the request's time budget: a slow test
+    machine must not turn it off (Whoosh's is not timed)."""
+    import search.backends.opensearch.search as opensearch_search
+    monkeypatch.setattr(opensearch_search, "REQUEST_BUDGET_S", 60.0)
+
+
 def test_feedback_moves_up_what_the_best_matches_talk_about(engine, monkeypatch) -> None:
+    no_time_limit(monkeypatch)
     ranking_settings(monkeypatch, PROXIMITY=0.0, FEEDBACK=False)
     off = scores(engine, FEEDBACK_QUERY)
     assert off["http://t/fb-lithium"] == pytest.approx(off["http://t/fb-plain"])
@@ -100,6 +106,7 @@ def test_feedback_moves_up_what_the_best_matches_talk_about(engine, monkeypatch)
 
 
 def test_feedback_waits_for_long_queries(engine, monkeypatch) -> None:
+    no_time_limit(monkeypatch)
     ranking_settings(monkeypatch, PROXIMITY=0.0, FEEDBACK=True)
     short = scores(engine, "mining quarry")
     ranking_settings(monkeypatch, FEEDBACK=False)

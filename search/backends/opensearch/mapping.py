@@ -69,11 +69,11 @@ PROXIMITY_WINDOW = 5
 # PHRASES and FEEDBACK* (search/backends/whoosh/ranking.py, where each is explained and chosen;
 # checked equal by tests/test_opensearch_writer.py). Here PHRASES weighs slop-0 phrases of the
 # pairs (translate.phrase_clauses) and FEEDBACK* drive search/backends/opensearch/feedback.py.
-PHRASES = 0.1
-FEEDBACK = False
+PHRASES = 0.2
+FEEDBACK = True
 FEEDBACK_DOCS = 10
 FEEDBACK_TERMS = 10
-FEEDBACK_ORIGINAL = 0.5
+FEEDBACK_ORIGINAL = 0.7
 FEEDBACK_WEIGHTS = "likelihood"
 FEEDBACK_SMOOTHING = 1.0
 FEEDBACK_MIN_WORDS = 5
