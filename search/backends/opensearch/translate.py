@@ -83,25 +83,31 @@ def plain_word_count(node: ql.Node, analysed: Analysed) -> int:
     """How many distinct body words the query has, excluded ones included: the Whoosh backend's
     `query_words` (the body `Term`s of the query) decides with it whether an any-word fallback
     can help. A one-word phrase is a word; a longer phrase is not; `title:` words are not."""
-    tokens: set[str] = set()
+    return len(_body_words(node, analysed, excluded=True))
+
+
+def _body_words(node: ql.Node, analysed: Analysed, excluded: bool) -> list[str]:
+    """The distinct analysed body words of the query, in order (unfielded and `body:` words,
+    one-word phrases), with or without the `excluded` ones."""
+    words: dict[str, None] = {}
 
     def walk(n: ql.Node) -> None:
         if isinstance(n, ql.Word) and n.field in (None, "body"):
-            tokens.update(analysed.get(n.text, ()))
+            words.update(dict.fromkeys(analysed.get(n.text, ())))
         elif isinstance(n, ql.Phrase) and n.field in (None, "body"):
             found = analysed.get(phrase_text(n), ())
             if len(found) == 1:
-                tokens.update(found)
+                words.update(dict.fromkeys(found))
         elif isinstance(n, (ql.And, ql.Or)):
             for child in n.children:
                 walk(child)
         elif isinstance(n, ql.AndMaybe):
             walk(n.required)
             walk(n.optional)
-        elif isinstance(n, ql.Not):
+        elif isinstance(n, ql.Not) and excluded:
             walk(n.child)
     walk(node)
-    return len(tokens)
+    return list(words)
 
 
 def to_dsl(node: ql.Node, analysed: Analysed, resolve: Resolver, *, any_word: bool = False) -> DSL:
@@ -150,23 +156,7 @@ def query_words(node: ql.Node, analysed: Analysed) -> list[str]:
     """The distinct analysed body words an article matches the query by, in order: the Whoosh
     backend's `ranking.query_terms` (the body `Term`s of its query): unfielded and `body:`
     words and one-word phrases, not excluded ones, not `title:` words. Feedback counts them."""
-    words: dict[str, None] = {}
-
-    def walk(n: ql.Node) -> None:
-        if isinstance(n, ql.Word) and n.field in (None, "body"):
-            words.update(dict.fromkeys(analysed.get(n.text, ())))
-        elif isinstance(n, ql.Phrase) and n.field in (None, "body"):
-            found = analysed.get(phrase_text(n), ())
-            if len(found) == 1:
-                words.update(dict.fromkeys(found))
-        elif isinstance(n, (ql.And, ql.Or)):
-            for child in n.children:
-                walk(child)
-        elif isinstance(n, ql.AndMaybe):
-            walk(n.required)
-            walk(n.optional)
-    walk(node)
-    return list(words)
+    return _body_words(node, analysed, excluded=False)
 
 
 def query_length(node: ql.Node, analysed: Analysed) -> int:
