@@ -114,19 +114,19 @@ def exact_pairs(entries, sets: list[set[bytes]], threshold: float) -> dict[tuple
 
 def lsh_candidates(entries) -> set[tuple[int, int]]:
     """The pairs the grouping checks: each article against the earlier ones, as an index run."""
-    from datasketch import MinHashLSH
+    from index.minhash import BandIndex
 
-    lsh = MinHashLSH(threshold=st.LSH_THRESHOLD, num_perm=st.NUM_PERM)
+    lsh = BandIndex(st.LSH_BANDS, st.LSH_ROWS)
     pairs = set()
     for i, entry in enumerate(entries):
-        signature = st._Signature(entry.words)
-        for j in lsh.query(signature):
+        keys = lsh.band_keys(entry.words)
+        for j in lsh.query(keys):
             other = entries[j]
             in_window = (entry.day is None and other.day is None) or (
                 entry.day is not None and other.day is not None and abs(entry.day - other.day) <= st.WINDOW_DAYS)
             if in_window:
                 pairs.add((min(i, j), max(i, j)))
-        lsh.insert(i, signature, check_duplication=False)
+        lsh.insert(i, keys)
     return pairs
 
 

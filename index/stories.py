@@ -2,9 +2,10 @@
 
 News archives repeat themselves (wire copies re-sent with a corrected figure, one agency story
 run by many outlets, follow-ups over a few days). Each article gets two MinHash signatures
-(datasketch): one over its word 4-shingles, whose Jaccard similarity finds near-duplicates, and
-one over its set of content words, for articles that tell the same event in other words.
-datasketch's LSH finds the candidates; each candidate pair is then judged by the rule below.
+(datasketch's, computed in numpy by index/minhash.py): one over its word 4-shingles, whose Jaccard
+similarity finds near-duplicates, and one over its set of content words, for articles that tell
+the same event in other words. An LSH table (MinHashLSH's banding) finds the candidates; each
+candidate pair is then judged by the rule below.
 
 The rule, for two articles a and b (figures in bench/stories.py, bench/RESULTS.md):
 - near-duplicates: shingle Jaccard >= DUP_THRESHOLD (0.7: re-sends and corrections score
@@ -34,17 +35,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
-import zlib
 from collections import Counter
 from collections.abc import Iterable
 from datetime import timezone
 from pathlib import Path
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from index.article import ENTITY_TYPES, Article
+from index.minhash import BandIndex, MinHasher
 from index.story_store import STORE_NAME, Entry, StoryStore
 
 NUM_PERM = 128         # signature length: Jaccard estimated within ~0.04 (1 sd) at 0.7
@@ -109,37 +108,19 @@ def entity_keys(article: Article) -> frozenset[str]:
                      for name in article.entities.get(kind, ()) if name.strip())
 
 
-# Building (or copying) a MinHash draws or parses its permutations (~120 us): each thread keeps
-# one and clears it for the next set.
-_SCHEME = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=zlib.crc32).scheme
-_local = threading.local()
+# The LSH table's bands: what datasketch's MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+# picks (37 bands of 3 rows; tests/test_stories_speed.py checks it), so the candidates are the ones
+# MinHashLSH gave.
+LSH_BANDS, LSH_ROWS = 37, 3
+# Signatures as datasketch 2.0.0's MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=zlib.crc32)
+# computes them (crc32: stable across processes and ~5x faster than datasketch's default sha1),
+# in numpy without datasketch's per-call bookkeeping (index/minhash.py; tests check equality).
+_HASHER = MinHasher(NUM_PERM, _SEED)
 
 
 def signature(items: set[bytes]) -> np.ndarray:
-    """MinHash values (uint32) of a set; crc32 as the item hash: stable across processes and
-    ~5x faster than datasketch's default sha1 (the permutations spread its values)."""
-    minhash = getattr(_local, "minhash", None)
-    if minhash is None:
-        minhash = _local.minhash = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=zlib.crc32)
-    minhash.clear()
-    if items:
-        minhash.update_batch(list(items))
-    return minhash.hashvalues.astype(np.uint32)
-
-
-class _Signature:
-    """What MinHashLSH reads of a MinHash (its values, length and scheme), without the ~20 us
-    of building a LeanMinHash around stored values for every insert and query."""
-
-    __slots__ = ("hashvalues",)
-    scheme = _SCHEME
-    seed = _SEED
-
-    def __init__(self, values: np.ndarray) -> None:
-        self.hashvalues = values
-
-    def __len__(self) -> int:
-        return len(self.hashvalues)
+    """MinHash values (uint32) of a set."""
+    return _HASHER.signature(items)
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -154,8 +135,9 @@ def make_entry(article: Article, article_id: str, content_hash: str) -> Entry:
         ts = article.date.timestamp()
         day = article.date.astimezone(timezone.utc).date().toordinal()
     shingle_set, word_set = shingles(words), content_words(words)
-    return Entry(article_id, day, ts, len(article.body), content_hash, signature(shingle_set),
-                 signature(word_set), len(shingle_set), len(word_set), entity_keys(article), "", "", "")
+    shingle_signature, word_signature = _HASHER.signatures((shingle_set, word_set))
+    return Entry(article_id, day, ts, len(article.body), content_hash, shingle_signature,
+                 word_signature, len(shingle_set), len(word_set), entity_keys(article), "", "", "")
 
 
 def contained(a: Entry, b: Entry) -> float:
@@ -216,7 +198,7 @@ class StoryIndex:
         # One LSH table, over the content words: a near-duplicate pair (shingle Jaccard >= 0.7)
         # has a content-word Jaccard far above its threshold, so its candidates include them
         # (bench/stories.py measures that recall); a second table would double the LSH cost.
-        self.word_lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+        self.word_lsh = BandIndex(LSH_BANDS, LSH_ROWS)
         self.loaded: dict[str, Entry] = {}
         # Entity key -> loaded articles with STRONG_SHARED_ENTITIES or more entities: the
         # candidates that share many names but too few words for the LSH table.
@@ -236,7 +218,7 @@ class StoryIndex:
         if entry.id in self.loaded:
             self._forget(entry.id)
         self.loaded[entry.id] = entry
-        self.word_lsh.insert(entry.id, _Signature(entry.words), check_duplication=False)
+        self.word_lsh.insert(entry.id, self.word_lsh.band_keys(entry.words))
         if len(entry.entities) >= STRONG_SHARED_ENTITIES:
             for key in entry.entities:
                 self.by_entity.setdefault(key, set()).add(entry.id)
@@ -285,7 +267,7 @@ class StoryIndex:
     def _insert(self, entry: Entry) -> None:
         article_id = entry.id
         self._load_around(entry.day)
-        candidates = set(self.word_lsh.query(_Signature(entry.words)))
+        candidates = self.word_lsh.query(self.word_lsh.band_keys(entry.words))
         if len(entry.entities) >= STRONG_SHARED_ENTITIES:
             shared = Counter(aid for key in entry.entities for aid in self.by_entity.get(key, ()))
             candidates.update(aid for aid, count in shared.items() if count >= STRONG_SHARED_ENTITIES)
