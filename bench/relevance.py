@@ -14,13 +14,17 @@ Metrics: ir-measures' pytrec_eval backend, called directly with the qrels parsed
 (graded gains on Cranfield), AP (= MAP) and R@100, over all judged queries (a query without
 results counts 0); runs are 1,000 deep and scored by rank, so ties keep the engine's order.
 
-Settings (all measured, named): stemmer {porter, snowball} (index time: one index each),
-idf {whoosh, lucene}, proximity {0 = off, 1 = BM25TP}, feedback {off, on = RM3} and matching
-{ours, or (any word, no all-words-first)}. Every combination is scored on every collection.
-Leave-one-collection-out: for each collection, the combination with the best mean nDCG@10 over the
-OTHER two (ties: MAP) is scored on it; those held-out scores are the honest figures. The shipped
-defaults are the module constants; they are reported beside the held-out choices, with a paired
-randomisation test (10,000 sign flips) against the best peer on each collection.
+Settings (all measured, named): stemmer {porter, snowball} (index time: one index each), title
+boost {1, 1.5, 2, 3} (index time), idf {whoosh, lucene}, fields {sum, bm25f, combined}, query word
+frequency {off, on}, proximity {0, 0.25, 1 = BM25TP}, word pairs {0, 0.1, 0.2}, feedback (off or
+one of FEEDBACK_FORMS), question words {in, out of long queries} and matching {ours, or (any
+word, no all-words-first)}. The open settings are scored in every combination (the settled ones,
+SETTLED, at their shipped values), every setting also one change at a time from BEFORE and from
+SHIPPED. Leave-one-collection-out: for each collection, the combination with the best mean
+nDCG@10 over the OTHER two (ties: MAP) is scored on it; those held-out scores are the honest
+figures. The shipped defaults are the module constants (each the value most folds chose); they
+are reported beside the held-out choices, with a paired randomisation test (10,000 sign flips)
+against the best peer on each collection.
 
 Usage: .venv/bin/python bench/relevance.py [--data DIR] [--only cranfield,cisi]
 Writes bench/results/relevance.json.
@@ -46,6 +50,7 @@ from search.backends.whoosh import analysis as _analysis  # noqa: E402
 from search.backends.whoosh import ranking as _ranking  # noqa: E402
 from search.backends.whoosh import schema as _schema  # noqa: E402
 from search.backends.whoosh import scoring as _scoring  # noqa: E402
+from search import stopwords as _stopwords  # noqa: E402
 
 MEASURES = ("nDCG@10", "MAP", "R@100")
 PEERS = ("tantivy", "fts5", "bm25s")
@@ -56,7 +61,7 @@ FEEDBACK_FORMS = {"off": None, "share 0.5": ("share", 0.0, 0.5), "likelihood 0.5
                   "likelihood raw 0.85": ("likelihood", 0.0, 0.85), "share smoothed 0.85": ("share", 1.0, 0.85)}
 GRID = {"stemmer": ("porter", "snowball"), "title": (1.0, 1.5, 2.0, 3.0), "idf": ("whoosh", "lucene"), "fields": ("sum", "bm25f", "combined"),
         "qtf": (False, True), "proximity": (0.0, 0.25, 1.0), "phrases": (0.0, 0.1, 0.2), "feedback": tuple(FEEDBACK_FORMS),
-        "matching": ("ours", "or")}
+        "questions": (False, True), "matching": ("ours", "or")}
 
 
 def feedback_form() -> str:
@@ -68,20 +73,22 @@ def feedback_form() -> str:
 
 
 SHIPPED = {"stemmer": _analysis.STEMMER, "title": float(_schema.TITLE_BOOST), "idf": _scoring.IDF, "fields": _scoring.FIELDS, "qtf": _ranking.QUERY_TF,
-           "proximity": float(_ranking.PROXIMITY), "phrases": float(_ranking.PHRASES), "feedback": feedback_form(), "matching": "ours"}
+           "proximity": float(_ranking.PROXIMITY), "phrases": float(_ranking.PHRASES), "feedback": feedback_form(),
+           "questions": _stopwords.APPLY_TO_LONG_QUERIES, "matching": "ours"}
 # What the product shipped before issue 11 (schema version 3): the baseline of "what each change
 # contributed".
 BEFORE = {"stemmer": "porter", "title": 1.5, "idf": "whoosh", "fields": "sum", "qtf": False, "proximity": 0.0, "phrases": 0.0,
-          "feedback": "off", "matching": "ours"}
+          "feedback": "off", "questions": False, "matching": "ours"}
 # Settings measured one change at a time only (from BEFORE and from SHIPPED), not in every
 # combination, to bound the grid's cost: the analysis and BM25 choices settled in session 4 (every
 # leave-one-out fold chose the same value: snowball, lucene, combined, qtf on; the any-word
 # matching is not the product's rule), and the feedback estimator's parts taken one at a time.
 SETTLED = ("stemmer", "idf", "fields", "qtf", "matching")
-SINGLES_ONLY = {"feedback": ("likelihood raw 0.85", "share smoothed 0.85")}
+SINGLES_ONLY = {"feedback": ("likelihood raw 0.85", "share smoothed 0.85"), "title": (1.0,)}
 # The settings as (module, constant name) for patching inside this process.
 PATCH = {"idf": (_scoring, "IDF"), "fields": (_scoring, "FIELDS"), "qtf": (_ranking, "QUERY_TF"),
-         "proximity": (_ranking, "PROXIMITY"), "phrases": (_ranking, "PHRASES")}
+         "proximity": (_ranking, "PROXIMITY"), "phrases": (_ranking, "PHRASES"),
+         "questions": (_stopwords, "APPLY_TO_LONG_QUERIES")}
 FEEDBACK_PATCH = ("FEEDBACK", "FEEDBACK_WEIGHTS", "FEEDBACK_SMOOTHING", "FEEDBACK_ORIGINAL")
 
 
@@ -95,7 +102,8 @@ def patches(cfg: dict) -> list[tuple[object, str, object]]:
 
 def label(cfg: dict) -> str:
     return (f"{cfg['stemmer']}, title {cfg['title']:g}, idf {cfg['idf']}, {cfg['fields']}, qtf {'on' if cfg['qtf'] else 'off'}, "
-            f"prox {cfg['proximity']:g}, phrases {cfg['phrases']:g}, fb {cfg['feedback']}, {cfg['matching']}")
+            f"prox {cfg['proximity']:g}, phrases {cfg['phrases']:g}, fb {cfg['feedback']}, "
+            f"questions {'out' if cfg['questions'] else 'in'}, {cfg['matching']}")
 
 
 class Metrics:

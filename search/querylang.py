@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Union
 
+from search import stopwords
 from search.results import QuerySyntaxError
 
 MAX_QUERY_CHARS = 1000
@@ -147,7 +148,36 @@ def parse(text: str, *, any_word: bool = False) -> Node:
     if not prepared:
         return MatchAll()
     node = _Parser(prepared, text, any_word).group(None, 0)
-    return node if node is not None else Or(())
+    return _without_question_words(node) if node is not None else Or(())
+
+
+def _without_question_words(node: Node) -> Node:
+    """A long query (LONG_QUERY_WORDS plain words or more) without its plain words in
+    search.stopwords' list: "what are the effects of X on Y" is searched as "effects X Y". Only
+    unfielded words in positive position go; quoted phrases, fielded, `+`required and excluded
+    words stay as typed, and so does a query that would be left with no plain word."""
+    plain = [leaf for leaf in text_terms(node) if isinstance(leaf, Word) and leaf.field is None]
+    if (not stopwords.APPLY_TO_LONG_QUERIES or len(plain) < stopwords.LONG_QUERY_WORDS
+            or all(_question_word(leaf) for leaf in plain)):
+        return node
+    return _strip_question_words(node) or node
+
+
+def _question_word(node: Node) -> bool:
+    return (isinstance(node, Word) and node.field is None
+            and node.text.lower().replace("\u2019", "'") in stopwords.SNOWBALL_ENGLISH)
+
+
+def _strip_question_words(node: Node) -> Node | None:
+    if _question_word(node):
+        return None
+    if isinstance(node, (And, Or)):
+        kept = tuple(k for k in map(_strip_question_words, node.children) if k is not None)
+        return None if not kept else kept[0] if len(kept) == 1 else type(node)(kept)
+    if isinstance(node, AndMaybe):  # `+a b c` with any_word: a was required with a `+`
+        optional = _strip_question_words(node.optional)
+        return node.required if optional is None else AndMaybe(node.required, optional)
+    return node
 
 
 def _prepare(text: str) -> str:

@@ -47,12 +47,14 @@ def whoosh_scoring(monkeypatch) -> None:
     """The new ranking features off: Whoosh's idf, a BM25 score per field added, no re-ranking."""
     import search.backends.whoosh.ranking as ranking
     import search.backends.whoosh.scoring as scoring
+    from search import stopwords
     monkeypatch.setattr(scoring, "IDF", "whoosh")
     monkeypatch.setattr(scoring, "FIELDS", "sum")
     monkeypatch.setattr(ranking, "QUERY_TF", False)
     monkeypatch.setattr(ranking, "PROXIMITY", 0.0)
     monkeypatch.setattr(ranking, "PHRASES", 0.0)
     monkeypatch.setattr(ranking, "FEEDBACK", False)
+    monkeypatch.setattr(stopwords, "APPLY_TO_LONG_QUERIES", False)
 
 
 @pytest.mark.usefixtures("whoosh_scoring")

@@ -1,0 +1,34 @@
+"""The words a long query leaves out: the Snowball English stop list.
+
+A question typed in full ("what are the effects of ... on ...", "articles about ... which ...")
+carries words that say how it is asked, not what it is about. The analysers of both backends
+drop only a short list (Whoosh's 34 words: "the", "of", "and"...), because an index keeps
+"who", "most" or "after" for the queries that need them. A query of at least
+LONG_QUERY_WORDS plain words also leaves out these words (search.querylang.parse), so that
+all-words matching, word pairs and feedback work on the words that carry the topic.
+
+The list is Snowball's own (snowballstem.org, algorithms/english/stop.txt, BSD licence; the
+stemmer's companion list): pronouns, forms of be/have/do, would/should/could/ought, contractions,
+articles, prepositions and conjunctions. Snowball leaves out "us" (the U.S.), "will", "can",
+"may", "must" and "might" (a will, a can, May); so does this list.
+"""
+from __future__ import annotations
+
+# Whether long queries leave the list's words out (chosen by leave-one-collection-out,
+# bench/relevance.py), and the plain words (as typed) that make a query long.
+APPLY_TO_LONG_QUERIES = True
+LONG_QUERY_WORDS = 5
+
+SNOWBALL_ENGLISH = frozenset("""
+i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she
+her hers herself it its itself they them their theirs themselves what which who whom this that
+these those am is are was were be been being have has had having do does did doing would should
+could ought i'm you're he's she's it's we're they're i've you've we've they've i'd you'd he'd
+she'd we'd they'd i'll you'll he'll she'll we'll they'll isn't aren't wasn't weren't hasn't
+haven't hadn't doesn't don't didn't won't wouldn't shan't shouldn't can't cannot couldn't
+mustn't let's that's who's what's here's there's when's where's why's how's a an the and but if
+or because as until while of at by for with about against between into through during before
+after above below to from up down in out on off over under again further then once here there
+when where why how all any both each few more most other some such no nor not only own same so
+than too very
+""".split())

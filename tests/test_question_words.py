@@ -1,0 +1,69 @@
+"""A long query leaves out its question words (search.stopwords, applied by querylang.parse), on
+both backends alike: "what are the effects of X on Y" is searched as "effects X Y"."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from index.indexer import index_paths
+from search import Engine, stopwords
+from search.querylang import And, AndMaybe, Not, Or, Phrase, Word, parse
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("what are the effects of weather on crops", And((Word("effects"), Word("weather"), Word("crops")))),
+    # Short queries are kept as typed: four plain words or fewer.
+    ("what about the crops", And((Word("what"), Word("about"), Word("the"), Word("crops")))),
+    # Quoted phrases, fielded, excluded words stay; only plain positive words go.
+    ('"what about" title:which oil gas coal from prices -where',
+     And((Phrase(("what", "about")), Word("which", "title"), Word("oil"), Word("gas"), Word("coal"), Word("prices"),
+          Not(Word("where"))))),
+    # A query of nothing but question words is kept (it would otherwise search for nothing).
+    ("who what which where when", And(tuple(Word(w) for w in ("who", "what", "which", "where", "when")))),
+    # Snowball's list keeps "us" (the U.S.), "may", "will", "can".
+    ("will us trade talks may resume", And(tuple(Word(w) for w in ("will", "us", "trade", "talks", "may", "resume")))),
+    ("Which Way Did The Markets Go", And((Word("Way"), Word("Markets"), Word("Go")))),
+])
+def test_long_queries_leave_out_question_words(text: str, expected) -> None:
+    assert parse(text) == expected
+
+
+def test_any_word_and_required_words() -> None:
+    assert parse("what are the effects of weather on crops", any_word=True) == Or(
+        (Word("effects"), Word("weather"), Word("crops")))
+    # `+what` was asked for with a `+`: it stays required.
+    assert parse("+what effects of the weather on crops", any_word=True) == AndMaybe(
+        Word("what"), Or((Word("effects"), Word("weather"), Word("crops"))))
+
+
+def test_setting_off_keeps_the_query_as_typed(monkeypatch) -> None:
+    monkeypatch.setattr(stopwords, "APPLY_TO_LONG_QUERIES", False)
+    assert parse("what are the effects of weather on crops") == And(tuple(
+        Word(w) for w in ("what", "are", "the", "effects", "of", "weather", "on", "crops")))
+
+
+ARTICLES = [
+    {"url": "http://t/answer", "title": "Drought report", "body": "The drought cut the wheat harvest in Kansas by a third."},
+    {"url": "http://t/other", "title": "Drought", "body": "Which farmers were hurt, and what did they do about it?"},
+]
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory) -> Engine:
+    folder = tmp_path_factory.mktemp("questions")
+    (folder / "a.jsonl").write_text("\n".join(json.dumps(a) for a in ARTICLES) + "\n")
+    index_dir = tmp_path_factory.mktemp("questions-index")
+    index_paths([folder], index_dir, entities=False, show_progress=False)
+    return Engine(index_dir)
+
+
+def test_a_question_finds_the_article_about_its_topic_first(engine: Engine, monkeypatch) -> None:
+    """With the question words kept, the article that repeats them ("which", "what", "about")
+    wins; left out, the one about the drought and the harvest does."""
+    question = "which drought did what about the wheat harvest"
+    monkeypatch.setattr(stopwords, "APPLY_TO_LONG_QUERIES", False)
+    kept = [hit.id for hit in engine.search(question).hits]
+    monkeypatch.setattr(stopwords, "APPLY_TO_LONG_QUERIES", True)
+    left_out = [hit.id for hit in engine.search(question).hits]
+    assert kept[0] == "http://t/other" and left_out[0] == "http://t/answer"
