@@ -52,38 +52,32 @@ class MinHasher:
     def hashes(self, items: Collection[bytes]) -> np.ndarray:
         """crc32 of each item, pre-mixed (the part of a signature that is per item, not per
         permutation)."""
+        # Array arithmetic in uint32 wraps silently: the modulo 2^32 the scheme wants.
         hv = np.fromiter(map(zlib.crc32, items), dtype=np.uint32, count=len(items))
-        with np.errstate(over="ignore"):
-            hv = hv ^ (hv >> _S1)
-            hv = hv * _M1
-            hv = hv ^ (hv >> _S2)
-            hv = hv * _M2
-            return hv ^ (hv >> _S3)
+        hv = hv ^ (hv >> _S1)
+        hv = hv * _M1
+        hv = hv ^ (hv >> _S2)
+        hv = hv * _M2
+        return hv ^ (hv >> _S3)
 
     def signature(self, items: Collection[bytes]) -> np.ndarray:
         """The MinHash values (uint32) of a set of byte strings."""
         if not items:
             return self._empty.copy()
-        hv = self.hashes(items)
-        with np.errstate(over="ignore"):
-            return (hv[:, np.newaxis] * self._a + self._b).min(axis=0)
+        return (self.hashes(items)[:, np.newaxis] * self._a + self._b).min(axis=0)
 
     def signatures(self, sets: Iterable[Collection[bytes]]) -> list[np.ndarray]:
         """The signatures of several sets with one permutation pass (an article's two sets):
         numpy's fixed cost per call is a good part of a small set's signature."""
         sets = list(sets)
-        sizes = [len(s) for s in sets]
-        out = [self._empty.copy() for _ in sets]
-        present = [i for i, n in enumerate(sizes) if n]
-        if not present:
-            return out
-        hv = self.hashes([item for i in present for item in sets[i]])
-        with np.errstate(over="ignore"):
-            permuted = hv[:, np.newaxis] * self._a + self._b
-        starts = np.cumsum([0] + [sizes[i] for i in present[:-1]])
-        mins = np.minimum.reduceat(permuted, starts, axis=0)
-        for row, i in enumerate(present):
-            out[i] = mins[row]
+        hv = self.hashes([item for items in sets for item in items])
+        permuted = hv[:, np.newaxis] * self._a
+        permuted += self._b
+        out, start = [], 0
+        for items in sets:
+            end = start + len(items)
+            out.append(permuted[start:end].min(axis=0) if end > start else self._empty.copy())
+            start = end
         return out
 
 

@@ -47,6 +47,7 @@ _SCHEMA = (
 )
 _COLUMNS = "id, day, ts, length, hash, shingles, words, n_shingles, n_words, entities, chain, story, dup"
 _CHUNK = 500  # SQLite's variable limit is 999 on old builds
+_PUT = f"INSERT OR REPLACE INTO article ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
 
 @dataclass
@@ -85,7 +86,13 @@ def _entry(row: tuple) -> Entry:
 
 
 class StoryStore:
-    """Rows of `Entry` in SQLite; writes stay in one transaction until `save()`."""
+    """Rows of `Entry` in SQLite; writes stay in one transaction until `save()`.
+
+    New rows (`put`) are kept in memory and written with one `executemany` before anything
+    else touches the table (a read, an update, a delete, `save`): most articles are only put,
+    and one statement per article was a good part of the grouping's cost in the indexing
+    process. What the table holds at every read and at `save` is unchanged.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -95,6 +102,13 @@ class StoryStore:
         for statement in _SCHEMA:
             self.conn.execute(statement)
         self.conn.commit()
+        self._puts: list[tuple] = []
+
+    def _flush(self) -> None:
+        """Write the rows `put` since the last flush, in their order."""
+        if self._puts:
+            rows, self._puts = self._puts, []
+            self.conn.executemany(_PUT, rows)
 
     def settings(self) -> dict[str, str]:
         return dict(self.conn.execute("SELECT key, value FROM meta"))
@@ -103,20 +117,23 @@ class StoryStore:
         self.conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", settings.items())
 
     def count(self) -> int:
+        self._flush()
         return self.conn.execute("SELECT COUNT(*) FROM article").fetchone()[0]
 
     def put(self, entry: Entry) -> None:
-        self.conn.execute(f"INSERT OR REPLACE INTO article ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                          _row(entry))
+        self._puts.append(_row(entry))
 
     def delete(self, article_id: str) -> None:
+        self._flush()
         self.conn.execute("DELETE FROM article WHERE id = ?", (article_id,))
 
     def get(self, article_id: str) -> Entry | None:
+        self._flush()
         row = self.conn.execute(f"SELECT {_COLUMNS} FROM article WHERE id = ?", (article_id,)).fetchone()
         return _entry(row) if row else None
 
     def hashes(self, article_ids: list[str]) -> dict[str, str]:
+        self._flush()
         found: dict[str, str] = {}
         for start in range(0, len(article_ids), _CHUNK):
             chunk = article_ids[start:start + _CHUNK]
@@ -125,15 +142,18 @@ class StoryStore:
         return found
 
     def on_days(self, first: int, last: int) -> Iterator[Entry]:
+        self._flush()
         for row in self.conn.execute(f"SELECT {_COLUMNS} FROM article WHERE day BETWEEN ? AND ?", (first, last)):
             yield _entry(row)
 
     def undated(self) -> Iterator[Entry]:
+        self._flush()
         for row in self.conn.execute(f"SELECT {_COLUMNS} FROM article WHERE day IS NULL"):
             yield _entry(row)
 
     def members(self, column: str, group_ids: Iterable[str]) -> list[Entry]:
         """Every article of these chains (`column="chain"`), stories or duplicate groups."""
+        self._flush()
         assert column in ("chain", "story", "dup")
         ids = list(dict.fromkeys(group_ids))
         found: list[Entry] = []
@@ -145,19 +165,22 @@ class StoryStore:
         return found
 
     def set_group(self, column: str, article_ids: list[str], group_id: str) -> None:
+        self._flush()
         assert column in ("chain", "story", "dup")
         self.conn.executemany(f"UPDATE article SET {column} = ? WHERE id = ?",
                               [(group_id, aid) for aid in article_ids])
 
     def assignments(self) -> Iterator[tuple[str, str, str]]:
         """(article id, story id, duplicate group id) of every article."""
+        self._flush()
         yield from self.conn.execute("SELECT id, story, dup FROM article")
 
     def save(self) -> None:
+        self._flush()
         self.conn.commit()
 
     def close(self) -> None:
-        self.conn.close()
+        self.conn.close()  # what was not saved is dropped, rows not yet flushed with it
 
 
 def read_assignments(index_dir: Path) -> dict[str, str]:

@@ -128,3 +128,17 @@ def test_reuters_grouping_is_what_it_was(reuters_dir, tmp_path):
         digest.update(repr(row).encode())
     index.close()
     assert digest.hexdigest() == REUTERS_004_DIGEST
+
+
+def test_ascii_fast_path_gives_the_same_sets():
+    """shingles_and_words (bytes, for ASCII text) against the regex path, on awkward text."""
+    import string
+
+    rng = random.Random(11)
+    alphabet = string.printable + "_\u00e9\u00df"
+    texts = ["", "a", "Oil", "the of and", "U.S. 1987 oil-price 12 pct cut_off at 3.5 dlrs",
+             "A B C D", "A B C D E", "x__y 12 a1 99 the THE The"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))) for _ in range(3000)]
+    for text in texts:
+        words = st.tokens(text)
+        assert st.shingles_and_words(text) == (st.shingles(words), st.content_words(words)), repr(text)
