@@ -327,9 +327,16 @@ def index_paths(
         progress = Progress(len(files), stream=progress_stream, enabled=show_progress)
         grouping = None
         if stories:
-            from index.stories import StoryIndex
+            if getattr(writer, "keeps_story_field", False):
+                # Writes each article's story id with it: needs the grouping in this process.
+                from index.stories import StoryIndex
 
-            grouping = StoryIndex(writer.local_dir)
+                grouping = StoryIndex(writer.local_dir)
+            else:
+                # Off the run's critical path, same decisions (index/story_process.py).
+                from index.story_process import StoryProcess
+
+                grouping = StoryProcess(writer.local_dir)
         run = _Run(writer, extractor, summary, progress, on_problem or (lambda p: None), grouping)
         report.append(run.problem)
         try:
