@@ -155,17 +155,17 @@ def _without_question_words(node: Node) -> Node:
     """A long query (LONG_QUERY_WORDS plain words or more) without its plain words in
     search.stopwords' list: "what are the effects of X on Y" is searched as "effects X Y". Only
     unfielded words in positive position go; quoted phrases, fielded, `+`required and excluded
-    words stay as typed, and so does a query that would be left with no plain word."""
+    words stay as typed, and so does a query that would be left with no word to search for."""
     plain = [leaf for leaf in text_terms(node) if isinstance(leaf, Word) and leaf.field is None]
     if (not stopwords.APPLY_TO_LONG_QUERIES or len(plain) < stopwords.LONG_QUERY_WORDS
-            or all(_question_word(leaf) for leaf in plain)):
+            or all(_question_word(leaf) or leaf.text.lower() in stopwords.INDEX_STOP_WORDS for leaf in plain)):
         return node
     return _strip_question_words(node) or node
 
 
 def _question_word(node: Node) -> bool:
     return (isinstance(node, Word) and node.field is None
-            and node.text.lower().replace("\u2019", "'") in stopwords.SNOWBALL_ENGLISH)
+            and node.text.lower().replace("\u2019", "'") in stopwords.QUESTION_WORDS)
 
 
 def _strip_question_words(node: Node) -> Node | None:

@@ -10,7 +10,9 @@ all-words matching, word pairs and feedback work on the words that carry the top
 The list is Snowball's own (snowballstem.org, algorithms/english/stop.txt, BSD licence; the
 stemmer's companion list): pronouns, forms of be/have/do, would/should/could/ought, contractions,
 articles, prepositions and conjunctions. Snowball leaves out "us" (the U.S.), "will", "can",
-"may", "must" and "might" (a will, a can, May); so does this list.
+"may", "must" and "might" (a will, a can, May); so does this list. The words the analysers drop
+themselves (INDEX_STOP_WORDS) stay in the query: the analysers remove them, and OpenSearch's
+phrases (the word pairs) keep the gap where they stood ("algorithms for sparse matrices").
 """
 from __future__ import annotations
 
@@ -18,6 +20,14 @@ from __future__ import annotations
 # bench/relevance.py), and the plain words (as typed) that make a query long.
 APPLY_TO_LONG_QUERIES = True
 LONG_QUERY_WORDS = 5
+
+# The analysers' own stop list, dropped from indexed text and from queries by both backends: the
+# Whoosh backend's (whoosh.analysis.STOP_WORDS, checked equal by the tests); OpenSearch's
+# template is built from it (search/backends/opensearch/mapping.py).
+INDEX_STOP_WORDS = frozenset("""
+a an and are as at be by can for from have if in is it may not of on or tbd that the this to us
+we when will with yet you your
+""".split())
 
 SNOWBALL_ENGLISH = frozenset("""
 i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she
@@ -32,3 +42,6 @@ after above below to from up down in out on off over under again further then on
 when where why how all any both each few more most other some such no nor not only own same so
 than too very
 """.split())
+
+# What a long query leaves out: Snowball's list but for the analysers' own stop words.
+QUESTION_WORDS = SNOWBALL_ENGLISH - INDEX_STOP_WORDS

@@ -401,3 +401,12 @@ def test_alias_swap_with_searches_answering_throughout(config: OpenSearchConfig,
     assert len(answers) > 5 and set(answers) <= {2, 5} and answers[-1] == 5
     assert m.alias_indexes(client, config.index) == [new]
     assert read_settings(client, config)["recogniser"] == "new"  # the settings follow the alias
+
+
+def test_index_stop_words_are_whoosh_s():
+    """search.stopwords.INDEX_STOP_WORDS (OpenSearch's template is built from it) is the Whoosh
+    analyser's list."""
+    from whoosh.analysis import STOP_WORDS
+
+    from search.stopwords import INDEX_STOP_WORDS
+    assert INDEX_STOP_WORDS == frozenset(STOP_WORDS)

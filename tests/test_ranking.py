@@ -42,6 +42,7 @@ def test_ranking_defaults_are_pinned() -> None:
     """Every ranking setting's shipped value, as chosen by leave-one-collection-out over
     Cranfield, CISI and CACM (bench/relevance.py, bench/RESULTS.md). Changing one is a decision
     to re-measure and record there, not a refactoring."""
+    from search import stopwords
     from search.backend import RELAX_BELOW
     from search.backends.opensearch import mapping
     from search.backends.whoosh import analysis, ranking, schema, scoring
@@ -50,12 +51,13 @@ def test_ranking_defaults_are_pinned() -> None:
     assert (scoring.K1, scoring.B, scoring.IDF, scoring.FIELDS) == (1.5, 0.75, "lucene", "combined")
     assert schema.TITLE_BOOST == mapping.TITLE_BOOST == 3.0
     assert ranking.QUERY_TF is True
-    assert (ranking.PROXIMITY, ranking.PROXIMITY_WINDOW, ranking.RERANK_DEPTH) == (0.0, 5, 100)
-    assert (mapping.PROXIMITY, mapping.PROXIMITY_WINDOW) == (0.0, 5)
-    assert ranking.PHRASES == 0.2
+    assert (ranking.PROXIMITY, ranking.PROXIMITY_WINDOW, ranking.RERANK_DEPTH) == (0.25, 5, 100)
+    assert (mapping.PROXIMITY, mapping.PROXIMITY_WINDOW) == (0.25, 5)
+    assert ranking.PHRASES == 0.1
+    assert (stopwords.APPLY_TO_LONG_QUERIES, stopwords.LONG_QUERY_WORDS) == (True, 5)
     assert ranking.FEEDBACK is True
     assert (ranking.FEEDBACK_DOCS, ranking.FEEDBACK_TERMS, ranking.FEEDBACK_ORIGINAL,
-            ranking.FEEDBACK_MIN_WORDS) == (10, 10, 0.7, 5)
+            ranking.FEEDBACK_MIN_WORDS) == (10, 10, 0.85, 5)
     assert (ranking.FEEDBACK_WEIGHTS, ranking.FEEDBACK_SMOOTHING) == ("likelihood", 1.0)
     assert RELAX_BELOW == 10
 

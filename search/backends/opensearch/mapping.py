@@ -35,6 +35,7 @@ from index.article import ENTITY_TYPES, Article
 from search.backends.opensearch.client import error_type, with_backoff
 from search.backends.opensearch.config import OpenSearchConfig
 from search.results import IncompatibleIndexError, IndexNotFoundError
+from search.stopwords import INDEX_STOP_WORDS
 
 # Bumped whenever the mapping or analysis changes incompatibly: the template is replaced, and new
 # concrete indexes are named -v<new>; an index of another version must be rebuilt (re-index and
@@ -63,17 +64,17 @@ BM25_B = 0.75
 # The proximity bonus (search/backends/whoosh/ranking.py PROXIMITY and PROXIMITY_WINDOW, chosen
 # there by leave-one-collection-out; checked equal by the tests), as sloppy phrases of the
 # query's consecutive words (translate.proximity_clauses); 0 turns it off.
-PROXIMITY = 0.0
+PROXIMITY = 0.25
 PROXIMITY_WINDOW = 5
 # The query's adjacent word pairs and pseudo-relevance feedback (RM3): the Whoosh backend's
 # PHRASES and FEEDBACK* (search/backends/whoosh/ranking.py, where each is explained and chosen;
 # checked equal by tests/test_opensearch_writer.py). Here PHRASES weighs slop-0 phrases of the
 # pairs (translate.phrase_clauses) and FEEDBACK* drive search/backends/opensearch/feedback.py.
-PHRASES = 0.2
+PHRASES = 0.1
 FEEDBACK = True
 FEEDBACK_DOCS = 10
 FEEDBACK_TERMS = 10
-FEEDBACK_ORIGINAL = 0.7
+FEEDBACK_ORIGINAL = 0.85
 FEEDBACK_WEIGHTS = "likelihood"
 FEEDBACK_SMOOTHING = 1.0
 FEEDBACK_MIN_WORDS = 5
@@ -85,12 +86,11 @@ WORDS_ANALYZER = "news_words"
 NORMALIZER = "news_fold"
 DATE_FORMAT = "strict_date_optional_time||epoch_millis"
 
-# The Whoosh backend's stop list (whoosh.analysis.STOP_WORDS, checked equal by the tests), not
-# Lucene's `_english_`: the two differ in 21 words, among them "us" (ours drops it, so a search
-# for "US" means the same on both backends) and "no", "but", "they", "was" (Lucene drops them).
-STOP_WORDS = ("a", "an", "and", "are", "as", "at", "be", "by", "can", "for", "from", "have", "if", "in", "is",
-              "it", "may", "not", "of", "on", "or", "tbd", "that", "the", "this", "to", "us", "we", "when",
-              "will", "with", "yet", "you", "your")
+# The Whoosh backend's stop list (search.stopwords.INDEX_STOP_WORDS = whoosh.analysis.STOP_WORDS,
+# checked equal by the tests), not Lucene's `_english_`: the two differ in 21 words, among them
+# "us" (ours drops it, so a search for "US" means the same on both backends) and "no", "but",
+# "they", "was" (Lucene drops them).
+STOP_WORDS = tuple(sorted(INDEX_STOP_WORDS))
 MIN_WORD = 2  # the Whoosh analyser's minimum word length: drops the "s" of "Korea 's", "J" of "J. Smith"
 
 # Longest keyword value indexed (longer ones are kept in _source only): Lucene refuses a term over

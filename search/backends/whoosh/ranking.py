@@ -28,11 +28,12 @@ all-words-first rule stay as the query's own matching made them.
   under it what those above already have.
 
 Each default is the value most leave-one-collection-out folds chose over Cranfield, CISI and
-CACM (bench/relevance.py; bench/RESULTS.md has the figures): query word frequency on (3 of 3),
-PHRASES 0.2 (2 of 3), feedback with likelihood votes and smoothed shares at FEEDBACK_ORIGINAL 0.7
-(2 of 3; the third chose 0.85), proximity off (2 of 3). Anserini's RM3 form (score-share votes,
-raw shares, 0.5) costs CACM 0.10 nDCG@10: its one-line records outvote real abstracts. With
-QUERY_TF, PHRASES, FEEDBACK and PROXIMITY off, the scores are the BM25F of
+CACM (bench/relevance.py; bench/RESULTS.md has the figures), with long queries' question words
+left out (search.stopwords, chosen by 3 of 3): query word frequency on (3 of 3), PHRASES 0.1
+(2 of 3; the third 0), feedback with likelihood votes and smoothed shares at FEEDBACK_ORIGINAL
+0.85 (2 of 3; the third 0.7), PROXIMITY 0.25 (2 of 3; the third 0). Anserini's RM3 form
+(score-share votes, raw shares, 0.5) costs CACM 0.08-0.10 nDCG@10: its one-line records outvote
+real abstracts. With QUERY_TF, PHRASES, FEEDBACK and PROXIMITY off, the scores are the BM25F of
 search.backends.whoosh.scoring alone (tests/test_scoring.py).
 """
 from __future__ import annotations
@@ -49,14 +50,14 @@ from search.backends.whoosh.scoring import Evaluator, Matches, sorted_common, so
 from search.results import QuerySyntaxError
 
 QUERY_TF = True          # a word said n times in the query counts n times
-PHRASES = 0.2            # weight of the query's word pairs found side by side (0 turns it off)
-PROXIMITY = 0.0          # weight of the BM25TP bonus (1.0 as published); 0 turns it off
+PHRASES = 0.1            # weight of the query's word pairs found side by side (0 turns it off)
+PROXIMITY = 0.25         # weight of the BM25TP bonus (1.0 as published); 0 turns it off
 PROXIMITY_WINDOW = 5     # words apart at most (BM25TP's window)
 RERANK_DEPTH = 100       # articles re-scored by proximity
 FEEDBACK = True          # RM3 for long queries
 FEEDBACK_DOCS = 10       # articles that vote
 FEEDBACK_TERMS = 10      # words kept from the vote
-FEEDBACK_ORIGINAL = 0.7  # weight of the original query against the feedback words
+FEEDBACK_ORIGINAL = 0.85  # weight of the original query against the feedback words
 FEEDBACK_WEIGHTS = "likelihood"  # how much each article votes: "likelihood" or "share" (see feedback_model)
 FEEDBACK_SMOOTHING = 1.0  # Dirichlet prior of an article's word shares, in average article lengths
 FEEDBACK_MIN_WORDS = 5   # query words needed before feedback is applied
