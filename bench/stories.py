@@ -14,8 +14,10 @@
 - Labelled pairs: bench/stories_labels.tsv (rule in bench/stories_labelling.md), pairs drawn
   across content-word similarity bands; pairwise precision and recall of "same story".
 - Cost: `index_paths(..., entities=False)` with and without grouping, alternated, medians of
-  docs/s; full `Engine.search` requests (snippets, facets) with collapse on and off, alternated
-  per query, p50/p95.
+  docs/s and of the per-pair ratios (on Whoosh the grouping runs in its own process beside the
+  run, index/story_process.py, so the ratio also depends on how busy the two cores are); full
+  `Engine.search` requests (snippets, facets) with collapse on and off, alternated per query,
+  p50/p95.
 """
 from __future__ import annotations
 
