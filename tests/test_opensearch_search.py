@@ -22,7 +22,7 @@ from search import Engine, SearchRequest
 from search import querylang as ql
 from search.backends.opensearch import search as os_search
 from search.backends.opensearch.config import OpenSearchConfig
-from search.backends.opensearch.mapping import TITLE_BOOST
+from search.backends.opensearch.mapping import COMBINED_FIELD, TITLE_BOOST
 from search.backends.opensearch.search import OpenSearchSearch
 from search.backends.opensearch.snippets import clean_fragment, lead, snippet
 from search.backends.opensearch.spelling import best_correction, edit_distance, suggest
@@ -54,9 +54,7 @@ def test_stop_words_leave_an_and_as_in_whoosh():
     assert dsl("-the") == MATCH_NONE and dsl("NOT the") == MATCH_NONE  # excluding nothing is nothing
     assert dsl("the zinc") == dsl("zinc") == dsl("zinc -the") == dsl("the OR zinc") == dsl("(the a) OR zinc")
     assert dsl("the -oil") == {"bool": {"filter": [MATCH_ALL], "must_not": [dsl("oil")]}}  # all but oil
-    word = dsl("zinc")["bool"]["should"]
-    assert word == [{"match": {"title": {"query": "zinc", "operator": "and", "boost": TITLE_BOOST}}},
-                    {"match": {"body": {"query": "zinc", "operator": "and"}}}]
+    assert dsl("zinc") == {"match": {COMBINED_FIELD: {"query": "zinc", "operator": "and"}}}
 
 
 def test_filters_never_score_and_words_count_like_whoosh():
@@ -69,8 +67,23 @@ def test_filters_never_score_and_words_count_like_whoosh():
                       '"copper mine"': 0, '"copper"': 1, "copper copper": 1, "the copper": 1, "long-range": 2}
 
 
+def test_words_are_scored_on_the_combined_field_as_whoosh_s_bm25f():
+    """A plain word is one BM25 over the title TITLE_BOOST times and the body (Whoosh's combined
+    BM25F); a word of several tokens needs them all in one field, as Whoosh's And per field,
+    which Whoosh scores field by field; any of them (any-word) is the combined field's; fielded
+    words keep their field."""
+    assert dsl("zinc", any_word=True) == {"match": {COMBINED_FIELD: {"query": "zinc", "operator": "or"}}}
+    assert dsl("long-range") == {"bool": {"should": [
+        {"match": {"title": {"query": "long-range", "operator": "and", "boost": TITLE_BOOST}}},
+        {"match": {"body": {"query": "long-range", "operator": "and"}}}], "minimum_should_match": 1}}
+    assert dsl("long-range", any_word=True) == {"match": {COMBINED_FIELD: {"query": "long-range", "operator": "or"}}}
+    assert dsl("title:zinc") == {"match": {"title": {"query": "zinc", "operator": "and", "boost": TITLE_BOOST}}}
+    assert dsl("body:zinc") == {"match": {"body": {"query": "zinc", "operator": "and"}}}
+    assert dsl('"zinc mine"')["bool"]["should"][0] == {"match_phrase": {"title": {"query": "zinc mine",
+                                                                                  "boost": TITLE_BOOST}}}
+
+
 def test_any_word_and_prefixes():
-    assert dsl("long-range", any_word=True)["bool"]["should"][1]["match"]["body"]["operator"] == "or"
     assert dsl("+copper zinc", any_word=True) == {"bool": {"must": [dsl("copper", any_word=True)],
                                                            "should": [dsl("zinc", any_word=True)]}}
     assert dsl("person:Kim*") == {"prefix": {"person": {"value": "Kim", "boost": 1.0}}}  # case as typed

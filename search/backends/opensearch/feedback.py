@@ -13,7 +13,8 @@ For a relevance-sorted search whose query has at least FEEDBACK_MIN_WORDS distin
    `display_title`), so it does not vote, as on Whoosh;
 3. the model (`feedback_model`, pure) and the page's query becomes
    bool{must: [the query (and its phrases), boost FEEDBACK_ORIGINAL], should: [per feedback
-   word, a `term` on the title (times TITLE_BOOST) and on the body, boost (1 - FEEDBACK_ORIGINAL)
+   word, a `term` on `combined` (the title TITLE_BOOST times and the body: Whoosh scores the
+   feedback words with its combined BM25F, as the query's words), boost (1 - FEEDBACK_ORIGINAL)
    x query length x weight]}: the same articles match (the feedback words only add score), and
    a hit's score is the mix, as Whoosh reports it.
 
@@ -41,9 +42,9 @@ from typing import TYPE_CHECKING
 from opensearchpy.exceptions import OpenSearchException
 
 from search import querylang as ql
-from search.backends.opensearch.mapping import (FEEDBACK, FEEDBACK_DOCS, FEEDBACK_MIN_WORDS, FEEDBACK_ORIGINAL,
-                                                FEEDBACK_SMOOTHING, FEEDBACK_TERMS, FEEDBACK_WEIGHTS, TEXT_FIELDS,
-                                                TITLE_BOOST)
+from search.backends.opensearch.mapping import (COMBINED_FIELD, FEEDBACK, FEEDBACK_DOCS, FEEDBACK_MIN_WORDS,
+                                                FEEDBACK_ORIGINAL, FEEDBACK_SMOOTHING, FEEDBACK_TERMS,
+                                                FEEDBACK_WEIGHTS, TEXT_FIELDS, TITLE_BOOST)
 from search.backends.opensearch.translate import DSL, Analysed, query_length, query_words
 
 if TYPE_CHECKING:
@@ -107,10 +108,10 @@ def feedback_model(articles: Sequence[tuple[float, Mapping[str, int]]], avg_leng
     Ties between equally strong words go to the alphabetically first (Whoosh: to the first seen).
 
     The scores are OpenSearch's own, whose scale is not Whoosh's: Lucene's BM25 leaves out the
-    (k1 + 1) factor, and a word's title score (times TITLE_BOOST) is added to its body score
-    instead of one BM25F saturation; on Cranfield the best articles' scores come out 2-3 times
-    Whoosh's, so the votes are more peaked. Rescaling them (x 0.4 or x 2.5) moved Cranfield's
-    nDCG@10 with feedback by under 0.005, so the formula is Whoosh's, unscaled.
+    (k1 + 1) factor (and idfs differ a little: Lucene counts the articles that have the field).
+    Measured when a word's title and body scores were still added (before `combined`), the best
+    articles' scores came out 2-3 times Whoosh's on Cranfield, and rescaling them (x 0.4 or
+    x 2.5) moved nDCG@10 with feedback by under 0.005, so the formula is Whoosh's, unscaled.
     """
     articles = list(articles)[:FEEDBACK_DOCS]
     if not articles:
@@ -138,16 +139,12 @@ def feedback_model(articles: Sequence[tuple[float, Mapping[str, int]]], avg_leng
 
 def expansion_clauses(model: Mapping[str, float], length: int) -> list[DSL]:
     """The feedback words as optional clauses: each a `term` (the words are index terms already:
-    analysing a stem again could change it) on the title, times TITLE_BOOST, and on the body,
-    boosted (1 - FEEDBACK_ORIGINAL) x `length` x its weight, the query length putting the words'
-    part on the scale of the query's, as in the Whoosh backend's `ranking.feedback`."""
-    clauses = []
-    for word, weight in model.items():
-        boost = (1 - FEEDBACK_ORIGINAL) * length * weight
-        if boost > 0:
-            clauses += [{"term": {field: {"value": word, "boost": boost * (TITLE_BOOST if field == "title" else 1.0)}}}
-                        for field in TEXT_FIELDS]
-    return clauses
+    analysing a stem again could change it) on `combined` (one BM25 over the title TITLE_BOOST
+    times and the body, as a query word), boosted (1 - FEEDBACK_ORIGINAL) x `length` x its
+    weight, the query length putting the words' part on the scale of the query's, as in the
+    Whoosh backend's `ranking.feedback`."""
+    return [{"term": {COMBINED_FIELD: {"value": word, "boost": boost}}} for word, weight in model.items()
+            if (boost := (1 - FEEDBACK_ORIGINAL) * length * weight) > 0]
 
 
 def ranked_query(query: DSL, filters: list[DSL], phrases: list[DSL], expansion: list[DSL]) -> DSL:

@@ -14,6 +14,9 @@ Fields (the search side imports the names from here):
   filters allow), offsets indexed so highlighting need not re-analyse long bodies;
   `title.words` / `body.words`: the same words unstemmed and with stop words kept, for
   did-you-mean.
+- `combined`: the words of the title TITLE_BOOST times and of the body, one field (`copy_to`,
+  nothing in `_source`), where plain query words, their adjacent pairs and feedback words are
+  scored: the Whoosh backend's BM25F over one combined field (see COMBINED_FIELD).
 - `person`, `org`, `place`, `source`: keyword (display form, for facet counts) with
   `<facet>.lower` (lower-cased, accents folded) for case-insensitive filters.
 - `date` (absent when undated), `id`, `url`, `authors`, `language`, `path`, `file_key`,
@@ -42,14 +45,27 @@ from search.stopwords import INDEX_STOP_WORDS
 # swap the alias), never searched with the wrong analysis. The mapping's _meta records it.
 log = logging.getLogger("newsearch.index")
 
-TEMPLATE_VERSION = 2  # 2: the `story` field (index.stories); Snowball English stems; a derived
-# title in `display_title` (stored, not indexed) with `title_derived`
+TEMPLATE_VERSION = 3  # 2: the `story` field (index.stories); Snowball English stems; a derived
+# title in `display_title` (stored, not indexed) with `title_derived`. 3: the `combined` field.
 COPIES_WAIT_S = 30  # how long a new index may take to allocate its replicas before the run goes on
 # Above other templates that may match `<alias>-v*` (OpenSearch refuses overlapping templates
 # of equal priority), below what an operator would use to override ours on purpose (1000s).
 TEMPLATE_PRIORITY = 200
 
 TEXT_FIELDS = ("title", "body")
+# One field holding the title TITLE_BOOST times and the body, so that BM25 scores a word over the
+# whole article as the Whoosh backend's combined BM25F does (search/backends/whoosh/scoring.py,
+# FIELDS "combined"): its frequency is TITLE_BOOST x the title's count + the body's, its length
+# TITLE_BOOST x the title's + the body's against the average of that, one saturation and one idf
+# over the articles having it in either field. OpenSearch 2.19 has no `combined_fields` query,
+# and adding a title and a body BM25 saturates a word twice (Cranfield nDCG@10 0.371 against
+# Whoosh's 0.406). Filled by `copy_to` from the title (TITLE_BOOST times: each copy is one more
+# value of the field) and the body: nothing is added to `_source`, partial updates (story ids)
+# and re-analysis keep it, and a derived title (`display_title`, not copied) adds nothing. The
+# values are separated by the text field's position_increment_gap (100), so a phrase never
+# matches across two copies of the title or from the title into the body. Not searchable by
+# name (the query language knows title and body only) and not highlighted.
+COMBINED_FIELD = "combined"
 FACET_FIELDS = ENTITY_TYPES + ("source",)   # ("person", "org", "place", "source")
 # Weight of a title word against a body word, applied by the search side at query time
 # (OpenSearch has no index-time field boost). Both backends must agree: it is the Whoosh
@@ -150,8 +166,19 @@ def analysis_settings() -> dict:
     }
 
 
-def _text() -> dict:
+def title_copies() -> int:
+    """How many times the title is copied into COMBINED_FIELD: TITLE_BOOST, which must be whole
+    (a copy is a value of the field; a boost of 2.5 has no such form)."""
+    if TITLE_BOOST != int(TITLE_BOOST) or TITLE_BOOST < 1:
+        raise ValueError(f"TITLE_BOOST {TITLE_BOOST} must be a whole number for the combined field's copies")
+    return int(TITLE_BOOST)
+
+
+def _text(copies: int) -> dict:
+    """A text field copied `copies` times into COMBINED_FIELD."""
     return {"type": "text", "analyzer": ANALYZER, "index_options": "offsets",
+            # One target per copy: OpenSearch copies the value once per listed target.
+            "copy_to": [COMBINED_FIELD] * copies,
             # Did-you-mean only needs each word's document frequency.
             "fields": {WORDS_SUBFIELD: {"type": "text", "analyzer": WORDS_ANALYZER, "index_options": "docs",
                                         "norms": False}}}
@@ -169,12 +196,14 @@ def mappings() -> dict:
         "properties": {
             "id": _keyword(),
             "url": {"type": "keyword", "index": False, "doc_values": False},  # display only; the id is searchable
-            "title": _text(),
+            "title": _text(title_copies()),
             # A title the reader made from the lede (Article.title_derived): shown, not indexed,
             # so the article ranks by its body alone, as on the Whoosh backend.
             "display_title": {"type": "keyword", "index": False, "doc_values": False},
             "title_derived": {"type": "boolean"},
-            "body": _text(),
+            "body": _text(1),
+            # Positions (not offsets: never highlighted) for the word pairs' phrases; norms for BM25.
+            COMBINED_FIELD: {"type": "text", "analyzer": ANALYZER, "index_options": "positions"},
             "date": {"type": "date", "format": DATE_FORMAT},
             **{name: facet for name in FACET_FIELDS},
             "authors": _keyword(),
@@ -326,12 +355,20 @@ def check_version(client: OpenSearch, config: OpenSearchConfig, index: str) -> N
     """Refuse an index built from another template version: its analysis or fields differ, so
     searching or adding to it would silently mix two layouts. Raises `IncompatibleIndexError`."""
     found = with_backoff(lambda: client.indices.get_mapping(index=index), f"read the mapping of {index!r}")
-    meta = next(iter(found.values()), {}).get("mappings", {}).get("_meta", {})
-    version = meta.get("newsearch_template_version")
-    if version != TEMPLATE_VERSION:
-        raise IncompatibleIndexError(f"the index {index!r} at {config.url} has layout version {version} and this "
-                                     f"newsearch uses {TEMPLATE_VERSION}: re-index into a new index and swap the "
-                                     f"alias {config.index!r}")
+    check_layout(found or {index: {}}, config)
+
+
+def check_layout(found: dict, config: OpenSearchConfig) -> None:
+    """`check_version` on a `get_mapping` answer ({concrete index: {"mappings": ...}}, of one index
+    or of the alias): the search side asks for the alias's, as its queries name fields an older
+    layout lacks (`combined`, version 3) and would match nothing there instead of failing."""
+    for index, body in found.items():
+        version = (body or {}).get("mappings", {}).get("_meta", {}).get("newsearch_template_version")
+        if version != TEMPLATE_VERSION:
+            raise IncompatibleIndexError(f"the index {index!r} at {config.url} has layout version {version} and "
+                                         f"this newsearch uses {TEMPLATE_VERSION}: re-index into a new index and swap "
+                                         f"the alias {config.index!r} (newsearch index DIR --backend opensearch "
+                                         f"--rebuild does both)")
 
 
 def ensure_index(client: OpenSearch, config: OpenSearchConfig, *, shards: int = DEFAULT_SHARDS,
@@ -413,9 +450,10 @@ def title_of(source: dict) -> str:
     return source.get("title") or source.get("display_title") or ""
 
 
-__all__ = ["TEMPLATE_VERSION", "TEXT_FIELDS", "FACET_FIELDS", "TITLE_BOOST", "BM25_K1", "BM25_B", "WORDS_SUBFIELD",
+__all__ = ["TEMPLATE_VERSION", "TEXT_FIELDS", "COMBINED_FIELD", "title_copies", "FACET_FIELDS", "TITLE_BOOST",
+           "BM25_K1", "BM25_B", "WORDS_SUBFIELD",
            "LOWER_SUBFIELD", "ANALYZER", "WORDS_ANALYZER", "NORMALIZER", "DATE_FORMAT", "STOP_WORDS",
            "DEFAULT_SHARDS", "DEFAULT_REPLICAS", "analysis_settings", "mappings", "template_body",
            "template_name", "index_pattern", "meta_index", "files_index", "put_template", "new_index", "ensure_index",
-           "check_version", "one_index", "ensure_state_index", "META_PROPERTIES", "FILES_PROPERTIES",
+           "check_version", "check_layout", "one_index", "ensure_state_index", "META_PROPERTIES", "FILES_PROPERTIES",
            "swap_alias", "alias_indexes", "doc_id", "article_to_source", "index_date", "title_of"]

@@ -8,10 +8,11 @@ One search is two requests (three or four when "did you mean" is tried):
    set and the date histogram.
 A relevance-sorted query of FEEDBACK_MIN_WORDS words or more adds two before the page when
 FEEDBACK is on (its best articles and their words: feedback.py). Relevance is BM25 with the
-index's K1/B (plus the query's adjacent words as phrases, translate.phrase_clauses), computed
-with `dfs_query_then_fetch` so that every shard scores with the whole index's statistics (with
-per-shard statistics, identical articles on two shards get different scores, and small indexes
-rank erratically).
+index's K1/B, a plain word's over the `combined` field (the title TITLE_BOOST times and the
+body, mapping.COMBINED_FIELD), plus the query's adjacent words as phrases
+(translate.phrase_clauses), computed with `dfs_query_then_fetch` so that every shard scores
+with the whole index's statistics (with per-shard statistics, identical articles on two shards
+get different scores, and small indexes rank erratically).
 
 When fewer than RELAX_BELOW articles have all the words, the any-word query is searched and the
 all-words articles are put first by multiplying their score by ALL_WORDS_WEIGHT (a power of two,
@@ -40,7 +41,8 @@ from search.backends.opensearch import aggregations as ag, feedback, records, st
 from search.backends.opensearch.client import (ClusterUnavailableError, error_reason, index_not_found, make_client,
                                                with_backoff)
 from search.backends.opensearch.config import OpenSearchConfig
-from search.backends.opensearch.mapping import ANALYZER, PHRASES, PROXIMITY, PROXIMITY_WINDOW, doc_id, title_of
+from search.backends.opensearch.mapping import (ANALYZER, PHRASES, PROXIMITY, PROXIMITY_WINDOW, check_layout, doc_id,
+                                                title_of)
 from search.backends.opensearch.snippets import article_html, article_request, hit_snippet, page_request
 from search.backends.opensearch.spelling import suggest
 from search.backends.opensearch.translate import (Analysed, MATCH_NONE, Resolver, filter_clauses, highlight_dsl,
@@ -127,6 +129,7 @@ class OpenSearchSearch:
         self._analysed: dict[str, tuple[str, ...]] = {}
         self._analysed_since = time.monotonic()
         self._settings: tuple[float, dict] | None = None
+        self._layout_checked = -SETTINGS_TTL_S  # when the index's layout version was last found right
         self._alias_table: tuple[str, object] | None = None  # (content digest, AliasTable)
 
     # ---- plumbing -----------------------------------------------------------------------------
@@ -187,6 +190,15 @@ class OpenSearchSearch:
         settings = read_settings(self.client, self.config)
         self._settings = (time.monotonic(), settings)
         return settings
+
+    def check_layout(self) -> None:
+        """Refuse an index of another layout version (IncompatibleIndexError, as the writer does):
+        the queries name fields an older one lacks and would find nothing. Checked again after
+        SETTINGS_TTL_S, as a re-index may move the alias."""
+        if time.monotonic() - self._layout_checked >= SETTINGS_TTL_S:
+            check_layout(self._call("read the layout of", lambda: self.client.indices.get_mapping(
+                index=self.config.index)), self.config)
+            self._layout_checked = time.monotonic()
 
     def analyse(self, texts: set[str]) -> Analysed:
         """Each text's tokens by the index's own analyser: one `_analyze` call for the texts not
@@ -253,6 +265,7 @@ class OpenSearchSearch:
         tree = ql.parse(request.query)
         any_tree = ql.parse(request.query, any_word=True)
         analysed = self.analyse(texts_to_analyse(tree) | texts_to_analyse(any_tree))
+        self.check_layout()
         resolve = self.resolver()
         filters = filter_clauses(request.filters, request.date_from, request.date_to, resolve)
         filters += stories.story_filters(request)

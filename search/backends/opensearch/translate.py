@@ -3,14 +3,20 @@ the parser. Pure functions: no client, so every rule here is tested without a cl
 
 The semantics are the Whoosh backend's (search/backends/whoosh/translate.py), node for node:
 
-- an unfielded word is a `bool` should over `match title` (boosted TITLE_BOOST) and `match body`:
-  the score is the SUM of the two fields' scores, as Whoosh's `Or([title, body])`; a word that
-  analyses into several tokens ("long-range") needs them all in one field (`operator: and`),
-  or any of them with `any_word` (Whoosh's group class);
-- a phrase is `match_phrase` per field; a prefix (`summ*`) is a constant-score `prefix` on the
-  stemmed field with the typed text as the index analyses it ("Summits*" looks for "summit...",
-  a stop word such as "in*" for "in..."), as Whoosh's `Prefix`; on a facet field (`person:Kim*`)
-  it is the display form as typed, case-sensitive, as in Whoosh;
+- an unfielded word is a `match` on `combined` (mapping.COMBINED_FIELD: the title TITLE_BOOST
+  times and the body), one BM25 over the whole article, as Whoosh scores its `Or([title, body])`
+  of one word (one BM25F over the combined fields); it matches where the title or the body has
+  the word, as Whoosh's Or. A word that analyses into several tokens ("long-range") needs them
+  all in one field (`operator: and`), so it stays a `bool` should over `match title` (boosted
+  TITLE_BOOST) and `match body`, the SUM of the two fields' scores, as Whoosh scores its
+  `Or([And(title), And(body)])`; with `any_word` any of its tokens will do (Whoosh's group class
+  and normalisation flatten it into one Or of words), so it is `combined` with `operator: or`;
+- a `title:` or `body:` word is a `match` on that field (the title's boosted TITLE_BOOST);
+- a phrase is `match_phrase` per field (Whoosh scores a phrase field by field too); a prefix
+  (`summ*`) is a constant-score `prefix` on the stemmed field with the typed text as the index
+  analyses it ("Summits*" looks for "summit...", a stop word such as "in*" for "in..."), as
+  Whoosh's `Prefix`; on a facet field (`person:Kim*`) it is the display form as typed,
+  case-sensitive, as in Whoosh;
 - facet values are `terms` on `<field>.lower` with the value as typed and its canonical name
   (the resolver); they, date ranges and match-alls never score (Whoosh scores them 0);
 - exclusions are `must_not`; an And of exclusions only is everything but them.
@@ -32,7 +38,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 
 from search import querylang as ql
-from search.backends.opensearch.mapping import LOWER_SUBFIELD, TEXT_FIELDS, TITLE_BOOST
+from search.backends.opensearch.mapping import COMBINED_FIELD, LOWER_SUBFIELD, TEXT_FIELDS, TITLE_BOOST
 
 # A facet field's value as typed ("kim jong un", "U.S.") -> the forms to look for in `<field>.lower`
 # (its normalizer folds case and accents, so the forms need not be the indexed spelling).
@@ -197,17 +203,18 @@ def word_pairs(node: ql.Node, analysed: Analysed) -> list[str]:
 
 def phrase_clauses(node: ql.Node, analysed: Analysed, boost: float) -> list[DSL]:
     """The Whoosh backend's PHRASES as Lucene can score it: for each pair of `word_pairs`, a
-    slop-0 phrase on the title (times TITLE_BOOST) and one on the body, each times `boost`, to
-    be added as optional clauses (score, never matches). Whoosh scores a pair as a word of its
-    own over title and body together, with the pair's own document frequency (a rare pairing of
-    common words, "interest rates", weighs as a rare word); Lucene scores a phrase through BM25
-    with its phrase frequency and the SUM of its words' idfs, field by field: the same
-    preference (the words side by side first), not the same numbers. Empty when `boost` is 0."""
+    slop-0 phrase on `combined` times `boost`, to be added as optional clauses (score, never
+    matches). Whoosh scores a pair as a word of its own over the combined title and body (title
+    occurrences TITLE_BOOST times, the combined length), and so does BM25 on `combined`, whose
+    title copies give the pair's frequency the same TITLE_BOOST x title + body (the copies'
+    position gap keeps a pair from spanning two of them). Whoosh uses the pair's own document
+    frequency (a rare pairing of common words, "interest rates", weighs as a rare word), Lucene
+    the SUM of its words' idfs: the same preference (the words side by side first), not the
+    same numbers. Empty when `boost` is 0."""
     if not boost:
         return []
-    return [{"match_phrase": {field: {"query": text, "slop": 0,
-                                      "boost": boost * (TITLE_BOOST if field == "title" else 1.0)}}}
-            for text in word_pairs(node, analysed) for field in TEXT_FIELDS]
+    return [{"match_phrase": {COMBINED_FIELD: {"query": text, "slop": 0, "boost": boost}}}
+            for text in word_pairs(node, analysed)]
 
 
 def prefix_form(text: str, analysed: Analysed) -> str:
@@ -277,9 +284,12 @@ class _Translator:
 
     # leaves
     def _Word(self, node: ql.Word) -> DSL | None:
-        if not self.analysed.get(node.text):
+        tokens = self.analysed.get(node.text)
+        if not tokens:
             return None  # a stop word or punctuation: nothing, as Whoosh drops it
         operator = "or" if self.any_word else "and"
+        if node.field is None and (len(tokens) == 1 or self.any_word):  # see the module docstring
+            return {"match": {COMBINED_FIELD: {"query": node.text, "operator": operator}}}
         return self._per_field(node.field, lambda field: {"match": {field: {
             "query": node.text, "operator": operator, **_boost(field)}}})
 
