@@ -62,6 +62,21 @@ def opensearch() -> str:
     return opensearch_url()
 
 
+def whoosh_engine_over(articles: list[dict], tmp_path_factory, name: str):
+    """An Engine over a Whoosh index of `articles` (JSON Lines records, no NER): the small
+    crafted corpora of the ranking tests."""
+    import json
+
+    from index.indexer import index_paths
+    from search import Engine
+
+    folder = tmp_path_factory.mktemp(name)
+    (folder / "articles.jsonl").write_text("\n".join(json.dumps(a) for a in articles) + "\n")
+    index_dir = tmp_path_factory.mktemp(f"{name}-index")
+    index_paths([folder], index_dir, entities=False, show_progress=False)
+    return Engine(index_dir)
+
+
 # ---- the contract suite: the same search, web and CLI tests on every backend ---------------------
 
 BACKENDS_UNDER_TEST = ("whoosh", "opensearch")

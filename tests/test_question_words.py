@@ -2,13 +2,11 @@
 both backends alike: "what are the effects of X on Y" is searched as "effects X Y"."""
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from index.indexer import index_paths
 from search import Engine, stopwords
 from search.querylang import And, AndMaybe, Not, Or, Phrase, Word, parse
+from tests.conftest import whoosh_engine_over
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -52,11 +50,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory) -> Engine:
-    folder = tmp_path_factory.mktemp("questions")
-    (folder / "a.jsonl").write_text("\n".join(json.dumps(a) for a in ARTICLES) + "\n")
-    index_dir = tmp_path_factory.mktemp("questions-index")
-    index_paths([folder], index_dir, entities=False, show_progress=False)
-    return Engine(index_dir)
+    return whoosh_engine_over(ARTICLES, tmp_path_factory, "questions")
 
 
 def test_a_question_finds_the_article_about_its_topic_first(engine: Engine, monkeypatch) -> None:

@@ -14,6 +14,7 @@ import pytest
 from index.indexer import index_paths
 from search import Engine
 from search.backends.whoosh import ranking, scoring
+from tests.conftest import whoosh_engine_over
 
 FILLER = "alpha beta gamma delta epsilon zeta theta kappa lambda sigma"
 
@@ -39,11 +40,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory) -> Engine:
-    folder = tmp_path_factory.mktemp("features")
-    (folder / "articles.jsonl").write_text("\n".join(json.dumps(a) for a in ARTICLES) + "\n")
-    index_dir = tmp_path_factory.mktemp("features-index")
-    index_paths([folder], index_dir, entities=False, show_progress=False)
-    return Engine(index_dir)
+    return whoosh_engine_over(ARTICLES, tmp_path_factory, "features")
 
 
 @pytest.fixture(autouse=True)
@@ -193,11 +190,7 @@ FEEDBACK_ARTICLES = [
 @pytest.fixture(scope="module")
 def feedback_case(tmp_path_factory):
     from search.backends.whoosh.scoring import Evaluator
-    folder = tmp_path_factory.mktemp("feedback")
-    (folder / "a.jsonl").write_text("\n".join(json.dumps(a) for a in FEEDBACK_ARTICLES) + "\n")
-    index_dir = tmp_path_factory.mktemp("feedback-index")
-    index_paths([folder], index_dir, entities=False, show_progress=False)
-    backend = Engine(index_dir).backend
+    backend = whoosh_engine_over(FEEDBACK_ARTICLES, tmp_path_factory, "feedback").backend
     searcher = backend._searcher()
     tables, postings = backend._generation(searcher)
     docs = {searcher.stored_fields(d)["id"]: d for d in range(searcher.doc_count_all())}
