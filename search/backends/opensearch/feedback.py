@@ -34,7 +34,6 @@ budget is spent, the search goes on without feedback and says it is `partial`.
 """
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -42,6 +41,7 @@ from typing import TYPE_CHECKING
 from opensearchpy.exceptions import OpenSearchException
 
 from search import querylang as ql
+from search.backend import relevance_model
 from search.backends.opensearch.mapping import (COMBINED_FIELD, FEEDBACK, FEEDBACK_DOCS, FEEDBACK_MIN_WORDS,
                                                 FEEDBACK_ORIGINAL, FEEDBACK_SMOOTHING, FEEDBACK_TERMS,
                                                 FEEDBACK_WEIGHTS, TEXT_FIELDS, TITLE_BOOST)
@@ -98,14 +98,8 @@ def average_length(docs: Sequence[Mapping]) -> float:
 
 
 def feedback_model(articles: Sequence[tuple[float, Mapping[str, int]]], avg_length: float) -> dict[str, float]:
-    """RM1 over the voting articles, as the Whoosh backend's `ranking.feedback_model`: (score,
-    word counts) of each, best first -> the FEEDBACK_TERMS strongest words, weights summing to 1.
-
-    An article's vote is exp(score - best score) normalised (FEEDBACK_WEIGHTS "likelihood": an
-    article well ahead of the next one dominates) or score / sum of scores ("share"); a
-    word's share of an article is tf / (length + mu), mu = FEEDBACK_SMOOTHING x `avg_length`,
-    so a one-line record does not hand each of its few words a large share of its vote.
-    Ties between equally strong words go to the alphabetically first (Whoosh: to the first seen).
+    """The Whoosh backend's RM1 (`search.backend.relevance_model`, with this module's settings)
+    over the voting articles: (score, word counts) of each, best first.
 
     The scores are OpenSearch's own, whose scale is not Whoosh's: Lucene's BM25 leaves out the
     (k1 + 1) factor (and idfs differ a little: Lucene counts the articles that have the field).
@@ -113,28 +107,8 @@ def feedback_model(articles: Sequence[tuple[float, Mapping[str, int]]], avg_leng
     articles' scores came out 2-3 times Whoosh's on Cranfield, and rescaling them (x 0.4 or
     x 2.5) moved nDCG@10 with feedback by under 0.005, so the formula is Whoosh's, unscaled.
     """
-    articles = list(articles)[:FEEDBACK_DOCS]
-    if not articles:
-        return {}
-    scores = [float(score) for score, _ in articles]
-    if FEEDBACK_WEIGHTS == "likelihood":
-        best = max(scores)
-        votes = [math.exp(s - best) for s in scores]
-    else:
-        votes = scores if sum(scores) > 0 else [1.0] * len(scores)
-    total = sum(votes)
-    mu = FEEDBACK_SMOOTHING * avg_length
-    model: dict[str, float] = {}
-    for vote, (_, counts) in zip(votes, articles):
-        length = sum(counts.values())
-        if not length:
-            continue
-        for word, n in counts.items():
-            if not word.isdigit():
-                model[word] = model.get(word, 0.0) + vote / total * n / (length + mu)
-    strongest = sorted(model.items(), key=lambda item: (-item[1], item[0]))[:FEEDBACK_TERMS]
-    norm = sum(weight for _, weight in strongest)
-    return {word: weight / norm for word, weight in strongest} if norm > 0 else {}
+    return relevance_model(list(articles)[:FEEDBACK_DOCS], avg_length, terms=FEEDBACK_TERMS,
+                           weights=FEEDBACK_WEIGHTS, smoothing=FEEDBACK_SMOOTHING)
 
 
 def expansion_clauses(model: Mapping[str, float], length: int) -> list[DSL]:

@@ -44,6 +44,7 @@ import numpy as np
 from whoosh import query as wq
 
 from search import querylang as ql
+from search.backend import relevance_model
 from search.backends.whoosh import scoring
 from search.backends.whoosh.internals import POSITION_BITS
 from search.backends.whoosh.scoring import Evaluator, Matches, sorted_common, sorted_member, union
@@ -82,13 +83,18 @@ def query_terms(q: wq.Query, fieldname: str = "body") -> list[str]:
     return list(words)
 
 
-def word_counts(text: str, analyzer) -> Counter[str]:
+def plain_leaves(text: str) -> list[ql.Node]:
+    """The query's positive text leaves, in order (parsed once for query word frequency and the
+    word pairs); none if it cannot be parsed (it was parsed once already, so not expected)."""
+    try:
+        return ql.text_terms(ql.parse(text))
+    except QuerySyntaxError:
+        return []
+
+
+def word_counts(leaves: list[ql.Node], analyzer) -> Counter[str]:
     """How many times the query says each analysed word, counting its plain words (typed without
     a field, not excluded, not in a phrase): "system systems" says `system` twice."""
-    try:
-        leaves = ql.text_terms(ql.parse(text))  # the positive text leaves, in order
-    except QuerySyntaxError:  # parsed once already, so not expected: then nothing counts twice
-        return Counter()
     return Counter(token.text for leaf in leaves if isinstance(leaf, ql.Word) and leaf.field is None
                    for token in analyzer(leaf.text, mode="query"))
 
@@ -111,12 +117,13 @@ def rerank(evaluator: Evaluator, q: wq.Query, found: Matches, preferred: np.ndar
     words = query_terms(q)
     if not len(found.docs) or not words:
         return found
-    counts = word_counts(text, evaluator.searcher.schema["body"].analyzer) if text else Counter()
-    counts = Counter({w: n for w, n in counts.items() if w in words})
+    analyzer = evaluator.searcher.schema["body"].analyzer
+    leaves = plain_leaves(text) if text else []
+    counts = Counter({w: n for w, n in word_counts(leaves, analyzer).items() if w in words})
     if QUERY_TF and any(n > 1 for n in counts.values()):
         found = repeated_words(evaluator, counts, found)
-    if PHRASES and len(words) > 1 and text:
-        found = phrases(evaluator, word_pairs(text, evaluator.searcher.schema["body"].analyzer, words), found)
+    if PHRASES and len(words) > 1:
+        found = phrases(evaluator, word_pairs(leaves, analyzer, words), found)
     if FEEDBACK and len(words) >= FEEDBACK_MIN_WORDS:
         length = sum(counts.values()) if QUERY_TF and counts else len(words)
         found = feedback(evaluator, length, found)
@@ -125,16 +132,12 @@ def rerank(evaluator: Evaluator, q: wq.Query, found: Matches, preferred: np.ndar
     return found
 
 
-def word_pairs(text: str, analyzer, words: list[str]) -> list[tuple[str, str]]:
+def word_pairs(leaves: list[ql.Node], analyzer, words: list[str]) -> list[tuple[str, str]]:
     """The distinct pairs of analysed words that stand side by side in the query's plain words
-    (typed without a field, not excluded, not in a quoted phrase, which matches adjacency
-    already), in order: "graph algorithms for sparse matrices" gives (graph, algorithm),
+    (`leaves`: typed without a field, not excluded, not in a quoted phrase, which matches
+    adjacency already), in order: "graph algorithms for sparse matrices" gives (graph, algorithm),
     (algorithm, spars), (spars, matric): stop words are skipped, as the index's positions skip
     them."""
-    try:
-        leaves = ql.text_terms(ql.parse(text))
-    except QuerySyntaxError:
-        return []
     wanted = set(words)
     pairs: dict[tuple[str, str], None] = {}
     previous = None
@@ -157,7 +160,6 @@ def phrases(evaluator: Evaluator, pairs: list[tuple[str, str]], found: Matches) 
     body, with the pair's own idf (a rare pairing of common words, "interest rates", weighs as
     a rare word)."""
     cache, schema = evaluator.cache, evaluator.searcher.schema
-    combined, avg = cache.combined_lengths()
     scores = found.scores.copy()
     for first, second in pairs:
         parts = []
@@ -167,8 +169,7 @@ def phrases(evaluator: Evaluator, pairs: list[tuple[str, str]], found: Matches) 
         pair = union(parts)
         if not len(pair.docs):
             continue
-        tf = pair.scores / ((1 - scoring.B) + scoring.B * combined[pair.docs] / avg)
-        bm25 = cache.idf(len(pair.docs)) * tf * (scoring.K1 + 1) / (tf + scoring.K1)
+        bm25 = cache.combined_bm25(pair.docs, pair.scores)
         _, i_found, i_pair = sorted_common(found.docs, pair.docs)
         scores[i_found] += PHRASES * bm25[i_pair]
     return Matches(found.docs, scores)
@@ -237,43 +238,21 @@ def proximity(evaluator: Evaluator, words: list[str], found: Matches, preferred:
 
 
 def feedback_model(evaluator: Evaluator, found: Matches) -> dict[str, float]:
-    """RM1 over the best FEEDBACK_DOCS articles: word -> weight, the FEEDBACK_TERMS strongest,
-    summing to 1. P(w|R) = sum over the articles D of P(w|D) P(D|Q), as Lavrenko & Croft define it:
-
-    - P(D|Q), FEEDBACK_WEIGHTS "likelihood": exp(score), normalised over the articles (the score
-      standing for log P(Q|D)), so an article well ahead of the next one dominates the vote;
-      "share": score / sum of scores (Anserini's RM3), nearly equal votes for the ten.
-    - P(w|D) = tf / (length + mu), mu = FEEDBACK_SMOOTHING x the average article length: the
-      Dirichlet-smoothed estimate (Zhai & Lafferty) without its collection part, which only adds
-      the collection's common words. With mu = 0 (Anserini's tf / length) a five-word title gives
-      each of its words a fifth of its vote and one-line records outvote real articles: on CACM,
-      half of whose records are titles, catalogue codes ("r408", "f2") became feedback words.
-    """
+    """RM1 (`search.backend.relevance_model`) over the best FEEDBACK_DOCS articles: word ->
+    weight, the FEEDBACK_TERMS strongest, summing to 1. An article's words are its title (unless
+    derived) and body through the index's analyser; the average length is the combined one."""
     searcher = evaluator.searcher
     analyzer = searcher.schema["body"].analyzer
-    top = _top(found, FEEDBACK_DOCS)
-    if FEEDBACK_WEIGHTS == "likelihood":
-        votes = np.exp(found.scores[top] - found.scores[top].max())
-    else:
-        votes = found.scores[top] if found.scores[top].sum() > 0 else np.ones(len(top))
-    votes = votes / votes.sum()
-    mu = FEEDBACK_SMOOTHING * evaluator.cache.combined_lengths()[1]
-    model: Counter[str] = Counter()
-    for i, vote in zip(top, votes):
+    articles = []
+    for i in _top(found, FEEDBACK_DOCS):
         stored = searcher.stored_fields(int(found.docs[i]))
         text = stored.get("body", "")
         if not stored.get("title_derived"):  # a derived title repeats the lede
             text = f"{stored.get('title', '')}\n{text}"
-        counts = {word: len(positions) for word, positions in analyzer.positions(text).items()
-                  if not word.isdigit()}
-        length = sum(counts.values())
-        if not length:
-            continue
-        for word, n in counts.items():
-            model[word] += float(vote) * n / (length + mu)
-    strongest = model.most_common(FEEDBACK_TERMS)
-    norm = sum(w for _, w in strongest)
-    return {word: w / norm for word, w in strongest} if norm > 0 else {}
+        counts = {word: len(positions) for word, positions in analyzer.positions(text).items()}
+        articles.append((float(found.scores[i]), counts))
+    return relevance_model(articles, evaluator.cache.combined_lengths()[1], terms=FEEDBACK_TERMS,
+                           weights=FEEDBACK_WEIGHTS, smoothing=FEEDBACK_SMOOTHING)
 
 
 def feedback(evaluator: Evaluator, length: int, found: Matches) -> Matches:

@@ -176,11 +176,9 @@ class PostingsCache:
         occurrence was read. Only the resulting doc list is cached, not the positions.
         """
         key = ("phrase", fieldname, tuple(btexts))
-        with self._lock:
-            hit = self._terms.get(key)
-            if hit is not None:
-                self._terms.move_to_end(key)
-                return hit
+        hit = self._cached(key)
+        if hit is not None:
+            return hit
         candidates = self.term(fieldname, btexts[0])[0]
         for btext in btexts[1:]:
             candidates = sorted_common(candidates, self.term(fieldname, btext)[0])[0]
@@ -199,11 +197,9 @@ class PostingsCache:
         document that has the two words side by side; cached per pair like a phrase. Positions
         are decoded only in the documents that contain both words."""
         key = ("adjacent", fieldname, first, second)
-        with self._lock:
-            hit = self._terms.get(key)
-            if hit is not None:
-                self._terms.move_to_end(key)
-                return hit
+        hit = self._cached(key)
+        if hit is not None:
+            return hit
         both = sorted_common(self.term(fieldname, first)[0], self.term(fieldname, second)[0])[0]
         entry: tuple[np.ndarray, np.ndarray] = (both[:0], np.zeros(0))
         if len(both):
@@ -228,11 +224,9 @@ class PostingsCache:
     def term(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray, int]:
         """(doc numbers, weights, document frequency) of one term; deleted documents excluded."""
         key = (fieldname, btext)
-        with self._lock:
-            hit = self._terms.get(key)
-            if hit is not None:
-                self._terms.move_to_end(key)
-                return hit
+        hit = self._cached(key)
+        if hit is not None:
+            return hit
         docs, weights = read_term(self.leaves, fieldname, btext)
         entry = (docs, weights, int(self.reader.doc_frequency(fieldname, btext)))
         self._remember(key, entry, len(entry[0]))
@@ -253,6 +247,22 @@ class PostingsCache:
         if IDF == "lucene":
             return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
         return float(np.log(n / (df + 1)) + 1)
+
+    def _cached(self, key: tuple):
+        """A cached entry (now the most recently used), or None."""
+        with self._lock:
+            hit = self._terms.get(key)
+            if hit is not None:
+                self._terms.move_to_end(key)
+            return hit
+
+    def combined_bm25(self, docs: np.ndarray, frequencies: np.ndarray) -> np.ndarray:
+        """BM25 of a term over the combined title and body (frequencies already boosted, title
+        counting TITLE_BOOST times): normalised by the combined length, saturated once, with the
+        idf of its `len(docs)` documents. A word's score (FIELDS "combined") and a word pair's."""
+        combined, avg = self.combined_lengths()
+        tf = frequencies / ((1 - B) + B * combined[docs] / avg)
+        return self.idf(len(docs)) * tf * (K1 + 1) / (tf + K1)
 
     def _remember(self, key: tuple, entry: object, size: int) -> None:
         """Cache an entry; evict the least recently used beyond the CACHE_POSTINGS budget."""
@@ -396,8 +406,7 @@ class Evaluator:
             parts.append(Matches(docs, t.boost * weights / norm))
         found = union(parts)
         if FIELDS == "combined":
-            combined, avg = self.cache.combined_lengths()
-            found = Matches(found.docs, found.scores / ((1 - B) + B * combined[found.docs] / avg))
+            return Matches(found.docs, self.cache.combined_bm25(found.docs, found.scores))
         idf = self.cache.idf(len(found.docs))
         return Matches(found.docs, idf * found.scores * (K1 + 1) / (found.scores + K1))
 
