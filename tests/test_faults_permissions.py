@@ -93,7 +93,12 @@ def base():
     """A folder every user can enter (pytest's own tmp folders are private to root)."""
     folder = Path(tempfile.mkdtemp(prefix="newsearch-perm-", dir="/tmp"))
     folder.chmod(0o755)
-    index.indexer.index_paths([SEEDS], folder / "built", entities=False, show_progress=False)
+    # The seeds the unprivileged child indexes, copied here: the clone's own seeds/ may sit under
+    # a private folder (mktemp -d makes 0700 ones) that the child cannot enter.
+    shutil.copytree(SEEDS, folder / "seeds")
+    for path in [folder / "seeds", *(folder / "seeds").rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    index.indexer.index_paths([folder / "seeds"], folder / "built", entities=False, show_progress=False)
     Engine(folder / "built").search("kim")  # Whoosh's lazily imported modules, before any fork
     Engine(folder / "built").stats()
     yield folder
@@ -137,7 +142,7 @@ def test_read_only_index_can_be_searched(base):
 def test_index_into_a_read_only_index_folder(base):
     ix = copy_index(base, "no-write")
     before = sorted(p.name for p in ix.iterdir())
-    line = one_line(*cli("index", SEEDS, "--no-entities", "--index-dir", ix))
+    line = one_line(*cli("index", base / "seeds", "--no-entities", "--index-dir", ix))
     assert line == f"newsearch: permission denied: cannot write to the index folder {ix}", line
     assert sorted(p.name for p in ix.iterdir()) == before
 
@@ -145,7 +150,7 @@ def test_index_into_a_read_only_index_folder(base):
 def test_index_into_a_new_folder_under_a_read_only_one(base):
     parent = base / "locked-parent"
     parent.mkdir(mode=0o755)
-    line = one_line(*cli("index", SEEDS, "--no-entities", "--index-dir", parent / "sub" / "ix"))
+    line = one_line(*cli("index", base / "seeds", "--no-entities", "--index-dir", parent / "sub" / "ix"))
     assert line == f"newsearch: permission denied: cannot create the index folder {parent / 'sub'}", line
     assert list(parent.iterdir()) == []
 
@@ -155,7 +160,7 @@ def test_index_with_a_lock_file_of_another_user(base):
     ix.chmod(0o777)  # the folder is writable, the lock file (root's, 0644) is not
     (ix / "indexer.lock").touch()
     (ix / "indexer.lock").chmod(0o644)
-    line = one_line(*cli("index", SEEDS, "--no-entities", "--index-dir", ix))
+    line = one_line(*cli("index", base / "seeds", "--no-entities", "--index-dir", ix))
     assert line == f"newsearch: permission denied: cannot write the lock file {ix / 'indexer.lock'}", line
 
 
