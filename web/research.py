@@ -184,12 +184,16 @@ def export():
 
 # ---- feeds ----------------------------------------------------------------------------------------
 
+def feed_request(state: SearchState):
+    """A search's feed: its newest matching articles (also listed by web/help.py's /follow page)."""
+    return every_article(state.request(facets=False), sort="newest", recency=None, page=1, page_size=FEED_ENTRIES)
+
+
 @bp.get("/feed")
 def feed():
     """GET /feed?<the search page's parameters>: the 50 newest matching articles as Atom 1.0."""
     state = _state()
-    newest = every_article(state.request(facets=False), sort="newest", recency=None, page=1, page_size=FEED_ENTRIES)
-    results = get_engine().run(newest)
+    results = get_engine().run(feed_request(state))
     root = request.url_root.rstrip("/")
     title = f"newsearch: {state_query(state) or 'all articles'}"
     body = atom_feed(results, title=title, feed_url=request.url, page_url=root + state.url(sort="newest"),
