@@ -7,6 +7,8 @@ articles: nothing here computes what the engine already does.
 """
 from __future__ import annotations
 
+from collections import Counter
+
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 
 from search import QuerySyntaxError
@@ -61,6 +63,20 @@ def story_others(hit: Hit) -> list[ArticleRecord]:
     if hit.story is None or not hit.story.others:
         return []
     return get_engine().articles(hit.story.others[:SHOWN_OTHERS])
+
+
+@bp.app_template_global()
+def hidden_sources(hit: Hit, shown: list[ArticleRecord]) -> list[str]:
+    """The sources of a collapsed hit's *other* articles, most frequent first (the hit's own
+    source only when another article has it too); `shown` are story_others' records. A story
+    larger than the ids a hit carries names all its sources."""
+    story = hit.story
+    if story is None or not story.others:
+        return []
+    if len(story.others) < story.size - 1:
+        return list(story.sources)
+    records = shown if len(shown) >= len(story.others) else get_engine().articles(story.others)
+    return [source for source, _ in Counter(r.source for r in records if r.source).most_common()]
 
 
 @bp.get("/api/stories")
