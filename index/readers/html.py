@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +33,13 @@ from index.readers.seed import derive_title, normalise_paragraphs, trim_title
 # and favouring precision removes more leftover boilerplate at almost no cost in recall.
 TRAFILATURA_SETTINGS = {"include_comments": False, "favor_precision": True, "include_tables": True,
                         "deduplicate": False, "output_format": "txt"}
+# trafilatura (and htmldate, which it calls) log their own decisions at warning and error level:
+# "discarding data: None" for every page whose text they do not find (deeply nested markup, very
+# short pages), "empty HTML tree", ... Each is a step this reader already handles: the
+# BeautifulSoup fallback reads the page, and a page with no text at all is a Problem with its
+# path. Printed, they were noise without a file name, so they are not logged.
+for _library in ("trafilatura", "htmldate", "courlan"):
+    logging.getLogger(_library).setLevel(logging.CRITICAL)
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 _URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:/|[-_.]|$)")
 _URL_DATE_NAMED = re.compile(r"/((?:19|20)\d\d)/(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*/"
