@@ -7,15 +7,15 @@ the web app's /api/trends and /api/export.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 
 from search.export import EXPORT_LIMIT, every_article
 from search.request import INTERVALS
-from search.trends import MAX_QUERIES, trends_csv_rows
+from search.trends import MAX_QUERIES, trends_csv
 
 EXPORT_FORMATS = ("csv", "jsonl")
+NO_ARTICLES = "no articles"  # a trends bucket without any article (the web chart leaves a gap there)
 
 
 def add_search_options(parser: argparse.ArgumentParser) -> None:
@@ -77,20 +77,25 @@ def cmd_trends(args: argparse.Namespace, engine) -> int:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return 0
     if args.csv:
-        csv.writer(sys.stdout, lineterminator="\n").writerows(trends_csv_rows(result))
+        sys.stdout.write(trends_csv(result))
         return 0
     shown = "share of all articles" if result.normalised else "articles"
-    print(f"{shown} per {result.interval}")
+    print(f"{shown} per {result.interval}" + (f" ({result.notice})" if result.notice else ""))
     names = [s.query for s in result.series]
     width = max([len(n) for n in names] + [12])
-    print(f"{'':<12} {'all':>8}  " + "  ".join(f"{n:>{width}}" for n in names))
+    print(f"{'':<16} {'all':>8}  " + "  ".join(f"{n:>{width}}" for n in names))
     if result.series and result.series[0].points:
         for i, point in enumerate(result.series[0].points):
             cells = []
             for s in result.series:
                 p = s.points[i]
-                cells.append(f"{p.share * 100:>{width - 1}.2f}%" if result.normalised else f"{p.count:>{width},}")
-            print(f"{point.label:<12} {point.total:>8,}  " + "  ".join(cells))
+                if not result.normalised:
+                    cells.append(f"{p.count:>{width},}")
+                elif point.total:
+                    cells.append(f"{p.share * 100:>{width - 1}.2f}%")
+                else:  # no article at all in this bucket: a share of nothing is not 0%
+                    cells.append(f"{NO_ARTICLES:>{width}}")
+            print(f"{point.label:<16} {point.total:>8,}  " + "  ".join(cells))
     for s in result.series:
         notes = ([f"{s.undated:,} undated"] if s.undated else []) + \
             ([] if s.all_words else ["few have all the words: those with some of them are counted"])

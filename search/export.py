@@ -7,15 +7,16 @@ a terminal receives the first rows at once. At most `limit` articles are written
 cap, `EXPORT_LIMIT` by default); when that cuts the list, the last line says so.
 
 CSV cells that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, a tab or
-a carriage return) get a leading apostrophe: an indexed title is untrusted text (OWASP's "CSV
-injection").
+a carriage return) get a leading apostrophe: an indexed title or a typed query is untrusted text
+(OWASP's "CSV injection"). Every CSV newsearch writes (this export, the trends table on the web
+and the command line) goes through `csv_lines`, which applies that rule to every cell.
 """
 from __future__ import annotations
 
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from search.request import SearchRequest
 from search.results import BadParameterError
@@ -38,6 +39,18 @@ def every_article(request: SearchRequest, **changes: object) -> SearchRequest:
 def safe_cell(value: str) -> str:
     """A CSV cell a spreadsheet shows as text, never runs as a formula."""
     return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def csv_lines(rows: Iterable[Sequence[str]]) -> Iterator[str]:
+    """Each row as one CSV line (ending in a newline), every cell through `safe_cell`: the one
+    CSV writer, so that no CSV of ours can carry a formula."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for cells in rows:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([safe_cell(str(cell)) for cell in cells])
+        yield buffer.getvalue()
 
 
 def _rows(engine, request: SearchRequest, limit: int, text: bool) -> Iterator[tuple[dict, int]]:
@@ -85,14 +98,9 @@ def export_lines(engine, request: SearchRequest, fmt: str = "csv", *, limit: int
 
 def _generate(engine, request: SearchRequest, fmt: str, limit: int, text: bool, say_cut: bool) -> Iterator[str]:
     columns = COLUMNS + (("text",) if text else ())
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
 
     def csv_line(cells: list[str]) -> str:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow(cells)
-        return buffer.getvalue()
+        return next(csv_lines([cells]))
 
     if fmt == "csv":
         yield csv_line(list(columns))
@@ -101,15 +109,15 @@ def _generate(engine, request: SearchRequest, fmt: str, limit: int, text: bool, 
         written += 1
         if fmt == "csv":
             cells = [("; ".join(row[c]) if isinstance(row[c], list) else row[c]) for c in columns]
-            yield csv_line([safe_cell(cell) for cell in cells])
+            yield csv_line(cells)
         else:
             yield json.dumps(row, ensure_ascii=False) + "\n"
     if say_cut and written < total:
         message = _cut_message(written, total)
         if fmt == "csv":
-            yield csv_line([safe_cell("# " + message)])
+            yield csv_line(["# " + message])
         else:
             yield json.dumps({"truncated": True, "exported": written, "total": total, "message": message}) + "\n"
 
 
-__all__ = ["export_lines", "every_article", "safe_cell", "FORMATS", "EXPORT_LIMIT", "EXPORT_BATCH", "COLUMNS"]
+__all__ = ["export_lines", "every_article", "safe_cell", "csv_lines", "FORMATS", "EXPORT_LIMIT", "EXPORT_BATCH", "COLUMNS"]

@@ -8,7 +8,9 @@ bucket (normalised, the default) is what Media Cloud and GDELT plot for the same
 Backend-neutral: each series is one search whose date histogram (`Facets.dates`) gives the
 counts, with every series and the all-articles baseline asked for the same interval, so their
 calendar buckets line up. Without an explicit interval the histogram's own rule
-(`search.backend.histogram_interval`) is applied to the span of all the series together.
+(`search.backend.histogram_interval`) is applied to the span of all the series together. An
+interval that would give more than `search.histogram.MAX_BUCKETS` buckets is coarsened (as the
+histogram itself is) and `Trends.notice` says so.
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from search.backend import histogram_interval
+from search.export import csv_lines
+from search.histogram import coarsened_notice
 from search.request import INTERVALS, SearchRequest
 from search.results import BadParameterError, DateBucket
 
@@ -63,12 +67,14 @@ class Trends:
     interval: str
     normalised: bool
     series: list[TrendSeries]
+    # Set when the interval asked for was coarsened (too many buckets): what to tell the reader.
+    notice: str | None = None
 
     def value(self, point: TrendPoint) -> float:
         return point.share if self.normalised else float(point.count)
 
     def to_dict(self) -> dict:
-        return {"interval": self.interval, "normalised": self.normalised,
+        return {"interval": self.interval, "normalised": self.normalised, "notice": self.notice,
                 "series": [s.to_dict() for s in self.series]}
 
 
@@ -101,16 +107,26 @@ def trends(engine, queries: list[str], *, interval: str | None = None, normalise
         return Trends(interval or "day", normalise, [TrendSeries(q, r.total, r.facets.dates.undated,
                                                                  all_words=r.all_words)
                                                      for q, r in zip(queries, found)])
-    first = min(b[0].start for b in dated)
-    last = max(b[-1].end for b in dated)
     # The rule over the span of the series' buckets (each series' first and last match lie in
-    # its first and last bucket).
-    common = interval or histogram_interval(first, max(b[-1].start for b in dated))
-    found = [r if r.facets.dates.interval == common or not r.facets.dates.buckets
-             else histogram(q, common, date_from, date_to) for q, r in zip(queries, found)]
-    # The baseline: every article dated within the series' span, in the same buckets.
-    # An edge bucket cut by date_from/date_to counts only the articles within them, in both.
-    everything = histogram("", common, date_from or first, date_to or last).facets.dates.buckets
+    # its first and last bucket); an asked interval the histogram coarsened for one series (too
+    # many buckets) is coarsened for all.
+    common = max([interval or histogram_interval(min(b[0].start for b in dated), max(b[-1].start for b in dated)),
+                  *(r.facets.dates.interval for r in found if r.facets.dates.buckets)], key=INTERVALS.index)
+    while True:
+        found = [r if r.facets.dates.interval == common or not r.facets.dates.buckets
+                 else histogram(q, common, date_from, date_to) for q, r in zip(queries, found)]
+        dated = [r.facets.dates.buckets for r in found if r.facets.dates.buckets]
+        first, last = min(b[0].start for b in dated), max(b[-1].end for b in dated)
+        # The baseline: every article dated within the series' span, in the same buckets.
+        # An edge bucket cut by date_from/date_to counts only the articles within them, in both.
+        baseline = histogram("", common, date_from or first, date_to or last).facets.dates
+        # Coarsened too (the dates asked for reach further than the series): again, coarser.
+        used = max([common, *(r.facets.dates.interval for r in found if r.facets.dates.buckets),
+                    *([baseline.interval] if baseline.buckets else [])], key=INTERVALS.index)
+        if used == common:
+            break
+        common = used
+    everything = baseline.buckets
     totals = {b.label: b for b in everything}
     for r in found:  # a bucket no article of the baseline has (it cannot be, but never drop a count)
         for b in r.facets.dates.buckets:
@@ -122,11 +138,12 @@ def trends(engine, queries: list[str], *, interval: str | None = None, normalise
         points = [TrendPoint(label, totals[label].start, totals[label].end, counts.get(label, 0),
                              totals[label].count) for label in labels]
         series.append(TrendSeries(q, r.total, r.facets.dates.undated, points, all_words=r.all_words))
-    return Trends(common, normalise, series)
+    return Trends(common, normalise, series, coarsened_notice(interval, common))
 
 
 def trends_csv_rows(result: Trends) -> list[list[str]]:
-    """A table: one row per bucket, a count (and share) column per query."""
+    """A table: one row per bucket, a count (and share) column per query. A bucket without any
+    article has no share (an empty cell, as the chart leaves a gap), not 0."""
     header = ["bucket", "start", "end", "all_articles"]
     for s in result.series:
         header += [f"{s.query} (count)", f"{s.query} (share)"]
@@ -135,9 +152,16 @@ def trends_csv_rows(result: Trends) -> list[list[str]]:
         for i, point in enumerate(result.series[0].points):
             row = [point.label, point.start.isoformat(), point.end.isoformat(), str(point.total)]
             for s in result.series:
-                row += [str(s.points[i].count), f"{s.points[i].share:.6f}"]
+                row += [str(s.points[i].count), f"{s.points[i].share:.6f}" if point.total else ""]
             rows.append(row)
     return rows
 
 
-__all__ = ["trends", "Trends", "TrendSeries", "TrendPoint", "MAX_QUERIES", "check_queries", "trends_csv_rows"]
+def trends_csv(result: Trends) -> str:
+    """The CSV file of `trends_csv_rows`, written by the one CSV writer (`search.export.csv_lines`:
+    a query typed as `=HYPERLINK(...)` is a header cell a spreadsheet shows as text)."""
+    return "".join(csv_lines(trends_csv_rows(result)))
+
+
+__all__ = ["trends", "Trends", "TrendSeries", "TrendPoint", "MAX_QUERIES", "check_queries", "trends_csv_rows",
+           "trends_csv"]

@@ -7,8 +7,6 @@ the work is done by `search.trends`, `search.topwords` and `search.export`.
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import replace
 from datetime import date
 from urllib.parse import urlencode
@@ -20,7 +18,7 @@ from search import QuerySyntaxError
 from search.export import EXPORT_LIMIT, FORMATS, every_article, export_lines
 from search.request import INTERVALS
 from search.topwords import top_words
-from search.trends import MAX_QUERIES, trends_csv_rows
+from search.trends import MAX_QUERIES, trends_csv
 from web import get_engine, query_string_too_long
 from web.chart import SERIES_CLASSES, trends_chart
 from web.feed import FEED_ENTRIES, atom_feed
@@ -116,9 +114,7 @@ def api_trends():
     [&format=csv]"""
     result = get_engine().trends(**_trends_args())
     if request.args.get("format") == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerows(trends_csv_rows(result))
-        return Response(buffer.getvalue(), mimetype="text/csv",
+        return Response(trends_csv(result), mimetype="text/csv",
                         headers={"Content-Disposition": 'attachment; filename="newsearch-trends.csv"'})
     return jsonify(result.to_dict())
 

@@ -7,17 +7,19 @@ search/backends/whoosh/facets.py, counted by the cluster over the whole result s
 - The histogram's interval follows `search.backend.histogram_interval` over the first and last
   matching day, so the date bounds are asked first (`bounds_aggs`, in a small request before the
   page's), then a `date_histogram` with that calendar interval, `min_doc_count: 0` and the bounds
-  as `extended_bounds`: every bucket from the first to the last, empty ones included.
+  as `extended_bounds`: every bucket from the first to the last, empty ones included. An asked
+  interval that would give more than `search.histogram.MAX_BUCKETS` buckets is coarsened, as on
+  Whoosh (`fitting_interval`), before the cluster is asked for them.
 - `undated` is a `missing` aggregation on the date.
 """
 from __future__ import annotations
 
 from calendar import monthrange
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
-from search.backend import histogram_interval
 from search.backends.opensearch.mapping import FACET_FIELDS
 from search.backends.opensearch.translate import DATE_FIELD
+from search.histogram import fitting_interval, week_end
 from search.results import DateBucket, DateHistogram, FacetValue, Facets
 
 # Each shard returns its top `facet_top * SHARD_SIZE_FACTOR` values (at least SHARD_SIZE_MIN)
@@ -48,13 +50,11 @@ def _day(millis: int) -> date:
 
 
 def interval_for(bounds: tuple[int, int] | None, asked: str | None = None) -> str:
-    """The histogram's bucket size for dates within `bounds` (day when nothing is dated), unless
-    the request `asked` for one."""
-    if asked:
-        return asked
+    """The histogram's bucket size for dates within `bounds` (day when nothing is dated): the one
+    the request `asked` for, or the span's rule, within MAX_BUCKETS buckets."""
     if bounds is None:
-        return "day"
-    return histogram_interval(_day(bounds[0]), _day(bounds[1]))
+        return asked or "day"
+    return fitting_interval(_day(bounds[0]), _day(bounds[1]), asked)
 
 
 def facet_aggs(top: int, bounds: tuple[int, int] | None, interval: str | None = None) -> dict:
@@ -98,7 +98,7 @@ def _bucket(interval: str, millis: int, count: int) -> DateBucket:
     if interval == "day":
         return DateBucket(start.isoformat(), start, start, count)
     if interval == "week":
-        return DateBucket(start.isoformat(), start, start + timedelta(days=6), count)
+        return DateBucket(start.isoformat(), start, week_end(start), count)
     if interval == "month":
         end = date(start.year, start.month, monthrange(start.year, start.month)[1])
         return DateBucket(start.strftime("%Y-%m"), start, end, count)

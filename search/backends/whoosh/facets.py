@@ -16,7 +16,7 @@ from datetime import date, datetime, timezone
 import numpy as np
 
 from search.backends.whoosh.schema import FACET_FIELDS
-from search.backend import histogram_interval
+from search.histogram import fitting_interval, week_end
 from search.results import DateBucket, DateHistogram, FacetValue
 from search.backends.whoosh.scoring import leaves_of, read_term
 
@@ -109,14 +109,15 @@ class IndexTables:
 
     def histogram(self, mask: np.ndarray, interval: str | None = None) -> DateHistogram:
         """Matches per bucket from the first to the last matching date; `interval` None follows
-        `histogram_interval`'s rule."""
+        `histogram_interval`'s rule; an interval giving more than MAX_BUCKETS buckets is coarsened
+        (search.histogram)."""
         days = self.day_ordinals[mask]
         dated = days[days >= 0]
         undated = int(len(days) - len(dated))
         if not len(dated):
             return DateHistogram(interval or "day", [], undated)
         first, last = date.fromordinal(int(dated.min())), date.fromordinal(int(dated.max()))
-        interval = interval or histogram_interval(first, last)
+        interval = fitting_interval(first, last, interval)
         if interval == "hour":
             stamps = self.timestamps[mask]
             return DateHistogram("hour", _hour_buckets(stamps[stamps != UNDATED]), undated)
@@ -158,7 +159,7 @@ def _week_buckets(ordinals: np.ndarray) -> list[DateBucket]:
     buckets = []
     for offset, count in enumerate(counts):
         start = date.fromordinal(lo + 7 * offset)
-        buckets.append(DateBucket(start.isoformat(), start, date.fromordinal(start.toordinal() + 6), int(count)))
+        buckets.append(DateBucket(start.isoformat(), start, week_end(start), int(count)))
     return buckets
 
 
