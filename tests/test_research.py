@@ -283,3 +283,40 @@ def test_cli_trends_and_export(research, backend_indexes):
     assert "at most 5" in assert_one_line_error(newsearch("trends", *"abcdef", env=env), 2)
     assert "date" in assert_one_line_error(newsearch("search", "date:2019-13", "--format", "csv", "--all",
                                                      env=env), 2)
+
+
+# ---- one CSV rule; buckets without articles ------------------------------------------------------------
+
+FORMULA_QUERY = '=HYPERLINK("http://evil.example","click")'
+
+
+def test_trends_csv_neutralises_a_formula_query_on_the_web_and_the_command_line(client, backend_indexes):
+    from tests.test_cli import newsearch
+
+    web = client.get("/api/trends", query_string={"q": FORMULA_QUERY, "interval": "month", "format": "csv"})
+    assert web.status_code == 200
+    cli = newsearch("trends", FORMULA_QUERY, "--interval", "month", "--csv", env=backend_indexes.env("research"))
+    assert cli.returncode == 0, cli.stderr
+    for text in (web.get_data(as_text=True), cli.stdout):
+        header = next(csv.reader(io.StringIO(text)))
+        assert header[4:] == ["'" + FORMULA_QUERY + " (count)", "'" + FORMULA_QUERY + " (share)"]
+        cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+        assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")]
+
+
+def test_trends_buckets_without_any_article_say_so(research, backend_indexes):
+    from tests.test_cli import newsearch
+
+    result = research.trends(["oil"], interval="day")
+    empty = [p.label for p in result.series[0].points if not p.total]
+    assert "2019-01-02" in empty  # the oil articles are on odd days of the month
+    table = newsearch("trends", "oil", "--interval", "day", env=backend_indexes.env("research"))
+    assert table.returncode == 0, table.stderr
+    lines = {line.split()[0]: line for line in table.stdout.splitlines() if line[:4] == "2019"}
+    assert lines["2019-01-02"].split()[1:] == ["0", "no", "articles"]
+    assert lines["2019-01-01"].split()[1:] == ["1", "100.00%"]
+    counts = newsearch("trends", "oil", "--interval", "day", "--counts", env=backend_indexes.env("research"))
+    assert {line.split()[0]: line.split()[1:] for line in counts.stdout.splitlines()}["2019-01-02"] == ["0", "0"]
+    rows = {row[0]: row for row in csv.reader(io.StringIO(newsearch(
+        "trends", "oil", "--interval", "day", "--csv", env=backend_indexes.env("research")).stdout))}
+    assert rows["2019-01-02"][4:] == ["0", ""] and rows["2019-01-01"][4:] == ["1", "1.000000"]
