@@ -7,9 +7,20 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 ENTITY_TYPES = ("person", "org", "place")
+# How far after today an article's date may lie. A news archive holds nothing from the future:
+# a later date is a typo or a placeholder (9999-12-31), and one such date stretched the trends
+# chart over eight thousand years (issue 23). A year's margin keeps embargoed and scheduled
+# items and any clock or time-zone skew. Readers leave such an article undated (with a warning);
+# search code that needs the same bound imports it from here.
+FUTURE_DATE_MARGIN = timedelta(days=366)
+
+
+def latest_plausible_date(now: datetime | None = None) -> datetime:
+    """The latest publication date an article may have: `FUTURE_DATE_MARGIN` after `now` (UTC)."""
+    return (now or datetime.now(timezone.utc)) + FUTURE_DATE_MARGIN
 
 
 @dataclass

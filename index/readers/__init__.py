@@ -18,6 +18,7 @@ from types import ModuleType
 
 from index.article import Article
 from index.readers.base import Problem, UnreadableFile, load_text_noted, not_regular_reason
+from index.readers.checks import check_article
 from index.readers.seed import trim_title
 
 log = logging.getLogger(__name__)
@@ -188,8 +189,9 @@ def read_file(path: Path, options: ReadOptions | None = None, fmt: str | None = 
     """Articles and problems from one file; never raises for anything the file contains.
 
     Besides each reader's own problems: a reader that cannot be imported, an unreadable file, an
-    encoding that had to be guessed (a warning) and an article over `MAX_ARTICLE_CHARS` or
-    `MAX_TITLE_CHARS` (cut, with a warning) are reported here, for every format alike.
+    encoding that had to be guessed (a warning), text that is not valid Unicode or a date in the
+    future (`checks.check_article`: fixed, with a warning) and an article over `MAX_ARTICLE_CHARS`
+    or `MAX_TITLE_CHARS` (cut, with a warning) are reported here, for every format alike.
     """
     options = options or ReadOptions()
     fmt = options.format or fmt or format_of(path)
@@ -219,6 +221,7 @@ def read_file(path: Path, options: ReadOptions | None = None, fmt: str | None = 
     try:
         for item in module.read(path, text, options, fmt):
             if isinstance(item, Article):
+                yield from check_article(item)
                 yield from cap_article(item)
             yield item
     except Exception as exc:  # a reader bug must not end the batch; report it like bad input
