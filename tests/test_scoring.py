@@ -204,5 +204,6 @@ def test_postings_cache_evicts_terms_and_phrases_within_budget(engine: Engine, m
     parser = MultifieldParser(["title", "body"], searcher.schema, group=OrGroup)
     for text in ['"oil prices"', "bank rate", '"trade deficit"', "gold dollar", '"oil prices"', "wheat"]:
         evaluator.run(parser.parse(text))
-    assert cache._size == sum(cache._sizes.values()) and set(cache._sizes) == set(cache._terms)
-    assert cache._size <= 50 or len(cache._terms) == 1
+    lru = cache._entries
+    assert lru.size == sum(lru.sizes.values()) and set(lru.sizes) == set(lru.entries)
+    assert lru.size <= 50 or len(lru.entries) == 1

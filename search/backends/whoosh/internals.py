@@ -4,13 +4,15 @@ Whoosh version on import.
 Two kinds of reliance: targeted fixes to whoosh-reloaded 2.7.5 (each patch says what it fixes
 and how much it was measured to matter; remove it when Whoosh fixes the problem itself), and
 readers of Whoosh's postings blocks and length columns that are ~10x faster than stepping
-through Whoosh's public matchers (`read_postings`, `read_positions`, `field_lengths`,
-`expand_terms`, `segment_count`). Another Whoosh version may store these differently, so
-importing this module with one refuses to run instead of searching wrongly.
+through Whoosh's public matchers (`read_postings`, `block_directory`, `read_block_positions`,
+`read_positions`, `field_lengths`, `expand_terms`, `segment_count`). Another Whoosh version may
+store these differently, so importing this module with one refuses to run instead of searching
+wrongly.
 """
 from __future__ import annotations
 
 import os
+from itertools import chain
 from pickle import loads
 
 import numpy as np
@@ -231,59 +233,96 @@ def read_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
 
 
-def _positions_value(value: bytes) -> list[int]:
-    """The position gaps in one posting's value (whoosh.formats.Positions.decode_positions)."""
-    return loads((value if value.endswith(b".") else value + b".")[_INT_SIZE:])
+def _position_keys(ids: np.ndarray, counts: np.ndarray, gaps: np.ndarray) -> np.ndarray:
+    """Sorted keys `docnum << POSITION_BITS | position` from postings' doc numbers, their
+    occurrence counts and their position gaps (each posting's first gap from 0), with numpy."""
+    if not len(gaps):
+        return np.zeros(0, dtype=np.int64)
+    nonempty = counts > 0
+    running = np.cumsum(gaps)
+    firsts = (np.cumsum(counts) - counts)[nonempty]
+    positions = running - np.repeat(running[firsts] - gaps[firsts], counts[nonempty])
+    doc_of = np.repeat(ids[nonempty], counts[nonempty])
+    keep = positions < (1 << POSITION_BITS)
+    return (doc_of[keep] << POSITION_BITS) | positions[keep]
+
+
+def _gap_lists(values) -> list[list[int]]:
+    """The position gaps of many postings' values, unpickled in one call.
+
+    A value is `pack_uint(count) + pickle.dumps(gaps, 2)` (`search.backends.whoosh.analysis`;
+    Whoosh's own Positions format may leave off the final STOP). One pickle of a list of all
+    the values' lists is made by joining them between a MARK and a LIST opcode: a single C call
+    instead of one `loads` per posting, which was most of the cost of decoding positions.
+    """
+    body = b"".join(v[_INT_SIZE:-1] if v.endswith(b".") else v[_INT_SIZE:] for v in values)
+    return loads(b"\x80\x02(" + body + b"l.")
+
+
+def _raw_leaf_matcher(matcher):
+    """The segment's own block reader under a matcher that skips deleted documents, or None."""
+    while not isinstance(matcher, W3LeafMatcher) and hasattr(matcher, "child"):  # FilterMatcher
+        matcher = matcher.child
+    if isinstance(matcher, W3LeafMatcher) and type(matcher.format) is Positions and not matcher._byteids:
+        return matcher
+    return None
+
+
+def block_directory(matcher) -> tuple[np.ndarray, np.ndarray] | None:
+    """(file offsets, last doc numbers) of one segment's postings blocks of a term, or None when
+    its postings are not in blocks with positions (inlined single postings, other formats).
+
+    Reads only each block's small header (no decompression): with it, the block holding a
+    document is found by binary search and read directly, so positions are decoded only in the
+    blocks that hold wanted documents. Deleted documents' postings are in the blocks too; the
+    caller asks only for live documents.
+    """
+    raw = _raw_leaf_matcher(matcher)
+    if raw is None:
+        return None
+    offsets: list[int] = []
+    last_ids: list[int] = []
+    position = raw._baseoffset
+    while True:
+        raw._goto(position)
+        offsets.append(position)
+        last_ids.append(raw._maxid)
+        if raw._lastblock:
+            break
+        position = raw._nextoffset
+    return np.asarray(offsets, dtype=np.int64), np.asarray(last_ids, dtype=np.int64)
+
+
+def read_block_positions(matcher, offset: int) -> np.ndarray:
+    """Sorted keys `docnum << POSITION_BITS | position` of every posting in the block at `offset`
+    (from `block_directory`) of the segment's postings `matcher` reads."""
+    raw = _raw_leaf_matcher(matcher)
+    raw._goto(offset)
+    raw._read_data()
+    gaps, _, values = raw._data
+    ids = np.cumsum(np.asarray(gaps, dtype=np.int64))
+    lists = _gap_lists(values)
+    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    flat = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
+    return _position_keys(ids, counts, flat)
 
 
 def read_positions(matcher, docs: np.ndarray) -> np.ndarray:
-    """Keys `docnum << POSITION_BITS | position` of one segment's postings of a term, in `docs`.
-
-    Like `read_postings`, a plain leaf matcher is read a block at a time, and only the postings
-    of wanted documents are decoded (one small pickle each); the gaps are then summed into
-    positions with numpy. Other matchers (deletions) are stepped through.
-    """
+    """Keys `docnum << POSITION_BITS | position` of one segment's postings of a term, in `docs`,
+    stepping through the postings (any matcher: the fallback of `block_directory`'s reading)."""
+    wanted_set = set(docs.tolist())
     post_docs: list[int] = []
     counts: list[int] = []
     gaps: list[int] = []
-    if isinstance(matcher, W3LeafMatcher) and type(matcher.format) is Positions:
-        while matcher.is_active():
-            if matcher._ids is None:
-                matcher._read_ids()
-            start = matcher._i
-            ids = np.asarray(matcher._ids[start:], dtype=np.int64)
-            at = np.minimum(np.searchsorted(docs, ids), max(len(docs) - 1, 0))
-            wanted = np.flatnonzero(docs[at] == ids) if len(docs) else np.zeros(0, dtype=np.int64)
-            if len(wanted):
-                if matcher._values is None:
-                    matcher._read_values()
-                values = matcher._values
-                for j in wanted.tolist():
-                    codes = _positions_value(values[start + j])
-                    post_docs.append(int(ids[j]))
-                    counts.append(len(codes))
-                    gaps.extend(codes)
-            matcher._next_block()
-    else:
-        wanted_set = set(docs.tolist())
-        while matcher.is_active():
-            if matcher.id() in wanted_set:
-                positions = matcher.value_as("positions")
-                post_docs.append(matcher.id())
-                counts.append(len(positions))
-                gaps.extend(b - a for a, b in zip([0] + positions, positions))
-            matcher.next()
-    if not gaps:
-        return np.zeros(0, dtype=np.int64)
-    gap_array = np.asarray(gaps, dtype=np.int64)
-    count_array = np.asarray(counts, dtype=np.int64)
-    nonempty = count_array > 0
-    running = np.cumsum(gap_array)
-    firsts = (np.cumsum(count_array) - count_array)[nonempty]
-    positions = running - np.repeat(running[firsts] - gap_array[firsts], count_array[nonempty])
-    doc_of = np.repeat(np.asarray(post_docs, dtype=np.int64)[nonempty], count_array[nonempty])
-    keep = positions < (1 << POSITION_BITS)
-    return (doc_of[keep] << POSITION_BITS) | positions[keep]
+    while matcher.is_active():
+        if matcher.id() in wanted_set:
+            positions = matcher.value_as("positions")
+            post_docs.append(matcher.id())
+            counts.append(len(positions))
+            gaps.extend(b - a for a, b in zip([0] + positions, positions))
+        matcher.next()
+    return _position_keys(np.asarray(post_docs, dtype=np.int64), np.asarray(counts, dtype=np.int64),
+                          np.asarray(gaps, dtype=np.int64))
 
 
 def field_lengths(leaf, fieldname: str) -> np.ndarray:

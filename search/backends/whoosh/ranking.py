@@ -195,7 +195,7 @@ def proximity(evaluator: Evaluator, words: list[str], found: Matches, preferred:
     keys, labels, weights = [], [], []
     for word in words:
         btext = field.to_bytes(word)
-        found_keys = cache._positions_in("body", btext, candidates)
+        found_keys = cache.positions_in("body", btext, candidates)
         if len(found_keys):
             keys.append(found_keys)
             labels.append(np.full(len(found_keys), len(weights), dtype=np.int64))

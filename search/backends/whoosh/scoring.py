@@ -17,9 +17,9 @@ matched by Whoosh. Phrases are scored by the sum of their words' scores.
 from __future__ import annotations
 
 import threading
-from itertools import islice
-from pickle import loads
 from collections import OrderedDict
+from copy import copy
+from itertools import islice
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,7 +28,8 @@ from whoosh import query as wq
 from whoosh.util.times import datetime_to_long
 
 from search.backends.whoosh.schema import TEXT_FIELDS
-from search.backends.whoosh.internals import POSITION_BITS, expand_terms, field_lengths, read_positions, read_postings
+from search.backends.whoosh import positions
+from search.backends.whoosh.internals import POSITION_BITS, expand_terms, field_lengths, read_postings
 from search.backends.whoosh.query import MAX_WILDCARD_TERMS
 from search.results import QuerySyntaxError
 
@@ -141,24 +142,62 @@ def read_term(leaves: list[tuple[object, int]], fieldname: str, btext: bytes) ->
     return np.concatenate(id_parts), np.concatenate(weight_parts)
 
 
-class PostingsCache:
-    """Per index generation: term postings as arrays, field lengths, and BM25 statistics."""
+class _Entries:
+    """The LRU of a cache's entries, shared by every view of it (`PostingsCache.reading`)."""
 
-    def __init__(self, searcher) -> None:
+    def __init__(self) -> None:
+        self.entries: OrderedDict[tuple, object] = OrderedDict()
+        self.sizes: dict[tuple, int] = {}  # each entry's postings count, for the memory budget
+        self.size = 0
+        self.lock = threading.Lock()
+
+
+class PostingsCache:
+    """Per index generation: term postings as arrays, field lengths, and BM25 statistics.
+
+    Shared by every thread; each reads through its own Whoosh reader (`reading`): a Whoosh
+    reader's files are read by seek-then-read, so two threads reading through one reader can
+    read each other's bytes ("Block tag error", truncated zlib streams, or wrong postings).
+    """
+
+    def __init__(self, searcher, tables=None) -> None:
+        """`tables`: the generation's `facets.IndexTables`, whose live documents and field
+        lengths (cached on disk per segment) are taken instead of read again from the index."""
         self.reader = searcher.reader()
+        self.generation = self.reader.generation()
+        self._thread = threading.get_ident()
         self.doc_count_all = self.reader.doc_count_all()
         self.leaves = leaves_of(self.reader)
-        self.live = np.fromiter(self.reader.all_doc_ids(), dtype=np.int64)
+        self.live = tables.live if tables is not None else np.fromiter(self.reader.all_doc_ids(), dtype=np.int64)
         self.avg_length = {f: searcher.avg_field_length(f) or 1 for f in TEXT_FIELDS}
-        self.lengths = {f: self._field_lengths(f) for f in TEXT_FIELDS}
+        self.lengths = tables.lengths if tables is not None else {f: self._field_lengths(f) for f in TEXT_FIELDS}
         self.boosts = {f: float(getattr(searcher.schema[f].format, "field_boost", 1.0)) for f in TEXT_FIELDS}
-        self._combined: tuple[np.ndarray, float] | None = None
-        # Term entries (docs, weights, idf) and phrase entries (doc numbers), LRU order;
-        # `_sizes` keeps each entry's postings count for the memory budget.
-        self._terms: OrderedDict[tuple, object] = OrderedDict()
-        self._sizes: dict[tuple, int] = {}
-        self._size = 0
-        self._lock = threading.Lock()
+        combined = sum(self.lengths[f] * self.boosts[f] for f in TEXT_FIELDS)
+        live = combined[self.live] if len(self.live) else combined
+        self._combined = (combined, float(live.mean()) if len(live) and live.mean() > 0 else 1.0)
+        # Term entries (docs, weights, df), phrase and pair entries, postings block directories
+        # and decoded blocks of positions (`search.backends.whoosh.positions`), LRU order.
+        self._entries = _Entries()
+
+    def reading(self, searcher) -> "PostingsCache":
+        """This cache (the same entries) reading what it lacks through `searcher`'s reader, which
+        must be of the same index generation and belong to the calling thread."""
+        reader = searcher.reader()
+        if reader is self.reader and threading.get_ident() == self._thread:
+            return self
+        if reader.generation() != self.generation:
+            raise ValueError(f"a reader of generation {reader.generation()} cannot fill the cache of "
+                             f"generation {self.generation}")
+        view = copy(self)
+        view.reader, view.leaves, view._thread = reader, leaves_of(reader), threading.get_ident()
+        return view
+
+    def _readable(self) -> list[tuple[object, int]]:
+        """The leaves to read through, refusing a reader that belongs to another thread."""
+        if threading.get_ident() != self._thread:
+            raise RuntimeError("a PostingsCache reads only through its own thread's reader: "
+                               "use cache.reading(searcher) in each thread")
+        return self.leaves
 
     def _field_lengths(self, fieldname: str) -> np.ndarray:
         """Each document's length in a field, as BM25 sees it (Whoosh stores it as one byte)."""
@@ -186,7 +225,7 @@ class PostingsCache:
         for btext in btexts if len(btexts) > 1 else ():
             if not len(candidates):
                 break
-            found = self._positions_in(fieldname, btext, candidates)
+            found = self.positions_in(fieldname, btext, candidates)
             keys = found if keys is None else sorted_common(keys + 1, found)[0]
             candidates = np.unique(keys >> POSITION_BITS)
         self._remember(key, candidates, len(candidates))
@@ -203,21 +242,23 @@ class PostingsCache:
         both = sorted_common(self.term(fieldname, first)[0], self.term(fieldname, second)[0])[0]
         entry: tuple[np.ndarray, np.ndarray] = (both[:0], np.zeros(0))
         if len(both):
-            after = self._positions_in(fieldname, first, both) + 1
-            follows = sorted_member(after, self._positions_in(fieldname, second, both))
+            after = self.positions_in(fieldname, first, both) + 1
+            follows = sorted_member(after, self.positions_in(fieldname, second, both))
             if follows.any():
                 docs, counts = np.unique(after[follows] >> POSITION_BITS, return_counts=True)
                 entry = (docs, counts.astype(np.float64))
         self._remember(key, entry, len(entry[0]))
         return entry
 
-    def _positions_in(self, fieldname: str, btext: bytes, docs: np.ndarray) -> np.ndarray:
-        """Sorted keys `docnum << POSITION_BITS | position` of a term's occurrences in `docs`."""
+    def positions_in(self, fieldname: str, btext: bytes, docs: np.ndarray) -> np.ndarray:
+        """Sorted keys `docnum << POSITION_BITS | position` of a term's occurrences in sorted
+        `docs`, from cached blocks of decoded positions (`search.backends.whoosh.positions`)."""
+        docs = docs[sorted_member(docs, self.term(fieldname, btext)[0])]
         parts = []
-        for leaf, offset in self.leaves:
+        for number, (leaf, offset) in enumerate(self._readable()):
             lo, hi = np.searchsorted(docs, [offset, offset + leaf.doc_count_all()])
-            if lo < hi and (fieldname, btext) in leaf:
-                local = read_positions(leaf.postings(fieldname, btext), docs[lo:hi] - offset)
+            if lo < hi:
+                local = positions.in_leaf(self, number, leaf, fieldname, btext, docs[lo:hi] - offset)
                 parts.append(local + (offset << POSITION_BITS))
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
@@ -227,18 +268,19 @@ class PostingsCache:
         hit = self._cached(key)
         if hit is not None:
             return hit
-        docs, weights = read_term(self.leaves, fieldname, btext)
+        docs, weights = read_term(self._readable(), fieldname, btext)
         entry = (docs, weights, int(self.reader.doc_frequency(fieldname, btext)))
         self._remember(key, entry, len(entry[0]))
         return entry
 
+    def expand(self, q: wq.MultiTerm):
+        """The indexed terms a wildcard or prefix query stands for, lazily."""
+        self._readable()
+        return expand_terms(q, self.reader)
+
     def combined_lengths(self) -> tuple[np.ndarray, float]:
         """Each document's length over all text fields, each field weighted by its boost (as its
         postings' weights are), and the average over live documents."""
-        if self._combined is None:
-            combined = sum(self.lengths[f] * self.boosts[f] for f in TEXT_FIELDS)
-            live = combined[self.live] if len(self.live) else combined
-            self._combined = (combined, float(live.mean()) if len(live) and live.mean() > 0 else 1.0)
         return self._combined
 
     def idf(self, df: int) -> float:
@@ -250,10 +292,11 @@ class PostingsCache:
 
     def _cached(self, key: tuple):
         """A cached entry (now the most recently used), or None."""
-        with self._lock:
-            hit = self._terms.get(key)
+        lru = self._entries
+        with lru.lock:
+            hit = lru.entries.get(key)
             if hit is not None:
-                self._terms.move_to_end(key)
+                lru.entries.move_to_end(key)
             return hit
 
     def combined_bm25(self, docs: np.ndarray, frequencies: np.ndarray) -> np.ndarray:
@@ -266,15 +309,16 @@ class PostingsCache:
 
     def _remember(self, key: tuple, entry: object, size: int) -> None:
         """Cache an entry; evict the least recently used beyond the CACHE_POSTINGS budget."""
-        with self._lock:
-            if key in self._terms:  # another thread read the same term meanwhile
+        lru = self._entries
+        with lru.lock:
+            if key in lru.entries:  # another thread read the same term meanwhile
                 return
-            self._terms[key] = entry
-            self._sizes[key] = size
-            self._size += size
-            while self._size > CACHE_POSTINGS and len(self._terms) > 1:
-                old_key, _ = self._terms.popitem(last=False)
-                self._size -= self._sizes.pop(old_key)
+            lru.entries[key] = entry
+            lru.sizes[key] = size
+            lru.size += size
+            while lru.size > CACHE_POSTINGS and len(lru.entries) > 1:
+                old_key, _ = lru.entries.popitem(last=False)
+                lru.size -= lru.sizes.pop(old_key)
 
 
 class Evaluator:
@@ -282,7 +326,7 @@ class Evaluator:
 
     def __init__(self, searcher, cache: PostingsCache, timestamps: np.ndarray) -> None:
         self.searcher = searcher
-        self.cache = cache
+        self.cache = cache.reading(searcher)  # the shared cache, read through this searcher
         self.timestamps = timestamps
 
     def run(self, q: wq.Query) -> Matches:
@@ -316,7 +360,7 @@ class Evaluator:
         # Whoosh scores wildcard expansions as a constant (the query's boost), and so do we.
         schema = self.searcher.schema
         parts = []
-        btexts = list(islice(expand_terms(q, self.cache.reader), MAX_WILDCARD_TERMS + 1))
+        btexts = list(islice(self.cache.expand(q), MAX_WILDCARD_TERMS + 1))
         if len(btexts) > MAX_WILDCARD_TERMS:
             shown = getattr(q, "text", "")
             raise QuerySyntaxError(f"'{shown}*' matches more than {MAX_WILDCARD_TERMS:,} different words; "
