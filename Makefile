@@ -72,6 +72,12 @@ bench-scale-opensearch: $(VENV)/.installed-bench
 clean:
 	rm -rf $(VENV) $(INDEX) build *.egg-info
 
+# The README's pictures of the web app (docs/screenshots/*.png): seeds and, when it is beside the
+# repository, part of Reuters-21578, at desktop and phone sizes; needs Chromium (apt-get install chromium).
+.PHONY: screenshots
+screenshots: $(VENV)/.installed-test
+	$(PY) docs/make_screenshots.py
+
 # A local OpenSearch 2.19 cluster on 127.0.0.1 (node N: HTTP 9199+N, transport 9299+N) built from
 # Maven Central artifacts, for the OpenSearch backend; needs Java 11-23, and mvn for the first start.
 # See search/backends/opensearch/cluster.py (standard library only: no venv needed).
