@@ -33,9 +33,12 @@ def api_search():
 
 @bp.get("/articles/<path:article_id>", merge_slashes=False)
 def api_article(article_id: str):
-    """One article; `q` marks its words in `body_html` as on the article page."""
+    """One article; `q` marks its words in `body_html` as on the article page. Not the file it
+    was read from (`path`): the server's file system is nobody's business (the CLI and the
+    Python API keep it)."""
     record, body_html = get_engine().article(article_id, request.args.get("q", "")[:MAX_QUERY_CHARS])
     data = record.to_dict()
+    data.pop("path", None)
     data["body_html"] = body_html
     return jsonify(data)
 

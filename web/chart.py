@@ -3,7 +3,8 @@ line chart with axes, labelled ticks, a legend and a <title> on every point (hov
 
 Drawn on the server, like the timeline, so the chart works without JavaScript, in a feed reader
 or a saved page; JavaScript only adds a read-out that follows the pointer. The template draws
-what is computed here, so it holds no arithmetic.
+what is computed here, so it holds no arithmetic. The queries it writes into the SVG pass
+through `web.xmltext.xml_text` (the chart is SVG: XML's rules on characters apply).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import math
 from dataclasses import dataclass, field
 
 from search.trends import Trends
+from web.xmltext import xml_text
 
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 64, 40, 26, 30   # margins for the axes' labels (the y title above the plot)
@@ -100,7 +102,8 @@ def trends_chart(result: Trends) -> Chart | None:
 
     lines = []
     for index, series in enumerate(result.series):
-        line = Line(index % SERIES_CLASSES, series.query, series.total, series.all_words)
+        query = xml_text(series.query)
+        line = Line(index % SERIES_CLASSES, query, series.total, series.all_words)
         run: list[Point] = []
         for i, point in enumerate(series.points):
             if result.normalised and not point.total:
@@ -108,7 +111,7 @@ def trends_chart(result: Trends) -> Chart | None:
                     line.segments.append(" ".join(f"{p.x},{p.y}" for p in run))
                 run = []
                 continue
-            title = (f"{series.query} — {point.label}: {point.count:,} article{'' if point.count == 1 else 's'}, "
+            title = (f"{query} — {point.label}: {point.count:,} article{'' if point.count == 1 else 's'}, "
                      f"{point.share * 100:.2f}% of {point.total:,}")
             run.append(Point(x_at(i), y_at(result.value(point)), title))
             line.points.append(run[-1])

@@ -1,7 +1,9 @@
 """Atom 1.0 feeds of searches: every search's newest matching articles, so a feed reader is an
 alert ("tell me when new articles match").
 
-Built with ElementTree, so titles and summaries with markup characters cannot break the XML.
+Built with ElementTree, so titles and summaries with markup characters cannot break the XML,
+and every text and attribute goes through `web.xmltext.xml_text`, so neither can the control
+characters XML 1.0 forbids (a \x01 in a title, a %01 in the query).
 Summaries are plain text (the snippet without its <mark>s); each entry's id is the absolute URL
 of its article page here, which stays the same for the article as long as its id does (RFC 4287
 asks for ids that never change and are never reused).
@@ -14,6 +16,7 @@ from datetime import datetime, timezone
 from xml.etree import ElementTree as ET
 
 from search import SearchResults
+from web.xmltext import xml_text
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_ENTRIES = 50
@@ -37,9 +40,9 @@ def atom_feed(results: SearchResults, *, title: str, feed_url: str, page_url: st
     ET.register_namespace("", ATOM)
 
     def sub(parent, tag: str, text: str | None = None, **attrs: str):
-        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", {name: xml_text(value) for name, value in attrs.items()})
         if text is not None:
-            element.text = text
+            element.text = xml_text(text)
         return element
 
     feed = ET.Element(f"{{{ATOM}}}feed")
