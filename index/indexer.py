@@ -51,7 +51,7 @@ class IndexSummary:
     warnings: int = 0        # indexed, but something was lost (e.g. an unparseable date)
     files_read: int = 0
     files_unchanged: int = 0
-    files_skipped: int = 0   # files of a type no reader handles
+    files_skipped: int = 0   # files of a type no reader handles, or holding no article (a word list)
     elapsed: float = 0.0
     ner_seconds: float = 0.0
     recogniser: str = ""
@@ -74,7 +74,7 @@ class IndexSummary:
             f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
             f"failed {self.failed}, warnings {self.warnings}",
             f"files: {self.files_read} read, {self.files_unchanged} unchanged, "
-            f"{self.files_skipped} skipped (not a supported type)",
+            f"{self.files_skipped} skipped (not a supported type, or not an article)",
             f"elapsed {self.elapsed:.1f} s, {self.docs_per_second:,.0f} docs/s"
             + (f", of which entity recognition {self.ner_seconds:.1f} s" if self.ner_seconds else ""),
         ]
@@ -162,6 +162,8 @@ class _Run:
         self.summary.problems.append(problem)
         if problem.severity == "error":
             self.summary.failed += 1
+        elif problem.severity == "skipped":  # read, and holds no article (a word list): nothing lost
+            self.summary.files_skipped += 1
         else:
             self.summary.warnings += 1
         self.on_problem(problem)

@@ -54,8 +54,9 @@ NOT_ARTICLES = {
 def test_synthetic_non_articles_are_skipped_with_a_reason(tmp_path: Path, name: str) -> None:
     path = write(tmp_path, name, NOT_ARTICLES[name])
     found, (problem,) = read(path)
-    assert found == [] and problem.severity == "error" and problem.path == str(path)
-    assert problem.reason.startswith("skipped: not an article (")
+    assert found == [] and problem.severity == "skipped" and problem.path == str(path)
+    assert problem.reason.startswith("not an article (")
+    assert str(problem).startswith(f"skipped: {path}: not an article (")
 
 
 ARTICLES = {
@@ -97,8 +98,8 @@ def test_reuters_side_files_give_no_articles() -> None:
     for name in SIDE_FILES:
         found, problems = read(folder / name)
         assert found == [], name
-        (problem,) = [p for p in problems if p.severity == "error"]
-        assert problem.reason.startswith("skipped: not an article ("), (name, problem)
+        (problem,) = problems
+        assert problem.severity == "skipped" and problem.reason.startswith("not an article ("), (name, problem)
 
 
 def test_reuters_folder_gives_exactly_its_articles() -> None:
@@ -118,3 +119,19 @@ def test_reuters_folder_gives_exactly_its_articles() -> None:
                 sources.add(Path(item.path).name)
     assert count == 21_577
     assert all(name.startswith("reut2-") for name in sources)
+
+
+def test_a_run_counts_side_files_as_skipped_not_failed(tmp_path: Path) -> None:
+    """Issue 20: Reuters' word lists and factbook were "failed 8" with "error:" lines."""
+    from index.indexer import index_paths
+
+    data = tmp_path / "data"
+    data.mkdir()
+    write(data, "words.txt", NOT_ARTICLES["words.txt"])
+    write(data, "story.txt", ARTICLES["two-lines.txt"])
+    write(data, "notes.xyz", "no reader for this")
+    summary = index_paths([data], tmp_path / "ix", entities=False, show_progress=False)
+    assert (summary.added, summary.failed, summary.warnings, summary.files_skipped) == (1, 0, 0, 2)
+    text = summary.format()
+    assert "failed 0" in text and "2 skipped (not a supported type, or not an article)" in text
+    assert f"  skipped: {data / 'words.txt'}: not an article (" in text and "error:" not in text

@@ -48,6 +48,9 @@ class Problem:
 
     `severity` is "error" when something was not indexed (a file or a record was skipped) and
     "warning" when the article was indexed but lost a detail (e.g. an unparseable date).
+    "skipped" is a file that holds no article and was left out on purpose, nothing lost (a word
+    list or data table shipped beside a collection): the run counts it as a skipped file, not a
+    failure.
     """
 
     path: str

@@ -90,7 +90,7 @@ def not_an_article(text: str) -> str | None:
 
     Judged by content, not by file name (see the PROSE_* constants): one item per line, or, in a
     long text, too few words or too few of them in sentences. The reason gives the figures, e.g.
-    "skipped: not an article (a single word or item on 100% of its 135 lines: a list, not prose)".
+    "not an article (a single word or item on 100% of its 135 lines: a list, not prose)".
     """
     sample = text[:PROSE_SAMPLE_CHARS]
     if len(text) > PROSE_SAMPLE_CHARS and "\n" in sample:
@@ -101,7 +101,7 @@ def not_an_article(text: str) -> str | None:
         return None
     single = sum(1 for line in filled if len(line) == 1) / len(filled)
     if single >= PROSE_LIST_LINE_SHARE:
-        return (f"skipped: not an article (a single word or item on {single:.0%} of its {len(filled):,} lines: "
+        return (f"not an article (a single word or item on {single:.0%} of its {len(filled):,} lines: "
                 "a list, not prose)")
     tokens = sum(len(line) for line in filled)
     if tokens < PROSE_MIN_TOKENS:
@@ -120,10 +120,10 @@ def not_an_article(text: str) -> str | None:
                     in_sentences += run
                 run = 0
     if words < tokens * PROSE_MIN_WORD_SHARE:
-        return (f"skipped: not an article (only {words / tokens:.0%} of its {tokens:,} tokens are words: "
+        return (f"not an article (only {words / tokens:.0%} of its {tokens:,} tokens are words: "
                 "numbers, codes or data, not prose)")
     if in_sentences < words * PROSE_MIN_SENTENCE_SHARE:
-        return (f"skipped: not an article (only {in_sentences / words:.0%} of its {words:,} words are in "
+        return (f"not an article (only {in_sentences / words:.0%} of its {words:,} words are in "
                 "sentences: a list or table, not prose)")
     return None
 
@@ -192,7 +192,7 @@ def read(path: Path, text: str, options: object, fmt: str) -> Iterator[Article |
     else:
         reason = not_an_article(text)
         if reason:
-            yield Problem(str(path), reason)
+            yield Problem(str(path), reason, None, "skipped")
             return
         lines = text.replace("\r\n", "\n").split("\n")
         while lines and not lines[0].strip():
