@@ -95,8 +95,11 @@ class EntityExtractor:
 
     def __init__(self, cache_path: Path | None = None, enabled: bool = True,
                  aliases_file: Path | None = None, model_order: Sequence[str] = MODEL_ORDER,
-                 corpus_path: Path | None = None, steps: Steps = ALL_STEPS) -> None:
+                 corpus_path: Path | None = None, steps: Steps = ALL_STEPS,
+                 loader: Callable[[Sequence[str]], Recogniser] = load_recogniser) -> None:
+        # `loader`: index/ner_pool.py's pool passes its own, running the recogniser in worker processes.
         self.enabled = enabled
+        self._loader = loader
         self.aliases: AliasTable = load_aliases(Path(aliases_file) if aliases_file else None)
         self.steps = steps
         self.corpus = EntityCorpus(Path(corpus_path), self.aliases, steps) if corpus_path is not None else None
@@ -127,7 +130,7 @@ class EntityExtractor:
 
     def _load(self) -> Recogniser:
         if self._recogniser is None:
-            self._recogniser = load_recogniser(self._order)
+            self._recogniser = self._loader(self._order)
         return self._recogniser
 
     def _usable(self, stored: str) -> bool:
