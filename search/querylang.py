@@ -54,6 +54,8 @@ _WORDISH = re.compile(r'[\w"]')  # a field name right after these is part of a w
 _TRAILING_PUNCTUATION = re.compile(r"[^\w\]}]+$")  # `date:2019,`: the comma is not the date's
 # A `*` is a wildcard only right after 2 word characters and at the end of a word; any other
 # `*`, and every `?`, is punctuation (the pattern Whoosh-side cleaning used).
+# A date range's text, left out of the wildcard check: `date:[* TO *]` is open at both ends.
+_DATE_RANGE_TEXT = re.compile(r"(?i)date:[\[{][^\]}]*[\]}]")
 _STRAY_WILDCARD = re.compile(r"\*(?<!\w\w\*)|\*(?=[^\s)*])|\?")
 _PLAIN_VALUE = re.compile(r'[^\s()"\[{*][^\s()"]*')
 
@@ -188,7 +190,8 @@ def _prepare(text: str) -> str:
     dropped, as Whoosh drops it: right after a marker or field (`-(a b`, `title:(a`) it is
     removed, so they apply to the next word; elsewhere it becomes a space.
     """
-    for word in _QUOTED.sub(" ", text).split():  # the check the query language has always made
+    # The check the query language has always made (date ranges aside: a `*` there is an open end).
+    for word in _DATE_RANGE_TEXT.sub(" ", _QUOTED.sub(" ", text)).split():
         if word.endswith("*") and word != "*" and len(word.rstrip("*").lstrip("+-(").split(":")[-1]) < 2:
             raise QuerySyntaxError(f"'{word}' is too broad: a wildcard needs at least 2 letters before the *.")
     parts = _QUOTED.split(text)  # quoted phrases at the odd indexes, paired left to right

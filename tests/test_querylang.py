@@ -108,6 +108,10 @@ PARSES = [
     ("date:[2019-02 TO]", dates((2019, 2, 1), None)),
     ("date:[TO 2019-02]", dates(None, (2019, 2, 28))),
     ("date:[TO]", DateRange(None, None)),
+    # `*` for an open end, as in Lucene: all dates, not "'date:[*' is too broad"
+    ("date:[* TO *]", DateRange(None, None)),
+    ("DATE:{* TO 2019-02}", dates(None, (2019, 2, 28))),
+    ("oil -date:[2019-02 TO *]", And((oil, Not(dates((2019, 2, 1), None))))),
     ("date:(2019-02 OR [2021 TO])", Or((FEB_2019, dates((2021, 1, 1), None)))),
     ("", MatchAll()),
     (" \t\n", MatchAll()),
