@@ -227,9 +227,11 @@ def test_record_with_a_deeply_nested_value_costs_only_that_record(tmp_path: Path
 
 
 def test_csv_unclosed_quote_swallowing_rows_is_reported(tmp_path: Path) -> None:
-    # Line 3's quote never closes properly: csv reads lines 3-4 as one record, losing row "B".
+    # Line 3's quote never closes properly: csv read lines 3-4 as one record, losing row "B".
+    # Read strictly, line 3 is read on its own (two columns: indexed, with a warning) and B again.
     found, problems = read(write(tmp_path, "q.csv", 'title,body\nZ,"fine"\nA,"unclosed\nB,"body b"\nC,body c\n'))
-    assert [a.title for a in found] == ["Z", "A", "C"]
+    assert [(a.title, a.body, a.location) for a in found] == [
+        ("Z", "fine", "line 2"), ("A", "unclosed", "line 3"), ("B", "body b", "line 4"), ("C", "body c", "line 5")]
     (problem,) = problems
     assert problem.location == "line 3" and problem.severity == "warning"
     assert "lines 3-4" in problem.reason and "quote" in problem.reason
@@ -237,15 +239,51 @@ def test_csv_unclosed_quote_swallowing_rows_is_reported(tmp_path: Path) -> None:
 
 def test_csv_quote_running_to_the_end_of_the_file(tmp_path: Path) -> None:
     found, problems = read(write(tmp_path, "eof.csv", 'title,body\nA,"unclosed body\nB,body b\nC,body c\n'))
+    assert [a.title for a in found] == ["A", "B", "C"]
     (problem,) = problems
     assert problem.location == "line 2" and "end of the file" in problem.reason
 
 
 def test_csv_column_mismatch_names_the_unclosed_quote(tmp_path: Path) -> None:
     found, problems = read(write(tmp_path, "m.csv", 'title,body\n"A","unclosed\n"B","body b"\n"C","body c"\n'))
-    assert [a.title for a in found] == ["C"]
+    assert [a.title for a in found] == ["A", "B", "C"]
     (problem,) = problems
-    assert problem.location == "line 2" and "3 columns" in problem.reason and "lines 2-3" in problem.reason
+    assert problem.location == "line 2" and "lines 2-3" in problem.reason
+
+
+ISSUE_23_CSV = (  # issue 23.3: a stray quote in the first field of line 4
+    "title,body,date\n"
+    'Oil prices rise,"Crude rose on Monday, dealers said.",2019-02-25\n'
+    'Talks in Hanoi,"Kim and Trump met on Wednesday.",2019-02-27\n'
+    'Bad row with "open quote,"The body of the bad row, which never closes its quote.,2019-02-27\n'
+    'Rates unchanged,"The central bank left rates unchanged, as expected.",2019-02-28\n'
+    'Two paragraphs,"First paragraph.\n\nSecond paragraph, after a blank line.",2019-03-01\n'
+    'Coffee falls,Coffee prices fell.,2019-03-02\n'
+    'Quoted words,"He said ""no"" twice.",2019-03-03\n')
+
+
+def test_csv_stray_quote_costs_only_its_row(tmp_path: Path) -> None:
+    """Before: "row has 2 columns, the header has 3" at line 4, and the rows it swallowed were
+    lost without a word. Now every good row is indexed and the bad one is named with its line."""
+    found, problems = read(write(tmp_path, "stray.csv", ISSUE_23_CSV))
+    assert [(a.title, a.location) for a in found] == [
+        ("Oil prices rise", "line 2"), ("Talks in Hanoi", "line 3"), ("Rates unchanged", "line 5"),
+        ("Two paragraphs", "line 6"), ("Coffee falls", "line 9"), ("Quoted words", "line 10")]
+    assert found[2].body == "The central bank left rates unchanged, as expected."
+    assert found[3].body == "First paragraph.\n\nSecond paragraph, after a blank line."
+    assert found[5].body == 'He said "no" twice.'
+    (problem,) = problems
+    assert (problem.location, problem.severity) == ("line 4", "error")
+    assert "quote" in problem.reason and "not indexed" in problem.reason and "lines 4-5" in problem.reason
+
+
+def test_csv_many_stray_quotes_each_cost_one_row(tmp_path: Path) -> None:
+    """Every third row opens a quote it never closes: each is read on its own, none swallows."""
+    rows = [f'Row {n},"Body {n}.' if n % 3 == 0 else f"Row {n},Body {n}." for n in range(3000)]
+    found, problems = read(write(tmp_path, "many.csv", "title,body\n" + "\n".join(rows) + "\n"))
+    assert [(a.title, a.body) for a in found] == [(f"Row {n}", f"Body {n}.") for n in range(3000)]
+    assert [p.location for p in problems] == [f"line {n + 2}" for n in range(0, 3000, 3)]
+    assert {p.severity for p in problems} == {"warning"}
 
 
 def test_csv_legitimate_multiline_fields_are_not_reported(tmp_path: Path) -> None:

@@ -42,8 +42,8 @@ CSV_FIELD_LIMIT = 64 * 1024 * 1024
 # A CSV record spanning more physical lines than this is reported (a warning): a quoted field
 # that runs on and on is the mark of a quote left open, which swallows the rows after it. A
 # 100,000-character article (the longest real ones) with one paragraph per line and blank lines
-# between spans ~700 lines; 2,000 leaves room, and an odd number of quote characters in a
-# multi-line record is reported whatever its length.
+# between spans ~700 lines; 2,000 leaves room. (A quote closed in the wrong place is an error of
+# the strict reading, whatever the record's length: see `_read_csv`.)
 CSV_MAX_RECORD_LINES = 2_000
 _TOO_DEEP = "JSON nested too deeply to read (over ~1,000 levels of [ and {): not an article"
 _AUTHOR_SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "phd", "ph.d.", "md", "m.d."}
@@ -284,73 +284,123 @@ def _delimiter(path: Path, text: str) -> str:
 
 
 class _LineSource:
-    """The physical lines csv.reader consumes, kept per record (to see what a record spans)."""
+    """The physical lines csv.reader consumes, kept per record (to see what a record spans), and
+    a way back: after a record that a stray quote broke, reading resumes at its second line."""
 
     def __init__(self, text: str) -> None:
         self.lines = io.StringIO(text, newline="")
         self.size = len(text)
         self.consumed = 0  # characters read so far
+        self.line = 0  # lines read so far
         self.record: list[str] = []  # the lines of the record being read
+        self.record_start = (0, 0)  # (characters, lines) read before the record's first line
 
     def __iter__(self) -> Iterator[str]:
-        for line in self.lines:
-            self.consumed += len(line)
-            self.record.append(line)
-            yield line
+        return self
+
+    def __next__(self) -> str:
+        line = self.lines.readline()
+        if not line:
+            raise StopIteration
+        if not self.record:
+            self.record_start = (self.consumed, self.line)
+        self.consumed += len(line)
+        self.line += 1
+        self.record.append(line)
+        return line
 
     def take(self) -> list[str]:
         lines, self.record = self.record, []
         return lines
 
+    def resume_after(self, first_line: str) -> None:
+        """Read on from the line after `first_line`, the first line of the record just taken."""
+        consumed, line = self.record_start
+        self.consumed, self.line = consumed + len(first_line), line + 1
+        self.lines.seek(self.consumed)
+        self.record = []
 
-def _quote_trouble(lines: list[str], start: int, at_end: bool) -> str | None:
-    """What looks wrong with a record that spans `lines` from line `start`, or None.
 
-    A quote left open makes the csv module read on, across newlines, until some later quote
-    closes it: the rows in between become part of one field and vanish. A record over several
-    lines with an odd number of quote characters cannot be balanced quoting (each quoted field
-    has two, each literal quote inside is doubled), so it is reported, and so is any record over
-    CSV_MAX_RECORD_LINES lines.
-    """
-    if len(lines) < 2:
+def _long_record(lines: list[str], start: int) -> str | None:
+    """A warning for a well-formed record over CSV_MAX_RECORD_LINES lines, or None."""
+    if len(lines) <= CSV_MAX_RECORD_LINES:
         return None
+    return (f"record spans lines {start}-{start + len(lines) - 1}, over {CSV_MAX_RECORD_LINES} lines: a quote "
+            "left open may have swallowed the rows after it")
+
+
+def _broken_span(lines: list[str], start: int, at_end: bool) -> str:
+    """The lines a broken record took, in words: which rows were read again."""
+    if len(lines) < 2:
+        return ""
     end = start + len(lines) - 1
-    if sum(line.count('"') for line in lines) % 2:
-        if at_end:
-            return (f"unbalanced quote: a quote opened in this row is never closed, so lines {start}-{end} "
-                    "(to the end of the file) were read as one record: the rows after it are lost into it")
-        return (f"unbalanced quote: a quote opened in this row is not closed properly, so lines {start}-{end} "
-                "were read as one record: the rows in between are lost into it")
-    if len(lines) > CSV_MAX_RECORD_LINES:
-        return (f"record spans lines {start}-{end}, over {CSV_MAX_RECORD_LINES} lines: a quote left open "
-                "may have swallowed the rows after it")
-    return None
+    return (f"; it ran on over lines {start}-{end}{' (to the end of the file)' if at_end else ''}, "
+            f"which were read again from line {start + 1}")
 
 
 def _read_csv(path: Path, text: str, fields: _Fields) -> Iterator[Article | Problem]:
+    """Rows of a CSV/TSV file, read strictly (a quote must open and close a field).
+
+    A quote left open or closed in the wrong place (`Bad row with "open quote,"The body...`)
+    makes a reader take the rows after it into one field until some later quote: they vanish,
+    or come back mangled. Read strictly, such a record is an error; its first line (where the
+    stray quote is) is read on its own (indexed, with a warning, when that gives the header's
+    columns, else named as lost with its line), and reading resumes at the line after it, so
+    every good row the quote had swallowed is read again.
+    """
     csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
     text = text.lstrip("\ufeff")
+    delimiter = _delimiter(path, text)
     source = _LineSource(text)
-    reader = csv.reader(source, delimiter=_delimiter(path, text))
+    reader = csv.reader(source, delimiter=delimiter, strict=True)
     header: list[str] | None = None
-    last_line = rows = 0
+    rows = 0
     while True:
-        start = last_line + 1
+        start = source.line + 1
         try:
             row = next(reader)
+            error = None
         except StopIteration:
             break
         except csv.Error as exc:
-            source.take()
-            yield Problem(str(path), f"bad CSV: {exc}", f"line {start}")
-            if reader.line_num == last_line:
-                break  # the csv module cannot move past this point
-            last_line = reader.line_num
+            row, error = None, exc
+        lines = source.take()
+        if not lines:
+            break  # nothing consumed: the csv module cannot move past this point
+        start = source.record_start[1] + 1
+        if error is None and header is not None and len(row) != len(header) and len(lines) > 1:
+            error = f"row has {len(row)} columns, the header has {len(header)}"
+        if error is not None:
+            # Read the first line alone (leniently: a quote inside a field is kept as text).
+            try:
+                cells = next(csv.reader([lines[0]], delimiter=delimiter), [])
+            except csv.Error:  # e.g. a NUL byte: this line is not CSV
+                cells = None
+            span = _broken_span(lines, start, source.consumed >= source.size)
+            source.resume_after(lines[0])
+            if cells is None:
+                yield Problem(str(path), f"bad CSV, not indexed: {error}{span}", f"line {start}")
+                continue
+            if header is None:
+                header = [cell.strip() for cell in cells]
+                yield Problem(str(path), f"header: bad CSV ({error}); read on its own{span}", f"line {start}",
+                              "warning")
+                continue
+            if not any(cell.strip() for cell in cells):
+                continue
+            rows += 1
+            if len(cells) != len(header):
+                yield Problem(str(path), f"bad CSV row, not indexed: a quote in it is not closed properly ({error}); "
+                              f"read on its own it has {len(cells)} columns, the header has {len(header)}{span}",
+                              f"line {start}")
+                continue
+            yield Problem(str(path), f"a quote in this row is not closed properly ({error}); the row was read on "
+                          f"its own{span}", f"line {start}", "warning")
+            yield from record_items(dict(zip(header, cells)), fields, path, f"line {start}")
             continue
-        last_line = reader.line_num
-        trouble = _quote_trouble(source.take(), start, source.consumed >= source.size)
         if not any(cell.strip() for cell in row):
             continue
+        trouble = _long_record(lines, start)
         if header is None:
             header = [cell.strip() for cell in row]
             if trouble:
@@ -358,8 +408,7 @@ def _read_csv(path: Path, text: str, fields: _Fields) -> Iterator[Article | Prob
             continue
         rows += 1
         if len(row) != len(header):
-            yield Problem(str(path), f"row has {len(row)} columns, the header has {len(header)}"
-                          + (f"; {trouble}" if trouble else ""), f"line {start}")
+            yield Problem(str(path), f"row has {len(row)} columns, the header has {len(header)}", f"line {start}")
             continue
         if trouble:
             yield Problem(str(path), trouble, f"line {start}", "warning")
