@@ -4,6 +4,7 @@
     .venv/bin/python bench/stories.py quality       # LSH vs brute force, groups, labelled pairs
     .venv/bin/python bench/stories.py pairs         # write bench/stories_pairs.txt for labelling
     .venv/bin/python bench/stories.py cost          # indexing docs/s and request latency
+    .venv/bin/python bench/stories.py scaling       # grouping time for 2k-20k same-day similar records
 
 - LSH: the candidates the grouping checks (one LSH table over content-word signatures, see
   index/stories.py) against exact Jaccard computed by brute force (sparse matrix products) over
@@ -18,6 +19,11 @@
   run, index/story_process.py, so the ratio also depends on how busy the two cores are); full
   `Engine.search` requests (snippets, facets) with collapse on and off, alternated per query,
   p50/p95.
+- Scaling (issue 23): the grouping alone (`StoryIndex.add`, no index) over N records of one day,
+  N = 2k, 4k, 8k, 16k, 20k: "copies" (near-identical re-sends: one story) and "lookalikes"
+  (a shared template interleaved with words of their own: LSH candidates of each other, no two
+  the same event). Seconds, pairs judged, and each size's time per record over the smallest
+  size's (1.0: linear).
 """
 from __future__ import annotations
 
@@ -308,9 +314,67 @@ def cost(repeats: int, files: int) -> dict:
             "requests_each": len(times["on"])}
 
 
+# ---- scaling ----------------------------------------------------------------------------------------
+
+SCALING_SIZES = (2000, 4000, 8000, 16000, 20000)
+_FLOOD_WORDS = [a + b + c for a in ("tar", "mol", "vek", "dun", "pra", "sil", "gor", "ham", "lin", "zet")
+                for b in ("ab", "ic", "on", "ur", "es", "ix", "al", "em") for c in ("d", "k", "m", "n", "p", "s", "t")]
+
+
+def flood(n: int, kind: str, seed: int = 23) -> list[tuple[str, Article]]:
+    """`n` records of one day (2 March 2020, no time), ids in random order: "copies" of one
+    150-word text with a word in 100 changed (shingle Jaccard ~0.85), or "lookalikes": a 80-word
+    template interleaved, two words at a time, with 40 words of their own (content-word Jaccard
+    ~0.45, no shared shingles or names)."""
+    from datetime import datetime, timezone
+
+    rng = random.Random(seed)
+    date = datetime(2020, 3, 2, tzinfo=timezone.utc)
+    base = [rng.choice(_FLOOD_WORDS) for _ in range(150 if kind == "copies" else 80)]
+    found = []
+    for _ in range(n):
+        if kind == "copies":
+            words = [rng.choice(_FLOOD_WORDS) if rng.random() < 0.01 else w for w in base]
+        elif kind == "lookalikes":
+            own = [rng.choice(_FLOOD_WORDS) + str(rng.randrange(100)) for _ in range(40)]
+            words = [w for i in range(0, 80, 4) for w in (*base[i:i + 4][:2], *own[i // 2:i // 2 + 2], *base[i + 2:i + 4])]
+        else:
+            raise ValueError(f"unknown flood kind {kind!r}")
+        found.append((f"flood-{rng.getrandbits(64):016x}", Article(title="Record", body=" ".join(words), date=date)))
+    return found
+
+
+def scaling(sizes: tuple[int, ...] = SCALING_SIZES) -> dict:
+    out: dict = {}
+    for kind in ("copies", "lookalikes"):
+        rows = []
+        for n in sizes:
+            records = flood(n, kind)
+            folder = Path(tempfile.mkdtemp(prefix="stories-scaling-"))
+            try:
+                index = st.StoryIndex(folder)
+                started = time.perf_counter()
+                for article_id, article in records:
+                    index.add(article, article_id, article.content_hash)
+                index.save()
+                seconds = time.perf_counter() - started
+                stories = len({s for _, s, _ in index.store.assignments()})
+                rows.append({"records": n, "seconds": round(seconds, 2), "pairs_judged": index.comparisons,
+                             "stories": stories})
+                index.close()
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+            first = rows[0]
+            rows[-1]["per_record_vs_smallest"] = round((seconds / n) / (first["seconds"] / first["records"]), 2)
+            print(f"  {kind:10s} {n:6d} records: {seconds:6.1f} s, {index.comparisons:,} pairs judged, "
+                  f"{stories:,} stories, per record x{rows[-1]['per_record_vs_smallest']}", flush=True)
+        out[kind] = rows
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("part", choices=["all", "quality", "pairs", "cost"])
+    parser.add_argument("part", choices=["all", "quality", "pairs", "cost", "scaling"])
     parser.add_argument("--repeats", type=int, default=6, help="index runs per mode (cost)")
     parser.add_argument("--files", type=int, default=6, help="Reuters files indexed per run (cost; 22 is all)")
     args = parser.parse_args()
@@ -328,6 +392,8 @@ def main() -> None:
             print("labelled:", q["labelled"])
             print("tuning half:", q["labelled_tuning_half"], "\nheld-out half:", q["labelled_held_out_half"])
             print(table(list(q["labelled_bands"][0]), [list(r.values()) for r in q["labelled_bands"]]))
+    if args.part in ("all", "scaling"):
+        out["scaling"] = scaling()
     if args.part in ("all", "cost"):
         out["cost"] = cost(args.repeats, args.files)
         print(out["cost"])

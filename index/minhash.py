@@ -22,6 +22,7 @@ the stories.
 from __future__ import annotations
 
 import zlib
+from collections import Counter
 from collections.abc import Collection, Hashable, Iterable
 
 import numpy as np
@@ -82,10 +83,15 @@ class MinHasher:
 
 
 class BandIndex:
-    """An in-memory LSH table: signatures sharing any band are candidates (MinHashLSH's query)."""
+    """An in-memory LSH table: signatures sharing any band are candidates (MinHashLSH's query).
 
-    def __init__(self, bands: int, rows: int) -> None:
-        self.bands, self.rows = bands, rows
+    `cap`: a bucket holds at most this many items (later ones are not added to it; they stay in
+    their other buckets). Without it a flood of look-alike articles makes one bucket hold them
+    all, and every query returns them all: quadratic work (issue 23).
+    """
+
+    def __init__(self, bands: int, rows: int, cap: int | None = None) -> None:
+        self.bands, self.rows, self.cap = bands, rows, cap
         self.tables: list[dict[bytes, set[Hashable]]] = [{} for _ in range(bands)]
         self.keys: dict[Hashable, list[bytes]] = {}
 
@@ -103,15 +109,25 @@ class BandIndex:
                 found |= bucket
         return found
 
+    def query_counts(self, keys: list[bytes]) -> Counter:
+        """Each candidate with the number of bands it shares (more: likely more similar)."""
+        found: Counter = Counter()
+        for key, table in zip(keys, self.tables):
+            bucket = table.get(key)
+            if bucket:
+                found.update(bucket)
+        return found
+
     def insert(self, item: Hashable, keys: list[bytes]) -> None:
         if item in self.keys:
             self.remove(item)
         self.keys[item] = keys
+        cap = self.cap
         for key, table in zip(keys, self.tables):
             bucket = table.get(key)
             if bucket is None:
                 table[key] = {item}
-            else:
+            elif cap is None or len(bucket) < cap:
                 bucket.add(item)
 
     def remove(self, item: Hashable) -> None:

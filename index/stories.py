@@ -22,21 +22,42 @@ The rule, for two articles a and b (figures in bench/stories.py, bench/RESULTS.m
 - undated articles are grouped only with undated near-duplicates (an undated copy could
   otherwise join two stories weeks apart).
 
-Linked articles form chains (connected components), which do not depend on the order in which
-articles arrive: a new article links to every stored article it matches, and the chains it
-links are merged. A chain is cut into stories of at most MAX_STORY_DAYS (`_cut`), from its own
-articles only, so that daily template reports do not chain into a months-long story. A story's
-id is derived from its representative, its earliest article (of two at the same time, the
-longer; then the smaller id), so the same corpus gives the same ids in any order. When a merge
-or an earlier article changes a story's id, the changed articles are reported (`take_changes`)
-for backends that keep the id in their documents.
+Stories do not chain: every article of a story is linked to the story's representative, its
+earliest article, not merely to some other member (one-link chaining through any member made
+stories of 200 articles mixing a telecom venture, the Taiwan dollar and a coffee meeting). The
+stories are what this procedure gives, in the articles' time order (`Entry.rank_key`): an
+article linked to one or more earlier representatives joins the one it resembles most (shingle
+plus content-word similarity; the earlier on a tie); an article linked to none represents a new
+story. A story therefore spans at most WINDOW_DAYS. The outcome depends only on the articles,
+not on the order they arrive in: an article that arrives out of time order is decided as if it
+had come in order, and the later articles it can change (those it links to, if it represents a
+story; the members of a representative that stops representing) are decided again (`_settle`).
+
+Names count only when they are distinctive in the archive: a name held by COMMON_NAME_DF or
+more stored articles (a junk name such as "Revs" from earnings tables, "Reagan" in a
+fifth of the political news, "U.S.") says nothing about which event two articles report. When
+a name crosses that count (up or down), the articles holding it are decided again, so the
+stories stay a function of the stored articles.
+
+The cost stays near-linear when many similar articles share a day (issue 23): a new article is
+compared with the representatives of its window only (a flood of near-identical copies is one
+story with one representative), LSH buckets hold at most BUCKET_CAP articles a day, and at most
+MAX_CANDIDATES candidates (the ones sharing most bands) are judged per article. Under a flood
+that fills the buckets (hundreds of look-alike, distinct articles in a few days) which
+candidates are kept can depend on the arrival order; Reuters-21578 does not come near it.
+
+A story's id is derived from its representative (of two articles at the same time, the longer;
+then the smaller id), so the same corpus gives the same ids in any order. When an id changes,
+the changed articles are reported (`take_changes`) for backends that keep the id in their
+documents.
 """
 from __future__ import annotations
 
 import hashlib
+import heapq
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from datetime import timezone
 from pathlib import Path
 
@@ -65,7 +86,12 @@ CONTAINED_THRESHOLD = 0.6
 # article shares few of its words (the two "Saudi Arabia reiterates commitment" versions: 0.34).
 LSH_THRESHOLD = 0.3
 MIN_CONTAINED_SHINGLES = 20
-MAX_STORY_DAYS = 7     # a chain of links longer than this is cut into stories (see _cut)
+# A name held by this many stored articles or more is common: it does not count as a shared
+# name (see the module doc). Chosen on Reuters-21578 (bench/stories.py, bench/RESULTS.md).
+COMMON_NAME_DF = 100
+# The cost bounds (see the module doc): articles per LSH bucket and day, candidates judged.
+BUCKET_CAP = 64
+MAX_CANDIDATES = 128
 _SEED = 1
 _WORD = re.compile(r"[^\W_]+")
 # Words that say nothing about which event an article reports (the content-word set leaves
@@ -78,7 +104,7 @@ through to too under until up very was we were what when where which while who w
 your mr mrs ms pct year years week weeks today yesterday tomorrow monday tuesday wednesday thursday friday
 saturday sunday january february march april may june july august september october november december""".split())
 # What made the stored groups: a store made by other settings is regrouped from its signatures.
-SETTINGS = {"rule": "3", "contained": str(CONTAINED_THRESHOLD), "max_story_days": str(MAX_STORY_DAYS),
+SETTINGS = {"rule": "4", "contained": str(CONTAINED_THRESHOLD), "common_name_df": str(COMMON_NAME_DF),
             "num_perm": str(NUM_PERM), "shingle_words": str(SHINGLE_WORDS), "dup_threshold": str(DUP_THRESHOLD),
             "words_threshold": str(WORDS_THRESHOLD), "words_alone": str(WORDS_ALONE_THRESHOLD),
             "shared_entities": str(SHARED_ENTITIES), "window_days": str(WINDOW_DAYS)}
@@ -139,6 +165,7 @@ LSH_BANDS, LSH_ROWS = 37, 3
 # computes them (crc32: stable across processes and ~5x faster than datasketch's default sha1),
 # in numpy without datasketch's per-call bookkeeping (index/minhash.py; tests check equality).
 _HASHER = MinHasher(NUM_PERM, _SEED)
+_BANDS = BandIndex(LSH_BANDS, LSH_ROWS)  # band_keys only; holds nothing
 
 
 def signature(items: set[bytes]) -> np.ndarray:
@@ -159,7 +186,7 @@ def make_entry(article: Article, article_id: str, content_hash: str) -> Entry:
         day = article.date.astimezone(timezone.utc).date().toordinal()
     shingle_signature, word_signature = _HASHER.signatures((shingle_set, word_set))
     return Entry(article_id, day, ts, len(article.body), content_hash, shingle_signature,
-                 word_signature, len(shingle_set), len(word_set), entity_keys(article), "", "", "")
+                 word_signature, len(shingle_set), len(word_set), entity_keys(article), "", -1, "", "")
 
 
 def contained(a: Entry, b: Entry) -> float:
@@ -189,14 +216,16 @@ def near_duplicates(a: Entry, b: Entry) -> bool:
     return in_window(a, b) and jaccard(a.shingles, b.shingles) >= DUP_THRESHOLD
 
 
-def same_event(a: Entry, b: Entry) -> bool:
-    return in_window(a, b) and _links(a, b, jaccard(a.shingles, b.shingles), jaccard(a.words, b.words))[0]
+def same_event(a: Entry, b: Entry, common: Container[str] = frozenset()) -> bool:
+    """Whether the pair is linked; `common`: names that do not count (see COMMON_NAME_DF)."""
+    return in_window(a, b) and _links(a, b, jaccard(a.shingles, b.shingles), jaccard(a.words, b.words), common)[0]
 
 
-def _links(a: Entry, b: Entry, shingle_similarity: float, word_similarity: float) -> tuple[bool, bool]:
+def _links(a: Entry, b: Entry, shingle_similarity: float, word_similarity: float,
+           common: Container[str] = frozenset()) -> tuple[bool, bool]:
     """(same event, near-duplicates) of a pair `in_window`, from its two Jaccard estimates: the
     rule in one place, for `same_event` and for `StoryIndex`, which estimates all of an article's
-    candidates at once."""
+    candidates at once. Names in `common` are not counted."""
     if shingle_similarity >= DUP_THRESHOLD:
         return True, True
     if a.day is None:  # both undated: only near-duplicates are grouped
@@ -204,7 +233,7 @@ def _links(a: Entry, b: Entry, shingle_similarity: float, word_similarity: float
     if _contained(a, b, shingle_similarity) >= CONTAINED_THRESHOLD:
         return True, False
     words = word_similarity
-    shared = a.entities & b.entities
+    shared = [key for key in a.entities & b.entities if key not in common]
     # Who, not where: shared places say little (a desk's dateline, "United States" on most
     # Reuters articles: two companies' dividend notices from one city share both), so the
     # words-and-names rule counts people and organisations; without one the words alone must
@@ -216,10 +245,14 @@ def _links(a: Entry, b: Entry, shingle_similarity: float, word_similarity: float
     return same, False
 
 
-def judge(entry: Entry, others: list[Entry]) -> list[tuple[bool, bool]]:
-    """(same event, near-duplicates) of `entry` with each of `others` (all `in_window`): the
-    signatures compared in two numpy operations instead of two per pair. The estimates are the
-    same numbers `jaccard` gives (equal values counted, divided by the signature length)."""
+
+
+def judge(entry: Entry, others: list[Entry], common: Container[str] = frozenset()) -> list[tuple[bool, bool, float]]:
+    """(same event, near-duplicates, similarity) of `entry` with each of `others` (all
+    `in_window`): the signatures compared in two numpy operations instead of two per pair. The
+    estimates are the same numbers `jaccard` gives (equal values counted, divided by the
+    signature length); the similarity (shingle plus content-word Jaccard) ranks the stories an
+    article could join."""
     if not others:
         return []
     length = len(entry.shingles)
@@ -228,66 +261,96 @@ def judge(entry: Entry, others: list[Entry]) -> list[tuple[bool, bool]]:
                                      axis=1).tolist()
     word_equal = np.count_nonzero(np.concatenate([o.words for o in others]).reshape(shape) == entry.words,
                                   axis=1).tolist()
-    return [_links(entry, other, s / length, w / length) for other, s, w in zip(others, shingle_equal, word_equal)]
+    return [(*_links(entry, other, s / length, w / length, common), (s + w) / length)
+            for other, s, w in zip(others, shingle_equal, word_equal)]
 
 
 def group_id(prefix: str, members: Iterable[Entry]) -> str:
     """A group's id: from its representative's article id, so it is the same in any order."""
-    representative = min(members, key=Entry.rank_key)
-    return prefix + hashlib.sha1(representative.id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return _group_id(prefix, min(members, key=Entry.rank_key).id)
+
+
+def _group_id(prefix: str, representative: str) -> str:
+    return prefix + hashlib.sha1(representative.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 class StoryIndex:
     """The incremental grouping of one index; `add` each written article, `save` before commit.
 
     Only articles within WINDOW_DAYS of a new article's date can match it, so the signatures of
-    those days are loaded into the LSH tables on demand (undated ones when an undated article
-    comes): memory follows the dates a run touches, not the size of the index.
+    those days are loaded on demand into per-day LSH tables (one of the representatives, one of
+    every article; undated ones when an undated article comes): memory follows the dates a run
+    touches, not the size of the index.
     """
 
     def __init__(self, folder: Path) -> None:
         self.store = StoryStore(Path(folder) / STORE_NAME)
-        # One LSH table, over the content words: a near-duplicate pair (shingle Jaccard >= 0.7)
-        # has a content-word Jaccard far above its threshold, so its candidates include them
-        # (bench/stories.py measures that recall); a second table would double the LSH cost.
-        self.word_lsh = BandIndex(LSH_BANDS, LSH_ROWS)
+        # Per day (None: undated), over the content-word signatures: a near-duplicate pair
+        # (shingle Jaccard >= 0.7) has a content-word Jaccard far above the LSH threshold, so its
+        # candidates include them (bench/stories.py measures that recall).
+        self.leaders: dict[int | None, BandIndex] = {}
+        self.everyone: dict[int | None, BandIndex] = {}
         self.loaded: dict[str, Entry] = {}
-        # Entity key -> loaded articles with STRONG_SHARED_ENTITIES or more entities: the
-        # candidates that share many names but too few words for the LSH table.
-        self.by_entity: dict[str, set[str]] = {}
+        self.keys: dict[str, list[bytes]] = {}   # band keys of each loaded article
+        # Name -> loaded articles with STRONG_SHARED_ENTITIES or more names: the candidates that
+        # share many names but too few words for the LSH tables.
+        self.by_name: dict[str, set[str]] = {}
+        self.latest: dict[int | None, tuple] = {}   # day -> the latest rank_key loaded on it
         self.loaded_days: set[int] = set()
         self.undated_loaded = False
         self.changes: dict[str, str] = {}   # article id -> its new story id, since take_changes
+        self.unstored: set[str] = set()      # new articles decided but not yet put in the store
+        self.comparisons = 0                 # pairs judged (tests/test_stories_scaling.py)
+        self.df: Counter = Counter(self.store.name_counts())
+        self.df_changed: set[str] = set()
+        self.common = {key for key, n in self.df.items() if n >= COMMON_NAME_DF}
         self.started_empty = self.store.count() == 0
         if not self.started_empty and self.store.settings() != SETTINGS:
-            # Other thresholds: the stored groups were made by another rule; regroup from scratch.
+            # Another rule or other thresholds made the stored groups: regroup from the stored
+            # signatures (a file of the chaining rule included, see StoryStore._upgrade).
             self.regroup_all()
         self.store.set_settings(SETTINGS)
 
     # ---- loading ------------------------------------------------------------------------------
 
-    def _remember(self, entry: Entry, keys: list[bytes] | None = None) -> None:
+    def _table(self, tables: dict[int | None, BandIndex], day: int | None) -> BandIndex:
+        table = tables.get(day)
+        if table is None:
+            table = tables[day] = BandIndex(LSH_BANDS, LSH_ROWS, cap=BUCKET_CAP)
+        return table
+
+    def _remember(self, entry: Entry) -> None:
         if entry.id in self.loaded:
             self._forget(entry.id)
         self.loaded[entry.id] = entry
-        self.word_lsh.insert(entry.id, keys if keys is not None else self.word_lsh.band_keys(entry.words))
+        keys = self.keys[entry.id] = _BANDS.band_keys(entry.words)
+        self._table(self.everyone, entry.day).insert(entry.id, keys)
+        if entry.link == entry.id:
+            self._table(self.leaders, entry.day).insert(entry.id, keys)
         if len(entry.entities) >= STRONG_SHARED_ENTITIES:
             for key in entry.entities:
-                self.by_entity.setdefault(key, set()).add(entry.id)
+                self.by_name.setdefault(key, set()).add(entry.id)
+        rank = entry.rank_key()
+        if entry.day not in self.latest or self.latest[entry.day] < rank:
+            self.latest[entry.day] = rank
 
     def _forget(self, article_id: str) -> None:
         entry = self.loaded.pop(article_id, None)
+        self.keys.pop(article_id, None)
         if entry is not None:
-            self.word_lsh.remove(article_id)
+            for tables in (self.everyone, self.leaders):
+                if entry.day in tables:
+                    tables[entry.day].remove(article_id)
             for key in entry.entities:
-                self.by_entity.get(key, set()).discard(article_id)
+                self.by_name.get(key, set()).discard(article_id)
 
     def _load_around(self, day: int | None) -> None:
         if day is None:
             if not self.undated_loaded:
                 self.undated_loaded = True
                 for entry in self.store.undated():
-                    self._remember(entry)
+                    if entry.id not in self.loaded:
+                        self._remember(entry)
             return
         wanted = set(range(day - WINDOW_DAYS, day + WINDOW_DAYS + 1)) - self.loaded_days
         if not wanted:
@@ -296,6 +359,170 @@ class StoryIndex:
         for entry in self.store.on_days(min(wanted), max(wanted)):
             if entry.day in wanted and entry.id not in self.loaded:
                 self._remember(entry)
+
+    # ---- candidates ---------------------------------------------------------------------------
+
+    def _candidates(self, entry: Entry, tables: dict[int | None, BandIndex], days: Iterable[int | None]) -> set[str]:
+        """Articles of these days' tables sharing a band with `entry`, or STRONG_SHARED_ENTITIES
+        distinctive names; at most MAX_CANDIDATES from the tables (those sharing most bands)."""
+        keys = self.keys[entry.id]
+        present = [tables[day] for day in days if day in tables]
+        found: set[str] = set()
+        for table in present:
+            found |= table.query(keys)
+        if len(found) > MAX_CANDIDATES:
+            counts: Counter = Counter()
+            for table in present:
+                counts.update(table.query_counts(keys))
+            found = set(sorted(counts, key=lambda aid: (-counts[aid], aid))[:MAX_CANDIDATES])
+        names = [key for key in entry.entities if key not in self.common]
+        if len(names) >= STRONG_SHARED_ENTITIES:
+            shared = Counter(aid for key in names for aid in self.by_name.get(key, ()))
+            found.update(aid for aid, count in shared.items() if count >= STRONG_SHARED_ENTITIES)
+        found.discard(entry.id)
+        return found
+
+    def _decide(self, entry: Entry) -> tuple[str, bool]:
+        """(the article `entry` is tied to, near-duplicate of it): the earlier representative in
+        its window it resembles most among those it is linked to; else the earlier level-1
+        article it resembles most among those it is linked to (the story's core); else itself."""
+        days = [None] if entry.day is None else range(entry.day - WINDOW_DAYS, entry.day + 1)
+        for tables, level in ((self.leaders, 0), (self.everyone, 1)):
+            best, best_key, best_dup = None, None, False
+            for other, (same, dup, similarity) in self._linked(entry, tables, days, level, earlier=True):
+                if same and (best_key is None or (-similarity, other.rank_key()) < best_key):
+                    best, best_key, best_dup = other, (-similarity, other.rank_key()), dup
+            if best is not None:
+                return best.id, best_dup
+        return entry.id, False
+
+    def _linked(self, entry: Entry, tables: dict[int | None, BandIndex], days: Iterable[int | None],
+                levels: int | tuple, earlier: bool) -> list[tuple[Entry, tuple[bool, bool, float]]]:
+        """Candidates of these days' tables at these levels, earlier (or later) than `entry`
+        and in its window, each with its judgement."""
+        rank = entry.rank_key()
+        loaded = self.loaded
+        levels = levels if isinstance(levels, tuple) else (levels,)
+        others = []
+        for aid in sorted(self._candidates(entry, tables, days)):
+            other = loaded.get(aid)
+            if (other is not None and (other.rank_key() < rank if earlier else other.rank_key() > rank)
+                    and in_window(entry, other) and other.level in levels):
+                others.append(other)
+        self.comparisons += len(others)
+        return list(zip(others, judge(entry, others, self.common)))
+
+    def _followers(self, entry: Entry, levels: tuple) -> list[Entry]:
+        """The later articles at these levels in `entry`'s window linked to it (they may now
+        tie themselves to it)."""
+        days = [None] if entry.day is None else range(entry.day, entry.day + WINDOW_DAYS + 1)
+        rank = entry.rank_key()
+        if all(self.latest.get(day, rank) <= rank for day in days):
+            return []  # nothing later is loaded (articles arriving in time order)
+        # The representatives first, from their own table: a flood of copies fills the buckets of
+        # the table of every article, but it has one representative.
+        found = [other for other, (same, _, _) in self._linked(entry, self.leaders, days, 0, earlier=False) if same]
+        rest = tuple(level for level in levels if level != 0)
+        if rest:
+            found += [other for other, (same, _, _) in self._linked(entry, self.everyone, days, rest, earlier=False)
+                      if same]
+        return found
+
+    def _dependents(self, entry: Entry) -> list[Entry]:
+        """The articles tied to `entry`."""
+        self._load_around(entry.day)
+        return [self.loaded[m.id] for m in self.store.members("link", [entry.id])
+                if m.id != entry.id and m.id in self.loaded]
+
+    # ---- deciding -----------------------------------------------------------------------------
+
+    def _settle(self, pending: Iterable[Entry]) -> None:
+        """Decide these articles and every one their decisions change, in time order, so each
+        is decided from the final decisions of the earlier ones: the outcome of the procedure
+        in the module doc, whatever order the articles came in.
+
+        What a change of article y can change: the articles tied to y (when y leaves the core
+        or its story); any later article linked to y, when y starts representing a story (a
+        representative is preferred); a later article linked to y that is neither tied to a
+        representative nor level 1, when y enters the core (level 1)."""
+        heap: list[tuple[tuple, str]] = []
+        queued: set[str] = set()
+
+        def push(entry: Entry) -> None:
+            if entry.id not in queued:
+                queued.add(entry.id)
+                heapq.heappush(heap, (entry.rank_key(), entry.id))
+
+        for entry in pending:
+            push(entry)
+        while heap:
+            _, article_id = heapq.heappop(heap)
+            queued.discard(article_id)
+            entry = self.loaded.get(article_id)
+            if entry is None:
+                continue
+            self._load_around(entry.day)
+            old_level, old_story = entry.level, entry.story
+            link, dup = self._decide(entry)
+            if not self._assign(entry, link, dup):
+                continue
+            level = entry.level
+            if old_level == 0 and level != 0 and entry.day in self.leaders:
+                self.leaders[entry.day].remove(entry.id)
+            if old_level in (0, 1) and (level != old_level or entry.story != old_story):
+                # Its dependents' recorded levels stay what they were until they are decided.
+                for dependent in self._dependents(entry):
+                    push(dependent)
+            if level == 0 and old_level != 0:
+                self._table(self.leaders, entry.day).insert(entry.id, self.keys[entry.id])
+                for follower in self._followers(entry, (0, 1, 2)):
+                    push(follower)
+            elif level == 1 and old_level not in (0, 1):
+                for follower in self._followers(entry, (0, 2)):
+                    push(follower)
+
+    def _assign(self, entry: Entry, link: str, dup: bool) -> bool:
+        """Tie `entry` to `link`; whether anything changed."""
+        tie = self.loaded[link]
+        level = 0 if link == entry.id else tie.level + 1
+        story = _group_id("s-", link) if level == 0 else tie.story
+        dup_group = tie.dup if dup and level else _group_id("d-", entry.id)
+        new = entry.id in self.unstored
+        if not new and (entry.link, entry.level, entry.story, entry.dup) == (link, level, story, dup_group):
+            return False
+        entry.link, entry.level, entry.dup = link, level, dup_group
+        if entry.story != story or new:
+            entry.story = story
+            self.changes[entry.id] = story
+        if new:
+            self.unstored.discard(entry.id)
+            self.store.put(entry)
+        else:
+            self.store.assign(entry.id, link, level, story, dup_group)
+        return True
+
+    def _count_names(self, entry: Entry, step: int) -> list[str]:
+        """Add (`step` 1) or take away (-1) an article's names; the names that became common or
+        distinctive by it."""
+        flipped = []
+        for key in entry.entities:
+            before = self.df[key]
+            after = self.df[key] = before + step
+            self.df_changed.add(key)
+            if (before < COMMON_NAME_DF) != (after < COMMON_NAME_DF):
+                flipped.append(key)
+                (self.common.add if after >= COMMON_NAME_DF else self.common.discard)(key)
+        return flipped
+
+    def _holders(self, keys: list[str]) -> list[Entry]:
+        """The stored articles holding these names, loaded (their links just changed)."""
+        found = []
+        for key in keys:
+            for stored in self.store.holding(key):
+                self._load_around(stored.day)
+                if stored.id in self.loaded:
+                    found.append(self.loaded[stored.id])
+        return found
 
     # ---- adding -------------------------------------------------------------------------------
 
@@ -317,89 +544,50 @@ class StoryIndex:
         self._insert(make_entry(article, article_id, content_hash))
 
     def _insert(self, entry: Entry) -> None:
-        article_id = entry.id
         self._load_around(entry.day)
-        keys = self.word_lsh.band_keys(entry.words)   # once, for the query and the insert
-        candidates = self.word_lsh.query(keys)
-        if len(entry.entities) >= STRONG_SHARED_ENTITIES:
-            shared = Counter(aid for key in entry.entities for aid in self.by_entity.get(key, ()))
-            candidates.update(aid for aid, count in shared.items() if count >= STRONG_SHARED_ENTITIES)
-        loaded = self.loaded
-        linked = [loaded[c] for c in sorted(candidates) if c in loaded and c != article_id]
-        linked = [other for other in linked if in_window(entry, other)]
-        decisions = judge(entry, linked)
-        story_links = [other for other, (same, _) in zip(linked, decisions) if same]
-        dup_links = [other for other, (_, dup) in zip(linked, decisions) if dup]
-        if not story_links:  # most articles: a story of their own, written once
-            entry.chain, entry.story, entry.dup = (group_id(p, [entry]) for p in ("c-", "s-", "d-"))
-            self.store.put(entry)
-            self._remember(entry, keys)
-            self.changes[article_id] = entry.story
-            return
-        entry.chain = entry.story = entry.dup = article_id  # provisional, replaced below
-        self.store.put(entry)
-        self._remember(entry, keys)
-        self._cut(self._merge("chain", entry, {other.chain for other in story_links}))
-        self._merge("dup", entry, {other.dup for other in dup_links})
-
-    def _merge(self, column: str, entry: Entry, groups: set[str]) -> list[Entry]:
-        """Put `entry` and every article of `groups` into one group named by its representative;
-        returns the group."""
-        members = self.store.members(column, groups) if groups else []
-        members = [m for m in members if m.id != entry.id] + [entry]
-        new_id = group_id("c-" if column == "chain" else "d-", members)
-        self._set(column, [m for m in members if getattr(m, column) != new_id], new_id)
-        return members
-
-    def _cut(self, chain: list[Entry]) -> None:
-        """Cut a chain of linked articles into stories of at most MAX_STORY_DAYS each.
-
-        Links reach WINDOW_DAYS, so a series of daily template reports ("U.K. money market
-        shortage forecast", "Exxon cuts heating oil price") would otherwise chain into one story
-        of months. In date order, an article starts a new story when it is more than
-        MAX_STORY_DAYS after the first of the current one. Only the chain's own articles
-        decide, so the cut is the same whatever order they arrived in.
-        """
-        ordered = sorted(chain, key=lambda m: (m.day if m.day is not None else 0, m.ts or 0.0, m.id))
-        stories: list[list[Entry]] = []
-        for member in ordered:
-            if stories and (member.day is None or member.day - stories[-1][0].day <= MAX_STORY_DAYS):
-                stories[-1].append(member)
-            else:
-                stories.append([member])
-        for story in stories:
-            new_id = group_id("s-", story)
-            self._set("story", [m for m in story if m.story != new_id], new_id)
-
-    def _set(self, column: str, members: list[Entry], new_id: str) -> None:
-        self.store.set_group(column, [m.id for m in members], new_id)
-        for member in members:
-            setattr(member, column, new_id)
-            if member.id in self.loaded:
-                setattr(self.loaded[member.id], column, new_id)
-            if column == "story":
-                self.changes[member.id] = new_id
+        entry.link = entry.story = entry.dup = ""   # undecided
+        entry.level = -1
+        self.unstored.add(entry.id)
+        self._remember(entry)
+        flipped = self._count_names(entry, 1)
+        self._settle([entry, *self._holders(flipped)] if flipped else [entry])
 
     def _remove(self, old: Entry) -> None:
-        """Take a changed article out; what remains of its groups is split into its components."""
+        """Take a changed article out; the articles it represented, and those holding a name it
+        made common, are decided again."""
+        self._load_around(old.day)
+        entry = self.loaded.get(old.id, old)
+        # What was tied to it, and (a representative's) what was tied to those.
+        members = self._dependents(entry) if entry.level in (0, 1) else []
+        members += [m for member in members if member.level == 1 for m in self._dependents(member)]
         self.store.delete(old.id)
         self._forget(old.id)
-        for column in ("chain", "dup"):
-            rest = [m for m in self.store.members(column, [getattr(old, column)]) if m.id != old.id]
-            linked = same_event if column == "chain" else near_duplicates
-            for component in components(rest, linked):
-                new_id = group_id("c-" if column == "chain" else "d-", component)
-                self._set(column, [m for m in component if getattr(m, column) != new_id], new_id)
-                if column == "chain":
-                    self._cut(component)
+        flipped = self._count_names(entry, -1)
+        self._settle([*members, *self._holders(flipped)])
 
     def regroup_all(self) -> None:
-        """Regroup every stored article from its stored signatures (after a rule change)."""
-        entries = [self.store.get(aid) for aid, _, _ in list(self.store.assignments())]
+        """Regroup every stored article from its stored signatures (after a rule change), in
+        time order (nothing to decide twice)."""
+        entries = sorted(self.store.all(), key=Entry.rank_key)
+        self.store.clear()
+        self.df.clear()
+        self.store.clear_name_counts()
+        self.common.clear()
+        self.loaded_days = set(range(min((e.day for e in entries if e.day is not None), default=0),
+                                     max((e.day for e in entries if e.day is not None), default=0) + 1))
+        self.undated_loaded = True  # the store is empty now: nothing to load, everything is inserted
         for entry in entries:
-            self.store.delete(entry.id)
-        for entry in sorted(entries, key=lambda e: e.id):
             self._insert(entry)
+        self.loaded_days, self.undated_loaded = set(), False
+        self._drop_loaded()
+
+    def _drop_loaded(self) -> None:
+        self.loaded.clear()
+        self.keys.clear()
+        self.leaders.clear()
+        self.everyone.clear()
+        self.by_name.clear()
+        self.latest.clear()
 
     # ---- committing ---------------------------------------------------------------------------
 
@@ -418,33 +606,15 @@ class StoryIndex:
         return changes
 
     def save(self) -> None:
+        if self.df_changed:
+            self.store.set_name_counts({key: self.df[key] for key in self.df_changed})
+            self.df_changed.clear()
         self.store.save()
 
     def close(self) -> None:
         self.store.close()
 
 
-def components(entries: list[Entry], linked) -> list[list[Entry]]:
-    """Connected components of `entries` under the pair rule `linked` (pairwise: for the few
-    articles of one story; the index-wide grouping uses LSH candidates instead)."""
-    parent = list(range(len(entries)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i in range(len(entries)):
-        for j in range(i + 1, len(entries)):
-            if root(i) != root(j) and linked(entries[i], entries[j]):
-                parent[root(i)] = root(j)
-    groups: dict[int, list[Entry]] = {}
-    for i, entry in enumerate(entries):
-        groups.setdefault(root(i), []).append(entry)
-    return list(groups.values())
-
-
 __all__ = ["StoryIndex", "DUP_THRESHOLD", "WORDS_THRESHOLD", "WORDS_ALONE_THRESHOLD", "SHARED_ENTITIES",
-           "WINDOW_DAYS", "same_event", "near_duplicates", "in_window", "judge", "make_entry", "jaccard", "shingles",
-           "content_words", "components", "group_id"]
+           "WINDOW_DAYS", "COMMON_NAME_DF", "same_event", "near_duplicates", "in_window", "judge", "make_entry",
+           "jaccard", "shingles", "content_words", "group_id"]

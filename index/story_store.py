@@ -36,18 +36,22 @@ _SCHEMA = (
         n_shingles INTEGER NOT NULL,  -- the sets' sizes: how much of the shorter the longer contains
         n_words INTEGER NOT NULL,
         entities TEXT NOT NULL,    -- JSON list of "kind:name" keys, lower-cased
-        chain TEXT NOT NULL,       -- connected component of same-event links; cut into stories
+        link TEXT NOT NULL,        -- the article this one is tied to (index/stories.py): the story's
+                                   -- representative, or an article linked to it; its own id: it represents
+        level INTEGER NOT NULL,    -- 0: represents its story; 1: tied to the representative; 2: tied to a 1
         story TEXT NOT NULL,
         dup TEXT NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS article_chain ON article(chain)",
+    "CREATE INDEX IF NOT EXISTS article_link ON article(link)",
     "CREATE INDEX IF NOT EXISTS article_story ON article(story)",
     "CREATE INDEX IF NOT EXISTS article_dup ON article(dup)",
     "CREATE INDEX IF NOT EXISTS article_day ON article(day)",
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    # How many stored articles hold each name: a name held by many says little (index/stories.py).
+    "CREATE TABLE IF NOT EXISTS name (key TEXT PRIMARY KEY, df INTEGER NOT NULL)",
 )
-_COLUMNS = "id, day, ts, length, hash, shingles, words, n_shingles, n_words, entities, chain, story, dup"
+_COLUMNS = "id, day, ts, length, hash, shingles, words, n_shingles, n_words, entities, link, level, story, dup"
 _CHUNK = 500  # SQLite's variable limit is 999 on old builds
-_PUT = f"INSERT OR REPLACE INTO article ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+_PUT = f"INSERT OR REPLACE INTO article ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
 
 @dataclass
@@ -64,7 +68,8 @@ class Entry:
     n_shingles: int
     n_words: int
     entities: frozenset[str]
-    chain: str
+    link: str
+    level: int      # -1: not decided yet
     story: str
     dup: str
 
@@ -76,13 +81,13 @@ class Entry:
 def _row(entry: Entry) -> tuple:
     return (entry.id, entry.day, entry.ts, entry.length, entry.hash,
             entry.shingles.astype(np.uint32).tobytes(), entry.words.astype(np.uint32).tobytes(),
-            entry.n_shingles, entry.n_words, json.dumps(sorted(entry.entities)), entry.chain, entry.story, entry.dup)
+            entry.n_shingles, entry.n_words, json.dumps(sorted(entry.entities)), entry.link, entry.level, entry.story, entry.dup)
 
 
 def _entry(row: tuple) -> Entry:
     return Entry(row[0], row[1], row[2], row[3], row[4], np.frombuffer(row[5], dtype=np.uint32),
                  np.frombuffer(row[6], dtype=np.uint32), row[7], row[8], frozenset(json.loads(row[9])), row[10],
-                 row[11], row[12])
+                 row[11], row[12], row[13])
 
 
 class StoryStore:
@@ -99,10 +104,22 @@ class StoryStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(self.path)
         self.conn.execute("PRAGMA journal_mode=WAL")
+        self._upgrade()
         for statement in _SCHEMA:
             self.conn.execute(statement)
         self.conn.commit()
         self._puts: list[tuple] = []
+
+    def _upgrade(self) -> None:
+        """A file of the chaining rule (rule 3 and before: a `chain` column, the connected
+        component of links) gets the `link` column in its place; its settings differ from
+        the current ones, so `StoryIndex` regroups it from the stored signatures."""
+        columns = {row[1] for row in self.conn.execute("PRAGMA table_info(article)")}
+        if "chain" in columns and "link" not in columns:
+            self.conn.execute("DROP INDEX IF EXISTS article_chain")
+            self.conn.execute("ALTER TABLE article RENAME COLUMN chain TO link")
+            self.conn.execute("ALTER TABLE article ADD COLUMN level INTEGER NOT NULL DEFAULT 0")
+            self.conn.commit()
 
     def _flush(self) -> None:
         """Write the rows `put` since the last flush, in their order."""
@@ -152,9 +169,10 @@ class StoryStore:
             yield _entry(row)
 
     def members(self, column: str, group_ids: Iterable[str]) -> list[Entry]:
-        """Every article of these chains (`column="chain"`), stories or duplicate groups."""
+        """Every article tied to these articles (`column="link"`), of these stories or duplicate
+        groups."""
         self._flush()
-        assert column in ("chain", "story", "dup")
+        assert column in ("link", "story", "dup")
         ids = list(dict.fromkeys(group_ids))
         found: list[Entry] = []
         for start in range(0, len(ids), _CHUNK):
@@ -164,11 +182,38 @@ class StoryStore:
                 f"SELECT {_COLUMNS} FROM article WHERE {column} IN ({marks})", chunk))
         return found
 
-    def set_group(self, column: str, article_ids: list[str], group_id: str) -> None:
+    def assign(self, article_id: str, link: str, level: int, story: str, dup: str) -> None:
         self._flush()
-        assert column in ("chain", "story", "dup")
-        self.conn.executemany(f"UPDATE article SET {column} = ? WHERE id = ?",
-                              [(group_id, aid) for aid in article_ids])
+        self.conn.execute("UPDATE article SET link = ?, level = ?, story = ?, dup = ? WHERE id = ?",
+                          (link, level, story, dup, article_id))
+
+    def clear(self) -> None:
+        """Delete every article row (a regrouping re-inserts them)."""
+        self._puts.clear()
+        self.conn.execute("DELETE FROM article")
+
+    def all(self) -> Iterator[Entry]:
+        self._flush()
+        for row in self.conn.execute(f"SELECT {_COLUMNS} FROM article"):
+            yield _entry(row)
+
+    def holding(self, key: str) -> list[Entry]:
+        """The articles that hold the entity key `key`."""
+        self._flush()
+        pattern = "%" + json.dumps(key).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self.conn.execute(f"SELECT {_COLUMNS} FROM article WHERE entities LIKE ? ESCAPE '\\'", (pattern,))
+        return [entry for entry in map(_entry, rows) if key in entry.entities]
+
+    def name_counts(self) -> dict[str, int]:
+        return dict(self.conn.execute("SELECT key, df FROM name"))
+
+    def set_name_counts(self, counts: dict[str, int]) -> None:
+        """Store these names' article counts (0: the row goes)."""
+        self.conn.executemany("DELETE FROM name WHERE key = ?", [(k,) for k, n in counts.items() if n <= 0])
+        self.conn.executemany("INSERT OR REPLACE INTO name VALUES (?, ?)", [(k, n) for k, n in counts.items() if n > 0])
+
+    def clear_name_counts(self) -> None:
+        self.conn.execute("DELETE FROM name")
 
     def assignments(self) -> Iterator[tuple[str, str, str]]:
         """(article id, story id, duplicate group id) of every article."""

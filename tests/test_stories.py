@@ -106,12 +106,89 @@ def test_shortened_version_joins_the_story():
     assert not same_event(a, make_entry(article(text(13, 80), "2020-03-01"), "other", "h"))
 
 
-def test_a_daily_template_series_is_cut_into_week_long_stories(tmp_path):
+def test_a_daily_template_series_is_cut_into_stories_of_the_window(tmp_path):
+    """Every article is tied to its story's first one or to an article tied to it, so a daily
+    template report does not become a months-long story: a story spans at most 2 x WINDOW_DAYS
+    after its first day (day 1 represents; days 2-4 are tied to it; days 5-7 to those)."""
     base = text(14)
     daily = [(f"day{n}", article(edited(base, 30 + n), f"2020-03-{n:02d}")) for n in range(1, 11)]
     stories = _group(tmp_path, daily)
-    assert stories["day1"] == stories["day8"] != stories["day9"] == stories["day10"]
-    assert len(set(stories.values())) == 2
+    assert WINDOW_DAYS == 3
+    assert len({stories[f"day{n}"] for n in range(1, 8)}) == 1
+    assert stories["day7"] != stories["day8"] == stories["day9"] == stories["day10"]
+    assert _group(tmp_path / "reversed", daily[::-1]) == stories
+
+
+def _retold(words: list[str], seed: int) -> list[str]:
+    """The same words in another order: no shingle in common, the content words the same."""
+    shuffled = words[:]
+    random.Random(seed).shuffle(shuffled)
+    return shuffled
+
+
+def test_no_chaining_through_one_member(tmp_path):
+    """A, B, C, D, each sharing ~74% of its words with the next and less with the others: A
+    represents; B is tied to A, C to B (A's core); D shares words only with C, an article tied
+    to the core, not to the story: it starts a story of its own (one-link chaining made one)."""
+    words = WORDS[:200]
+    texts = {name: _retold(words[15 * n:15 * n + 100], n) for n, name in enumerate("abcd")}
+    items = [(name, article(texts[name], f"2020-03-02T0{n}:00")) for n, name in enumerate("abcd")]
+    a, b, c, d = (make_entry(item, name, "h") for name, item in items)
+    assert same_event(a, b) and same_event(b, c) and same_event(c, d)
+    assert not same_event(a, c) and not same_event(b, d) and not same_event(a, d)
+    stories = _group(tmp_path / "forward", items)
+    assert stories["a"] == stories["b"] == stories["c"] != stories["d"]
+    assert _group(tmp_path / "backward", items[::-1]) == stories
+
+
+def test_names_held_by_many_articles_do_not_link(tmp_path, monkeypatch):
+    """Two articles sharing a third of their words and a person are one story while the
+    person's name is rare in the archive, and two when it is common (a junk name like
+    "Revs" of earnings tables); also when the articles that make it common come later."""
+    import index.stories as st
+
+    monkeypatch.setattr(st, "COMMON_NAME_DF", 4)
+    base = text(21)
+    pair = [("x", article(base[:60] + text(22, 60), "2020-03-02", {"person": ["Revs"]})),
+            ("y", article(_retold(base[:60], 3) + text(23, 60), "2020-03-02T05:00", {"person": ["Revs"]}))]
+    x, y = (make_entry(item, name, "h") for name, item in pair)
+    assert WORDS_THRESHOLD <= jaccard(x.words, y.words) < 0.7
+    assert _group(tmp_path / "rare", pair)["x"] == _assignments(tmp_path / "rare")["y"]
+    others = [(f"o{n}", article(text(30 + n), f"2020-02-{10 + n}", {"person": ["Revs"]})) for n in range(2)]
+    common = _group(tmp_path / "rare", others)   # a second run: the name is held by 4 now
+    assert common["x"] != common["y"]
+    assert _group(tmp_path / "at-once", others + pair) == common
+
+
+def test_a_store_of_the_chaining_rule_is_regrouped(tmp_path):
+    """A stories.sqlite of the chaining rule (a `chain` column, rule 3) is read: its articles
+    are regrouped from their stored signatures by the current rule."""
+    import json
+    import sqlite3
+
+    from index.story_store import STORE_NAME
+
+    base = text(24)
+    items = [("a", article(base, "2020-03-01")), ("b", article(edited(base, 40), "2020-03-02")),
+             ("c", article(text(25), "2020-03-02"))]
+    (tmp_path / "old").mkdir()
+    conn = sqlite3.connect(tmp_path / "old" / STORE_NAME)
+    conn.execute("""CREATE TABLE article (id TEXT PRIMARY KEY, day INTEGER, ts REAL, length INTEGER NOT NULL,
+        hash TEXT NOT NULL, shingles BLOB NOT NULL, words BLOB NOT NULL, n_shingles INTEGER NOT NULL,
+        n_words INTEGER NOT NULL, entities TEXT NOT NULL, chain TEXT NOT NULL, story TEXT NOT NULL, dup TEXT NOT NULL)""")
+    conn.execute("CREATE INDEX article_chain ON article(chain)")
+    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    conn.execute("INSERT INTO meta VALUES ('rule', '3')")
+    for name, item in items:
+        e = make_entry(item, name, item.content_hash)
+        conn.execute("INSERT INTO article VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                     (name, e.day, e.ts, e.length, e.hash, e.shingles.tobytes(), e.words.tobytes(), e.n_shingles,
+                      e.n_words, json.dumps(sorted(e.entities)), "c-old", "s-old", "d-old"))
+    conn.commit()
+    conn.close()
+    regrouped = _assignments(tmp_path / "old")
+    assert regrouped == _group(tmp_path / "new", items)
+    assert regrouped["a"] == regrouped["b"] != regrouped["c"]
 
 
 # ---- the incremental grouping -------------------------------------------------------------------

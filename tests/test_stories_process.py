@@ -30,7 +30,7 @@ def _articles(reuters_dir) -> list[Article]:
 def _rows(folder) -> list[tuple]:
     conn = sqlite3.connect(folder / "stories.sqlite")
     try:
-        return list(conn.execute("SELECT id, chain, story, dup, shingles, words, n_shingles, n_words "
+        return list(conn.execute("SELECT id, link, level, story, dup, shingles, words, n_shingles, n_words "
                                  "FROM article ORDER BY id"))
     finally:
         conn.close()
