@@ -46,7 +46,7 @@ def test_seed_story_expands_in_place_and_opens_its_page(page, served):  # noqa: 
     assert len(others) == 1 and others[0] != page.locator("li.hit h2 a").inner_text()
 
     more.locator("a.story-link").click()
-    page.wait_for_url(re.compile(r"/story/s-[0-9a-f]{16}$"))
+    page.wait_for_url(re.compile(r"/story/s-[0-9a-f]{16}\?q=Kim\+Hanoi&from=2019$"))  # the search rides along
     summary = " ".join(page.locator(".story-summary").inner_text().split())
     assert summary.startswith("2 articles · 23 Feb 2019") and "Reuters" in summary
     assert page.locator(".story-timeline li ul.story-articles li").count() == 2

@@ -251,4 +251,29 @@ def story_page_url(state: SearchState, page: int) -> str:
     return "?" + urlencode([*_search_pairs(state), ("page", str(page))])
 
 
-__all__ = ["bp", "build_examples", "Example"]
+# ---- the sidebar timeline's axis labels -------------------------------------------------------------
+
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@bp.app_template_filter()
+def compact_ticks(labels: list[str]) -> list[str]:
+    """Bucket labels short enough to sit side by side under a 260-pixel timeline: days as
+    '26 Feb', months as 'Mar', each with its year where the year starts or changes
+    ('26 Feb 1987', '2 Mar', ...); other labels (years, hours) as they are."""
+    shown, year = [], None
+    for label in labels:
+        day, month = _DAY.match(label), _MONTH.match(label)
+        match = day or month
+        if not match:
+            shown.append(label)
+            continue
+        moment = date(int(match.group(1)), int(match.group(2)), int(day.group(3)) if day else 1)
+        text = f"{moment.day} {moment:%b}" if day else f"{moment:%b}"
+        shown.append(text if moment.year == year else f"{text} {moment.year}")
+        year = moment.year
+    return shown
+
+
+__all__ = ["bp", "build_examples", "compact_ticks", "Example"]
