@@ -109,10 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_index_dir(p)
     _add_filters(p)
     p.add_argument("--sort", choices=["relevance", "newest", "oldest"], default="relevance")
-    p.add_argument("--recency", type=float, metavar="DAYS",
+    # Whole numbers and days are read by search.request's one rule (ASCII digits, bounds named in
+    # the error), not by argparse's int()/float(), which take full-width digits, "1_0" and "inf".
+    p.add_argument("--recency", metavar="DAYS",
                    help="prefer newer articles: half-life in days of a date decay mixed into relevance")
-    p.add_argument("--page", type=int, default=1)
-    p.add_argument("--page-size", type=int, default=10)
+    p.add_argument("--page", default="1")
+    p.add_argument("--page-size", default="10")
     p.add_argument("--collapse", action="store_true",
                    help="one result per story (near-duplicates and articles about the same event)")
     p.add_argument("--story", action="append", default=[], metavar="ID",
@@ -125,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="?", default="")
     _add_index_dir(p)
     _add_filters(p)
-    p.add_argument("--top", type=int, default=10)
+    p.add_argument("--top", default="10", help="how many stories (1 to 100)")
     p.add_argument("--json", action="store_true")
 
     p = commands.add_parser("stats", help="what is in the index")
@@ -137,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_index_dir(p)
     p.add_argument("--type", choices=["person", "org", "place"], action="append",
                    help="only this type (repeatable; default all three)")
-    p.add_argument("--top", type=int, default=20)
+    p.add_argument("--top", default="20", help="how many of each type (1 to 100)")
     p.add_argument("--json", action="store_true")
 
     p = commands.add_parser("serve", help="serve the search page and JSON API")
@@ -198,6 +200,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     stories = f" in {results.stories} stories" if results.collapsed else ""
     print(f"{results.total} results{stories}, page {results.page} of {results.pages}, "
           f"{results.took_ms:.0f} ms{note}")
+    if results.partial_notice:
+        print(results.partial_notice)
     if results.suggestion:
         print(f"Did you mean: {results.suggestion}")
     for n, hit in enumerate(results.hits, start=(results.page - 1) * results.page_size + 1):
@@ -221,12 +225,12 @@ def _story_line(story) -> str:
 
 def cmd_stories(args: argparse.Namespace) -> int:
     from search import engine_for
+    from search.request import MAX_TOP, whole_number
 
-    if args.top < 1:
-        return _fail(f"--top must be 1 or more, not {args.top}", 2)
+    top = whole_number(args.top, "--top", high=MAX_TOP)
     backend, location = _index_location(args)
     found = engine_for(backend=backend, **location).stories(
-        args.query, top=args.top, person=args.person, org=args.org, place=args.place, source=args.source,
+        args.query, top=top, person=args.person, org=args.org, place=args.place, source=args.source,
         date_from=args.date_from, date_to=args.date_to)
     if args.json:
         print(json.dumps([story.to_dict() for story in found], indent=2, ensure_ascii=False))
@@ -260,9 +264,11 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_entities(args: argparse.Namespace) -> int:
     from search import engine_for
+    from search.request import MAX_TOP, whole_number
 
+    top = whole_number(args.top, "--top", high=MAX_TOP)
     backend, location = _index_location(args)
-    results = engine_for(backend=backend, **location).search(args.query, page_size=1, facet_top=args.top)
+    results = engine_for(backend=backend, **location).search(args.query, page_size=1, facet_top=top)
     kinds = args.type or ["person", "org", "place"]
     table = {kind: [{"value": v.value, "count": v.count} for v in getattr(results.facets, kind)] for kind in kinds}
     if args.json:

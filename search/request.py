@@ -20,9 +20,12 @@ SORTS = ("relevance", "newest", "oldest")
 # (the timeline of a single day's results).
 INTERVALS = ("hour", "day", "week", "month", "year")
 MAX_PAGE_SIZE = 100
+MAX_TOP = 100  # stories, entities or top words one answer lists (web API and command line)
 FACET_TOP = 20
 FILTER_KINDS = ("person", "org", "place", "source")
 _DATE_PARAM = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+_DECIMAL = re.compile(r"^[0-9]{1,9}(?:\.[0-9]{1,9})?$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -86,15 +89,12 @@ class SearchRequest:
         """
         if not isinstance(query, str):
             raise BadParameterError(f"query must be text, not {type(query).__name__}")
+        check_text(query, "query")
         if sort not in SORTS:
             raise BadParameterError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
         if interval not in (None, "", *INTERVALS):
             raise BadParameterError(f"interval must be one of {', '.join(INTERVALS)}, not {str(interval)[:20]!r}")
-        page_num, size = _whole(page, "page"), _whole(page_size, "page_size")
-        if page_num < 1:
-            raise BadParameterError(f"page must be 1 or more, not {page_num}")
-        if not 1 <= size <= MAX_PAGE_SIZE:
-            raise BadParameterError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {size}")
+        page_num, size = whole_number(page, "page"), whole_number(page_size, "page_size", high=MAX_PAGE_SIZE)
         start = parse_date_param(date_from, "date_from", end=False)
         end = parse_date_param(date_to, "date_to", end=True)
         if start and end and start > end:
@@ -123,20 +123,37 @@ def _as_tuple(values: str | Iterable[str] | None) -> tuple[str, ...]:
     if values is None:
         return ()
     if isinstance(values, str):
-        return (values,) if values.strip() else ()
-    return tuple(v for v in values if isinstance(v, str) and v.strip())
+        values = (values,)
+    return tuple(check_text(v, "a filter") for v in values if isinstance(v, str) and v.strip())
 
 
-def _whole(value: object, name: str) -> int:
-    """A whole number from an int or a string of ASCII digits ("²" passes str.isdigit())."""
-    if isinstance(value, bool):
-        raise BadParameterError(f"{name} must be a whole number, not {value!r}")
-    if isinstance(value, int):
-        return value
-    text = str(value).strip() if value is not None else ""
-    if not (text.isascii() and text.lstrip("-").isdigit()) or len(text) > 9:
-        raise BadParameterError(f"{name} must be a whole number (got {str(value)[:20]!r})")
-    return int(text)
+def check_text(text: str, name: str) -> str:
+    """`text` if it is valid Unicode. A lone surrogate (a Python string from broken UTF-16, or a
+    command-line argument that was not UTF-8) is no character: analysis would drop it, leaving
+    an empty query that matches every article, so it is refused, saying where it is."""
+    found = _SURROGATE.search(text)
+    if found:
+        raise BadParameterError(f"{name} is not valid text: a lone surrogate (U+{ord(found.group()):04X}) at "
+                                f"character {found.start() + 1}; type it again, or check the encoding it came in")
+    return text
+
+
+def whole_number(value: object, name: str, *, low: int = 1, high: int | None = None) -> int:
+    """The one rule for a whole-number parameter (page, page_size, top, ...): an int, or a string
+    of ASCII digits ("²" and "１" pass str.isdigit(), int() takes "１"), from `low` to `high`;
+    anything else is a `BadParameterError` naming the parameter and its bounds, never a silent
+    default or a value moved into range."""
+    bounds = f"from {low} to {high}" if high is not None else f"from {low}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        text = value.strip() if isinstance(value, str) else ""
+        if not (text.isascii() and text.lstrip("-").isdigit() and text.count("-") <= 1) or len(text) > 9:
+            raise BadParameterError(f"{name} must be a whole number {bounds}, not {str(value)[:20]!r}")
+        number = int(text)
+    if number < low or (high is not None and number > high):
+        raise BadParameterError(f"{name} must be a whole number {bounds}, not {number}")
+    return number
 
 
 def parse_date_param(value: object, name: str, *, end: bool) -> datetime | None:
@@ -195,14 +212,14 @@ def check_recency(recency: object) -> float | None:
     """`recency`: a half-life in days for the date decay mixed into relevance, or None (off)."""
     if recency is None or recency == "":
         return None
-    try:
-        days = float(recency)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise BadParameterError(f"recency must be a number of days (a half-life), not {recency!r}") from None
+    # ASCII decimals only: float() also reads "１０" (full-width), "1_0", "1e3" and "inf".
+    if isinstance(recency, bool) or not (isinstance(recency, (int, float)) or _DECIMAL.match(str(recency).strip())):
+        raise BadParameterError(f"recency must be a number of days (a half-life), not {str(recency)[:20]!r}")
+    days = float(recency)  # type: ignore[arg-type]
     if not 0 < days <= 1_000_000:
         raise BadParameterError(f"recency must be a positive number of days, not {recency!r}")
     return days
 
 
 __all__ = ["SearchRequest", "SORTS", "INTERVALS", "MAX_PAGE_SIZE", "FACET_TOP", "FILTER_KINDS", "PARAMETERS",
-           "parse_date_param", "check_recency"]
+           "parse_date_param", "check_recency", "whole_number", "MAX_TOP"]

@@ -183,6 +183,15 @@ class SearchResults:
         return f"{self.with_all_words} {have} all the words; {some} more have some."
 
     @property
+    def partial_notice(self) -> str | None:
+        """What every interface says of a partial answer (the page, the CLI's text, the JSON)."""
+        if not self.partial:
+            return None
+        return ("Partial answer: the search ran out of time for its optional parts, so some snippets may be "
+                "opening lines and a spelling suggestion or a ranking refinement may be missing; the counts are "
+                "complete. Search again for the full answer.")
+
+    @property
     def pages(self) -> int:
         count = self.stories if self.collapsed and self.stories is not None else self.total
         return max(1, -(-count // self.page_size))
@@ -191,7 +200,7 @@ class SearchResults:
         return {
             "query": self.query, "total": self.total, "page": self.page, "page_size": self.page_size,
             "pages": self.pages, "took_ms": round(self.took_ms, 2), "all_words": self.all_words,
-            "with_all_words": self.with_all_words, "partial": self.partial,
+            "with_all_words": self.with_all_words, "partial": self.partial, "partial_notice": self.partial_notice,
             "hits": [h.to_dict() for h in self.hits], "facets": self.facets.to_dict(),
             "suggestion": self.suggestion, "collapsed": self.collapsed, "stories": self.stories,
         }

@@ -7,6 +7,7 @@ expand without limit, that a slow table build does not block a search.
 """
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -247,3 +248,85 @@ def test_syntax_whoosh_cannot_read_is_searched_as_words_or_refused(corpus_engine
         corpus_engine.search(query)
     except QuerySyntaxError:
         pass
+
+
+# ---- one rule for whole numbers; text that is not text; what an error echoes ---------------------
+
+@pytest.mark.parametrize("value", ["abc", "0", "999", "１０", "-1", "1.5", "", "²"])
+@pytest.mark.parametrize("path, name", [("/api/top-words?q=oil&top=", "top"), ("/api/stories?top=", "top"),
+                                        ("/api/search?q=oil&page=", "page"),
+                                        ("/api/search?q=oil&page_size=", "page_size")])
+def test_whole_number_parameters_follow_one_rule(corpus_engine, path, name, value):
+    """`top=abc/0/999` on top words became 20/1/100 silently while /api/stories refused them."""
+    client = create_app(engine=corpus_engine, testing=True).test_client()
+    if value == "" or (value == "999" and name == "page"):
+        return  # an empty one is the default, as an absent one; a page past the end is empty
+    response = client.get(path + value)
+    assert response.status_code == 400, response.get_data(as_text=True)
+    error = response.get_json()["error"]
+    assert error.startswith(f"{name} must be a whole number from 1") and ("to 100" in error or name == "page")
+
+
+def test_whole_numbers_in_range_are_taken(corpus_engine):
+    client = create_app(engine=corpus_engine, testing=True).test_client()
+    assert len(client.get("/api/top-words?q=oil&top=3").get_json()["words"]) <= 3
+    assert client.get("/api/stories?top=100").status_code == 200
+
+
+@pytest.mark.parametrize("recency", ["１０", "1e3", "inf", "1_0", "٣"])
+def test_recency_takes_ascii_decimals_only(corpus_engine, recency):
+    client = create_app(engine=corpus_engine, testing=True).test_client()
+    assert client.get(f"/api/search?q=oil&recency={recency}").status_code == 400
+    with pytest.raises(BadParameterError, match="recency"):
+        corpus_engine.search("oil", recency=recency)
+    assert client.get("/api/search?q=oil&recency=10.5").status_code == 200
+
+
+@pytest.mark.parametrize("query", ["\ud800", "oil \udcff", "\udfff summit"])
+def test_a_lone_surrogate_in_a_query_is_refused_not_every_article(corpus_engine, query):
+    with pytest.raises(BadParameterError, match="lone surrogate"):
+        corpus_engine.search(query)
+    with pytest.raises(BadParameterError, match="lone surrogate"):
+        corpus_engine.search("oil", person=[query])
+
+
+def test_a_query_argument_that_is_not_utf8_is_one_line_error(corpus_engine):
+    import os
+    import subprocess
+
+    from tests.test_cli import COMMAND
+
+    env = dict(os.environ, NEWSEARCH_BACKEND="whoosh", NEWSEARCH_INDEX=str(corpus_engine.index_dir))
+    out = subprocess.run([*map(os.fsencode, COMMAND), b"search", b"oil \xff"], env=env, capture_output=True,
+                         timeout=120)
+    assert out.returncode == 2 and out.stdout == b"", out
+    (line,) = out.stderr.decode().splitlines()
+    assert line.startswith("newsearch: query is not valid text: a lone surrogate")
+
+
+def test_not_found_pages_cut_a_huge_id(corpus_engine):
+    client = create_app(engine=corpus_engine, testing=True).test_client()
+    huge = "x" * 200_000
+    page = client.get("/article/" + huge)
+    assert page.status_code == 404 and len(page.data) < 30_000 and "xxxx" in page.get_data(as_text=True)
+    api = client.get("/api/articles/" + huge)
+    assert api.status_code == 404 and len(api.get_json()["error"]) <= 500
+
+
+def test_a_partial_answer_says_so_on_every_interface(corpus_engine, monkeypatch, capsys):
+    from newsearch.cli import main
+
+    monkeypatch.setattr(engine_module, "REQUEST_BUDGET_S", 0.0)
+    client = create_app(engine=corpus_engine, testing=True).test_client()
+    data = client.get("/api/search?q=harvst+summit").get_json()
+    assert data["partial"] is True and data["partial_notice"].startswith("Partial answer")
+    page = client.get("/?q=harvst+summit").get_data(as_text=True)
+    assert '<p class="notice partial">Partial answer' in page
+    assert main(["search", "harvst summit", "--index-dir", str(corpus_engine.index_dir)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("Partial answer: the search ran out of time")
+    assert main(["search", "harvst summit", "--json", "--index-dir", str(corpus_engine.index_dir)]) == 0
+    assert json.loads(capsys.readouterr().out)["partial"] is True
+    monkeypatch.setattr(engine_module, "REQUEST_BUDGET_S", 30.0)
+    assert client.get("/api/search?q=oil").get_json()["partial_notice"] is None
+    assert "Partial answer" not in client.get("/?q=oil").get_data(as_text=True)

@@ -12,6 +12,9 @@ from search import (ArticleNotFoundError, BadParameterError, IncompatibleIndexEr
                     QuerySyntaxError)
 
 GENERIC_500 = "Something went wrong on our side. Please try again in a moment."
+# Messages quote what was asked (an article id, a date); an address may be far longer than any
+# query string (a 200 KB id was echoed whole), so a message shows the start of it.
+MAX_MESSAGE_CHARS = 500
 
 
 def wants_json() -> bool:
@@ -20,6 +23,8 @@ def wants_json() -> bool:
 
 def error_response(status: int, message: str, title: str | None = None):
     """A JSON {"error": message} for the API, the error page for people."""
+    if len(message) > MAX_MESSAGE_CHARS:
+        message = message[:MAX_MESSAGE_CHARS - 1] + "…"
     if wants_json():
         response = jsonify(error=message)
         response.status_code = status

@@ -16,8 +16,8 @@ from flask import (Blueprint, Response, abort, current_app, jsonify, render_temp
 
 from search import QuerySyntaxError
 from search.export import EXPORT_LIMIT, FORMATS, every_article, export_lines
-from search.request import INTERVALS
-from search.topwords import top_words
+from search.request import INTERVALS, MAX_TOP, whole_number
+from search.topwords import TOP, top_words
 from search.trends import MAX_QUERIES, trends_csv
 from web import get_engine, query_string_too_long
 from web.chart import SERIES_CLASSES, trends_chart
@@ -140,8 +140,7 @@ def trends_page():
 @bp.get("/api/top-words")
 def api_top_words():
     """GET /api/top-words?<the search page's parameters>[&top=20]"""
-    text = request.args.get("top", "20")
-    top = min(max(int(text), 1), 100) if text.isascii() and text.isdigit() and len(text) < 4 else 20
+    top = whole_number(request.args.get("top", str(TOP)), "top", high=MAX_TOP)
     found = top_words(get_engine(), _state().request(), top)
     return jsonify({"words": [w.to_dict() for w in found["words"]], "sample": found["sample"],
                     "total": found["total"]})

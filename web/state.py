@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from werkzeug.datastructures import MultiDict
 
 from search import BadParameterError, SearchRequest
-from search.request import check_flag
+from search.request import MAX_PAGE_SIZE, check_flag, whole_number
 
 FILTER_KINDS = ("person", "org", "place", "source")
 FILTER_LABELS = {"person": "Person", "org": "Organisation", "place": "Place", "source": "Source"}
@@ -73,8 +73,9 @@ class SearchState:
             date_to=date_to,
             filters=filters,
             sort=args.get("sort", "").strip() or "relevance",
-            page=_whole_number(args.get("page", "").strip() or "1", "page"),
-            page_size=_whole_number(page_size_text, "page_size") if page_size_text else DEFAULT_PAGE_SIZE,
+            page=whole_number(args.get("page", "").strip() or "1", "page"),
+            page_size=whole_number(page_size_text, "page_size", high=MAX_PAGE_SIZE) if page_size_text
+            else DEFAULT_PAGE_SIZE,
             page_size_given=bool(page_size_text),
             recency=args.get("recency", "").strip()[:20],
             collapse=check_flag(args.get("collapse", collapse_default), "collapse"),
@@ -179,13 +180,6 @@ class SearchState:
         if not self.collapse:
             pairs.append(("collapse", "0"))
         return pairs
-
-
-def _whole_number(text: str, name: str) -> int:
-    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
-    if not (text.isascii() and text.isdigit()) or len(text) > 9:
-        raise BadParameterError(f"{name} must be a whole number from 1 (got {text[:20]!r})")
-    return int(text)
 
 
 def date_input_value(text: str, *, end: bool) -> str:

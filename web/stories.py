@@ -12,7 +12,7 @@ from collections import Counter
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 
 from search import QuerySyntaxError
-from search.request import MAX_PAGE_SIZE
+from search.request import MAX_PAGE_SIZE, MAX_TOP, whole_number
 from search.results import ArticleRecord, Hit, SearchResults
 from web import get_engine, query_string_too_long
 from web.state import FILTER_KINDS, FILTER_LABELS, SearchState
@@ -20,7 +20,6 @@ from web.state import FILTER_KINDS, FILTER_LABELS, SearchState
 bp = Blueprint("stories", __name__)
 
 SHOWN_OTHERS = 5    # other articles listed under a collapsed result; the story page has them all
-MAX_TOP = 100       # stories per /api/stories answer
 
 
 @bp.before_request
@@ -84,12 +83,10 @@ def api_stories():
     """GET /api/stories?q=&top=&from=&to=&person=...: the largest stories, of the index or of a
     query's results."""
     state = SearchState.from_args(request.args, collapse_default=False)
-    top = request.args.get("top", "10").strip()
-    if not (top.isascii() and top.isdigit()) or not 1 <= int(top) <= MAX_TOP:
-        return jsonify({"error": f"top must be a whole number from 1 to {MAX_TOP}"}), 400
+    top = whole_number(request.args.get("top", "10"), "top", high=MAX_TOP)
     if len(state.q) > 1000:
         raise QuerySyntaxError("The query is too long.")
-    found = get_engine().stories(state.q, top=int(top), date_from=state.date_from or None,
+    found = get_engine().stories(state.q, top=top, date_from=state.date_from or None,
                                  date_to=state.date_to or None, story=state.story,
                                  **{kind: state.filters.get(kind, ()) for kind in FILTER_KINDS})
     return jsonify({"stories": [story.to_dict() for story in found]})
