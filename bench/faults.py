@@ -1,10 +1,15 @@
-"""Fault benchmark: kill -9 during indexing, 64 clients on the server, a query fuzzer.
+"""Fault benchmark: kill -9 during indexing, a writer process killed, a hostile file name, many
+same-day near-duplicates, 64 clients on the server, answers checked under load, feeds parsed as
+XML, a query fuzzer.
 
-    .venv/bin/python bench/faults.py                # the full run (~25 minutes on 2 cores)
-    .venv/bin/python bench/faults.py --quick        # 3 kills, 10 s of load, 500 fuzz inputs
+    .venv/bin/python bench/faults.py                # the full run (~40 minutes on 2 cores)
+    .venv/bin/python bench/faults.py --quick        # 3 kills, 2 writer kills, 10 s of load, 500 fuzz inputs
     .venv/bin/python bench/faults.py --only fuzz --fuzz 2000 --index-dir DIR
+    .venv/bin/python bench/faults.py --only answers --only hostile --index-dir DIR
 
-Three parts, over Reuters-21578 (the 22 `reut2-*.sgm.gz` files, `--no-entities`):
+Parts 1-3 and 5 over Reuters-21578 (the 22 `reut2-*.sgm.gz` files, `--no-entities`); 4 and 6
+(bench/faults_writer.py, bench/faults_grouping.py, bench/faults_answers.py say how) over their
+own small inputs and the Reuters index:
 
 1. kill -9. One clean `newsearch index` run (a real subprocess: the venv's CLI with the commit
    interval shortened to COMMIT_EVERY_DOCS=1000 / COMMIT_EVERY_SECONDS=2, about one commit per
@@ -32,9 +37,18 @@ Three parts, over Reuters-21578 (the 22 `reut2-*.sgm.gz` files, `--no-entities`)
    QuerySyntaxError/BadParameterError, a 5xx, a call over 1 s. Distinct failures are grouped by
    entry point, exception type and raising site (slow ones by where the time went, from a
    cProfile re-run), each with its shortest reproducer.
+4. writer (bench/faults_writer.py). A Whoosh writer process of the Reuters run killed with SIGKILL
+   at a seeded moment: the run must fail saying what was lost, the re-run complete, the index
+   equal the clean one. hostile: a file named $'bad\nname\xff\xfe.txt' beside 300 others.
+5. answers (bench/faults_answers.py). Every answer of C clients compared with a one-client run
+   (total, ids, scores); one-client latencies; /feed parsed as XML, hostile queries included.
+6. grouping (bench/faults_grouping.py). 2.5k-20k near-duplicate records on one day: indexing
+   time per record must stay flat (largest/smallest <= 1.5).
 
-Goal: 0 lost, 0 duplicated, 0 left-over processes or held locks, 0 load errors, 0 fuzz failures,
-0 calls over 1 s. Prints tables, writes bench/results/faults.json; exits 1 if a goal is missed.
+Goal: 0 lost, 0 duplicated, 0 wrong answers, 0 5xx, 0 left-over processes or held locks, 0 load
+errors, 0 fuzz failures, nothing over 1 s at one client, a killed writer never reported as
+success, grouping linear. Prints tables, writes bench/results/faults.json; exits 1 if a goal is
+missed.
 """
 from __future__ import annotations
 
@@ -57,6 +71,10 @@ SLOW_SECONDS = 1.0
 from faults_kill import alive, clean_run, describe, kill_all, kill_part, processes_naming  # noqa: E402  (part 1)
 from faults_load import load_part  # noqa: E402  (part 2)
 from faults_fuzz import fuzz_part  # noqa: E402  (part 3)
+from faults_writer import hostile_name_part, writer_kill_part  # noqa: E402  (part 4)
+from faults_answers import answers_part  # noqa: E402  (part 5)
+from faults_grouping import LINEAR_GOAL, grouping_part  # noqa: E402  (part 6)
+PARTS = ("kill", "writer", "hostile", "load", "answers", "fuzz", "grouping")
 
 
 # ---- main ---------------------------------------------------------------------------------------
@@ -121,8 +139,78 @@ def print_tables(report: dict) -> None:
             print(f"  SLOW {s['where']} {s['seconds']} s, time in {s['hot_spot']}\n      reproducer: {s['reproducer']!r}"[:600])
 
 
-def goals_missed(report: dict) -> list[str]:
+def print_more_tables(report: dict) -> None:
+    """Parts 4-6."""
+    if "writer" in report:
+        t = report["writer"]["totals"]
+        print(f"\nwriter process killed: {t['kills']} kills ({t['finished_before_kill']} runs finished first)")
+        print(table(["measure", "value", "goal"], [
+            ["runs reported as success", t["reported_success"], 0], ["runs silent about what was lost",
+                                                                     t["silent_about_loss"], 0],
+            ["runs hung", t["hung"], 0], ["left-over processes / runs with locks held",
+                                          f"{t['leftover_processes']} / {t['locks_held_after_run']}", "0 / 0"],
+            ["re-runs failed", t["reruns_failed"], 0], ["documents lost after the re-run", t["lost"], 0],
+            ["duplicated / extra", f"{t['duplicated']} / {t['extra']}", "0 / 0"],
+            ["query totals / top-10 lists differing", f"{t['query_totals_differ']} / {t['top10_differ']}", "0 / 0"]]))
+    if "hostile" in report:
+        h = report["hostile"]
+        print(f"\nhostile name: exits {h['first']['exit']}/{h['again']['exit']}, {h.get('documents')} of {h['files']} "
+              f"indexed, re-run unchanged {h['again']['unchanged']}, found {h.get('hostile_found')}: "
+              f"{'ok' if h['ok'] else 'FAILED'}")
+    if "answers" in report:
+        a = report["answers"]
+        o, c, f = a["one_client"], a["concurrent"], a["feeds"]
+        print(f"\nanswers: {a['queries']} searches; one client p50 {o['p50_ms']} ms, max {o['max_ms']} ms")
+        print(table(["measure", "value", "goal"], [
+            ["one-client requests over 1 s", len(o["over_1s"]), 0], ["one-client errors", o["errors"], 0],
+            [f"answers from {a['clients']} clients ({a['seconds']} s)", c["requests"], ""],
+            ["wrong answers (total, ids or scores)", c["wrong"], 0], ["5xx", c["5xx"], 0],
+            ["failed requests / other statuses", f"{c['failed']} / {c['other_status']}", "0 / 0"],
+            ["partial answers (snippets or spelling left out)", c["partial"], ""],
+            [f"feeds not well-formed XML (of {f['feeds']})", f["malformed"], 0]]))
+    if "grouping" in report:
+        g = report["grouping"]
+        print(f"\nsame-day near-duplicates ({g['base_stories']} stories, {g['changed_words']:.0%} of words changed):")
+        print(table(["records", "seconds", "ms a record", "added", "exit"],
+                    [[r["records"], r["seconds"], r["ms_per_record"], r["added"], r["exit"]] for r in g["sizes"]]))
+        print(f"  time a record, largest / smallest: {g['per_record_ratio_largest_to_smallest']} (goal <= {LINEAR_GOAL})"
+              + (f"; skipped {g['skipped_sizes']} (the size before took over {g['cap_seconds']} s)"
+                 if g["skipped_sizes"] else ""))
+
+
+def more_goals_missed(report: dict) -> list[str]:
     missed = []
+    if "writer" in report:
+        t = report["writer"]["totals"]
+        for key in ("reported_success", "silent_about_loss", "hung", "leftover_processes", "locks_held_after_run",
+                    "reruns_failed", "lost", "duplicated", "extra", "query_totals_differ", "top10_differ",
+                    "compare_errors"):
+            if t[key]:
+                missed.append(f"writer: {key} = {t[key]}")
+    if "hostile" in report and not report["hostile"]["ok"]:
+        missed.append("hostile: the hostile-name folder was not indexed whole, or its re-run failed")
+    if "answers" in report:
+        a = report["answers"]
+        for key in ("wrong", "5xx", "failed", "other_status"):
+            if a["concurrent"][key]:
+                missed.append(f"answers: {key} = {a['concurrent'][key]}")
+        if a["one_client"]["over_1s"] or a["one_client"]["errors"]:
+            missed.append(f"answers: one client, {len(a['one_client']['over_1s'])} requests over 1 s, "
+                          f"{a['one_client']['errors']} errors")
+        if a["feeds"]["malformed"]:
+            missed.append(f"answers: {a['feeds']['malformed']} feeds not well-formed XML")
+    if "grouping" in report:
+        g = report["grouping"]
+        if not g["linear"]:
+            missed.append(f"grouping: time a record grew {g['per_record_ratio_largest_to_smallest']}x"
+                          + (f", sizes {g['skipped_sizes']} skipped" if g["skipped_sizes"] else ""))
+        if g["lost"] or g["runs_failed"]:
+            missed.append(f"grouping: {g['lost']} records lost, {g['runs_failed']} runs failed")
+    return missed
+
+
+def goals_missed(report: dict) -> list[str]:
+    missed = more_goals_missed(report)
     if "kill" in report:
         t = report["kill"]["totals"]
         for key in ("lost", "duplicated", "extra", "count_mismatches", "query_totals_differ", "top10_differ",
@@ -145,9 +233,10 @@ def goals_missed(report: dict) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="3 kills, 16 clients for 10 s, 500 fuzz inputs")
-    parser.add_argument("--only", choices=["kill", "load", "fuzz"], action="append",
-                        help="run only this part (repeatable); load and fuzz then need --index-dir or build one")
+    parser.add_argument("--quick", action="store_true",
+                        help="3 kills, 2 writer kills, 16 clients for 10 s (answers 20 s), 500 fuzz inputs")
+    parser.add_argument("--only", choices=PARTS, action="append",
+                        help="run only this part (repeatable); the Reuters parts then need --index-dir or build one")
     parser.add_argument("--data", type=Path, default=REUTERS, help="Reuters-21578 folder")
     parser.add_argument("--files", type=int, default=None, help="only the first N Reuters files (development)")
     parser.add_argument("--index-dir", type=Path, help="existing Reuters index for load/fuzz (skips the build)")
@@ -166,12 +255,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fuzz", type=int, default=10_000, help="generated fuzz inputs")
     parser.add_argument("--fuzz-budget", type=float, default=3600.0, help="stop fuzzing after this many seconds")
     parser.add_argument("--profile-slow", type=int, default=12, help="slow fuzz inputs re-run under cProfile")
+    parser.add_argument("--writer-kills", type=int, default=5, help="runs whose writer process is killed")
+    parser.add_argument("--answers-seconds", type=float, default=60.0, help="seconds of concurrent answers")
+    parser.add_argument("--answer-queries", type=int, default=60, help="fixed searches in the answers check")
+    parser.add_argument("--grouping-sizes", type=int, nargs="+", default=[2500, 5000, 10000, 20000])
+    parser.add_argument("--grouping-cap", type=float, default=300.0,
+                        help="skip the larger grouping sizes once one took longer than this")
     parser.add_argument("--seed", type=int, default=20261121)
     parser.add_argument("--keep", action="store_true", help="keep the work folder (indexes, run outputs)")
     args = parser.parse_args(argv)
     if args.quick:
         args.kills, args.load_seconds, args.clients, args.fuzz = min(args.kills, 3), 10.0, 16, 500
-    parts = set(args.only or ["kill", "load", "fuzz"])
+        args.writer_kills, args.answers_seconds = min(args.writer_kills, 2), 20.0
+    parts = set(args.only or PARTS)
 
     require_data(args.data, "Reuters-21578")
     files = sorted(args.data.glob("reut2-*.sgm.gz"))[:args.files]
@@ -190,9 +286,35 @@ def main(argv: list[str] | None = None) -> int:
             report["kill"] = kill_part(files, work, args)
             ix = ix or report["kill"].pop("index_dir")
             report["kill"].pop("index_dir", None)
-        if ({"load", "fuzz"} & parts) and ix is None:
+        if ({"load", "fuzz", "writer", "answers"} & parts) and ix is None:
             print("building a Reuters index for load/fuzz ...", flush=True)
             ix, _, _ = clean_run(files, work, args)
+        if "writer" in parts:
+            from core import build_queries
+            from faults_kill import query_answers
+
+            duration = report.get("kill", {}).get("clean_short_commits", {}).get("seconds")
+            if duration is None:
+                print("timing a run with short commits (the runs whose writer is killed) ...", flush=True)
+                short_started = time.monotonic()
+                short_ix, _, _ = clean_run(files, work, args, "clean-short", short_commits=True)
+                duration = time.monotonic() - short_started
+                shutil.rmtree(short_ix.parent, ignore_errors=True)
+            print(f"\nwriter: {args.writer_kills} runs with a writer process killed ...", flush=True)
+            queries = build_queries(files, n=args.queries, seed=42)
+            report["writer"] = writer_kill_part(files, work, ix, query_answers(ix, queries, 100), queries,
+                                                duration, args)
+        if "hostile" in parts:
+            print("\nhostile: a file name that is not UTF-8 beside 300 others ...", flush=True)
+            report["hostile"] = hostile_name_part(work)
+        if "answers" in parts:
+            from core import build_queries
+
+            print(f"\nanswers: {args.clients} clients for {args.answers_seconds} s against one ...", flush=True)
+            report["answers"] = answers_part(ix, work, build_queries(files, n=args.answer_queries, seed=7), args)
+        if "grouping" in parts:
+            print(f"\ngrouping: {args.grouping_sizes} same-day near-duplicate records ...", flush=True)
+            report["grouping"] = grouping_part(work, args)
         if "load" in parts:
             print(f"\nload: {args.clients} clients for {args.load_seconds} s ...", flush=True)
             report["load"] = load_part(ix, work, args)
@@ -210,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     report["load_average_at_end"] = os.getloadavg()
     report["goals_missed"] = goals_missed(report)
     print_tables(report)
+    print_more_tables(report)
     out = write_json("faults.json", report)
     print(f"\n{len(report['goals_missed'])} goals missed" + "".join(f"\n  {m}" for m in report["goals_missed"]))
     print(f"wrote {out.relative_to(REPO)} ({report['seconds']} s)")

@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import REPO  # noqa: E402
 
 # The index command in a child process with a short commit interval, as tests/corpus.py's child
-# does, plus timers on the two lock waits (the run lock, Whoosh's write lock) and a COMMIT marker.
+# does, plus timers on the two lock waits (the run lock, Whoosh's write lock), a COMMIT marker and
+# a WRITER <pid> line for each Whoosh writer process started (bench/faults_writer.py kills one).
 # Everything after the first three arguments is `newsearch`'s own command line.
 CHILD = textwrap.dedent("""
     import atexit, importlib, json, sys, time
@@ -67,6 +68,12 @@ CHILD = textwrap.dedent("""
             print("COMMIT", waits["commits"], flush=True)
             original_commit(self)
         run_class.commit = commit
+    import whoosh.multiproc as multiproc
+    original_new_task = multiproc.MpWriter._new_task
+    def new_task(self):
+        original_new_task(self)
+        print("WRITER", self.tasks[-1].pid, flush=True)
+    multiproc.MpWriter._new_task = new_task
     atexit.register(lambda: print("WAITS", json.dumps(waits), flush=True))
     main = first_module("newsearch.cli", "search.cli").main
     sys.exit(main(sys.argv[3:]))
@@ -100,7 +107,7 @@ def run_output(out: Path) -> dict:
     for line in text.splitlines():
         if line.startswith("WAITS "):
             waits = json.loads(line[6:])
-        elif not line.startswith("COMMIT "):
+        elif not line.startswith(("COMMIT ", "WRITER ")):
             body.append(line)
     try:
         summary = json.loads("\n".join(body)) if body else {}

@@ -42,14 +42,15 @@ def get(port: int, path: str, timeout: float = 10) -> int:
         conn.close()
 
 
-def load_part(ix: Path, work: Path, args) -> dict:
-    import load  # bench/load.py: the request mix, the client loop and the summary
-
+@contextlib.contextmanager
+def serving(ix: Path, work: Path):
+    """`newsearch serve` (waitress, 4 threads) over `ix` as a subprocess on loopback, ready; yields
+    (port, process) and stops it (SIGTERM, then SIGKILL) afterwards."""
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     port = free_port()
     cli = Path(sys.executable).with_name("newsearch")
     command = [str(cli)] if cli.exists() else [sys.executable, "-m", "newsearch.cli"]
-    err = open(work / "serve.err", "w")
+    err = open(work / f"serve-{port}.err", "w")
     server = subprocess.Popen([*command, "serve", "--index-dir", str(ix), "--host", "127.0.0.1", "--port", str(port)],
                               cwd=REPO, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL,
                               start_new_session=True)
@@ -57,15 +58,33 @@ def load_part(ix: Path, work: Path, args) -> dict:
         deadline = time.monotonic() + 60
         while True:
             if server.poll() is not None:
-                raise SystemExit(f"newsearch serve exited with {server.returncode}: {(work / 'serve.err').read_text()[-400:]}")
+                raise SystemExit(f"newsearch serve exited with {server.returncode}: "
+                                 f"{(work / f'serve-{port}.err').read_text()[-400:]}")
             with contextlib.suppress(OSError, http.client.HTTPException):
                 if get(port, "/api/stats") == 200:
                     break
             if time.monotonic() > deadline:
                 raise SystemExit("newsearch serve did not answer within 60 s")
             time.sleep(0.2)
+        yield port, server
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        err.close()
+
+
+def load_part(ix: Path, work: Path, args) -> dict:
+    import load  # bench/load.py: the request mix, the client loop and the summary
+
+    with serving(ix, work) as (port, server):
         rss_ready = rss_mb(server.pid)
-        requests = load.request_list(ix)
+        from search import Engine
+
+        requests = load.request_list(Engine(ix))  # its article pages: the top hits of a few searches
         load.run_clients("127.0.0.1", port, requests, 4, args.warmup, 60.0)
         rss_before = rss_mb(server.pid)
         peak = [rss_before]
@@ -84,14 +103,6 @@ def load_part(ix: Path, work: Path, args) -> dict:
         sampler.join()
         rss_after = rss_mb(server.pid)
         summary = load.summarise(results, wall)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        err.close()
     return {"clients": args.clients, "seconds": args.load_seconds, "wall_s": round(wall, 2),
             "server_threads": 4, "distinct_requests": len(requests), "results": summary,
             "rss_mb": {"ready": rss_ready, "before": rss_before, "peak": max(peak), "after": rss_after},
