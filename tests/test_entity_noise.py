@@ -75,7 +75,7 @@ def test_institution_prefix_in_resolution():
 
 
 def test_every_rule_is_listed_once():
-    assert len(RULES) == len(set(RULES)) == 9
+    assert len(RULES) == len(set(RULES)) == 13
 
 
 def test_noise_step_in_resolution():

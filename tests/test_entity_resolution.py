@@ -77,8 +77,9 @@ def test_type_follows_the_corpus_majority(table):
         corpus.add(f"b{i}", None, article_evidence([("Surrey", "ORG")], {}, table))
     assert corpus.entities("a")["org"] == ["Surrey", "Kent"]
     assert corpus.entities("a")["person"] == []
-    # Without the type vote the article's own label stands.
-    alone = EntityCorpus(None, table, Steps(types=False))
+    # Without the type vote the article's own label stands (noise off: a lone word no article
+    # expands and no title vouches for is otherwise dropped as a person).
+    alone = EntityCorpus(None, table, Steps(types=False, noise=False))
     alone.add("a", None, article_evidence([("Surrey", "PERSON")], {}, table))
     alone.add("b", None, article_evidence([("Surrey", "ORG"), ("Surrey", "ORG")], {}, table))
     assert alone.entities("a")["person"] == ["Surrey"]
@@ -117,21 +118,24 @@ def test_bare_name_resolves_through_the_corpus_when_no_story(table):
 def test_unrelated_articles_resolve_nothing(table):
     articles = [("full", DAY, P("Kim Jong Un", "Kim") + [("Hanoi", "GPE"), ("KCNA", "ORG")]),
                 ("bare", DAY, P("Kim") + [("Busan", "GPE")])]
-    assert _corpus(table, articles).entities("bare")["person"] == ["Kim"]
+    # Not Kim Jong Un; and a lone word that nothing expands or vouches for is no facet value.
+    assert _corpus(table, articles).entities("bare")["person"] == []
+    assert _corpus(table, articles, Steps(noise=False)).entities("bare")["person"] == ["Kim"]
 
 
 def test_a_shared_place_is_no_shared_context(table):
     # A dateline's "Seoul" is in half of the articles about Korea: it links nothing by itself.
     articles = [("full", DAY, P("Kim Jong Un", "Kim") + [("Seoul", "GPE")]),
                 ("bare", DAY, P("Kim") + [("Seoul", "GPE")])]
-    assert _corpus(table, articles).entities("bare")["person"] == ["Kim"]
+    assert _corpus(table, articles, Steps(noise=False)).entities("bare")["person"] == ["Kim"]
 
 
 def test_a_tie_resolves_nothing(table):
     articles = [("a", DAY, P("Kim Jong Un", "Kim") + [("KCNA", "ORG")]),
                 ("b", DAY, P("Kim Yong Chol", "Kim") + [("KCNA", "ORG")]),
                 ("bare", DAY, P("Kim") + [("KCNA", "ORG")])]
-    assert _corpus(table, articles).entities("bare")["person"] == ["Kim"]
+    assert _corpus(table, articles, Steps(noise=False)).entities("bare")["person"] == ["Kim"]
+    assert _corpus(table, articles).entities("bare")["person"] == []
 
 
 def _index_run(table, corpus, batch):

@@ -35,6 +35,7 @@ treasury finance foreign trade state ambassador envoy leader commissioner spokes
 spokeswoman deputy director sheikh treasurer energy agriculture economy economics commerce
 industry defence defense interior oil petroleum mines labour labor
 """.split())
+TITLES = _TITLES  # public: resolve.py reads a title before a one-word name as its warrant
 # Lone words a model sometimes labels as a place or name but that name nothing by themselves.
 _STOPNAMES = frozenset("north south east west northern southern eastern western central".split())
 MAX_TOKENS = 8

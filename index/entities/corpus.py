@@ -34,13 +34,14 @@ from datetime import datetime
 from pathlib import Path
 
 from index.entities.aliases import AliasTable, key
-from index.entities.resolve import (ALL_STEPS, Evidence, Steps, is_bare, label_counts, local_resolutions,
-                                    resolve)
+from index.entities.orglinks import PREFIX
+from index.entities.resolve import (ALL_STEPS, OTHER, Evidence, Steps, is_bare, label_counts, local_resolutions,
+                                    org_links, resolve)
 
 FILE_NAME = "entity-corpus.sqlite"
 STORY_DAYS = 3
 SCHEMA_VERSION = 2  # 2: `ment.place` (shared places are no evidence of a shared context)
-_TIE_ORDER = ("person", "place", "org")
+_TIE_ORDER = ("person", "place", "org", OTHER)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS art (id TEXT PRIMARY KEY, day INTEGER, evidence TEXT NOT NULL, written TEXT);
 CREATE TABLE IF NOT EXISTS vote (key TEXT NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL,
@@ -125,7 +126,12 @@ class EntityCorpus:
         resolved = local_resolutions(evidence, self.table)
         self._conn.executemany("INSERT INTO res VALUES (?, ?, ?)", [(article_id, b, f) for b, f in resolved.items()])
         self._conn.executemany("INSERT OR IGNORE INTO dirty VALUES ('bare', ?)", [(b,) for b in resolved])
-        bare = {key(n) for n, _ in evidence["m"] if is_bare(n, self.table)} - set(resolved)
+        bare = {key(n) for n, k in evidence["m"] if k != OTHER and is_bare(n, self.table)} - set(resolved)
+        # Organisations' short names (orglinks.py) share the tables, keyed "org:<key>".
+        links = {PREFIX + k: full for k, full in org_links(evidence, self.table).items()}
+        self._conn.executemany("INSERT INTO res VALUES (?, ?, ?)", [(article_id, b, f) for b, f in links.items()])
+        self._conn.executemany("INSERT OR IGNORE INTO dirty VALUES ('bare', ?)", [(b,) for b in links])
+        bare |= {PREFIX + key(n) for n, k in evidence["m"] if k == "org"} - set(links)
         self._conn.executemany("INSERT OR IGNORE INTO bare VALUES (?, ?)", [(article_id, b) for b in bare])
         self._conn.execute("INSERT INTO art (id, day, evidence) VALUES (?, ?, ?)",
                            (article_id, day_number(date), json.dumps(evidence, ensure_ascii=False)))
@@ -154,7 +160,17 @@ class EntityCorpus:
     def resolve(self, article_id: str, day: int | None, evidence: Evidence) -> dict[str, list[str]]:
         """An article's facet values from its evidence, under the current statistics."""
         return resolve(evidence, self.table, self.steps, votes=self.votes,
-                       bare_lookup=lambda name: self.lookup(article_id, day, name))
+                       bare_lookup=lambda name: self.lookup(article_id, day, name), org_lookup=self.org_lookup)
+
+    def org_lookup(self, name: str) -> str | None:
+        """The full name most articles of the corpus link an organisation's short name to
+        (orglinks.py), or None (no link, or a tie)."""
+        counts = Counter(dict(self._conn.execute(
+            "SELECT full, COUNT(*) FROM res WHERE bare = ? GROUP BY full", (PREFIX + key(name),))))
+        best = counts.most_common(2)
+        if best and (len(best) == 1 or best[0][1] > best[1][1]):
+            return best[0][0]
+        return None
 
     def lookup(self, article_id: str, day: int | None, name: str) -> str | None:
         """The full name a bare name of this article stands for, through its story, else the

