@@ -24,7 +24,7 @@ from search.request import MAX_PAGE_SIZE
 from search.results import SearchResults
 from web import get_engine, query_string_too_long
 from web.feed import FEED_ENTRIES, plain_text
-from web.research import feed_request, research_links, state_query
+from web.research import feed_request, research_links
 from web.state import FILTER_KINDS, FILTER_LABELS, SearchState
 from web.views import MAX_QUERY_CHARS
 
@@ -214,7 +214,7 @@ def follow_page():
     results: SearchResults = get_engine().run(feed_request(state))
     feed_url = request.url_root.rstrip("/") + research_links(state)["feed"]
     return render_template("follow.html", state=state, results=results, feed_url=feed_url,
-                           entries=FEED_ENTRIES, described=state_query(state) or "every article",
+                           entries=FEED_ENTRIES, described=state.q.strip() or ("these filters" if state.has_filters else "every article"),
                            summary=plain_text, filter_kinds=FILTER_KINDS, filter_labels=FILTER_LABELS)
 
 
