@@ -218,51 +218,61 @@ def near_duplicates(a: Entry, b: Entry) -> bool:
 
 def same_event(a: Entry, b: Entry, common: Container[str] = frozenset()) -> bool:
     """Whether the pair is linked; `common`: names that do not count (see COMMON_NAME_DF)."""
-    return in_window(a, b) and _links(a, b, jaccard(a.shingles, b.shingles), jaccard(a.words, b.words), common)[0]
+    return in_window(a, b) and judge(a, [b], common)[0][0]
 
 
-def _links(a: Entry, b: Entry, shingle_similarity: float, word_similarity: float,
-           common: Container[str] = frozenset()) -> tuple[bool, bool]:
-    """(same event, near-duplicates) of a pair `in_window`, from its two Jaccard estimates: the
-    rule in one place, for `same_event` and for `StoryIndex`, which estimates all of an article's
-    candidates at once. Names in `common` are not counted."""
-    if shingle_similarity >= DUP_THRESHOLD:
-        return True, True
-    if a.day is None:  # both undated: only near-duplicates are grouped
-        return False, False
-    if _contained(a, b, shingle_similarity) >= CONTAINED_THRESHOLD:
-        return True, False
-    words = word_similarity
+def _names_link(a: Entry, b: Entry, words: float, common: Container[str]) -> bool:
+    """The words-and-names part of the rule, for a dated pair the words alone do not link."""
     shared = [key for key in a.entities & b.entities if key not in common]
     # Who, not where: shared places say little (a desk's dateline, "United States" on most
     # Reuters articles: two companies' dividend notices from one city share both), so the
     # words-and-names rule counts people and organisations; without one the words alone must
     # say it.
     actors = sum(1 for key in shared if not key.startswith("place:"))
-    same = ((words >= WORDS_THRESHOLD and actors >= SHARED_ENTITIES)
-            or (words >= WORDS_STRONG_THRESHOLD and len(shared) >= STRONG_SHARED_ENTITIES)
-            or words >= WORDS_ALONE_THRESHOLD)
-    return same, False
+    return ((words >= WORDS_THRESHOLD and actors >= SHARED_ENTITIES)
+            or (words >= WORDS_STRONG_THRESHOLD and len(shared) >= STRONG_SHARED_ENTITIES))
 
 
+_NAMES_FROM = min(WORDS_THRESHOLD, WORDS_STRONG_THRESHOLD)
 
 
 def judge(entry: Entry, others: list[Entry], common: Container[str] = frozenset()) -> list[tuple[bool, bool, float]]:
     """(same event, near-duplicates, similarity) of `entry` with each of `others` (all
-    `in_window`): the signatures compared in two numpy operations instead of two per pair. The
-    estimates are the same numbers `jaccard` gives (equal values counted, divided by the
-    signature length); the similarity (shingle plus content-word Jaccard) ranks the stories an
-    article could join."""
+    `in_window`): the rule in one place, for `same_event` and for `StoryIndex`, which judges all
+    of an article's candidates at once. The Jaccard estimates are the numbers `jaccard` gives
+    (equal values counted, divided by the signature length), for all pairs in a few numpy
+    operations; only pairs the words alone do not decide look at the names (those in `common`
+    not counted). The similarity (shingle plus content-word Jaccard) ranks the stories an
+    article could join.
+
+    A pair is the same event when its shingle Jaccard is >= DUP_THRESHOLD (near-duplicates);
+    or, both dated, when the shorter one's shingles are CONTAINED_THRESHOLD contained in the
+    longer one's, or their content-word Jaccard is >= WORDS_ALONE_THRESHOLD, or >=
+    WORDS_THRESHOLD with SHARED_ENTITIES person or organisation in common, or >=
+    WORDS_STRONG_THRESHOLD with STRONG_SHARED_ENTITIES names of any kind in common."""
     if not others:
         return []
     length = len(entry.shingles)
     shape = (len(others), length)  # concatenate + reshape: np.stack's checks cost more than the compare
-    shingle_equal = np.count_nonzero(np.concatenate([o.shingles for o in others]).reshape(shape) == entry.shingles,
-                                     axis=1).tolist()
-    word_equal = np.count_nonzero(np.concatenate([o.words for o in others]).reshape(shape) == entry.words,
-                                  axis=1).tolist()
-    return [(*_links(entry, other, s / length, w / length, common), (s + w) / length)
-            for other, s, w in zip(others, shingle_equal, word_equal)]
+    shingle = np.count_nonzero(np.concatenate([o.shingles for o in others]).reshape(shape) == entry.shingles,
+                               axis=1) / length
+    words = np.count_nonzero(np.concatenate([o.words for o in others]).reshape(shape) == entry.words,
+                             axis=1) / length
+    dup = shingle >= DUP_THRESHOLD
+    if entry.day is None:  # both undated: only near-duplicates are grouped
+        same = dup.copy()
+    else:
+        # contained(): |A n B| = J (|A| + |B|) / (1 + J), over the smaller set's size.
+        sizes = np.array([o.n_shingles for o in others], dtype=np.float64)
+        smaller = np.minimum(sizes, entry.n_shingles)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            held = np.minimum(1.0, shingle * (sizes + entry.n_shingles) / (1 + shingle) / smaller)
+        held[smaller < MIN_CONTAINED_SHINGLES] = 0.0
+        same = dup | (held >= CONTAINED_THRESHOLD) | (words >= WORDS_ALONE_THRESHOLD)
+        if entry.entities:
+            for i in np.flatnonzero(~same & (words >= _NAMES_FROM)).tolist():
+                same[i] = _names_link(entry, others[i], float(words[i]), common)
+    return list(zip(same.tolist(), dup.tolist(), (shingle + words).tolist()))
 
 
 def group_id(prefix: str, members: Iterable[Entry]) -> str:
@@ -292,6 +302,7 @@ class StoryIndex:
         self.everyone: dict[int | None, BandIndex] = {}
         self.loaded: dict[str, Entry] = {}
         self.keys: dict[str, list[bytes]] = {}   # band keys of each loaded article
+        self.rank: dict[str, tuple] = {}         # rank_key of each loaded article
         # Name -> loaded articles with STRONG_SHARED_ENTITIES or more names: the candidates that
         # share many names but too few words for the LSH tables.
         self.by_name: dict[str, set[str]] = {}
@@ -324,19 +335,20 @@ class StoryIndex:
             self._forget(entry.id)
         self.loaded[entry.id] = entry
         keys = self.keys[entry.id] = _BANDS.band_keys(entry.words)
+        rank = self.rank[entry.id] = entry.rank_key()
         self._table(self.everyone, entry.day).insert(entry.id, keys)
         if entry.link == entry.id:
             self._table(self.leaders, entry.day).insert(entry.id, keys)
         if len(entry.entities) >= STRONG_SHARED_ENTITIES:
             for key in entry.entities:
                 self.by_name.setdefault(key, set()).add(entry.id)
-        rank = entry.rank_key()
         if entry.day not in self.latest or self.latest[entry.day] < rank:
             self.latest[entry.day] = rank
 
     def _forget(self, article_id: str) -> None:
         entry = self.loaded.pop(article_id, None)
         self.keys.pop(article_id, None)
+        self.rank.pop(article_id, None)
         if entry is not None:
             for tables in (self.everyone, self.leaders):
                 if entry.day in tables:
@@ -362,24 +374,40 @@ class StoryIndex:
 
     # ---- candidates ---------------------------------------------------------------------------
 
-    def _candidates(self, entry: Entry, tables: dict[int | None, BandIndex], days: Iterable[int | None]) -> set[str]:
-        """Articles of these days' tables sharing a band with `entry`, or STRONG_SHARED_ENTITIES
-        distinctive names; at most MAX_CANDIDATES from the tables (those sharing most bands)."""
+    def _linked(self, entry: Entry, tables: dict[int | None, BandIndex], days: Iterable[int | None],
+                levels: int | tuple, earlier: bool) -> list[tuple[Entry, tuple[bool, bool, float]]]:
+        """The articles at these levels, earlier (or later) than `entry` and in its window, that
+        share a band with it in these days' tables (at most MAX_CANDIDATES: those sharing most
+        bands) or STRONG_SHARED_ENTITIES distinctive names; each with its judgement."""
         keys = self.keys[entry.id]
         present = [tables[day] for day in days if day in tables]
         found: set[str] = set()
         for table in present:
             found |= table.query(keys)
-        if len(found) > MAX_CANDIDATES:
+        others = self._eligible(entry, found, levels, earlier)
+        if len(others) > MAX_CANDIDATES:
             counts: Counter = Counter()
             for table in present:
                 counts.update(table.query_counts(keys))
-            found = set(sorted(counts, key=lambda aid: (-counts[aid], aid))[:MAX_CANDIDATES])
+            others = heapq.nsmallest(MAX_CANDIDATES, others, key=lambda o: (-counts[o.id], o.id))
         names = [key for key in entry.entities if key not in self.common]
         if len(names) >= STRONG_SHARED_ENTITIES:
             shared = Counter(aid for key in names for aid in self.by_name.get(key, ()))
-            found.update(aid for aid, count in shared.items() if count >= STRONG_SHARED_ENTITIES)
-        found.discard(entry.id)
+            many = {aid for aid, count in shared.items() if count >= STRONG_SHARED_ENTITIES}
+            many -= {other.id for other in others}
+            others += self._eligible(entry, many, levels, earlier)
+        self.comparisons += len(others)
+        return list(zip(others, judge(entry, others, self.common)))
+
+    def _eligible(self, entry: Entry, ids: Iterable[str], levels: int | tuple, earlier: bool) -> list[Entry]:
+        levels = levels if isinstance(levels, tuple) else (levels,)
+        rank, ranks, loaded = self.rank[entry.id], self.rank, self.loaded
+        found = []
+        for aid in ids:
+            other = loaded.get(aid)
+            if (other is not None and other.level in levels and in_window(entry, other)
+                    and (ranks[aid] < rank if earlier else ranks[aid] > rank)):
+                found.append(other)
         return found
 
     def _decide(self, entry: Entry) -> tuple[str, bool]:
@@ -390,27 +418,11 @@ class StoryIndex:
         for tables, level in ((self.leaders, 0), (self.everyone, 1)):
             best, best_key, best_dup = None, None, False
             for other, (same, dup, similarity) in self._linked(entry, tables, days, level, earlier=True):
-                if same and (best_key is None or (-similarity, other.rank_key()) < best_key):
-                    best, best_key, best_dup = other, (-similarity, other.rank_key()), dup
+                if same and (best_key is None or (-similarity, self.rank[other.id]) < best_key):
+                    best, best_key, best_dup = other, (-similarity, self.rank[other.id]), dup
             if best is not None:
                 return best.id, best_dup
         return entry.id, False
-
-    def _linked(self, entry: Entry, tables: dict[int | None, BandIndex], days: Iterable[int | None],
-                levels: int | tuple, earlier: bool) -> list[tuple[Entry, tuple[bool, bool, float]]]:
-        """Candidates of these days' tables at these levels, earlier (or later) than `entry`
-        and in its window, each with its judgement."""
-        rank = entry.rank_key()
-        loaded = self.loaded
-        levels = levels if isinstance(levels, tuple) else (levels,)
-        others = []
-        for aid in sorted(self._candidates(entry, tables, days)):
-            other = loaded.get(aid)
-            if (other is not None and (other.rank_key() < rank if earlier else other.rank_key() > rank)
-                    and in_window(entry, other) and other.level in levels):
-                others.append(other)
-        self.comparisons += len(others)
-        return list(zip(others, judge(entry, others, self.common)))
 
     def _followers(self, entry: Entry, levels: tuple) -> list[Entry]:
         """The later articles at these levels in `entry`'s window linked to it (they may now
@@ -584,6 +596,7 @@ class StoryIndex:
     def _drop_loaded(self) -> None:
         self.loaded.clear()
         self.keys.clear()
+        self.rank.clear()
         self.leaders.clear()
         self.everyone.clear()
         self.by_name.clear()
