@@ -3,7 +3,8 @@ result list to one hit per story, the story filter, and story summaries.
 
 Whoosh cannot change one field of a stored document, and a story id changes when stories merge
 (index.story_store says why), so the story of each article is read from the index's
-`stories.sqlite`, once per index generation, into a numpy array by document number. The
+`stories.sqlite`, once per index generation, into a numpy array by document number (each
+segment's article ids are cached beside the index, `tablecache`). The
 indexer saves that file before each index commit, so a generation's table is never older than
 the generation. An article with no row (indexed with `stories=False`, or before stories
 existed) is a story of its own.
@@ -16,8 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from index.story_store import read_assignments
-from search.backends.whoosh.facets import UNDATED, IndexTables, timestamp_to_datetime
-from search.backends.whoosh.scoring import leaves_of, read_term
+from search.backends.whoosh.facets import UNDATED, IndexTables, atomic_leaf, timestamp_to_datetime, unfiltered_postings
+from search.backends.whoosh.internals import read_postings
+from search.backends.whoosh.scoring import leaves_of
+from search.backends.whoosh.tablecache import pack_strings, segment_arrays, strings_valid, unpack_strings
 from search.results import MAX_STORY_OTHERS, StoryInfo
 
 KEEP_TABLES = 2  # generations kept, like the engine's tables: threads on the previous one finish
@@ -26,27 +29,34 @@ KEEP_TABLES = 2  # generations kept, like the engine's tables: threads on the pr
 class StoryTable:
     """Story number per document number (-1: the article has no story row) for one generation."""
 
-    def __init__(self, reader, index_dir: Path) -> None:
+    def __init__(self, reader, index_dir: Path, tables: IndexTables | None = None) -> None:
         assignments = read_assignments(index_dir)
         self.ids: list[str] = sorted(set(assignments.values()))
         number = {story_id: i for i, story_id in enumerate(self.ids)}
         self.of_doc = np.full(reader.doc_count_all(), -1, dtype=np.int64)
-        found: list[tuple[np.ndarray, str]] = []
-        if assignments and "id" in reader.indexed_field_names():
-            leaves = leaves_of(reader)
-            for btext in reader.lexicon("id"):
-                article_id = btext.decode("utf-8")
-                story = assignments.get(article_id)
-                if story is not None:
-                    docs = read_term(leaves, "id", btext)[0]
-                    self.of_doc[docs] = number[story]
-                    found.append((docs, article_id))
+        article_of: dict[int, str] = {}
+        if assignments:
+            for leaf, offset in leaves_of(reader):
+                # Each segment's (article id, document) pairs, cached beside the index like
+                # the facet tables: walking the id lexicon took seconds on Reuters.
+                arrays = segment_arrays(index_dir if atomic_leaf(leaf) else None, leaf, "ids",
+                                        lambda leaf=leaf: _segment_ids(leaf), _segment_ids_valid)
+                docs = (arrays["docs"].astype(np.int64) + offset).tolist()
+                for article_id, doc in zip(unpack_strings(arrays["text"], arrays["ends"]), docs):
+                    story = assignments.get(article_id)
+                    if story is not None:
+                        self.of_doc[doc] = number[story]
+                        article_of[doc] = article_id
+        if tables is not None and len(tables.live) < len(self.of_doc):  # deleted documents belong to no story
+            alive = np.zeros(len(self.of_doc), dtype=bool)
+            alive[tables.live] = True
+            self.of_doc[~alive] = -1
         self.number = number
         # The ids of articles in stories of two or more (most stories are one article): a hit's
         # "others" without reading each one's stored fields, body and all.
         sizes = np.bincount(self.of_doc[self.of_doc >= 0], minlength=len(self.ids))
-        self.id_of = {int(d): article_id for docs, article_id in found for d in docs
-                      if sizes[self.of_doc[d]] > 1}
+        self.id_of = {d: article_id for d, article_id in article_of.items()
+                      if self.of_doc[d] >= 0 and sizes[self.of_doc[d]] > 1}
         self._source_of: np.ndarray | None = None
         # Members by story number, without a scan of the whole table per story: documents in
         # story order (-1 first), and where each story's run starts.
@@ -59,7 +69,7 @@ class StoryTable:
         if self._source_of is None:
             field = tables.fields["source"]
             source_of = np.full(len(self.of_doc), -1, dtype=np.int64)
-            source_of[field.docs] = np.repeat(np.arange(len(field.values)), np.diff(field.offsets))
+            source_of[field.docs] = field.value_of
             self._source_of = source_of
         values = self._source_of[members]
         counts = np.bincount(values[values >= 0], minlength=len(tables.fields["source"].values))
@@ -87,19 +97,42 @@ _tables: dict[tuple[str, int], StoryTable] = {}
 _lock = threading.Lock()
 
 
-def story_table(searcher, index_dir: Path, generation: int) -> StoryTable:
-    """The table of `searcher`'s generation, built once (~0.1 s on Reuters-21578)."""
+def story_table(searcher, index_dir: Path, generation: int, tables: IndexTables | None = None) -> StoryTable:
+    """The table of `searcher`'s generation, built once (`tables`: the generation's, for its
+    deletions)."""
     key = (str(index_dir), generation)
     with _lock:
         table = _tables.get(key)
     if table is None:
-        table = StoryTable(searcher.reader(), index_dir)
+        table = StoryTable(searcher.reader(), index_dir, tables)
         with _lock:
             same_index = sorted(k for k in _tables if k[0] == key[0])
             for old in same_index[:-(KEEP_TABLES - 1) or None]:
                 _tables.pop(old, None)
             _tables[key] = table
     return table
+
+
+def _segment_ids(leaf) -> dict[str, np.ndarray]:
+    """One segment's article ids and their documents (deleted ones included). An id is in one
+    document of a segment, read from its term info; in two when an article was replaced within
+    one segment (the old copy deleted), read from its postings."""
+    ids, docs = [], []
+    if "id" in leaf.indexed_field_names():
+        for btext, info in leaf.iter_field("id"):
+            found = [info.min_id()] if info.doc_frequency() == 1 else \
+                read_postings(unfiltered_postings(leaf, "id", btext))[0].tolist()
+            article_id = btext.decode("utf-8")
+            ids.extend([article_id] * len(found))
+            docs.extend(found)
+    text, ends = pack_strings(ids)
+    return {"text": text, "ends": ends, "docs": np.asarray(docs, dtype=np.int32)}
+
+
+def _segment_ids_valid(arrays: dict[str, np.ndarray], count: int) -> bool:
+    docs = arrays["docs"]
+    return (strings_valid(arrays["text"], arrays["ends"]) and docs.dtype == np.int32 and docs.ndim == 1
+            and len(docs) == len(arrays["ends"]) and (not len(docs) or (docs.min() >= 0 and docs.max() < count)))
 
 
 def collapsed_page(rank, docs: np.ndarray, table: StoryTable, page: int,

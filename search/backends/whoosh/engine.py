@@ -158,7 +158,8 @@ class WhooshSearch:
 
     def _build(self, searcher) -> tuple[IndexTables, PostingsCache]:
         started = time.perf_counter()
-        state = (IndexTables(searcher.reader()), PostingsCache(searcher))
+        tables = IndexTables(searcher.reader())
+        state = (tables, PostingsCache(searcher, tables))
         self._last_build_s = time.perf_counter() - started
         return state
 
@@ -197,16 +198,21 @@ class WhooshSearch:
         if building is not None:
             building.join(timeout)
 
+    def generation(self) -> int:
+        """The index commit this thread's searches read now: answers cached under it (top words)
+        stay right until a new commit is searched."""
+        return _generation_of(self._searcher())
+
     def _resolver(self, tables: IndexTables):
-        from index.entities import canonical_name
-
-        aliases_file = read_meta(self.index_dir).get("aliases_file")  # the one the index was built with
-
         def resolve(fieldname: str, value: str) -> list[str]:
             """Indexed display forms for a typed value: any case, or via a known alias."""
             table = tables.fields[fieldname]
             candidates = [value.strip()]
             if fieldname in ENTITY_TYPES:
+                # Imported here: the entity package is only needed when a query names an entity.
+                from index.entities import canonical_name
+
+                aliases_file = read_meta(self.index_dir).get("aliases_file")  # the index's own
                 candidates.append(canonical_name(fieldname, value, aliases_file=aliases_file))
             forms: dict[str, None] = {}
             for candidate in candidates:
@@ -220,12 +226,14 @@ class WhooshSearch:
     def run(self, request: SearchRequest) -> SearchResults:
         """Answer a checked request."""
         started = time.perf_counter()
-        deadline = started + REQUEST_BUDGET_S
         query, sort, page, page_size = request.query, request.sort, request.page, request.page_size
         half_life = request.recency
         date_q = date_range_query(request.date_from, request.date_to)
         searcher = self._searcher()
         tables, postings = self._generation(searcher)
+        # The budget starts once the index is open: opening is not the request's work, and
+        # a first request that spent its budget opening would answer without snippets.
+        deadline = time.perf_counter() + REQUEST_BUDGET_S
         evaluator = Evaluator(searcher, postings, tables.timestamps)
         resolve = self._resolver(tables)
         filters = [facet_query(field, resolve(field, value))
@@ -233,7 +241,7 @@ class WhooshSearch:
         if date_q is not None:
             filters.append(date_q)
         allowed = evaluator.run(wq.And(filters)).docs if filters else None
-        stories = story_table(searcher, self.index_dir, _generation_of(searcher)) \
+        stories = story_table(searcher, self.index_dir, _generation_of(searcher), tables) \
             if request.collapse or request.story else None
         if request.story:
             in_stories = stories.docs_of(request.story)
@@ -340,7 +348,9 @@ class WhooshSearch:
         Corrects the words as typed, against the vocabulary of words as written: correcting the
         parsed query would correct stems ("prics" -> "pric" -> "april").
         """
+        loading = time.perf_counter()
         speller = self._speller(searcher)
+        deadline += time.perf_counter() - loading  # loading the vocabulary is opening, too
         changed = cut_short = False
         checked = 0
 
@@ -434,8 +444,7 @@ class WhooshSearch:
     def stats(self, top: int = 10) -> dict:
         searcher = self._searcher()
         tables = self._tables_for(searcher)
-        mask = np.zeros(tables.doc_count_all, dtype=bool)
-        mask[list(searcher.reader().all_doc_ids())] = True
+        mask = tables.mask(tables.live)
         stamps = tables.timestamps[mask]
         dated = stamps[stamps != UNDATED]
         meta = read_meta(self.index_dir)
@@ -474,7 +483,7 @@ class WhooshSearch:
         parts += [date_q] if date_q is not None else []
         parts.append(parse_query(request.query, searcher.schema, resolve))
         docs = Evaluator(searcher, postings, tables.timestamps).run(wq.And(parts)).docs
-        table = story_table(searcher, self.index_dir, _generation_of(searcher))
+        table = story_table(searcher, self.index_dir, _generation_of(searcher), tables)
         if request.story:
             docs = np.intersect1d(docs, table.docs_of(request.story))
         return largest_stories(searcher, tables, table, docs, top)

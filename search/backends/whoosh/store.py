@@ -17,6 +17,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import EmptyIndexError, Index
 
 from search.backends.whoosh.schema import SCHEMA_VERSION, build_schema
+from search.backends.whoosh import mapped  # noqa: F401  (segments read from the map, not copied at open)
 from search.backends.whoosh.vocabulary import VOCABULARY_FILE
 from search.results import IncompatibleIndexError, IndexNotFoundError, IndexPermissionError
 
@@ -51,13 +52,20 @@ def write_meta(index_dir: Path, **updates: object) -> dict:
     meta = read_meta(index_dir) | updates
     meta["schema_version"] = SCHEMA_VERSION
     fd, tmp = tempfile.mkstemp(dir=index_dir, prefix=".meta-", suffix=".tmp")
-    # mkstemp makes the file private (0600): the index would then be searchable only by the
-    # user who built it, and others' searches would lose its schema version and alias file.
-    os.fchmod(fd, 0o666 & ~_umask())
+    readable_by_others(fd)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(meta, handle, indent=2, sort_keys=True)
     os.replace(tmp, index_dir / META_FILE)
     return meta
+
+
+def readable_by_others(fd: int) -> None:
+    """Give a file made by mkstemp the permissions of any other file of the index (the umask's).
+
+    mkstemp makes the file private (0600): the index would then be searchable only by the
+    user who built it, and others' searches would lose its schema version and alias file.
+    """
+    os.fchmod(fd, 0o666 & ~_umask())
 
 
 def _umask() -> int:
