@@ -148,12 +148,18 @@ def test_old_call_form_still_works(tmp_path: Path) -> None:
 
 
 def test_gzip_bomb_is_cut_off_at_the_decompressed_limit(tmp_path: Path, monkeypatch) -> None:
+    """A file of many articles (JSON Lines) is read whole, up to the cap; a text file, one
+    article, only up to what that article can keep (test_readers_memory.py)."""
     monkeypatch.setattr(base, "MAX_DECOMPRESSED_BYTES", 1 << 20)
-    bomb = tmp_path / "bomb.txt.gz"
-    bomb.write_bytes(gzip.compress(b"Oil prices rise. " * (200_000)))  # 3.4 MB of text in ~10 KB
+    bomb = tmp_path / "bomb.jsonl.gz"
+    bomb.write_bytes(gzip.compress(b'{"title": "Oil prices rise"}\n' * 200_000))  # 5.8 MB in ~20 KB
     found, (problem,) = split(list(read_file(bomb)))
     assert not found and problem.severity == "error"
     assert problem.reason == f"decompressed size over {1 << 20} bytes (the limit for one file)"
+    text_bomb = tmp_path / "bomb.txt.gz"
+    text_bomb.write_bytes(gzip.compress(b"Oil prices rise. " * (200_000)))  # 3.4 MB of text in ~10 KB
+    found, problems = split(list(read_file(text_bomb)))
+    assert len(found) == 1 and all(p.severity == "warning" for p in problems)
     small = tmp_path / "small.txt.gz"
     small.write_bytes(gzip.compress(STORY.encode()))
     (article,), problems = split(list(read_file(small)))
@@ -162,10 +168,14 @@ def test_gzip_bomb_is_cut_off_at_the_decompressed_limit(tmp_path: Path, monkeypa
 
 def test_raw_size_limit(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(base, "MAX_FILE_BYTES", 1000)
-    path = tmp_path / "big.txt"
-    path.write_text(STORY * 100)
+    path = tmp_path / "big.jsonl"
+    path.write_text('{"title": "Oil prices rise", "body": "Crude rose."}\n' * 100)
     found, (problem,) = split(list(read_file(path)))
     assert not found and "over the 1000-byte limit" in problem.reason
+    text = tmp_path / "big.txt"  # one article: its first bytes are read, whatever the file's size
+    text.write_text(STORY * 100)
+    (article,), [] = split(list(read_file(text)))
+    assert article.title == "Oil prices rise"
 
 
 def test_limits_are_sane() -> None:

@@ -17,22 +17,13 @@ from pathlib import Path
 from types import ModuleType
 
 from index.article import Article
-from index.readers.base import Problem, UnreadableFile, load_text_noted, not_regular_reason
+from index.readers.base import (MAX_ARTICLE_CHARS, MAX_TITLE_CHARS, Problem, UnreadableFile, load_text_noted,
+                                not_regular_reason)
 from index.readers.checks import check_article
 from index.readers.seed import trim_title
 
 log = logging.getLogger(__name__)
 
-# The most body text one article keeps (characters). The longest real news articles (long-form
-# features, full speeches and rulings) run to ~100,000 characters; 500,000 keeps those whole
-# with room to spare, while bounding what a search reads for an article it matches (snippets and
-# highlighting read the stored body): measured, a search matching one such article takes ~40 ms,
-# at 1,000,000 characters 80-135 ms, and a 50 MB record indexed whole made it take 17 s. Beyond
-# the limit the body is cut at a paragraph or word, with a warning.
-MAX_ARTICLE_CHARS = 500_000
-# The most characters a title keeps: real headlines are under ~300 characters; a longer "title"
-# is a record whose fields are mixed up, and it is shown in every result list.
-MAX_TITLE_CHARS = 1_000
 
 # format name -> module in this package that implements `read(path, text, options)`
 FORMATS: dict[str, str] = {
@@ -202,8 +193,11 @@ def read_file(path: Path, options: ReadOptions | None = None, fmt: str | None = 
     if isinstance(module, str):
         yield Problem(str(path), module)
         return
+    # A format whose file holds one article (text, HTML) reads only its first READ_BYTES: what
+    # one article can keep. Memory then follows what is kept, not the file (issue 23.6).
+    limit = getattr(module, "READ_BYTES", None)
     try:
-        text, note = load_text_noted(path, getattr(module, "encoding", None))
+        text, note, cut = load_text_noted(path, getattr(module, "encoding", None), limit)
         if module is None:
             fmt = sniff_format(text)
             module = _reader(fmt)
@@ -212,10 +206,14 @@ def read_file(path: Path, options: ReadOptions | None = None, fmt: str | None = 
                 return
             if hasattr(module, "encoding") and not text.isascii():
                 # Its name did not say the format; now that the content has, decode by its rules.
-                text, note = load_text_noted(path, module.encoding)
+                text, note, cut = load_text_noted(path, module.encoding)
     except UnreadableFile as exc:
         yield Problem(str(path), str(exc))
         return
+    if cut:
+        yield Problem(str(path), f"only the first {limit:,} bytes of the file were read (a file in the {fmt} format "
+                      f"holds one article, which keeps at most {MAX_ARTICLE_CHARS:,} characters); the rest is not "
+                      "indexed", None, "warning")
     if note is not None:
         yield Problem(str(path), note.reason, f"line {note.line}", "warning")
     try:

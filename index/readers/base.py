@@ -37,6 +37,22 @@ MAX_DECOMPRESSED_BYTES = MAX_FILE_BYTES
 # within one chunk past a cap.
 _CHUNK = 1024 * 1024
 
+# The most body text one article keeps (characters). The longest real news articles (long-form
+# features, full speeches and rulings) run to ~100,000 characters; 500,000 keeps those whole
+# with room to spare, while bounding what a search reads for an article it matches (snippets and
+# highlighting read the stored body): measured, a search matching one such article takes ~40 ms,
+# at 1,000,000 characters 80-135 ms, and a 50 MB record indexed whole made it take 17 s. Beyond
+# the limit the body is cut at a paragraph or word, with a warning.
+MAX_ARTICLE_CHARS = 500_000
+# The most characters a title keeps: real headlines are under ~300 characters; a longer "title"
+# is a record whose fields are mixed up, and it is shown in every result list.
+MAX_TITLE_CHARS = 1_000
+# The most bytes read of a plain text file, which holds one article: MAX_ARTICLE_CHARS characters
+# in any UTF-8 text (up to 4 bytes each), so no kept character is lost, while a 50 MB .txt no
+# longer costs 1.6 GB to keep its first 500,000 characters (issue 23.6). The rest of a longer
+# file is not read, with a warning.
+ARTICLE_READ_BYTES = 4 * MAX_ARTICLE_CHARS
+
 _FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
                (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
                (stat.S_ISSOCK, "a socket"))
@@ -81,17 +97,20 @@ def not_regular_reason(mode: int) -> str:
     return f"not a regular file ({file_kind(mode)}); skipped without opening it"
 
 
-def load_bytes(path: Path) -> bytes:
-    """Read a file, transparently un-gzipping it (by magic bytes, whatever its name).
+def load_bytes(path: Path, limit: int | None = None) -> tuple[bytes, bool]:
+    """Read a file, transparently un-gzipping it (by magic bytes, whatever its name): (its
+    bytes, whether they were cut at `limit`).
 
     Only a regular file is opened, and no more than the size limits are ever read: a FIFO, a
     device (a symlink to /dev/zero), a file bigger than `MAX_FILE_BYTES` or a gzip stream that
-    expands past `MAX_DECOMPRESSED_BYTES` raises `UnreadableFile` instead.
+    expands past `MAX_DECOMPRESSED_BYTES` raises `UnreadableFile` instead. With `limit` (a format
+    whose one article is in the file's first bytes), only the first `limit` bytes are read (of
+    the decompressed content for a .gz), whatever the file's size, and the rest never is.
     """
     info = os.stat(path)
     if not stat.S_ISREG(info.st_mode):
         raise UnreadableFile(not_regular_reason(info.st_mode))
-    if info.st_size > MAX_FILE_BYTES:
+    if info.st_size > MAX_FILE_BYTES and limit is None:
         raise UnreadableFile(f"file is {info.st_size} bytes, over the {MAX_FILE_BYTES}-byte limit")
     # O_NONBLOCK: should the path have become a FIFO since the stat, opening it does not hang.
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
@@ -101,8 +120,11 @@ def load_bytes(path: Path) -> bytes:
             raise UnreadableFile(not_regular_reason(mode))
         if handle.read(2) == GZIP_MAGIC:
             handle.seek(0)
-            return _gunzip(handle)
+            return _gunzip(handle, limit)
         handle.seek(0)
+        if limit is not None:
+            raw = handle.read(limit + 1)
+            return raw[:limit], len(raw) > limit
         raw = handle.read(info.st_size + 1)
         if len(raw) > info.st_size:  # it grew since the stat, or has no size (/proc): read on, capped
             buffer = io.BytesIO(raw)
@@ -112,22 +134,39 @@ def load_bytes(path: Path) -> bytes:
             raw = buffer.getvalue()
     if len(raw) > MAX_FILE_BYTES:
         raise UnreadableFile(f"file is over the {MAX_FILE_BYTES}-byte limit")
-    return raw
+    return raw, False
 
 
-def _gunzip(handle: BinaryIO) -> bytes:
-    """The decompressed content of a gzip file, read a chunk at a time up to the cap."""
+def _gunzip(handle: BinaryIO, limit: int | None = None) -> tuple[bytes, bool]:
+    """The decompressed content of a gzip file, read a chunk at a time up to the cap, or up to
+    `limit` bytes (then: whether there was more)."""
     out = io.BytesIO()
     try:
         with gzip.GzipFile(fileobj=handle) as stream:
-            while chunk := stream.read(_CHUNK):
+            while chunk := stream.read(_CHUNK if limit is None else min(_CHUNK, limit + 1 - out.tell())):
+                if limit is not None and out.tell() + len(chunk) > limit:
+                    out.write(chunk[: limit - out.tell()])
+                    return out.getvalue(), True
                 if out.tell() + len(chunk) > MAX_DECOMPRESSED_BYTES:
                     raise UnreadableFile(f"decompressed size over {MAX_DECOMPRESSED_BYTES} bytes "
                                          "(the limit for one file)")
                 out.write(chunk)
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise UnreadableFile(f"truncated or corrupt gzip data ({exc})") from None
-    return out.getvalue()
+    return out.getvalue(), False
+
+
+def whole_characters(raw: bytes) -> bytes:
+    """`raw` without a UTF-8 (or UTF-16) character that a cut at a byte count left unfinished."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw[: len(raw) // 2 * 2]
+    for back in range(1, min(4, len(raw)) + 1):
+        byte = raw[-back]
+        if byte & 0xC0 == 0x80:  # a continuation byte: look further back for the lead byte
+            continue
+        needed = 2 if 0xC0 <= byte < 0xE0 else 3 if 0xE0 <= byte < 0xF0 else 4 if byte >= 0xF0 else 1
+        return raw[:-back] if needed > back else raw
+    return raw
 
 
 # What Western European text decoded as cp1252 holds besides ASCII: the Latin-1 letters (no
@@ -226,18 +265,27 @@ def looks_binary(raw: bytes) -> bool:
     return b"\x00" in head
 
 
-def load_text_noted(path: Path, encoding_of: Callable[[bytes], str | None] | None = None
-                    ) -> tuple[str, DecodingNote | None]:
-    """The decoded text of a file and a note when its encoding was guessed (see
-    `decode_with_note`), or `UnreadableFile` saying why there is no text.
+def load_text_noted(path: Path, encoding_of: Callable[[bytes], str | None] | None = None,
+                    limit: int | None = None) -> tuple[str, DecodingNote | None, bool]:
+    """The decoded text of a file, a note when its encoding was guessed (see `decode_with_note`)
+    and whether it was cut at `limit` bytes (see `load_bytes`), or `UnreadableFile` saying why
+    there is no text.
 
     `encoding_of` is a format's own say on the encoding (a page's `<meta charset>`, the latin-1
     that Reuters-21578 prescribes), tried after UTF-8 and before guessing.
     """
     try:
-        raw = load_bytes(path)
+        raw, cut = load_bytes(path, limit)
     except OSError as exc:
         raise UnreadableFile(f"cannot read file: {exc.strerror or exc}") from None
+    if cut:
+        raw = whole_characters(raw)
+    text, note = _decode_file(raw, encoding_of)
+    return text, note, cut
+
+
+def _decode_file(raw: bytes, encoding_of: Callable[[bytes], str | None] | None) -> tuple[str, DecodingNote | None]:
+    """A file's bytes as text (UTF-16 by its BOM, else `decode_with_note`), or why they are none."""
     if not raw.strip():
         raise UnreadableFile("file is empty")
     if looks_binary(raw):
@@ -253,7 +301,7 @@ def load_text_noted(path: Path, encoding_of: Callable[[bytes], str | None] | Non
 
 
 def load_text(path: Path, encoding_of: Callable[[bytes], str | None] | None = None) -> str:
-    """The decoded text of a file (`load_text_noted` without the note), or `UnreadableFile`."""
+    """The decoded text of a whole file (`load_text_noted` without the note), or `UnreadableFile`."""
     return load_text_noted(path, encoding_of)[0]
 
 

@@ -17,8 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from index.article import Article
-from index.readers.base import Problem, parse_date
+from index.readers.base import ARTICLE_READ_BYTES, Problem, parse_date
 
+# One article a file: its first bytes are all it can keep (see `index.readers.read_file`).
+READ_BYTES = ARTICLE_READ_BYTES
 SEED_HEADER = re.compile(r"\A\s*date\s+(\S+)\s+")
 # "SEOUL (Reuters) -", "WASHINGTON, Feb 26 (AFP) —": the place in capitals, the agency in brackets.
 DATELINE = re.compile(
