@@ -12,25 +12,34 @@ Guarantees, and how they are kept (with the backend's `IndexWriter`, see `search
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import os
+import re
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from index.article import Article
+from index.ner_pool import NerPool, default_workers
 from index.progress import Progress
 from index.readers import ReadOptions, iter_files, read_file
 from index.parts import in_part
 from index.readers.base import Problem
 from search.backend import IndexWriter
 from search.backends import open_writer
+from search.backends.whoosh.locking import ProcessDiedError
 
 log = logging.getLogger("newsearch.index")
 
 NER_BATCH = 256            # articles per entity-recognition batch (spaCy's nlp.pipe)
+# With NER worker processes, batches handed to them before the run writes the batch before: the
+# workers recognise these while the run resolves and writes (index/ner_pool.py).
+BATCHES_AHEAD = 2
 # Commit at the first file boundary after this many documents or this long, whichever comes
 # first: a crash loses at most about a minute of work. Each commit adds WRITER_PROCS segments;
 # Whoosh's MERGE_SMALL policy rewrites all similar-sized segments into one once ~24 have piled up
@@ -53,7 +62,8 @@ class IndexSummary:
     files_unchanged: int = 0
     files_skipped: int = 0   # files of a type no reader handles, or holding no article (a word list)
     elapsed: float = 0.0
-    ner_seconds: float = 0.0
+    ner_seconds: float = 0.0   # in the recogniser; summed over the workers when there are some
+    ner_workers: int = 0       # entity recognition processes (0: in the run's own process)
     recogniser: str = ""
     given: int = 0           # paths given to the run
     missing: list[str] = field(default_factory=list)  # given paths that don't exist or can't be read
@@ -76,7 +86,9 @@ class IndexSummary:
             f"files: {self.files_read} read, {self.files_unchanged} unchanged, "
             f"{self.files_skipped} skipped (not a supported type, or not an article)",
             f"elapsed {self.elapsed:.1f} s, {self.docs_per_second:,.0f} docs/s"
-            + (f", of which entity recognition {self.ner_seconds:.1f} s" if self.ner_seconds else ""),
+            + (f", entity recognition {self.ner_seconds:.1f} s in {self.ner_workers} worker processes"
+               if self.ner_workers and self.ner_seconds else
+               f", of which entity recognition {self.ner_seconds:.1f} s" if self.ner_seconds else ""),
         ]
         if self.recogniser:
             lines.append(f"entities: {self.recogniser}")
@@ -92,6 +104,12 @@ class IndexSummary:
 
 class InputNotFoundError(Exception):
     """None of the paths given to a run exists or can be read; nothing was created."""
+
+
+class RunFailedError(Exception):
+    """A process the run depends on (a Whoosh writer, an NER worker) died: the run stopped
+    without committing what it had read since its last commit. The message says what was lost;
+    the same command run again indexes it (those files' keys are not in the index)."""
 
 
 def list_inputs(paths: Iterable[Path | str]) -> tuple[list[tuple[Path, str | None]], list[Problem], list[str]]:
@@ -133,23 +151,49 @@ def _spellings(path: Path) -> list[str]:
     return forms
 
 
+# C0 and C1 control characters: a newline in a file name would split a summary line in two.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def path_text(path: Path | str) -> str:
+    """A path as the index stores and shows it: valid UTF-8 whatever bytes the name holds.
+
+    Linux file names are bytes; Python carries the ones that are not UTF-8 as lone surrogates,
+    which no index, JSON or terminal accepts (a Whoosh writer process died on them, losing its
+    whole share of the run). Undecodable bytes and control characters become `\\xNN`, so
+    every distinct name keeps a distinct, readable form; the run skips a file whose form is
+    another existing file's real name (`index_files`).
+    """
+    try:
+        raw = os.fsencode(path)
+    except UnicodeEncodeError:  # a surrogate that no file name decodes to
+        raw = str(path).encode("utf-8", "surrogatepass")
+    text = raw.decode("utf-8", "backslashreplace")
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
 def file_key(path: Path) -> str:
     stat = path.stat()
-    return f"{path}|{stat.st_size}|{stat.st_mtime_ns}"
+    return f"{path_text(path)}|{stat.st_size}|{stat.st_mtime_ns}"
 
 
 class _Run:
     """The state of one run; kept out of `index_paths` so each step is a small method."""
 
     def __init__(self, writer: IndexWriter, extractor, summary: IndexSummary,
-                 progress: Progress, on_problem: Callable[[Problem], None], stories=None) -> None:
+                 progress: Progress, on_problem: Callable[[Problem], None], stories=None,
+                 pool: NerPool | None = None) -> None:
         self.writer, self.extractor = writer, extractor
+        self.pool = pool  # NER worker processes, fed ahead of the writes; None: NER in this process
+        # Batches read and handed to the pool, not yet written: (files, articles, pool ticket).
+        self.ready: deque[tuple[list[tuple[Path, str, list[Article]]], list[Article], list[str]]] = deque()
         self.stories = stories  # index.stories.StoryIndex, or None (grouping off)
         self.written_story: dict[str, str | None] = {}  # since the last commit: id -> story written
         self.summary, self.progress, self.on_problem = summary, progress, on_problem
         self.pending: list[tuple[Path, str, list[Article]]] = []  # whole files awaiting write
         self.pending_articles = 0
         self.uncommitted_docs = 0
+        self.uncommitted_files = 0
         self.last_commit = time.monotonic()
         self.seen_ids: dict[str, str] = {}  # id -> where it was first seen in this run
         self.stored: dict[str, str] = {}    # the pending batch's indexed ids -> their content hashes
@@ -159,6 +203,8 @@ class _Run:
         self.docs_done = 0
 
     def problem(self, problem: Problem) -> None:
+        if path_text(problem.path) != problem.path:  # printable, and writable as JSON (--errors)
+            problem = dataclasses.replace(problem, path=path_text(problem.path))
         self.summary.problems.append(problem)
         if problem.severity == "error":
             self.summary.failed += 1
@@ -174,23 +220,35 @@ class _Run:
         if self.pending_articles >= NER_BATCH:
             self.flush()
 
-    def flush(self) -> None:
-        """Recognise entities for the pending files' articles and write them; maybe commit."""
-        if not self.pending:
-            return
-        batch = [a for _, _, articles in self.pending for a in articles]
+    def flush(self, everything: bool = False) -> None:
+        """Hand the pending files' articles to entity recognition, and write the batches read
+        before them (all of them with `everything`); each write may commit."""
+        if self.pending:
+            batch = [a for _, _, articles in self.pending for a in articles]
+            ticket = self.pool.prefetch(batch) if self.pool is not None else []
+            self.ready.append((self.pending, batch, ticket))
+            self.pending, self.pending_articles = [], 0
+        ahead = 0 if everything or self.pool is None else BATCHES_AHEAD
+        while len(self.ready) > ahead:
+            self.write_batch(*self.ready.popleft())
+
+    def write_batch(self, files: list[tuple[Path, str, list[Article]]], batch: list[Article],
+                    ticket: list[str]) -> None:
+        """Recognise entities for one batch's articles (in order) and write them; maybe commit."""
         # Id and content hash of the reader's version, before entities: neither may depend on
         # which recogniser ran (or whether one did).
         read_as = {id(a): (a.id, a.content_hash) for a in batch}
         self.stored = self.writer.stored_hashes([aid for aid, _ in read_as.values()])
         self.extractor.annotate(batch)
-        for path, key, articles in self.pending:
+        if self.pool is not None:
+            self.pool.release(ticket)
+        for path, key, articles in files:
             for article in articles:
                 self.write_article(article, key, *read_as[id(article)])
             # Articles that were in an older version of this file but are not in this one.
             self.writer.delete_stale(str(path), key)
             self.files_done += 1
-        self.pending, self.pending_articles = [], 0
+            self.uncommitted_files += 1
         self.progress.update(self.files_done, self.docs_done)
         if (self.uncommitted_docs >= COMMIT_EVERY_DOCS
                 or time.monotonic() - self.last_commit >= COMMIT_EVERY_SECONDS):
@@ -223,10 +281,15 @@ class _Run:
             if fmt is None and options.format is None:
                 summary.files_skipped += 1
                 continue
+            name = path_text(path)
+            if name != str(path) and os.path.lexists(name):
+                self.problem(Problem(name, "the file name is not valid UTF-8 (or holds control characters), "
+                                           "and its readable form is the name of another file: skipped"))
+                continue
             try:
                 key = file_key(path)
             except OSError as exc:
-                self.problem(Problem(str(path), f"cannot read file: {exc.strerror or exc}"))
+                self.problem(Problem(name, f"cannot read file: {exc.strerror or exc}"))
                 continue
             unchanged = self.writer.file_articles(key)
             if unchanged:
@@ -241,8 +304,20 @@ class _Run:
                 if isinstance(item, Problem):
                     self.problem(item)
                 else:
+                    item.path = path_text(item.path)
                     articles.append(item)
-            self.add_file(path, key, articles)
+            if name != str(path):
+                self.problem(Problem(name, "the file name is not valid UTF-8 or holds control characters: "
+                                           "indexed under this name, those bytes written as \\xNN", severity="warning"))
+            self.add_file(Path(name), key, articles)
+
+    def lost(self, cause: Exception) -> RunFailedError:
+        """The error a run that cannot go on raises: the cause, and what was not indexed."""
+        docs = self.uncommitted_docs + self.pending_articles + sum(len(batch) for _, batch, _ in self.ready)
+        files = self.uncommitted_files + len(self.pending) + sum(len(read) for read, _, _ in self.ready)
+        return RunFailedError(
+            f"indexing stopped: {cause}. Not indexed: {docs} articles from {files} files read since the last "
+            f"commit (everything committed before is kept); run the same command again to index them")
 
     def commit(self) -> None:
         if self.stories is not None:
@@ -266,7 +341,7 @@ class _Run:
                 setattr(self.summary, kind, getattr(self.summary, kind) - 1)
         self.rejections_seen = len(self.writer.rejected_ids)
         self.counted.clear()
-        self.uncommitted_docs = 0
+        self.uncommitted_docs = self.uncommitted_files = 0
         self.last_commit = time.monotonic()
 
 
@@ -286,6 +361,7 @@ def index_paths(
     part: tuple[int, int] | None = None,
     rebuild: bool = False,
     stories: bool = True,
+    workers: int | None = None,
 ) -> IndexSummary:
     """Index every article in `paths` (files or folders) into an index.
 
@@ -299,17 +375,22 @@ def index_paths(
     only the k-th of n disjoint parts of the files (scale-out: n runs, on any machines).
     `rebuild` builds a new index from `paths` and switches searches to it at the end (OpenSearch).
     `stories` groups near-duplicates and articles about one event (`index.stories`); off, the
-    articles of this run belong to no story.
+    articles of this run belong to no story. `workers` is how many processes run entity
+    recognition (`index.ner_pool`; default: one per core; 1: in this process); the results are
+    the same whatever it is.
     """
     from index.entities import EntityExtractor  # spaCy is imported only when a run needs it
 
     options = options or ReadOptions()
+    workers = default_workers() if workers is None else workers
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
     started = time.monotonic()
     paths = list(paths)
     files, early_problems, missing = list_inputs(paths)  # raises InputNotFoundError when none usable
     if part is not None:
         files = [(path, fmt) for path, fmt in files if in_part(part_name(path, paths), part)]
-    summary = IndexSummary(given=len(paths), missing=missing)
+    summary = IndexSummary(given=len(paths), missing=[path_text(where) for where in missing])
     where = dict(backend_options or {})
     if index_dir is not None:
         where["index_dir"] = index_dir
@@ -324,8 +405,11 @@ def index_paths(
         if aliases_file is not None:
             aliases_file = Path(aliases_file).resolve()
             writer.remember(aliases_file=str(aliases_file))
-        extractor = EntityExtractor(cache_path=writer.local_dir / "entities-cache.sqlite", enabled=entities,
-                                    aliases_file=aliases_file, corpus_path=writer.local_dir / "entity-corpus.sqlite")
+        cache_path = writer.local_dir / "entities-cache.sqlite"
+        pool = NerPool(workers, cache_path) if entities and workers > 1 else None
+        extractor = EntityExtractor(cache_path=cache_path, enabled=entities, aliases_file=aliases_file,
+                                    corpus_path=writer.local_dir / "entity-corpus.sqlite",
+                                    **({"loader": pool.load} if pool is not None else {}))
         progress = Progress(len(files), stream=progress_stream, enabled=show_progress)
         grouping = None
         if stories:
@@ -339,22 +423,27 @@ def index_paths(
                 from index.story_process import StoryProcess
 
                 grouping = StoryProcess(writer.local_dir)
-        run = _Run(writer, extractor, summary, progress, on_problem or (lambda p: None), grouping)
+        run = _Run(writer, extractor, summary, progress, on_problem or (lambda p: None), grouping, pool)
         report.append(run.problem)
         try:
             for problem in early_problems:
                 run.problem(problem)
             run.index_files(files, options)
-            run.flush()
+            run.flush(everything=True)
             run.commit()
             # Entities across articles (index/entities/corpus.py): rewrite the entity fields of
             # the articles whose values this run's statistics changed, whatever their order.
             if extractor.finish(writer.update_fields):
                 run.commit()
+        except ProcessDiedError as exc:
+            raise run.lost(exc) from exc
         finally:
             progress.close()
             summary.ner_seconds = extractor.ner_seconds
             summary.recogniser = extractor.recogniser
+            if pool is not None:
+                summary.ner_workers = pool.processes
+                pool.close()
             extractor.close()
             if grouping is not None:
                 grouping.close()

@@ -1,8 +1,9 @@
 """`newsearch`: the command line, a thin adapter over `index.indexer` and `search`.
 
 Exit codes: 0 done (bad input files are reported in the summary, not fatal), 1 the index is
-missing/locked/unusable or a path given to `index` does not exist (the others are still indexed),
-2 a bad query or parameter.
+missing/locked/unusable, a path given to `index` does not exist (the others are still indexed), or
+an index run stopped because one of its processes died (it says what to re-run), 2 a bad query or
+parameter.
 """
 from __future__ import annotations
 
@@ -92,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--field-map", nargs="*", default=[], metavar="OURS=THEIRS",
                    help="JSON/CSV field names, e.g. body=story_text date=when")
     p.add_argument("--no-entities", action="store_true", help="skip named-entity recognition")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="processes running entity recognition (default: one per core; 1: in the indexing process)")
     p.add_argument("--aliases", type=Path, metavar="FILE",
                    help="extra entity aliases (TSV: type, alias, canonical name), merged with the shipped table")
     p.add_argument("--errors", type=Path, metavar="FILE", help="write every problem as JSON lines")
@@ -170,11 +173,13 @@ def cmd_index(args: argparse.Namespace) -> int:
             part = parse_part(args.part)
         except ValueError as exc:
             return _fail(str(exc), 2)
+    if args.workers is not None and args.workers < 1:
+        return _fail(f"--workers must be at least 1, not {args.workers}", 2)
     backend, location = _index_location(args)
     summary = index_paths(args.paths, options=ReadOptions(format=args.format, field_map=field_map),
                           entities=not args.no_entities, lock_timeout=args.lock_timeout,
                           aliases_file=args.aliases, backend=backend, backend_options=location, part=part,
-                          rebuild=args.rebuild)
+                          rebuild=args.rebuild, workers=args.workers)
     if args.errors:
         write_problems(summary.problems, args.errors)
     print(json.dumps(summary.to_dict(), indent=2) if args.json else summary.format())
@@ -317,7 +322,7 @@ def _fail(message: str, code: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from index.indexer import InputNotFoundError
+    from index.indexer import InputNotFoundError, RunFailedError
     from search.results import IncompatibleIndexError, IndexLockedError, IndexNotFoundError
     from search.results import BadParameterError, SearchError
 
@@ -335,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(_in_cli_terms(str(exc)), 2)
     except SearchError as exc:
         return _fail(str(exc), 2)
-    except (IndexNotFoundError, IncompatibleIndexError, IndexLockedError, InputNotFoundError) as exc:
+    except (IndexNotFoundError, IncompatibleIndexError, IndexLockedError, InputNotFoundError, RunFailedError) as exc:
         return _fail(str(exc), 1)
     except KeyboardInterrupt:
         return _fail("interrupted; the index holds everything up to the last commit", 130)

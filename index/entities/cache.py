@@ -83,6 +83,22 @@ class NerCache:
             return {}
         return found
 
+    def known(self, hashes: Iterable[str], recogniser: str) -> set[str]:
+        """The hashes among `hashes` whose spans `recogniser` stored: what an index run's NER
+        worker pool (index/ner_pool.py) need not send to its workers. Reads no spans."""
+        hashes = list(dict.fromkeys(hashes))
+        found: set[str] = set()
+        try:
+            for i in range(0, len(hashes), _CHUNK):
+                part = hashes[i:i + _CHUNK]
+                found.update(row[0] for row in self._conn.execute(
+                    f"SELECT text_hash FROM ner WHERE recogniser = ? AND text_hash IN ({','.join('?' * len(part))})",
+                    [recogniser, *part]))
+        except sqlite3.DatabaseError as exc:
+            self._reset(exc)
+            return set()
+        return found
+
     def put_many(self, rows: Iterable[tuple[str, str, Spans]]) -> None:
         """Store (text_hash, recogniser, spans); a failure costs a warning, never the run."""
         data = [(h, r, json.dumps(s, ensure_ascii=False)) for h, r, s in rows]

@@ -69,6 +69,24 @@ def _close_locks_in_child() -> None:
 os.register_at_fork(after_in_child=_close_locks_in_child)
 
 
+class ProcessDiedError(RuntimeError):
+    """A process an index run depends on (a Whoosh writer, an NER worker) died or failed: what
+    it held since the last commit is lost, so the run must stop without committing. The message
+    says which process and how it ended."""
+
+
+def how_it_ended(exitcode: int | None) -> str:
+    """A child's `multiprocessing` exit code in words: "was killed by SIGKILL", "exited with 1"."""
+    if exitcode is None:
+        return "is still running"
+    if exitcode < 0:
+        try:
+            return f"was killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"was killed by signal {-exitcode}"
+    return f"exited with status {exitcode}"
+
+
 def die_with_parent(expected_parent: int) -> None:
     """Make the calling (child) process die with `expected_parent`; exit now if it already has.
 

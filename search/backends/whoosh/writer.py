@@ -12,15 +12,19 @@ Guarantees, and how they are kept:
 from __future__ import annotations
 
 import logging
+import queue
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from whoosh.compat import pickle
+from whoosh.multiproc import MpWriter
 from whoosh.query import And, Not, Term
+from whoosh.util import random_name
 
 from index.article import Article
 from search.backends.whoosh.internals import segment_count
-from search.backends.whoosh.locking import RunLock, break_orphaned_write_lock
+from search.backends.whoosh.locking import ProcessDiedError, RunLock, break_orphaned_write_lock, how_it_ended
 from search.backends.whoosh.schema import article_to_document, fields_to_document, news_analyzer
 from search.backends.whoosh.store import now_iso, open_or_create_index, write_meta
 from search.backends.whoosh.vocabulary import VocabularyCounter
@@ -35,6 +39,84 @@ log = logging.getLogger("newsearch.index")
 MERGE_ABOVE_SEGMENTS = 100
 WRITER_PROCS = 2           # Whoosh writer processes (measured: 552 docs/s with 1, 990 with 2)
 WRITER_EXIT_SECONDS = 5    # a killed writer process exits at once; this only bounds a stuck one
+QUEUE_CHECK_SECONDS = 1.0  # a full job queue is re-checked for dead writer processes this often
+
+
+class CheckedMpWriter(MpWriter):
+    """Whoosh's multi-process writer (multisegment), refusing to commit when a writer process died.
+
+    Whoosh hands each writer process job files of documents and, at commit, adds to the index
+    whatever segments come back: a process killed (or failing, e.g. on a name with lone
+    surrogates) took its documents with it, and the commit went ahead with the others', so the
+    run said "added N" and exited 0 with a third of them gone. Here every job hand-over checks
+    that the processes live (a full queue is re-checked instead of waiting for ever), and the
+    commit checks that each process ended normally and returned its segment, before the new
+    table of contents is written; otherwise `ProcessDiedError`, and nothing since the last
+    commit is kept (the run's `cancel`). Private Whoosh names used: `_enqueue`, `_commit`,
+    `_merge_segments`, `_finalize_segment`, `_close_segment`, `_commit_toc`, `_finish`
+    (whoosh-reloaded 2.7.5, pinned; see internals.py).
+    """
+
+    def check_processes(self, finished_ok: bool = False) -> None:
+        """Raise `ProcessDiedError` if a writer process has ended before being told to (or, with
+        `finished_ok`, ended other than normally)."""
+        for task in self.tasks:
+            if not task.is_alive() and not (finished_ok and task.exitcode == 0):
+                raise ProcessDiedError(f"a Whoosh writer process (pid {task.pid}) {how_it_ended(task.exitcode)} "
+                                       f"in the middle of the run")
+
+    def _put(self, job: tuple | None) -> None:
+        while True:
+            try:
+                self.jobqueue.put(job, timeout=QUEUE_CHECK_SECONDS)
+                return
+            except queue.Full:
+                self.check_processes()
+
+    def _enqueue(self) -> None:
+        # Whoosh's: the buffered documents to a job file, its name on the job queue.
+        self.check_processes()
+        filename = f"{random_name()}.doclist"
+        with self.temp_storage().create_file(filename).raw_file() as handle:
+            for item in self.docbuffer:
+                pickle.dump(item, handle, 2)
+        if len(self.tasks) < self.procs:
+            self._new_task()
+        self._put((filename, len(self.docbuffer)))
+        self.docbuffer = []
+
+    def _commit(self, mergetype, optimize, merge) -> None:
+        # Whoosh's multisegment commit, with the processes' ends checked before anything is
+        # merged or the table of contents written.
+        if self.docbuffer:
+            self._enqueue()
+        for _ in self.tasks:
+            self._put(None)
+        for task in self.tasks:
+            # A process killed while taking a job dies holding the job queue's lock, and the
+            # others then wait on it for ever: their end is awaited only while none has failed.
+            while task.is_alive():
+                task.join(QUEUE_CHECK_SECONDS)
+                self.check_processes(finished_ok=True)
+        results = []
+        for _ in self.tasks:
+            try:
+                results.append(self.resultqueue.get(timeout=QUEUE_CHECK_SECONDS))
+            except queue.Empty:
+                break
+        failed = [task for task in self.tasks if task.exitcode != 0]
+        if failed or len(results) != len(self.tasks):
+            ends = ", ".join(f"pid {task.pid} {how_it_ended(task.exitcode)}" for task in failed)
+            raise ProcessDiedError(f"{len(failed) or len(self.tasks) - len(results)} of {len(self.tasks)} Whoosh "
+                                   f"writer processes did not finish their work ({ends or 'no segment returned'})")
+        segments = self._merge_segments(mergetype, optimize, merge)
+        segments += [segment for _, _, segment in results]
+        if self._added:
+            segments.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(segments)
+        self._finish()
 
 
 class WhooshWriter:
@@ -108,8 +190,8 @@ class WhooshWriter:
     def _writer(self):
         if self.writer is None:
             # Two processes with one segment each: 1.8x faster on Reuters on a 2-core machine.
-            self.writer = self.ix.writer(procs=WRITER_PROCS, multisegment=True, limitmb=128, timeout=30.0,
-                                         delay=0.25)
+            self.writer = CheckedMpWriter(self.ix, procs=WRITER_PROCS, multisegment=True, limitmb=128,
+                                          timeout=30.0, delay=0.25)
         return self.writer
 
     def write(self, article: Article, article_id: str, file_key: str, content_hash: str,

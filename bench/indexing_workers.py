@@ -1,0 +1,89 @@
+"""Indexing with entity recognition in 1 and in N worker processes (issue 20, `--workers`).
+
+    nice -n 10 .venv/bin/python bench/indexing_workers.py                 # 2 Reuters files, 3 rounds
+    .venv/bin/python bench/indexing_workers.py --files 1 --rounds 5 --workers 1 2
+
+Each round indexes the same Reuters-21578 slice (NER on, story grouping on, the Whoosh
+backend) into a fresh index (so a fresh NER cache: every text is recognised) once per worker
+count, in alternating order (1,2 then 2,1, ...) so that a drift in the machine's load hits both
+alike. Reported per run: wall seconds, docs/s, CPU seconds of the run and all its children
+(NER workers, Whoosh writers, story grouping; os.times of reaped children), the load average
+before it, and the peak PSS of the process tree (pages shared by the fork counted once). Per
+worker count: the median docs/s over rounds, and the median of each round's ratio to 1 worker.
+On a shared machine the wall figures depend on what else runs: the CPU seconds per document
+say what the workers cost, and the load average says how busy the cores were.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import SHARED, PeakMemory, machine, require_data, table, write_json  # noqa: E402
+
+from index.indexer import index_paths  # noqa: E402
+
+
+def one_run(files: list[Path], workers: int) -> dict:
+    folder = Path(tempfile.mkdtemp(prefix="ns-bench-workers-"))
+    try:
+        load = os.getloadavg()[0]
+        before = os.times()
+        with PeakMemory(interval=0.2) as memory:
+            summary = index_paths(files, folder / "ix", workers=workers, show_progress=False)
+        after = os.times()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    cpu = sum(getattr(after, f) - getattr(before, f) for f in ("user", "system", "children_user", "children_system"))
+    docs = summary.added + summary.updated
+    return {"workers": workers, "docs": docs, "seconds": round(summary.elapsed, 2),
+            "docs_per_s": round(summary.docs_per_second, 1), "cpu_s": round(cpu, 1),
+            "cpu_ms_per_doc": round(1000 * cpu / docs, 2), "ner_s": round(summary.ner_seconds, 1),
+            "ner_workers": summary.ner_workers, "load_before": round(load, 2),
+            "peak_pss_mb": round(memory.peak_mb), "failed": summary.failed}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=SHARED / "reuters21578")
+    parser.add_argument("--files", type=int, default=2, help="how many reut2-*.sgm files (1,000 articles each)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args()
+    require_data(args.data, "Reuters-21578")
+    files = sorted(args.data.glob("reut2-*.sgm*"))[:args.files]
+    runs: list[dict] = []
+    for n in range(args.rounds):
+        order = args.workers if n % 2 == 0 else list(reversed(args.workers))
+        for workers in order:
+            run = one_run(files, workers)
+            run["round"] = n + 1
+            runs.append(run)
+            print(json.dumps(run), flush=True)
+    base = args.workers[0]
+    rows = []
+    for workers in args.workers:
+        mine = [r for r in runs if r["workers"] == workers]
+        ratios = [r["docs_per_s"] / b["docs_per_s"] for r in mine for b in runs
+                  if b["workers"] == base and b["round"] == r["round"]]
+        rows.append([workers, statistics.median(r["docs_per_s"] for r in mine), statistics.median(ratios),
+                     statistics.median(r["cpu_ms_per_doc"] for r in mine),
+                     statistics.median(r["load_before"] for r in mine), max(r["peak_pss_mb"] for r in mine)])
+    print()
+    print(f"{date.today()}  {machine()}  {len(files)} Reuters files, {runs[0]['docs']} articles, "
+          f"{args.rounds} rounds")
+    print(table(["workers", "docs/s (median)", f"ratio to {base} (median)", "CPU ms/doc", "load before",
+                 "peak PSS MB"], rows))
+    write_json("indexing_workers.json", {"date": str(date.today()), "machine": machine(), "runs": runs})
+
+
+if __name__ == "__main__":
+    main()
