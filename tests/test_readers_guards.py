@@ -139,3 +139,21 @@ def test_year_9999_in_a_json_record(tmp_path: Path) -> None:
     path.write_text('{"title": "T", "body": "Body text.", "date": "9999-12-31T23:59:59Z"}\n', encoding="utf-8")
     (article,), [warning] = read(path)
     assert article.date is None and "9999-12-31" in warning.reason
+
+
+def test_a_problem_quoting_bad_text_is_valid_unicode(tmp_path: Path, monkeypatch) -> None:
+    """A reason may quote what the file held (here: a reader's exception message)."""
+    import index.readers.records as records
+    from index.readers.checks import check_problem
+
+    def failing(*args, **kwargs):
+        raise ValueError("cannot use \ud83d here")
+        yield  # a generator, as readers are
+
+    monkeypatch.setattr(records, "read", failing)
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"title": "T", "body": "B"}\n', encoding="utf-8")
+    [problem] = list(read_file(path))
+    assert problem.reason.endswith("cannot use \ufffd here") and str(problem).encode("utf-8")
+    fine = Problem("p", "ok", "line 1")
+    assert check_problem(fine) is fine

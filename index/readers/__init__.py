@@ -19,7 +19,7 @@ from types import ModuleType
 from index.article import Article
 from index.readers.base import (MAX_ARTICLE_CHARS, MAX_TITLE_CHARS, Problem, UnreadableFile, load_text_noted,
                                 not_regular_reason)
-from index.readers.checks import check_article
+from index.readers.checks import check_article, check_problem
 from index.readers.seed import trim_title
 
 log = logging.getLogger(__name__)
@@ -182,8 +182,14 @@ def read_file(path: Path, options: ReadOptions | None = None, fmt: str | None = 
     Besides each reader's own problems: a reader that cannot be imported, an unreadable file, an
     encoding that had to be guessed (a warning), text that is not valid Unicode or a date in the
     future (`checks.check_article`: fixed, with a warning) and an article over `MAX_ARTICLE_CHARS`
-    or `MAX_TITLE_CHARS` (cut, with a warning) are reported here, for every format alike.
+    or `MAX_TITLE_CHARS` (cut, with a warning) are reported here, for every format alike. A
+    problem's own words are valid Unicode too (`checks.check_problem`: they may quote the file).
     """
+    for item in _read_file(path, options, fmt):
+        yield check_problem(item) if isinstance(item, Problem) else item
+
+
+def _read_file(path: Path, options: ReadOptions | None, fmt: str | None) -> Iterator[Article | Problem]:
     options = options or ReadOptions()
     fmt = options.format or fmt or format_of(path)
     if fmt not in (None, "sniff") and fmt not in FORMATS:

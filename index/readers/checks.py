@@ -9,6 +9,7 @@ of an emoji) stopped a whole run inside spaCy (issue 23).
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import datetime
 
@@ -72,6 +73,17 @@ def check_date(article: Article, now: datetime | None = None) -> list[Problem]:
     return [Problem(article.path, f"date {date.isoformat()} is in the future (later than {limit:%Y-%m-%d}, a year "
                     "after today): a news archive has no such article; indexed as undated",
                     article.location, "warning")]
+
+
+def check_problem(problem: Problem) -> Problem:
+    """`problem` with its reason and location made valid Unicode (a reason may quote the file's
+    text, e.g. an exception's message): the summary prints them and `--errors` writes them as
+    UTF-8. The path is left as it is: a file name's bytes are the indexer's to show."""
+    reason, bad = valid_unicode(problem.reason)
+    location, bad_location = valid_unicode(problem.location) if problem.location else (problem.location, 0)
+    if not bad and not bad_location:
+        return problem
+    return dataclasses.replace(problem, reason=reason, location=location)
 
 
 def check_article(article: Article) -> list[Problem]:
