@@ -167,6 +167,14 @@ def test_follow_page_explains_the_feed_and_lists_its_entries(page, base_url):  #
     titles = [entry.findtext(f"{ATOM}title") for entry in root.findall(f"{ATOM}entry")]
     assert root.tag == f"{ATOM}feed" and len(titles) == 25
     assert page.locator("ol.feed-entries > li > a").all_inner_texts() == titles
+    # the feed's own address opened in the browser: the entries with a note on what it is for
+    page.goto(address)
+    assert page.evaluate("document.contentType") == "application/xml"
+    note = page.evaluate("getComputedStyle(document.documentElement, '::before').content")
+    assert "feed reader" in note
+    assert page.evaluate("getComputedStyle(document.querySelector('entry > id')).display") == "none"
+    assert page.evaluate("document.querySelectorAll('entry').length") == 25
+    page.go_back()
     page.locator("button[data-copy]").click()
     assert page.locator("button[data-copy]").inner_text() in ("Copied", "Copy")
     assert page.evaluate("document.documentElement.scrollWidth") <= page.width

@@ -81,6 +81,18 @@ def test_follow_page_lists_the_feeds_entries_and_its_address(client):
     assert "paste it into your feed reader" in page
 
 
+def test_the_feed_is_atom_for_readers_and_styled_xml_for_browsers(client):
+    reader = client.get("/feed?q=copper", headers={"Accept": "application/atom+xml, */*;q=0.5"})
+    anything = client.get("/feed?q=copper")
+    browser = client.get("/feed?q=copper", headers={"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"})
+    assert reader.mimetype == anything.mimetype == "application/atom+xml" and browser.mimetype == "application/xml"
+    assert "Accept" in browser.headers["Vary"] and reader.get_data() == browser.get_data()
+    body = reader.get_data()
+    assert body.split(b"\n")[1] == b'<?xml-stylesheet type="text/css" href="/static/feed.css"?>'
+    assert ET.fromstring(body).tag == f"{ATOM}feed"
+    assert client.get("/static/feed.css").status_code == 200
+
+
 def test_story_link_carries_the_search_and_its_page_goes_back_to_it(client):
     page = client.get("/?q=Kim+Hanoi&from=2019&place=Hanoi").get_data(as_text=True)
     link = re.search(r'class="story-link" href="([^"]+)"', page).group(1).replace("&amp;", "&")

@@ -20,6 +20,7 @@ from web.xmltext import xml_text
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_ENTRIES = 50
+STYLESHEET_PI = b'<?xml-stylesheet type="text/css" href="/static/feed.css"?>'
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -74,7 +75,11 @@ def atom_feed(results: SearchResults, *, title: str, feed_url: str, page_url: st
             for name in hit.entities.get(kind, []):
                 sub(entry, "category", term=name, label=f"{kind}: {name}", scheme=f"urn:newsearch:{kind}")
         sub(entry, "summary", plain_text(hit.snippet), type="text")
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    document = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    # A browser opening the feed by itself shows it with web/static/feed.css (what it is for, the
+    # entries readable) instead of a wall of XML; feed readers ignore the instruction.
+    declaration, rest = document.split(b"\n", 1)
+    return declaration + b"\n" + STYLESHEET_PI + b"\n" + rest
 
 
 __all__ = ["atom_feed", "plain_text", "FEED_ENTRIES", "ATOM"]

@@ -218,6 +218,19 @@ def follow_page():
                            summary=plain_text, filter_kinds=FILTER_KINDS, filter_labels=FILTER_LABELS)
 
 
+@bp.after_app_request
+def feed_for_browsers(response):
+    """A browser that opens a feed's address itself (it asks for HTML first) gets the same Atom
+    document as `application/xml`, which it shows with the document's stylesheet (web/static/
+    feed.css: what a feed is for, the entries readable) instead of as raw text; feed readers,
+    which ask for Atom or anything, get `application/atom+xml` as before."""
+    if request.endpoint == "research.feed" and response.status_code == 200:
+        if request.accept_mimetypes.best_match(["application/atom+xml", "text/html"]) == "text/html":
+            response.mimetype = "application/xml"
+        response.vary.add("Accept")
+    return response
+
+
 # ---- links that keep the search ---------------------------------------------------------------------
 
 def _search_pairs(state: SearchState) -> list[tuple[str, str]]:
