@@ -47,6 +47,7 @@ from search import querylang as ql
 from search.backend import relevance_model
 from search.backends.whoosh import scoring
 from search.backends.whoosh.internals import POSITION_BITS
+from search.backends.whoosh.query import parsed
 from search.backends.whoosh.scoring import Evaluator, Matches, sorted_common, sorted_member, union
 from search.results import QuerySyntaxError
 
@@ -87,7 +88,7 @@ def plain_leaves(text: str) -> list[ql.Node]:
     """The query's positive text leaves, in order (parsed once for query word frequency and the
     word pairs); none if it cannot be parsed (it was parsed once already, so not expected)."""
     try:
-        return ql.text_terms(ql.parse(text))
+        return ql.text_terms(parsed(text))
     except QuerySyntaxError:
         return []
 

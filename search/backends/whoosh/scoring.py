@@ -307,6 +307,19 @@ class PostingsCache:
         tf = frequencies / ((1 - B) + B * combined[docs] / avg)
         return self.idf(len(docs)) * tf * (K1 + 1) / (tf + K1)
 
+    def _grow(self, key: tuple, add) -> None:
+        """Call `add()` under the cache's lock (it adds to the mutable entry at `key` and returns
+        how many postings it added, 0 if none) and count them in the budget, evicting others."""
+        lru = self._entries
+        with lru.lock:
+            added = add()
+            if added and key in lru.entries:
+                lru.sizes[key] += added
+                lru.size += added
+                while lru.size > CACHE_POSTINGS and len(lru.entries) > 1:
+                    old_key, _ = lru.entries.popitem(last=False)
+                    lru.size -= lru.sizes.pop(old_key)
+
     def _remember(self, key: tuple, entry: object, size: int) -> None:
         """Cache an entry; evict the least recently used beyond the CACHE_POSTINGS budget."""
         lru = self._entries
