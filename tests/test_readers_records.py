@@ -290,3 +290,14 @@ def test_csv_legitimate_multiline_fields_are_not_reported(tmp_path: Path) -> Non
     body = "First paragraph, with a comma.\n\nSecond \"\"quoted\"\" paragraph.\n\nThird."
     found, problems = read(write(tmp_path, "ok.csv", f'title,body\nA,"{body}"\nB,"One line."\n'))
     assert [a.title for a in found] == ["A", "B"] and problems == []
+
+
+def test_json_lines_split_at_newlines_only(tmp_path: Path) -> None:
+    """JSON strings may hold U+2028, U+2029 and U+0085 raw (json.dumps(ensure_ascii=False) writes
+    them so); str.splitlines split such a record in pieces, losing it and shifting line numbers."""
+    records = [{"title": "Line\u2028separator", "body": "One\u2029two and\x85 three."}, {"title": "B", "body": "b"}]
+    path = write(tmp_path, "u2028.jsonl", "\r\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\r\n")
+    found, problems = read(path)
+    assert problems == []
+    assert [(a.title, a.location) for a in found] == [("Line separator", "line 1"), ("B", "line 2")]
+    assert found[0].body == "One two and three."

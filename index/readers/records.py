@@ -9,7 +9,6 @@ reader goes on with the next.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 from collections.abc import Iterator
@@ -256,8 +255,20 @@ def _read_broken_array(path: Path, text: str, fields: _Fields) -> Iterator[Artic
         yield from record_items(record, fields, path, f"record {number}")
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The lines of JSON Lines text, one at a time (no list: a copy of the whole file), split at
+    "\n" only: JSON strings may hold U+2028, U+0085 and other characters `str.splitlines` splits at."""
+    start = 1 if text.startswith("\ufeff") else 0
+    while start < len(text):
+        end = text.find("\n", start)
+        if end < 0:
+            end = len(text)
+        yield text[start:end]
+        start = end + 1
+
+
 def _read_json_lines(path: Path, text: str, fields: _Fields) -> Iterator[Article | Problem]:
-    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+    for number, line in enumerate(_lines(text), start=1):
         if not line.strip():
             continue
         try:
@@ -283,12 +294,15 @@ def _delimiter(path: Path, text: str) -> str:
     return best if counts[best] > counts[","] else ","
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
 class _LineSource:
     """The physical lines csv.reader consumes, kept per record (to see what a record spans), and
     a way back: after a record that a stray quote broke, reading resumes at its second line."""
 
     def __init__(self, text: str) -> None:
-        self.lines = io.StringIO(text, newline="")
+        self.text = text  # read in place: io.StringIO would hold a second copy of the file
         self.size = len(text)
         self.consumed = 0  # characters read so far
         self.line = 0  # lines read so far
@@ -299,9 +313,10 @@ class _LineSource:
         return self
 
     def __next__(self) -> str:
-        line = self.lines.readline()
-        if not line:
+        if self.consumed >= self.size:
             raise StopIteration
+        end = _LINE_END.search(self.text, self.consumed)  # as io's newline="": \n, \r\n or \r
+        line = self.text[self.consumed: end.end() if end else self.size]
         if not self.record:
             self.record_start = (self.consumed, self.line)
         self.consumed += len(line)
@@ -317,7 +332,6 @@ class _LineSource:
         """Read on from the line after `first_line`, the first line of the record just taken."""
         consumed, line = self.record_start
         self.consumed, self.line = consumed + len(first_line), line + 1
-        self.lines.seek(self.consumed)
         self.record = []
 
 
