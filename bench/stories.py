@@ -80,6 +80,29 @@ def read_reuters() -> list[Article]:
     return found
 
 
+def read_index(index_dir: Path) -> list[Article]:
+    """The articles of a Whoosh index built from Reuters-21578 (the default pipeline: entity
+    recognition on), with the names that run stored, in NEWID order: what the grouping saw in
+    that run, to regroup without indexing again."""
+    from datetime import timezone
+
+    from whoosh.index import open_dir
+
+    from index.article import ENTITY_TYPES
+
+    found = []
+    with open_dir(str(index_dir)).searcher() as searcher:
+        for fields in searcher.all_stored_fields():
+            date = fields.get("date")
+            entities = {kind: [v for v in fields.get(kind, "").split(",") if v] for kind in ENTITY_TYPES}
+            article = Article(title=fields.get("title", ""), body=fields.get("body", ""),
+                              date=date.replace(tzinfo=timezone.utc) if date else None,
+                              entities={k: v for k, v in entities.items() if v}, source_id=fields["id"])
+            found.append(article)
+    found.sort(key=lambda a: int(a.id.rsplit(":", 1)[1]) if a.id.rsplit(":", 1)[-1].isdigit() else 0)
+    return found
+
+
 # ---- brute force ------------------------------------------------------------------------------------
 
 def _matrix(sets: list[set[bytes]]):
@@ -377,6 +400,8 @@ def main() -> None:
     parser.add_argument("part", choices=["all", "quality", "pairs", "cost", "scaling"])
     parser.add_argument("--repeats", type=int, default=6, help="index runs per mode (cost)")
     parser.add_argument("--files", type=int, default=6, help="Reuters files indexed per run (cost; 22 is all)")
+    parser.add_argument("--index-dir", type=Path, help="quality: the articles and names of this index of "
+                        "Reuters-21578 (e.g. built with the default pipeline) instead of a run without NER")
     args = parser.parse_args()
     require_data(REUTERS, "Reuters-21578")
     out: dict = {"machine": machine(), "settings": st.SETTINGS}
@@ -384,7 +409,12 @@ def main() -> None:
         write_pairs(read_reuters())
         return
     if args.part in ("all", "quality"):
-        out["quality"] = quality(read_reuters())
+        articles = read_index(args.index_dir) if args.index_dir else read_reuters()
+        out["quality"] = quality(articles)
+        if args.index_dir:
+            from bench.stories_archive import figures_from_assignments
+
+            out["quality"]["archive"] = figures_from_assignments(group(articles)[0])
         q = out["quality"]
         print(table(["measure", "value"], [[k, v] for k, v in q.items() if not isinstance(v, (dict, list))]))
         print("dup groups:", q["dup_groups"], "\nstories:", q["stories"])

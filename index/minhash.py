@@ -109,6 +109,18 @@ class BandIndex:
                 found |= bucket
         return found
 
+    def query_capped(self, keys: list[bytes]) -> tuple[set[Hashable], bool]:
+        """`query`, and whether a bucket it read is full (it may have left candidates out)."""
+        found: set[Hashable] = set()
+        full = False
+        cap = self.cap
+        for key, table in zip(keys, self.tables):
+            bucket = table.get(key)
+            if bucket:
+                found |= bucket
+                full = full or (cap is not None and len(bucket) >= cap)
+        return found, full
+
     def query_counts(self, keys: list[bytes]) -> Counter:
         """Each candidate with the number of bands it shares (more: likely more similar)."""
         found: Counter = Counter()

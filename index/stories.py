@@ -298,7 +298,7 @@ class StoryIndex:
         # Per day (None: undated), over the content-word signatures: a near-duplicate pair
         # (shingle Jaccard >= 0.7) has a content-word Jaccard far above the LSH threshold, so its
         # candidates include them (bench/stories.py measures that recall).
-        self.leaders: dict[int | None, BandIndex] = {}
+        self.leaders: dict[int | None, BandIndex] = {}   # made on demand (_leaders_of)
         self.everyone: dict[int | None, BandIndex] = {}
         self.loaded: dict[str, Entry] = {}
         self.keys: dict[str, list[bytes]] = {}   # band keys of each loaded article
@@ -330,6 +330,17 @@ class StoryIndex:
             table = tables[day] = BandIndex(LSH_BANDS, LSH_ROWS, cap=BUCKET_CAP)
         return table
 
+    def _leaders_of(self, day: int | None) -> BandIndex:
+        """The LSH table of a day's representatives, made when a query first needs it (a day
+        whose table of every article has a full bucket), then kept up to date."""
+        table = self.leaders.get(day)
+        if table is None:
+            table = self.leaders[day] = BandIndex(LSH_BANDS, LSH_ROWS, cap=BUCKET_CAP)
+            for article_id in self.everyone[day].keys:
+                if self.loaded[article_id].level == 0:
+                    table.insert(article_id, self.keys[article_id])
+        return table
+
     def _remember(self, entry: Entry) -> None:
         if entry.id in self.loaded:
             self._forget(entry.id)
@@ -337,8 +348,8 @@ class StoryIndex:
         keys = self.keys[entry.id] = _BANDS.band_keys(entry.words)
         rank = self.rank[entry.id] = entry.rank_key()
         self._table(self.everyone, entry.day).insert(entry.id, keys)
-        if entry.link == entry.id:
-            self._table(self.leaders, entry.day).insert(entry.id, keys)
+        if entry.link == entry.id and entry.day in self.leaders:
+            self.leaders[entry.day].insert(entry.id, keys)
         if len(entry.entities) >= STRONG_SHARED_ENTITIES:
             for key in entry.entities:
                 self.by_name.setdefault(key, set()).add(entry.id)
@@ -374,22 +385,33 @@ class StoryIndex:
 
     # ---- candidates ---------------------------------------------------------------------------
 
-    def _linked(self, entry: Entry, tables: dict[int | None, BandIndex], days: Iterable[int | None],
-                levels: int | tuple, earlier: bool) -> list[tuple[Entry, tuple[bool, bool, float]]]:
+    def _linked(self, entry: Entry, days: Iterable[int | None], levels: tuple,
+                earlier: bool) -> list[tuple[Entry, tuple[bool, bool, float]]]:
         """The articles at these levels, earlier (or later) than `entry` and in its window, that
-        share a band with it in these days' tables (at most MAX_CANDIDATES: those sharing most
-        bands) or STRONG_SHARED_ENTITIES distinctive names; each with its judgement."""
+        share a band with it in these days' LSH tables, or STRONG_SHARED_ENTITIES distinctive
+        names; each with its judgement. At most MAX_CANDIDATES from the tables: representatives
+        first, then those sharing most bands."""
         keys = self.keys[entry.id]
-        present = [tables[day] for day in days if day in tables]
+        present = [self.everyone[day] for day in days if day in self.everyone]
         found: set[str] = set()
+        full = False
         for table in present:
-            found |= table.query(keys)
+            hits, saturated = table.query_capped(keys)
+            found |= hits
+            full = full or saturated
+        if full and 0 in levels:
+            # A flood of copies fills the buckets of the table of every article, but it has one
+            # representative: the representatives' own table has it.
+            leaders = [self._leaders_of(day) for day in days if day in self.everyone]
+            for table in leaders:
+                found |= table.query(keys)
+            present += leaders
         others = self._eligible(entry, found, levels, earlier)
         if len(others) > MAX_CANDIDATES:
             counts: Counter = Counter()
             for table in present:
                 counts.update(table.query_counts(keys))
-            others = heapq.nsmallest(MAX_CANDIDATES, others, key=lambda o: (-counts[o.id], o.id))
+            others = heapq.nsmallest(MAX_CANDIDATES, others, key=lambda o: (o.level, -counts[o.id], o.id))
         names = [key for key in entry.entities if key not in self.common]
         if len(names) >= STRONG_SHARED_ENTITIES:
             shared = Counter(aid for key in names for aid in self.by_name.get(key, ()))
@@ -415,30 +437,25 @@ class StoryIndex:
         its window it resembles most among those it is linked to; else the earlier level-1
         article it resembles most among those it is linked to (the story's core); else itself."""
         days = [None] if entry.day is None else range(entry.day - WINDOW_DAYS, entry.day + 1)
-        for tables, level in ((self.leaders, 0), (self.everyone, 1)):
-            best, best_key, best_dup = None, None, False
-            for other, (same, dup, similarity) in self._linked(entry, tables, days, level, earlier=True):
-                if same and (best_key is None or (-similarity, self.rank[other.id]) < best_key):
-                    best, best_key, best_dup = other, (-similarity, self.rank[other.id]), dup
-            if best is not None:
-                return best.id, best_dup
+        best: dict[int, tuple] = {}
+        for other, (same, dup, similarity) in self._linked(entry, days, (0, 1), earlier=True):
+            if same:
+                key = (-similarity, self.rank[other.id], other.id, dup)
+                if other.level not in best or key < best[other.level]:
+                    best[other.level] = key
+        for level in (0, 1):
+            if level in best:
+                return best[level][2], best[level][3]
         return entry.id, False
 
     def _followers(self, entry: Entry, levels: tuple) -> list[Entry]:
         """The later articles at these levels in `entry`'s window linked to it (they may now
         tie themselves to it)."""
         days = [None] if entry.day is None else range(entry.day, entry.day + WINDOW_DAYS + 1)
-        rank = entry.rank_key()
+        rank = self.rank[entry.id]
         if all(self.latest.get(day, rank) <= rank for day in days):
             return []  # nothing later is loaded (articles arriving in time order)
-        # The representatives first, from their own table: a flood of copies fills the buckets of
-        # the table of every article, but it has one representative.
-        found = [other for other, (same, _, _) in self._linked(entry, self.leaders, days, 0, earlier=False) if same]
-        rest = tuple(level for level in levels if level != 0)
-        if rest:
-            found += [other for other, (same, _, _) in self._linked(entry, self.everyone, days, rest, earlier=False)
-                      if same]
-        return found
+        return [other for other, (same, _, _) in self._linked(entry, days, levels, earlier=False) if same]
 
     def _dependents(self, entry: Entry) -> list[Entry]:
         """The articles tied to `entry`."""
@@ -486,7 +503,8 @@ class StoryIndex:
                 for dependent in self._dependents(entry):
                     push(dependent)
             if level == 0 and old_level != 0:
-                self._table(self.leaders, entry.day).insert(entry.id, self.keys[entry.id])
+                if entry.day in self.leaders:
+                    self.leaders[entry.day].insert(entry.id, self.keys[entry.id])
                 for follower in self._followers(entry, (0, 1, 2)):
                     push(follower)
             elif level == 1 and old_level not in (0, 1):
