@@ -93,3 +93,17 @@ def test_looks_western() -> None:
     assert not looks_western("Wa³êsa")  # cp1250's ł read as cp1252
     assert not looks_western("The ruble (ðóáëü) fell")  # a Cyrillic word: a run of accented letters
     assert not looks_western("Ïðåçèäåíò Ðîññèè")  # all accented
+
+
+def test_a_latin1_file_is_found_by_its_words(tmp_path: Path) -> None:
+    """Issue 20, end to end: "Zürich" indexed as "Z³rich" was not found by searching Zürich."""
+    from index.indexer import index_paths
+    from search import Engine
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "swiss.txt").write_bytes(f"Swiss money market paper\n\n{WESTERN['reuters']}\n".encode("latin-1"))
+    summary = index_paths([data], tmp_path / "ix", entities=False, show_progress=False)
+    assert summary.added == 1
+    engine = Engine(tmp_path / "ix")
+    assert engine.search("Zürich").total == 1 and engine.search("zurich").total == 1
