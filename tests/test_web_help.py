@@ -99,6 +99,9 @@ def test_story_link_carries_the_search_and_its_page_goes_back_to_it(client):
     assert re.fullmatch(r"/story/s-[0-9a-f]{16}\?q=Kim\+Hanoi&place=Hanoi&from=2019", link)
     story = client.get(link).get_data(as_text=True)
     assert '<p class="back"><a href="/?q=Kim+Hanoi&amp;place=Hanoi&amp;from=2019">' in story
+    # the header's box continues that search (not, unseen, within the story); a link narrows to it
+    assert 'name="q" type="search" value="Kim Hanoi"' in story and 'name="story"' not in story
+    assert re.search(r'<a href="/\?story=s-[0-9a-f]{16}&amp;sort=oldest">Search within it</a>', story)
     assert '<p class="back"><a href="/">‹ Search</a>' in client.get(link.split("?")[0]).get_data(as_text=True)
 
 
