@@ -88,3 +88,20 @@ def test_json_lines_are_still_read_whole(tmp_path: Path) -> None:
     path.write_text(line * count, encoding="utf-8")
     items = list(read_file(path))
     assert len(items) == count and all(isinstance(i, Article) for i in items)
+
+
+def test_a_file_whose_name_says_nothing_is_read_by_what_it_holds(tmp_path: Path) -> None:
+    """No extension: a big text is read only as far as a page could keep; records, whole."""
+    from index.readers.base import PAGE_READ_BYTES
+
+    text = tmp_path / "NOTES"
+    text.write_text(big_text(30 * MB), encoding="utf-8")
+    [article], problems, peak = peak_of_reading(text)
+    assert any(f"only the first {PAGE_READ_BYTES:,} bytes" in p.reason for p in problems), problems
+    assert peak < 12 * PAGE_READ_BYTES, f"peak {peak / MB:.1f} MB"
+    records = tmp_path / "DUMP"
+    line = '{"title": "T", "body": "' + " ".join([PARAGRAPH] * 20) + '"}'
+    count = 2 * PAGE_READ_BYTES // len(line)
+    records.write_text("[" + ",\n".join([line] * count) + "]", encoding="utf-8")
+    items = list(read_file(records))
+    assert len(items) == count and all(isinstance(i, Article) for i in items)

@@ -17,8 +17,8 @@ from pathlib import Path
 from types import ModuleType
 
 from index.article import Article
-from index.readers.base import (MAX_ARTICLE_CHARS, MAX_TITLE_CHARS, Problem, UnreadableFile, load_text_noted,
-                                not_regular_reason)
+from index.readers.base import (MAX_ARTICLE_CHARS, MAX_TITLE_CHARS, PAGE_READ_BYTES, Problem, UnreadableFile,
+                                load_text_noted, not_regular_reason)
 from index.readers.checks import check_article, check_problem
 from index.readers.seed import trim_title
 
@@ -200,8 +200,9 @@ def _read_file(path: Path, options: ReadOptions | None, fmt: str | None) -> Iter
         yield Problem(str(path), module)
         return
     # A format whose file holds one article (text, HTML) reads only its first READ_BYTES: what
-    # one article can keep. Memory then follows what is kept, not the file (issue 23.6).
-    limit = getattr(module, "READ_BYTES", None)
+    # one article can keep. Memory then follows what is kept, not the file (issue 23.6). A file
+    # whose name says nothing is read as far as the largest of those limits first.
+    limit = getattr(module, "READ_BYTES", None) if module is not None else PAGE_READ_BYTES
     try:
         text, note, cut = load_text_noted(path, getattr(module, "encoding", None), limit)
         if module is None:
@@ -210,9 +211,11 @@ def _read_file(path: Path, options: ReadOptions | None, fmt: str | None) -> Iter
             if isinstance(module, str):
                 yield Problem(str(path), module)
                 return
-            if hasattr(module, "encoding") and not text.isascii():
-                # Its name did not say the format; now that the content has, decode by its rules.
-                text, note, cut = load_text_noted(path, module.encoding)
+            if (cut and not hasattr(module, "READ_BYTES")) or (hasattr(module, "encoding") and not text.isascii()):
+                # Its name did not say the format; now that the content has, read by its rules
+                # (records: the whole file; its own encoding).
+                limit = getattr(module, "READ_BYTES", None)
+                text, note, cut = load_text_noted(path, getattr(module, "encoding", None), limit)
     except UnreadableFile as exc:
         yield Problem(str(path), str(exc))
         return

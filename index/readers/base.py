@@ -52,6 +52,11 @@ MAX_TITLE_CHARS = 1_000
 # longer costs 1.6 GB to keep its first 500,000 characters (issue 23.6). The rest of a longer
 # file is not read, with a warning.
 ARTICLE_READ_BYTES = 4 * MAX_ARTICLE_CHARS
+# The same for an HTML page, whose one article sits in markup: the largest of the extraction
+# benchmark's 181 real pages is 1.5 MB, with its article text well inside it. 4 MiB keeps any
+# such page whole, while a 20 MB page no longer takes a minute and ~0.6 GB to parse
+# (bench/reader_memory.py, issue 23.6). lxml parses a page cut anywhere.
+PAGE_READ_BYTES = max(4 * 1024 * 1024, 2 * ARTICLE_READ_BYTES)
 
 _FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
                (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),

@@ -24,17 +24,13 @@ import trafilatura
 from bs4 import BeautifulSoup
 
 from index.article import Article
-from index.readers.base import MAX_ARTICLE_CHARS, Problem, parse_date
+from index.readers.base import PAGE_READ_BYTES, Problem, parse_date
 from index.readers.publisher import publisher_name
 from index.readers.records import split_authors
 from index.readers.seed import derive_title, normalise_paragraphs, trim_title
 
-# The most bytes of a page that are read and parsed. A page holds one article (at most
-# MAX_ARTICLE_CHARS characters kept) in markup: the largest of the extraction benchmark's 181 real
-# pages is 1.5 MB, with its article text well inside it. 4 MB keeps any such page whole, while a
-# 20 MB page no longer takes a minute and ~0.6 GB to parse (bench/reader_memory.py, issue 23.6).
-# The rest of a longer page is not read, with a warning; lxml parses a page cut anywhere.
-READ_BYTES = max(4 * 1024 * 1024, 8 * MAX_ARTICLE_CHARS)
+# One article a page: its first bytes are all it can keep (see `index.readers.read_file`).
+READ_BYTES = PAGE_READ_BYTES
 # Settings chosen on the extraction benchmark (bench/extraction.py): comments are not the article,
 # and favouring precision removes more leftover boilerplate at almost no cost in recall.
 TRAFILATURA_SETTINGS = {"include_comments": False, "favor_precision": True, "include_tables": True,
