@@ -301,3 +301,12 @@ def test_json_lines_split_at_newlines_only(tmp_path: Path) -> None:
     assert problems == []
     assert [(a.title, a.location) for a in found] == [("Line separator", "line 1"), ("B", "line 2")]
     assert found[0].body == "One two and three."
+
+
+def test_csv_well_quoted_multiline_row_with_a_column_too_many_is_one_error(tmp_path: Path) -> None:
+    """Its quoting is balanced, so nothing was swallowed: it is not read again line by line
+    (which would make rows of its body's lines)."""
+    found, problems = read(write(tmp_path, "extra.csv", 'title,body\nA,"para one\npara two",extra\nB,b\n'))
+    assert [a.title for a in found] == ["B"]
+    (problem,) = problems
+    assert problem.location == "line 2" and "3 columns" in problem.reason and "lines 2-3" in problem.reason

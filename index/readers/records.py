@@ -370,10 +370,8 @@ def _read_csv(path: Path, text: str, fields: _Fields) -> Iterator[Article | Prob
     header: list[str] | None = None
     rows = 0
     while True:
-        start = source.line + 1
         try:
-            row = next(reader)
-            error = None
+            row, error = next(reader), None
         except StopIteration:
             break
         except csv.Error as exc:
@@ -382,8 +380,6 @@ def _read_csv(path: Path, text: str, fields: _Fields) -> Iterator[Article | Prob
         if not lines:
             break  # nothing consumed: the csv module cannot move past this point
         start = source.record_start[1] + 1
-        if error is None and header is not None and len(row) != len(header) and len(lines) > 1:
-            error = f"row has {len(row)} columns, the header has {len(header)}"
         if error is not None:
             # Read the first line alone (leniently: a quote inside a field is kept as text).
             try:
@@ -422,7 +418,9 @@ def _read_csv(path: Path, text: str, fields: _Fields) -> Iterator[Article | Prob
             continue
         rows += 1
         if len(row) != len(header):
-            yield Problem(str(path), f"row has {len(row)} columns, the header has {len(header)}", f"line {start}")
+            spans = f" (the row spans lines {start}-{start + len(lines) - 1})" if len(lines) > 1 else ""
+            yield Problem(str(path), f"row has {len(row)} columns, the header has {len(header)}{spans}",
+                          f"line {start}")
             continue
         if trouble:
             yield Problem(str(path), trouble, f"line {start}", "warning")
