@@ -262,6 +262,24 @@ class PostingsCache:
                 parts.append(local + (offset << POSITION_BITS))
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
+    def combined_frequencies(self, terms: tuple[tuple[str, bytes, float], ...]) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted doc numbers, frequencies) of one word over several fields, (field, term, query
+        boost) each: the boosted frequencies added per document, as the combined field's BM25
+        reads them; cached per word (merging a common word's title and body postings, a sort of
+        thousands of doc numbers, was redone by every query with the word)."""
+        key = ("combined", terms)
+        hit = self._cached(key)
+        if hit is not None:
+            return hit
+        parts = []
+        for fieldname, btext, boost in terms:
+            docs, weights, _ = self.term(fieldname, btext)
+            parts.append(Matches(docs, boost * weights))
+        found = union(parts)
+        entry = (found.docs, found.scores)
+        self._remember(key, entry, len(found.docs))
+        return entry
+
     def term(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray, int]:
         """(doc numbers, weights, document frequency) of one term; deleted documents excluded."""
         key = (fieldname, btext)
@@ -453,17 +471,19 @@ class Evaluator:
     def word(self, terms: list[wq.Term]) -> Matches:
         """BM25F of one word over several fields: boosted, length-normalised frequencies summed,
         then one saturation and one idf (document frequency over the union of the fields)."""
+        keys = tuple((t.fieldname, self.searcher.schema[t.fieldname].to_bytes(t.text), t.boost) for t in terms)
+        if FIELDS == "combined":
+            docs, frequencies = self.cache.combined_frequencies(keys)
+            return Matches(docs, self.cache.combined_bm25(docs, frequencies))
         parts = []
-        for t in terms:
-            docs, weights, _ = self.cache.term(t.fieldname, self.searcher.schema[t.fieldname].to_bytes(t.text))
+        for fieldname, btext, boost in keys:
+            docs, weights, _ = self.cache.term(fieldname, btext)
             if FIELDS == "bm25f":
-                norm = (1 - B) + B * self.cache.lengths[t.fieldname][docs] / self.cache.avg_length[t.fieldname]
+                norm = (1 - B) + B * self.cache.lengths[fieldname][docs] / self.cache.avg_length[fieldname]
             else:
                 norm = 1.0
-            parts.append(Matches(docs, t.boost * weights / norm))
+            parts.append(Matches(docs, boost * weights / norm))
         found = union(parts)
-        if FIELDS == "combined":
-            return Matches(found.docs, self.cache.combined_bm25(found.docs, found.scores))
         idf = self.cache.idf(len(found.docs))
         return Matches(found.docs, idf * found.scores * (K1 + 1) / (found.scores + K1))
 
