@@ -102,10 +102,9 @@ def _inside(short: list[str], long: list[str]) -> bool:
 
 
 def match_key(kind: str, name: str) -> str:
-    """What two values must share to be the same facet value."""
-    if kind == "place":
-        return key(canonical_name("place", name))
-    return key(name)
+    """What two values must share to be the same facet value: their canonical names, for every
+    kind (gold "UN" is our "United Nations", as gold "U.S." is "United States")."""
+    return key(canonical_name(kind, name))
 
 
 def load_articles(path: Path) -> list[ConllArticle]:

@@ -9,8 +9,7 @@ the archive's own text, never guessed:
     bracketed ticker like "<T>" or a bracketed place is not taken;
   - a short form beside its full name in one article (news style: "Chrysler Corp said ...
     Chrysler added"): the full name is the short form and a legal form ("Chrysler Corp",
-    "Merrill Lynch and Co Inc") or a place and the short form ("U.S. Agriculture Department" /
-    "Agriculture Department").
+    "Merrill Lynch and Co Inc"), at most one word more.
 Each article's links (`article_links`) are counted by the corpus (index/entities/corpus.py); an
 article that uses a short form alone gets the full name most articles linked it to (a tie joins
 nothing). The alias table still comes first (`data/aliases.tsv`). No spaCy import.
@@ -67,9 +66,9 @@ def abbreviations(text: str, names: list[str]) -> list[list[str]]:
 
 
 def short_form_of(short: str, full: str, table: AliasTable) -> bool:
-    """True when `short` may stand for `full` in other articles too: it is the start of the full
-    name ("Moody" of "Moody's Investors Service Inc") or the full name is a place and the short
-    form ("U.S. Treasury" / "Treasury"). Not "House" of "White House", nor a body's part."""
+    """True when `short` may stand for `full` in other articles too: the full name is the short
+    form and its legal form ("Chrysler" / "Chrysler Corp"). Not "House" of "White House", nor a
+    body's part ("White House" / "White House Economic Policy Council")."""
     s, f = key(short).split(" "), key(full).replace("'s ", " ").split(" ")
     if len(s) >= len(f) or s[-1] in _LEGAL:  # "Ford Motor Co" is a whole name already
         return False
@@ -79,8 +78,9 @@ def short_form_of(short: str, full: str, table: AliasTable) -> bool:
         # "White House Economic Policy Council", "Ford Motor Co" / "Ford Motor Co of Canada").
         rest = f[len(s):]
         return rest[-1] in _LEGAL and sum(w not in _LEGAL and w not in _SKIPPABLE for w in rest) <= 1
-    head = " ".join(key(full).split(" ")[:len(f) - len(s)])
-    return f[-len(s):] == s and "place" in table.kinds_of(head)
+    # Not "Treasury" / "U.S. Treasury": an archive of British and U.S. news has both treasuries,
+    # and the majority would rename one after the other.
+    return False
 
 
 __all__ = ["PREFIX", "abbreviations", "short_form_of", "spelt_from"]

@@ -49,7 +49,7 @@ _TIE_ORDER = {"person": 0, "place": 1, "org": 2, OTHER: 3}
 _ORG_LAST_WORDS = CORPORATE_FORMS | frozenset("""
 group holdings partners associates bank airlines industries
 united rovers wanderers athletic albion hotspur fc afc rangers
-dems democrats republicans tories conservatives socialists liberals party
+dems democrats republicans tories conservatives socialists liberals party na
 """.split())
 
 Span = tuple[str, str]  # (text as in the document, spaCy label)
@@ -166,7 +166,7 @@ def joined_name(span: str, text: str, spans: set[str]) -> str:
 
 _LEGAL_AFTER = re.compile(r"(?:\s+(?:" + "|".join(sorted(CORPORATE_FORMS, key=len, reverse=True)) + r")\.?)+(?!\w)",
                           re.IGNORECASE)
-_COMPANY_BEFORE = re.compile(r"(?:company|firm|group|bank|carrier|airline|concern|subsidiary|unit|club|side|"
+_COMPANY_BEFORE = re.compile(r"\b(?:company|firm|group|bank|carrier|airline|concern|subsidiary|unit|club|side|"
                              r"maker|producer|retailer|insurer|utility|conglomerate|brokerage|newspaper)\s+$")
 
 
