@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -101,7 +102,8 @@ def test_story_link_carries_the_search_and_its_page_goes_back_to_it(client):
     assert '<p class="back"><a href="/?q=Kim+Hanoi&amp;place=Hanoi&amp;from=2019">' in story
     # the header's box continues that search (not, unseen, within the story); a link narrows to it
     assert 'name="q" type="search" value="Kim Hanoi"' in story and 'name="story"' not in story
-    assert re.search(r'<a href="/\?story=s-[0-9a-f]{16}&amp;sort=oldest">Search within it</a>', story)
+    within = re.search(r'<a href="(/\?[^"]+)">Search within it</a>', story).group(1).replace("&amp;", "&")
+    assert dict(parse_qsl(urlsplit(within).query)) == {"story": link.split("?")[0][len("/story/"):], "sort": "oldest"}
     assert '<p class="back"><a href="/">‹ Search</a>' in client.get(link.split("?")[0]).get_data(as_text=True)
 
 

@@ -31,6 +31,7 @@ from web.views import MAX_QUERY_CHARS
 bp = Blueprint("help", __name__)
 
 TOP = 10                 # values per kind on the about page
+MAX_TRIES = 12           # candidate queries tried per example (each is one search, once per commit)
 LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
                   "nl": "Dutch", "pt": "Portuguese", "ru": "Russian", "zh": "Chinese", "ja": "Japanese",
                   "ar": "Arabic", "ko": "Korean", "sv": "Swedish", "pl": "Polish", "tr": "Turkish"}
@@ -108,8 +109,8 @@ def build_examples(engine, stats: dict) -> dict[str, list[Example]]:
     def pick(candidates, what: str, limit: int = 1, below: int | None = None) -> list[Example]:
         """The first `limit` candidates that find articles (fewer than `below`, when given)."""
         found: list[Example] = []
-        for query in dict.fromkeys(candidates):
-            if query and len(found) < limit:
+        for query in list(dict.fromkeys(q for q in candidates if q))[:MAX_TRIES]:
+            if len(found) < limit:
                 count = _count(engine, query)
                 if count and (below is None or count < below):
                     found.append(Example(query, what, count))
