@@ -254,13 +254,7 @@ class PostingsCache:
         """Sorted keys `docnum << POSITION_BITS | position` of a term's occurrences in sorted
         `docs`, from cached blocks of decoded positions (`search.backends.whoosh.positions`)."""
         docs = docs[sorted_member(docs, self.term(fieldname, btext)[0])]
-        parts = []
-        for number, (leaf, offset) in enumerate(self._readable()):
-            lo, hi = np.searchsorted(docs, [offset, offset + leaf.doc_count_all()])
-            if lo < hi:
-                local = positions.in_leaf(self, number, leaf, fieldname, btext, docs[lo:hi] - offset)
-                parts.append(local + (offset << POSITION_BITS))
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        return positions.positions_in(self, self._readable(), fieldname, btext, docs)
 
     def combined_frequencies(self, terms: tuple[tuple[str, bytes, float], ...]) -> tuple[np.ndarray, np.ndarray]:
         """(sorted doc numbers, frequencies) of one word over several fields, (field, term, query
