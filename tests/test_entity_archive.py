@@ -202,3 +202,13 @@ def test_british_news_people_are_people(tmp_path):
     assert not people & {"Manchester United", "Everton", "Premiership", "Lib Dems", "Welsh", "Oscar",
                          "Vera Drake", "Budget", "Arsenal", "Chelsea", "Liverpool", "Bolton"}, people
     assert {"Alex Ferguson", "David Moyes", "Charles Kennedy", "Mike Leigh"} <= people, people
+
+
+def test_competitions_common_words_and_acronyms(table):
+    for span in ("Premiership", "Champions League", "Premier League"):
+        assert filter_span(span, "org") is None and filter_span(span, "person") is None
+    text = ("Gordon Brown's Budget froze fuel duty. The budget deficit will rise, BT said. "
+            "BT shares fell 2p in London.")
+    values = resolve(article_evidence([("Budget", "ORG"), ("BT", "GPE"), ("London", "GPE"),
+                                       ("Gordon Brown", "PERSON")], {}, table, article_text=text), table)
+    assert values == {"person": ["Gordon Brown"], "org": ["BT"], "place": ["London"]}

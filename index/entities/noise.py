@@ -32,8 +32,10 @@ _BOILERPLATE = _BOILERPLATE | _TABLE_WORDS
 # Events are not people, places or organisations ("Davis Cup", "Hong Kong Open").
 _EVENT_WORDS = frozenset("""
 cup open championship championships games olympics olympiad tournament trophy classic
-grand prix series rally marathon invitational masters derby
+grand prix series rally marathon invitational masters derby league
 """.split())
+# One-word competitions ("Premiership" is England's football league, not a club or a person).
+_EVENT_NAMES = frozenset("premiership olympics paralympics superbowl".split())
 
 
 def _figures(name: str, kind: str) -> str | None:
@@ -68,6 +70,8 @@ def _boilerplate(name: str, kind: str) -> str | None:
 def _event(name: str, kind: str) -> str | None:
     """A competition ("Davis Cup", "Hong Kong Open", "Singer World Series") is none of our kinds."""
     words = name.casefold().split(" ")
+    if name.casefold() in _EVENT_NAMES:
+        return None
     if len(words) > 1 and (words[-1] in _EVENT_WORDS or " ".join(words[-2:]) == "grand prix"):
         return None
     return name
@@ -218,10 +222,11 @@ def table_only(name: str, kind: str, text: str) -> bool:
 
 
 def common_word(name: str, kind: str, text: str) -> bool:
-    """A one-word "person" the same article also writes in lower case mid-sentence ("Meth use
-    rose ... the meth trade") is a common word that opened a sentence, not a name: names are
-    capitalised everywhere."""
-    if kind != "person" or " " in name or not name[:1].isupper() or len(name) < 3:
+    """A one-word "person" or "organisation" the same article also writes in lower case
+    mid-sentence ("Meth use rose ... the meth trade", "the Budget ... the budget deficit") is a
+    common word that opened a sentence or a headline, not a name: names are capitalised
+    everywhere."""
+    if kind not in ("person", "org") or " " in name or not name[:1].isupper() or len(name) < 3:
         return False
     return re.search(r"(?<=[a-z,;:] )" + re.escape(name.lower()) + r"\b", text) is not None
 

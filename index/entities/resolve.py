@@ -116,6 +116,8 @@ def article_evidence(spans: list[Span], source: dict[str, list[str]] | None, tab
                 name = filter_span(name, known[0]) or name
         if kind == "place" and name.isupper() and len(name) > 4 and not known:
             name = name.title()  # "PORTLAND" in a capitalised line is Portland, not an acronym
+        elif kind == "place" and name.isalpha() and name.isupper() and not known and steps.noise:
+            kind = "org"  # an acronym no alias names as a place ("BT") is a company or a body
         mentions.append([name, kind])
     if steps.noise:  # "Rexnord" beside "Rexnord Inc": the company, whatever the model said
         companies = [_words(n) for n, k in mentions if k == "org" and _last(n) in CORPORATE_FORMS]
