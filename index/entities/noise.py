@@ -108,7 +108,7 @@ district supreme appeals federal national embassy cabinet council committee comm
 board treasury foreign trade interior defence defense justice economy economic agriculture
 commerce energy industry labour labor health education environment transport public works
 office authority police army navy customs parliament senate house assembly legislature
-administration regional provincial municipal city county general
+administration regional provincial municipal city county general budget
 """.split())
 # Credit ratings read as organisations ("rated AAA by Standard and Poor's").
 _RATINGS = re.compile(r"^(?:A{1,3}|B{1,3}|C{1,3}|Aa|Baa|Ba|Caa|Ca)[-+]?\d?$")
@@ -222,11 +222,10 @@ def table_only(name: str, kind: str, text: str) -> bool:
 
 
 def common_word(name: str, kind: str, text: str) -> bool:
-    """A one-word "person" or "organisation" the same article also writes in lower case
-    mid-sentence ("Meth use rose ... the meth trade", "the Budget ... the budget deficit") is a
-    common word that opened a sentence or a headline, not a name: names are capitalised
-    everywhere."""
-    if kind not in ("person", "org") or " " in name or not name[:1].isupper() or len(name) < 3:
+    """A one-word "person" the same article also writes in lower case mid-sentence ("Meth use
+    rose ... the meth trade") is a common word that opened a sentence, not a name: names are
+    capitalised everywhere. (Not organisations: "the Treasury" sits beside "treasury bills".)"""
+    if kind != "person" or " " in name or not name[:1].isupper() or len(name) < 3:
         return False
     return re.search(r"(?<=[a-z,;:] )" + re.escape(name.lower()) + r"\b", text) is not None
 
