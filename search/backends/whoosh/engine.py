@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+import numpy.ma  # noqa: F401  (numpy 2's np.unique imports it on first use: ~20 ms, or more on a busy
+# machine, that would otherwise be spent inside the first request's time budget)
 from whoosh import query as wq
 from whoosh.analysis import STOP_WORDS
 
@@ -38,9 +40,11 @@ _PLAIN_WORD = re.compile(r"(?<![\w:*'’-])[A-Za-z]{3,}(?![\w:*])")
 _OPERATORS = {"AND", "OR", "NOT", "TO", "ANDNOT", "ANDMAYBE"}
 OPEN_RETRIES = 50   # attempts to open the newest commit while commits keep replacing it
 KEEP_GENERATIONS = 2
-# A new commit whose predecessor's tables were built faster than this is switched to at once
-# (the stall is this short); slower ones (~0.15 s on Reuters, seconds at a million articles)
-# are built in the background while the previous commit goes on serving.
+# A new commit whose predecessor's tables were built in less CPU time than this is switched to
+# at once (the stall is this short); slower ones (a big index whose new segments have no cached
+# tables yet: seconds at a million articles) are built in the background while the previous
+# commit goes on serving. CPU time of the building thread, not wall time: on a busy machine a
+# small index's build waits for a core, and its commits would be seen late for no gain.
 SYNC_BUILD_BELOW_S = 0.05
 
 log = logging.getLogger("newsearch.search")
@@ -84,7 +88,7 @@ class WhooshSearch:
         self._lock = threading.Lock()
         self._generations: dict[int, tuple[IndexTables, PostingsCache]] = {}
         self._building: threading.Thread | None = None
-        self._last_build_s = 0.0  # how long the newest generation's tables took to build
+        self._last_build_s = 0.0  # CPU seconds the newest generation's tables took to build
         self._spellers: dict[int, Speller] = {}
 
     # ---- plumbing -----------------------------------------------------------------------------
@@ -157,10 +161,10 @@ class WhooshSearch:
         return state
 
     def _build(self, searcher) -> tuple[IndexTables, PostingsCache]:
-        started = time.perf_counter()
+        started = time.thread_time()
         tables = IndexTables(searcher.reader())
         state = (tables, PostingsCache(searcher, tables))
-        self._last_build_s = time.perf_counter() - started
+        self._last_build_s = time.thread_time() - started
         return state
 
     def _keep(self, generation: int, state: tuple[IndexTables, PostingsCache]) -> None:
