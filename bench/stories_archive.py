@@ -45,6 +45,7 @@ _BLOCK = re.compile(r"<REUTERS\b[^>]*\bNEWID=\"(\d+)\"[^>]*>(.*?)</REUTERS>", re
 _TOPICS = re.compile(r"<TOPICS>(.*?)</TOPICS>", re.S)
 _TITLE = re.compile(r"<TITLE>(.*?)</TITLE>", re.S)
 _DATE = re.compile(r"<DATE>(.*?)</DATE>", re.S)
+_BODY = re.compile(r"<BODY>(.*?)</BODY>|<TEXT[^>]*>(.*?)</TEXT>", re.S)
 _D = re.compile(r"<D>(.*?)</D>", re.S)
 
 
@@ -59,9 +60,14 @@ def reuters_meta(reuters_dir: Path = REUTERS) -> dict[str, tuple[frozenset[str],
             topics = _TOPICS.search(block)
             codes = frozenset(c.strip() for c in _D.findall(topics.group(1))) if topics else frozenset()
             title = _TITLE.search(block)
+            if title:
+                title = " ".join(title.group(1).split())
+            else:  # a bulletin without a headline: its first words
+                body = _BODY.search(block)
+                title = "(untitled) " + " ".join(re.sub(r"<[^>]+>", " ", (body.group(1) or body.group(2)) if body else "")
+                                                 .split()[:10])
             date = _DATE.search(block)
-            found[ID_PREFIX + newid] = (codes, html.unescape(" ".join(title.group(1).split())) if title else "",
-                                        date.group(1).strip() if date else "")
+            found[ID_PREFIX + newid] = (codes, html.unescape(title), date.group(1).strip() if date else "")
     return found
 
 

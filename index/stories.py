@@ -88,7 +88,7 @@ LSH_THRESHOLD = 0.3
 MIN_CONTAINED_SHINGLES = 20
 # A name held by this many stored articles or more is common: it does not count as a shared
 # name (see the module doc). Chosen on Reuters-21578 (bench/stories.py, bench/RESULTS.md).
-COMMON_NAME_DF = 100
+COMMON_NAME_DF = 50
 # The cost bounds (see the module doc): articles per LSH bucket and day, candidates judged.
 BUCKET_CAP = 64
 MAX_CANDIDATES = 128
