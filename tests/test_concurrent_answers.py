@@ -111,3 +111,16 @@ def test_many_threads_get_the_single_thread_answers(engine, monkeypatch) -> None
         sys.setswitchinterval(switch)
     assert not errors, f"{len(errors)} thread(s) failed, first: {errors[0]!r}"
     assert not wrong, f"{len(wrong)} answers differ from the single-threaded ones: {sorted(set(wrong))}"
+
+
+def test_document_frequencies_from_many_threads(engine) -> None:
+    """Top words ask for document frequencies from the server's threads: the same counts as one
+    thread, and no read through another thread's reader."""
+    engine.search("oil")  # the cache is built in this thread
+    words = [w for w in VOCABULARY if w != "oil"]
+    expected = engine.document_frequencies(words)
+    engine.backend._generations.clear()  # built again below, in this thread, with nothing cached
+    engine.search("oil")
+    results: list = []
+    assert not _in_threads(lambda number: results.append(engine.document_frequencies(words)), 6)
+    assert results == [expected] * 6

@@ -42,6 +42,7 @@ def document_frequencies(searcher, postings, words: list[str]) -> tuple[dict[str
     exactly one term, and the number of live articles. `postings` is the generation's
     `PostingsCache` (its term entries exclude deleted articles and are reused by searches)."""
     analyzer = searcher.schema["body"].analyzer
+    postings = postings.reading(searcher)  # read through this thread's own reader
     out: dict[str, tuple[str, int]] = {}
     for word in dict.fromkeys(words):
         terms = [token.text for token in analyzer(word)]

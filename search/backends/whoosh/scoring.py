@@ -51,8 +51,8 @@ IDF = "lucene"
 # leave-one-collection-out; "sum" with IDF "whoosh" is Whoosh's score exactly (tests/test_scoring.py).
 FIELDS = "combined"
 _EPOCH_LONG = datetime_to_long(datetime(1970, 1, 1))
-# Cached postings entries (a doc number and a weight each, 16 bytes): ~1 GB at the most, reached
-# only by big indexes. The 200 scale-benchmark queries touch 33.7M entries at 1M articles; with
+# Cached postings entries (a doc number and a weight each, 16 bytes; a decoded position 8 bytes):
+# ~1 GB at the most, reached only by big indexes. The 200 scale-benchmark queries touch 33.7M entries at 1M articles; with
 # 30M the LRU evicted every entry before its reuse and the repeated queries ran as cold as the
 # first time (warm p95 776 ms).
 CACHE_POSTINGS = 64_000_000
