@@ -385,12 +385,11 @@ class StoryIndex:
 
     # ---- candidates ---------------------------------------------------------------------------
 
-    def _linked(self, entry: Entry, days: Iterable[int | None], levels: tuple,
-                earlier: bool) -> list[tuple[Entry, tuple[bool, bool, float]]]:
+    def _candidates(self, entry: Entry, days: Iterable[int | None], levels: tuple, earlier: bool) -> list[Entry]:
         """The articles at these levels, earlier (or later) than `entry` and in its window, that
         share a band with it in these days' LSH tables, or STRONG_SHARED_ENTITIES distinctive
-        names; each with its judgement. At most MAX_CANDIDATES from the tables: representatives
-        first, then those sharing most bands."""
+        names. At most MAX_CANDIDATES from the tables: representatives first, then those
+        sharing most bands."""
         keys = self.keys[entry.id]
         present = [self.everyone[day] for day in days if day in self.everyone]
         found: set[str] = set()
@@ -418,6 +417,9 @@ class StoryIndex:
             many = {aid for aid, count in shared.items() if count >= STRONG_SHARED_ENTITIES}
             many -= {other.id for other in others}
             others += self._eligible(entry, many, levels, earlier)
+        return others
+
+    def _judged(self, entry: Entry, others: list[Entry]) -> list[tuple[Entry, tuple[bool, bool, float]]]:
         self.comparisons += len(others)
         return list(zip(others, judge(entry, others, self.common)))
 
@@ -437,15 +439,15 @@ class StoryIndex:
         its window it resembles most among those it is linked to; else the earlier level-1
         article it resembles most among those it is linked to (the story's core); else itself."""
         days = [None] if entry.day is None else range(entry.day - WINDOW_DAYS, entry.day + 1)
-        best: dict[int, tuple] = {}
-        for other, (same, dup, similarity) in self._linked(entry, days, (0, 1), earlier=True):
-            if same:
-                key = (-similarity, self.rank[other.id], other.id, dup)
-                if other.level not in best or key < best[other.level]:
-                    best[other.level] = key
-        for level in (0, 1):
-            if level in best:
-                return best[level][2], best[level][3]
+        candidates = self._candidates(entry, days, (0, 1), earlier=True)
+        for level in (0, 1):  # the core only when no representative is linked (not judged before)
+            best = None
+            for other, (same, dup, similarity) in self._judged(entry, [c for c in candidates if c.level == level]):
+                if same:
+                    key = (-similarity, self.rank[other.id], other.id, dup)
+                    best = key if best is None or key < best else best
+            if best is not None:
+                return best[2], best[3]
         return entry.id, False
 
     def _followers(self, entry: Entry, levels: tuple) -> list[Entry]:
@@ -455,7 +457,8 @@ class StoryIndex:
         rank = self.rank[entry.id]
         if all(self.latest.get(day, rank) <= rank for day in days):
             return []  # nothing later is loaded (articles arriving in time order)
-        return [other for other, (same, _, _) in self._linked(entry, days, levels, earlier=False) if same]
+        return [other for other, (same, _, _) in self._judged(entry, self._candidates(entry, days, levels, earlier=False))
+                if same]
 
     def _dependents(self, entry: Entry) -> list[Entry]:
         """The articles tied to `entry`."""
