@@ -22,27 +22,29 @@ The rule, for two articles a and b (figures in bench/stories.py, bench/RESULTS.m
 - undated articles are grouped only with undated near-duplicates (an undated copy could
   otherwise join two stories weeks apart).
 
-Stories do not chain: every article of a story is linked to the story's representative, its
-earliest article, not merely to some other member (one-link chaining through any member made
-stories of 200 articles mixing a telecom venture, the Taiwan dollar and a coffee meeting). The
-stories are what this procedure gives, in the articles' time order (`Entry.rank_key`): an
-article linked to one or more earlier representatives joins the one it resembles most (shingle
-plus content-word similarity; the earlier on a tie); an article linked to none represents a new
-story. A story therefore spans at most WINDOW_DAYS. The outcome depends only on the articles,
-not on the order they arrive in: an article that arrives out of time order is decided as if it
-had come in order, and the later articles it can change (those it links to, if it represents a
-story; the members of a representative that stops representing) are decided again (`_settle`).
+Stories do not chain: every article of a story is linked to the story's representative (its
+earliest article) or to an article linked to the representative (level 1: the story's core), not
+merely to some other member (one-link chaining through any member made stories of 227 articles
+mixing a telecom venture, the Taiwan dollar, a tax plan and a coffee meeting). The stories are
+what this procedure gives, in the articles' time order (`Entry.rank_key`): an article linked to
+one or more earlier representatives joins the one it resembles most (shingle plus content-word
+similarity; the earlier on a tie) at level 1; else, linked to earlier level-1 articles, the one
+it resembles most, at level 2; else it represents a new story (level 0). A story therefore spans
+at most 2 x WINDOW_DAYS. The outcome depends only on the articles, not on the order they arrive
+in: an article that arrives out of time order is decided as if it had come in order, and the
+later articles its decision can change are decided again (`_settle` says which).
 
 Names count only when they are distinctive in the archive: a name held by COMMON_NAME_DF or
-more stored articles (a junk name such as "Revs" from earnings tables, "Reagan" in a
-fifth of the political news, "U.S.") says nothing about which event two articles report. When
+more stored articles (on Reuters-21578: "Revs" and "Avg" read from earnings tables, Ronald
+Reagan, the United States) says nothing about which event two articles report. When
 a name crosses that count (up or down), the articles holding it are decided again, so the
 stories stay a function of the stored articles.
 
 The cost stays near-linear when many similar articles share a day (issue 23): a new article is
-compared with the representatives of its window only (a flood of near-identical copies is one
+compared with the representatives of its window first (a flood of near-identical copies is one
 story with one representative), LSH buckets hold at most BUCKET_CAP articles a day, and at most
-MAX_CANDIDATES candidates (the ones sharing most bands) are judged per article. Under a flood
+MAX_CANDIDATES candidates (representatives first, then those sharing most bands) are judged per
+decision. Under a flood
 that fills the buckets (hundreds of look-alike, distinct articles in a few days) which
 candidates are kept can depend on the arrival order; Reuters-21578 does not come near it.
 
