@@ -34,7 +34,9 @@ class StoryTable:
         self.ids: list[str] = sorted(set(assignments.values()))
         number = {story_id: i for i, story_id in enumerate(self.ids)}
         self.of_doc = np.full(reader.doc_count_all(), -1, dtype=np.int64)
-        article_of: dict[int, str] = {}
+        found_docs: list[int] = []
+        found_ids: list[str] = []
+        found_numbers: list[int] = []
         if assignments:
             for leaf, offset in leaves_of(reader):
                 # Each segment's (article id, document) pairs, cached beside the index like
@@ -45,8 +47,11 @@ class StoryTable:
                 for article_id, doc in zip(unpack_strings(arrays["text"], arrays["ends"]), docs):
                     story = assignments.get(article_id)
                     if story is not None:
-                        self.of_doc[doc] = number[story]
-                        article_of[doc] = article_id
+                        found_docs.append(doc)
+                        found_ids.append(article_id)
+                        found_numbers.append(number[story])
+        found = np.asarray(found_docs, dtype=np.int64)
+        self.of_doc[found] = np.asarray(found_numbers, dtype=np.int64)
         if tables is not None and len(tables.live) < len(self.of_doc):  # deleted documents belong to no story
             alive = np.zeros(len(self.of_doc), dtype=bool)
             alive[tables.live] = True
@@ -55,8 +60,9 @@ class StoryTable:
         # The ids of articles in stories of two or more (most stories are one article): a hit's
         # "others" without reading each one's stored fields, body and all.
         sizes = np.bincount(self.of_doc[self.of_doc >= 0], minlength=len(self.ids))
-        self.id_of = {d: article_id for d, article_id in article_of.items()
-                      if self.of_doc[d] >= 0 and sizes[self.of_doc[d]] > 1}
+        numbers = self.of_doc[found]
+        shared = np.flatnonzero((numbers >= 0) & (sizes[np.maximum(numbers, 0)] > 1)) if len(sizes) else found[:0]
+        self.id_of = {found_docs[i]: found_ids[i] for i in shared.tolist()}
         self._source_of: np.ndarray | None = None
         # Members by story number, without a scan of the whole table per story: documents in
         # story order (-1 first), and where each story's run starts.
