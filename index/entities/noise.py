@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from index.entities.prose import is_prose
+from index.entities.prose import is_prose, occurrences
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 MAX_TOKENS = 6
 # A name followed by figures: "Cairns 8 1 35 1", "G. Kersey 63", "Mexico 2 0".
@@ -216,8 +218,7 @@ def table_only(name: str, kind: str, text: str) -> bool:
     alone in a table with no sentence about them."""
     if kind != "person" or " " in name or not text:
         return False
-    word = re.compile(r"(?<!\w)" + re.escape(name) + r"(?!\w)")
-    paragraphs = [p for p in re.split(r"\n\s*\n", text) if word.search(p)]
+    paragraphs = [p for p in _PARAGRAPH_BREAK.split(text) if next(occurrences(name, p), None)]
     return bool(paragraphs) and not any(is_prose(p) for p in paragraphs)
 
 

@@ -20,10 +20,11 @@ import re
 from functools import lru_cache
 
 from index.entities.aliases import AliasTable, key
+from index.entities.prose import occurrences
 
 PREFIX = "org:"  # link keys share the corpus's resolution table with bare person names
 _SKIPPABLE = frozenset("of and the & for de du la".split())
-_ABBREVIATION = r"\s*[(<]([A-Z][A-Za-z&.]{1,11})[)>]"
+_ABBREVIATION = re.compile(r"\s*[(<]([A-Z][A-Za-z&.]{1,11})[)>]")
 _LEGAL = frozenset("co corp corporation inc ltd plc sa ag nv spa llc company group".split())
 
 
@@ -58,7 +59,10 @@ def abbreviations(text: str, names: list[str]) -> list[list[str]]:
     abbreviation ("General Motors Corp (GM)")."""
     links: dict[str, str] = {}
     for name in dict.fromkeys(names):
-        for match in re.finditer(re.escape(name) + _ABBREVIATION, text):
+        for _, end in occurrences(name, text):
+            match = _ABBREVIATION.match(text, end)
+            if match is None:
+                continue
             abbr = match.group(1).rstrip(".")
             if key(abbr) != key(name) and spelt_from(abbr, name):
                 links.setdefault(abbr, name)

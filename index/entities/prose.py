@@ -16,6 +16,7 @@ paragraph is one paragraph full of figures. No spaCy import.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 # Share of figure tokens above which a paragraph is a table even if it has a function word:
 # prose with many figures ("net rose to 12.4 mln dlrs, or 1.20 dlrs a share, from 10.1 mln")
@@ -46,6 +47,20 @@ def is_prose(paragraph: str) -> bool:
     return figures / len(tokens) < TABLE_SHARE
 
 
+def occurrences(name: str, text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each whole-word occurrence of `name` in `text`, by plain string search:
+    the entity rules look up every span of every article, too many distinct patterns for the
+    regular-expression cache."""
+    if not name:
+        return
+    start = text.find(name)
+    while start >= 0:
+        end = start + len(name)
+        if (start == 0 or not text[start - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            yield start, end
+        start = text.find(name, start + 1)
+
+
 def prose(text: str) -> str:
     """The text without its non-prose paragraphs (paragraphs kept in order, blank-line apart)."""
     paragraphs = _PARAGRAPHS.split(text)
@@ -55,4 +70,4 @@ def prose(text: str) -> str:
     return "\n\n".join(p.strip() for p in kept)
 
 
-__all__ = ["FUNCTION_WORDS", "TABLE_SHARE", "is_prose", "prose"]
+__all__ = ["FUNCTION_WORDS", "TABLE_SHARE", "is_prose", "occurrences", "prose"]

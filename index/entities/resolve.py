@@ -35,6 +35,7 @@ from index.entities.aliases import KINDS, AliasTable, key
 from index.entities.canonical import TITLES as PERSON_TITLES, clean, normalise
 from index.entities.noise import CORPORATE_FORMS, common_word, filter_span, table_only
 from index.entities.orglinks import abbreviations, short_form_of
+from index.entities.prose import occurrences
 
 LABEL_KINDS = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place"}
 # Labels of names that are none of our kinds: nationalities and parties (NORP), events, works
@@ -154,12 +155,12 @@ def joined_name(span: str, text: str, spans: set[str]) -> str:
     tail_only = all(w.casefold() in CORPORATE_FORMS for w in words)
     complete = words[-1].casefold() in CORPORATE_FORMS  # "Norwest Corp" ends as a name ends
     possessive = words[0].endswith(("'s", "\u2019s"))  # "Poor's Corp" begins mid-name
-    for match in re.finditer(r"(?<!\w)" + re.escape(span) + r"(?!\w)", text):
-        right = _RIGHT.match(text, match.end())
+    for start, end in occurrences(span, text):
+        right = _RIGHT.match(text, end)
         if right and not complete and _last(right.group(1)) in CORPORATE_FORMS and (
                 right.group(1) not in spans or all(w.casefold() in CORPORATE_FORMS for w in right.group(1).split())):
-            return text[match.start():right.end()]
-        left = _LEFT.search(text[max(0, match.start() - 80):match.start()])
+            return text[start:right.end()]
+        left = _LEFT.search(text[max(0, start - 80):start])
         if left and (tail_only or (possessive and left.group(1) not in spans)) \
                 and _last(left.group(1)) not in CORPORATE_FORMS:
             return left.group(0) + span
@@ -177,13 +178,13 @@ def company_name(span: str, text: str, spans: set[str]) -> str | None:
     legal form follows ("Rexnord" of "Rexnord Inc", "Phelps" of "Phelps Corp"), it is half of
     an "and" name (`joined_name`), or a company noun precedes it ("the state oil company
     Petrobras", "Premiership side Everton"): then the name is an organisation's."""
-    for match in re.finditer(r"(?<!\w)" + re.escape(span) + r"(?!\w)", text):
-        legal = _LEGAL_AFTER.match(text, match.end())
-        if legal and text[match.start():legal.end()] in spans:
+    for start, end in occurrences(span, text):
+        legal = _LEGAL_AFTER.match(text, end)
+        if legal and text[start:legal.end()] in spans:
             continue  # the model has the whole name here: this occurrence is not the span's
         if legal and not span.replace(".", "").split()[-1].casefold() in CORPORATE_FORMS:
-            return joined_name(text[match.start():legal.end()], text, spans)
-        if _COMPANY_BEFORE.search(text, max(0, match.start() - 20), match.start()):
+            return joined_name(text[start:legal.end()], text, spans)
+        if _COMPANY_BEFORE.search(text, max(0, start - 20), start):
             return joined_name(span, text, spans)
     joined = joined_name(span, text, spans)
     return joined if joined != span else None
@@ -191,8 +192,14 @@ def company_name(span: str, text: str, spans: set[str]) -> str | None:
 
 def _titled(name: str, text: str) -> bool:
     """The text puts a person's title right before the name ("Energy Minister Subroto")."""
-    return bool(text) and any(w.rstrip(".").casefold() in PERSON_TITLES for w in re.findall(
-        r"([A-Z][a-z]+\.?)\s+" + re.escape(name) + r"(?!\w)", text))
+    for start, _ in occurrences(name, text):
+        before = _WORD_BEFORE.search(text, max(0, start - 30), start)
+        if before and before.group(1).rstrip(".").casefold() in PERSON_TITLES:
+            return True
+    return False
+
+
+_WORD_BEFORE = re.compile(r"([A-Z][a-z]+\.?)\s+$")
 
 
 def _last(name: str) -> str:
