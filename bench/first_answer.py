@@ -3,7 +3,8 @@
 What a new user waits for. Each figure is measured in a fresh process, several times, and the
 median is reported:
 
-- `cli`: wall time of `python -m newsearch.cli <command>` (Python start and imports included)
+- `cli`: wall time and CPU time (user + system: on a busy machine the wall time is mostly
+  waiting for a core) of `python -m newsearch.cli <command>` (Python start and imports included)
   for search (a misspelt word, whose answer must carry "did you mean"; two plain words, whose
   snippets must be highlighted), stats, trends, stories and entities, on a Whoosh index.
 - `server`: a freshly started `newsearch serve`: the wall time of its first `/api/search`
