@@ -212,3 +212,15 @@ def test_competitions_common_words_and_acronyms(table):
     values = resolve(article_evidence([("Budget", "ORG"), ("BT", "GPE"), ("London", "GPE"),
                                        ("Gordon Brown", "PERSON")], {}, table, article_text=text), table)
     assert values == {"person": ["Gordon Brown"], "org": ["BT"], "place": ["London"]}
+
+
+def test_a_surname_filed_as_an_organisation_is_the_person(table):
+    # The model reads "Ferguson" of "Sir Alex Ferguson said ... Ferguson's side" as an organisation.
+    text = "Sir Alex Ferguson said his side had been patient. Ferguson's side won 2-0 at Old Trafford."
+    values = resolve(article_evidence([("Alex Ferguson", "PERSON"), ("Ferguson", "ORG")], {}, table,
+                                      article_text=text), table)
+    assert values["person"] == ["Alex Ferguson"] and values["org"] == []
+    # A name the alias table knows as a place stays one: "Washington" beside "George Washington".
+    values = resolve(article_evidence([("George Washington", "PERSON"), ("Washington", "GPE")], {}, table,
+                                      article_text="George Washington crossed. Washington grew."), table)
+    assert values["place"] == ["Washington"]

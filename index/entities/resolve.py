@@ -122,10 +122,14 @@ def article_evidence(spans: list[Span], source: dict[str, list[str]] | None, tab
         mentions.append([name, kind])
     if steps.noise:  # "Rexnord" beside "Rexnord Inc": the company, whatever the model said
         companies = [_words(n) for n, k in mentions if k == "org" and _last(n) in CORPORATE_FORMS]
+        surnames = {_words(n)[-1] for n, k in mentions if k == "person" and " " in n}
         for mention in mentions:
             if mention[1] == "person" and any(c[:len(_words(mention[0]))] == _words(mention[0])
                                               and len(c) > len(_words(mention[0])) for c in companies):
                 mention[1] = "org"
+            elif mention[1] in ("org", "place") and " " not in mention[0] and _words(mention[0])[0] in surnames \
+                    and not table.kinds_of(mention[0]):
+                mention[1] = "person"  # "Ferguson" after "Sir Alex Ferguson": him, not a club
     evidence = {"m": mentions, "s": [list(pair) for pair in _source_names(source or {})]}
     if titled:
         evidence["t"] = sorted(titled)
