@@ -210,6 +210,9 @@ class NerPool:
     def close(self) -> None:
         """Stop the workers (at once if the run failed: their work is not wanted any more)."""
         for worker in self._workers:
+            if worker.in_flight:  # the run stopped early: that work is not wanted
+                worker.process.kill()
+                continue
             try:
                 worker.jobs.send(None)
             except OSError:
