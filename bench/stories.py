@@ -224,6 +224,7 @@ def quality(articles: list[Article]) -> dict:
         result["labelled_tuning_half"] = label_scores(labelled[0::2], stories, dups)
         result["labelled_held_out_half"] = label_scores(labelled[1::2], stories, dups)
         result["labelled_bands"] = band_scores(labelled, stories)
+        result["labelled_disagreement"] = label_scores(read_labels("disagreement"), stories, dups)
     return result
 
 
@@ -255,15 +256,22 @@ def write_pairs(articles: list[Article]) -> None:
     print(f"wrote {PAIRS} ({len(lines) // 5} pairs); label them in {LABELS}")
 
 
-def read_labels() -> list[tuple[str, str, int, float]]:
+DRAWN_NOTE = "default-pipeline draw"  # bench/stories_labelling.md: pairs drawn where two groupings disagree
+
+
+def read_labels(which: str = "random") -> list[tuple[str, str, int, float]]:
+    """The labelled pairs: "random" (the 160 drawn per content-word band, whatever any grouping
+    does), "disagreement" (drawn where rule 3 and rule 4 disagree, noted DRAWN_NOTE) or "all"."""
     if not LABELS.exists():
         return []
     found = []
     for line in LABELS.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        a, b, label, jac, *_ = line.split("\t")
-        found.append((a, b, int(label), float(jac)))
+        a, b, label, jac, *rest = line.split("\t")
+        drawn = bool(rest) and rest[0].startswith(DRAWN_NOTE)
+        if which == "all" or drawn == (which == "disagreement"):
+            found.append((a, b, int(label), float(jac)))
     return found
 
 
@@ -422,6 +430,7 @@ def main() -> None:
             print("labelled:", q["labelled"])
             print("tuning half:", q["labelled_tuning_half"], "\nheld-out half:", q["labelled_held_out_half"])
             print(table(list(q["labelled_bands"][0]), [list(r.values()) for r in q["labelled_bands"]]))
+            print("pairs drawn where rules 3 and 4 disagree:", q["labelled_disagreement"])
     if args.part in ("all", "scaling"):
         out["scaling"] = scaling()
     if args.part in ("all", "cost"):
