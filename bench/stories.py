@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/stories.py all           # everything below, ~15 min on 2 busy cores
     .venv/bin/python bench/stories.py quality       # LSH vs brute force, groups, labelled pairs
+    .venv/bin/python bench/stories.py quality --index-dir DIR   # ... with the names of an index of Reuters
+                                                    # (the default pipeline's), and its archive figures
     .venv/bin/python bench/stories.py pairs         # write bench/stories_pairs.txt for labelling
     .venv/bin/python bench/stories.py cost          # indexing docs/s and request latency
     .venv/bin/python bench/stories.py scaling       # grouping time for 2k-20k same-day similar records
