@@ -101,7 +101,7 @@ def main() -> None:
     for kind in KINDS:
         report["facets"][kind] = facet_figures(top_values(args.index_dir, kind, args.top), kind, judged)
     if not args.no_stories:
-        import stories_archive  # bench/stories_archive.py (issue 19's stories half)
+        from bench import stories_archive  # issue 19's stories half
 
         report["stories"] = stories_archive.story_figures(args.index_dir)
     write_json("archive_quality.json", report)
@@ -116,9 +116,10 @@ def main() -> None:
         if f["unjudged"]:
             print(f"  not judged yet ({len(f['unjudged'])}): {', '.join(f['unjudged'])}")
     if "stories" in report:
+        from bench import stories_archive
+
         print(stories_archive.report(report["stories"]))
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     main()
