@@ -2,9 +2,11 @@
 not valid UTF-8 (issue 23: both once lost articles while the run said "added N, failed 0").
 
 1. writer kill. The Reuters run (bench/faults_kill.py's CHILD: short commits, and a `WRITER <pid>`
-   line for each Whoosh writer process it starts) is started K times into an empty folder; at a
-   seeded moment in [0.1 D, 0.8 D] (D: the clean run's duration) one of its writer processes gets
-   SIGKILL. The run must then fail (exit non-zero, saying what was lost), never report success;
+   line for each Whoosh writer process it starts) is started K times into an empty folder; once
+   it has started a seeded number of writer processes (drawn from the first 90% of the ~2 per
+   commit the clean run with short commits started) and a seeded 0-0.5 s more, the newest one
+   still alive gets SIGKILL (a moment in seconds would miss the run when the machine's load
+   changes its speed). The run must then fail (exit non-zero, saying what was lost), never report success;
    nothing of it may be left running or holding a lock; the same command re-run must complete,
    and the index must equal the clean one (ids, counts, query totals and top 10).
 2. hostile name. A folder of 300 small text files and one named $'bad\\nname\\xff\\xfe.txt' is
@@ -36,21 +38,26 @@ def writer_pids(out: Path) -> list[int]:
     return [int(line.split()[1]) for line in text.splitlines() if line.startswith("WRITER ")]
 
 
-def writer_kill_trial(n: int, at: float, files: list[Path], work: Path, clean: dict, clean_answers: dict,
-                      queries: list[str], duration: float, args) -> dict:
+def writer_kill_trial(n: int, at: tuple[int, float], files: list[Path], work: Path, clean: dict,
+                      clean_answers: dict, queries: list[str], duration: float, args) -> dict:
     import psutil
 
     trial_dir = work / f"writer-kill-{n:02d}"
     ix = trial_dir / "ix"
-    row: dict = {"trial": n, "kill_at_s": round(at, 2)}
+    after_writers, delay = at
+    row: dict = {"trial": n, "kill_after_writers": after_writers, "kill_delay_s": round(delay, 2)}
     started = time.monotonic()
     proc = start_index_run(files, ix, trial_dir / "run.out", args)
-    victim = None
+    victim, reached = None, None
     while proc.poll() is None and victim is None:
-        time.sleep(0.05)
-        if time.monotonic() - started < at:
+        time.sleep(0.02)
+        pids = writer_pids(trial_dir / "run.out")
+        if len(pids) < after_writers:
             continue
-        live = [pid for pid in writer_pids(trial_dir / "run.out") if psutil.pid_exists(pid)]
+        reached = reached or time.monotonic()
+        if time.monotonic() - reached < delay:
+            continue
+        live = [pid for pid in reversed(pids) if psutil.pid_exists(pid)]
         if live:
             victim = live[0]
             os.kill(victim, signal.SIGKILL)
@@ -96,16 +103,18 @@ def writer_kill_trial(n: int, at: float, files: list[Path], work: Path, clean: d
 
 
 def writer_kill_part(files: list[Path], work: Path, clean_ix: Path, clean_answers: dict, queries: list[str],
-                     duration: float, args) -> dict:
+                     duration: float, writers: int, args) -> dict:
+    """`writers`: how many writer processes the clean run with short commits started."""
     clean = contents(clean_ix)
     rng = random.Random(args.seed + 1)
     rows = []
     for n in range(1, args.writer_kills + 1):
-        at = rng.uniform(0.1, 0.8) * duration
+        at = (rng.randint(1, max(1, int(0.9 * writers))), rng.uniform(0.0, 0.5))
         row = writer_kill_trial(n, at, files, work, clean, clean_answers, queries, duration, args)
         rows.append(row)
         c = row.get("compare", {})
-        print(f"  writer kill {n}: at {at:5.1f} s pid {row['killed_pid']}, run exit {row['exit']}"
+        print(f"  writer kill {n}: after writer {at[0]} + {at[1]:.2f} s, at {row.get('killed_at_s')} s pid "
+              f"{row['killed_pid']}, run exit {row['exit']}"
               f"{' (HUNG)' if row['hung'] else ''}, left over {row['leftover_processes']}, "
               f"re-run exit {row['rerun']['exit']}, lost {c.get('lost')}, dup {c.get('duplicated')}, "
               f"top10 diff {c.get('top10_differ')}; said: {row['message'][:90]}", flush=True)
