@@ -35,7 +35,7 @@ from index.article import Article
 from index.entities.cache import NerCache, Spans
 from index.entities.extractor import ner_text
 from index.entities.recognizer import MODEL_ORDER, Recogniser, installed_model, load_recogniser
-from search.backends.whoosh.locking import ProcessDiedError, die_with_parent, how_it_ended
+from search.backends.whoosh.locking import ProcessDiedError, die_with_parent, end_process, how_it_ended
 
 log = logging.getLogger("newsearch.index")
 
@@ -218,10 +218,7 @@ class NerPool:
             except OSError:
                 pass
         for worker in self._workers:
-            worker.process.join(timeout=5)
-            if worker.process.is_alive():
-                worker.process.kill()
-                worker.process.join()
+            end_process(worker.process, 5)
             worker.jobs.close()
             worker.answers.close()
         self._started = len(self._workers) or self._started

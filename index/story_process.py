@@ -177,9 +177,8 @@ class StoryProcess:
         except StoryGroupingError:
             pass
         finally:
-            self._process.join(timeout=30)
-            if self._process.is_alive():
-                self._process.kill()
-                self._process.join()
+            from search.backends.whoosh.locking import end_process
+
+            end_process(self._process, 30)
             self._conn.close()
             self._answers.close()

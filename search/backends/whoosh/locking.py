@@ -30,6 +30,7 @@ import sys
 import time
 import weakref
 from collections.abc import Callable
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from search.results import IndexLockedError
@@ -104,6 +105,15 @@ def die_with_parent(expected_parent: int) -> None:
             pass
     if os.getppid() != expected_parent:
         os._exit(1)
+
+
+def end_process(process: BaseProcess, grace_seconds: float) -> None:
+    """Wait up to `grace_seconds` for a child (a multiprocessing.Process) that was asked to stop,
+    then kill it: a child that hangs must not keep a finished or failed run alive."""
+    process.join(timeout=grace_seconds)
+    if process.is_alive():
+        process.kill()
+        process.join()
 
 
 def _identity() -> str:
