@@ -80,13 +80,13 @@ screenshots: $(VENV)/.installed-test
 
 # A local OpenSearch 2.19 cluster on 127.0.0.1 (node N: HTTP 9199+N, transport 9299+N) built from
 # Maven Central artifacts, for the OpenSearch backend; needs Java 11-23, and mvn for the first start.
-# See search/backends/opensearch/cluster.py (standard library only: no venv needed).
+# See tools/opensearch_cluster.py (standard library only: no venv needed).
 CLUSTER_DATA  ?= .cluster
 CLUSTER_NODES ?= 3
 .PHONY: cluster cluster-stop
 
 cluster:
-	$(PYTHON) search/backends/opensearch/cluster.py start --nodes $(CLUSTER_NODES) --data $(CLUSTER_DATA)
+	$(PYTHON) tools/opensearch_cluster.py start --nodes $(CLUSTER_NODES) --data $(CLUSTER_DATA)
 
 cluster-stop:
-	$(PYTHON) search/backends/opensearch/cluster.py stop --data $(CLUSTER_DATA)
+	$(PYTHON) tools/opensearch_cluster.py stop --data $(CLUSTER_DATA)

@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO / "bench"))
 from common import SHARED, machine, percentile, require_data, table, write_json  # noqa: E402
 from core import build_queries  # noqa: E402
 
-from index.indexer import index_paths  # noqa: E402
+from newsearch.indexing import index_paths  # noqa: E402
 from search import Engine  # noqa: E402
 
 

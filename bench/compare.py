@@ -118,7 +118,7 @@ def fts5_match(q: dict) -> str:
 # ---- indexing (in forked children) ----------------------------------------------------------------
 
 def index_ours(path: Path) -> int:
-    from index.indexer import index_paths
+    from newsearch.indexing import index_paths
     summary = index_paths(FILES, path, entities=False, show_progress=False)
     return summary.added
 
@@ -202,7 +202,7 @@ class Ours:
 
     def top(self, text: str, snippets: bool) -> list:
         """Engine.search without facets: parse, match, fallback, rank, then the 10 hits."""
-        from search.backends.whoosh.engine import RELAX_BELOW
+        from search.backends.whoosh.search import RELAX_BELOW
         from search.backends.whoosh.query import parse_query, query_words
         from search.backends.whoosh.scoring import Evaluator
         from search.backends.whoosh.snippets import highlight_terms, make_snippet

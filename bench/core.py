@@ -28,7 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from index.indexer import index_paths  # noqa: E402
+from newsearch.indexing import index_paths  # noqa: E402
 from index.readers import read_file  # noqa: E402
 from index.readers.base import Problem  # noqa: E402
 from search.backends.whoosh.store import index_size_bytes  # noqa: E402

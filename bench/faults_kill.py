@@ -33,7 +33,7 @@ from common import REPO  # noqa: E402
 # Everything after the first three arguments is `newsearch`'s own command line.
 CHILD = textwrap.dedent("""
     import atexit, importlib, json, sys, time
-    import index.indexer as indexer
+    import newsearch.indexing as indexer
     import whoosh.writing as writing
     indexer.COMMIT_EVERY_DOCS = int(sys.argv[1])
     indexer.COMMIT_EVERY_SECONDS = float(sys.argv[2])

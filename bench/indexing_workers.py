@@ -33,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import SHARED, PeakMemory, machine, require_data, table, write_json  # noqa: E402
 
-from index.indexer import index_paths  # noqa: E402
+from newsearch.indexing import index_paths  # noqa: E402
 
 
 def one_run(files: list[Path], workers: int, memory: bool = False) -> dict:

@@ -72,7 +72,7 @@ RESEARCH: list[tuple[str, str]] = [
 
 def build_index(data: Path, files: int | None, into: Path | None, **backend: object) -> Path | None:
     """Index the Reuters files into the folder `into`, or into the backend `backend` names."""
-    from index.indexer import index_paths
+    from newsearch.indexing import index_paths
 
     paths = sorted(data.glob("reut2-*.sgm*"))[:files]
     if not paths:

@@ -119,7 +119,7 @@ def recall(articles: list[Article], tags: list[dict[str, set[str]]], texts: list
 def indexing_ratio(files: list[Path], repeat: int) -> dict:
     """Whole index runs' time over their time inside NER, with and without the corpus pass."""
     import index.entities.extractor as extractor_module
-    from index.indexer import index_paths
+    from newsearch.indexing import index_paths
 
     real_init = extractor_module.EntityExtractor.__init__
 

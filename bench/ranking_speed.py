@@ -28,7 +28,7 @@ from common import REPO, machine, percentile, table, write_json  # noqa: E402
 from core import build_queries, reuters_files  # noqa: E402
 from relevance import BEFORE, SHIPPED, patches  # noqa: E402
 
-from index.indexer import index_paths  # noqa: E402
+from newsearch.indexing import index_paths  # noqa: E402
 from index.readers import read_file  # noqa: E402
 from index.readers.base import Problem  # noqa: E402
 from search import Engine  # noqa: E402

@@ -5,7 +5,7 @@ Collections (bench/relevance_data.py; read in place from ../shared/data): Cranfi
 abstracts, 225 queries, graded), CISI (1,460 abstracts, 76 judged queries) and CACM (3,204 titles
 with optional abstracts, 52 judged queries). Peers and their preprocessing: bench/relevance_peers.py
 (the same words for every engine). Ours is the product: each collection indexed by
-`index.indexer.index_paths` (JSON Lines with title and body), the query's words given to the
+`newsearch.indexing.index_paths` (JSON Lines with title and body), the query's words given to the
 product's parser, matched (all words; the any-word fallback below RELAX_BELOW all-word hits with
 all-word articles first), re-ranked (`search.backends.whoosh.ranking.rerank`) and ordered by
 `WhooshSearch._rank`, as `WhooshSearch.run` does (checked equal to it on the top 100).
@@ -160,7 +160,7 @@ def our_text(query: str) -> tuple[str, bool]:
 def build_ours(docs, index_dir: Path, stemmer: str, title_boost: float) -> None:
     """Index a collection into our engine with the given stemmer and title boost (a JSON Lines
     file of title and body per document, through the product's index run)."""
-    from index.indexer import index_paths
+    from newsearch.indexing import index_paths
     jsonl = index_dir.parent / (index_dir.name + ".jsonl")
     with open(jsonl, "w", encoding="utf-8") as fh:
         for doc_id, (title, body) in docs.items():

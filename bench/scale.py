@@ -220,7 +220,7 @@ def generate(size: int, args, sentences: list[str], corpus: Path) -> dict:
 
 
 def run_whoosh(size: int, args, queries: list[str], corpus: Path, tmp: Path) -> dict:
-    from index.indexer import index_paths
+    from newsearch.indexing import index_paths
     from scale_opensearch import machine_busy_cpu_s, own_cpu_s
     out: dict = {"size": size, "backend": "whoosh"}
     try:

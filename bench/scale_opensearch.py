@@ -221,7 +221,7 @@ def drop(url: str, alias: str) -> list[str]:
 # ---- indexing ------------------------------------------------------------------------------------
 
 def _indexer(corpus: Path, url: str, alias: str, part, queue) -> None:
-    from index.indexer import index_paths
+    from newsearch.indexing import index_paths
     t0 = time.perf_counter()
     try:
         summary = index_paths([corpus], backend="opensearch", backend_options={"url": url, "index": alias},

@@ -302,7 +302,7 @@ def band_scores(labelled, stories: dict[str, str]) -> list[dict]:
 def cost(repeats: int, files: int) -> dict:
     """Index runs alternate (with, without; then without, with) so that the load of a busy
     machine falls on both alike; each pair gives a ratio, and the median of those is reported."""
-    from index.indexer import index_paths
+    from newsearch.indexing import index_paths
     from search import Engine
 
     rates: dict[str, list[float]] = {"without": [], "with": []}

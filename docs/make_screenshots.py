@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from index.indexer import index_paths  # noqa: E402
+from newsearch.indexing import index_paths  # noqa: E402
 from web.serve import make_server, server_url  # noqa: E402
 
 SHARED = Path(os.environ.get("NEWSEARCH_SHARED_DATA", REPO.parent / "shared" / "data")) / "reuters21578"

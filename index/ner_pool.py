@@ -35,7 +35,7 @@ from index.article import Article
 from index.entities.cache import NerCache, Spans
 from index.entities.extractor import ner_text
 from index.entities.recognizer import MODEL_ORDER, Recogniser, installed_model, load_recogniser
-from search.backends.whoosh.locking import ProcessDiedError, die_with_parent, end_process, how_it_ended
+from index.processes import ProcessDiedError, die_with_parent, end_process, how_it_ended
 
 log = logging.getLogger("newsearch.index")
 

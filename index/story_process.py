@@ -19,7 +19,7 @@ What does not change:
 
 What a backend gives up: the story id is not known when an article is written (`story_of` says
 None), so a backend that keeps story ids in its documents (`keeps_story_field`, OpenSearch)
-uses the in-process `StoryIndex` instead (index/indexer.py chooses).
+uses the in-process `StoryIndex` instead (newsearch/indexing.py chooses).
 """
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def _widen(conn) -> None:
 
 def _serve(inbox, outbox, folder: str, parent: int) -> None:
     """The child: a `StoryIndex` driven by messages (add, save, close) from the run."""
-    from search.backends.whoosh.locking import die_with_parent
+    from index.processes import die_with_parent
 
     die_with_parent(parent)
     from index.stories import StoryIndex
@@ -177,7 +177,7 @@ class StoryProcess:
         except StoryGroupingError:
             pass
         finally:
-            from search.backends.whoosh.locking import end_process
+            from index.processes import end_process
 
             end_process(self._process, 30)
             self._conn.close()

@@ -4,7 +4,7 @@ Why a side file and not only fields in the index: a new article can merge two st
 a story's earliest article, which changes the story id of articles indexed in earlier runs.
 Whoosh cannot change one field of a stored document (it would have to re-add the whole article,
 and an uncommitted one not at all), so on Whoosh this file is what searches read (per index
-generation, see `search.backends.whoosh.collapse`); OpenSearch copies each change into the
+generation, see `search.backends.whoosh.stories`); OpenSearch copies each change into the
 documents' `story` field with partial updates. The file also keeps each article's MinHash
 signatures, so a later run joins new articles to existing stories without re-reading or
 re-clustering anything.

@@ -1,4 +1,4 @@
-"""`newsearch`: the command line, a thin adapter over `index.indexer` and `search`.
+"""`newsearch`: the command line, a thin adapter over `newsearch.indexing` and `search`.
 
 Exit codes: 0 done (bad input files are reported in the summary, not fatal), 1 the index is
 missing/locked/unusable, a path given to `index` does not exist (the others are still indexed), or
@@ -154,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from index.indexer import index_paths, write_problems
+    from newsearch.indexing import index_paths, write_problems
     from index.readers import ReadOptions
 
     field_map = {}
@@ -335,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     # packages, ~0.1 s of CPU that every one-shot search or stats command would pay.
     run_errors: tuple[type[Exception], ...] = ()
     if args.command == "index":
-        from index.indexer import InputNotFoundError, RunFailedError
+        from newsearch.indexing import InputNotFoundError, RunFailedError
         run_errors = (InputNotFoundError, RunFailedError)
     handler = {"index": cmd_index, "search": cmd_search, "stats": cmd_stats,
                "entities": cmd_entities, "serve": cmd_serve, "trends": cmd_trends, "stories": cmd_stories}[args.command]

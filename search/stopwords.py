@@ -23,7 +23,7 @@ LONG_QUERY_WORDS = 5
 
 # The analysers' own stop list, dropped from indexed text and from queries by both backends: the
 # Whoosh backend's (whoosh.analysis.STOP_WORDS, checked equal by the tests); OpenSearch's
-# template is built from it (search/backends/opensearch/mapping.py).
+# template is built from it (search/backends/opensearch/schema.py).
 INDEX_STOP_WORDS = frozenset("""
 a an and are as at be by can for from have if in is it may not of on or tbd that the this to us
 we when will with yet you your

@@ -45,7 +45,7 @@ def opensearch_url() -> str:
     import urllib.error
     import urllib.request
 
-    from search.backends.opensearch.cluster import java_problem
+    from tools.opensearch_cluster import java_problem
 
     url = os.environ.get("NEWSEARCH_TEST_OPENSEARCH_URL", "http://127.0.0.1:9200")
     try:
@@ -67,7 +67,7 @@ def whoosh_engine_over(articles: list[dict], tmp_path_factory, name: str):
     crafted corpora of the ranking tests."""
     import json
 
-    from index.indexer import index_paths
+    from newsearch.indexing import index_paths
     from search import Engine
 
     folder = tmp_path_factory.mktemp(name)
@@ -108,7 +108,7 @@ class IndexMaker:
 
     def index(self, name: str, sources: list[Path], **kwargs):
         """Run the indexer on `sources` into test index `name` (created on first use)."""
-        from index.indexer import index_paths
+        from newsearch.indexing import index_paths
 
         kwargs.setdefault("entities", False)
         kwargs.setdefault("show_progress", False)

@@ -71,7 +71,7 @@ def generate_corpus(folder: Path, files: int, per_file: int, seed: int = 7) -> i
 # Only COMMIT_EVERY_DOCS is changed (commits every ~2 files of 300); the commit wrapper only prints.
 _CHILD = textwrap.dedent("""
     import json, sys
-    import index.indexer as indexer
+    import newsearch.indexing as indexer
     indexer.COMMIT_EVERY_DOCS = int(sys.argv[3])
     original_commit = indexer._Run.commit
     def commit(self):

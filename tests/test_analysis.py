@@ -119,7 +119,7 @@ def test_schema_uses_it_for_both_text_fields():
     for name in ("title", "body"):
         assert isinstance(schema[name], NewsText) and isinstance(schema[name].analyzer, NewsAnalyzer)
     assert schema["title"].format.field_boost > schema["body"].format.field_boost == 1.0
-    # No second field of unstemmed postings: search/backends/whoosh/vocabulary.py keeps the did-you-mean words.
+    # No second field of unstemmed postings: search/backends/whoosh/spelling.py keeps the did-you-mean words.
     assert not any(name.startswith("spell_") for name in schema.names())
 
 

@@ -68,7 +68,7 @@ def test_the_command_line_does_not_live_in_search():
 
 
 def test_the_whoosh_backend_meets_the_contract(tmp_path):
-    from index.indexer import index_paths
+    from newsearch.indexing import index_paths
 
     assert BACKENDS == ("whoosh", "opensearch")
     index_paths([REPO / "seeds"], tmp_path / "ix", entities=False, show_progress=False)

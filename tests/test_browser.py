@@ -18,7 +18,7 @@ if not CHROMIUM.exists():
     pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
 
-from index.indexer import index_paths  # noqa: E402
+from newsearch.indexing import index_paths  # noqa: E402
 from web.serve import make_server, server_url  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent

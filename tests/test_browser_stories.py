@@ -10,7 +10,7 @@ import pytest
 
 from tests.test_browser import _serve, browser, page  # noqa: F401  (shared fixtures; skips without Chromium)
 
-from index.indexer import index_paths  # noqa: E402
+from newsearch.indexing import index_paths  # noqa: E402
 from web.serve import server_url  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent

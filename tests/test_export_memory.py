@@ -17,7 +17,7 @@ ARTICLES = 3_000
 
 @pytest.fixture(scope="module")
 def big(tmp_path_factory):
-    from index.indexer import index_paths
+    from newsearch.indexing import index_paths
     from search import Engine
 
     folder = tmp_path_factory.mktemp("big")

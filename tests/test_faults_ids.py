@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from index.article import Article
-from index.indexer import index_paths
+from newsearch.indexing import index_paths
 from search.backends.whoosh.store import open_index
 from tests.corpus import bump_mtime
 

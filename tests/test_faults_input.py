@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from index.indexer import InputNotFoundError, index_paths
+from newsearch.indexing import InputNotFoundError, index_paths
 from tests.test_cli import SEEDS, assert_one_line_error, newsearch
 
 

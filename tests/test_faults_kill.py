@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from index.indexer import index_paths
+from newsearch.indexing import index_paths
 from search.backends.whoosh.locking import RUN_LOCK_FILE, RunLock
 from search.backends.whoosh.store import open_index
 from tests.corpus import REPO, generate_corpus, start_index_child
@@ -183,7 +183,7 @@ def test_a_live_holder_is_waited_for_not_taken_over(tmp_path):
 def test_a_failed_run_leaves_no_writer_processes(tmp_path, corpus):
     """An exception mid-run: Whoosh's cancel only flagged its writers in this process's copies."""
     script = textwrap.dedent("""
-        import os, sys, index.indexer as indexer
+        import os, sys, newsearch.indexing as indexer
         original, calls = indexer.read_file, []
         def read_file(*args, **kwargs):
             calls.append(1)

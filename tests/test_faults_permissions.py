@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 import index.entities  # noqa: F401 - imported before the fork (see above)
-import index.indexer  # noqa: F401
+import newsearch.indexing  # noqa: F401
 import index.readers.seed  # noqa: F401
 import newsearch.cli
 from search.backends.whoosh.store import IndexNotFoundError, IndexPermissionError, open_index
@@ -98,7 +98,7 @@ def base():
     shutil.copytree(SEEDS, folder / "seeds")
     for path in [folder / "seeds", *(folder / "seeds").rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
-    index.indexer.index_paths([folder / "seeds"], folder / "built", entities=False, show_progress=False)
+    newsearch.indexing.index_paths([folder / "seeds"], folder / "built", entities=False, show_progress=False)
     Engine(folder / "built").search("kim")  # Whoosh's lazily imported modules, before any fork
     Engine(folder / "built").stats()
     yield folder
@@ -184,7 +184,7 @@ def test_api_raises_the_not_found_subclass(base):
 
 def test_open_index_maps_a_permission_error_without_a_second_user(tmp_path, monkeypatch):
     """The same mapping, by a PermissionError injected where listing the folder fails."""
-    index.indexer.index_paths([SEEDS], tmp_path / "ix", entities=False, show_progress=False)
+    newsearch.indexing.index_paths([SEEDS], tmp_path / "ix", entities=False, show_progress=False)
 
     def denied(path):
         raise PermissionError(13, "Permission denied", str(path))

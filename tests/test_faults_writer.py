@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from index.indexer import RunFailedError, index_paths
+from newsearch.indexing import RunFailedError, index_paths
 from newsearch.cli import main
 from search.backends.whoosh import writer as whoosh_writer
 from search.backends.whoosh.store import open_index

@@ -346,7 +346,7 @@ def with_known_hard(test):
 @pytest.fixture(scope="module")
 def fuzz_index(tmp_path_factory) -> Path:
     """The seeds plus 160 generated articles (tests/corpus.py), no NER: a few seconds to build."""
-    from index.indexer import index_paths
+    from newsearch.indexing import index_paths
     from tests.corpus import generate_corpus
 
     root = tmp_path_factory.mktemp("fuzz")

@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import shared_path
 from tests.corpus import bump_mtime, generate_corpus, record, start_index_child, url, write_jsonl
-from index.indexer import index_paths, write_problems
+from newsearch.indexing import index_paths, write_problems
 from search.backends.whoosh.locking import IndexLockedError, RunLock
 from search.backends.whoosh.store import open_index
 from search import Engine

@@ -18,7 +18,7 @@ import pytest
 
 from index import ner_pool
 from index.entities.recognizer import installed_model
-from index.indexer import RunFailedError, index_paths
+from newsearch.indexing import RunFailedError, index_paths
 from index.readers import ReadOptions, read_file
 from index.readers.base import Problem
 from search.backends.whoosh.locking import RunLock

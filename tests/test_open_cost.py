@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import whoosh.reading
 
-from index.indexer import index_paths
+from newsearch.indexing import index_paths
 from search import Engine
 from search.backend import REQUEST_BUDGET_S
 from search.backends.whoosh import collapse

@@ -1,4 +1,4 @@
-"""The OpenSearch backend's `combined` field (search/backends/opensearch/mapping.py, COMBINED_FIELD):
+"""The OpenSearch backend's `combined` field (search/backends/opensearch/schema.py, COMBINED_FIELD):
 the title TITLE_BOOST times and the body in one field, where plain words, word pairs and feedback
 words are scored, so that a word gets one BM25 over the whole article as on the Whoosh backend
 (combined BM25F) instead of a title score and a body score added.

@@ -115,7 +115,7 @@ def test_rejected_article_is_reported_with_its_path(config: OpenSearchConfig, cl
 def test_a_rejected_article_counts_as_failed_not_added(config: OpenSearchConfig, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch):
     """Through the index run: the summary's added/failed say what is really in the index."""
-    from index.indexer import index_paths
+    from newsearch.indexing import index_paths
     from tests.corpus import record, write_jsonl
 
     reject_titled(monkeypatch, "Second")
@@ -176,7 +176,7 @@ HEALTH_TIMEOUT = "120s"  # the server's wait: a node's replicas recover within i
 
 def _cluster_of(client) -> "ClusterConfig":
     """The cluster.py cluster behind `client`, or skip saying why this test cannot kill its nodes."""
-    from search.backends.opensearch.cluster import ClusterConfig
+    from tools.opensearch_cluster import ClusterConfig
 
     homes = {Path(n["settings"]["path"]["home"]).parent
              for n in client.nodes.info(metric="settings")["nodes"].values()}
@@ -204,7 +204,7 @@ def _green(client, what: str, **wait: object) -> dict:
 
 def _restart(cluster) -> None:
     """Start the missing node with cluster.py (it returns once the cluster is green again)."""
-    restart = subprocess.run([sys.executable, str(REPO / "search/backends/opensearch/cluster.py"), "start",
+    restart = subprocess.run([sys.executable, str(REPO / "tools/opensearch_cluster.py"), "start",
                               "--data", str(cluster.data), "--nodes", str(cluster.nodes),
                               "--base-port", str(cluster.base_port), "--heap", cluster.heap],
                              cwd=REPO, timeout=400, capture_output=True, text=True)
@@ -224,7 +224,7 @@ def test_node_killed_while_committing(config: OpenSearchConfig, client):
     or relocating before the kill (and the whole cluster, with all its nodes, after the restart);
     the clients know every node, so losing any one of them loses no request.
     """
-    from search.backends.opensearch.cluster import node_pid
+    from tools.opensearch_cluster import node_pid
 
     cluster = _cluster_of(client)
     nodes = client.cluster.health(wait_for_nodes=str(cluster.nodes), timeout=HEALTH_TIMEOUT, request_timeout=150)

@@ -14,7 +14,7 @@ from opensearchpy.exceptions import ConnectionTimeout
 from search import querylang as ql
 from search.backends.opensearch import feedback
 from search.backends.opensearch.config import OpenSearchConfig
-from search.backends.opensearch.mapping import COMBINED_FIELD, TITLE_BOOST
+from search.backends.opensearch.schema import COMBINED_FIELD, TITLE_BOOST
 from search.backends.opensearch.search import ALL_WORDS_NAME, ALL_WORDS_WEIGHT, OpenSearchSearch
 from search.backends.opensearch.translate import phrase_clauses, query_length, query_words, word_pairs
 from search.request import SearchRequest

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from index.indexer import index_paths
+from newsearch.indexing import index_paths
 from search import BadParameterError
 from tests.conftest import IndexMaker
 from tests.corpus import record, write_jsonl

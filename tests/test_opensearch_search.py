@@ -22,7 +22,7 @@ from search import Engine, SearchRequest
 from search import querylang as ql
 from search.backends.opensearch import search as os_search
 from search.backends.opensearch.config import OpenSearchConfig
-from search.backends.opensearch.mapping import COMBINED_FIELD, TITLE_BOOST
+from search.backends.opensearch.schema import COMBINED_FIELD, TITLE_BOOST
 from search.backends.opensearch.search import OpenSearchSearch
 from search.backends.opensearch.snippets import clean_fragment, lead, snippet
 from search.backends.opensearch.spelling import best_correction, edit_distance, suggest
@@ -159,7 +159,7 @@ def _cleanup(client, alias: str) -> None:
 @pytest.fixture(scope="module")
 def pair(opensearch, tmp_path_factory):
     """{name: (OpenSearchSearch, Whoosh Engine)} for "synthetic" and "seeds"."""
-    from index.indexer import index_paths
+    from newsearch.indexing import index_paths
 
     root = tmp_path_factory.mktemp("os-search")
     write_jsonl(root / "synthetic" / "articles.jsonl", ARTICLES)
@@ -420,7 +420,7 @@ def test_analysis_is_the_index_analysers_token_for_token(pair):
 
 
 def test_an_empty_index(opensearch, tmp_path, monkeypatch):
-    from index.indexer import index_paths
+    from newsearch.indexing import index_paths
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     (tmp_path / "empty").mkdir()
@@ -441,7 +441,7 @@ def test_an_empty_index(opensearch, tmp_path, monkeypatch):
 def test_aliases_file_of_the_index_run_even_where_it_is_not(opensearch, tmp_path, monkeypatch):
     """`--aliases FILE` works for searches as for Whoosh, and on machines without the file (the
     index run keeps its content in the cluster)."""
-    from index.indexer import index_paths
+    from newsearch.indexing import index_paths
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     write_jsonl(tmp_path / "data" / "a.jsonl", ARTICLES[:4])

@@ -20,7 +20,7 @@ import pytest
 
 from index.article import Article
 from index.readers import read_file
-from search.backends.opensearch import mapping as m
+from search.backends.opensearch import schema as m
 from search.backends.opensearch.client import make_client
 from search.backends.opensearch.config import OpenSearchConfig
 from search.backends.opensearch.writer import OpenSearchWriter, read_settings
@@ -80,7 +80,7 @@ def seed_files() -> list[tuple[str, list[Article]]]:
 
 def run(writer: OpenSearchWriter, files: list[tuple[str, list[Article]]], version: str = "v1",
         **settings: str) -> dict[str, int]:
-    """What index/indexer.py does with a writer: skip done files, look hashes up, write, delete
+    """What newsearch/indexing.py does with a writer: skip done files, look hashes up, write, delete
     stale, commit. Returns the counts the indexer's summary would show."""
     counts = {"added": 0, "updated": 0, "unchanged": 0, "skipped_files": 0}
     for path, articles in files:

@@ -9,7 +9,7 @@ import random
 import numpy as np
 import pytest
 
-from index.indexer import index_paths
+from newsearch.indexing import index_paths
 from search.backends.whoosh import WhooshSearch, internals, positions
 from search.backends.whoosh.analysis import index_form
 from search.backends.whoosh.internals import POSITION_BITS, _gap_lists, read_positions

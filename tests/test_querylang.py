@@ -432,7 +432,7 @@ class WhooshSide:
     abstracts (when the shared data is there), and what both parsers need to run on it."""
 
     def __init__(self, root: Path) -> None:
-        from index.indexer import index_paths
+        from newsearch.indexing import index_paths
         from search.backends.whoosh import WhooshSearch as Engine
         from search.backends.whoosh.scoring import Evaluator
         from tests.corpus import write_jsonl

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from index.indexer import index_paths
+from newsearch.indexing import index_paths
 from search import BadParameterError, Engine
 
 ARTICLES = [
@@ -108,7 +108,7 @@ def test_first_rows_equals_a_full_lexsort_with_many_ties() -> None:
     """The partial sort behind ranking gives exactly the full sort's first rows, ties included."""
     import numpy as np
 
-    from search.backends.whoosh.engine import first_rows
+    from search.backends.whoosh.search import first_rows
 
     rng = np.random.default_rng(5)
     for size, needed in ((50, 10), (20_000, 10), (20_000, 500), (50_000, 1)):

@@ -11,7 +11,7 @@ import json
 import numpy as np
 import pytest
 
-from index.indexer import index_paths
+from newsearch.indexing import index_paths
 from search import Engine
 from search.backends.whoosh import ranking, scoring
 from tests.conftest import whoosh_engine_over

@@ -97,7 +97,7 @@ def test_looks_western() -> None:
 
 def test_a_latin1_file_is_found_by_its_words(tmp_path: Path) -> None:
     """Issue 20, end to end: "Zürich" indexed as "Z³rich" was not found by searching Zürich."""
-    from index.indexer import index_paths
+    from newsearch.indexing import index_paths
     from search import Engine
 
     data = tmp_path / "data"

@@ -73,7 +73,7 @@ def test_every_text_field_of_any_reader_is_checked() -> None:
 
 def test_a_run_with_entities_indexes_every_record_despite_a_lone_surrogate(tmp_path: Path) -> None:
     """Before: spaCy raised UnicodeEncodeError and the run ended with nothing indexed."""
-    from index.indexer import index_paths
+    from newsearch.indexing import index_paths
     from search import Engine
 
     path = tmp_path / "records.jsonl"

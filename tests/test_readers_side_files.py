@@ -123,7 +123,7 @@ def test_reuters_folder_gives_exactly_its_articles() -> None:
 
 def test_a_run_counts_side_files_as_skipped_not_failed(tmp_path: Path) -> None:
     """Issue 20: Reuters' word lists and factbook were "failed 8" with "error:" lines."""
-    from index.indexer import index_paths
+    from newsearch.indexing import index_paths
 
     data = tmp_path / "data"
     data.mkdir()

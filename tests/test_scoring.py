@@ -14,7 +14,7 @@ import pytest
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup
 from whoosh.scoring import BM25F
 
-from index.indexer import index_paths
+from newsearch.indexing import index_paths
 from search.backends.whoosh import WhooshSearch as Engine  # its internals are under test
 from search.backends.whoosh.scoring import K1, B, Evaluator
 from tests.conftest import SHARED_DATA

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from index.indexer import index_paths
+from newsearch.indexing import index_paths
 from search import (ArticleNotFoundError, BadParameterError, Engine, QuerySyntaxError)
 from tests.corpus import generate_corpus, record, url, write_jsonl
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-import search.backends.whoosh.engine as engine_module
+import search.backends.whoosh.search as engine_module
 import search.backends.whoosh.scoring as scoring_module
-from index.indexer import index_paths
+from newsearch.indexing import index_paths
 from search.backends.whoosh.store import open_or_create_index
 from search import BadParameterError, Engine, QuerySyntaxError, SearchError
 from search.querylang import And, Phrase, Prefix, Word, parse

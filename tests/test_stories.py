@@ -250,7 +250,7 @@ def test_order_independence_on_reuters(reuters_dir, tmp_path):
 
 
 def test_index_run_in_two_orders_gives_the_same_stories(backend_indexes, tmp_path):
-    from index.indexer import index_paths
+    from newsearch.indexing import index_paths
 
     base = text(7)
     files = {f"f{n}.jsonl": [record(f"o{n}", "Port strike", " ".join(edited(base, 30 + n)),
@@ -444,7 +444,7 @@ def test_seeds_are_one_story(backend_indexes):
 def reuters_engine(tmp_path_factory):
     """Four of Reuters-21578's 22 files (4,000 articles): early March, with the 2 March Exxon
     article, and early April, with the 9 April one."""
-    from index.indexer import index_paths
+    from newsearch.indexing import index_paths
     from search import Engine
     from tests.conftest import shared_path
 

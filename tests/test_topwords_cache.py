@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from index.indexer import index_paths
+from newsearch.indexing import index_paths
 from search import Engine
 from search.request import SearchRequest
 from search.topwords import top_words

@@ -1,11 +1,11 @@
-"""The did-you-mean vocabulary kept beside the index (search/backends/whoosh/vocabulary.py), end to end."""
+"""The did-you-mean vocabulary kept beside the index (search/backends/whoosh/spelling.py), end to end."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from index.indexer import index_paths
-from search.backends.whoosh.vocabulary import VOCABULARY_FILE, load_vocabulary
+from newsearch.indexing import index_paths
+from search.backends.whoosh.spelling import VOCABULARY_FILE, load_vocabulary
 from search import Engine
 
 from .conftest import SEEDS

@@ -12,7 +12,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from index.indexer import index_paths
+from newsearch.indexing import index_paths
 from web import create_app
 from web.help import build_examples, compact_ticks
 

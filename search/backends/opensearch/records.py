@@ -4,7 +4,7 @@ whatever the number of articles or words, since every request is a round trip to
 """
 from __future__ import annotations
 
-from search.backends.opensearch.mapping import doc_id, title_of
+from search.backends.opensearch.schema import doc_id, title_of
 from search.results import ArticleRecord
 
 # Words per document-frequency request: one `filters` bucket each, far below the cluster's

@@ -37,11 +37,11 @@ from opensearchpy.exceptions import RequestError
 from index.article import ENTITY_TYPES
 from search import querylang as ql
 from search.backend import RELAX_BELOW, REQUEST_BUDGET_S, SUGGEST_BELOW
-from search.backends.opensearch import aggregations as ag, feedback, records, stories
+from search.backends.opensearch import facets as ag, ranking as feedback, records, stories
 from search.backends.opensearch.client import (ClusterUnavailableError, error_reason, index_not_found, make_client,
                                                with_backoff)
 from search.backends.opensearch.config import OpenSearchConfig
-from search.backends.opensearch.mapping import (ANALYZER, PHRASES, PROXIMITY, PROXIMITY_WINDOW, check_layout, doc_id,
+from search.backends.opensearch.schema import (ANALYZER, PHRASES, PROXIMITY, PROXIMITY_WINDOW, check_layout, doc_id,
                                                 title_of)
 from search.backends.opensearch.snippets import article_html, article_request, hit_snippet, page_request
 from search.backends.opensearch.spelling import suggest

@@ -1,5 +1,5 @@
 """Did-you-mean on the OpenSearch backend: the Whoosh backend's rules (search/spelling.py's
-`Speller`, search/backends/whoosh/engine.py's `_suggest`), with the cluster's term suggester
+`Speller`, search/backends/whoosh/search.py's `_suggest`), with the cluster's term suggester
 finding the candidates.
 
 The plain words of the query *as typed* are checked (correcting the parsed query would correct
@@ -24,7 +24,7 @@ from opensearchpy.exceptions import TransportError
 
 from search import querylang as ql
 from search.backend import MAX_SPELL_WORDS
-from search.backends.opensearch.mapping import STOP_WORDS, WORDS_SUBFIELD
+from search.backends.opensearch.schema import STOP_WORDS, WORDS_SUBFIELD
 from search.backends.opensearch.translate import texts_to_analyse, to_dsl
 from search.results import SearchError
 from search.spelling import MAX_WORD, MAX_WORD_DISTANCE_2, RATIO
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from search.backends.opensearch.search import OpenSearchSearch
 
 # A plain word of the query: not a field value (person:Kim), not a wildcard, not a number
-# (= search.backends.whoosh.engine._PLAIN_WORD, which this backend may not import).
+# (= search.backends.whoosh.search._PLAIN_WORD, which this backend may not import).
 PLAIN_WORD = re.compile(r"(?<![\w:*'’-])[A-Za-z]{3,}(?![\w:*])")
 OPERATORS = {"AND", "OR", "NOT", "TO", "ANDNOT", "ANDMAYBE"}
 SPELL_FIELD = f"body.{WORDS_SUBFIELD}"

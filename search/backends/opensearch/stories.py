@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from search.backends.opensearch.mapping import title_of
+from search.backends.opensearch.schema import title_of
 from search.request import SearchRequest
 from search.results import MAX_STORY_OTHERS, StoryInfo
 

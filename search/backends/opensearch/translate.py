@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 
 from search import querylang as ql
-from search.backends.opensearch.mapping import COMBINED_FIELD, LOWER_SUBFIELD, TEXT_FIELDS, TITLE_BOOST
+from search.backends.opensearch.schema import COMBINED_FIELD, LOWER_SUBFIELD, TEXT_FIELDS, TITLE_BOOST
 
 # A facet field's value as typed ("kim jong un", "U.S.") -> the forms to look for in `<field>.lower`
 # (its normalizer folds case and accents, so the forms need not be the indexed spelling).

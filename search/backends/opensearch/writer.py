@@ -40,7 +40,7 @@ from index.readers.base import Problem
 from search.backends.opensearch.client import (BACKOFF_ATTEMPTS, backoff_delays, index_not_found,
                                                make_client, with_backoff)
 from search.backends.opensearch.config import OpenSearchConfig
-from search.backends.opensearch.mapping import (DEFAULT_REPLICAS, DEFAULT_SHARDS, FILES_PROPERTIES, META_PROPERTIES,
+from search.backends.opensearch.schema import (DEFAULT_REPLICAS, DEFAULT_SHARDS, FILES_PROPERTIES, META_PROPERTIES,
                                                 alias_indexes, article_to_source, check_version, doc_id,
                                                 ensure_index, ensure_state_index, files_index, meta_index, new_index,
                                                 index_date, one_index, swap_alias)

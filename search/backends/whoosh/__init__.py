@@ -7,7 +7,7 @@ which checks the installed Whoosh version first.
 from __future__ import annotations
 
 from search.backends.whoosh import internals  # noqa: F401  (version check and patches, first)
-from search.backends.whoosh.engine import WhooshSearch
+from search.backends.whoosh.search import WhooshSearch
 from search.backends.whoosh.store import default_index_dir
 from search.backends.whoosh.writer import WhooshWriter
 

@@ -40,7 +40,8 @@ def check_version(installed: tuple) -> None:
 check_version(whoosh.__version__)  # before any patch below is applied
 POSITION_BITS = 20  # positions per document kept for phrase matching (a million words)
 
-from search.backends.whoosh.locking import die_with_parent, hold_in_this_process_only, released
+from index.processes import die_with_parent
+from search.backends.whoosh.locking import hold_in_this_process_only, released
 
 _original_cached_reader = whoosh3.W3PerDocReader._cached_reader
 

@@ -11,7 +11,7 @@ Three things now prevent that, each enough on its own in the common case:
 
 - forked children close their copies of the lock files at once (`register_at_fork` below), so
   the locks go with the parent however its children fare;
-- Whoosh's writer children ask the kernel to kill them when the run dies (`die_with_parent`,
+- Whoosh's writer children ask the kernel to kill them when the run dies (`index.processes.die_with_parent`,
   installed by internals.py);
 - the run lock file records its holder (pid, host, pid namespace). A run that finds the lock
   held although that holder is dead takes it over at once (a new lock file renamed into place;
@@ -20,17 +20,13 @@ Three things now prevent that, each enough on its own in the common case:
 """
 from __future__ import annotations
 
-import ctypes
 import fcntl
 import logging
 import os
-import signal
 import socket
-import sys
 import time
 import weakref
 from collections.abc import Callable
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from search.results import IndexLockedError
@@ -39,7 +35,6 @@ log = logging.getLogger("newsearch.index")
 
 RUN_LOCK_FILE = "indexer.lock"
 LOCK_POLL_SECONDS = 0.2     # how often a waiting run tries the lock again
-PR_SET_PDEATHSIG = 1        # from <linux/prctl.h>
 
 # Objects holding a lock's file descriptor in `.fd`; forked children close theirs (see module doc).
 _HELD: weakref.WeakSet = weakref.WeakSet()
@@ -68,52 +63,6 @@ def _close_locks_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_close_locks_in_child)
-
-
-class ProcessDiedError(RuntimeError):
-    """A process an index run depends on (a Whoosh writer, an NER worker) died or failed: what
-    it held since the last commit is lost, so the run must stop without committing. The message
-    says which process and how it ended."""
-
-
-def how_it_ended(exitcode: int | None) -> str:
-    """A child's `multiprocessing` exit code in words: "was killed by SIGKILL", "exited with 1"."""
-    if exitcode is None:
-        return "is still running"
-    if exitcode < 0:
-        try:
-            return f"was killed by {signal.Signals(-exitcode).name}"
-        except ValueError:
-            return f"was killed by signal {-exitcode}"
-    return f"exited with status {exitcode}"
-
-
-def die_with_parent(expected_parent: int) -> None:
-    """Make the calling (child) process die with `expected_parent`; exit now if it already has.
-
-    PR_SET_PDEATHSIG is Linux's; elsewhere this only checks the parent. The check after the
-    prctl closes the race where the parent died between fork and prctl (the child was already
-    re-parented then, and no signal will come). The kernel sends the signal when the *thread*
-    that forked the child ends: an index run starts its writer processes in the thread that
-    runs it and ends them (commit or close) before that thread returns.
-    """
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):  # no prctl: the parent check below still applies
-            pass
-    if os.getppid() != expected_parent:
-        os._exit(1)
-
-
-def end_process(process: BaseProcess, grace_seconds: float) -> None:
-    """Wait up to `grace_seconds` for a child (a multiprocessing.Process) that was asked to stop,
-    then kill it: a child that hangs must not keep a finished or failed run alive."""
-    process.join(timeout=grace_seconds)
-    if process.is_alive():
-        process.kill()
-        process.join()
 
 
 def _identity() -> str:

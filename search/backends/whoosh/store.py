@@ -18,7 +18,7 @@ from whoosh.index import EmptyIndexError, Index
 
 from search.backends.whoosh.schema import SCHEMA_VERSION, build_schema
 from search.backends.whoosh import mapped  # noqa: F401  (segments read from the map, not copied at open)
-from search.backends.whoosh.vocabulary import VOCABULARY_FILE
+from search.backends.whoosh.spelling import VOCABULARY_FILE
 from search.results import IncompatibleIndexError, IndexNotFoundError, IndexPermissionError
 
 META_FILE = "newsearch.json"

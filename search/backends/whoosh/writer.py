@@ -24,10 +24,11 @@ from whoosh.util import random_name
 
 from index.article import Article
 from search.backends.whoosh.internals import segment_count
-from search.backends.whoosh.locking import ProcessDiedError, RunLock, break_orphaned_write_lock, how_it_ended
+from index.processes import ProcessDiedError, how_it_ended
+from search.backends.whoosh.locking import RunLock, break_orphaned_write_lock
 from search.backends.whoosh.schema import article_to_document, fields_to_document, news_analyzer
 from search.backends.whoosh.store import now_iso, open_or_create_index, write_meta
-from search.backends.whoosh.vocabulary import VocabularyCounter
+from search.backends.whoosh.spelling import VocabularyCounter
 from search.results import IndexPermissionError
 
 log = logging.getLogger("newsearch.index")

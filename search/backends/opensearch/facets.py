@@ -17,7 +17,7 @@ from __future__ import annotations
 from calendar import monthrange
 from datetime import date, datetime, timezone
 
-from search.backends.opensearch.mapping import FACET_FIELDS
+from search.backends.opensearch.schema import FACET_FIELDS
 from search.backends.opensearch.translate import DATE_FIELD
 from search.histogram import fitting_interval, week_end
 from search.results import DateBucket, DateHistogram, FacetValue, Facets

@@ -32,7 +32,7 @@ from index.parts import in_part
 from index.readers.base import Problem
 from search.backend import IndexWriter
 from search.backends import open_writer
-from search.backends.whoosh.locking import ProcessDiedError
+from index.processes import ProcessDiedError
 
 log = logging.getLogger("newsearch.index")
 

@@ -42,7 +42,7 @@ from opensearchpy.exceptions import OpenSearchException
 
 from search import querylang as ql
 from search.backend import relevance_model
-from search.backends.opensearch.mapping import (COMBINED_FIELD, FEEDBACK, FEEDBACK_DOCS, FEEDBACK_MIN_WORDS,
+from search.backends.opensearch.schema import (COMBINED_FIELD, FEEDBACK, FEEDBACK_DOCS, FEEDBACK_MIN_WORDS,
                                                 FEEDBACK_ORIGINAL, FEEDBACK_SMOOTHING, FEEDBACK_TERMS,
                                                 FEEDBACK_WEIGHTS, TEXT_FIELDS, TITLE_BOOST)
 from search.backends.opensearch.translate import DSL, Analysed, query_length, query_words

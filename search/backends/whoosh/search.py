@@ -22,7 +22,7 @@ from whoosh.analysis import STOP_WORDS
 from index.article import ENTITY_TYPES
 from search.backends.whoosh.schema import FACET_FIELDS, from_index_datetime
 from search.backends.whoosh.store import default_index_dir, index_size_bytes, open_index, read_meta
-from search.backends.whoosh.vocabulary import load_vocabulary
+from search.backends.whoosh.spelling import load_vocabulary
 from search.backends.whoosh.facets import UNDATED, IndexTables, recency_factors, timestamp_to_datetime
 from search.backends.whoosh.scoring import Evaluator, Matches, PostingsCache, sorted_member
 from search.backends.whoosh.ranking import rerank
@@ -33,7 +33,7 @@ from search.results import ArticleNotFoundError, ArticleRecord, Facets, Hit, Sea
 from search.spelling import Speller
 from search.backends.whoosh.snippets import highlight_full_text, highlight_terms, make_snippet
 from search.backends.whoosh import records
-from search.backends.whoosh.collapse import collapsed_page, largest_stories, story_info, story_table
+from search.backends.whoosh.stories import collapsed_page, largest_stories, story_info, story_table
 
 # A plain word of the query: not a field value (person:Kim), not a wildcard, not a number.
 _PLAIN_WORD = re.compile(r"(?<![\w:*'’-])[A-Za-z]{3,}(?![\w:*])")

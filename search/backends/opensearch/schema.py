@@ -85,7 +85,7 @@ PROXIMITY_WINDOW = 5
 # The query's adjacent word pairs and pseudo-relevance feedback (RM3): the Whoosh backend's
 # PHRASES and FEEDBACK* (search/backends/whoosh/ranking.py, where each is explained and chosen;
 # checked equal by tests/test_opensearch_writer.py). Here PHRASES weighs slop-0 phrases of the
-# pairs (translate.phrase_clauses) and FEEDBACK* drive search/backends/opensearch/feedback.py.
+# pairs (translate.phrase_clauses) and FEEDBACK* drive search/backends/opensearch/ranking.py.
 PHRASES = 0.1
 FEEDBACK = True
 FEEDBACK_DOCS = 10

@@ -1,8 +1,8 @@
 """A local OpenSearch cluster for development and CI, built from artifacts on Maven Central.
 
-    python -m search.backends.opensearch.cluster start  [--nodes 3] [--data .cluster] [--base-port 9200]
-    python -m search.backends.opensearch.cluster status [--data .cluster]
-    python -m search.backends.opensearch.cluster stop   [--data .cluster]
+    python -m tools.opensearch_cluster start  [--nodes 3] [--data .cluster] [--base-port 9200]
+    python -m tools.opensearch_cluster status [--data .cluster]
+    python -m tools.opensearch_cluster stop   [--data .cluster]
 
 `make cluster` / `make cluster-stop` run it as a plain script (`python3 search/backends/opensearch/
 cluster.py start ...`), which works without the venv: nothing here needs more than the standard
@@ -41,7 +41,7 @@ an unprivileged user (`newsearch-os`, created with useradd if missing) that owns
 
 From Python (a test fixture, say):
 
-    from search.backends.opensearch.cluster import ClusterConfig, start, stop
+    from tools.opensearch_cluster import ClusterConfig, start, stop
     cfg = ClusterConfig(data=Path(".cluster"), nodes=3)
     urls = start(cfg)          # ["http://127.0.0.1:9200", ...] once every node has joined
     ...
@@ -66,12 +66,12 @@ import urllib.request
 from pathlib import Path
 
 try:  # as part of the package, or as a plain script (`make cluster` needs no venv)
-    from search.backends.opensearch.cluster_setup import (CLUSTER_NAME, DEFAULT_HEAP, DEFAULT_TIMEOUT,  # noqa: F401
+    from tools.opensearch_cluster_setup import (CLUSTER_NAME, DEFAULT_HEAP, DEFAULT_TIMEOUT,  # noqa: F401
                                                           NODE_MAIN_CLASS, NODE_USER, OPENSEARCH_VERSION,
                                                           ClusterConfig, ClusterError, Node, _say, find_java,
                                                           install, java_problem)
 except ImportError:
-    from cluster_setup import (CLUSTER_NAME, DEFAULT_HEAP, DEFAULT_TIMEOUT, NODE_MAIN_CLASS,  # noqa: F401
+    from opensearch_cluster_setup import (CLUSTER_NAME, DEFAULT_HEAP, DEFAULT_TIMEOUT, NODE_MAIN_CLASS,  # noqa: F401
                                NODE_USER, OPENSEARCH_VERSION, ClusterConfig, ClusterError, Node, _say,
                                find_java, install, java_problem)
 
@@ -236,7 +236,7 @@ def write_node_config(node: Node) -> None:
     if (cfg.home / "plugins" / "opensearch-security").exists():
         settings["plugins.security.disabled"] = True
     settings.update(cfg.extra_settings)
-    lines = ["# Written by search/backends/opensearch/cluster.py on every start: edit that, not this."]
+    lines = ["# Written by tools/opensearch_cluster.py on every start: edit that, not this."]
     lines += [f"{key}: {_yaml(value)}" for key, value in settings.items()]
     (node.conf / "opensearch.yml").write_text("\n".join(lines) + "\n")
 
@@ -485,7 +485,7 @@ def status(cfg: ClusterConfig) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m search.backends.opensearch.cluster",
+    parser = argparse.ArgumentParser(prog="python -m tools.opensearch_cluster",
                                      description="A local OpenSearch cluster on 127.0.0.1 for development and CI.")
     parser.add_argument("command", choices=("start", "stop", "status"))
     parser.add_argument("--nodes", type=int, default=3, help="number of nodes (default 3)")
