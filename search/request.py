@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timezone
 import re
 
+from search.querylang import Node, parse
 from search.results import BadParameterError
 
 SORTS = ("relevance", "newest", "oldest")
@@ -57,6 +58,18 @@ class SearchRequest:
     # Stories (index.stories): one hit per story, and the story ids the results are narrowed to.
     collapse: bool = False
     story: tuple[str, ...] = ()
+    # The query parsed once, here (all words must match, and any word may: the two readings the
+    # backends search with), so a QuerySyntaxError is raised when the request is built, the same
+    # on every interface. Derived from `query`: out of equality, hashing and repr; None when
+    # constructed directly, then filled in by __post_init__.
+    tree: Node = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
+    any_tree: Node = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.tree is None:
+            object.__setattr__(self, "tree", parse(self.query))
+        if self.any_tree is None:
+            object.__setattr__(self, "any_tree", parse(self.query, any_word=True))
 
     @classmethod
     def build(
@@ -101,7 +114,8 @@ class SearchRequest:
             raise BadParameterError(f"date_from ({start.date()}) is after date_to ({end.date()}): "
                                     f"swap them to search that period")
         query, stories = split_story_filter(query, _as_tuple(story))
-        return cls(query=query, date_from=start, date_to=end, person=_as_tuple(person), org=_as_tuple(org),
+        tree, any_tree = parse(query), parse(query, any_word=True)  # QuerySyntaxError here, once
+        return cls(query=query, tree=tree, any_tree=any_tree, date_from=start, date_to=end, person=_as_tuple(person), org=_as_tuple(org),
                    place=_as_tuple(place), source=_as_tuple(source), sort=sort, page=page_num, page_size=size,
                    recency=check_recency(recency), facet_top=int(facet_top), snippets=bool(snippets),
                    facets=bool(facets), interval=interval or None, collapse=check_flag(collapse, "collapse"),
@@ -113,10 +127,15 @@ class SearchRequest:
         return {kind: getattr(self, kind) for kind in FILTER_KINDS if getattr(self, kind)}
 
     def with_changes(self, **changes: object) -> "SearchRequest":
-        return replace(self, **changes)
+        """A copy with `changes`; the parsed trees are kept unless the query changes."""
+        if "query" in changes:
+            changes.setdefault("tree", None)
+            changes.setdefault("any_tree", None)
+        return replace(self, **changes)  # type: ignore[arg-type]
 
 
-PARAMETERS = tuple(f.name for f in fields(SearchRequest))
+# The parameters a caller passes (the parsed trees are derived from `query`, not passed).
+PARAMETERS = tuple(f.name for f in fields(SearchRequest) if f.name not in ("tree", "any_tree"))
 
 
 def _as_tuple(values: str | Iterable[str] | None) -> tuple[str, ...]:

@@ -561,3 +561,28 @@ def test_documented_semantics_on_the_index(whoosh_side: WhooshSide) -> None:
     assert docs("oil OR place:nowhere-at-all") == oil_docs       # ... and adds nothing to an Or
     assert docs("oil -place:nowhere-at-all") == oil_docs         # ... and excludes nothing
     assert docs("NOT NOT oil") == oil_docs
+
+
+@pytest.mark.parametrize("query", ["kim " * 70, "a" * 1001, "x* hanoi", "date:2019-13"])
+def test_query_errors_raised_when_the_request_is_built(query: str) -> None:
+    """The query is parsed once, in SearchRequest.build: every interface gets the same error
+    there, before any backend sees the request."""
+    from search.request import SearchRequest
+    with pytest.raises(QuerySyntaxError) as built:
+        SearchRequest.build(query)
+    with pytest.raises(QuerySyntaxError) as parsed:
+        parse(query)
+    assert str(built.value) == str(parsed.value)
+
+
+def test_request_carries_both_parsed_trees() -> None:
+    from search.request import SearchRequest
+    request = SearchRequest.build('kim "hanoi summit" OR trump story:s-0123456789abcdef')
+    assert request.tree == parse('kim "hanoi summit" OR trump')
+    assert request.any_tree == parse('kim "hanoi summit" OR trump', any_word=True)
+    assert request.with_changes(page=2).tree is request.tree  # not parsed again
+    assert request.with_changes(query="trump").tree == parse("trump")
+    # Derived from the query: not part of equality, hashing or repr (cache keys, logs).
+    assert request == SearchRequest(query=request.query, story=request.story)
+    assert hash(request) == hash(SearchRequest(query=request.query, story=request.story))
+    assert "tree" not in repr(request)
