@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from search.backends.opensearch import mapping as m
+from search.backends.opensearch import schema as m
 from search.backends.opensearch.client import make_client
 from search.backends.opensearch.config import OpenSearchConfig
 from search.backends.opensearch.search import OpenSearchSearch
