@@ -10,6 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 ENTITY_TYPES = ("person", "org", "place")
+# What a search can be narrowed by and counted by (facets, filters, `field:value` in a query, URL
+# and command-line parameters): the entity types and the source. Defined here, at the bottom of
+# the stack, so every layer (both backends' schemas, the query language, the request, the page)
+# imports the one list.
+FACET_KINDS = ENTITY_TYPES + ("source",)
 # How far after today an article's date may lie. A news archive holds nothing from the future:
 # a later date is a typo or a placeholder (9999-12-31), and one such date stretched the trends
 # chart over eight thousand years (issue 23). A year's margin keeps embargoed and scheduled

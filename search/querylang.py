@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Union
 
+from index.article import FACET_KINDS
 from search import stopwords
 from search.results import QuerySyntaxError
 
@@ -41,7 +42,7 @@ MAX_QUERY_CHARS = 1000
 MAX_QUERY_TERMS = 64
 MAX_DEPTH = 32  # nested parentheses: bounds the parser's recursion, and nobody needs more
 TEXT_FIELDS = ("title", "body")                      # = search.backends.whoosh.schema.TEXT_FIELDS (tested)
-FACET_FIELDS = ("person", "org", "place", "source")  # = search.backends.whoosh.schema.FACET_FIELDS (tested)
+FACET_FIELDS = FACET_KINDS  # the fields a `field:value` names an entity or source by
 QUERY_FIELDS = TEXT_FIELDS + FACET_FIELDS + ("date",)
 OPERATORS = ("AND", "OR", "NOT")
 
@@ -377,8 +378,9 @@ class _Parser:
         nodes = _binary(_binary(_apply_not(sequence), "AND", And), "OR", Or)
         if self.any_word:
             core = _join(Or, nodes)
-            if required:
-                core = AndMaybe(_join(And, required), core) if core else _join(And, required)
+            must = _join(And, required)
+            if must is not None:
+                core = AndMaybe(must, core) if core else must
         else:
             core = _join(And, required + nodes)
         return _join(And, ([core] if core else []) + [Not(node) for node in banned])
@@ -419,7 +421,7 @@ def _join(cls: type, nodes: list) -> Node | None:
     for node in nodes:
         if isinstance(node, str):
             continue  # an operator left without operands
-        children.extend(node.children if type(node) is cls else (node,))
+        children.extend(node.children if type(node) is cls and isinstance(node, (And, Or)) else (node,))
     if not children:
         return None
     if cls is And:  # exclusions last, however typed: `a NOT b c` and `a c -b` are one tree

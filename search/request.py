@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timezone
 import re
 
+from index.article import FACET_KINDS
 from search.querylang import Node, parse
 from search.results import BadParameterError
 
@@ -23,7 +24,7 @@ INTERVALS = ("hour", "day", "week", "month", "year")
 MAX_PAGE_SIZE = 100
 MAX_TOP = 100  # stories, entities or top words one answer lists (web API and command line)
 FACET_TOP = 20
-FILTER_KINDS = ("person", "org", "place", "source")
+FILTER_KINDS = FACET_KINDS  # the request's filters: one field each, named as the facet kinds
 _DATE_PARAM = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 _DECIMAL = re.compile(r"^[0-9]{1,9}(?:\.[0-9]{1,9})?$")
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -34,7 +34,7 @@ from datetime import datetime, timezone
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import ConflictError, RequestError
 
-from index.article import ENTITY_TYPES, Article
+from index.article import FACET_KINDS, Article
 from search.backends.opensearch.client import error_type, with_backoff
 from search.backends.opensearch.config import OpenSearchConfig
 from search.results import IncompatibleIndexError, IndexNotFoundError
@@ -66,7 +66,7 @@ TEXT_FIELDS = ("title", "body")
 # matches across two copies of the title or from the title into the body. Not searchable by
 # name (the query language knows title and body only) and not highlighted.
 COMBINED_FIELD = "combined"
-FACET_FIELDS = ENTITY_TYPES + ("source",)   # ("person", "org", "place", "source")
+FACET_FIELDS = FACET_KINDS  # index.article: the one list of facet kinds
 # Weight of a title word against a body word, applied by the search side at query time
 # (OpenSearch has no index-time field boost). Both backends must agree: it is the Whoosh
 # backend's TITLE_BOOST (search/backends/whoosh/schema.py, chosen there by cross-validation), and

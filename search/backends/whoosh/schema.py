@@ -11,7 +11,7 @@ from whoosh.fields import DATETIME, ID, KEYWORD, STORED, Schema
 
 import search.backends.whoosh.internals  # noqa: F401  (must patch Whoosh before any index is used)
 from search.backends.whoosh.analysis import NewsAnalyzer, NewsText
-from index.article import ENTITY_TYPES, Article
+from index.article import ENTITY_TYPES, FACET_KINDS, Article
 
 # Bumped whenever the schema or analysis changes incompatibly; an index of another version is
 # refused with a message to re-index rather than searched wrongly.
@@ -28,7 +28,7 @@ TITLE_BOOST = 3.0
 
 # Fields a person can name in a query (`person:"Kim Jong Un"`) and filter on; their terms are the
 # display forms, matched case-insensitively through the engine's lexicon lookup.
-FACET_FIELDS = ENTITY_TYPES + ("source",)
+FACET_FIELDS = FACET_KINDS  # index.article: the one list of facet kinds
 TEXT_FIELDS = ("title", "body")
 
 
