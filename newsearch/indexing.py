@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from index.article import Article
 from index.ner_pool import NerPool, default_workers
@@ -33,6 +33,10 @@ from index.readers.base import Problem
 from search.backend import IndexWriter
 from search.backends import open_writer
 from index.processes import ProcessDiedError
+
+if TYPE_CHECKING:  # imported when a run groups stories, each only by the runs that use it
+    from index.stories import StoryIndex
+    from index.story_process import StoryProcess
 
 log = logging.getLogger("newsearch.index")
 
@@ -181,8 +185,8 @@ class _Run:
     """The state of one run; kept out of `index_paths` so each step is a small method."""
 
     def __init__(self, writer: IndexWriter, extractor, summary: IndexSummary,
-                 progress: Progress, on_problem: Callable[[Problem], None], stories=None,
-                 pool: NerPool | None = None) -> None:
+                 progress: Progress, on_problem: Callable[[Problem], None],
+                 stories: StoryIndex | StoryProcess | None = None, pool: NerPool | None = None) -> None:
         self.writer, self.extractor = writer, extractor
         self.pool = pool  # NER worker processes, fed ahead of the writes; None: NER in this process
         # Batches read and handed to the pool, not yet written: (files, articles, pool ticket).
@@ -327,7 +331,7 @@ class _Run:
             # An article written since the last commit went out with its story id then: only a
             # story that changed after its write needs a second (partial) write.
             changes = self.stories.take_changes()
-            if getattr(self.writer, "keeps_story_field", False):
+            if self.writer.capabilities.story_field:
                 for aid, story in changes.items():
                     if self.written_story.get(aid) != story:
                         self.writer.update_fields(aid, {"story": story})
@@ -411,9 +415,9 @@ def index_paths(
                                     corpus_path=writer.local_dir / "entity-corpus.sqlite",
                                     **({"loader": pool.load} if pool is not None else {}))
         progress = Progress(len(files), stream=progress_stream, enabled=show_progress)
-        grouping = None
+        grouping: StoryIndex | StoryProcess | None = None
         if stories:
-            if getattr(writer, "keeps_story_field", False):
+            if writer.capabilities.story_field:
                 # Writes each article's story id with it: needs the grouping in this process.
                 from index.stories import StoryIndex
 

@@ -13,18 +13,26 @@ ranks and counts.
   file's articles that vanished from it are deleted, and `commit` makes everything since the
   last commit visible at once. It also keeps the file-tracking state (which version of which
   file is fully indexed) so that a re-run only reads new or changed files.
+- `Capabilities`: what a backend can do beyond that minimum, declared once by each backend and
+  read from either side (`backend.capabilities`, `writer.capabilities`), so that callers ask
+  instead of probing attributes or naming a backend.
+- `BackendFactory`: how the registry (`search.backends`) opens a backend by name.
 """
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from index.article import Article
 from search.request import SearchRequest
 from search.results import ArticleRecord, Hit, SearchResults, StoryInfo
+
+if TYPE_CHECKING:  # the readers package is imported by index runs only, not by every search
+    from index.readers.base import Problem
 
 
 # ---- what every backend's answers mean: the same rules, whatever engine computes them ---------
@@ -90,11 +98,30 @@ def histogram_interval(first: date, last: date) -> str:
     return "year"
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What one backend can do beyond the contract's minimum; each backend declares one
+    (`CAPABILITIES` in its `backend` module), the same object on its search and writer sides."""
+
+    # Each article's story id (index.stories) is kept in its document: written with the article
+    # (`IndexWriter.write`'s `story`) and changed by `update_fields`, so the run groups stories
+    # in its own process. Otherwise stories are kept beside the index (index.story_store) and
+    # the grouping can run in a process of its own.
+    story_field: bool = False
+    # The deepest result a search can reach (page x page size), e.g. a cluster's result window;
+    # None: every match can be paged to. Exports stop there.
+    max_results: int | None = None
+    # An index run can build a new index and switch searches to it when it completes (no
+    # downtime, the old index kept until then).
+    rebuild: bool = False
+
+
 @runtime_checkable
 class SearchBackend(Protocol):
     """Answers searches over one index; safe to call from many threads."""
 
     name: str
+    capabilities: Capabilities
 
     def run(self, request: SearchRequest) -> SearchResults:
         """The results of a checked request. Raises `QuerySyntaxError` for a query the language
@@ -134,6 +161,7 @@ class IndexWriter(Protocol):
     """One index run's writes, used by one thread; a context manager that holds the index for
     the run. Nothing written is visible before `commit`."""
 
+    capabilities: Capabilities
     local_dir: Path  # a folder for the run's local caches (recognised entities)
     # Ids of written articles the index refused (each also reported to the run as a problem),
     # in order; at the latest by the end of `commit`.
@@ -158,7 +186,7 @@ class IndexWriter(Protocol):
               story: str | None = None) -> None:
         """Add the article under `article_id`, replacing any indexed article with that id.
         `story` is its story id when the run groups stories (index.stories): a backend that keeps
-        it in documents (`keeps_story_field`) writes it with the article; the others keep
+        it in documents (`capabilities.story_field`) writes it with the article; the others keep
         stories beside the index and ignore it."""
 
     def update_fields(self, article_id: str, fields: dict) -> bool:
@@ -182,5 +210,38 @@ class IndexWriter(Protocol):
         """Drop the writes since the last commit."""
 
 
-__all__ = ["SearchBackend", "IndexWriter", "RELAX_BELOW", "SUGGEST_BELOW", "MAX_SPELL_WORDS",
+@dataclass(frozen=True)
+class WriterRun:
+    """What an index run asks of a backend's writer besides where the index is: how long to wait
+    for another run (`lock_timeout`, `on_wait` called once when waiting starts), who hears about
+    articles the index refuses (`on_problem`), the part (k, n) of a scale-out run, and whether
+    to build a new index and switch to it (`rebuild`, needs `Capabilities.rebuild`)."""
+
+    lock_timeout: float = 600.0
+    on_wait: Callable[[], None] | None = None
+    on_problem: Callable[[Problem], None] | None = None
+    part: tuple[int, int] | None = None
+    rebuild: bool = False
+
+
+@dataclass(frozen=True)
+class BackendFactory:
+    """One backend as the registry (`search.backends`) opens it: declared once, in the backend's
+    `backend` module (`FACTORY`), which imports its engine's library only when a side is opened.
+
+    `options` names the options it reads (each with what it is, for messages); the three
+    callables take the options given (a fresh dict each call, theirs to change) and raise
+    `BadParameterError` for an option they cannot use; `location` is a string that names the
+    index (two engines with the same location share one open index)."""
+
+    name: str
+    capabilities: Capabilities
+    options: Mapping[str, str]
+    location: Callable[[dict[str, object]], str]
+    open_search: Callable[[dict[str, object]], SearchBackend]
+    open_writer: Callable[[dict[str, object], WriterRun], IndexWriter]
+
+
+__all__ = ["SearchBackend", "IndexWriter", "Capabilities", "WriterRun", "BackendFactory", "RELAX_BELOW",
+           "SUGGEST_BELOW", "MAX_SPELL_WORDS",
            "REQUEST_BUDGET_S", "histogram_interval"]

@@ -17,15 +17,17 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from search.request import SearchRequest
 from search.results import BadParameterError
 
+if TYPE_CHECKING:
+    from search.engine import Engine
+
 FORMATS = ("csv", "jsonl")
 EXPORT_LIMIT = 10_000   # articles per export unless the caller sets another cap
 EXPORT_BATCH = 100      # articles per backend request (the largest page a search may ask)
-# The OpenSearch backend pages only through its first 10,000 results (max_result_window).
-BACKEND_MAX = {"opensearch": 10_000}
 COLUMNS = ("id", "date", "source", "title", "url", "person", "org", "place")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -53,7 +55,7 @@ def csv_lines(rows: Iterable[Sequence[str]]) -> Iterator[str]:
         yield buffer.getvalue()
 
 
-def _rows(engine, request: SearchRequest, limit: int, text: bool) -> Iterator[tuple[dict, int]]:
+def _rows(engine: Engine, request: SearchRequest, limit: int, text: bool) -> Iterator[tuple[dict, int]]:
     """(row, total matches) for the first `limit` results in the request's order, page by page."""
     written, page = 0, 1
     while written < limit:
@@ -82,7 +84,7 @@ def _cut_message(written: int, total: int) -> str:
             f"search with words, filters or dates to export the rest")
 
 
-def export_lines(engine, request: SearchRequest, fmt: str = "csv", *, limit: int = EXPORT_LIMIT,
+def export_lines(engine: Engine, request: SearchRequest, fmt: str = "csv", *, limit: int = EXPORT_LIMIT,
                  text: bool = False, say_cut: bool = True) -> Iterator[str]:
     """The export's lines (each ending in a newline): CSV with a header row, or one JSON object
     per line; `say_cut` False leaves out the last line that says the limit cut the list (for
@@ -92,11 +94,13 @@ def export_lines(engine, request: SearchRequest, fmt: str = "csv", *, limit: int
         raise BadParameterError(f"format must be one of {', '.join(FORMATS)}, not {str(fmt)[:20]!r}")
     if not isinstance(limit, int) or limit < 1:
         raise BadParameterError(f"the export limit must be a whole number from 1, not {limit!r}")
-    limit = min(limit, BACKEND_MAX.get(getattr(engine.backend, "name", ""), limit))
+    # A backend that pages only through its first N results (a cluster's result window) stops there.
+    reach = engine.backend.capabilities.max_results
+    limit = limit if reach is None else min(limit, reach)
     return _generate(engine, request, fmt, limit, text, say_cut)
 
 
-def _generate(engine, request: SearchRequest, fmt: str, limit: int, text: bool, say_cut: bool) -> Iterator[str]:
+def _generate(engine: Engine, request: SearchRequest, fmt: str, limit: int, text: bool, say_cut: bool) -> Iterator[str]:
     columns = COLUMNS + (("text",) if text else ())
 
     def csv_line(cells: list[str]) -> str:
@@ -105,8 +109,8 @@ def _generate(engine, request: SearchRequest, fmt: str, limit: int, text: bool, 
     if fmt == "csv":
         yield csv_line(list(columns))
     written, total = 0, 0
-    for row, total in _rows(engine, request, limit, text):
-        written += 1
+    for row, matching in _rows(engine, request, limit, text):
+        written, total = written + 1, matching
         if fmt == "csv":
             cells = [("; ".join(row[c]) if isinstance(row[c], list) else row[c]) for c in columns]
             yield csv_line(cells)

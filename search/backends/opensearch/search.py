@@ -38,6 +38,8 @@ from index.article import ENTITY_TYPES
 from search import querylang as ql
 from search.backend import RELAX_BELOW, REQUEST_BUDGET_S, SUGGEST_BELOW
 from search.backends.opensearch import facets as ag, ranking as feedback, records, stories
+# A page past MAX_RESULT_WINDOW (the cluster's result window) is refused here with a message.
+from search.backends.opensearch.backend import CAPABILITIES, MAX_RESULT_WINDOW
 from search.backends.opensearch.client import (ClusterUnavailableError, error_reason, index_not_found, make_client,
                                                with_backoff)
 from search.backends.opensearch.config import OpenSearchConfig
@@ -57,9 +59,6 @@ from search.results import (ArticleNotFoundError, ArticleRecord, BadParameterErr
 # keeps the multiplication and the division exact.
 ALL_WORDS_WEIGHT = float(2 ** 40)
 ALL_WORDS_NAME = "all_words"
-# OpenSearch's default `index.max_result_window` (our template keeps it): from + size beyond it is
-# refused by the cluster, so a page that needs it is refused here with a message.
-MAX_RESULT_WINDOW = 10_000
 # Attempts for a search's calls (client.with_backoff): one wait of ~0.5 s when the cluster is
 # busy or electing a manager; a person waiting for results is better served by a quick 503 than
 # by the indexer's minute of patience.
@@ -119,6 +118,7 @@ class OpenSearchSearch:
     """Searches the articles behind `config.index` (an alias). Thread-safe; create once."""
 
     name = "opensearch"
+    capabilities = CAPABILITIES
 
     def __init__(self, config: OpenSearchConfig | None = None, *, client: OpenSearch | None = None) -> None:
         self.config = config or OpenSearchConfig.from_options()

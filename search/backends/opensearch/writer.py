@@ -30,13 +30,16 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from opensearchpy import OpenSearch, helpers
 from opensearchpy.exceptions import TransportError
 
 from index.article import Article
 from index.readers.base import Problem
+from search.backends.opensearch.backend import CAPABILITIES
 from search.backends.opensearch.client import (BACKOFF_ATTEMPTS, backoff_delays, index_not_found,
                                                make_client, with_backoff)
 from search.backends.opensearch.config import OpenSearchConfig
@@ -126,6 +129,10 @@ class OpenSearchWriter:
     counted in `rejected`); it may be set after construction.
     """
 
+    # Story ids (index.stories) are kept in the documents' `story` field: written with the
+    # article, and by partial updates when a later article changes its story.
+    capabilities = CAPABILITIES
+
     def __init__(self, config: OpenSearchConfig, *, part: tuple[int, int] | None = None,
                  batch_docs: int = BATCH_DOCS, batch_bytes: int = BATCH_BYTES,
                  on_problem: Callable[[Problem], None] | None = None, target_index: str | None = None,
@@ -167,18 +174,18 @@ class OpenSearchWriter:
             self.client = make_client(self.config)
         try:
             if self.rebuild:
-                current = alias_indexes(self.client, self.config.index)
+                current = alias_indexes(self._cluster, self.config.index)
                 self._replaces = one_index(self.config, current) if current else None
-                self.index = new_index(self.client, self.config, shards=self.shards, replicas=self.replicas,
+                self.index = new_index(self._cluster, self.config, shards=self.shards, replicas=self.replicas,
                                        alias=self._replaces is None)
             elif not self.index:
-                self.index = ensure_index(self.client, self.config, shards=self.shards, replicas=self.replicas)
-            check_version(self.client, self.config, self.index)
-            ensure_state_index(self.client, meta_index(self.config.index), META_PROPERTIES)
-            ensure_state_index(self.client, files_index(self.config.index), FILES_PROPERTIES)
+                self.index = ensure_index(self._cluster, self.config, shards=self.shards, replicas=self.replicas)
+            check_version(self._cluster, self.config, self.index)
+            ensure_state_index(self._cluster, meta_index(self.config.index), META_PROPERTIES)
+            ensure_state_index(self._cluster, files_index(self.config.index), FILES_PROPERTIES)
             # A crashed run's unrefreshed bulk is counted (and its stale articles found) too.
             self._refresh()
-            count = with_backoff(lambda: self.client.count(index=self.index), self._what("count the articles in"))
+            count = with_backoff(lambda: self._cluster.count(index=self.index), self._what("count the articles in"))
             # An article can only replace one indexed before the run: a run that starts on an
             # empty index skips the stored-hash lookups and stale deletes.
             self.started_empty = count["count"] == 0
@@ -188,10 +195,10 @@ class OpenSearchWriter:
             raise
         return self
 
-    def __exit__(self, exc_type, *exc: object) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.cancel()
         try:
-            if exc_type is None and self._replaces is not None:
+            if exc[0] is None and self._replaces is not None:
                 self._switch_to_rebuilt()
         finally:
             self._close()
@@ -200,16 +207,16 @@ class OpenSearchWriter:
         """A finished rebuild: move the alias to the new index in one atomic call (searches see
         the old index or the new one, never neither), and delete the versions before the one
         just replaced (that one is kept until the next rebuild, for searches still on it)."""
-        swap_alias(self.client, self.config.index, self._replaces, self.index)
+        swap_alias(self._cluster, self.config.index, self._replaces, self.index)
         keep = {self.index, self._replaces}
-        versions = with_backoff(lambda: self.client.indices.get(
+        versions = with_backoff(lambda: self._cluster.indices.get(
             index=f"{self.config.index}-v*", params={"allow_no_indices": "true", "expand_wildcards": "all"}),
             self._what("list the versions of"))
         older = sorted(name for name in versions if name not in keep)
         for name in older:
-            with_backoff(lambda: self.client.indices.delete(index=name, ignore=404), self._what(f"delete {name!r} of"))
+            with_backoff(partial(self._cluster.indices.delete, index=name, ignore=404), self._what(f"delete {name!r} of"))
         if older:
-            with_backoff(lambda: self.client.delete_by_query(
+            with_backoff(lambda: self._cluster.delete_by_query(
                 index=files_index(self.config.index), body={"query": {"terms": {"index": older}}},
                 params={"refresh": "true", "conflicts": "proceed"}), self._what("forget the files of old versions of"))
 
@@ -217,6 +224,13 @@ class OpenSearchWriter:
         if self._own_client and self.client is not None:
             self.client.close()
             self.client = None
+
+    @property
+    def _cluster(self) -> OpenSearch:
+        """The client, while the run is open (between `__enter__` and `__exit__`)."""
+        if self.client is None:
+            raise RuntimeError("the OpenSearch writer is used outside its `with` block")
+        return self.client
 
     def _what(self, doing: str) -> str:
         return f"{doing} {self.index!r} at {self.config.url}"
@@ -245,7 +259,7 @@ class OpenSearchWriter:
         now = datetime.now(timezone.utc).isoformat()
         body = {"doc": {"index": self.index, "updated": now, "settings": settings}, "doc_as_upsert": True}
         meta = meta_index(self.config.index)
-        with_backoff(lambda: self.client.update(index=meta, id=self.index, body=body,
+        with_backoff(lambda: self._cluster.update(index=meta, id=self.index, body=body,
                                                 params={"retry_on_conflict": 5, "refresh": "true"}),
                      self._what("record the settings of"))
 
@@ -258,7 +272,7 @@ class OpenSearchWriter:
         """Every done file of this index (one scroll at the start: a lookup per file would be a
         round trip per file, ~1 ms each, an hour on a million single-article files)."""
         def scan() -> dict[str, int]:
-            hits = helpers.scan(self.client, index=files_index(self.config.index), size=5000,
+            hits = helpers.scan(self._cluster, index=files_index(self.config.index), size=5000,
                                 query={"query": {"term": {"index": self.index}},
                                        "_source": ["file_key", "articles"]})
             return {hit["_source"]["file_key"]: int(hit["_source"]["articles"]) for hit in hits}
@@ -283,8 +297,8 @@ class OpenSearchWriter:
             for start in range(0, len(missing), MGET_CHUNK):
                 chunk = missing[start:start + MGET_CHUNK]
                 by_doc = {doc_id(aid): aid for aid in chunk}
-                found = with_backoff(lambda: self.client.mget(index=self.index, body={"ids": list(by_doc)},
-                                                              params={"_source_includes": "content_hash"}),
+                found = with_backoff(partial(self._cluster.mget, index=self.index, body={"ids": list(by_doc)},
+                                             params={"_source_includes": "content_hash"}),
                                      self._what("look up articles in"))
                 for aid in chunk:
                     self._hashes[aid] = None
@@ -311,10 +325,6 @@ class OpenSearchWriter:
         self._buffer.append(_Item(data, article.path, article.location, file_key, article_id))
         self._buffer_bytes += len(data)
 
-    # index.stories: story ids are kept in the documents' `story` field (written with the
-    # article, and by partial updates when a later article changes its story).
-    keeps_story_field = True
-
     def update_fields(self, article_id: str, fields: dict) -> bool:
         """A partial update (bulk "update" action: OpenSearch merges the fields into the stored
         `_source` and re-indexes it), sent in batches and at the commit. An article the index
@@ -323,8 +333,9 @@ class OpenSearchWriter:
         if "title" in fields or "body" in fields or "id" in fields:
             raise ValueError("update_fields cannot change an article's id, title or body: write it again")
         doc = {name: (None if value == [] else value) for name, value in fields.items()}
-        if doc.get("date") is not None:
-            doc["date"] = index_date(doc["date"])
+        when = doc.get("date")
+        if when is not None:
+            doc["date"] = index_date(when)
         action = {"update": {"_index": self.index, "_id": doc_id(article_id)}}
         self._updates.append((json.dumps(action) + "\n" + json.dumps({"doc": doc}, ensure_ascii=False) + "\n")
                              .encode("utf-8", "backslashreplace"))
@@ -338,7 +349,7 @@ class OpenSearchWriter:
         if not updates:
             return
         self._sent = True
-        response = with_backoff(lambda: self.client.bulk(body=b"".join(updates), params={
+        response = with_backoff(lambda: self._cluster.bulk(body=b"".join(updates), params={
             "filter_path": "errors,items.*.status,items.*.error", "request_timeout": BULK_TIMEOUT_S}),
             self._what("update articles in"))
         for entry in response.get("items", []):
@@ -364,7 +375,7 @@ class OpenSearchWriter:
         delays = backoff_delays()
         for attempt in range(BACKOFF_ATTEMPTS):
             body = b"".join(item.data for item in items)
-            response = with_backoff(lambda: self.client.bulk(body=body, params={
+            response = with_backoff(partial(self._cluster.bulk, body=body, params={
                 "filter_path": "errors,items.*.status,items.*.error", "request_timeout": BULK_TIMEOUT_S}),
                 self._what("bulk-index into"))
             results = [next(iter(entry.values())) for entry in response.get("items", [])]
@@ -407,7 +418,7 @@ class OpenSearchWriter:
             self.on_problem(problem)
 
     def _refresh(self) -> None:
-        with_backoff(lambda: self.client.indices.refresh(index=self.index, params={"request_timeout": REFRESH_TIMEOUT_S}),
+        with_backoff(lambda: self._cluster.indices.refresh(index=self.index, params={"request_timeout": REFRESH_TIMEOUT_S}),
                      self._what("refresh"))
 
     def _delete_stale(self) -> None:
@@ -417,9 +428,9 @@ class OpenSearchWriter:
         stale = [(p, k) for p, k in self._stale.items() if not self._files.get(k, _File(p)).failed]
         for start in range(0, len(stale), DELETE_CHUNK):
             chunk = stale[start:start + DELETE_CHUNK]
-            query = {"query": {"bool": {"filter": [{"terms": {"path": [p for p, _ in chunk]}}],
+            query: dict[str, Any] = {"query": {"bool": {"filter": [{"terms": {"path": [p for p, _ in chunk]}}],
                                         "must_not": [{"terms": {"file_key": [k for _, k in chunk]}}]}}}
-            result = with_backoff(lambda: self.client.delete_by_query(index=self.index, body=query, params={
+            result = with_backoff(partial(self._cluster.delete_by_query, index=self.index, body=query, params={
                 "conflicts": "proceed", "refresh": "true", "slices": "auto", "request_timeout": DELETE_TIMEOUT_S}),
                 self._what("delete stale articles from"))
             if result.get("failures"):
@@ -431,7 +442,7 @@ class OpenSearchWriter:
             # The old versions' markers go with their articles: a file restored to an old version
             # (a backup keeps its size and mtime) must be read again, not skipped.
             query["query"]["bool"]["filter"].append({"term": {"index": self.index}})
-            with_backoff(lambda: self.client.delete_by_query(index=files_index(self.config.index), body=query, params={
+            with_backoff(partial(self._cluster.delete_by_query, index=files_index(self.config.index), body=query, params={
                 "conflicts": "proceed", "refresh": "true", "request_timeout": DELETE_TIMEOUT_S}),
                 self._what("forget the old file versions of"))
 
@@ -447,7 +458,7 @@ class OpenSearchWriter:
                     "_source": {"index": self.index, "file_key": key, "path": state.path, "part": part,
                                 "articles": state.accepted, "done_at": now}} for key, state in done.items()]
         def mark() -> None:
-            _, failed = helpers.bulk(self.client, actions, refresh="true", request_timeout=BULK_TIMEOUT_S,
+            _, failed = helpers.bulk(self._cluster, actions, refresh="true", request_timeout=BULK_TIMEOUT_S,
                                      raise_on_error=False)
             if failed:  # e.g. 503 while a replica is promoted: all markers again (they are idempotent)
                 first = next(iter(failed[0].values()))

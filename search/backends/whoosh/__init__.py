@@ -1,14 +1,9 @@
 """The embedded Whoosh backend: an index folder on this machine, zero set-up (the default).
 
-The only package of newsearch that imports Whoosh. `WhooshSearch` is its search side,
-`WhooshWriter` its indexing side; every private Whoosh name it relies on is in `internals`,
-which checks the installed Whoosh version first.
+The only package of newsearch that imports Whoosh. `backend.FACTORY` is how the registry
+(`search.backends`) opens it; `search.WhooshSearch` is its search side, `writer.WhooshWriter`
+its indexing side; every private Whoosh name it relies on is in `internals`, which checks the
+installed Whoosh version first (every module that touches an index imports it through
+`schema`). Nothing is imported here, so that reading the backend's capabilities or options
+does not load Whoosh.
 """
-from __future__ import annotations
-
-from search.backends.whoosh import internals  # noqa: F401  (version check and patches, first)
-from search.backends.whoosh.search import WhooshSearch
-from search.backends.whoosh.store import default_index_dir
-from search.backends.whoosh.writer import WhooshWriter
-
-__all__ = ["WhooshSearch", "WhooshWriter", "default_index_dir"]

@@ -16,15 +16,18 @@ from itertools import chain
 from pickle import loads
 
 import numpy as np
-import whoosh
+import whoosh  # type: ignore[import-untyped]
 from whoosh import multiproc, writing
-from whoosh.codec import base as codec_base
-from whoosh.codec import whoosh3
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
-from whoosh.formats import Positions
-from whoosh.system import _INT_SIZE
-from whoosh.util import filelock
-from whoosh.util.numeric import _length_byte_cache
+from whoosh.codec import base as codec_base  # type: ignore[import-untyped]
+from whoosh.codec import whoosh3  # type: ignore[import-untyped]
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield  # type: ignore[import-untyped]
+from whoosh.formats import Positions  # type: ignore[import-untyped]
+from whoosh.system import _INT_SIZE  # type: ignore[import-untyped]
+from whoosh.util import filelock  # type: ignore[import-untyped]
+from whoosh.util.numeric import _length_byte_cache  # type: ignore[import-untyped]
+
+from index.processes import die_with_parent
+from search.backends.whoosh.locking import hold_in_this_process_only, released
 
 WHOOSH_VERSION = (2, 7, 5)  # whoosh-reloaded, pinned exactly in setup.py
 
@@ -39,9 +42,6 @@ def check_version(installed: tuple) -> None:
 
 check_version(whoosh.__version__)  # before any patch below is applied
 POSITION_BITS = 20  # positions per document kept for phrase matching (a million words)
-
-from index.processes import die_with_parent
-from search.backends.whoosh.locking import hold_in_this_process_only, released
 
 _original_cached_reader = whoosh3.W3PerDocReader._cached_reader
 
@@ -226,7 +226,7 @@ def read_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         return np.concatenate(id_parts), np.concatenate(weight_parts)
     ids: list = []
-    weights: list = []
+    weights = []
     while matcher.is_active():
         ids.append(matcher.id())
         weights.append(matcher.weight())

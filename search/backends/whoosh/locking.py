@@ -208,6 +208,8 @@ class _Guard:
         hold_in_this_process_only(self)
 
     def acquire(self) -> bool:
+        if self.fd is None:
+            raise RuntimeError("the lock guard was released")
         deadline = time.monotonic() + 5 * LOCK_POLL_SECONDS
         while True:
             try:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from whoosh.filedb import structfile
+from whoosh.filedb import structfile  # type: ignore[import-untyped]
 
 
 PEEK = 1024  # bytes `peek` returns: a postings block header's pickle is ~100-300 bytes

@@ -8,36 +8,35 @@ never disturbs searches and its commits show up without a restart. The per-gener
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import numpy.ma  # noqa: F401  (numpy 2's np.unique imports it on first use: ~20 ms, or more on a busy
 # machine, that would otherwise be spent inside the first request's time budget)
 from whoosh import query as wq
-from whoosh.analysis import STOP_WORDS
 
 from index.article import ENTITY_TYPES
 from search.backends.whoosh.schema import FACET_FIELDS, from_index_datetime
 from search.backends.whoosh.store import default_index_dir, index_size_bytes, open_index, read_meta
-from search.backends.whoosh.spelling import load_vocabulary
+from search.backends.whoosh.spelling import Speller, load_vocabulary
 from search.backends.whoosh.facets import UNDATED, IndexTables, recency_factors, timestamp_to_datetime
 from search.backends.whoosh.scoring import Evaluator, Matches, PostingsCache, sorted_member
 from search.backends.whoosh.ranking import rerank
-from search.backends.whoosh.query import date_range_query, facet_query, parse_query, query_words
+from search.backends.whoosh.query import date_range_query, facet_query, query_words
+from search.backends.whoosh.translate import to_whoosh
 from search.backend import MAX_SPELL_WORDS, RELAX_BELOW, REQUEST_BUDGET_S, SUGGEST_BELOW
+from search.backends.whoosh.backend import CAPABILITIES
 from search.request import MAX_PAGE_SIZE, SORTS, SearchRequest
 from search.results import ArticleNotFoundError, ArticleRecord, Facets, Hit, SearchError, SearchResults, StoryInfo
-from search.spelling import Speller
+from search import querylang as ql, spelling
 from search.backends.whoosh.snippets import highlight_full_text, highlight_terms, make_snippet
+from search.snippets import marked_query
 from search.backends.whoosh import records
 from search.backends.whoosh.stories import collapsed_page, largest_stories, story_info, story_table
 
-# A plain word of the query: not a field value (person:Kim), not a wildcard, not a number.
-_PLAIN_WORD = re.compile(r"(?<![\w:*'’-])[A-Za-z]{3,}(?![\w:*])")
-_OPERATORS = {"AND", "OR", "NOT", "TO", "ANDNOT", "ANDMAYBE"}
 OPEN_RETRIES = 50   # attempts to open the newest commit while commits keep replacing it
 KEEP_GENERATIONS = 2
 # A new commit whose predecessor's tables were built in less CPU time than this is switched to
@@ -80,6 +79,7 @@ class WhooshSearch:
     index folder. Create once and reuse: opening and table building are amortised."""
 
     name = "whoosh"
+    capabilities = CAPABILITIES
 
     def __init__(self, index_dir: Path | str | None = None) -> None:
         self.index_dir = Path(index_dir) if index_dir is not None else default_index_dir()
@@ -258,18 +258,18 @@ class WhooshSearch:
                 found = Matches(found.docs[keep], found.scores[keep])
             return found
 
-        user_q = parse_query(query, searcher.schema, resolve)
+        user_q = to_whoosh(request.tree, searcher.schema, resolve)
         found = matches(user_q)
         all_words, preferred = True, None
         if len(found.docs) < RELAX_BELOW and query_words(user_q) > 1:
             # Few or no articles have every word: show those first, then those with some words.
-            any_q = parse_query(query, searcher.schema, resolve, any_word=True)
+            any_q = to_whoosh(request.any_tree, searcher.schema, resolve, any_word=True)
             relaxed = matches(any_q)
             if len(relaxed.docs) > len(found.docs):
                 preferred, found, user_q, all_words = found.docs, relaxed, any_q, False
         docs = found.docs
         if sort == "relevance":  # proximity and feedback re-order the same articles
-            found = rerank(evaluator, user_q, found, preferred, query)
+            found = rerank(evaluator, user_q, found, preferred, request.tree)
 
         if half_life is not None and sort == "relevance":
             found = Matches(found.docs, found.scores * recency_factors(tables.timestamps[found.docs], half_life))
@@ -297,8 +297,9 @@ class WhooshSearch:
         suggestion = None
         with_all_words = len(docs) if all_words else len(preferred)
         if query.strip() and (len(docs) < SUGGEST_BELOW or not all_words):
-            suggestion, cut_short = self._suggest(searcher, query, resolve, lambda q: len(matches(q).docs),
-                                                  with_all_words, deadline)
+            suggestion, cut_short = self._suggest(
+                searcher, query, lambda tree: len(matches(to_whoosh(tree, searcher.schema, resolve)).docs),
+                with_all_words, deadline)
             partial = partial or cut_short
         return SearchResults(query=query, total=int(len(docs)), page=page, page_size=page_size,
                              took_ms=(time.perf_counter() - started) * 1000, hits=hits, facets=facet_counts,
@@ -344,43 +345,25 @@ class WhooshSearch:
             entities=_entities(stored), title_derived=bool(stored.get("title_derived")),
         )
 
-    def _suggest(self, searcher, text: str, resolve, count, total: int,
+    def _suggest(self, searcher, text: str, count: Callable[[ql.Node], int], found: int,
                  deadline: float) -> tuple[str | None, bool]:
-        """The query with unknown or rare words replaced by close common ones, if that finds more;
-        and whether the time budget or MAX_SPELL_WORDS cut the checking short.
-
-        Corrects the words as typed, against the vocabulary of words as written: correcting the
-        parsed query would correct stems ("prics" -> "pric" -> "april").
-        """
+        """Did-you-mean (`search.spelling.suggest` decides), the candidates from the vocabulary of
+        words as written; and whether the time budget or MAX_SPELL_WORDS cut the checking short."""
         loading = time.perf_counter()
         speller = self._speller(searcher)
         deadline += time.perf_counter() - loading  # loading the vocabulary is opening, too
-        changed = cut_short = False
-        checked = 0
 
-        def fix(match: re.Match) -> str:
-            nonlocal changed, cut_short, checked
-            word = match.group(0)
-            if word in _OPERATORS or word.lower() in STOP_WORDS:
-                return word
-            if checked >= MAX_SPELL_WORDS or time.perf_counter() > deadline:
-                cut_short = True
-                return word
-            checked += 1
-            better = speller.correct(word.lower())
-            if better is None:
-                return word
-            changed = True
-            return better
+        def corrections(words: list[str]) -> tuple[dict[str, str], bool]:
+            fixes: dict[str, str] = {}
+            for word in words:
+                if time.perf_counter() > deadline:
+                    return fixes, True
+                better = speller.correct(word)
+                if better is not None:
+                    fixes[word] = better
+            return fixes, False
 
-        suggested = _PLAIN_WORD.sub(fix, text)
-        if not changed:
-            return None, cut_short
-        try:
-            corrected = parse_query(suggested, searcher.schema, resolve)
-        except SearchError:
-            return None, cut_short
-        return (suggested if count(corrected) > total else None), cut_short
+        return spelling.suggest(text, corrections, count, found)
 
     def _speller(self, searcher) -> Speller:
         """The vocabulary of the searcher's generation, loaded on the first suggestion it needs."""
@@ -394,6 +377,7 @@ class WhooshSearch:
 
     def article(self, article_id: str, query: str = "") -> tuple[ArticleRecord, str]:
         """One article, and its body as safe HTML with the words of `query` marked."""
+        tree = marked_query(query)
         searcher = self._searcher()
         docnum = searcher.document_number(id=article_id)
         if docnum is None:
@@ -405,13 +389,12 @@ class WhooshSearch:
             source=stored.get("source"), authors=list(stored.get("authors") or []),
             language=stored.get("language"), entities=_entities(stored), path=stored.get("path", ""),
         )
-        terms = frozenset()
-        if query.strip():
-            tables = self._tables_for(searcher)
+        terms: frozenset[str] = frozenset()
+        if tree is not None:
+            resolve = self._resolver(self._tables_for(searcher))
             try:
-                terms = highlight_terms(parse_query(query, searcher.schema, self._resolver(tables)),
-                                        searcher.reader())
-            except Exception:
+                terms = highlight_terms(to_whoosh(tree, searcher.schema, resolve), searcher.reader())
+            except Exception:  # a wildcard too broad to expand, say: nothing is marked
                 terms = frozenset()
         return record, highlight_full_text(record.body, terms)
 
@@ -485,7 +468,7 @@ class WhooshSearch:
                  for field, values in request.filters.items() for value in values]
         date_q = date_range_query(request.date_from, request.date_to)
         parts += [date_q] if date_q is not None else []
-        parts.append(parse_query(request.query, searcher.schema, resolve))
+        parts.append(to_whoosh(request.tree, searcher.schema, resolve))
         docs = Evaluator(searcher, postings, tables.timestamps).run(wq.And(parts)).docs
         table = story_table(searcher, self.index_dir, _generation_of(searcher), tables)
         if request.story:

@@ -13,8 +13,8 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from whoosh import index as whoosh_index
-from whoosh.index import EmptyIndexError, Index
+from whoosh import index as whoosh_index  # type: ignore[import-untyped]
+from whoosh.index import EmptyIndexError, Index  # type: ignore[import-untyped]
 
 from search.backends.whoosh.schema import SCHEMA_VERSION, build_schema
 from search.backends.whoosh import mapped  # noqa: F401  (segments read from the map, not copied at open)

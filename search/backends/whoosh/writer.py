@@ -13,18 +13,19 @@ from __future__ import annotations
 
 import logging
 import queue
-import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from whoosh.compat import pickle
-from whoosh.multiproc import MpWriter
-from whoosh.query import And, Not, Term
-from whoosh.util import random_name
+from whoosh.compat import pickle  # type: ignore[import-untyped]
+from whoosh.multiproc import MpWriter  # type: ignore[import-untyped]
+from whoosh.query import And, Not, Term  # type: ignore[import-untyped]
+from whoosh.util import random_name  # type: ignore[import-untyped]
 
 from index.article import Article
 from search.backends.whoosh.internals import segment_count
 from index.processes import ProcessDiedError, how_it_ended
+from search.backends.whoosh.backend import CAPABILITIES
 from search.backends.whoosh.locking import RunLock, break_orphaned_write_lock
 from search.backends.whoosh.schema import article_to_document, fields_to_document, news_analyzer
 from search.backends.whoosh.store import now_iso, open_or_create_index, write_meta
@@ -84,7 +85,7 @@ class CheckedMpWriter(MpWriter):
         if len(self.tasks) < self.procs:
             self._new_task()
         self._put((filename, len(self.docbuffer)))
-        self.docbuffer = []
+        self.docbuffer: list[Any] = []
 
     def _commit(self, mergetype, optimize, merge) -> None:
         # Whoosh's multisegment commit, with the processes' ends checked before anything is
@@ -123,14 +124,17 @@ class CheckedMpWriter(MpWriter):
 class WhooshWriter:
     """One index run on the index folder `index_dir`; `with WhooshWriter(...) as writer:`."""
 
+    capabilities = CAPABILITIES
+
     def __init__(self, index_dir: Path, *, lock_timeout: float = 600.0,
                  on_wait: Callable[[], None] | None = None) -> None:
         self.index_dir = self.local_dir = Path(index_dir)
         self.rejected_ids: list[str] = []  # Whoosh refuses no well-formed document
         self._lock = RunLock(self.index_dir, lock_timeout, on_wait=on_wait)
-        self.ix = None
-        self.searcher = None
-        self.writer = None
+        # Whoosh's objects (untyped), while the run holds the index.
+        self.ix: Any = None
+        self.searcher: Any = None
+        self.writer: CheckedMpWriter | None = None
         self.vocabulary = VocabularyCounter(news_analyzer())
         self.started_empty = False
         self._docnums: dict[str, int] = {}  # ids looked up by stored_hashes -> doc numbers
@@ -188,7 +192,7 @@ class WhooshWriter:
 
     # ---- writing --------------------------------------------------------------------------------
 
-    def _writer(self):
+    def _writer(self) -> CheckedMpWriter:
         if self.writer is None:
             # Two processes with one segment each: 1.8x faster on Reuters on a 2-core machine.
             self.writer = CheckedMpWriter(self.ix, procs=WRITER_PROCS, multisegment=True, limitmb=128,
@@ -199,6 +203,7 @@ class WhooshWriter:
               story: str | None = None) -> None:
         # `story` is not stored: this backend reads story ids from index/stories.py's table.
         writer = self._writer()
+        docnum: int | None
         if article_id in self._docnums:  # looked up by stored_hashes: no second lookup
             docnum = self._docnums.pop(article_id)
         else:
