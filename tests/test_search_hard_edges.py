@@ -19,7 +19,7 @@ from newsearch.indexing import index_paths
 from search.backends.whoosh.store import open_or_create_index
 from search import BadParameterError, Engine, QuerySyntaxError, SearchError
 from search.querylang import And, Phrase, Prefix, Word, parse
-from search.spelling import Speller
+from search.backends.whoosh.spelling import Speller
 from tests.corpus import generate_corpus, record, write_jsonl
 from web import create_app
 

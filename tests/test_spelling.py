@@ -1,7 +1,7 @@
 """Did-you-mean on a vocabulary with known counts."""
 from __future__ import annotations
 
-from search.spelling import Speller
+from search.backends.whoosh.spelling import Speller
 
 
 def speller(counts: dict[str, int]) -> Speller:
@@ -31,7 +31,8 @@ def test_no_candidates_and_non_words() -> None:
 def test_distance_two_only_for_short_words():
     """Distance-2 candidates grow with the square of the length (seconds for 64 long unknown
     words): words longer than MAX_WORD_DISTANCE_2 are corrected at distance 1 only."""
-    from search.spelling import MAX_WORD_DISTANCE_2, Speller
+    from search.backends.whoosh.spelling import Speller
+    from search.spelling import MAX_WORD_DISTANCE_2
 
     speller = Speller({"summit": 50, "international": 50, "internationale": 50})
     assert speller.correct("smmiit") == "summit"              # distance 2 (u, m), short: corrected

@@ -269,7 +269,7 @@ class WhooshSearch:
                 preferred, found, user_q, all_words = found.docs, relaxed, any_q, False
         docs = found.docs
         if sort == "relevance":  # proximity and feedback re-order the same articles
-            found = rerank(evaluator, user_q, found, preferred, request.tree)
+            found = rerank(evaluator, user_q, found, preferred, tree=request.tree)
 
         if half_life is not None and sort == "relevance":
             found = Matches(found.docs, found.scores * recency_factors(tables.timestamps[found.docs], half_life))

@@ -1,4 +1,5 @@
-"""Highlighted snippets: safe HTML with every matched word in <mark>, from the stored text.
+"""Snippets on the Whoosh backend: the fragments of the stored text that `search.snippets`
+(what a snippet is: its sizes, marks, ellipses and opening lines) makes a snippet of.
 
 A word matches when it analyses to a query term exactly as the index analyses it (lower-case,
 accents folded, Snowball stem), so "summits" marks "summit" and "Summit's". We don't use Whoosh's
@@ -9,20 +10,18 @@ Text is HTML-escaped piece by piece; only our own <mark> tags are added.
 """
 from __future__ import annotations
 
-import html
 import re
 from functools import lru_cache
 
 from whoosh import query as wq
 
+from search import snippets as rules
 from search.backends.whoosh.analysis import index_form
 from search.backends.whoosh.schema import TEXT_FIELDS
 
-MAX_FRAGMENTS = 3
-FRAGMENT_CHARS = 220
+# Context kept on each side of a run of matches: the fragment around matches that lie within
+# rules.FRAGMENT_CHARS - 2 x SURROUND_CHARS of each other.
 SURROUND_CHARS = 70
-LEAD_CHARS = 240
-SEPARATOR = " … "
 
 _TOKEN = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*")  # the index tokenizer's own pattern
 # The rest of a `_TOKEN` token after its first character, which must start a token: the
@@ -103,10 +102,10 @@ def find_matches(text: str, terms: frozenset[str]) -> list[tuple[int, int, str]]
 def _render(text: str, start: int, end: int, matches: list[tuple[int, int, str]]) -> str:
     out, pos = [], start
     for m_start, m_end, _ in matches:
-        out.append(html.escape(text[pos:m_start], quote=False))
-        out.append("<mark>" + html.escape(text[m_start:m_end], quote=False) + "</mark>")
+        out.append(rules.escape(text[pos:m_start]))
+        out.append(rules.mark(text[m_start:m_end]))
         pos = m_end
-    out.append(html.escape(text[pos:end], quote=False))
+    out.append(rules.escape(text[pos:end]))
     return "".join(out)
 
 
@@ -114,7 +113,7 @@ def _fragments(matches: list[tuple[int, int, str]]) -> list[list[tuple[int, int,
     """Matches grouped into runs that fit in one fragment."""
     groups: list[list[tuple[int, int, str]]] = []
     for match in matches:
-        if groups and match[1] - groups[-1][0][0] <= FRAGMENT_CHARS - 2 * SURROUND_CHARS:
+        if groups and match[1] - groups[-1][0][0] <= rules.FRAGMENT_CHARS - 2 * SURROUND_CHARS:
             groups[-1].append(match)
         else:
             groups.append([match])
@@ -132,29 +131,22 @@ def _word_edges(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def lead(text: str, limit: int = LEAD_CHARS) -> str:
-    """The opening of an article, escaped: the snippet when no word of the query is in the body."""
-    text = " ".join(text.split())
-    if len(text) > limit:
-        text = text[: limit + 1].rsplit(" ", 1)[0] + " …"
-    return html.escape(text, quote=False)
-
-
 def make_snippet(body: str, terms: frozenset[str]) -> str:
-    """Up to 3 fragments around the matches (the richest in distinct words), in text order."""
+    """Up to rules.MAX_FRAGMENTS fragments around the matches (the richest in distinct words),
+    in text order; the opening lines when there are none."""
     text = " ".join(body.split())
     matches = find_matches(text, terms)
     if not matches:
-        return lead(body)
+        return rules.lead(body)
     groups = _fragments(matches)
-    best = sorted(groups, key=lambda g: (-len({m[2] for m in g}), -len(g), g[0][0]))[:MAX_FRAGMENTS]
+    best = sorted(groups, key=lambda g: (-len({m[2] for m in g}), -len(g), g[0][0]))[:rules.MAX_FRAGMENTS]
     windows: list[list[int]] = []
     for group in sorted(best, key=lambda g: g[0][0]):
         start, end = _word_edges(text, max(0, group[0][0] - SURROUND_CHARS),
                                  min(len(text), group[-1][1] + SURROUND_CHARS))
         start, end = min(start, group[0][0]), max(end, group[-1][1])
         if windows and start <= windows[-1][1]:
-            if end - windows[-1][0] <= 2 * FRAGMENT_CHARS:  # overlapping fragments become one
+            if end - windows[-1][0] <= 2 * rules.FRAGMENT_CHARS:  # overlapping fragments become one
                 windows[-1][1] = max(windows[-1][1], end)
                 continue
             start = windows[-1][1]  # ...unless that makes one too long: then they meet
@@ -162,9 +154,8 @@ def make_snippet(body: str, terms: frozenset[str]) -> str:
     pieces = []
     for start, end in windows:
         inside = [m for m in matches if m[0] >= start and m[1] <= end]
-        pieces.append(("…" if start > 0 else "") + _render(text, start, end, inside)
-                      + ("…" if end < len(text) else ""))
-    return " ".join(pieces)
+        pieces.append(rules.fragment(_render(text, start, end, inside), starts=start == 0, ends=end >= len(text)))
+    return rules.join_fragments(pieces)
 
 
 def highlight_full_text(text: str, terms: frozenset[str]) -> str:
