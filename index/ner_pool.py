@@ -34,7 +34,7 @@ from pathlib import Path
 from index.article import Article
 from index.entities.cache import NerCache, Spans
 from index.entities.extractor import ner_text
-from index.entities.recognizer import MODEL_ORDER, Recogniser, installed_model, load_recogniser
+from index.entities.recognizer import MODEL_ORDER, Recogniser, cache_name, installed_model, load_recogniser, text_key
 from index.processes import ProcessDiedError, die_with_parent, end_process, how_it_ended
 
 log = logging.getLogger("newsearch.index")
@@ -181,11 +181,10 @@ class NerPool:
         `release` once they are written. Nothing to do with one worker."""
         if self.workers <= 1 or (self._recogniser is not None and not self._workers):
             return []
-        texts = {article.text_hash: ner_text(article) for article in articles}
-        texts = {text_hash: text for text_hash, text in texts.items() if text}
+        texts = {text_key(text): text for text in map(ner_text, articles) if text}
         if self._cache is not None and texts:
-            known = self._cache.known(texts, self.name)
-            texts = {text_hash: text for text_hash, text in texts.items() if text_hash not in known}
+            known = self._cache.known(texts, cache_name(self.name))
+            texts = {key: text for key, text in texts.items() if key not in known}
         if not texts:
             return []
         if self.load(self._order) is not self:

@@ -1,8 +1,12 @@
-"""NER cache: recognised spans per text hash, in one SQLite file.
+"""NER cache: recognised spans per text and recogniser, in one SQLite file.
 
 Why: NER runs at ~47k characters/s on two cores, by far the slowest indexing step, and
 re-indexing mostly meets unchanged articles. We store the raw spans (not the facet values), so a
 change to the alias table or the canonicalisation rules needs no NER re-run.
+Keyed by (`recognizer.text_key` of the text the model reads, `recognizer.cache_name` of the
+recogniser): a change to how an article is prepared for the model, or another model version,
+finds nothing stored instead of another text's or another model's spans; results of two model
+versions live side by side, so switching back needs no re-run.
 Why tolerant: the cache is only an accelerator. A corrupt or unreadable file (crash mid-write,
 disk trouble) is discarded and rebuilt with a warning; it never stops indexing.
 """
@@ -17,8 +21,12 @@ from pathlib import Path
 log = logging.getLogger("newsearch.entities")
 
 Spans = list[tuple[str, str]]
-_SCHEMA = """CREATE TABLE IF NOT EXISTS ner (
-    text_hash TEXT PRIMARY KEY, recogniser TEXT NOT NULL, spans TEXT NOT NULL)"""
+_SCHEMA = """CREATE TABLE IF NOT EXISTS spans (
+    text_key TEXT NOT NULL, recogniser TEXT NOT NULL, spans TEXT NOT NULL,
+    PRIMARY KEY (text_key, recogniser)) WITHOUT ROWID"""
+# The first format's table, keyed by a hash of title and body, not of what the model read: its
+# rows can answer for nothing now, so they go.
+_OLD_TABLE = "DROP TABLE IF EXISTS ner"
 _CHUNK = 500  # SQLite's variable limit is 999 on old builds
 
 
@@ -43,8 +51,9 @@ class NerCache:
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(_OLD_TABLE)
             conn.execute(_SCHEMA)
-            conn.execute("SELECT text_hash, recogniser, spans FROM ner LIMIT 1").fetchall()
+            conn.execute("SELECT text_key, recogniser, spans FROM spans LIMIT 1").fetchall()
             conn.commit()
         except sqlite3.DatabaseError:
             conn.close()
@@ -66,33 +75,42 @@ class NerCache:
         self._discard(exc)
         self._conn = self._connect()
 
-    def get_many(self, hashes: Iterable[str]) -> dict[str, tuple[str, Spans]]:
-        """{text_hash: (recogniser, spans)} for the hashes the cache holds."""
-        hashes = list(dict.fromkeys(hashes))
-        found: dict[str, tuple[str, Spans]] = {}
+    def _db(self) -> sqlite3.Connection:
+        """The open connection. A use after `close` is the caller's bug, not a damaged file: it
+        raises outside the handlers that discard the file."""
+        if self._conn is None:
+            raise RuntimeError(f"NER cache {self.path} is used after close()")
+        return self._conn
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, dict[str, Spans]]:
+        """{text_key: {recogniser: spans}} for the keys the cache holds."""
+        keys = list(dict.fromkeys(keys))
+        found: dict[str, dict[str, Spans]] = {}
+        conn = self._db()
         try:
-            for i in range(0, len(hashes), _CHUNK):
-                part = hashes[i:i + _CHUNK]
-                rows = self._conn.execute(
-                    f"SELECT text_hash, recogniser, spans FROM ner WHERE text_hash IN ({','.join('?' * len(part))})",
+            for i in range(0, len(keys), _CHUNK):
+                part = keys[i:i + _CHUNK]
+                rows = conn.execute(
+                    f"SELECT text_key, recogniser, spans FROM spans WHERE text_key IN ({','.join('?' * len(part))})",
                     part).fetchall()
-                for text_hash, recogniser, spans in rows:
-                    found[text_hash] = (recogniser, [tuple(s) for s in json.loads(spans)])
+                for text_key, recogniser, spans in rows:
+                    found.setdefault(text_key, {})[recogniser] = [(text, label) for text, label in json.loads(spans)]
         except (sqlite3.DatabaseError, ValueError, TypeError) as exc:
             self._reset(exc)
             return {}
         return found
 
-    def known(self, hashes: Iterable[str], recogniser: str) -> set[str]:
-        """The hashes among `hashes` whose spans `recogniser` stored: what an index run's NER
+    def known(self, keys: Iterable[str], recogniser: str) -> set[str]:
+        """The keys among `keys` whose spans `recogniser` stored: what an index run's NER
         worker pool (index/ner_pool.py) need not send to its workers. Reads no spans."""
-        hashes = list(dict.fromkeys(hashes))
+        keys = list(dict.fromkeys(keys))
         found: set[str] = set()
+        conn = self._db()
         try:
-            for i in range(0, len(hashes), _CHUNK):
-                part = hashes[i:i + _CHUNK]
-                found.update(row[0] for row in self._conn.execute(
-                    f"SELECT text_hash FROM ner WHERE recogniser = ? AND text_hash IN ({','.join('?' * len(part))})",
+            for i in range(0, len(keys), _CHUNK):
+                part = keys[i:i + _CHUNK]
+                found.update(row[0] for row in conn.execute(
+                    f"SELECT text_key FROM spans WHERE recogniser = ? AND text_key IN ({','.join('?' * len(part))})",
                     [recogniser, *part]))
         except sqlite3.DatabaseError as exc:
             self._reset(exc)
@@ -100,12 +118,12 @@ class NerCache:
         return found
 
     def put_many(self, rows: Iterable[tuple[str, str, Spans]]) -> None:
-        """Store (text_hash, recogniser, spans); a failure costs a warning, never the run."""
-        data = [(h, r, json.dumps(s, ensure_ascii=False)) for h, r, s in rows]
+        """Store (text_key, recogniser, spans); a failure costs a warning, never the run."""
+        data = [(key, recogniser, json.dumps(spans, ensure_ascii=False)) for key, recogniser, spans in rows]
+        conn = self._db()
         try:
-            with self._conn:
-                self._conn.executemany(
-                    "INSERT OR REPLACE INTO ner (text_hash, recogniser, spans) VALUES (?, ?, ?)", data)
+            with conn:
+                conn.executemany("INSERT OR REPLACE INTO spans (text_key, recogniser, spans) VALUES (?, ?, ?)", data)
         except sqlite3.DatabaseError as exc:
             self._reset(exc)
 

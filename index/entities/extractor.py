@@ -1,7 +1,8 @@
 """`EntityExtractor`: the indexing stage that fills `Article.entities`.
 
-Per batch: look each article's `text_hash` up in the NER cache, run the recogniser once, in one
-`nlp.pipe` batch, over the texts the cache lacks, store their raw spans, then turn spans plus
+Per batch: look the text the model reads of each article (`ner_text`) up in the NER cache (by
+`recognizer.text_key`), run the recogniser once, in one `nlp.pipe` batch, over the texts the
+cache lacks, store their raw spans, then turn spans plus
 source-given names into each article's evidence (`resolve.article_evidence`) and facet values:
 with a corpus (`corpus_path`, an index run) through the collection's statistics
 (`corpus.EntityCorpus`: type votes, bare names resolved by other articles), else the article
@@ -20,7 +21,8 @@ from index.article import Article
 from index.entities.aliases import AliasTable, load_aliases
 from index.entities.cache import NerCache, Spans
 from index.entities.corpus import EntityCorpus, day_number
-from index.entities.recognizer import FALLBACK_NAME, MODEL_ORDER, Recogniser, installed_model, load_recogniser
+from index.entities.recognizer import (FALLBACK_NAME, MODEL_ORDER, Recogniser, cache_name, installed_model,
+                                       is_fallback, load_recogniser, text_key)
 from index.entities.resolve import ALL_STEPS, Evidence, Steps, article_evidence, resolve
 
 log = logging.getLogger("newsearch.entities")
@@ -28,7 +30,7 @@ DISABLED_NAME = "none (entities disabled)"
 
 
 def ner_text(article: Article) -> str:
-    """What NER reads: title and body, as `Article.text_hash` hashes them.
+    """What NER reads of an article: its title and body, prepared for the model.
 
     An all-capitals title (the Reuters wire convention) is left out: the model reads capitals as
     acronyms and labels half the words of "BAHIA COCOA REVIEW" as organisations.
@@ -133,29 +135,40 @@ class EntityExtractor:
             self._recogniser = self._loader(self._order)
         return self._recogniser
 
-    def _usable(self, stored: str) -> bool:
-        # A cached result of a real model beats a fresh fallback run; a cached fallback result
-        # is not good enough once a model is installed.
-        return stored == self.recogniser or (self.degraded and stored != FALLBACK_NAME)
+    def _cached(self, stored: dict[str, Spans]) -> Spans | None:
+        """The usable one of a text's cached results ({cache name: spans}), if any: the current
+        recogniser's; when that is the fallback, a real model's beats a fresh fallback run."""
+        current = cache_name(self.recogniser)
+        if current in stored:
+            return stored[current]
+        if self.degraded:
+            models = sorted(name for name in stored if not is_fallback(name))
+            if models:
+                return stored[models[-1]]
+        return None
 
     def recognise(self, articles: Sequence[Article]) -> list[Spans]:
         """Raw (text, label) spans per article, from the cache or one batched NER run."""
-        texts = {a.text_hash: ner_text(a) for a in articles}
-        spans: dict[str, Spans] = {h: [] for h, t in texts.items() if not t}
+        prepared = [ner_text(a) for a in articles]
+        keys = [text_key(text) for text in prepared]
+        texts = dict(zip(keys, prepared))
+        spans: dict[str, Spans] = {key: [] for key, text in texts.items() if not text}
         if self._cache is not None:
-            for h, (stored, cached) in self._cache.get_many(h for h in texts if h not in spans).items():
-                if self._usable(stored):
-                    spans[h] = cached
-        self.cache_hits += sum(1 for a in articles if a.text_hash in spans and texts[a.text_hash])
-        missing = [h for h in texts if h not in spans]
+            for key, stored in self._cache.get_many(key for key in texts if key not in spans).items():
+                cached = self._cached(stored)
+                if cached is not None:
+                    spans[key] = cached
+        self.cache_hits += sum(1 for key in keys if key in spans and texts[key])
+        missing = [key for key in texts if key not in spans]
         if missing:
             recogniser = self._load()
-            found = recogniser.spans([texts[h] for h in missing])
+            found = recogniser.spans([texts[key] for key in missing])
             self.ner_calls += len(missing)
             spans.update(zip(missing, found))
             if self._cache is not None:
-                self._cache.put_many((h, recogniser.name, spans[h]) for h in missing)
-        return [spans[a.text_hash] for a in articles]
+                stored_as = cache_name(recogniser.name)
+                self._cache.put_many((key, stored_as, spans[key]) for key in missing)
+        return [spans[key] for key in keys]
 
     def annotate(self, articles: list[Article]) -> list[Evidence]:
         """Fill each `article.entities` in place: {"person": [...], "org": [...], "place": [...]}.

