@@ -6,7 +6,7 @@ INDEX  ?= newsearch-index
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install install-test index serve bench bench-scale clean
+.PHONY: run test lint install install-test index serve bench bench-scale clean
 
 $(VENV)/.installed: setup.py requirements-model.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -39,8 +39,15 @@ serve: install
 
 run: index serve
 
-test: install-test
+# The lint gate first (CI runs `make test`): a type or lint error fails the build before the tests run.
+test: install-test lint
 	$(PY) -m pytest -q tests
+
+# ruff (rules in ruff.toml) over the repository, mypy at its default settings over the four packages:
+# both must report 0 errors. Versions pinned in setup.py's test extra.
+lint: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy search index web newsearch
 
 # Quick versions of every benchmark (Reuters and the other shared data sets must be beside the
 # repository); each prints a table and writes bench/results/*.json. See bench/RESULTS.md.

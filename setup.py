@@ -8,16 +8,20 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
+    # tools/ (the dev cluster's scripts), bench/ and tests/ are not installed.
     packages=["index", "index.readers", "index.entities", "search", "search.backends", "search.backends.whoosh",
               "search.backends.opensearch", "web", "newsearch"],
     package_data={
+        # py.typed (PEP 561): the packages' type hints count for code that imports them.
+        "index": ["py.typed"],
         "index.entities": ["data/*.tsv", "data/*.jsonl"],
-        "web": ["templates/*.html", "templates/partials/*.html", "static/*"],
+        "search": ["py.typed"],
+        "web": ["py.typed", "templates/*.html", "templates/partials/*.html", "static/*"],
+        "newsearch": ["py.typed"],
     },
     install_requires=[
         # The maintained fork of Whoosh 2.7.4 (same format and scores); pinned exactly.
         "whoosh-reloaded==2.7.5",
-        "cached-property>=1.5",
         "beautifulsoup4>=4.12,<5",
         "lxml>=5",
         "trafilatura>=2.0,<3",
@@ -27,8 +31,6 @@ setup(
         "python-dateutil>=2.8",
         "charset-normalizer>=3",
         "numpy>=1.26",
-        # MinHash signatures and LSH for near-duplicates and stories (index/stories.py).
-        "datasketch>=2.0,<3",
         # Snowball English (Porter2) stems for the Whoosh analyser: the Snowball project's own C
         # stemmers, the ones Lucene/OpenSearch, tantivy and bm25s use (search/backends/whoosh/analysis.py).
         "PyStemmer>=2.2,<4",
@@ -43,6 +45,13 @@ setup(
         # The OpenSearch backend's client (archives that outgrow one machine; see README).
         "opensearch-py>=3.2,<4",
     ],
-    extras_require={"test": ["pytest>=8", "playwright>=1.45", "hypothesis>=6.100"]},
+    extras_require={"test": [
+        "pytest>=8", "playwright>=1.45", "hypothesis>=6.100",
+        # index/minhash.py computes MinHash itself; tests/test_stories_speed.py checks it against datasketch.
+        "datasketch>=2.0,<3",
+        # The lint gate (make lint, run by make test and CI), pinned: a new release's new checks
+        # must not fail a build that passed.
+        "mypy==2.4.1", "ruff==0.17.6",
+    ]},
     entry_points={"console_scripts": ["newsearch=newsearch.cli:main"]},
 )

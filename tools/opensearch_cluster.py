@@ -64,16 +64,13 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import TypeGuard
 
-try:  # as part of the package, or as a plain script (`make cluster` needs no venv)
-    from tools.opensearch_cluster_setup import (CLUSTER_NAME, DEFAULT_HEAP, DEFAULT_TIMEOUT,  # noqa: F401
-                                                          NODE_MAIN_CLASS, NODE_USER, OPENSEARCH_VERSION,
-                                                          ClusterConfig, ClusterError, Node, _say, find_java,
-                                                          install, java_problem)
-except ImportError:
-    from opensearch_cluster_setup import (CLUSTER_NAME, DEFAULT_HEAP, DEFAULT_TIMEOUT, NODE_MAIN_CLASS,  # noqa: F401
-                               NODE_USER, OPENSEARCH_VERSION, ClusterConfig, ClusterError, Node, _say,
-                               find_java, install, java_problem)
+if not __package__:  # run as a plain script (`make cluster` needs no venv): the repository's root
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # makes `tools` importable
+from tools.opensearch_cluster_setup import (CLUSTER_NAME, DEFAULT_HEAP, DEFAULT_TIMEOUT,  # noqa: E402, F401
+                                            NODE_MAIN_CLASS, NODE_USER, OPENSEARCH_VERSION, ClusterConfig,
+                                            ClusterError, Node, _say, find_java, install, java_problem)
 
 
 # --- processes ----------------------------------------------------------------------------------
@@ -183,7 +180,7 @@ def _node_user(cfg: ClusterConfig) -> tuple[int, int] | None:
         result = subprocess.run(cmd, capture_output=True, text=True)
         if result.returncode != 0:
             raise ClusterError(f"OpenSearch refuses to run as root and the user {cfg.user} could not be "
-                               f"created ({' '.join(cmd)}): {result.stderr.strip()}")
+                               f"created ({' '.join(cmd)}): {result.stderr.strip()}") from None
         entry = pwd.getpwnam(cfg.user)
         _say(cfg, f"created the unprivileged user {cfg.user} to run the nodes")
     return entry.pw_uid, entry.pw_gid
@@ -284,7 +281,7 @@ def _health(cfg: ClusterConfig, nodes: list[Node], timeout: float = 5.0) -> dict
     return None
 
 
-def _healthy(cfg: ClusterConfig, health: dict | None) -> bool:
+def _healthy(health: dict | None, cfg: ClusterConfig) -> TypeGuard[dict]:
     if not health or health.get("number_of_nodes") != cfg.nodes:
         return False
     return health.get("status") == "green" or (cfg.nodes == 1 and health.get("status") == "yellow")
@@ -333,7 +330,7 @@ def start(cfg: ClusterConfig) -> list[str]:
     running = {node.n: pid for node in nodes if (pid := node_pid(node))}
     if len(running) == cfg.nodes:
         health = _health(cfg, nodes, timeout=min(cfg.timeout, 30))
-        if _healthy(cfg, health):
+        if _healthy(health, cfg):
             _say(cfg, f"cluster {cfg.cluster_name} already running: {cfg.nodes} node(s), status "
                       f"{health['status']}, {', '.join(cfg.urls())}")
             return cfg.urls()
@@ -388,21 +385,21 @@ def start(cfg: ClusterConfig) -> list[str]:
         if remaining <= 0:
             break
         health = _health(cfg, nodes, timeout=min(5.0, max(1.0, remaining)))
-        if _healthy(cfg, health):
+        if _healthy(health, cfg):
             break
         if health is None:
             time.sleep(1)
-    if not _healthy(cfg, health):
-        seen = (f"last health: status {health.get('status')}, {health.get('number_of_nodes')} of {cfg.nodes} "
-                f"node(s)" if health else "no node answered HTTP")
-        tail = _logs_tail(nodes)
-        stop_nodes(missing, grace=10)
-        raise ClusterError(f"the cluster did not become ready within {cfg.timeout:.0f}s ({seen}); the nodes "
-                           f"started now were stopped.\n{tail}")
-    elapsed = time.monotonic() - began
-    _say(cfg, f"cluster {cfg.cluster_name} ready in {elapsed:.1f}s: {cfg.nodes} node(s), status "
-              f"{health['status']}, {', '.join(cfg.urls())} (data in {cfg.data})")
-    return cfg.urls()
+    if _healthy(health, cfg):
+        elapsed = time.monotonic() - began
+        _say(cfg, f"cluster {cfg.cluster_name} ready in {elapsed:.1f}s: {cfg.nodes} node(s), status "
+                  f"{health['status']}, {', '.join(cfg.urls())} (data in {cfg.data})")
+        return cfg.urls()
+    seen = (f"last health: status {health.get('status')}, {health.get('number_of_nodes')} of {cfg.nodes} "
+            f"node(s)" if health else "no node answered HTTP")
+    tail = _logs_tail(nodes)
+    stop_nodes(missing, grace=10)
+    raise ClusterError(f"the cluster did not become ready within {cfg.timeout:.0f}s ({seen}); the nodes "
+                       f"started now were stopped.\n{tail}")
 
 
 def _known_nodes(data: Path) -> list[Node]:

@@ -343,8 +343,8 @@ def install(cfg: ClusterConfig) -> Path:
         main_jar = target / f"{module.artifact.split(':')[1]}-{cfg.version}.jar"
         if not main_jar.exists():
             raise ClusterError(f"mvn fetched no {main_jar.name} for module {module.name}")
-        with zipfile.ZipFile(main_jar) as jar:
-            if module.classname.replace(".", "/") + ".class" not in jar.namelist():
+        with zipfile.ZipFile(main_jar) as archive:
+            if module.classname.replace(".", "/") + ".class" not in archive.namelist():
                 raise ClusterError(f"{main_jar.name} has no class {module.classname}")
         by_name[module.name] = stems
         (target / "plugin-descriptor.properties").write_text(_descriptor(module, cfg.version))
