@@ -274,7 +274,7 @@ def test_write_problems_writes_json_lines(messy):
         assert {"path", "location", "reason", "severity"} <= set(line)
         assert Path(line["path"]).is_absolute() and line["reason"]
     assert {"path": str(messy["data"] / "broken.jsonl"), "location": "line 2"}.items() <= \
-        next(l for l in lines if l["path"].endswith("broken.jsonl")).items()
+        next(line for line in lines if line["path"].endswith("broken.jsonl")).items()
 
 
 def test_missing_path_is_a_problem_not_an_exception(tmp_path):
@@ -434,7 +434,7 @@ def test_kill_9_at_any_moment_leaves_a_committed_state(tmp_path, corpus):
     for label, files, delay in moments:
         child = start_index_child(corpus["dir"], ix)
         try:
-            assert _wait_for(child, lambda l: l == "START", 30)
+            assert _wait_for(child, lambda line: line == "START", 30)
             assert _wait_for(child, commit_at_or_after(files), 120), f"no commit seen {label}"
             time.sleep(delay)
             assert child.poll() is None, f"the run finished before the kill {label}"

@@ -16,8 +16,8 @@ import whoosh.reading
 from newsearch.indexing import index_paths
 from search import Engine
 from search.backend import REQUEST_BUDGET_S
-from search.backends.whoosh import collapse
-from search.backends.whoosh import engine as engine_module
+from search.backends.whoosh import search as engine_module
+from search.backends.whoosh import stories
 from search.backends.whoosh import tablecache
 from search.backends.whoosh.mapped import MappedFile
 from search.backends.whoosh.schema import FACET_FIELDS
@@ -162,7 +162,7 @@ def test_a_damaged_cache_is_ignored_and_rebuilt(built, damage):
             same_part = [p for p in files if p != path and p.name.split(".")[1] == path.name.split(".")[1]]
             data = same_part[0].read_bytes() if same_part else b""
         path.write_bytes(data)
-    collapse._tables.clear()  # story tables are kept per process: read the damaged files again
+    stories._tables.clear()  # story tables are kept per process: read the damaged files again
     assert answers(Engine(ix)) == expected
     for path in cache_files(ix):  # rewritten whole
         assert tablecache._load(path) is not None, path
