@@ -1,8 +1,8 @@
 """Did-you-mean: the decision, the same on every backend. A backend only gathers candidates.
 
-Which words of a query are checked: its plain words *as typed* (PLAIN_WORD: not a field value
-such as person:Kim, not a wildcard, not a number; not an operator, not a stop word), at most
-MAX_SPELL_WORDS occurrences. Correcting the parsed query would correct stems ("prics" ->
+Which words of a query are checked: its plain words *as typed* (search.ranking's PLAIN_WORD and
+`correctable`: not a field value such as person:Kim, not a wildcard, not a number, not an
+operator, not a stop word), at most MAX_SPELL_WORDS occurrences. Correcting the parsed query would correct stems ("prics" ->
 "pric" -> "april").
 
 Which correction a word gets (`best_correction`): among the indexed words one edit away (deletes,
@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import TypeVar
 
 from search import querylang as ql
 from search.backend import MAX_SPELL_WORDS
+from search.ranking import PLAIN_WORD, correctable
 from search.results import SearchError
-from search.stopwords import INDEX_STOP_WORDS
 
 RATIO = 20       # a rare word is taken as a typo only if a close word is this many times more common
 MAX_WORD = 30    # longer "words" are not typos worth correcting
@@ -34,11 +35,8 @@ MAX_WORD = 30    # longer "words" are not typos worth correcting
 # length (measured ~0.04 s for an 8-letter word, ~0.1 s for 10 letters, per unknown word, on the
 # Whoosh backend's vocabulary).
 MAX_WORD_DISTANCE_2 = 8
-# A plain word of the query: not a field value (person:Kim), not a wildcard, not a number.
-PLAIN_WORD = re.compile(r"(?<![\w:*'’-])[A-Za-z]{3,}(?![\w:*])")
-# Words of the query language that are never checked (its operators and Whoosh's old ones).
-OPERATORS = frozenset({"AND", "OR", "NOT", "TO", "ANDNOT", "ANDMAYBE"})
 
+Q = TypeVar("Q")  # a backend's query (a Whoosh query, an OpenSearch query body)
 # Candidates `edits` away from a word (1 or 2) -> {candidate: articles using it}.
 Nearby = Callable[[int], dict[str, int]]
 # The distinct lower-case words to check -> ({word: correction}, whether the time budget ran out).
@@ -80,14 +78,10 @@ def edit_distance(a: str, b: str) -> int:
     return rows[-1][-1]
 
 
-def _checked(word: str) -> bool:
-    return word not in OPERATORS and word.lower() not in INDEX_STOP_WORDS
-
-
 def words_to_check(text: str) -> tuple[list[str], bool]:
     """The distinct lower-case words of the query to check, in order, and whether it has more
     than MAX_SPELL_WORDS (the rest are left as typed)."""
-    occurrences = [m.group(0) for m in PLAIN_WORD.finditer(text) if _checked(m.group(0))]
+    occurrences = [m.group(0) for m in PLAIN_WORD.finditer(text) if correctable(m.group(0))]
     words = list(dict.fromkeys(w.lower() for w in occurrences[:MAX_SPELL_WORDS]))
     return words, len(occurrences) > MAX_SPELL_WORDS
 
@@ -99,7 +93,7 @@ def corrected(text: str, fixes: dict[str, str]) -> str:
     def fix(match: re.Match[str]) -> str:
         nonlocal left
         word = match.group(0)
-        if not _checked(word) or left <= 0:
+        if not correctable(word) or left <= 0:
             return word
         left -= 1
         return fixes.get(word.lower(), word)
@@ -107,10 +101,11 @@ def corrected(text: str, fixes: dict[str, str]) -> str:
     return PLAIN_WORD.sub(fix, text)
 
 
-def suggest(text: str, corrections: Corrections, count: Callable[[ql.Node], int],
+def suggest(text: str, corrections: Corrections, translate: Callable[[ql.Node], Q], count: Callable[[Q], int],
             found: int) -> tuple[str | None, bool]:
     """The query with unknown or rare words replaced by close common ones, if it finds more
-    than `found` articles (`count` of its parsed tree); and whether the time budget or
+    than `found` articles (`count` of the backend's `translate` of its tree; a corrected query
+    that cannot be parsed or translated is not offered); and whether the time budget or
     MAX_SPELL_WORDS cut the checking short."""
     words, cut_short = words_to_check(text)
     if not words:
@@ -121,11 +116,11 @@ def suggest(text: str, corrections: Corrections, count: Callable[[ql.Node], int]
     if suggested == text:
         return None, cut_short
     try:
-        tree = ql.parse(suggested)
+        query = translate(ql.parse(suggested))
     except SearchError:
         return None, cut_short
-    return (suggested if count(tree) > found else None), cut_short
+    return (suggested if count(query) > found else None), cut_short
 
 
 __all__ = ["suggest", "best_correction", "checkable", "edit_distance", "words_to_check", "corrected",
-           "RATIO", "MAX_WORD", "MAX_WORD_DISTANCE_2", "PLAIN_WORD", "OPERATORS"]
+           "RATIO", "MAX_WORD", "MAX_WORD_DISTANCE_2"]

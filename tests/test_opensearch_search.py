@@ -9,11 +9,9 @@ The unit tests at the top need no cluster.
 """
 from __future__ import annotations
 
-import html
 import re
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from opensearchpy.exceptions import AuthorizationException
@@ -22,10 +20,12 @@ from search import Engine, SearchRequest
 from search import querylang as ql
 from search.backends.opensearch import search as os_search
 from search.backends.opensearch.config import OpenSearchConfig
-from search.backends.opensearch.schema import COMBINED_FIELD, TITLE_BOOST
+from search.backends.opensearch.schema import COMBINED_FIELD
+from search.ranking import TITLE_BOOST
 from search.backends.opensearch.search import OpenSearchSearch
-from search.backends.opensearch.snippets import clean_fragment, lead, snippet
-from search.backends.opensearch.spelling import best_correction, edit_distance, suggest
+from search.backends.opensearch.snippets import clean_fragment, snippet
+from search.backends.opensearch.spelling import correction, suggest
+from search.spelling import edit_distance
 from search.backends.opensearch.translate import (MATCH_ALL, MATCH_NONE, date_query, plain_word_count,
                                                   texts_to_analyse, to_dsl)
 from search.results import (ArticleNotFoundError, BadParameterError, IndexNotFoundError, IndexPermissionError,
@@ -112,16 +112,18 @@ def test_snippets_take_our_form():
     assert snippet(["<mark>First</mark> sentence here.", fragments[2]], body, body) == \
         "<mark>First</mark> sentence here.… …Last words."
     assert snippet(["<mark>x</mark>"]) == "…<mark>x</mark>…"  # edges unknown: cut
-    assert lead("word " * 100) == ("word " * 48).strip() + " …" and lead("a &amp; b\n c") == "a &amp; b c"
+    # nothing marked: the opening lines (search.snippets.lead), unescaped from the highlighter first
+    assert snippet(["word " * 100]) == ("word " * 48).strip() + " …" and snippet(["a &amp; b\n c"]) == "a &amp; b c"
 
 
-def test_spelling_rules_are_the_spellers():
+def test_spelling_decides_among_the_suggesters_candidates():
     assert edit_distance("sumit", "summit") == 1 and edit_distance("teh", "the") == 1
     assert edit_distance("sumit", "summits") == 2
     options = [{"text": "summits", "freq": 9}, {"text": "summit", "freq": 2}]
-    assert best_correction("sumit", options, known=0) == "summit"     # one edit beats a commoner two
-    assert best_correction("sumit", options, known=1) is None         # 2 < 20 x 1: looks meant
-    assert best_correction("sumit", [{"text": "summits", "freq": 9}], known=0) == "summits"
+    assert correction("sumit", options, known=0) == "summit"     # one edit beats a commoner two
+    assert correction("sumit", options, known=1) is None         # 2 < 20 x 1: looks meant
+    assert correction("sumit", [{"text": "summits", "freq": 9}], known=0) == "summits"
+    assert correction("sumit", [{"text": "summits", "freq": 90}], known=1) is None  # known: one edit only
 
 
 class _Refusing:

@@ -43,7 +43,7 @@ from search.backends.opensearch.backend import CAPABILITIES, MAX_RESULT_WINDOW
 from search.backends.opensearch.client import (ClusterUnavailableError, error_reason, index_not_found, make_client,
                                                with_backoff)
 from search.backends.opensearch.config import OpenSearchConfig
-from search.backends.opensearch.schema import (ANALYZER, PHRASES, PROXIMITY, PROXIMITY_WINDOW, check_layout, doc_id,
+from search.backends.opensearch.schema import (ANALYZER, check_layout, doc_id,
                                                 title_of)
 from search.backends.opensearch.snippets import article_html, article_request, hit_snippet, page_request
 from search.backends.opensearch.spelling import suggest
@@ -51,6 +51,7 @@ from search.backends.opensearch.translate import (Analysed, MATCH_NONE, Resolver
                                                   phrase_clauses, plain_word_count, proximity_clauses,
                                                   texts_to_analyse, to_dsl)
 from search.request import SearchRequest
+from search.snippets import marked_query
 from search.results import (ArticleNotFoundError, ArticleRecord, BadParameterError, Facets, Hit, IndexNotFoundError,
                             IndexPermissionError, QuerySyntaxError, SearchError, SearchResults, StoryInfo)
 
@@ -262,8 +263,7 @@ class OpenSearchSearch:
         """Answer a checked request."""
         started = time.perf_counter()
         deadline = started + REQUEST_BUDGET_S
-        tree = ql.parse(request.query)
-        any_tree = ql.parse(request.query, any_word=True)
+        tree, any_tree = request.tree, request.any_tree
         analysed = self.analyse(texts_to_analyse(tree) | texts_to_analyse(any_tree))
         self.check_layout()
         resolve = self.resolver()
@@ -278,7 +278,7 @@ class OpenSearchSearch:
             with_all, _, bounds, relaxed = self._overview(all_q, any_q, filters)
         query = any_q if relaxed else all_q
         # The query's adjacent words as phrases and (long queries) feedback: re-scoring only.
-        phrases = phrase_clauses(tree, analysed, PHRASES) if relevance else []
+        phrases = phrase_clauses(tree, analysed) if relevance else []
         expansion, cut_short = feedback.expand(self, query, filters, phrases, tree, analysed, deadline) \
             if relevance else ([], False)
         body = self._page_body(request, feedback.ranked_query(query, filters, phrases, expansion),
@@ -333,7 +333,7 @@ class OpenSearchSearch:
         """The page request: ranking, sort, snippets, facets; `ranked` is the query within its
         filters (`feedback.ranked_query`)."""
         if request.sort == "relevance":
-            near = proximity_clauses(tree, analysed, PROXIMITY_WINDOW, PROXIMITY)
+            near = proximity_clauses(tree, analysed)
             if near:  # optional clauses: they add to the score, never to the matches
                 ranked["bool"]["should"] = [*ranked["bool"].get("should", []), *near]
             functions: list[dict] = []
@@ -397,13 +397,12 @@ class OpenSearchSearch:
 
     def article(self, article_id: str, query: str = "") -> tuple[ArticleRecord, str]:
         """One article, and its body as safe HTML with the words of `query` marked."""
-        marks = None
-        if query.strip():
+        tree, marks = marked_query(query), None
+        if tree is not None:
             try:
-                tree = ql.parse(query)
                 marks = highlight_dsl(tree, self.analyse(texts_to_analyse(tree)))
             except SearchError:
-                marks = None  # a query the language cannot read marks nothing, as in Whoosh
+                marks = None
         raw = self._find(article_id, article_request(marks) if marks else {})
         source = raw["_source"]
         record = ArticleRecord(
@@ -465,11 +464,10 @@ class OpenSearchSearch:
 
     def stories(self, request: SearchRequest, top: int = 10) -> list[StoryInfo]:
         """The `top` stories with most articles among the request's matches (all words)."""
-        tree = ql.parse(request.query)
         resolve = self.resolver()
         filters = filter_clauses(request.filters, request.date_from, request.date_to, resolve)
         filters += stories.story_filters(request)
-        query = to_dsl(tree, self.analyse(texts_to_analyse(tree)), resolve)
+        query = to_dsl(request.tree, self.analyse(texts_to_analyse(request.tree)), resolve)
         return stories.largest(self, {"bool": {"filter": [*filters, query]}}, top)
 
     def close(self) -> None:

@@ -27,10 +27,10 @@ from search.backends.whoosh.scoring import Evaluator, Matches, PostingsCache, so
 from search.backends.whoosh.ranking import rerank
 from search.backends.whoosh.query import date_range_query, facet_query, query_words
 from search.backends.whoosh.translate import to_whoosh
-from search.backend import MAX_SPELL_WORDS, RELAX_BELOW, REQUEST_BUDGET_S, SUGGEST_BELOW
+from search.backend import RELAX_BELOW, REQUEST_BUDGET_S, SUGGEST_BELOW
 from search.backends.whoosh.backend import CAPABILITIES
-from search.request import MAX_PAGE_SIZE, SORTS, SearchRequest
-from search.results import ArticleNotFoundError, ArticleRecord, Facets, Hit, SearchError, SearchResults, StoryInfo
+from search.request import SearchRequest
+from search.results import ArticleNotFoundError, ArticleRecord, Facets, Hit, SearchResults, StoryInfo
 from search import querylang as ql, spelling
 from search.backends.whoosh.snippets import highlight_full_text, highlight_terms, make_snippet
 from search.snippets import marked_query
@@ -298,8 +298,8 @@ class WhooshSearch:
         with_all_words = len(docs) if all_words else len(preferred)
         if query.strip() and (len(docs) < SUGGEST_BELOW or not all_words):
             suggestion, cut_short = self._suggest(
-                searcher, query, lambda tree: len(matches(to_whoosh(tree, searcher.schema, resolve)).docs),
-                with_all_words, deadline)
+                searcher, query, lambda tree: to_whoosh(tree, searcher.schema, resolve),
+                lambda q: len(matches(q).docs), with_all_words, deadline)
             partial = partial or cut_short
         return SearchResults(query=query, total=int(len(docs)), page=page, page_size=page_size,
                              took_ms=(time.perf_counter() - started) * 1000, hits=hits, facets=facet_counts,
@@ -345,8 +345,8 @@ class WhooshSearch:
             entities=_entities(stored), title_derived=bool(stored.get("title_derived")),
         )
 
-    def _suggest(self, searcher, text: str, count: Callable[[ql.Node], int], found: int,
-                 deadline: float) -> tuple[str | None, bool]:
+    def _suggest(self, searcher, text: str, translate: Callable[[ql.Node], wq.Query],
+                 count: Callable[[wq.Query], int], found: int, deadline: float) -> tuple[str | None, bool]:
         """Did-you-mean (`search.spelling.suggest` decides), the candidates from the vocabulary of
         words as written; and whether the time budget or MAX_SPELL_WORDS cut the checking short."""
         loading = time.perf_counter()
@@ -363,7 +363,7 @@ class WhooshSearch:
                     fixes[word] = better
             return fixes, False
 
-        return spelling.suggest(text, corrections, count, found)
+        return spelling.suggest(text, corrections, translate, count, found)
 
     def _speller(self, searcher) -> Speller:
         """The vocabulary of the searcher's generation, loaded on the first suggestion it needs."""
