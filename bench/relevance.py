@@ -46,9 +46,9 @@ from relevance_peers import DEPTH, run_bm25s, run_fts5, run_tantivy  # noqa: E40
 
 import numpy as np  # noqa: E402
 
+from search import ranking as _settings  # noqa: E402
 from search.backends.whoosh import analysis as _analysis  # noqa: E402
 from search.backends.whoosh import ranking as _ranking  # noqa: E402
-from search.backends.whoosh import schema as _schema  # noqa: E402
 from search.backends.whoosh import scoring as _scoring  # noqa: E402
 from search import stopwords as _stopwords  # noqa: E402
 
@@ -65,15 +65,16 @@ GRID = {"stemmer": ("porter", "snowball"), "title": (1.0, 1.5, 2.0, 3.0), "idf":
 
 
 def feedback_form() -> str:
-    """The name in FEEDBACK_FORMS of the ranking module's feedback settings."""
-    if not _ranking.FEEDBACK:
+    """The name in FEEDBACK_FORMS of search.ranking's feedback settings."""
+    if not _settings.FEEDBACK:
         return "off"
-    current = (_ranking.FEEDBACK_WEIGHTS, float(_ranking.FEEDBACK_SMOOTHING), float(_ranking.FEEDBACK_ORIGINAL))
+    current = (_settings.FEEDBACK_WEIGHTS, float(_settings.FEEDBACK_SMOOTHING), float(_settings.FEEDBACK_ORIGINAL))
     return next((name for name, form in FEEDBACK_FORMS.items() if form == current), f"{current}")
 
 
-SHIPPED = {"stemmer": _analysis.STEMMER, "title": float(_schema.TITLE_BOOST), "idf": _scoring.IDF, "fields": _scoring.FIELDS, "qtf": _ranking.QUERY_TF,
-           "proximity": float(_ranking.PROXIMITY), "phrases": float(_ranking.PHRASES), "feedback": feedback_form(),
+SHIPPED = {"stemmer": _analysis.STEMMER, "title": float(_settings.TITLE_BOOST), "idf": _scoring.IDF, "fields": _scoring.FIELDS,
+           "qtf": _settings.QUERY_TF, "proximity": float(_settings.PROXIMITY), "phrases": float(_settings.PHRASES),
+           "feedback": feedback_form(),
            "questions": _stopwords.APPLY_TO_LONG_QUERIES, "matching": "ours"}
 # What the product shipped before issue 11 (schema version 3): the baseline of "what each change
 # contributed".
@@ -86,8 +87,8 @@ BEFORE = {"stemmer": "porter", "title": 1.5, "idf": "whoosh", "fields": "sum", "
 SETTLED = ("stemmer", "idf", "fields", "qtf", "matching")
 SINGLES_ONLY = {"feedback": ("likelihood raw 0.85", "share smoothed 0.85"), "title": (1.0,)}
 # The settings as (module, constant name) for patching inside this process.
-PATCH = {"idf": (_scoring, "IDF"), "fields": (_scoring, "FIELDS"), "qtf": (_ranking, "QUERY_TF"),
-         "proximity": (_ranking, "PROXIMITY"), "phrases": (_ranking, "PHRASES"),
+PATCH = {"idf": (_scoring, "IDF"), "fields": (_scoring, "FIELDS"), "qtf": (_settings, "QUERY_TF"),
+         "proximity": (_settings, "PROXIMITY"), "phrases": (_settings, "PHRASES"),
          "questions": (_stopwords, "APPLY_TO_LONG_QUERIES")}
 FEEDBACK_PATCH = ("FEEDBACK", "FEEDBACK_WEIGHTS", "FEEDBACK_SMOOTHING", "FEEDBACK_ORIGINAL")
 
@@ -96,8 +97,8 @@ def patches(cfg: dict) -> list[tuple[object, str, object]]:
     """(module, constant, value) for every setting of `cfg` that is read at search time."""
     out = [(module, constant, cfg[k]) for k, (module, constant) in PATCH.items()]
     form = FEEDBACK_FORMS[cfg["feedback"]]
-    values = (False, _ranking.FEEDBACK_WEIGHTS, _ranking.FEEDBACK_SMOOTHING, _ranking.FEEDBACK_ORIGINAL) if form is None else (True, *form)
-    return out + [(_ranking, constant, value) for constant, value in zip(FEEDBACK_PATCH, values)]
+    values = (False, _settings.FEEDBACK_WEIGHTS, _settings.FEEDBACK_SMOOTHING, _settings.FEEDBACK_ORIGINAL) if form is None else (True, *form)
+    return out + [(_settings, constant, value) for constant, value in zip(FEEDBACK_PATCH, values)]
 
 
 def label(cfg: dict) -> str:
@@ -165,19 +166,19 @@ def build_ours(docs, index_dir: Path, stemmer: str, title_boost: float) -> None:
     with open(jsonl, "w", encoding="utf-8") as fh:
         for doc_id, (title, body) in docs.items():
             fh.write(json.dumps({"url": f"doc:{doc_id}", "title": title, "body": body}) + "\n")
-    saved = _analysis.STEMMER, _schema.TITLE_BOOST
-    _analysis.STEMMER, _schema.TITLE_BOOST = stemmer, title_boost
+    saved = _analysis.STEMMER, _settings.TITLE_BOOST
+    _analysis.STEMMER, _settings.TITLE_BOOST = stemmer, title_boost
     try:
         index_paths([jsonl], index_dir, entities=False, show_progress=False)
     finally:
-        _analysis.STEMMER, _schema.TITLE_BOOST = saved
+        _analysis.STEMMER, _settings.TITLE_BOOST = saved
 
 
 class Ours:
     """Our engine over one index: the product's matching, re-ranking and order, 1,000 deep."""
 
     def __init__(self, index_dir: Path) -> None:
-        from search.backends.whoosh import WhooshSearch
+        from search.backends.whoosh.search import WhooshSearch
         self.engine = WhooshSearch(index_dir)
         self.searcher = self.engine._searcher()
         self.tables, self.postings = self.engine._generation(self.searcher)

@@ -12,11 +12,13 @@ import pytest
 from opensearchpy.exceptions import ConnectionTimeout
 
 from search import querylang as ql
-from search.backends.opensearch import feedback
+from search import ranking as shared
+from search.backends.opensearch import ranking as feedback
 from search.backends.opensearch.config import OpenSearchConfig
-from search.backends.opensearch.schema import COMBINED_FIELD, TITLE_BOOST
+from search.backends.opensearch.schema import COMBINED_FIELD
 from search.backends.opensearch.search import ALL_WORDS_NAME, ALL_WORDS_WEIGHT, OpenSearchSearch
-from search.backends.opensearch.translate import phrase_clauses, query_length, query_words, word_pairs
+from search.backends.opensearch.translate import analyser, phrase_clauses
+from search.ranking import TITLE_BOOST
 from search.request import SearchRequest
 
 # What the index analyser makes of the test queries' words (stemmed; stop words give nothing).
@@ -29,7 +31,8 @@ ANALYSED = {"graph": ("graph",), "algorithms": ("algorithm",), "for": (), "spars
 
 
 def pairs(query: str) -> list[str]:
-    return word_pairs(ql.parse(query), ANALYSED)
+    """The texts of search.ranking's word pairs, with this index analysis."""
+    return [pair.text for pair in shared.word_pairs(ql.parse(query), analyser(ANALYSED))]
 
 
 # ---- phrases ----------------------------------------------------------------------------------
@@ -47,8 +50,8 @@ def test_excluded_fielded_quoted_and_repeated_words_make_no_pair() -> None:
     assert pairs('central "interest rates" bank') == []    # so does a phrase (adjacency already)
     assert pairs("bank banks") == []                       # the same word twice is no pair
     assert pairs("central bank central bank") == ["central bank", "bank central"]  # distinct pairs once
-    assert pairs("long-range missiles") == []              # a word of several tokens is left out
-    assert pairs("central OR bank") == ["central bank"]    # as Whoosh: the leaves in order
+    assert pairs("long-range missiles") == []              # a word of several tokens breaks the chain
+    assert pairs("central OR bank") == ["central bank"]    # the leaves in order
 
 
 def test_one_word_or_phrases_off_gives_no_clause() -> None:
@@ -58,8 +61,8 @@ def test_one_word_or_phrases_off_gives_no_clause() -> None:
 
 
 def test_phrase_clauses_are_slop_0_on_the_combined_field_weighted_by_phrases() -> None:
-    """One phrase per pair on `combined` (title TITLE_BOOST times and body), as Whoosh scores a
-    pair over the combined title and body, not a title and a body phrase added."""
+    """One phrase per pair on `combined` (title TITLE_BOOST times and body): a pair is scored over
+    the combined title and body, not a title and a body phrase added."""
     clauses = phrase_clauses(ql.parse("central bank rates"), ANALYSED, 0.1)
     assert clauses == [
         {"match_phrase": {COMBINED_FIELD: {"query": "central bank", "slop": 0, "boost": 0.1}}},
@@ -67,28 +70,31 @@ def test_phrase_clauses_are_slop_0_on_the_combined_field_weighted_by_phrases() -
     ]
 
 
-def test_query_words_and_length_count_as_whoosh_does() -> None:
-    tree = ql.parse("system systems -oil title:x graph")
-    assert query_words(tree, ANALYSED) == ["system", "graph"]  # no excluded, no title: word
-    assert query_length(tree, ANALYSED) == 3                   # "system" said twice
+def test_query_words_and_length(monkeypatch) -> None:
+    tree, analyse = ql.parse("system systems -oil title:x graph"), analyser(ANALYSED)
+    assert shared.query_words(tree, analyse) == ["system", "graph"]  # no excluded, no title: word
+    assert shared.query_words(tree, analyse, excluded=True) == ["system", "graph", "oil"]
+    assert shared.query_length(tree, analyse) == 3                   # "system" said twice
+    monkeypatch.setattr(shared, "QUERY_TF", False)
+    assert shared.query_length(tree, analyse) == 2                   # said once each
 
 
 # ---- the feedback model -------------------------------------------------------------------------
 
 @pytest.fixture
 def settings(monkeypatch):
-    """Feedback on, with the Whoosh backend's method (likelihood votes, smoothing 1)."""
+    """Feedback on, with the shipped method (likelihood votes, smoothing 1), in search.ranking."""
     for name, value in {"FEEDBACK": True, "FEEDBACK_DOCS": 10, "FEEDBACK_TERMS": 10, "FEEDBACK_ORIGINAL": 0.5,
                         "FEEDBACK_WEIGHTS": "likelihood", "FEEDBACK_SMOOTHING": 1.0,
                         "FEEDBACK_MIN_WORDS": 5}.items():
-        monkeypatch.setattr(feedback, name, value)
+        monkeypatch.setattr(shared, name, value)
     return monkeypatch
 
 
 def test_an_article_well_ahead_dominates_the_vote(settings) -> None:
     model = feedback.feedback_model([(12.0, {"lithium": 5, "battery": 5}), (8.0, {"granite": 10})], 10.0)
     assert model["lithium"] > 10 * model["granite"]
-    settings.setattr(feedback, "FEEDBACK_WEIGHTS", "share")  # Anserini's votes: 12 : 8
+    settings.setattr(shared, "FEEDBACK_WEIGHTS", "share")  # Anserini's votes: 12 : 8
     model = feedback.feedback_model([(12.0, {"lithium": 5, "battery": 5}), (8.0, {"granite": 10})], 10.0)
     assert model["granite"] == pytest.approx(model["lithium"] * 2 * 8 / 12)
 
@@ -96,13 +102,13 @@ def test_an_article_well_ahead_dominates_the_vote(settings) -> None:
 def test_a_short_record_does_not_outvote_a_long_article_when_smoothed(settings) -> None:
     articles = [(5.0, {"code": 1, "r408": 1}), (5.0, {"rocket": 30, "engine": 30, "fuel": 40})]
     assert max(feedback.feedback_model(articles, 100.0), key=feedback.feedback_model(articles, 100.0).get) == "fuel"
-    settings.setattr(feedback, "FEEDBACK_SMOOTHING", 0.0)  # tf / length: the record's words lead
+    settings.setattr(shared, "FEEDBACK_SMOOTHING", 0.0)  # tf / length: the record's words lead
     unsmoothed = feedback.feedback_model(articles, 100.0)
     assert unsmoothed["code"] > unsmoothed["fuel"]
 
 
 def test_digits_are_skipped_and_weights_sum_to_one(settings) -> None:
-    settings.setattr(feedback, "FEEDBACK_TERMS", 2)
+    settings.setattr(shared, "FEEDBACK_TERMS", 2)
     model = feedback.feedback_model([(3.0, {"1990": 9, "oil": 3, "price": 2, "rose": 1})], 5.0)
     assert list(model) == ["oil", "price"]
     assert sum(model.values()) == pytest.approx(1.0)
@@ -159,8 +165,7 @@ def test_ranked_query_without_and_with_feedback(settings) -> None:
 
 
 def test_the_page_keeps_all_words_first_and_proximity_outside_the_mix(settings, monkeypatch) -> None:
-    import search.backends.opensearch.search as os_search
-    monkeypatch.setattr(os_search, "PROXIMITY", 1.0)
+    monkeypatch.setattr(shared, "PROXIMITY", 1.0)
     backend = OpenSearchSearch(OpenSearchConfig(url="http://127.0.0.1:1", index="unused"), client=object())
     expansion = feedback.expansion_clauses({"lithium": 1.0}, 5)
     all_q = {"match": {"body": {"query": "oil gas", "operator": "and"}}}
@@ -209,7 +214,7 @@ LONG_ANALYSED = {"battery": ("batteri",), "makers": ("maker",), "expand": ("expa
 
 
 def test_expand_asks_for_the_best_articles_and_their_words(settings) -> None:
-    settings.setattr(feedback, "FEEDBACK_DOCS", 2)
+    settings.setattr(shared, "FEEDBACK_DOCS", 2)
     client = StandInClient([("1", 9.0), ("2", 8.5)], [
         vectors("1", {"batteri": 1}, {"lithium": 3, "mine": 1}), vectors("2", {"batteri": 1}, {"lithium": 3})])
     clauses, cut = feedback.expand(StandIn(client), QUERY, FILTERS, PHRASE, ql.parse(LONG), LONG_ANALYSED,
@@ -229,7 +234,7 @@ def test_no_feedback_for_short_queries_or_when_off(settings) -> None:
     client = StandInClient([("1", 1.0)], [vectors("1", {}, {"oil": 1})])
     assert feedback.expand(StandIn(client), QUERY, [], [], ql.parse("mining plants"), LONG_ANALYSED,
                            time.perf_counter() + 5) == ([], False)
-    settings.setattr(feedback, "FEEDBACK", False)
+    settings.setattr(shared, "FEEDBACK", False)
     assert feedback.expand(StandIn(client), QUERY, [], [], ql.parse(LONG), LONG_ANALYSED,
                            time.perf_counter() + 5) == ([], False)
     assert client.calls == []
@@ -264,10 +269,10 @@ def test_a_search_whose_feedback_fails_answers_without_it(cluster_engine, settin
 
     import search.backends.opensearch.search as os_search
     settings.setattr(os_search, "REQUEST_BUDGET_S", 60.0)  # a slow machine must not cut it short
-    settings.setattr(feedback, "FEEDBACK_DOCS", 2)
-    settings.setattr(feedback, "FEEDBACK", False)
+    settings.setattr(shared, "FEEDBACK_DOCS", 2)
+    settings.setattr(shared, "FEEDBACK", False)
     without = cluster_engine.search(FEEDBACK_QUERY, page_size=50)
-    settings.setattr(feedback, "FEEDBACK", True)
+    settings.setattr(shared, "FEEDBACK", True)
     backend = cluster_engine.backend
     with_it = cluster_engine.search(FEEDBACK_QUERY, page_size=50)
     assert [h.score for h in with_it.hits] != [h.score for h in without.hits]

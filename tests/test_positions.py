@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from newsearch.indexing import index_paths
-from search.backends.whoosh import WhooshSearch, internals, positions
+from search.backends.whoosh import internals, positions
+from search.backends.whoosh.search import WhooshSearch
 from search.backends.whoosh.analysis import index_form
 from search.backends.whoosh.internals import POSITION_BITS, _gap_lists, read_positions
 from search.backends.whoosh.scoring import PostingsCache, leaves_of

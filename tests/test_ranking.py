@@ -41,24 +41,24 @@ def ids(results) -> list[str]:
 def test_ranking_defaults_are_pinned() -> None:
     """Every ranking setting's shipped value, as chosen by leave-one-collection-out over
     Cranfield, CISI and CACM (bench/relevance.py, bench/RESULTS.md). Changing one is a decision
-    to re-measure and record there, not a refactoring."""
+    to re-measure and record there, not a refactoring. Both backends read them from
+    search.ranking (tests/test_ranking_contract.py: one setting changed there changes both)."""
+    from search import ranking as shared
     from search import stopwords
     from search.backend import RELAX_BELOW
-    from search.backends.opensearch import mapping
-    from search.backends.whoosh import analysis, ranking, schema, scoring
+    from search.backends.whoosh import analysis, ranking, scoring
 
     assert analysis.STEMMER == "snowball"
-    assert (scoring.K1, scoring.B, scoring.IDF, scoring.FIELDS) == (1.5, 0.75, "lucene", "combined")
-    assert schema.TITLE_BOOST == mapping.TITLE_BOOST == 3.0
-    assert ranking.QUERY_TF is True
-    assert (ranking.PROXIMITY, ranking.PROXIMITY_WINDOW, ranking.RERANK_DEPTH) == (0.25, 5, 100)
-    assert (mapping.PROXIMITY, mapping.PROXIMITY_WINDOW) == (0.25, 5)
-    assert ranking.PHRASES == 0.1
+    assert (shared.BM25_K1, shared.BM25_B, scoring.IDF, scoring.FIELDS) == (1.5, 0.75, "lucene", "combined")
+    assert shared.TITLE_BOOST == 3.0
+    assert shared.QUERY_TF is True
+    assert (shared.PROXIMITY, shared.PROXIMITY_WINDOW, ranking.RERANK_DEPTH) == (0.25, 5, 100)
+    assert shared.PHRASES == 0.1
     assert (stopwords.APPLY_TO_LONG_QUERIES, stopwords.LONG_QUERY_WORDS) == (True, 5)
-    assert ranking.FEEDBACK is True
-    assert (ranking.FEEDBACK_DOCS, ranking.FEEDBACK_TERMS, ranking.FEEDBACK_ORIGINAL,
-            ranking.FEEDBACK_MIN_WORDS) == (10, 10, 0.85, 5)
-    assert (ranking.FEEDBACK_WEIGHTS, ranking.FEEDBACK_SMOOTHING) == ("likelihood", 1.0)
+    assert shared.FEEDBACK is True
+    assert (shared.FEEDBACK_DOCS, shared.FEEDBACK_TERMS, shared.FEEDBACK_ORIGINAL,
+            shared.FEEDBACK_MIN_WORDS) == (10, 10, 0.85, 5)
+    assert (shared.FEEDBACK_WEIGHTS, shared.FEEDBACK_SMOOTHING) == ("likelihood", 1.0)
     assert RELAX_BELOW == 10
 
 

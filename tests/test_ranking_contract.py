@@ -5,8 +5,8 @@ OpenSearch (README, "Where OpenSearch's answers differ"); the adjacent-pairs bon
 a BM25 term of its own on Whoosh and slop-0 phrases on OpenSearch; feedback (RM3) votes with
 stored text on Whoosh and term vectors on OpenSearch (search/backends/opensearch/ranking.py):
 the numbers differ, the preference does not. Snowball stemming and query word frequency are
-native on both. Each feature's case compares it on with it off (the settings patched on both
-backends), so it fails when the feature does nothing.
+native on both. Each feature's case compares it on with it off, so it fails when the feature
+does nothing. The settings are changed in one place, search.ranking, which both backends read.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import json
 import pytest
 
 from search import querylang as ql
-from search.backends.opensearch import feedback
+from search import ranking as shared
 from search.backends.opensearch.translate import proximity_clauses
 
 FILLER = "alpha beta gamma delta epsilon zeta theta kappa lambda sigma"
@@ -62,13 +62,9 @@ def scores(engine, query: str) -> dict[str, float]:
 
 
 def ranking_settings(monkeypatch, **values) -> None:
-    """Set ranking settings on both backends: Whoosh's ranking module, and where the OpenSearch
-    backend reads them (PHRASES and PROXIMITY in its search module, FEEDBACK* in feedback.py)."""
-    import search.backends.opensearch.search as opensearch_search
-    from search.backends.whoosh import ranking
+    """Set ranking settings for every backend: in search.ranking, the one place they live."""
     for name, value in values.items():
-        monkeypatch.setattr(ranking, name, value)
-        monkeypatch.setattr(feedback if name.startswith("FEEDBACK") else opensearch_search, name, value)
+        monkeypatch.setattr(shared, name, value)
 
 
 def test_words_close_together_rank_first_with_proximity_on(engine, monkeypatch) -> None:
@@ -129,3 +125,83 @@ def test_proximity_clauses_pair_consecutive_plain_words() -> None:
     assert [c["match_phrase"]["body"]["query"] for c in clauses] == ["central bank", "bank rates"]
     assert all(c["match_phrase"]["body"]["slop"] == 4 for c in clauses)
     assert proximity_clauses(tree, analysed, 5, 0.0) == []
+
+
+# ---- one setting, one place, both backends --------------------------------------------------------
+
+@pytest.mark.parametrize("setting, value, query, article", [
+    ("PHRASES", 0.3, "interest rates", "http://t/pair-together"),   # read by the pairs' scoring
+    ("FEEDBACK_ORIGINAL", 0.5, FEEDBACK_QUERY, "http://t/fb-lithium"),  # read by feedback's mix
+])
+def test_a_setting_changed_in_search_ranking_changes_this_backend_s_answers(
+        engine, monkeypatch, setting, value, query, article) -> None:
+    """search.ranking is where each backend reads its ranking settings when it searches: set
+    there alone, the setting moves this backend's scores (Whoosh always, OpenSearch when a
+    cluster is set)."""
+    no_time_limit(monkeypatch)
+    shipped = scores(engine, query)
+    ranking_settings(monkeypatch, **{setting: value})
+    changed = scores(engine, query)
+    assert set(changed) == set(shipped)  # ranking settings re-order, they do not match
+    assert changed[article] != pytest.approx(shipped[article])
+
+
+ANALYSED = {"interest": ("interest",), "rates": ("rate",), "zinc": ("zinc",), "central": ("central",),
+            "bank": ("bank",)}
+
+
+def test_opensearch_query_body_follows_search_ranking_without_a_cluster(monkeypatch) -> None:
+    """The OpenSearch backend's request is built from search.ranking's settings of the moment:
+    the page body (phrases, proximity), the title boost, feedback's mix and the index template
+    (title copies, BM25 k1 and b, taken when an index is created). No cluster needed."""
+    from search.backends.opensearch import ranking as feedback, schema
+    from search.backends.opensearch.config import OpenSearchConfig
+    from search.backends.opensearch.search import OpenSearchSearch
+    from search.backends.opensearch.translate import to_dsl
+    from search.request import SearchRequest
+
+    backend = OpenSearchSearch(OpenSearchConfig(url="http://127.0.0.1:1", index="unused"), client=object())
+    tree = ql.parse("interest rates")
+
+    def body() -> dict:
+        from search.backends.opensearch.translate import phrase_clauses
+        ranked = feedback.ranked_query({"match_all": {}}, [], phrase_clauses(tree, ANALYSED),
+                                       feedback.expansion_clauses({"lithium": 1.0}, 5))
+        return backend._page_body(SearchRequest(query="interest rates"), ranked, None, None, ANALYSED, tree)
+
+    def title_boost() -> float:
+        return to_dsl(ql.parse("title:zinc"), ANALYSED, lambda field, value: [value])["match"]["title"]["boost"]
+
+    def similarity() -> dict:
+        return schema.template_body("unused")["template"]["settings"]["index"]["similarity"]["default"]
+
+    before = (body(), title_boost(), similarity(), schema.mappings()["properties"]["title"]["copy_to"])
+    ranking_settings(monkeypatch, PHRASES=0.3, PROXIMITY=0.5, FEEDBACK_ORIGINAL=0.5, TITLE_BOOST=2.0,
+                     BM25_K1=1.2, BM25_B=0.5)
+    after = (body(), title_boost(), similarity(), schema.mappings()["properties"]["title"]["copy_to"])
+    text = json.dumps(after[0])
+    assert before[0] != after[0]
+    assert '"slop": 0, "boost": 0.3' in text        # the word pair, PHRASES
+    assert '"slop": 4, "boost": 0.5' in text        # proximity, PROXIMITY
+    mix = [before[0]["query"]["bool"], after[0]["query"]["bool"]]  # feedback's mix, FEEDBACK_ORIGINAL
+    assert [m["must"][0]["bool"]["boost"] for m in mix] == [0.85, 0.5]
+    assert [m["should"][0]["term"]["combined"]["boost"] for m in mix] == pytest.approx([0.15 * 5, 0.5 * 5])
+    assert (before[1], after[1]) == (3.0, 2.0)
+    assert (before[2]["k1"], before[2]["b"], after[2]["k1"], after[2]["b"]) == (1.5, 0.75, 1.2, 0.5)
+    assert (len(before[3]), len(after[3])) == (3, 2)  # the title's copies in `combined`
+
+
+def test_whoosh_scores_and_index_layout_follow_search_ranking(tmp_path_factory, monkeypatch) -> None:
+    """The Whoosh backend reads BM25's k1 and b at each search and takes the title boost into a
+    new index's schema from search.ranking: the same settings the OpenSearch template takes."""
+    from search.backends.whoosh.schema import build_schema
+    from tests.conftest import whoosh_engine_over
+
+    engine = whoosh_engine_over(RECORDS, tmp_path_factory, "one-place")
+    shipped = scores(engine, "copper tin")
+    ranking_settings(monkeypatch, BM25_K1=1.2)
+    changed = scores(engine, "copper tin")
+    assert set(changed) == set(shipped) and changed != pytest.approx(shipped)
+    assert build_schema()["title"].format.field_boost == 3.0
+    ranking_settings(monkeypatch, TITLE_BOOST=2.0)
+    assert build_schema()["title"].format.field_boost == 2.0

@@ -13,6 +13,8 @@ import pytest
 
 from newsearch.indexing import index_paths
 from search import Engine
+from search import querylang as ql
+from search import ranking as shared
 from search.backends.whoosh import ranking, scoring
 from tests.conftest import whoosh_engine_over
 
@@ -47,7 +49,7 @@ def engine(tmp_path_factory) -> Engine:
 def features_off(monkeypatch) -> None:
     """Every re-ranking feature off; each test turns on the one it is about."""
     for name, off in (("PROXIMITY", 0.0), ("PHRASES", 0.0), ("FEEDBACK", False)):
-        monkeypatch.setattr(ranking, name, off)
+        monkeypatch.setattr(shared, name, off)
 
 
 def scores(engine: Engine, query: str) -> dict[str, float]:
@@ -55,20 +57,20 @@ def scores(engine: Engine, query: str) -> dict[str, float]:
 
 
 def test_proximity_puts_words_that_stand_together_first(engine: Engine, monkeypatch) -> None:
-    monkeypatch.setattr(ranking, "PROXIMITY", 0.0)
+    monkeypatch.setattr(shared, "PROXIMITY", 0.0)
     off = scores(engine, "central bank")
     assert off["http://t/near"] == pytest.approx(off["http://t/far"])  # BM25F alone cannot tell them apart
-    monkeypatch.setattr(ranking, "PROXIMITY", 1.0)
+    monkeypatch.setattr(shared, "PROXIMITY", 1.0)
     on = scores(engine, "central bank")
     assert on["http://t/near"] > on["http://t/far"] == pytest.approx(off["http://t/far"])
 
 
 def test_a_word_said_twice_counts_twice(engine: Engine, monkeypatch) -> None:
-    monkeypatch.setattr(ranking, "PROXIMITY", 0.0)
-    monkeypatch.setattr(ranking, "QUERY_TF", False)
+    monkeypatch.setattr(shared, "PROXIMITY", 0.0)
+    monkeypatch.setattr(shared, "QUERY_TF", False)
     off = scores(engine, "copper coppers tin")  # "coppers" is "copper" again once stemmed
     assert off["http://t/copper2"] == pytest.approx(off["http://t/tin2"])
-    monkeypatch.setattr(ranking, "QUERY_TF", True)
+    monkeypatch.setattr(shared, "QUERY_TF", True)
     on = scores(engine, "copper coppers tin")
     assert on["http://t/copper2"] > on["http://t/tin2"]
     assert scores(engine, "copper tin") == off  # said once each: nothing changes
@@ -76,22 +78,22 @@ def test_a_word_said_twice_counts_twice(engine: Engine, monkeypatch) -> None:
 
 def test_feedback_moves_up_what_the_best_matches_talk_about(engine: Engine, monkeypatch) -> None:
     query = "battery makers expand mining plants quarry"
-    monkeypatch.setattr(ranking, "PROXIMITY", 0.0)
-    monkeypatch.setattr(ranking, "FEEDBACK", False)
+    monkeypatch.setattr(shared, "PROXIMITY", 0.0)
+    monkeypatch.setattr(shared, "FEEDBACK", False)
     off = scores(engine, query)
     assert off["http://t/fb-lithium"] == pytest.approx(off["http://t/fb-plain"])
-    monkeypatch.setattr(ranking, "FEEDBACK", True)
-    monkeypatch.setattr(ranking, "FEEDBACK_DOCS", 2)
+    monkeypatch.setattr(shared, "FEEDBACK", True)
+    monkeypatch.setattr(shared, "FEEDBACK_DOCS", 2)
     on = scores(engine, query)
     assert on["http://t/fb-lithium"] > on["http://t/fb-plain"]
     assert set(on) == set(off)  # the same articles: feedback re-orders, it does not add
 
 
 def test_feedback_waits_for_long_queries(engine: Engine, monkeypatch) -> None:
-    monkeypatch.setattr(ranking, "PROXIMITY", 0.0)
-    monkeypatch.setattr(ranking, "FEEDBACK", True)
+    monkeypatch.setattr(shared, "PROXIMITY", 0.0)
+    monkeypatch.setattr(shared, "FEEDBACK", True)
     short = scores(engine, "mining quarry")
-    monkeypatch.setattr(ranking, "FEEDBACK", False)
+    monkeypatch.setattr(shared, "FEEDBACK", False)
     assert scores(engine, "mining quarry") == short
 
 
@@ -157,11 +159,11 @@ def test_combined_fields_saturate_a_word_once(tmp_path, monkeypatch) -> None:
 
 def test_phrases_put_the_query_s_word_pairs_first(engine: Engine, monkeypatch) -> None:
     """"central bank" side by side in one article, the same words far apart in the other."""
-    monkeypatch.setattr(ranking, "PROXIMITY", 0.0)
-    monkeypatch.setattr(ranking, "PHRASES", 0.0)
+    monkeypatch.setattr(shared, "PROXIMITY", 0.0)
+    monkeypatch.setattr(shared, "PHRASES", 0.0)
     off = scores(engine, "central bank")
     assert off["http://t/near"] == pytest.approx(off["http://t/far"])
-    monkeypatch.setattr(ranking, "PHRASES", 0.1)
+    monkeypatch.setattr(shared, "PHRASES", 0.1)
     on = scores(engine, "central bank")
     assert on["http://t/near"] > on["http://t/far"] == pytest.approx(off["http://t/far"])
     assert scores(engine, "bank central") == pytest.approx(off)  # the pair reversed is not the phrase
@@ -172,11 +174,12 @@ def test_phrases_put_the_query_s_word_pairs_first(engine: Engine, monkeypatch) -
     ('"sparse matrices" graph theory', [("graph", "theori")]),  # a quoted phrase matches adjacency already
     ("title:graph algorithms theory", [("algorithm", "theori")]),  # a fielded word is not a plain word
     ("rates rates", []),  # a word beside itself is no pair
+    ("long-range missile tests", [("missil", "test")]),  # a word of several tokens breaks the chain
 ])
 def test_word_pairs_are_the_plain_words_side_by_side(engine: Engine, query: str, pairs: list) -> None:
-    analyzer = engine.backend._searcher().schema["body"].analyzer
-    words = [t.text for t in analyzer(query.replace('"', " ").replace("title:", " "), mode="query")]
-    assert ranking.word_pairs(ranking.plain_leaves(query), analyzer, words) == pairs
+    """search.ranking.word_pairs with the Whoosh index's analyser (the pairs Whoosh scores)."""
+    analyse = ranking.body_analyser(engine.backend._searcher().schema)
+    assert [pair[:2] for pair in shared.word_pairs(ql.parse(query), analyse)] == pairs
 
 
 FEEDBACK_ARTICLES = [
@@ -200,7 +203,7 @@ def feedback_case(tmp_path_factory):
 def vote(feedback_case, scores: dict[str, float], monkeypatch, **settings) -> dict[str, float]:
     evaluator, docs = feedback_case
     for name, value in settings.items():
-        monkeypatch.setattr(ranking, name, value)
+        monkeypatch.setattr(shared, name, value)
     order = sorted(scores, key=lambda url: docs[url])
     found = scoring.Matches(np.array([docs[u] for u in order]), np.array([scores[u] for u in order], dtype=float))
     return ranking.feedback_model(evaluator, found)

@@ -15,8 +15,9 @@ from whoosh.qparser import AndGroup, MultifieldParser, OrGroup
 from whoosh.scoring import BM25F
 
 from newsearch.indexing import index_paths
-from search.backends.whoosh import WhooshSearch as Engine  # its internals are under test
-from search.backends.whoosh.scoring import K1, B, Evaluator
+from search.backends.whoosh.search import WhooshSearch as Engine  # its internals are under test
+from search.backends.whoosh.scoring import Evaluator
+from search.ranking import BM25_B as B, BM25_K1 as K1
 from tests.conftest import SHARED_DATA
 
 WORDS = ("oil price market bank rate trade export wheat gold dollar yen summit talks minister "
@@ -45,7 +46,7 @@ def engine(tmp_path_factory) -> Engine:
 @pytest.fixture
 def whoosh_scoring(monkeypatch) -> None:
     """The new ranking features off: Whoosh's idf, a BM25 score per field added, no re-ranking."""
-    import search.backends.whoosh.ranking as ranking
+    import search.ranking as ranking
     import search.backends.whoosh.scoring as scoring
     from search import stopwords
     monkeypatch.setattr(scoring, "IDF", "whoosh")

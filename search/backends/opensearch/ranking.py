@@ -1,32 +1,30 @@
-"""Pseudo-relevance feedback (RM3) on the OpenSearch backend: the Whoosh backend's FEEDBACK
-(search/backends/whoosh/ranking.py explains the method and its parameters), computed from
-what the cluster returns.
+"""Pseudo-relevance feedback (RM3, `search.ranking` explains the method and holds its settings)
+on the OpenSearch backend, computed from what the cluster returns.
 
-For a relevance-sorted search whose query has at least FEEDBACK_MIN_WORDS distinct words
-(`translate.query_words`), before the page request:
+For a relevance-sorted search that takes feedback (`search.ranking.takes_feedback`), before the
+page request:
 1. the FEEDBACK_DOCS best articles by the query's own score (the page's query and filters, plus
-   the phrase clauses, as Whoosh votes with the score its phrases have added to; no all-words
-   weight, recency or proximity, which Whoosh applies after feedback): ids and scores only;
+   the phrase clauses: the articles vote with the score the word pairs have added to; no
+   all-words weight, recency or proximity, which come after feedback): ids and scores only;
 2. their analysed words and counts, from `_mtermvectors` on title and body. The mapping stores no
    term vectors: the cluster analyses their `_source` again with the index analyser, so the words
    are the index's terms (stemmed, stop words out). A derived title is not indexed (it is in
-   `display_title`), so it does not vote, as on Whoosh;
+   `display_title`), so it does not vote;
 3. the model (`feedback_model`, pure) and the page's query becomes
    bool{must: [the query (and its phrases), boost FEEDBACK_ORIGINAL], should: [per feedback
-   word, a `term` on `combined` (the title TITLE_BOOST times and the body: Whoosh scores the
-   feedback words with its combined BM25F, as the query's words), boost (1 - FEEDBACK_ORIGINAL)
-   x query length x weight]}: the same articles match (the feedback words only add score), and
-   a hit's score is the mix, as Whoosh reports it.
+   word, a `term` on `combined` (the title TITLE_BOOST times and the body: feedback words are
+   scored like the query's words), boost (1 - FEEDBACK_ORIGINAL) x query length x weight]}: the
+   same articles match (the feedback words only add score), and a hit's score is the mix.
 
-The smoothing prior needs the average article length (title words counting TITLE_BOOST times,
-as Whoosh's `combined_lengths`). It comes free with step 2: term vectors carry their shard's
-field statistics (sum_ttf: indexed words in the field; doc_count: articles that have it), so each
-voting article gives its shard's average per field, sum_ttf / max(doc_count), and the estimate
-is TITLE_BOOST x the mean of the title's + the mean of the body's. No extra request and no
-cache to go stale; the shards of one index are filled by hashing ids, so their averages agree
-closely. Deleted articles not yet merged away still count in sum_ttf, and when some articles
-lack the title and others the body, max(doc_count) undercounts the articles and the average
-comes out a little large: it only scales the prior.
+The smoothing prior needs the average article length (title words counting TITLE_BOOST times).
+It comes free with step 2: term vectors carry their shard's field statistics (sum_ttf: indexed
+words in the field; doc_count: articles that have it), so each voting article gives its shard's
+average per field, sum_ttf / max(doc_count), and the estimate is TITLE_BOOST x the mean of the
+title's + the mean of the body's. No extra request and no cache to go stale; the shards of one
+index are filled by hashing ids, so their averages agree closely. Deleted articles not yet
+merged away still count in sum_ttf, and when some articles lack the title and others the body,
+max(doc_count) undercounts the articles and the average comes out a little large: it only
+scales the prior.
 
 Both requests are optional parts under the request's time budget (REQUEST_BUDGET_S, shared with
 did-you-mean): no retries, a timeout of what is left of it; when one fails, times out, or the
@@ -41,36 +39,33 @@ from typing import TYPE_CHECKING
 from opensearchpy.exceptions import OpenSearchException
 
 from search import querylang as ql
+from search import ranking as shared
 from search.backend import relevance_model
-from search.backends.opensearch.schema import (COMBINED_FIELD, FEEDBACK, FEEDBACK_DOCS, FEEDBACK_MIN_WORDS,
-                                                FEEDBACK_ORIGINAL, FEEDBACK_SMOOTHING, FEEDBACK_TERMS,
-                                                FEEDBACK_WEIGHTS, TEXT_FIELDS, TITLE_BOOST)
-from search.backends.opensearch.translate import DSL, Analysed, query_length, query_words
+from search.backends.opensearch.schema import COMBINED_FIELD, TEXT_FIELDS
+from search.backends.opensearch.translate import DSL, Analysed, analyser
 
 if TYPE_CHECKING:
     from search.backends.opensearch.search import OpenSearchSearch
 
-# The settings are read from this module when a search runs, so a test (or an operator's script)
-# can set feedback.FEEDBACK and friends here; mapping.py holds the shipped values.
-__all__ = ["FEEDBACK", "FEEDBACK_DOCS", "FEEDBACK_TERMS", "FEEDBACK_ORIGINAL", "FEEDBACK_WEIGHTS",
-           "FEEDBACK_SMOOTHING", "FEEDBACK_MIN_WORDS", "article_words", "average_length", "feedback_model",
-           "expansion_clauses", "ranked_query", "expand", "feedback_length"]
+__all__ = ["article_words", "average_length", "feedback_model", "expansion_clauses", "ranked_query", "expand",
+           "feedback_length"]
 
 TERM_VECTOR_PARAMETERS = {"fields": list(TEXT_FIELDS), "positions": False, "offsets": False, "payloads": False,
                           "term_statistics": False, "field_statistics": True}
 
 
 def feedback_length(tree: ql.Node, analysed: Analysed) -> int:
-    """The query's length for the mix when feedback applies to it (FEEDBACK on, at least
-    FEEDBACK_MIN_WORDS distinct words, an original part below 1), else 0."""
-    if not FEEDBACK or FEEDBACK_ORIGINAL >= 1 or len(query_words(tree, analysed)) < FEEDBACK_MIN_WORDS:
+    """The query's length for the mix (`search.ranking.query_length`) when feedback applies to it
+    (`takes_feedback`, and an original part below 1: else the mix is the query alone), else 0."""
+    analyse = analyser(analysed)
+    if shared.FEEDBACK_ORIGINAL >= 1 or not shared.takes_feedback(tree, analyse):
         return 0
-    return query_length(tree, analysed)
+    return shared.query_length(tree, analyse)
 
 
 def article_words(doc: Mapping) -> dict[str, int]:
-    """One `_mtermvectors` document's words (title and body together, as Whoosh reads the
-    article's text) and how often each occurs; digits are skipped, as on Whoosh."""
+    """One `_mtermvectors` document's words (title and body together: the article's text) and
+    how often each occurs; digits are skipped (`relevance_model` neither counts nor weighs them)."""
     counts: dict[str, int] = {}
     for field in TEXT_FIELDS:
         terms = doc.get("term_vectors", {}).get(field, {}).get("terms", {})
@@ -93,32 +88,31 @@ def average_length(docs: Sequence[Mapping]) -> float:
         if articles > 0:
             for field, s in stats.items():
                 per_field[field].append(float(s.get("sum_ttf", 0) or 0) / articles)
-    return sum((TITLE_BOOST if field == "title" else 1.0) * sum(values) / len(values)
+    return sum((shared.TITLE_BOOST if field == "title" else 1.0) * sum(values) / len(values)
                for field, values in per_field.items() if values)
 
 
 def feedback_model(articles: Sequence[tuple[float, Mapping[str, int]]], avg_length: float) -> dict[str, float]:
-    """The Whoosh backend's RM1 (`search.backend.relevance_model`, with this module's settings)
-    over the voting articles: (score, word counts) of each, best first.
+    """RM1 (`search.backend.relevance_model`, with `search.ranking`'s settings) over the voting
+    articles: (score, word counts) of each, best first.
 
-    The scores are OpenSearch's own, whose scale is not Whoosh's: Lucene's BM25 leaves out the
-    (k1 + 1) factor (and idfs differ a little: Lucene counts the articles that have the field).
-    Measured when a word's title and body scores were still added (before `combined`), the best
-    articles' scores came out 2-3 times Whoosh's on Cranfield, and rescaling them (x 0.4 or
-    x 2.5) moved nDCG@10 with feedback by under 0.005, so the formula is Whoosh's, unscaled.
+    The scores are OpenSearch's own: Lucene's BM25 leaves out the (k1 + 1) factor (and its idfs
+    count the articles that have the field). Measured when a word's title and body scores were
+    still added (before `combined`), the best articles' scores came out 2-3 times the Whoosh
+    backend's on Cranfield, and rescaling them (x 0.4 or x 2.5) moved nDCG@10 with feedback by
+    under 0.005, so they are used unscaled.
     """
-    return relevance_model(list(articles)[:FEEDBACK_DOCS], avg_length, terms=FEEDBACK_TERMS,
-                           weights=FEEDBACK_WEIGHTS, smoothing=FEEDBACK_SMOOTHING)
+    return relevance_model(list(articles)[:shared.FEEDBACK_DOCS], avg_length, terms=shared.FEEDBACK_TERMS,
+                           weights=shared.FEEDBACK_WEIGHTS, smoothing=shared.FEEDBACK_SMOOTHING)
 
 
 def expansion_clauses(model: Mapping[str, float], length: int) -> list[DSL]:
     """The feedback words as optional clauses: each a `term` (the words are index terms already:
     analysing a stem again could change it) on `combined` (one BM25 over the title TITLE_BOOST
     times and the body, as a query word), boosted (1 - FEEDBACK_ORIGINAL) x `length` x its
-    weight, the query length putting the words' part on the scale of the query's, as in the
-    Whoosh backend's `ranking.feedback`."""
+    weight, the query length putting the words' part on the scale of the query's."""
     return [{"term": {COMBINED_FIELD: {"value": word, "boost": boost}}} for word, weight in model.items()
-            if (boost := (1 - FEEDBACK_ORIGINAL) * length * weight) > 0]
+            if (boost := (1 - shared.FEEDBACK_ORIGINAL) * length * weight) > 0]
 
 
 def ranked_query(query: DSL, filters: list[DSL], phrases: list[DSL], expansion: list[DSL]) -> DSL:
@@ -127,7 +121,7 @@ def ranked_query(query: DSL, filters: list[DSL], phrases: list[DSL], expansion: 
     feedback words the rest. Every addition is a `should` beside a `must`: it adds score and
     never a match."""
     if expansion:
-        original: DSL = {"bool": {"must": [query], "boost": FEEDBACK_ORIGINAL}}
+        original: DSL = {"bool": {"must": [query], "boost": shared.FEEDBACK_ORIGINAL}}
         if phrases:
             original["bool"]["should"] = list(phrases)
         should = list(expansion)
@@ -151,7 +145,7 @@ def expand(backend: OpenSearchSearch, query: DSL, filters: list[DSL], phrases: l
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
             return [], True
-        body = {"query": ranked_query(query, filters, phrases, []), "size": FEEDBACK_DOCS, "_source": False,
+        body = {"query": ranked_query(query, filters, phrases, []), "size": shared.FEEDBACK_DOCS, "_source": False,
                 "track_total_hits": False}
         answer = backend.budget_client.search(index=backend.config.index, body=body, params={
             "search_type": "dfs_query_then_fetch", "request_timeout": remaining})

@@ -16,7 +16,11 @@ Fields (the search side imports the names from here):
   did-you-mean.
 - `combined`: the words of the title TITLE_BOOST times and of the body, one field (`copy_to`,
   nothing in `_source`), where plain query words, their adjacent pairs and feedback words are
-  scored: the Whoosh backend's BM25F over one combined field (see COMBINED_FIELD).
+  scored: `search.ranking`'s BM25 over the combined title and body (see COMBINED_FIELD).
+
+Ranking settings are `search.ranking`'s: the template takes TITLE_BOOST (the title's copies),
+BM25_K1 and BM25_B (the index's default similarity) from it when it is made, so an index keeps
+the values it was created with; the search side reads the others at each search.
 - `person`, `org`, `place`, `source`: keyword (display form, for facet counts) with
   `<facet>.lower` (lower-cased, accents folded) for case-insensitive filters.
 - `date` (absent when undated), `id`, `url`, `authors`, `language`, `path`, `file_key`,
@@ -35,6 +39,7 @@ from opensearchpy import OpenSearch
 from opensearchpy.exceptions import ConflictError, RequestError
 
 from index.article import FACET_KINDS, Article
+from search import ranking
 from search.backends.opensearch.client import error_type, with_backoff
 from search.backends.opensearch.config import OpenSearchConfig
 from search.results import IncompatibleIndexError, IndexNotFoundError
@@ -54,46 +59,19 @@ TEMPLATE_PRIORITY = 200
 
 TEXT_FIELDS = ("title", "body")
 # One field holding the title TITLE_BOOST times and the body, so that BM25 scores a word over the
-# whole article as the Whoosh backend's combined BM25F does (search/backends/whoosh/scoring.py,
-# FIELDS "combined"): its frequency is TITLE_BOOST x the title's count + the body's, its length
-# TITLE_BOOST x the title's + the body's against the average of that, one saturation and one idf
-# over the articles having it in either field. OpenSearch 2.19 has no `combined_fields` query,
-# and adding a title and a body BM25 saturates a word twice (Cranfield nDCG@10 0.371 against
-# Whoosh's 0.406). Filled by `copy_to` from the title (TITLE_BOOST times: each copy is one more
-# value of the field) and the body: nothing is added to `_source`, partial updates (story ids)
-# and re-analysis keep it, and a derived title (`display_title`, not copied) adds nothing. The
-# values are separated by the text field's position_increment_gap (100), so a phrase never
-# matches across two copies of the title or from the title into the body. Not searchable by
-# name (the query language knows title and body only) and not highlighted.
+# whole article as `search.ranking` defines it: its frequency is TITLE_BOOST x the title's count
+# + the body's, its length TITLE_BOOST x the title's + the body's against the average of that,
+# one saturation and one idf over the articles having it in either field. OpenSearch 2.19 has no
+# `combined_fields` query, and adding a title and a body BM25 saturates a word twice (Cranfield
+# nDCG@10 0.371 against 0.406 with one combined BM25). Filled by `copy_to` from the title
+# (TITLE_BOOST times: each copy is one more value of the field) and the body: nothing is added to
+# `_source`, partial updates (story ids) and re-analysis keep it, and a derived title
+# (`display_title`, not copied) adds nothing. The values are separated by the text field's
+# position_increment_gap (100), so a phrase never matches across two copies of the title or from
+# the title into the body. Not searchable by name (the query language knows title and body only)
+# and not highlighted.
 COMBINED_FIELD = "combined"
 FACET_FIELDS = FACET_KINDS  # index.article: the one list of facet kinds
-# Weight of a title word against a body word, applied by the search side at query time
-# (OpenSearch has no index-time field boost). Both backends must agree: it is the Whoosh
-# backend's TITLE_BOOST (search/backends/whoosh/schema.py, chosen there by cross-validation), and
-# tests/test_opensearch_writer.py checks the two are equal. Not imported: only the Whoosh
-# backend may import Whoosh.
-TITLE_BOOST = 3.0
-# BM25 parameters, the index default similarity: the Whoosh backend's K1 and B
-# (search/backends/whoosh/scoring.py, chosen by cross-validation; checked equal by the tests).
-BM25_K1 = 1.5
-BM25_B = 0.75
-# The proximity bonus (search/backends/whoosh/ranking.py PROXIMITY and PROXIMITY_WINDOW, chosen
-# there by leave-one-collection-out; checked equal by the tests), as sloppy phrases of the
-# query's consecutive words (translate.proximity_clauses); 0 turns it off.
-PROXIMITY = 0.25
-PROXIMITY_WINDOW = 5
-# The query's adjacent word pairs and pseudo-relevance feedback (RM3): the Whoosh backend's
-# PHRASES and FEEDBACK* (search/backends/whoosh/ranking.py, where each is explained and chosen;
-# checked equal by tests/test_opensearch_writer.py). Here PHRASES weighs slop-0 phrases of the
-# pairs (translate.phrase_clauses) and FEEDBACK* drive search/backends/opensearch/ranking.py.
-PHRASES = 0.1
-FEEDBACK = True
-FEEDBACK_DOCS = 10
-FEEDBACK_TERMS = 10
-FEEDBACK_ORIGINAL = 0.85
-FEEDBACK_WEIGHTS = "likelihood"
-FEEDBACK_SMOOTHING = 1.0
-FEEDBACK_MIN_WORDS = 5
 
 WORDS_SUBFIELD = "words"   # title.words / body.words: unstemmed, stop words kept (did-you-mean)
 LOWER_SUBFIELD = "lower"   # person.lower, ...: lower-cased, accents folded (filters)
@@ -167,11 +145,12 @@ def analysis_settings() -> dict:
 
 
 def title_copies() -> int:
-    """How many times the title is copied into COMBINED_FIELD: TITLE_BOOST, which must be whole
-    (a copy is a value of the field; a boost of 2.5 has no such form)."""
-    if TITLE_BOOST != int(TITLE_BOOST) or TITLE_BOOST < 1:
-        raise ValueError(f"TITLE_BOOST {TITLE_BOOST} must be a whole number for the combined field's copies")
-    return int(TITLE_BOOST)
+    """How many times the title is copied into COMBINED_FIELD: search.ranking.TITLE_BOOST, which
+    must be whole (a copy is a value of the field; a boost of 2.5 has no such form)."""
+    boost = ranking.TITLE_BOOST
+    if boost != int(boost) or boost < 1:
+        raise ValueError(f"TITLE_BOOST {boost} must be a whole number for the combined field's copies")
+    return int(boost)
 
 
 def _text(copies: int) -> dict:
@@ -198,7 +177,7 @@ def mappings() -> dict:
             "url": {"type": "keyword", "index": False, "doc_values": False},  # display only; the id is searchable
             "title": _text(title_copies()),
             # A title the reader made from the lede (Article.title_derived): shown, not indexed,
-            # so the article ranks by its body alone, as on the Whoosh backend.
+            # so the article ranks by its body alone (search.ranking).
             "display_title": {"type": "keyword", "index": False, "doc_values": False},
             "title_derived": {"type": "boolean"},
             "body": _text(1),
@@ -242,7 +221,7 @@ def template_body(alias: str) -> dict:
             "settings": {
                 "index": {
                     "analysis": analysis_settings(),
-                    "similarity": {"default": {"type": "BM25", "k1": BM25_K1, "b": BM25_B}},
+                    "similarity": {"default": {"type": "BM25", "k1": ranking.BM25_K1, "b": ranking.BM25_B}},
                     "refresh_interval": REFRESH_INTERVAL,
                 },
             },
@@ -450,8 +429,7 @@ def title_of(source: dict) -> str:
     return source.get("title") or source.get("display_title") or ""
 
 
-__all__ = ["TEMPLATE_VERSION", "TEXT_FIELDS", "COMBINED_FIELD", "title_copies", "FACET_FIELDS", "TITLE_BOOST",
-           "BM25_K1", "BM25_B", "WORDS_SUBFIELD",
+__all__ = ["TEMPLATE_VERSION", "TEXT_FIELDS", "COMBINED_FIELD", "title_copies", "FACET_FIELDS", "WORDS_SUBFIELD",
            "LOWER_SUBFIELD", "ANALYZER", "WORDS_ANALYZER", "NORMALIZER", "DATE_FORMAT", "STOP_WORDS",
            "DEFAULT_SHARDS", "DEFAULT_REPLICAS", "analysis_settings", "mappings", "template_body",
            "template_name", "index_pattern", "meta_index", "files_index", "put_template", "new_index", "ensure_index",

@@ -38,7 +38,8 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 
 from search import querylang as ql
-from search.backends.opensearch.schema import COMBINED_FIELD, LOWER_SUBFIELD, TEXT_FIELDS, TITLE_BOOST
+from search import ranking
+from search.backends.opensearch.schema import COMBINED_FIELD, LOWER_SUBFIELD, TEXT_FIELDS
 
 # A facet field's value as typed ("kim jong un", "U.S.") -> the forms to look for in `<field>.lower`
 # (its normalizer folds case and accents, so the forms need not be the indexed spelling).
@@ -85,35 +86,16 @@ def texts_to_analyse(node: ql.Node) -> set[str]:
     return set()
 
 
+def analyser(analysed: Analysed) -> ranking.Analyse:
+    """`analysed` as `search.ranking` reads the index's analysis: a text's tokens (none when the
+    text was not analysed)."""
+    return lambda text: analysed.get(text, ())
+
+
 def plain_word_count(node: ql.Node, analysed: Analysed) -> int:
-    """How many distinct body words the query has, excluded ones included: the Whoosh backend's
-    `query_words` (the body `Term`s of the query) decides with it whether an any-word fallback
-    can help. A one-word phrase is a word; a longer phrase is not; `title:` words are not."""
-    return len(_body_words(node, analysed, excluded=True))
-
-
-def _body_words(node: ql.Node, analysed: Analysed, excluded: bool) -> list[str]:
-    """The distinct analysed body words of the query, in order (unfielded and `body:` words,
-    one-word phrases), with or without the `excluded` ones."""
-    words: dict[str, None] = {}
-
-    def walk(n: ql.Node) -> None:
-        if isinstance(n, ql.Word) and n.field in (None, "body"):
-            words.update(dict.fromkeys(analysed.get(n.text, ())))
-        elif isinstance(n, ql.Phrase) and n.field in (None, "body"):
-            found = analysed.get(phrase_text(n), ())
-            if len(found) == 1:
-                words.update(dict.fromkeys(found))
-        elif isinstance(n, (ql.And, ql.Or)):
-            for child in n.children:
-                walk(child)
-        elif isinstance(n, ql.AndMaybe):
-            walk(n.required)
-            walk(n.optional)
-        elif isinstance(n, ql.Not) and excluded:
-            walk(n.child)
-    walk(node)
-    return list(words)
+    """How many distinct body words the query has, excluded ones included
+    (`search.ranking.query_words`): more than one lets an any-word search find more."""
+    return len(ranking.query_words(node, analyser(analysed), excluded=True))
 
 
 def to_dsl(node: ql.Node, analysed: Analysed, resolve: Resolver, *, any_word: bool = False) -> DSL:
@@ -142,13 +124,17 @@ def highlight_dsl(node: ql.Node, analysed: Analysed, field: str = "body") -> DSL
     return clauses[0] if len(clauses) == 1 else {"bool": {"should": clauses, "minimum_should_match": 1}}
 
 
-def proximity_clauses(node: ql.Node, analysed: Analysed, window: int, boost: float) -> list[DSL]:
-    """The Whoosh backend's proximity bonus as Lucene can score it: for each two consecutive plain
+def proximity_clauses(node: ql.Node, analysed: Analysed, window: int | None = None,
+                      boost: float | None = None) -> list[DSL]:
+    """`search.ranking`'s proximity bonus as Lucene can score it: for each two consecutive plain
     words of the query (unfielded, not excluded, each one analysed token), a sloppy phrase on
-    the body (`slop` window - 1: the two words at most `window` words apart in order, or
-    closer in reverse). Lucene scores a sloppy phrase by sum(1 / (1 + distance)) through BM25,
-    the Whoosh backend (BM25TP) by sum(1 / distance^2) over every pair of query words, on its
-    top articles only: the same preference, not the same numbers. Empty when `boost` is 0."""
+    the body (`slop` window - 1: the two words at most `window` words apart in order, or closer
+    in reverse). Lucene scores a sloppy phrase by sum(1 / (1 + distance)) through BM25, where
+    BM25TP sums 1 / distance^2 over every pair of query words: the same preference, not the
+    same numbers. `window` and `boost` are search.ranking's PROXIMITY_WINDOW and PROXIMITY unless
+    given; empty when `boost` is 0."""
+    window = ranking.PROXIMITY_WINDOW if window is None else window
+    boost = ranking.PROXIMITY if boost is None else boost
     if not boost or window < 2:
         return []
     words = [leaf.text for leaf in ql.text_terms(node)
@@ -158,63 +144,21 @@ def proximity_clauses(node: ql.Node, analysed: Analysed, window: int, boost: flo
     return [{"match_phrase": {"body": {"query": f"{a} {b}", "slop": window - 1, "boost": boost}}} for a, b in pairs]
 
 
-def query_words(node: ql.Node, analysed: Analysed) -> list[str]:
-    """The distinct analysed body words an article matches the query by, in order: the Whoosh
-    backend's `ranking.query_terms` (the body `Term`s of its query): unfielded and `body:`
-    words and one-word phrases, not excluded ones, not `title:` words. Feedback counts them."""
-    return _body_words(node, analysed, excluded=False)
-
-
-def query_length(node: ql.Node, analysed: Analysed) -> int:
-    """The query's length for feedback's mix, as the Whoosh backend counts it: its plain words
-    (unfielded, not excluded) with repeats ("system systems" is 2), else its distinct words."""
-    wanted = set(query_words(node, analysed))
-    said = sum(1 for leaf in ql.text_terms(node) if isinstance(leaf, ql.Word) and leaf.field is None
-               for token in analysed.get(leaf.text, ()) if token in wanted)
-    return said or len(wanted)
-
-
-def word_pairs(node: ql.Node, analysed: Analysed) -> list[str]:
-    """The query texts of the distinct pairs of analysed words that stand side by side in its
-    plain words (the Whoosh backend's `ranking.word_pairs`): "graph algorithms for sparse
-    matrices" gives "graph algorithms", "algorithms for sparse", "sparse matrices". A stop word
-    between them is skipped as in Whoosh, but kept in the text: Lucene's positions keep its gap,
-    so "bank of england" finds "bank of england" (and "bank in england"), not "bank england".
-    A quoted phrase, a fielded word or a prefix breaks the chain (a phrase matches adjacency
-    already), and so does a word of several tokens ("long-range"), whose inner pair Whoosh
-    scores and this does not."""
-    wanted = set(query_words(node, analysed))
-    pairs: dict[tuple[str, str], str] = {}
-    previous: tuple[str, list[str]] | None = None  # (its token, the texts from it on)
-    for leaf in ql.text_terms(node):
-        tokens = analysed.get(leaf.text, ()) if isinstance(leaf, ql.Word) and leaf.field is None else None
-        if tokens is not None and not tokens:  # a stop word: skipped, as the index skips it
-            if previous:
-                previous[1].append(leaf.text)
-            continue
-        if not tokens or len(tokens) > 1 or tokens[0] not in wanted:
-            previous = None
-            continue
-        if previous and previous[0] != tokens[0]:
-            pairs.setdefault((previous[0], tokens[0]), " ".join([*previous[1], leaf.text]))
-        previous = (tokens[0], [leaf.text])
-    return list(pairs.values())
-
-
-def phrase_clauses(node: ql.Node, analysed: Analysed, boost: float) -> list[DSL]:
-    """The Whoosh backend's PHRASES as Lucene can score it: for each pair of `word_pairs`, a
-    slop-0 phrase on `combined` times `boost`, to be added as optional clauses (score, never
-    matches). Whoosh scores a pair as a word of its own over the combined title and body (title
-    occurrences TITLE_BOOST times, the combined length), and so does BM25 on `combined`, whose
-    title copies give the pair's frequency the same TITLE_BOOST x title + body (the copies'
-    position gap keeps a pair from spanning two of them). Whoosh uses the pair's own document
-    frequency (a rare pairing of common words, "interest rates", weighs as a rare word), Lucene
-    the SUM of its words' idfs: the same preference (the words side by side first), not the
-    same numbers. Empty when `boost` is 0."""
+def phrase_clauses(node: ql.Node, analysed: Analysed, boost: float | None = None) -> list[DSL]:
+    """`search.ranking`'s word pairs (PHRASES) as Lucene can score them: for each pair, a slop-0
+    phrase of its text on `combined` times `boost`, to be added as optional clauses (score,
+    never matches). A pair is scored as a word of its own over the combined title and body,
+    and so does BM25 on `combined`, whose title copies give the pair's frequency the same
+    TITLE_BOOST x title + body (the copies' position gap keeps a pair from spanning two of
+    them). Lucene's phrase idf is the SUM of its words' idfs, not the pair's own document
+    frequency (a rare pairing of common words, "interest rates", weighs as a rare word there):
+    the same preference (the words side by side first), not the same numbers. `boost` is
+    search.ranking.PHRASES unless given; empty when it is 0."""
+    boost = ranking.PHRASES if boost is None else boost
     if not boost:
         return []
-    return [{"match_phrase": {COMBINED_FIELD: {"query": text, "slop": 0, "boost": boost}}}
-            for text in word_pairs(node, analysed)]
+    return [{"match_phrase": {COMBINED_FIELD: {"query": pair.text, "slop": 0, "boost": boost}}}
+            for pair in ranking.word_pairs(node, analyser(analysed))]
 
 
 def prefix_form(text: str, analysed: Analysed) -> str:
@@ -377,10 +321,10 @@ class _Translator:
 
 
 def _boost(field: str) -> dict:
-    """Title words weigh TITLE_BOOST, whichever way the title is searched (Whoosh's field boost)."""
-    return {"boost": TITLE_BOOST} if field == "title" else {}
+    """Title words weigh search.ranking.TITLE_BOOST, whichever way the title is searched."""
+    return {"boost": ranking.TITLE_BOOST} if field == "title" else {}
 
 
-__all__ = ["to_dsl", "texts_to_analyse", "proximity_clauses", "phrase_clauses", "word_pairs", "query_words",
-           "query_length", "plain_word_count", "highlight_dsl", "prefix_form", "facet_query",
+__all__ = ["to_dsl", "texts_to_analyse", "proximity_clauses", "phrase_clauses", "analyser", "plain_word_count",
+           "highlight_dsl", "prefix_form", "facet_query",
            "date_query", "filter_clauses", "fold", "Resolver", "Analysed", "MATCH_ALL", "MATCH_NONE"]

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, Schema
 
 import search.backends.whoosh.internals  # noqa: F401  (must patch Whoosh before any index is used)
+from search import ranking
 from search.backends.whoosh.analysis import NewsAnalyzer, NewsText
 from index.article import ENTITY_TYPES, FACET_KINDS, Article
 
@@ -18,13 +19,6 @@ from index.article import ENTITY_TYPES, FACET_KINDS, Article
 SCHEMA_VERSION = 4  # 2: no `spell_body` field (vocabulary.py keeps the spelling words); 3: the
 # analyser and field classes pickled in the schema moved to search.backends.whoosh.analysis;
 # 4: Snowball stemmer, `title_derived` (a derived title is stored, not indexed)
-
-# Weight of a title word against a body word (an occurrence in the title counts as TITLE_BOOST
-# occurrences in the body: scoring.FIELDS "combined"). News queries name what headlines state, so
-# a title match must outrank a body-only one. Chosen by leave-one-collection-out over Cranfield,
-# CISI and CACM among 1, 1.5, 2 and 3 (bench/relevance.py): 3 in two of the three folds, 1.5 in one.
-# A derived title (Article.title_derived) is not indexed at all: it is not a headline.
-TITLE_BOOST = 3.0
 
 # Fields a person can name in a query (`person:"Kim Jong Un"`) and filter on; their terms are the
 # display forms, matched case-insensitively through the engine's lexicon lookup.
@@ -48,7 +42,9 @@ def build_schema() -> Schema:
     return Schema(
         id=ID(unique=True, stored=True),
         url=STORED,
-        title=NewsText(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
+        # search.ranking.TITLE_BOOST, kept in the index's schema: an index ranks with the boost
+        # it was built with.
+        title=NewsText(analyzer=analyzer, stored=True, field_boost=ranking.TITLE_BOOST),
         # Set when the reader made the title from the lede (Article.title_derived).
         title_derived=STORED,
         # Not spelling=True: did-you-mean words are counted in vocabulary.py, at a fraction

@@ -6,8 +6,9 @@ for the facets. Here each term's postings (doc numbers and weights) are read onc
 generation and kept in an LRU cache; a query is then a few vectorised set operations, and the
 same pass yields the full match set (for facets) and the scores (for ranking).
 
-The scores are BM25F with our B and K1, in the form IDF and FIELDS name (shipped: Lucene's idf,
-title and body as one combined field). With IDF "whoosh" and FIELDS "sum" they are Whoosh's own
+The scores are BM25F with `search.ranking`'s BM25_K1 and BM25_B (read at each search), in the
+form IDF and FIELDS name (shipped: Lucene's idf, title and body as one combined field, the
+method `search.ranking` describes). With IDF "whoosh" and FIELDS "sum" they are Whoosh's own
 BM25F, term for term (same idf, same average and per-document field lengths), and
 `tests/test_scoring.py` checks that against `searcher.search()`; it checks the shipped form
 against the formula by hand. Exact phrases are matched by position arithmetic
@@ -27,17 +28,14 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.util.times import datetime_to_long
 
+from search import ranking
 from search.backends.whoosh.schema import TEXT_FIELDS
 from search.backends.whoosh import positions
 from search.backends.whoosh.internals import POSITION_BITS, expand_terms, field_lengths, read_postings
 from search.backends.whoosh.query import MAX_WILDCARD_TERMS
 from search.results import QuerySyntaxError
 
-# BM25F parameters. K1 = 1.5 (Whoosh's default is 1.2): chosen in 4 of 5 folds of cross-validation
-# on Cranfield (bench/relevance.py) and within the usual 1.2-2.0; B = 0.75, full length
-# normalisation, because news lengths range from one-line briefs to features.
-B, K1 = 0.75, 1.5
-# The idf form: "whoosh" is Whoosh's `log(N / (df + 1)) + 1`, "lucene" is Lucene's (OpenSearch's,
+# The idf form (BM25's k1 and b are search.ranking's): "whoosh" is Whoosh's `log(N / (df + 1)) + 1`, "lucene" is Lucene's (OpenSearch's,
 # tantivy's, bm25s') `log(1 + (N - df + 0.5) / (df + 0.5))`. Whoosh's never falls below 1, so
 # a word in most articles ("what", "results") still weighs as much as a rare one's 1 + log;
 # long natural-language queries suffer most. Chosen by leave-one-collection-out
@@ -316,8 +314,9 @@ class PostingsCache:
         counting TITLE_BOOST times): normalised by the combined length, saturated once, with the
         idf of its `len(docs)` documents. A word's score (FIELDS "combined") and a word pair's."""
         combined, avg = self.combined_lengths()
-        tf = frequencies / ((1 - B) + B * combined[docs] / avg)
-        return self.idf(len(docs)) * tf * (K1 + 1) / (tf + K1)
+        k1, b = ranking.BM25_K1, ranking.BM25_B
+        tf = frequencies / ((1 - b) + b * combined[docs] / avg)
+        return self.idf(len(docs)) * tf * (k1 + 1) / (tf + k1)
 
     def _grow(self, key: tuple, add) -> None:
         """Call `add()` under the cache's lock (it adds to the mutable entry at `key` and returns
@@ -375,7 +374,8 @@ class Evaluator:
         idf = self.cache.idf(df)
         lengths = self.cache.lengths[q.fieldname][docs]
         avg = self.cache.avg_length[q.fieldname]
-        scores = idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * lengths / avg)))
+        k1, b = ranking.BM25_K1, ranking.BM25_B
+        scores = idf * ((weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / avg)))
         return Matches(docs, scores * q.boost)
 
     def _Every(self, q: wq.Query) -> Matches:
@@ -466,6 +466,7 @@ class Evaluator:
         """BM25F of one word over several fields: boosted, length-normalised frequencies summed,
         then one saturation and one idf (document frequency over the union of the fields)."""
         keys = tuple((t.fieldname, self.searcher.schema[t.fieldname].to_bytes(t.text), t.boost) for t in terms)
+        k1, b = ranking.BM25_K1, ranking.BM25_B
         if FIELDS == "combined":
             docs, frequencies = self.cache.combined_frequencies(keys)
             return Matches(docs, self.cache.combined_bm25(docs, frequencies))
@@ -473,13 +474,13 @@ class Evaluator:
         for fieldname, btext, boost in keys:
             docs, weights, _ = self.cache.term(fieldname, btext)
             if FIELDS == "bm25f":
-                norm = (1 - B) + B * self.cache.lengths[fieldname][docs] / self.cache.avg_length[fieldname]
+                norm = (1 - b) + b * self.cache.lengths[fieldname][docs] / self.cache.avg_length[fieldname]
             else:
                 norm = 1.0
             parts.append(Matches(docs, boost * weights / norm))
         found = union(parts)
         idf = self.cache.idf(len(found.docs))
-        return Matches(found.docs, idf * found.scores * (K1 + 1) / (found.scores + K1))
+        return Matches(found.docs, idf * found.scores * (k1 + 1) / (found.scores + k1))
 
     def _DisjunctionMax(self, q: wq.DisjunctionMax) -> Matches:
         return union([self.run(c) for c in q.children()], combine="max")
