@@ -83,13 +83,10 @@ def log_likelihood(a: int, c: int, b: int, d: int) -> float:
     return 2.0 * g2
 
 
-def query_words(query: str) -> list[str]:
-    """Every word the query searches for (words, phrase words, prefixes), lower-cased."""
-    try:
-        tree = ql.parse(query)
-    except Exception:
-        return []
-    out = []
+def own_words(tree: ql.Node) -> list[str]:
+    """Every word the (parsed) query searches for (words, phrase words, prefixes), lower-cased:
+    they characterise the result set by definition, so they are left out."""
+    out: list[str] = []
     for leaf in ql.text_terms(tree):
         out.extend(w.lower() for w in _WORD.findall(getattr(leaf, "text", "")))
     return out
@@ -144,7 +141,7 @@ def _top_words(engine, request: SearchRequest, top: int, sample: int) -> dict:
             break
         page += 1
     records = engine.articles(ids) if ids else []
-    own = set(query_words(request.query))
+    own = set(own_words(request.tree))
     # Each article's distinct words (set operations, not a loop per word).
     doc_words = [set(_WORD.findall(f"{record.title}\n{record.body}".lower())) - STOP_WORDS - own
                  for record in records]

@@ -7,6 +7,7 @@ embedded Whoosh index behaves on disk build their own index folders.
 """
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
 from pathlib import Path
@@ -204,6 +205,63 @@ def test_snippet_marks_stemmed_variants_in_at_most_three_fragments(synthetic):
     fragments = re.split(r"…\s*…", hit.snippet)  # each fragment is cut with an ellipsis
     assert 2 <= len(fragments) <= 3 and all("<mark>" in f for f in fragments)
     assert len(hit.snippet) < len(SUMMIT_TEXT)
+
+
+# ---- one definition of each rule, one parse per request ---------------------------------------
+
+
+def test_snippet_and_spelling_settings_are_read_from_search_on_every_backend(synthetic, monkeypatch):
+    """search/snippets.py and search/spelling.py define the rules once: a setting changed there
+    changes every backend's answers."""
+    from search import snippets, spelling
+
+    [summit] = synthetic.search("summits").hits
+    leads = {h.id: h.snippet for h in synthetic.search("", source="AP", page_size=100).hits}
+    assert synthetic.search("sumit").suggestion == "summit"
+    monkeypatch.setattr(snippets, "MAX_FRAGMENTS", 1)
+    monkeypatch.setattr(snippets, "LEAD_CHARS", 20)
+    monkeypatch.setattr(spelling, "MAX_WORD", 4)  # "sumit" is too long to be a typo now
+    [one] = synthetic.search("summits").hits
+    assert summit.snippet.count("<mark>") > one.snippet.count("<mark>") > 0 and one.snippet.count("…") <= 2
+    assert {h.id: h.snippet for h in synthetic.search("", source="AP", page_size=100).hits} == {
+        id_: "Zinc prices rose as …" if id_.endswith("/a2") else snippets.lead(html.unescape(lead))
+        for id_, lead in leads.items()}
+    assert synthetic.search("sumit").suggestion is None
+
+
+def test_the_query_is_parsed_once_when_the_request_is_built(synthetic, monkeypatch):
+    """Building a request parses its query twice (all words, any word); running it, marking an
+    article and its top words parse it no more: only the suggestion's corrected text is parsed."""
+    from search import SearchRequest, querylang
+    from search.topwords import top_words
+
+    parsed: list[str] = []
+
+    class Counting(querylang._Parser):  # every parse, however `parse` was imported
+        def __init__(self, text: str, original: str, any_word: bool) -> None:
+            parsed.append(original)
+            super().__init__(text, original, any_word)
+
+    monkeypatch.setattr(querylang, "_Parser", Counting)
+    query = "harbour tarifs copper"  # relaxed (no article has all three), re-ranked, misspelt
+    request = SearchRequest.build(query)
+    assert parsed == [query, query]
+    parsed.clear()
+    results = synthetic.run(request)
+    assert not results.all_words and results.suggestion == "harbour tariffs copper"
+    assert parsed == ["harbour tariffs copper"]  # the suggestion, checked for what it finds
+    parsed.clear()
+    synthetic.run(request.with_changes(page=2, sort="newest", collapse=True))
+    assert parsed == ["harbour tariffs copper"]
+    parsed.clear()
+    synthetic.stories("copper")
+    assert parsed == ["copper", "copper"]  # the stories' request, built
+    parsed.clear()
+    top_words(synthetic, request.with_changes(page=3))
+    assert query not in parsed  # (its sample search checks the suggestion again)
+    parsed.clear()
+    synthetic.article(url("a1"), query)
+    assert parsed == [query]
 
 
 # ---- facets and the date histogram -------------------------------------------------------------
