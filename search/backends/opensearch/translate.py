@@ -1,35 +1,32 @@
 """Our query tree (`search.querylang`) as OpenSearch query DSL: the OpenSearch backend's half of
 the parser. Pure functions: no client, so every rule here is tested without a cluster.
 
-The semantics are the Whoosh backend's (search/backends/whoosh/translate.py), node for node:
+What each node means (the contract suite checks that every backend answers alike):
 
-- an unfielded word is a `match` on `combined` (mapping.COMBINED_FIELD: the title TITLE_BOOST
-  times and the body), one BM25 over the whole article, as Whoosh scores its `Or([title, body])`
-  of one word (one BM25F over the combined fields); it matches where the title or the body has
-  the word, as Whoosh's Or. A word that analyses into several tokens ("long-range") needs them
-  all in one field (`operator: and`), so it stays a `bool` should over `match title` (boosted
-  TITLE_BOOST) and `match body`, the SUM of the two fields' scores, as Whoosh scores its
-  `Or([And(title), And(body)])`; with `any_word` any of its tokens will do (Whoosh's group class
-  and normalisation flatten it into one Or of words), so it is `combined` with `operator: or`;
+- an unfielded word is a `match` on `combined` (schema.COMBINED_FIELD: the title TITLE_BOOST
+  times and the body), one BM25 over the whole article (`search.ranking`); it matches where the
+  title or the body has the word. A word that analyses into several tokens ("long-range") needs
+  them all in one field (`operator: and`), so it stays a `bool` should over `match title`
+  (boosted TITLE_BOOST) and `match body`, the SUM of the two fields' scores; with `any_word`
+  any of its tokens will do, so it is `combined` with `operator: or`;
 - a `title:` or `body:` word is a `match` on that field (the title's boosted TITLE_BOOST);
-- a phrase is `match_phrase` per field (Whoosh scores a phrase field by field too); a prefix
-  (`summ*`) is a constant-score `prefix` on the stemmed field with the typed text as the index
-  analyses it ("Summits*" looks for "summit...", a stop word such as "in*" for "in..."), as
-  Whoosh's `Prefix`; on a facet field (`person:Kim*`) it is the display form as typed,
-  case-sensitive, as in Whoosh;
+- a phrase is `match_phrase` per field, scored field by field; a prefix (`summ*`) is a
+  constant-score `prefix` on the stemmed field with the typed text as the index analyses it
+  ("Summits*" looks for "summit...", a stop word such as "in*" for "in..."); on a facet field
+  (`person:Kim*`) it is the display form as typed, case-sensitive;
 - facet values are `terms` on `<field>.lower` with the value as typed and its canonical name
-  (the resolver); they, date ranges and match-alls never score (Whoosh scores them 0);
+  (the resolver); they, date ranges and match-alls never score;
 - exclusions are `must_not`; an And of exclusions only is everything but them.
 
-Whoosh drops a word that analyses to nothing (a stop word, punctuation) *before* building the
-query, and the emptiness propagates: an And or Or of nothing is nothing and leaves its parent,
-a phrase of stop words is nothing, an exclusion of nothing excludes nothing, and nothing at the
-top matches nothing. OpenSearch's `match` with zero tokens would instead match nothing (or, with
-`zero_terms_query: all`, everything) wherever it stands, so a stop word inside an And would
-empty the result. We therefore need to know, per word, what the index analyser makes of it:
-`texts_to_analyse` lists the texts, the caller analyses them with the index's own analyser
-(`_analyze`, exact, cached) and passes the tokens in; a text that gives no token translates to
-None ("nothing") here, with Whoosh's propagation.
+A word that analyses to nothing (a stop word, punctuation) is nothing, and the emptiness
+propagates: an And or Or of nothing is nothing and leaves its parent, a phrase of stop words is
+nothing, an exclusion of nothing excludes nothing, and nothing at the top matches nothing.
+OpenSearch's `match` with zero tokens would instead match nothing (or, with `zero_terms_query:
+all`, everything) wherever it stands, so a stop word inside an And would empty the result. We
+therefore need to know, per word, what the index analyser makes of it: `texts_to_analyse` lists
+the texts, the caller analyses them with the index's own analyser (`_analyze`, exact, cached)
+and passes the tokens in; a text that gives no token translates to None ("nothing") here, and
+propagates as above.
 """
 from __future__ import annotations
 
@@ -49,10 +46,10 @@ Analysed = Mapping[str, tuple[str, ...]]
 
 DSL = dict
 MATCH_NONE: DSL = {"match_none": {}}
-# Every article, scoring 0 like Whoosh's `Every` (a 1.0 would be a constant added to every
-# score, harmless to the order but shown as the hits' scores).
+# Every article, scoring 0 (a 1.0 would be a constant added to every score, harmless to the
+# order but shown as the hits' scores).
 MATCH_ALL: DSL = {"match_all": {"boost": 0.0}}
-# A prefix's score, as Whoosh scores wildcard expansions: a constant 1 per field matched.
+# A prefix's score: a constant 1 per field matched (the words it stands for are not ranked).
 PREFIX_SCORE = 1.0
 DATE_FIELD = "date"
 ISO_MS = "strict_date_optional_time"
@@ -60,7 +57,7 @@ ISO_MS = "strict_date_optional_time"
 
 def fold(text: str) -> str:
     """Lower-cased, accents folded (what `lowercase` + `asciifolding` do to most Latin text):
-    the form of a prefix the analyser leaves no token for (a stop word), as Whoosh folds it."""
+    the form of a prefix the analyser leaves no token for (a stop word)."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -100,7 +97,7 @@ def plain_word_count(node: ql.Node, analysed: Analysed) -> int:
 
 def to_dsl(node: ql.Node, analysed: Analysed, resolve: Resolver, *, any_word: bool = False) -> DSL:
     """The query for a tree; pass the `any_word` the tree was parsed with. A tree that is
-    nothing (only stop words) matches nothing, as in Whoosh."""
+    nothing (only stop words) matches nothing."""
     if isinstance(node, ql.MatchAll):
         return MATCH_ALL
     query = _Translator(analysed, resolve, any_word).scored(node)
@@ -109,8 +106,8 @@ def to_dsl(node: ql.Node, analysed: Analysed, resolve: Resolver, *, any_word: bo
 
 def highlight_dsl(node: ql.Node, analysed: Analysed, field: str = "body") -> DSL | None:
     """What to mark in `field`: every word of the query's positive text leaves, on any text
-    field (a `title:` word is marked in the body too) and each word of a phrase on its own,
-    as the Whoosh backend marks them; never an excluded word or a facet value."""
+    field (a `title:` word is marked in the body too) and each word of a phrase on its own;
+    never an excluded word or a facet value."""
     clauses: list[DSL] = []
     for leaf in ql.text_terms(node):
         if isinstance(leaf, ql.Prefix):
@@ -163,8 +160,8 @@ def phrase_clauses(node: ql.Node, analysed: Analysed, boost: float | None = None
 
 def prefix_form(text: str, analysed: Analysed) -> str:
     """The indexed form a prefix looks for: the analyser's one token ("summits" -> "summit"),
-    else the folded text (a stop word like "in", or several tokens), as Whoosh analyses a
-    prefix without tokenising it and without its stop list."""
+    else the folded text (a stop word like "in", or several tokens): a prefix is analysed
+    without tokenising it and without the stop list."""
     tokens = analysed.get(text, ())
     return tokens[0] if len(tokens) == 1 else fold(text)
 
@@ -204,12 +201,12 @@ def filter_clauses(filters: Mapping[str, tuple[str, ...]], date_from: datetime |
 
 
 def _unscored(query: DSL) -> DSL:
-    """A filter in a scoring position (an Or's child): it matches but adds 0, as in Whoosh."""
+    """A filter in a scoring position (an Or's child): it matches but adds 0."""
     return {"constant_score": {"filter": query, "boost": 0.0}}
 
 
 class _Translator:
-    """One translation; `query` returns None where Whoosh's query was nothing (NullQuery)."""
+    """One translation; `query` returns None where the tree is nothing (see the module docstring)."""
 
     def __init__(self, analysed: Analysed, resolve: Resolver, any_word: bool) -> None:
         self.analysed = analysed
@@ -230,7 +227,7 @@ class _Translator:
     def _Word(self, node: ql.Word) -> DSL | None:
         tokens = self.analysed.get(node.text)
         if not tokens:
-            return None  # a stop word or punctuation: nothing, as Whoosh drops it
+            return None  # a stop word or punctuation: nothing
         operator = "or" if self.any_word else "and"
         if node.field is None and (len(tokens) == 1 or self.any_word):  # see the module docstring
             return {"match": {COMBINED_FIELD: {"query": node.text, "operator": operator}}}
@@ -252,7 +249,7 @@ class _Translator:
         return self._per_field(node.field, lambda field: {"prefix": {field: {"value": value, "boost": PREFIX_SCORE}}})
 
     def _FieldValue(self, node: ql.FieldValue) -> DSL | None:
-        # Commas separate a Whoosh keyword field's terms: they read as spaces there, so here too.
+        # Commas separate a facet value's terms: they read as spaces.
         value = " ".join(node.value.replace(",", " ").split())
         if not value:
             return None
@@ -277,7 +274,7 @@ class _Translator:
                 continue
             query = self.query(child)
             if query is None:
-                continue  # a stop word leaves the And, as in Whoosh
+                continue  # a stop word leaves the And
             (filters if isinstance(child, (ql.FieldValue, ql.DateRange)) else must).append(query)
         if not must and not filters:
             if not excluded:
@@ -309,12 +306,12 @@ class _Translator:
     def _Not(self, node: ql.Not) -> DSL | None:
         query = self.query(node.child)
         if query is None:
-            return None  # NOT of nothing is nothing (Whoosh normalises Not(Null) to Null)
+            return None  # NOT of nothing is nothing
         return {"bool": {"filter": [MATCH_ALL], "must_not": [query]}}
 
     # helpers
     def _per_field(self, field: str | None, make: Callable[[str], DSL]) -> DSL:
-        """One field's query, or (no field) the sum over title and body, as Whoosh's Or."""
+        """One field's query, or (no field) the sum over title and body."""
         if field is not None:
             return make(field)
         return {"bool": {"should": [make(name) for name in TEXT_FIELDS], "minimum_should_match": 1}}

@@ -25,13 +25,13 @@ import re
 import threading
 from collections.abc import Iterator
 
-from whoosh.analysis import STOP_WORDS, Token, Tokenizer
-from whoosh.analysis.tokenizers import default_pattern
-from whoosh.fields import TEXT
-from whoosh.formats import Positions
-from whoosh.lang.porter import stem as porter_stem
-from whoosh.support.charset import accent_map
-from whoosh.system import pack_uint
+from whoosh.analysis import STOP_WORDS, Token, Tokenizer  # type: ignore[import-untyped]
+from whoosh.analysis.tokenizers import default_pattern  # type: ignore[import-untyped]
+from whoosh.fields import TEXT  # type: ignore[import-untyped]
+from whoosh.formats import Positions  # type: ignore[import-untyped]
+from whoosh.lang.porter import stem as porter_stem  # type: ignore[import-untyped]
+from whoosh.support.charset import accent_map  # type: ignore[import-untyped]
+from whoosh.system import pack_uint  # type: ignore[import-untyped]
 
 MIN_WORD = 2            # shorter words are dropped: the "s" split off possessives ("Korea's")
 CACHE_WORDS = 300_000   # distinct surface forms remembered; the cache is emptied when full
@@ -53,7 +53,7 @@ def snowball_stem(word: str) -> str:
     """Snowball English; one PyStemmer object per thread (its objects are not thread-safe)."""
     stemmer = getattr(_LOCAL, "snowball", None)
     if stemmer is None:
-        import Stemmer  # PyStemmer: the Snowball project's own C stemmers
+        import Stemmer  # type: ignore[import-not-found]  # PyStemmer: the Snowball project's own C stemmers
         stemmer = _LOCAL.snowball = Stemmer.Stemmer("english")
     return stemmer.stemWord(word)
 
@@ -96,7 +96,7 @@ class NewsAnalyzer(Tokenizer):
 
     def __setstate__(self, state: dict) -> None:
         # An index pickled before the stemmer was a setting was built with Porter.
-        self.__init__(state["stops"], state["minsize"], state.get("stemmer", "porter"))
+        NewsAnalyzer.__init__(self, state["stops"], state["minsize"], state.get("stemmer", "porter"))
 
     def __eq__(self, other) -> bool:
         return (other.__class__ is self.__class__ and other.stops == self.stops

@@ -17,6 +17,8 @@ both words; proximity's top articles are among them, so it reuses those blocks.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from search.backends.whoosh import scoring
@@ -37,11 +39,14 @@ class TermBlocks:
         self.decoded: dict[int, np.ndarray] = {}
 
     @staticmethod
-    def read(leaves: list[tuple[object, int]], fieldname: str, btext: bytes) -> "TermBlocks":
+    def read(leaves: list[tuple[Any, int]], fieldname: str, btext: bytes) -> "TermBlocks":
         """The directory, from each segment's block headers. A segment whose postings of the
         term are not in blocks (one inlined posting, another format) gives one block, decoded
         here by stepping through its postings."""
-        numbers, offsets, last_ids, ready = [], [], [], {}
+        numbers: list[int] = []
+        offsets: list[int] = []
+        last_ids: list[int] = []
+        ready: dict[int, np.ndarray] = {}
         for number, (leaf, offset) in enumerate(leaves):
             if (fieldname, btext) not in leaf:
                 continue
@@ -61,7 +66,7 @@ class TermBlocks:
         return blocks
 
 
-def positions_in(cache: "scoring.PostingsCache", leaves: list[tuple[object, int]], fieldname: str,
+def positions_in(cache: "scoring.PostingsCache", leaves: list[tuple[Any, int]], fieldname: str,
                  btext: bytes, docs: np.ndarray) -> np.ndarray:
     """Sorted keys of the term's occurrences in sorted `docs` (index-wide doc numbers, all of
     which have the term), read through `leaves` (the calling thread's reader's segments)."""
@@ -81,7 +86,7 @@ def positions_in(cache: "scoring.PostingsCache", leaves: list[tuple[object, int]
             if number not in matchers:
                 matchers[number] = leaf.postings(fieldname, btext)
             keys = read_block_positions(matchers[number], blocks.offsets[block]) + (offset << POSITION_BITS)
-            cache._grow(key, lambda: decoded.setdefault(block, keys) is keys and len(keys))
+            cache._grow(key, lambda block=block, keys=keys: decoded.setdefault(block, keys) is keys and len(keys))
     parts = [decoded[block] for block in wanted]
     keys = parts[0] if len(parts) == 1 else np.concatenate(parts)
     return keys[scoring.sorted_member(keys >> POSITION_BITS, docs)]

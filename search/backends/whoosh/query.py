@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
-from whoosh import query as wq
+from whoosh import query as wq  # type: ignore[import-untyped]
 
 from search import querylang as ql
 from search import stopwords

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
-from whoosh import query as wq
+from whoosh import query as wq  # type: ignore[import-untyped]
 
 from search import querylang as ql
 from search import ranking as shared
@@ -123,7 +123,9 @@ def proximity(evaluator: Evaluator, words: list[str], found: Matches, preferred:
         top = np.union1d(top, np.flatnonzero(sorted_member(found.docs, preferred)))
     candidates = np.sort(found.docs[top])
     field = evaluator.searcher.schema["body"]
-    keys, labels, weights = [], [], []
+    keys: list[np.ndarray] = []
+    labels: list[np.ndarray] = []
+    weights: list[float] = []
     for word in words:
         btext = field.to_bytes(word)
         found_keys = cache.positions_in("body", btext, candidates)
@@ -158,8 +160,8 @@ def proximity(evaluator: Evaluator, words: list[str], found: Matches, preferred:
     lo, hi = np.divmod(rest, n_words)
     weight_array = np.asarray(weights)
     lengths = cache.lengths["body"][candidates[doc]]
-    k1, b = shared.BM25_K1, shared.BM25_B
-    norm = k1 * ((1 - b) + b * lengths / cache.avg_length["body"])
+    k1, b_len = shared.BM25_K1, shared.BM25_B
+    norm = k1 * ((1 - b_len) + b_len * lengths / cache.avg_length["body"])
     pair_bonus = np.minimum(weight_array[lo], weight_array[hi]) * acc * (k1 + 1) / (acc + norm)
     bonus = np.bincount(doc, weights=pair_bonus, minlength=len(candidates))
     if not bonus.any():

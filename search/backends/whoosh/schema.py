@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, Schema
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, Schema  # type: ignore[import-untyped]
 
 import search.backends.whoosh.internals  # noqa: F401  (must patch Whoosh before any index is used)
 from search import ranking

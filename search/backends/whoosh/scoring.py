@@ -18,6 +18,7 @@ matched by Whoosh. Phrases are scored by the sum of their words' scores.
 from __future__ import annotations
 
 import threading
+from typing import Any, cast
 from collections import OrderedDict
 from copy import copy
 from itertools import islice
@@ -25,8 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from whoosh import query as wq
-from whoosh.util.times import datetime_to_long
+from whoosh import query as wq  # type: ignore[import-untyped]
+from whoosh.util.times import datetime_to_long  # type: ignore[import-untyped]
 
 from search import ranking
 from search.backends.whoosh.schema import TEXT_FIELDS
@@ -120,14 +121,14 @@ def _minus(a: Matches, b_docs: np.ndarray) -> Matches:
     return Matches(a.docs[keep], a.scores[keep])
 
 
-def leaves_of(reader) -> list[tuple[object, int]]:
+def leaves_of(reader) -> list[tuple[Any, int]]:
     """(segment reader, doc-number offset) pairs: postings are read segment by segment."""
     if hasattr(reader, "leaf_readers"):
         return list(reader.leaf_readers())
     return [(reader, 0)]
 
 
-def read_term(leaves: list[tuple[object, int]], fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+def read_term(leaves: list[tuple[Any, int]], fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
     """(doc numbers, weights) of a term over all segments; deleted documents excluded."""
     id_parts, weight_parts = [], []
     for leaf, offset in leaves:
@@ -170,7 +171,7 @@ class PostingsCache:
         self.avg_length = {f: searcher.avg_field_length(f) or 1 for f in TEXT_FIELDS}
         self.lengths = tables.lengths if tables is not None else {f: self._field_lengths(f) for f in TEXT_FIELDS}
         self.boosts = {f: float(getattr(searcher.schema[f].format, "field_boost", 1.0)) for f in TEXT_FIELDS}
-        combined = sum(self.lengths[f] * self.boosts[f] for f in TEXT_FIELDS)
+        combined = cast(np.ndarray, sum(self.lengths[f] * self.boosts[f] for f in TEXT_FIELDS))
         live = combined[self.live] if len(self.live) else combined
         self._combined = (combined, float(live.mean()) if len(live) and live.mean() > 0 else 1.0)
         # Term entries (docs, weights, df), phrase and pair entries, postings block directories
@@ -190,7 +191,7 @@ class PostingsCache:
         view.reader, view.leaves, view._thread = reader, leaves_of(reader), threading.get_ident()
         return view
 
-    def _readable(self) -> list[tuple[object, int]]:
+    def _readable(self) -> list[tuple[Any, int]]:
         """The leaves to read through, refusing a reader that belongs to another thread."""
         if threading.get_ident() != self._thread:
             raise RuntimeError("a PostingsCache reads only through its own thread's reader: "

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from whoosh import query as wq
+from whoosh import query as wq  # type: ignore[import-untyped]
 
 from search.backends.whoosh.schema import FACET_FIELDS, TEXT_FIELDS, to_index_datetime
 from search import querylang as ql
