@@ -24,6 +24,7 @@ from __future__ import annotations
 import zlib
 from collections import Counter
 from collections.abc import Collection, Hashable, Iterable
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -82,7 +83,10 @@ class MinHasher:
         return out
 
 
-class BandIndex:
+Item = TypeVar("Item", bound=Hashable)  # what a table holds: an article id in index/stories.py
+
+
+class BandIndex(Generic[Item]):
     """An in-memory LSH table: signatures sharing any band are candidates (MinHashLSH's query).
 
     `cap`: a bucket holds at most this many items (later ones are not added to it; they stay in
@@ -92,8 +96,8 @@ class BandIndex:
 
     def __init__(self, bands: int, rows: int, cap: int | None = None) -> None:
         self.bands, self.rows, self.cap = bands, rows, cap
-        self.tables: list[dict[bytes, set[Hashable]]] = [{} for _ in range(bands)]
-        self.keys: dict[Hashable, list[bytes]] = {}
+        self.tables: list[dict[bytes, set[Item]]] = [{} for _ in range(bands)]
+        self.keys: dict[Item, list[bytes]] = {}
 
     def band_keys(self, values: np.ndarray) -> list[bytes]:
         """One key per band; compute once per article for both its query and its insert."""
@@ -101,17 +105,17 @@ class BandIndex:
         step = self.rows * values.itemsize
         return [raw[i:i + step] for i in range(0, len(raw), step)]
 
-    def query(self, keys: list[bytes]) -> set[Hashable]:
-        found: set[Hashable] = set()
+    def query(self, keys: list[bytes]) -> set[Item]:
+        found: set[Item] = set()
         for key, table in zip(keys, self.tables):
             bucket = table.get(key)
             if bucket:
                 found |= bucket
         return found
 
-    def query_capped(self, keys: list[bytes]) -> tuple[set[Hashable], bool]:
+    def query_capped(self, keys: list[bytes]) -> tuple[set[Item], bool]:
         """`query`, and whether a bucket it read is full (it may have left candidates out)."""
-        found: set[Hashable] = set()
+        found: set[Item] = set()
         full = False
         cap = self.cap
         for key, table in zip(keys, self.tables):
@@ -121,16 +125,16 @@ class BandIndex:
                 full = full or (cap is not None and len(bucket) >= cap)
         return found, full
 
-    def query_counts(self, keys: list[bytes]) -> Counter:
+    def query_counts(self, keys: list[bytes]) -> Counter[Item]:
         """Each candidate with the number of bands it shares (more: likely more similar)."""
-        found: Counter = Counter()
+        found: Counter[Item] = Counter()
         for key, table in zip(keys, self.tables):
             bucket = table.get(key)
             if bucket:
                 found.update(bucket)
         return found
 
-    def insert(self, item: Hashable, keys: list[bytes]) -> None:
+    def insert(self, item: Item, keys: list[bytes]) -> None:
         if item in self.keys:
             self.remove(item)
         self.keys[item] = keys
@@ -142,7 +146,7 @@ class BandIndex:
             elif cap is None or len(bucket) < cap:
                 bucket.add(item)
 
-    def remove(self, item: Hashable) -> None:
+    def remove(self, item: Item) -> None:
         keys = self.keys.pop(item, None)
         if keys is None:
             return

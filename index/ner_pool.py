@@ -28,7 +28,8 @@ import os
 import traceback
 from collections import Counter, deque
 from collections.abc import Sequence
-from multiprocessing.connection import wait
+from multiprocessing.connection import Connection, wait
+from multiprocessing.context import ForkContext
 from pathlib import Path
 
 from index.article import Article
@@ -54,7 +55,7 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _widen(conn) -> None:
+def _widen(conn: Connection) -> None:
     """A 1 MiB pipe buffer (Linux; the default is 64 KiB): a message up to IN_FLIGHT chunks and
     their answers fit without either side waiting for the other to read."""
     try:
@@ -65,7 +66,7 @@ def _widen(conn) -> None:
         pass
 
 
-def _serve(recogniser: Recogniser, inbox, outbox, parent: int) -> None:
+def _serve(recogniser: Recogniser, inbox: Connection, outbox: Connection, parent: int) -> None:
     """A worker: (job id, texts) in, (job id, spans per text, NER seconds) out, until told to stop."""
     die_with_parent(parent)
     try:
@@ -90,7 +91,7 @@ def _serve(recogniser: Recogniser, inbox, outbox, parent: int) -> None:
 
 
 class _Worker:
-    def __init__(self, context, recogniser: Recogniser) -> None:
+    def __init__(self, context: ForkContext, recogniser: Recogniser) -> None:
         child_inbox, self.jobs = context.Pipe(duplex=False)
         self.answers, child_outbox = context.Pipe(duplex=False)
         _widen(self.jobs)
@@ -139,9 +140,9 @@ class NerPool:
         """The extractor's loader: the model, loaded here once and forked into the workers."""
         if self._recogniser is None:
             self._order = tuple(order)
-            self._recogniser = load_recogniser(self._order)
-            if self.workers > 1 and not self._recogniser.degraded:
-                self._start()
+            self._recogniser = recogniser = load_recogniser(self._order)
+            if self.workers > 1 and not recogniser.degraded:
+                self._start(recogniser)
         return self if self._workers else self._recogniser
 
     @property
@@ -228,13 +229,13 @@ class NerPool:
 
     # ---- inside ---------------------------------------------------------------------------
 
-    def _start(self) -> None:
+    def _start(self, recogniser: Recogniser) -> None:
         context = multiprocessing.get_context("fork")  # the loaded model goes with the fork
         # Objects alive now (the model above all) are left out of the workers' garbage
         # collections, which would otherwise touch, and so copy, every page holding them.
         gc.freeze()
         try:
-            self._workers = [_Worker(context, self._recogniser) for _ in range(self.workers)]
+            self._workers = [_Worker(context, recogniser) for _ in range(self.workers)]
         finally:
             gc.unfreeze()
         log.info("entity recognition in %d worker processes", self.workers)
@@ -277,10 +278,9 @@ class NerPool:
                     if not worker.process.is_alive():
                         raise worker.died()
                 continue
-            for conn in ready:
-                worker = busy[conn]
+            for worker in [worker for conn, worker in busy.items() if conn in ready]:
                 try:
-                    message = conn.recv()
+                    message = worker.answers.recv()
                 except (EOFError, OSError):
                     raise worker.died() from None
                 if message[0] == "error":

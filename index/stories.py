@@ -83,8 +83,8 @@ class StoryIndex:
         # Per day (None: undated), over the content-word signatures: a near-duplicate pair
         # (shingle Jaccard >= 0.7) has a content-word Jaccard far above the LSH threshold, so its
         # candidates include them (bench/stories.py measures that recall).
-        self.leaders: dict[int | None, BandIndex] = {}   # made on demand (_leaders_of)
-        self.everyone: dict[int | None, BandIndex] = {}
+        self.leaders: dict[int | None, BandIndex[str]] = {}   # made on demand (_leaders_of)
+        self.everyone: dict[int | None, BandIndex[str]] = {}
         self.loaded: dict[str, Entry] = {}
         self.keys: dict[str, list[bytes]] = {}   # band keys of each loaded article
         self.rank: dict[str, tuple] = {}         # rank_key of each loaded article
@@ -109,13 +109,13 @@ class StoryIndex:
 
     # ---- loading ------------------------------------------------------------------------------
 
-    def _table(self, tables: dict[int | None, BandIndex], day: int | None) -> BandIndex:
+    def _table(self, tables: dict[int | None, BandIndex[str]], day: int | None) -> BandIndex[str]:
         table = tables.get(day)
         if table is None:
             table = tables[day] = BandIndex(LSH_BANDS, LSH_ROWS, cap=BUCKET_CAP)
         return table
 
-    def _leaders_of(self, day: int | None) -> BandIndex:
+    def _leaders_of(self, day: int | None) -> BandIndex[str]:
         """The LSH table of a day's representatives, made when a query first needs it (a day
         whose table of every article has a full bucket), then kept up to date."""
         table = self.leaders.get(day)
@@ -270,8 +270,8 @@ class StoryIndex:
                 queued.add(entry.id)
                 heapq.heappush(heap, (entry.rank_key(), entry.id))
 
-        for entry in pending:
-            push(entry)
+        for waiting in pending:
+            push(waiting)
         while heap:
             _, article_id = heapq.heappop(heap)
             queued.discard(article_id)

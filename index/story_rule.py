@@ -118,7 +118,7 @@ LSH_BANDS, LSH_ROWS = 37, 3
 # computes them (crc32: stable across processes and ~5x faster than datasketch's default sha1),
 # in numpy without datasketch's per-call bookkeeping (index/minhash.py; tests check equality).
 _HASHER = MinHasher(NUM_PERM, _SEED)
-_BANDS = BandIndex(LSH_BANDS, LSH_ROWS)  # band_keys only; holds nothing
+_BANDS: BandIndex[str] = BandIndex(LSH_BANDS, LSH_ROWS)  # band_keys only; holds nothing
 
 
 def signature(items: set[bytes]) -> np.ndarray:

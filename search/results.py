@@ -144,7 +144,8 @@ class Facets:
     dates: DateHistogram = field(default_factory=lambda: DateHistogram("day", []))
 
     def to_dict(self) -> dict:
-        data = {name: [asdict(v) for v in getattr(self, name)] for name in ("person", "org", "place", "source")}
+        data: dict[str, object] = {name: [asdict(v) for v in getattr(self, name)]
+                                   for name in ("person", "org", "place", "source")}
         data["dates"] = self.dates.to_dict()
         return data
 

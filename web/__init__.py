@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, current_app, request
+from flask.json.provider import DefaultJSONProvider
 
 from search import Engine
 
@@ -34,6 +35,12 @@ SECURITY_HEADERS = {
 }
 
 
+class _OrderedJSON(DefaultJSONProvider):
+    """JSON answers keep their fields in the order the API writes them (Flask sorts by default)."""
+
+    sort_keys = False
+
+
 def create_app(index_dir: Path | str | None = None, **settings: object) -> Flask:
     """Build the Flask app over the index at `index_dir`.
 
@@ -48,12 +55,11 @@ def create_app(index_dir: Path | str | None = None, **settings: object) -> Flask
         RELATED=5,
         EXPORT_LIMIT=10_000,     # articles per export (search.export.EXPORT_LIMIT)
         MAX_QUERY_STRING=MAX_QUERY_STRING,
-        JSON_SORT_KEYS=False,
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
     engine = settings.pop("engine", None)
     app.config.update({key.upper(): value for key, value in settings.items()})
-    app.json.sort_keys = False
+    app.json = _OrderedJSON(app)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.extensions[EXTENSION_KEY] = engine if engine is not None else Engine(index_dir)

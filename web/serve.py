@@ -60,7 +60,8 @@ def _bind(app, host: str, port: int, threads: int):
     try:
         return waitress.server.create_server(app, host=host, port=port, threads=threads, ident="newsearch")
     except OSError as exc:
-        reason = _LISTEN_REASONS.get(exc.errno) or exc.strerror or str(exc)
+        known = _LISTEN_REASONS.get(exc.errno) if exc.errno is not None else None
+        reason = known or exc.strerror or str(exc)
     except (ValueError, OverflowError):  # waitress: "Invalid host/port specified." (getaddrinfo failed)
         reason = "unknown host or invalid port"
     raise ListenError(f"cannot listen on {host}:{port}: {reason}")

@@ -76,6 +76,7 @@ class EntityCorpus:
         if path is not None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(str(path) if path is not None else ":memory:")
+        self._closed = False
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         if self._conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
@@ -231,10 +232,11 @@ class EntityCorpus:
         return changed
 
     def close(self) -> None:
-        if self._conn is not None:
+        """Commit and close; a second call does nothing (a use after it raises sqlite3's error)."""
+        if not self._closed:
             self._conn.commit()
             self._conn.close()
-            self._conn = None
+            self._closed = True
 
 
 __all__ = ["EntityCorpus", "FILE_NAME", "STORY_DAYS"]

@@ -21,7 +21,7 @@ from index.article import Article
 from index.entities.aliases import AliasTable, load_aliases
 from index.entities.cache import NerCache, Spans
 from index.entities.corpus import EntityCorpus, day_number
-from index.entities.recognizer import (FALLBACK_NAME, MODEL_ORDER, Recogniser, cache_name, installed_model,
+from index.entities.recognizer import (FALLBACK_NAME, MODEL_ORDER, SpanSource, cache_name, installed_model,
                                        is_fallback, load_recogniser, text_key)
 from index.entities.resolve import ALL_STEPS, Evidence, Steps, article_evidence, resolve
 
@@ -98,15 +98,16 @@ class EntityExtractor:
     def __init__(self, cache_path: Path | None = None, enabled: bool = True,
                  aliases_file: Path | None = None, model_order: Sequence[str] = MODEL_ORDER,
                  corpus_path: Path | None = None, steps: Steps = ALL_STEPS,
-                 loader: Callable[[Sequence[str]], Recogniser] = load_recogniser) -> None:
-        # `loader`: index/ner_pool.py's pool passes its own, running the recogniser in worker processes.
+                 loader: Callable[[Sequence[str]], SpanSource] | None = None) -> None:
+        # `loader`: index/ner_pool.py's pool passes its own, running the recogniser in worker
+        # processes; None loads the recogniser here (`load_recogniser`).
         self.enabled = enabled
-        self._loader = loader
+        self._loader = loader if loader is not None else load_recogniser
         self.aliases: AliasTable = load_aliases(Path(aliases_file) if aliases_file else None)
         self.steps = steps
         self.corpus = EntityCorpus(Path(corpus_path), self.aliases, steps) if corpus_path is not None else None
         self._order = tuple(model_order)
-        self._recogniser: Recogniser | None = None
+        self._recogniser: SpanSource | None = None
         self._cache = NerCache(Path(cache_path)) if (cache_path is not None and enabled) else None
         self.ner_calls = 0
         self.cache_hits = 0
@@ -130,7 +131,7 @@ class EntityExtractor:
         """Seconds spent inside the recogniser (cumulative), reported apart from indexing time."""
         return self._recogniser.seconds if self._recogniser is not None else 0.0
 
-    def _load(self) -> Recogniser:
+    def _load(self) -> SpanSource:
         if self._recogniser is None:
             self._recogniser = self._loader(self._order)
         return self._recogniser

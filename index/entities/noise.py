@@ -234,9 +234,10 @@ def common_word(name: str, kind: str, text: str) -> bool:
 def filter_span(name: str, kind: str) -> str | None:
     """The cleaned span, trimmed of score figures, or None when a rule says it is no name."""
     for rule in RULES:
-        name = rule(name, kind)
-        if name is None:
+        kept = rule(name, kind)
+        if kept is None:
             return None
+        name = kept
     return name
 
 

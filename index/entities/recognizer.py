@@ -17,6 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:  # spaCy loads only with a model, on the first text the NER cache lacks
+    from spacy.language import Language
 
 log = logging.getLogger("newsearch.entities")
 
@@ -49,11 +53,23 @@ def installed_model(order: Sequence[str] = MODEL_ORDER) -> str | None:
     return None
 
 
+class SpanSource(Protocol):
+    """What entity extraction needs of a recogniser: a `Recogniser`, or index/ner_pool.py's pool
+    that runs one in worker processes."""
+
+    seconds: float  # spent recognising, cumulative
+
+    @property
+    def name(self) -> str: ...
+
+    def spans(self, texts: Sequence[str]) -> list[list[tuple[str, str]]]: ...
+
+
 @dataclass
 class Recogniser:
     """A loaded spaCy pipeline that yields (text, label) spans per input text."""
 
-    nlp: object
+    nlp: Language
     name: str
     degraded: bool
     seconds: float = 0.0

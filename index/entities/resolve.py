@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
+from typing import Required, TypedDict
 from dataclasses import dataclass
 
 from index.entities import reuters_codes
@@ -54,7 +55,17 @@ dems democrats republicans tories conservatives socialists liberals party na
 """.split())
 
 Span = tuple[str, str]  # (text as in the document, spaCy label)
-Evidence = dict  # {"m": [[name, kind], ...] mentions in order, "s": [[name, kind], ...] source-given}
+
+
+class Evidence(TypedDict, total=False):
+    """What an article says about its names, as stored in the entity corpus (JSON)."""
+
+    m: Required[list[list[str]]]  # [[name, kind], ...]: mentions, in order
+    s: Required[list[list[str]]]  # [[name, kind], ...]: source-given names
+    t: list[str]                  # keys of one-word names a title vouches for ("President Suharto")
+    a: list[list[str]]            # [[abbreviation, full organisation name], ...] the article spells out
+
+
 Votes = Callable[[str], dict[str, int]]  # name key -> {kind: labels counted in the corpus}
 
 
@@ -130,7 +141,7 @@ def article_evidence(spans: list[Span], source: dict[str, list[str]] | None, tab
             elif mention[1] in ("org", "place") and " " not in mention[0] and _words(mention[0])[0] in surnames \
                     and not table.kinds_of(mention[0]):
                 mention[1] = "person"  # "Ferguson" after "Sir Alex Ferguson": him, not a club
-    evidence = {"m": mentions, "s": [list(pair) for pair in _source_names(source or {})]}
+    evidence: Evidence = {"m": mentions, "s": [list(pair) for pair in _source_names(source or {})]}
     if titled:
         evidence["t"] = sorted(titled)
     if steps.corpus and article_text:
@@ -186,7 +197,7 @@ def company_name(span: str, text: str, spans: set[str]) -> str | None:
         legal = _LEGAL_AFTER.match(text, end)
         if legal and text[start:legal.end()] in spans:
             continue  # the model has the whole name here: this occurrence is not the span's
-        if legal and not span.replace(".", "").split()[-1].casefold() in CORPORATE_FORMS:
+        if legal and span.replace(".", "").split()[-1].casefold() not in CORPORATE_FORMS:
             return joined_name(text[start:legal.end()], text, spans)
         if _COMPANY_BEFORE.search(text, max(0, start - 20), start):
             return joined_name(span, text, spans)

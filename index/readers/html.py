@@ -17,6 +17,7 @@ import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypedDict
 from urllib.parse import urljoin, urlparse
 
 import lxml.html
@@ -33,8 +34,20 @@ from index.readers.seed import derive_title, normalise_paragraphs, trim_title
 READ_BYTES = PAGE_READ_BYTES
 # Settings chosen on the extraction benchmark (bench/extraction.py): comments are not the article,
 # and favouring precision removes more leftover boilerplate at almost no cost in recall.
-TRAFILATURA_SETTINGS = {"include_comments": False, "favor_precision": True, "include_tables": True,
-                        "deduplicate": False, "output_format": "txt"}
+
+
+class _ExtractSettings(TypedDict):
+    """The keyword arguments of `trafilatura.extract` this reader sets."""
+
+    include_comments: bool
+    favor_precision: bool
+    include_tables: bool
+    deduplicate: bool
+    output_format: str
+
+
+TRAFILATURA_SETTINGS: _ExtractSettings = {"include_comments": False, "favor_precision": True, "include_tables": True,
+                                          "deduplicate": False, "output_format": "txt"}
 # trafilatura (and htmldate, which it calls) log their own decisions at warning and error level:
 # "discarding data: None" for every page whose text they do not find (deeply nested markup, very
 # short pages), "empty HTML tree", ... Each is a step this reader already handles: the
@@ -215,8 +228,9 @@ def _find_url(tree: lxml.html.HtmlElement, metas: dict[str, str], article: dict)
 
 
 def _date_candidates(tree: lxml.html.HtmlElement, metas: dict[str, str], article: dict,
-                     url: str | None) -> list[str]:
-    """Publication date strings, most trusted first; the URL's /YYYY/MM/DD/ comes last."""
+                     url: str | None) -> list[str | int | float]:
+    """Publication dates, most trusted first; the URL's /YYYY/MM/DD/ comes last. Strings, or
+    the numbers (Unix timestamps) a JSON-LD `datePublished` may hold: `parse_date` reads both."""
     candidates = [article.get("datePublished"), *(metas.get(k) for k in _META_DATES)]
     candidates += tree.xpath("//time/@datetime")[:1]
     for pattern in (_URL_DATE, _URL_DATE_NAMED):
@@ -233,7 +247,9 @@ def _entities(article: dict) -> dict[str, list[str]]:
     for key in ("about", "mentions"):
         for obj in _iter_jsonld(article.get(key)):
             kind = next((k for k, types in _ENTITY_TYPES.items() if set(types) & set(_types(obj))), None)
-            for name in _names(obj) if kind else []:
+            if kind is None:
+                continue
+            for name in _names(obj):
                 name = " ".join(name.split())
                 if name and name not in entities.setdefault(kind, []):
                     entities[kind].append(name)

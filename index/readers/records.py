@@ -380,7 +380,7 @@ def _read_csv(path: Path, text: str, fields: _Fields) -> Iterator[Article | Prob
         if not lines:
             break  # nothing consumed: the csv module cannot move past this point
         start = source.record_start[1] + 1
-        if error is not None:
+        if row is None:  # the strict reader refused this record (`error` says why)
             # Read the first line alone (leniently: a quote inside a field is kept as text).
             try:
                 cells = next(csv.reader([lines[0]], delimiter=delimiter), [])

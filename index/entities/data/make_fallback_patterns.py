@@ -76,7 +76,8 @@ ORG_SUFFIXES = ["inc", "inc.", "corp", "corp.", "co", "co.", "ltd", "ltd.", "plc
                 "group", "corporation", "company", "bank", "airlines", "motors", "industries"]
 
 
-def _read_aliases(kind: str) -> list[str]:
+def _read_aliases(kind: str) -> list[tuple[str, str]]:
+    """(alias, canonical name) pairs of one kind from the shipped alias table."""
     out = []
     for line in (HERE / "aliases.tsv").read_text(encoding="utf-8").splitlines():
         parts = line.split("\t")
