@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from opensearchpy.exceptions import AuthorizationException, ConnectionError as OSConnectionError
@@ -23,12 +24,16 @@ from search.backends.opensearch.client import ClusterUnavailableError, make_clie
 from search.backends.opensearch.config import OpenSearchConfig
 from search.backends.opensearch.writer import OpenSearchWriter
 from search.results import IndexNotFoundError, IndexPermissionError
+from tests import test_opensearch_writer as shared
 from tests.conftest import REPO
+from tests.test_opensearch_writer import article, count, run
+
+if TYPE_CHECKING:
+    from tools.opensearch_cluster import ClusterConfig
 
 SAMPLE = "North Korea's leaders met U.S. officials in Hanoi, where Nguyễn said 1,000 summits were planned."
-
-
-from tests.test_opensearch_writer import article, client, config, count, run, urls  # noqa: F401  (fixtures)
+# The writer tests' fixtures, used here by name.
+urls, config, client = shared.urls, shared.config, shared.client
 
 
 # ---- client: retries and errors (no cluster needed) -----------------------------------------------
