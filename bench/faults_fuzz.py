@@ -144,7 +144,7 @@ def fuzz_part(ix: Path, args) -> dict:
     for signature, items in groups.items():
         shortest = min(items, key=lambda o: len(repr(o.case)))
         call = call_search if signature[0] == "search()" else (lambda _ix, c: call_web(client, c))
-        smallest = minimise(shortest.case, lambda c: call(ix, c).signature == signature)
+        smallest = minimise(shortest.case, lambda c, call=call, signature=signature: call(ix, c).signature == signature)
         report["distinct_failures"].append({
             "where": signature[0], "kind": signature[1], "error": shortest.error, "site": signature[3],
             "count": len(items), "reproducer": smallest, "found_as": shortest.case,
@@ -159,9 +159,9 @@ def fuzz_part(ix: Path, args) -> dict:
             continue
         profiled += 1
         if o.where == "search()":
-            spot = hot_spot(lambda: call_search(ix, o.case))
+            spot = hot_spot(lambda o=o: call_search(ix, o.case))
         else:
-            spot = hot_spot(lambda: call_web(client, o.case))
+            spot = hot_spot(lambda o=o: call_web(client, o.case))
         slow_groups.setdefault(spot.split(" (")[0], []).append(o)
     report["slow"] = {
         "calls": len(slow_all), "inputs": len({repr(o.case) for o in slow_all}), "profiled": profiled,

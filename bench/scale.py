@@ -205,7 +205,7 @@ def categorise(stats: pstats.Stats) -> dict[str, float]:
     out = {}
     for label, (file_end, func) in wanted.items():
         best = 0.0
-        for (filename, _, name), (cc, nc, tt, ct, callers) in stats.stats.items():
+        for (filename, _, name), (_cc, _nc, _tt, ct, _callers) in stats.stats.items():
             if name == func and filename.endswith(file_end):
                 # a recursive function: take the largest cumulative figure (the outermost call)
                 best = max(best, ct)

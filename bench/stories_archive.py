@@ -93,7 +93,7 @@ def figures_from_assignments(assignments: Mapping[str, str], reuters_dir: Path =
     sizes = Counter({story: len(ids) for story, ids in members.items()})
     classes: dict[str, dict[str, int]] = {size_class(low): {"stories": 0, "articles": 0, "pairs": 0, "shared": 0}
                                           for low, _ in SIZE_CLASSES}
-    for story, ids in members.items():
+    for ids in members.values():
         if len(ids) < 2:
             continue
         row = classes[size_class(len(ids))]

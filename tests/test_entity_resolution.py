@@ -8,7 +8,7 @@ import pytest
 
 from index.entities.aliases import load_aliases
 from index.entities.corpus import EntityCorpus
-from index.entities.resolve import Steps, article_evidence, local_resolutions, resolve_article
+from index.entities.resolve import ALL_STEPS, Steps, article_evidence, local_resolutions, resolve_article
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +90,7 @@ def test_type_follows_the_corpus_majority(table):
 DAY = datetime(2019, 2, 23, tzinfo=timezone.utc)
 
 
-def _corpus(table, articles, steps=Steps()):
+def _corpus(table, articles, steps=ALL_STEPS):
     corpus = EntityCorpus(None, table, steps)
     for aid, date, spans in articles:
         corpus.add(aid, date, article_evidence(spans, {}, table))

@@ -6,14 +6,13 @@ where `DIFFERENCES` says why not. Not used by the product.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from datetime import datetime
+from collections.abc import Callable
 
 from whoosh import query as wq
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, PlusMinusPlugin
 from whoosh.util.times import TimeError
 
-from search.backends.whoosh.schema import FACET_FIELDS, TEXT_FIELDS, to_index_datetime
+from search.backends.whoosh.schema import FACET_FIELDS, TEXT_FIELDS
 from search.backends.whoosh.query import date_range_query, facet_query  # the same as the product's
 from search.request import parse_date_param
 from search.results import BadParameterError, QuerySyntaxError
