@@ -277,7 +277,7 @@ def leave_one_out(means: dict, configs: list[dict]) -> list[dict]:
     for held in means:
         train = [c for c in means if c != held]
 
-        def key(cfg: dict) -> tuple:
+        def key(cfg: dict, train: list = train) -> tuple:
             lab = label(cfg)
             return (round(float(np.mean([means[c][lab]["nDCG@10"] for c in train])), 6),
                     round(float(np.mean([means[c][lab]["MAP"] for c in train])), 6))

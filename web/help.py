@@ -206,7 +206,7 @@ def _languages(engine, stats: dict) -> dict:
 
 
 @bp.get("/follow")
-def follow_page():
+def follow_page() -> str:
     """A search's feed, for people: the address to paste into a feed reader, and the entries the
     feed holds now, readable. The feed itself (`/feed`) stays plain Atom for the readers."""
     state = SearchState.from_args(request.args)
