@@ -146,8 +146,19 @@ def test_a_setting_changed_in_search_ranking_changes_this_backend_s_answers(
     assert changed[article] != pytest.approx(shipped[article])
 
 
+def test_query_word_frequency_is_one_setting_on_both_backends(engine, monkeypatch) -> None:
+    """QUERY_TF on: a word said twice adds its score twice; off, it counts once (Whoosh's query
+    normalisation keeps one copy, OpenSearch's translation leaves the second clause out)."""
+    ranking_settings(monkeypatch, PROXIMITY=0.0, PHRASES=0.0)
+    once = scores(engine, "copper tin")
+    twice = scores(engine, "copper coppers tin")
+    assert set(twice) == set(once) and twice["http://t/copper2"] > once["http://t/copper2"]
+    ranking_settings(monkeypatch, QUERY_TF=False)
+    assert scores(engine, "copper coppers tin") == pytest.approx(once)
+
+
 ANALYSED = {"interest": ("interest",), "rates": ("rate",), "zinc": ("zinc",), "central": ("central",),
-            "bank": ("bank",)}
+            "bank": ("bank",), "copper": ("copper",), "coppers": ("copper",)}
 
 
 def test_opensearch_query_body_follows_search_ranking_without_a_cluster(monkeypatch) -> None:
@@ -189,6 +200,11 @@ def test_opensearch_query_body_follows_search_ranking_without_a_cluster(monkeypa
     assert (before[1], after[1]) == (3.0, 2.0)
     assert (before[2]["k1"], before[2]["b"], after[2]["k1"], after[2]["b"]) == (1.5, 0.75, 1.2, 0.5)
     assert (len(before[3]), len(after[3])) == (3, 2)  # the title's copies in `combined`
+    said_twice = ql.parse("copper coppers")
+    assert len(to_dsl(said_twice, ANALYSED, lambda field, value: [value])["bool"]["must"]) == 2
+    ranking_settings(monkeypatch, QUERY_TF=False)                   # a word said twice counts once
+    assert to_dsl(said_twice, ANALYSED, lambda field, value: [value]) == to_dsl(ql.parse("copper"), ANALYSED,
+                                                                             lambda field, value: [value])
 
 
 def test_whoosh_scores_and_index_layout_follow_search_ranking(tmp_path_factory, monkeypatch) -> None:

@@ -266,7 +266,7 @@ class _Translator:
         must: list[DSL] = []
         filters: list[DSL] = []
         excluded: list[DSL] = []
-        for child in node.children:
+        for child in self._distinct(node.children):
             if isinstance(child, ql.Not):
                 query = self.query(child.child)
                 if query is not None:  # excluding nothing excludes nothing
@@ -289,7 +289,7 @@ class _Translator:
         return {"bool": body}
 
     def _Or(self, node: ql.Or) -> DSL | None:
-        should = [query for child in node.children if (query := self.scored(child)) is not None]
+        should = [query for child in self._distinct(node.children) if (query := self.scored(child)) is not None]
         if not should:
             return None
         return should[0] if len(should) == 1 else {"bool": {"should": should, "minimum_should_match": 1}}
@@ -310,6 +310,30 @@ class _Translator:
         return {"bool": {"filter": [MATCH_ALL], "must_not": [query]}}
 
     # helpers
+    def _distinct(self, children: tuple[ql.Node, ...]) -> list[ql.Node]:
+        """The children, with a word or phrase said again in the same field (the same analysed
+        tokens: "system systems") left out when search.ranking.QUERY_TF is off, so that it
+        counts once; when it is on, every saying is a clause of its own and adds its score."""
+        if ranking.QUERY_TF:
+            return list(children)
+        seen: set[tuple] = set()
+        kept = []
+        for child in children:
+            key = self._said(child)
+            if key is None or key not in seen:
+                kept.append(child)
+            if key is not None:
+                seen.add(key)
+        return kept
+
+    def _said(self, node: ql.Node) -> tuple | None:
+        """What a word or phrase says, for `_distinct` (one token is a word, typed either way)."""
+        if isinstance(node, (ql.Word, ql.Phrase)):
+            tokens = tuple(self.analysed.get(node.text if isinstance(node, ql.Word) else phrase_text(node), ()))
+            kind = "word" if len(tokens) == 1 else type(node).__name__
+            return (kind, node.field, tokens)
+        return None
+
     def _per_field(self, field: str | None, make: Callable[[str], DSL]) -> DSL:
         """One field's query, or (no field) the sum over title and body."""
         if field is not None:
