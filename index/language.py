@@ -1,0 +1,268 @@
+"""Which language an article is written in: ISO 639-1 ("de", "zh"), or "und" when it cannot tell.
+
+`detect_language(text, hint)` combines two witnesses:
+
+- the page's own declaration (`<html lang>`, og:locale, a JSON/CSV `language` field), passed as
+  `hint` and normalised by `normalise_language` ("en-GB", "pt_BR", "eng", "English" -> "en", "pt",
+  "en", "en"; anything else is ignored);
+- py3langid's naive Bayes classifier over byte n-grams, whose model ships inside the package
+  (no download at run time), with probabilities (`norm_probs`: a softmax tempered by the text's
+  length, so a short text is never "certain").
+
+How they combine, and why:
+
+- With no usable hint the detector decides, and a best guess below `MIN_CONFIDENCE` is "und".
+- A hint is accepted unless the text contradicts it: at least `OVERRIDE_MIN_LETTERS` letters, the
+  detector sure of another language (>= `OVERRIDE_CONFIDENCE`) and the hinted language all but
+  ruled out (< `HINT_FLOOR`). Declarations are usually right, and they are right exactly where
+  the detector is weakest: between close relatives (Bosnian/Croatian/Serbian, Malay/Indonesian,
+  Bokmål/Nynorsk/Danish, Galician/Portuguese), where the hinted language keeps a real probability
+  and so is kept. What they get wrong is a site-wide template default (`<html lang="en">` on a
+  German article): the hinted language then gets ~0 on a long text and the detector wins.
+- Empty, letterless (numbers, punctuation) or too short text is "und" without a hint; with a hint
+  and a few letters, nothing contradicts the declaration, so it stands.
+
+Cost: the detector reads at most `SAMPLE_CHARS` characters (more adds nothing measurable to
+accuracy on news-length text, bench/languages.py) and walks its n-gram automaton over all byte
+positions at once with numpy (`_FastIdentifier`) instead of py3langid's byte-by-byte Python loop:
+the same features and scores, ~10x cheaper. The model loads once per process (~1 s) on first use.
+
+Languages: the detector is restricted to `LANGUAGES`, the model's languages that have an ISO 639-1
+code (its other labels, such as "wuu", "ext" or "zxx", cannot be stored as ISO 639-1 and only steal
+texts from their big neighbours: Chinese, Spanish, ...). See bench/RESULTS.md, "Language detection".
+"""
+from __future__ import annotations
+
+import re
+import threading
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from py3langid.langid import LanguageIdentifier  # type: ignore[import-untyped]
+
+UNDETERMINED = "und"  # ISO 639-2's code for "undetermined", what BCP 47 uses too
+# The detector reads this many characters from the start of the text (title, then body).
+SAMPLE_CHARS = 500
+# Fewer letters than this (CJK characters count MIN_CJK_WEIGHT each): too short to detect.
+MIN_LETTERS = 12
+MIN_CJK_WEIGHT = 3
+# Text whose main writing system has less than this share of its letters mixes scripts with none
+# leading (Chinese, Arabic and Russian paragraphs in a row): byte n-grams then favour a third
+# language that mixes scripts in the model's training data (Tajik, Uzbek), so it is "und".
+MIN_SCRIPT_SHARE = 0.6
+# Without a hint, a best guess below this probability is "und".
+MIN_CONFIDENCE = 0.5
+# A hint gives way only on a long text (letters) that leaves its language less than HINT_FLOOR
+# (a language the detector doesn't know: only to a guess of at least OVERRIDE_CONFIDENCE).
+OVERRIDE_MIN_LETTERS = 60
+OVERRIDE_CONFIDENCE = 0.9
+HINT_FLOOR = 0.01
+
+# Every ISO 639-1 code (what a declaration may validly say, even where the detector can't judge).
+ISO_639_1 = frozenset("""
+aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de
+dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie
+ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg
+mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro
+ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty
+ug uk ur uz ve vi vo wa wo xh yi yo za zh zu""".split())
+
+# The detector's languages: ISO 639-1 code, then ISO 639-2/3 codes and English names a declaration
+# may use instead ("_" stands for a space in a name).
+_NAMES = """
+af afr Afrikaans | am amh Amharic | an arg Aragonese | ar ara Arabic | as asm Assamese
+az aze Azerbaijani | ba bak Bashkir | be bel Belarusian | bg bul Bulgarian | bn ben Bengali Bangla
+br bre Breton | bs bos Bosnian | ca cat Catalan | cs ces cze Czech | cy cym wel Welsh | da dan Danish
+de deu ger German | el ell gre Greek | en eng English | eo epo Esperanto | es spa Spanish Castilian
+et est Estonian | eu eus baq Basque | fa fas per Persian Farsi | fi fin Finnish | fo fao Faroese
+fr fra fre French | fy fry Frisian Western_Frisian | ga gle Irish | gd gla Gaelic Scottish_Gaelic
+dz dzo Dzongkha | gl glg Galician | gu guj Gujarati | ha hau Hausa | he heb Hebrew | hi hin Hindi | hr hrv Croatian
+ht hat Haitian Haitian_Creole | hu hun Hungarian | hy hye arm Armenian | id ind Indonesian | ig ibo Igbo
+is isl ice Icelandic | it ita Italian | ja jpn Japanese | jv jav Javanese | ka kat geo Georgian
+kk kaz Kazakh | km khm Khmer | kn kan Kannada | ko kor Korean | ku kur Kurdish | ky kir Kyrgyz Kirghiz
+la lat Latin | lb ltz Luxembourgish | lg lug Ganda Luganda | ln lin Lingala | lo lao Lao
+lt lit Lithuanian | lv lav Latvian | mg mlg Malagasy | mk mkd mac Macedonian | ml mal Malayalam
+mn mon Mongolian | mr mar Marathi | ms msa may zsm Malay | mt mlt Maltese | my mya bur Burmese
+ne nep Nepali | nl nld dut Dutch Flemish | nn nno Nynorsk Norwegian_Nynorsk
+no nor nob nb Norwegian Bokmål Norwegian_Bokmål | oc oci Occitan | om orm Oromo | or ori Odia Oriya
+pa pan Punjabi Panjabi | pl pol Polish | ps pus Pashto | pt por Portuguese | qu que Quechua
+ro ron rum Romanian Moldavian | ru rus Russian | rw kin Kinyarwanda | sa san Sanskrit
+se sme Northern_Sami | si sin Sinhala Sinhalese | sk slk slo Slovak | sl slv Slovenian Slovene
+sn sna Shona | so som Somali | sq sqi alb Albanian | sr srp Serbian | st sot Sotho Sesotho
+sv swe Swedish | sw swa swh Swahili | ta tam Tamil | te tel Telugu | tg tgk Tajik | th tha Thai
+tk tuk Turkmen | tl tgl fil Tagalog Filipino | tr tur Turkish | tt tat Tatar | ug uig Uyghur Uighur
+uk ukr Ukrainian | ur urd Urdu | uz uzb Uzbek | vi vie Vietnamese | vo vol Volapük | wa wln Walloon
+xh xho Xhosa | yo yor Yoruba | zh zho chi cmn Chinese Mandarin | zu zul Zulu"""
+_ALIASES: dict[str, str] = {}
+for _entry in re.split(r"[|\n]", _NAMES.strip()):
+    _code, *_others = _entry.split()
+    _ALIASES[_code] = _code
+    for _other in _others:
+        _ALIASES[_other.replace("_", " ").casefold()] = _code
+# Withdrawn ISO 639-1 codes that old pages still declare.
+_ALIASES.update({"iw": "he", "in": "id", "ji": "yi", "jw": "jv", "mo": "ro"})
+# The labels the detector may answer: every language of the model that has an ISO 639-1 code.
+LANGUAGES = tuple(sorted(set(_ALIASES.values()) & ISO_639_1 - {"yi"}))
+
+# Where letters are in Unicode, by writing system (first, last code point, script). Everything else
+# (digits, punctuation, symbols, emoji, spaces) is not a letter here. Chinese, Japanese and Korean
+# share one entry: a Japanese text mixes kanji and kana, a Korean one may carry hanja.
+_SCRIPTS = (
+    (0x41, 0x5A, "latin"), (0x61, 0x7A, "latin"), (0xC0, 0xD6, "latin"), (0xD8, 0xF6, "latin"),
+    (0xF8, 0x24F, "latin"), (0x370, 0x3FF, "greek"), (0x400, 0x52F, "cyrillic"), (0x531, 0x58F, "armenian"),
+    (0x591, 0x5F4, "hebrew"), (0x600, 0x6FF, "arabic"), (0x750, 0x77F, "arabic"), (0x8A0, 0x8FF, "arabic"),
+    (0x900, 0x97F, "devanagari"), (0x980, 0x9FF, "bengali"), (0xA00, 0xA7F, "gurmukhi"),
+    (0xA80, 0xAFF, "gujarati"), (0xB00, 0xB7F, "oriya"), (0xB80, 0xBFF, "tamil"), (0xC00, 0xC7F, "telugu"),
+    (0xC80, 0xCFF, "kannada"), (0xD00, 0xD7F, "malayalam"), (0xD80, 0xDFF, "sinhala"), (0xE00, 0xE7F, "thai"),
+    (0xE80, 0xEFF, "lao"), (0xF00, 0xFFF, "tibetan"), (0x1000, 0x109F, "myanmar"), (0x10A0, 0x10FF, "georgian"),
+    (0x1100, 0x11FF, "cjk"), (0x1200, 0x139F, "ethiopic"), (0x1780, 0x17FF, "khmer"), (0x1E00, 0x1EFF, "latin"),
+    (0x1F00, 0x1FFF, "greek"), (0x3040, 0x30FF, "cjk"), (0x3130, 0x318F, "cjk"), (0x3400, 0x4DBF, "cjk"),
+    (0x4E00, 0x9FFF, "cjk"), (0xAC00, 0xD7AF, "cjk"), (0xF900, 0xFAFF, "cjk"), (0xFB50, 0xFDFF, "arabic"),
+    (0xFE70, 0xFEFF, "arabic"), (0xFF21, 0xFF3A, "latin"), (0xFF41, 0xFF5A, "latin"), (0xFF66, 0xFF9F, "cjk"),
+)
+_SCRIPT_NAMES = sorted({name for _, _, name in _SCRIPTS})
+_SCRIPT_STARTS = np.array([first for first, _, _ in _SCRIPTS], dtype=np.int64)
+_SCRIPT_ENDS = np.array([last for _, last, _ in _SCRIPTS], dtype=np.int64)
+_SCRIPT_OF = np.array([_SCRIPT_NAMES.index(name) for _, _, name in _SCRIPTS], dtype=np.intp)
+_SCRIPT_WEIGHTS = np.array([MIN_CJK_WEIGHT if name == "cjk" else 1 for name in _SCRIPT_NAMES], dtype=np.int64)
+
+
+def normalise_language(declared: object) -> str | None:
+    """An ISO 639-1 code from what a page declares, or None when it names no language.
+
+    Accepts BCP 47 tags and locales ("en-GB", "pt_BR", "zh-Hant-TW"), ISO 639-2/3 codes ("eng",
+    "ger", "fil"), English names ("English", "Norwegian Bokmål") and withdrawn codes ("iw"); "nb"
+    becomes "no", the detector's code for Bokmål, so one language has one code. "und", "mul",
+    "x-default", unknown words and non-strings give None.
+    """
+    if not isinstance(declared, str):
+        return None
+    text = declared.strip().casefold()
+    if not text or len(text) > 40:
+        return None
+    named = _ALIASES.get(text)
+    if named is not None:
+        return named
+    primary = re.split(r"[-_\s,;.@]", text, maxsplit=1)[0]
+    if primary in ISO_639_1:
+        return _ALIASES.get(primary, primary)
+    return _ALIASES.get(primary) if len(primary) == 3 else None
+
+
+def _letters(text: str) -> tuple[int, float]:
+    """How many letters `text` has (a CJK character weighing `MIN_CJK_WEIGHT`: it carries a word's
+    worth), and the share of them in its main writing system."""
+    points = np.frombuffer(text.encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32).astype(np.int64)
+    where = np.searchsorted(_SCRIPT_STARTS, points, side="right") - 1
+    inside = (where >= 0) & (points <= _SCRIPT_ENDS[where])
+    counts = np.bincount(_SCRIPT_OF[where[inside]], minlength=len(_SCRIPT_NAMES)) * _SCRIPT_WEIGHTS
+    letters = int(counts.sum())
+    return letters, (float(counts.max()) / letters if letters else 0.0)
+
+
+def detect_language(text: object, hint: object = None) -> str:
+    """The ISO 639-1 code of the language `text` is written in, or "und" (see the module's doc).
+
+    `hint` is the page's own declaration in any form `normalise_language` reads. Never raises on
+    bad input: bytes are read as UTF-8, anything else that is not a string is "und".
+    """
+    if isinstance(text, (bytes, bytearray)):
+        text = bytes(text).decode("utf-8", errors="replace")
+    if not isinstance(text, str):
+        return UNDETERMINED
+    declared = normalise_language(hint)
+    sample = text[:SAMPLE_CHARS]
+    letters, script_share = _letters(sample)
+    if letters == 0:
+        return UNDETERMINED
+    if letters < MIN_LETTERS or script_share < MIN_SCRIPT_SHARE:
+        return declared or UNDETERMINED
+    identifier = _identifier()
+    probabilities = identifier.probabilities(sample)
+    best = int(probabilities.argmax())
+    guess, confidence = identifier.nb_classes[best], float(probabilities[best])
+    if declared is None:
+        return guess if confidence >= MIN_CONFIDENCE else UNDETERMINED
+    if guess == declared or letters < OVERRIDE_MIN_LETTERS:
+        return declared
+    position = identifier.position.get(declared)
+    if position is None:  # a language the detector doesn't know: only a sure detector overrules it
+        return guess if confidence >= OVERRIDE_CONFIDENCE else declared
+    return guess if probabilities[position] < HINT_FLOOR else declared
+
+
+_loaded: list[_FastIdentifier] = []
+_loading = threading.Lock()
+
+
+def _identifier() -> _FastIdentifier:
+    """The process's detector, loaded on first use (once, even with several threads)."""
+    if not _loaded:
+        with _loading:
+            if not _loaded:
+                _loaded.append(_FastIdentifier.load())
+    return _loaded[0]
+
+
+class _FastIdentifier:
+    """py3langid's classifier with its automaton walked over every byte position at once.
+
+    py3langid counts a feature each time its DFA (an Aho-Corasick automaton over byte n-grams)
+    enters an emitting state, stepping through the text byte by byte in Python. The state after a
+    byte depends only on the last `_DEPTH` bytes (the longest n-gram's length), so running the DFA
+    `_DEPTH` steps from its start at every position at once, with numpy gathers, gives the same
+    states and counts (tests/test_language.py compares them with py3langid's own walk). Scores
+    are then py3langid's: log1p(counts) times the feature table plus the priors, tempered and
+    normalised as its `norm_probs` does.
+    """
+
+    _DEPTH = 6  # the model's deepest automaton state (py3langid 0.4.0; checked by the tests)
+
+    def __init__(self, model: LanguageIdentifier) -> None:
+        self.model = model
+        model.set_languages(list(LANGUAGES))
+        # One label may own two columns (Serbian in Cyrillic and in Latin script): summed.
+        self.nb_classes: list[str] = list(dict.fromkeys(model.nb_classes))
+        self.position = {code: i for i, code in enumerate(self.nb_classes)}
+        self.column_label = np.array([self.position[code] for code in model.nb_classes], dtype=np.intp)
+        self.table = np.ascontiguousarray(model.nb_ptc, dtype=np.float32)
+        self.priors = np.asarray(model.nb_pc, dtype=np.float32)
+        self.moves = np.frombuffer(model.tk_nextmove, dtype=f"u{model.tk_nextmove.itemsize}")
+        self.rowbase = np.asarray(model.tk_row, dtype=np.intp) << 8
+        self.emits = np.asarray(model.tk_output, dtype=np.int64)
+        first = self.moves[self.rowbase[0] + np.arange(256)].astype(np.intp)
+        # The state after any two bytes from the start (64K entries, stays in the CPU's cache).
+        self.pairs = self.moves[(self.rowbase[first][:, None] + np.arange(256)[None, :]).ravel()].astype(np.intp)
+        self.pad = bytes([int(np.flatnonzero(first == 0)[0])]) * (self._DEPTH - 1)
+
+    @classmethod
+    def load(cls) -> _FastIdentifier:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]
+
+        return cls(LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True))
+
+    def features(self, data: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """The features the automaton emits over `data` and how often (py3langid's visit counts)."""
+        size = len(data)
+        # Position i reads bytes i-DEPTH+1 .. i from the start state; DEPTH-1 leading pad bytes
+        # (a byte that leaves the start state where it is) stand for "before the text".
+        codes = np.frombuffer(self.pad + data, dtype=np.uint8).astype(np.intp)
+        states = self.pairs[(codes[:size] << 8) | codes[1:size + 1]]  # the first two steps at once
+        for back in range(2, self._DEPTH):
+            states = self.moves[self.rowbase[states] + codes[back:size + back]]
+        emitted = self.emits[states]
+        found, counts = np.unique(emitted[emitted >= 0], return_counts=True)
+        return found, counts
+
+    def probabilities(self, text: str) -> np.ndarray:
+        """Each of `nb_classes`' probability for `text` (py3langid's `norm_probs` scores)."""
+        data = self.model._encode(text)
+        found, counts = self.features(data)
+        if len(found) == 0:
+            return np.full(len(self.nb_classes), 1.0 / len(self.nb_classes), dtype=np.float32)
+        scores = np.log1p(counts.astype(np.float32)) @ self.table[found] + self.priors
+        scores *= 1.0 / np.sqrt(max(len(data), 1))
+        scores = np.exp(scores - scores.max())
+        return np.bincount(self.column_label, weights=scores / scores.sum(), minlength=len(self.nb_classes))

@@ -1,0 +1,226 @@
+"""Language detection (index/language.py): real news paragraphs in 19 languages, hints, bad input."""
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.language import (
+    LANGUAGES,
+    SAMPLE_CHARS,
+    UNDETERMINED,
+    _identifier,
+    detect_language,
+    normalise_language,
+)
+
+DATA = Path(__file__).resolve().parent / "data" / "languages" / "news.tsv"
+
+
+def _paragraphs() -> list[tuple[str, str]]:
+    lines = DATA.read_text(encoding="utf-8").splitlines()[1:]
+    return [(code, text) for code, text in (line.split("\t") for line in lines)]
+
+
+PARAGRAPHS = _paragraphs()
+BY_LANGUAGE: dict[str, list[str]] = {}
+for _code, _text in PARAGRAPHS:
+    BY_LANGUAGE.setdefault(_code, []).append(_text)
+# Bosnian, Croatian and Serbian (Latin script) are standards of one language that the detector
+# cannot reliably tell apart; the page's declaration decides between them.
+SERBO_CROATIAN = {"bs", "hr", "sr"}
+
+
+def test_the_sample_covers_the_required_languages() -> None:
+    assert {"de", "fr", "es", "ru", "ar", "zh", "ja", "en"} <= set(BY_LANGUAGE)
+    assert len(BY_LANGUAGE) >= 8
+
+
+@pytest.mark.parametrize("code,text", PARAGRAPHS, ids=[f"{c}{i}" for i, (c, _) in enumerate(PARAGRAPHS)])
+def test_each_paragraph_is_detected_in_its_language(code: str, text: str) -> None:
+    got = detect_language(text)
+    if code in SERBO_CROATIAN:
+        assert got in SERBO_CROATIAN
+    else:
+        assert got == code
+
+
+@pytest.mark.parametrize("code", sorted(BY_LANGUAGE))
+def test_an_agreeing_hint_in_any_form_is_kept(code: str) -> None:
+    text = BY_LANGUAGE[code][0]
+    assert detect_language(text, hint=code) == code
+    assert detect_language(text, hint=f"{code.upper()}-XX") == code  # a BCP 47 tag with a region
+    assert detect_language(text, hint=f"{code}_XX") == code  # an og:locale
+
+
+def test_a_template_default_hint_is_overruled_by_a_long_text() -> None:
+    """`<html lang="en">` on every page of a site: the German, Arabic, Chinese... text wins."""
+    for code, text in PARAGRAPHS:
+        if code in SERBO_CROATIAN or code == "en":
+            continue
+        assert detect_language(text, hint="en") == code, code
+    assert detect_language(BY_LANGUAGE["de"][0], hint="fr-FR") == "de"
+
+
+def test_a_hint_decides_between_close_relatives() -> None:
+    """The detector hesitates between Indonesian and Malay, and between Croatian and Bosnian: the
+    page's own declaration is kept there, where it knows better."""
+    indonesian, croatian = BY_LANGUAGE["id"][0], BY_LANGUAGE["hr"][0]
+    assert detect_language(indonesian) == "id"
+    assert detect_language(indonesian, hint="ms") == "ms"
+    assert detect_language(indonesian, hint="Malay") == "ms"
+    assert detect_language(croatian, hint="hr-HR") == "hr"
+    assert detect_language(croatian, hint="bs") == "bs"
+    assert detect_language(croatian, hint="en") in SERBO_CROATIAN
+
+
+def test_a_short_text_keeps_its_hint_and_is_undetermined_without_one() -> None:
+    assert detect_language("Berlin", hint="de") == "de"
+    assert detect_language("Berlin") == UNDETERMINED
+    assert detect_language("Bonjour", hint="en") == "en"  # too short to contradict a declaration
+    assert detect_language("Wetter") == UNDETERMINED
+
+
+@pytest.mark.parametrize("hint", ["", "   ", "xx-YY", "zz", "Klingon", "und", "mul", "x-default", "*", 42, 3.5,
+                                  ["de"], {"lang": "de"}, b"de", "d" * 200, "en\x00", "e"])
+def test_malformed_hints_are_ignored(hint: object) -> None:
+    assert normalise_language(hint) is None
+    assert detect_language(BY_LANGUAGE["fr"][0], hint=hint) == "fr"
+    assert detect_language("", hint=hint) == UNDETERMINED
+
+
+@pytest.mark.parametrize("declared,code", [
+    ("en", "en"), ("EN", "en"), (" en ", "en"), ("en-GB", "en"), ("en_US", "en"), ("pt_BR", "pt"),
+    ("pt-BR", "pt"), ("zh-Hant-TW", "zh"), ("zh-CN", "zh"), ("eng", "en"), ("ger", "de"), ("deu", "de"),
+    ("fre", "fr"), ("fil", "tl"), ("English", "en"), ("german", "de"), ("Norwegian Bokmål", "no"),
+    ("nb", "no"), ("nb-NO", "no"), ("nn", "nn"), ("iw", "he"), ("in", "id"), ("mi", "mi"), ("yi", "yi"),
+    ("Malay", "ms"), ("spa", "es"), ("ara", "ar"), ("jpn", "ja"), ("en-Latn-US", "en"), ("fr-CA,fr;q=0.9", "fr"),
+])
+def test_declarations_are_normalised_to_iso_639_1(declared: str, code: str) -> None:
+    assert normalise_language(declared) == code
+
+
+def test_a_declared_language_the_detector_does_not_know_is_kept_unless_it_is_sure() -> None:
+    assert "mi" not in LANGUAGES  # Maori: a valid ISO 639-1 code outside the model
+    assert detect_language("Kua tae mai te wā ki te whakatau i te take nui mō te iwi katoa.", hint="mi") == "mi"
+    assert detect_language(BY_LANGUAGE["de"][0], hint="mi") == "de"
+
+
+@pytest.mark.parametrize("text", ["", " ", "\n\t ", "12345", "12 345,67 - 8.9 %", "!!! ??? ...", "2026-12-05",
+                                  "€ 100", "\U0001F600\U0001F44D", "\u200b\u200b", "\x00\x01\x02", "OK", "a b c"])
+def test_empty_short_or_letterless_text_is_undetermined(text: str) -> None:
+    assert detect_language(text) == UNDETERMINED
+
+
+@pytest.mark.parametrize("value", [None, 42, 3.14, ["Die Inflation liegt über dem Zielwert"], {"text": "x"}, object()])
+def test_non_text_input_is_undetermined_not_an_error(value: object) -> None:
+    assert detect_language(value) == UNDETERMINED
+    assert detect_language(value, hint="de") == UNDETERMINED
+
+
+def test_bytes_are_read_as_utf8_even_when_broken() -> None:
+    german = BY_LANGUAGE["de"][0].encode("utf-8")
+    assert detect_language(german) == "de"
+    assert detect_language(bytearray(german)) == "de"
+    assert detect_language(german[:-1] + b"\xff\xfe" + german) == "de"
+    assert detect_language(b"\xff\xfe\xfd") == UNDETERMINED
+
+
+def test_mixed_language_text_never_fails_and_the_main_language_wins() -> None:
+    german, english = BY_LANGUAGE["de"], BY_LANGUAGE["en"]
+    half = german[0] + " " + english[0]
+    assert detect_language(half) in {"de", "en", UNDETERMINED}
+    quoted = f'{german[0]} "We are watching the situation closely," said a spokesman. {german[1]}'
+    assert detect_language(quoted) == "de"
+    scripts = BY_LANGUAGE["zh"][0] + BY_LANGUAGE["ar"][0] + BY_LANGUAGE["ru"][0] + BY_LANGUAGE["ja"][0]
+    assert detect_language(scripts) in {"zh", "ar", "ru", "ja", UNDETERMINED}
+    assert detect_language(BY_LANGUAGE["ja"][0] + " Tokyo Stock Exchange (TSE) 2026") == "ja"
+
+
+def test_random_unicode_never_fails() -> None:
+    rng = random.Random(21)
+    for _ in range(300):
+        size = rng.choice([1, 5, 40, 300, 3000])
+        text = "".join(chr(rng.choice([rng.randrange(32, 0x250), rng.randrange(0x370, 0x3000),
+                                       rng.randrange(0x4e00, 0x9fff), rng.randrange(0xd800, 0xe000),
+                                       rng.randrange(0x1f300, 0x1f6ff)])) for _ in range(size))
+        got = detect_language(text, hint=rng.choice([None, "en", "xx", "de-DE"]))
+        assert got == UNDETERMINED or got in LANGUAGES or got == "en"
+
+
+def test_only_the_start_of_a_long_text_is_read() -> None:
+    """The sample cap keeps the cost per article bounded whatever the article's length."""
+    english, german = BY_LANGUAGE["en"][0], BY_LANGUAGE["de"][0]
+    long = (english + " ") * (SAMPLE_CHARS // len(english) + 1) + german * 2000
+    assert detect_language(long) == "en"
+    detect_language(long)
+    started = time.perf_counter()
+    detect_language(long)
+    assert time.perf_counter() - started < 0.5
+
+
+def test_answers_are_iso_639_1_codes_of_the_model() -> None:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]
+
+    labels = LanguageIdentifier.from_model_file(MODEL_FILE).labels
+    assert set(LANGUAGES) == {code for code in labels if len(code) == 2}
+    assert all(len(code) == 2 and code.isalpha() for code in LANGUAGES)
+
+
+# The fast automaton walk must count exactly what py3langid's own walk counts.
+
+def _py3langid_counts(text: str) -> dict[int, int]:
+    from py3langid.langid import visit_counts  # type: ignore[import-untyped]
+
+    model = _identifier().model
+    found = visit_counts(model.tk_nextmove, model._rowbase, model.tk_output, model._encode(text))
+    return dict(found or {})
+
+
+def _fast_counts(text: str) -> dict[int, int]:
+    identifier = _identifier()
+    found, counts = identifier.features(identifier.model._encode(text))
+    return dict(zip(found.tolist(), counts.tolist()))
+
+
+def test_the_vectorised_walk_counts_what_py3langid_counts() -> None:
+    rng = random.Random(7)
+    texts = [text for _, text in PARAGRAPHS]
+    texts += [text[i:i + n] for text in texts for i, n in ((0, 1), (0, 2), (0, 5), (3, 7), (10, 40))]
+    texts += ["", "\x00", "\x00\x00abc", "ÄÖÜ ẞ", "\U0001F600 test \U0001F44D"]
+    texts += ["".join(chr(rng.randrange(32, 0x3000)) for _ in range(rng.randrange(1, 200))) for _ in range(200)]
+    for text in texts:
+        assert _fast_counts(text) == _py3langid_counts(text), repr(text[:40])
+
+
+def test_the_models_deepest_automaton_state_fits_the_walk() -> None:
+    """The walk runs `_DEPTH` steps from the start: every state must be reachable within them
+    (breadth-first over the automaton's transitions), or a deeper n-gram would be missed."""
+    identifier = _identifier()
+    depth = np.full(len(identifier.rowbase), -1)
+    depth[0], frontier, level = 0, np.array([0]), 0
+    while len(frontier):
+        targets = np.unique(identifier.moves[(identifier.rowbase[frontier][:, None] + np.arange(256)).ravel()])
+        frontier = targets[depth[targets] < 0]
+        level += 1
+        depth[frontier] = level
+    assert depth.min() >= 0
+    assert depth.max() <= identifier._DEPTH
+
+
+def test_probabilities_pick_what_py3langid_picks() -> None:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]
+
+    reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    reference.set_languages(list(LANGUAGES))
+    identifier = _identifier()
+    for _, text in PARAGRAPHS:
+        probabilities = identifier.probabilities(text)
+        assert abs(float(probabilities.sum()) - 1.0) < 1e-4
+        label, confidence = reference.classify(text)
+        best = int(probabilities.argmax())
+        assert identifier.nb_classes[best] == label
+        assert abs(float(probabilities[best]) - confidence) < 0.02
