@@ -458,7 +458,7 @@ def test_aliases_file_of_the_index_run_even_where_it_is_not(opensearch, tmp_path
         assert short(Engine(tmp_path / "ix").search("", place="bananaland")) == expected
         with_file = OpenSearchSearch(config)
         assert short(os_run(with_file, "", place="bananaland")) == short(os_run(with_file, "place:Bananaland")) \
-            == expected and with_file.aliases() == (str(aliases.resolve()), None)
+            == expected and with_file.aliases() == (aliases.resolve(), None)
         aliases.unlink()
         elsewhere = OpenSearchSearch(config)  # as on a machine without the file
         assert short(os_run(elsewhere, "", place="bananaland")) == expected and elsewhere.aliases()[1] is not None

@@ -30,6 +30,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import RequestError
@@ -52,6 +53,8 @@ from search.backends.opensearch.translate import (Analysed, MATCH_NONE, Resolver
                                                   texts_to_analyse, to_dsl)
 from search.request import SearchRequest
 from search.snippets import marked_query
+if TYPE_CHECKING:  # the entity package is loaded only when a query names an entity
+    from index.entities.aliases import AliasTable
 from search.results import (ArticleNotFoundError, ArticleRecord, BadParameterError, Facets, Hit, IndexNotFoundError,
                             IndexPermissionError, QuerySyntaxError, SearchError, SearchResults, StoryInfo)
 
@@ -102,7 +105,7 @@ def _entities(source: dict) -> dict[str, list[str]]:
     return out
 
 
-def alias_table(content: str):
+def alias_table(content: str) -> AliasTable:
     """The shipped alias table extended by a user's aliases file given as its content (the
     lines `AliasTable.load_file` reads: kind<TAB>alias<TAB>canonical; others are skipped)."""
     from index.entities.aliases import KINDS, load_aliases
@@ -131,7 +134,7 @@ class OpenSearchSearch:
         self._analysed_since = time.monotonic()
         self._settings: tuple[float, dict] | None = None
         self._layout_checked = -SETTINGS_TTL_S  # when the index's layout version was last found right
-        self._alias_table: tuple[str, object] | None = None  # (content digest, AliasTable)
+        self._alias_table: tuple[str, AliasTable] | None = None  # (content digest, table)
 
     # ---- plumbing -----------------------------------------------------------------------------
 
@@ -224,14 +227,14 @@ class OpenSearchSearch:
             self._analysed.update({text: tuple(tokens) for text, tokens in found.items()})
         return {text: self._analysed.get(text, ()) for text in texts}
 
-    def aliases(self) -> tuple[str | None, object | None]:
+    def aliases(self) -> tuple[Path | None, AliasTable | None]:
         """(aliases file, alias table) for `canonical_name`: the file the index was built with when
         it is on this machine, else a table from its content kept in the cluster (`aliases_tsv`:
         searches may run where the index run did not), else neither (the shipped aliases)."""
         settings = self.recorded_settings()
         path, content = settings.get("aliases_file"), settings.get("aliases_tsv")
         if path and Path(path).is_file():
-            return path, None
+            return Path(path), None
         if not content:
             return None, None
         digest = hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()
@@ -245,7 +248,7 @@ class OpenSearchSearch:
         and places its canonical name through the aliases the index was built with."""
         from index.entities import canonical_name
 
-        aliases: list[tuple[str | None, object | None]] = []
+        aliases: list[tuple[Path | None, AliasTable | None]] = []
 
         def resolve(field: str, value: str) -> list[str]:
             forms = [" ".join(value.split())]
@@ -276,7 +279,7 @@ class OpenSearchSearch:
         with_all, bounds, relaxed = None, None, False
         if any_q is not None or request.facets or (relevance and request.recency):
             with_all, _, bounds, relaxed = self._overview(all_q, any_q, filters)
-        query = any_q if relaxed else all_q
+        query = any_q if relaxed and any_q is not None else all_q
         # The query's adjacent words as phrases and (long queries) feedback: re-scoring only.
         phrases = phrase_clauses(tree, analysed) if relevance else []
         expansion, cut_short = feedback.expand(self, query, filters, phrases, tree, analysed, deadline) \
@@ -297,10 +300,10 @@ class OpenSearchSearch:
             story_count = stories.story_count(answer)
             found = stories.summaries(self, [stories.hit_story(raw) for raw in answer["hits"]["hits"]])
             for hit, raw in zip(hits, answer["hits"]["hits"]):
-                stories.with_story(hit, found.get(stories.hit_story(raw)))
+                stories.with_story(hit, found.get(stories.hit_story(raw) or ""))
         aggs = answer.get("aggregations", {})
         facets = ag.read_facets(aggs, bounds, request.interval) if request.facets else Facets()
-        with_all_words = int(with_all) if relaxed else total
+        with_all_words = int(with_all) if relaxed and with_all is not None else total
         suggestion, partial = None, cut_short
         if request.query.strip() and (total < SUGGEST_BELOW or relaxed):
             suggestion, cut = suggest(self, request.query, filters, with_all_words, deadline)

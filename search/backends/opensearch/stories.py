@@ -43,7 +43,7 @@ def hit_story(raw: dict) -> str | None:
     return values
 
 
-def _date(millis: object) -> datetime | None:
+def _date(millis: float | str | None) -> datetime | None:
     if millis is None:
         return None
     return datetime.fromtimestamp(float(millis) / 1000, tz=timezone.utc)
@@ -76,7 +76,7 @@ def _read_summaries(aggs: dict) -> dict[str, StoryInfo]:
     return found
 
 
-def summaries(search, story_ids: list[str]) -> dict[str, StoryInfo]:
+def summaries(search, story_ids: list[str | None]) -> dict[str, StoryInfo]:
     """Story id -> its summary over all its indexed articles (one request). `others` holds all
     members here; `with_story` drops the hit's own id."""
     ids = list(dict.fromkeys(s for s in story_ids if s))

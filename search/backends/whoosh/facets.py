@@ -14,11 +14,12 @@ from calendar import monthrange
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from functools import partial
 from pathlib import Path
 
 import numpy as np
-from whoosh.filedb.filestore import OverlayStorage
-from whoosh.matching.wrappers import FilterMatcher
+from whoosh.filedb.filestore import OverlayStorage  # type: ignore[import-untyped]
+from whoosh.matching.wrappers import FilterMatcher  # type: ignore[import-untyped]
 
 from search.backends.whoosh.internals import field_lengths, read_postings
 from search.backends.whoosh.schema import FACET_FIELDS, TEXT_FIELDS
@@ -69,9 +70,9 @@ class IndexTables:
     def __init__(self, reader, index_dir: Path | str | None = None) -> None:
         self.doc_count_all = reader.doc_count_all()
         leaves = leaves_of(reader)
-        index_dir = index_dir if index_dir is not None else _folder_of(leaves)
-        parts = [(segment_arrays(index_dir if atomic_leaf(leaf) else None, leaf, "tables",
-                                 lambda leaf=leaf: _segment_tables(leaf), _segment_tables_valid), leaf, offset)
+        folder = Path(index_dir) if index_dir is not None else _folder_of(leaves)
+        parts = [(segment_arrays(folder if atomic_leaf(leaf) else None, leaf, "tables",
+                                 partial(_segment_tables, leaf), _segment_tables_valid), leaf, offset)
                  for leaf, offset in leaves]
         self.fields = {name: _combine_field(name, parts) for name in FACET_FIELDS}
         self.timestamps = _concatenate([arrays["timestamps"] for arrays, _, _ in parts], np.int64)
@@ -163,7 +164,9 @@ def _segment_tables(leaf) -> dict[str, np.ndarray]:
     arrays: dict[str, np.ndarray] = {}
     indexed = set(leaf.indexed_field_names())
     for fieldname in FACET_FIELDS:
-        values, docs, value_of = [], [], []
+        values: list[str] = []
+        docs: list[np.ndarray] = []
+        value_of: list[np.ndarray] = []
         if fieldname in indexed:
             for btext in leaf.lexicon(fieldname):
                 ids = read_postings(unfiltered_postings(leaf, fieldname, btext))[0]

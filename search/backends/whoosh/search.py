@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import numpy.ma  # noqa: F401  (numpy 2's np.unique imports it on first use: ~20 ms, or more on a busy
 # machine, that would otherwise be spent inside the first request's time budget)
-from whoosh import query as wq
+from whoosh import query as wq  # type: ignore[import-untyped]
 
 from index.article import ENTITY_TYPES
 from search.backends.whoosh.schema import FACET_FIELDS, from_index_datetime
@@ -57,6 +57,11 @@ def _generation_of(searcher) -> int:
 
 def _entities(stored: dict) -> dict[str, list[str]]:
     return {kind: [v for v in stored.get(kind, "").split(",") if v] for kind in ENTITY_TYPES}
+
+
+def _iso(seconds: int) -> str | None:
+    moment = timestamp_to_datetime(seconds)
+    return moment.isoformat() if moment is not None else None
 
 
 def first_rows(keys: tuple[np.ndarray, ...], primary: np.ndarray, needed: int) -> np.ndarray:
@@ -247,7 +252,7 @@ class WhooshSearch:
         allowed = evaluator.run(wq.And(filters)).docs if filters else None
         stories = story_table(searcher, self.index_dir, _generation_of(searcher), tables) \
             if request.collapse or request.story else None
-        if request.story:
+        if stories is not None and request.story:
             in_stories = stories.docs_of(request.story)
             allowed = in_stories if allowed is None else np.intersect1d(allowed, in_stories)
 
@@ -274,9 +279,10 @@ class WhooshSearch:
         if half_life is not None and sort == "relevance":
             found = Matches(found.docs, found.scores * recency_factors(tables.timestamps[found.docs], half_life))
         story_count = None
-        if request.collapse:
+        collapse = stories if request.collapse else None
+        if collapse is not None:
             page_items, story_count = collapsed_page(
-                lambda needed: self._rank(tables, found, preferred, sort, needed), found.docs, stories,
+                lambda needed: self._rank(tables, found, preferred, sort, needed), found.docs, collapse,
                 page, page_size)
         else:
             ranked = self._rank(tables, found, preferred, sort, page * page_size)
@@ -287,15 +293,15 @@ class WhooshSearch:
             if terms and time.perf_counter() > deadline:
                 terms, partial = frozenset(), True  # the rest get their opening lines instead
             hits.append(self._hit(searcher, docnum, score, terms))
-            if request.collapse:
-                hits[-1].story = story_info(searcher, tables, stories, docnum, hits[-1])
+            if collapse is not None:
+                hits[-1].story = story_info(searcher, tables, collapse, docnum, hits[-1])
         facet_counts = Facets()
         if request.facets:
             mask = tables.mask(docs)
             facet_counts = Facets(**{f: tables.facet(f, mask, request.facet_top) for f in FACET_FIELDS},
                                   dates=tables.histogram(mask, request.interval))
         suggestion = None
-        with_all_words = len(docs) if all_words else len(preferred)
+        with_all_words = len(docs) if all_words or preferred is None else len(preferred)
         if query.strip() and (len(docs) < SUGGEST_BELOW or not all_words):
             suggestion, cut_short = self._suggest(
                 searcher, query, lambda tree: to_whoosh(tree, searcher.schema, resolve),
@@ -439,8 +445,8 @@ class WhooshSearch:
             "index_dir": str(self.index_dir.resolve()),
             "documents": int(mask.sum()),
             "undated": int(len(stamps) - len(dated)),
-            "date_from": timestamp_to_datetime(int(dated.min())).isoformat() if len(dated) else None,
-            "date_to": timestamp_to_datetime(int(dated.max())).isoformat() if len(dated) else None,
+            "date_from": _iso(int(dated.min())) if len(dated) else None,
+            "date_to": _iso(int(dated.max())) if len(dated) else None,
             "top": {field: [{"value": v.value, "count": v.count} for v in tables.facet(field, mask, top)]
                     for field in FACET_FIELDS},
             "size_bytes": index_size_bytes(self.index_dir),

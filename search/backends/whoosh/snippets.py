@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from whoosh import query as wq
+from whoosh import query as wq  # type: ignore[import-untyped]
 
 from search import snippets as rules
 from search.backends.whoosh.analysis import index_form

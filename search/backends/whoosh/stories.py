@@ -12,6 +12,7 @@ existed) is a story of its own.
 from __future__ import annotations
 
 import threading
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,7 @@ class StoryTable:
                 # Each segment's (article id, document) pairs, cached beside the index like
                 # the facet tables: walking the id lexicon took seconds on Reuters.
                 arrays = segment_arrays(index_dir if atomic_leaf(leaf) else None, leaf, "ids",
-                                        lambda leaf=leaf: _segment_ids(leaf), _segment_ids_valid)
+                                        partial(_segment_ids, leaf), _segment_ids_valid)
                 docs = (arrays["docs"].astype(np.int64) + offset).tolist()
                 for article_id, doc in zip(unpack_strings(arrays["text"], arrays["ends"]), docs):
                     story = assignments.get(article_id)
@@ -123,7 +124,8 @@ def _segment_ids(leaf) -> dict[str, np.ndarray]:
     """One segment's article ids and their documents (deleted ones included). An id is in one
     document of a segment, read from its term info; in two when an article was replaced within
     one segment (the old copy deleted), read from its postings."""
-    ids, docs = [], []
+    ids: list[str] = []
+    docs: list[int] = []
     if "id" in leaf.indexed_field_names():
         for btext, info in leaf.iter_field("id"):
             found = [info.min_id()] if info.doc_frequency() == 1 else \
