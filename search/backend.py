@@ -63,8 +63,8 @@ def relevance_model(articles: Sequence[tuple[float, Mapping[str, int]]], avg_len
       a fifth of its vote and one-line records outvote real articles: on CACM, half of whose
       records are titles, catalogue codes ("r408", "f2") became feedback words.
 
-    Digits neither vote nor count in an article's length. The backends' settings (FEEDBACK_* in search/backends/whoosh/ranking.py,
-    mirrored in the OpenSearch mapping) say which articles vote and with what parameters.
+    Digits neither vote nor count in an article's length. search.ranking's FEEDBACK_* settings,
+    which both backends read, say which articles vote and with what parameters.
     """
     if not articles:
         return {}

@@ -80,10 +80,9 @@ WORDS_ANALYZER = "news_words"
 NORMALIZER = "news_fold"
 DATE_FORMAT = "strict_date_optional_time||epoch_millis"
 
-# The Whoosh backend's stop list (search.stopwords.INDEX_STOP_WORDS = whoosh.analysis.STOP_WORDS,
-# checked equal by the tests), not Lucene's `_english_`: the two differ in 21 words, among them
-# "us" (ours drops it, so a search for "US" means the same on both backends) and "no", "but",
-# "they", "was" (Lucene drops them).
+# The analysers' stop list (search.stopwords.INDEX_STOP_WORDS, every backend's), not Lucene's
+# `_english_`: the two differ in 21 words, among them "us" (ours drops it, so a search for "US"
+# means the same on both backends) and "no", "but", "they", "was" (Lucene drops them).
 STOP_WORDS = tuple(sorted(INDEX_STOP_WORDS))
 MIN_WORD = 2  # the Whoosh analyser's minimum word length: drops the "s" of "Korea 's", "J" of "J. Smith"
 
