@@ -229,6 +229,20 @@ def test_snippet_and_spelling_settings_are_read_from_search_on_every_backend(syn
     assert synthetic.search("sumit").suggestion is None
 
 
+def test_recency_settings_are_read_from_search_on_every_backend(synthetic, monkeypatch):
+    """search/recency.py's floor: an identical article five months older than the newest match
+    keeps about RECENCY_FLOOR of its score, on every backend."""
+    from search import recency
+
+    def older_share() -> float:
+        scores = {h.id.rsplit("/", 1)[-1]: h.score for h in synthetic.search("twin report", recency=10).hits}
+        return scores["a7"] / scores["a8"]
+
+    assert older_share() == pytest.approx(0.5, abs=0.01)
+    monkeypatch.setattr(recency, "RECENCY_FLOOR", 0.2)
+    assert older_share() == pytest.approx(0.2, abs=0.01)
+
+
 def test_the_query_is_parsed_once_when_the_request_is_built(synthetic, monkeypatch):
     """Building a request parses its query twice (all words, any word); running it, marking an
     article and its top words parse it no more: only the suggestion's corrected text is parsed."""

@@ -1,5 +1,5 @@
-"""The OpenSearch backend's search side (meets `search.backend.SearchBackend`): the Whoosh
-backend's answers, computed by a cluster.
+"""The OpenSearch backend's search side (meets `search.backend.SearchBackend`): the answers
+that search/ defines (ranking, relaxation, did-you-mean, snippets), computed by a cluster.
 
 One search is two requests (three or four when "did you mean" is tried):
 1. an overview (size 0): how many articles have all the words and how many some of them, and the
@@ -36,7 +36,7 @@ from opensearchpy import OpenSearch
 from opensearchpy.exceptions import RequestError
 
 from index.article import ENTITY_TYPES
-from search import querylang as ql
+from search import querylang as ql, recency
 from search.backend import RELAX_BELOW, REQUEST_BUDGET_S, SUGGEST_BELOW
 from search.backends.opensearch import facets as ag, ranking as feedback, records, stories
 # A page past MAX_RESULT_WINDOW (the cluster's result window) is refused here with a message.
@@ -72,18 +72,16 @@ ANALYSIS_CACHE = 100_000     # texts whose analysed tokens are remembered (empti
 # ...and for how long: a re-index may swap the alias to an index with other analysis
 # (mapping.TEMPLATE_VERSION); a long-running server follows within this time.
 ANALYSIS_TTL_S = 600.0
-RELATED_TERMS = 12           # key terms of an article that find related ones (as Whoosh's numterms)
-RELATED_SCALE_DAYS = 30.0    # closeness 1/sqrt(1 + days apart / this): a month costs ~30%, a year ~75%
 HIT_SOURCE = ["id", "title", "display_title", "title_derived", "url", "date", "source", *ENTITY_TYPES]
 # The cluster's refusal of a query with more clauses than indices.query.bool.max_clause_count.
 _TOO_MANY_CLAUSES = re.compile(r"too_many_\w*clauses")
-# The Whoosh backend's recency factor, 0.5 + 0.5 * 0.5 ** (age / half-life), age in days behind
-# the newest matching article; undated articles get the floor, 0.5.
-RECENCY_SCRIPT = ("if (doc['date'].size() == 0) { return 0.5; } "
+# search.recency's recency_factor and closeness, on the cluster (their settings are the params).
+RECENCY_SCRIPT = ("if (doc['date'].size() == 0) { return params.floor; } "
                   "double age = Math.max(0.0, (params.newest - doc['date'].value.toInstant().toEpochMilli()) "
-                  "/ 86400000.0); return 0.5 + 0.5 * Math.pow(0.5, age / params.half_life);")
-CLOSENESS_SCRIPT = ("double days = doc['date'].size() == 0 ? 365.0 : Math.abs(doc['date'].value.toInstant()"
-                    ".toEpochMilli() - params.origin) / 86400000.0; return 1.0 / Math.sqrt(1.0 + days / params.scale);")
+                  "/ 86400000.0); return params.floor + (1 - params.floor) * Math.pow(0.5, age / params.half_life);")
+CLOSENESS_SCRIPT = ("double days = doc['date'].size() == 0 ? params.undated : Math.abs(doc['date'].value"
+                    ".toInstant().toEpochMilli() - params.origin) / 86400000.0; "
+                    "return 1.0 / Math.sqrt(1.0 + days / params.scale);")
 
 
 def _date(value: object) -> datetime | None:
@@ -97,7 +95,7 @@ def _date(value: object) -> datetime | None:
 
 
 def _entities(source: dict) -> dict[str, list[str]]:
-    """Every entity kind's names (empty lists included), as the Whoosh backend gives them."""
+    """Every entity kind's names (empty lists included: a hit lists every kind)."""
     out = {}
     for kind in ENTITY_TYPES:
         values = source.get(kind) or []
@@ -346,7 +344,8 @@ class OpenSearchSearch:
                                             {"constant_score": {"filter": all_q, "boost": 0.0, "_name": ALL_WORDS_NAME}}]
             if request.recency:
                 functions.append({"script_score": {"script": {"source": RECENCY_SCRIPT, "params": {
-                    "newest": bounds[1] if bounds else 0, "half_life": float(request.recency)}}}})
+                    "newest": bounds[1] if bounds else 0, "half_life": float(request.recency),
+                    "floor": recency.RECENCY_FLOOR}}}})
             if functions:
                 ranked = {"function_score": {"query": ranked, "functions": functions, "score_mode": "multiply",
                                            "boost_mode": "multiply"}}
@@ -417,17 +416,18 @@ class OpenSearchSearch:
 
     def related(self, article_id: str, top: int = 5) -> list[Hit]:
         """Articles like this one (more_like_this on its key title and body terms), preferring
-        ones close in date by the Whoosh backend's closeness factor."""
+        ones close in date (`search.recency.closeness`)."""
         raw = self._find(article_id, {"_source": ["id", "date"]})
         like = {"more_like_this": {"fields": ["title", "body"], "like": [{"_index": raw["_index"], "_id": raw["_id"]}],
-                                   "min_term_freq": 1, "min_doc_freq": 1, "max_query_terms": RELATED_TERMS,
+                                   "min_term_freq": 1, "min_doc_freq": 1, "max_query_terms": recency.RELATED_TERMS,
                                    "minimum_should_match": 1}}
         query: dict = {"bool": {"must": [like], "must_not": [{"term": {"id": article_id}}]}}
         own = _date(raw["_source"].get("date"))
         if own is not None:
             query = {"function_score": {"query": query, "boost_mode": "multiply", "functions": [{"script_score": {
                 "script": {"source": CLOSENESS_SCRIPT, "params": {
-                    "origin": int(own.timestamp() * 1000), "scale": RELATED_SCALE_DAYS}}}}]}}
+                    "origin": int(own.timestamp() * 1000), "scale": recency.CLOSENESS_DAYS,
+                    "undated": recency.UNDATED_DAYS}}}}]}}
         body = {"query": query, "size": max(0, top), "_source": HIT_SOURCE,
                 "sort": [{"_score": "desc"}, {"id": "asc"}]}
         answer = self._search("find related articles in", body, scored=True)
@@ -435,7 +435,7 @@ class OpenSearchSearch:
 
     def stats(self, top: int = 10) -> dict:
         """Document count, undated count, date range, top entities, size, last update, recogniser
-        (the Whoosh backend's keys but `index_dir`; `size_bytes` counts the primary shards)."""
+        (no `index_dir`: there is no folder; `size_bytes` counts the primary shards)."""
         answer = self._search("read the statistics of", {"size": 0, "track_total_hits": True,
                                                          "aggs": ag.stats_aggs(top)})
         aggs = answer.get("aggregations", {})

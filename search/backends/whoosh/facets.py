@@ -24,6 +24,7 @@ from whoosh.matching.wrappers import FilterMatcher  # type: ignore[import-untype
 from search.backends.whoosh.internals import field_lengths, read_postings
 from search.backends.whoosh.schema import FACET_FIELDS, TEXT_FIELDS
 from search.backends.whoosh.tablecache import pack_strings, segment_arrays, strings_valid, unpack_strings
+from search import recency
 from search.histogram import fitting_interval, week_end
 from search.results import DateBucket, DateHistogram, FacetValue
 from search.backends.whoosh.scoring import leaves_of
@@ -296,13 +297,11 @@ def timestamp_to_datetime(seconds: int) -> datetime | None:
 
 
 def recency_factors(timestamps: np.ndarray, half_life_days: float) -> np.ndarray:
-    """Score multipliers in (0.5, 1]: 1 for the newest matching article, halving the *bonus*
-    every `half_life_days` older. Relative to the newest match, not to today, so an archive
-    from 1987 still has a meaningful "recent"; undated articles get the floor, 0.5.
-    """
+    """`search.recency.recency_factor` of each matching article, over arrays."""
+    floor = recency.RECENCY_FLOOR
     dated = timestamps != UNDATED
-    factors = np.full(len(timestamps), 0.5)
+    factors = np.full(len(timestamps), floor)
     if dated.any():
         age_days = (timestamps[dated].max() - timestamps[dated]) / 86_400
-        factors[dated] = 0.5 + 0.5 * np.power(0.5, age_days / half_life_days)
+        factors[dated] = floor + (1 - floor) * np.power(0.5, age_days / half_life_days)
     return factors

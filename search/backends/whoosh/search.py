@@ -31,7 +31,7 @@ from search.backend import RELAX_BELOW, REQUEST_BUDGET_S, SUGGEST_BELOW
 from search.backends.whoosh.backend import CAPABILITIES
 from search.request import SearchRequest
 from search.results import ArticleNotFoundError, ArticleRecord, Facets, Hit, SearchResults, StoryInfo
-from search import querylang as ql, spelling
+from search import querylang as ql, recency, spelling
 from search.backends.whoosh.snippets import highlight_full_text, highlight_terms, make_snippet
 from search.snippets import marked_query
 from search.backends.whoosh import records
@@ -416,7 +416,7 @@ class WhooshSearch:
             raise ArticleNotFoundError(f"no article with id {article_id!r}")
         tables, postings = self._generation(searcher)
         stored = searcher.stored_fields(docnum)
-        key_terms = searcher.key_terms_from_text("body", stored.get("body", ""), numterms=12)
+        key_terms = searcher.key_terms_from_text("body", stored.get("body", ""), numterms=recency.RELATED_TERMS)
         if not key_terms:
             return []
         q = wq.Or([wq.Term("body", term, boost=weight) for term, weight in key_terms])
@@ -428,8 +428,8 @@ class WhooshSearch:
         if own != UNDATED:
             days_apart = np.abs(stamps - own) / 86_400
             # An undated article counts as a year apart: it might be from any time.
-            closeness = np.where(stamps == UNDATED, 1.0 / np.sqrt(1.0 + 365 / 30.0),
-                                 1.0 / np.sqrt(1.0 + days_apart / 30.0))
+            days_apart = np.where(stamps == UNDATED, recency.UNDATED_DAYS, days_apart)
+            closeness = 1.0 / np.sqrt(1.0 + days_apart / recency.CLOSENESS_DAYS)
             scores = scores * closeness  # a month apart costs ~30%, a year ~75%
         order = np.lexsort((docs, -scores))[:top]
         return [self._hit(searcher, int(docs[i]), float(scores[i]), None) for i in order]
