@@ -12,10 +12,12 @@ and years always fit.
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from calendar import monthrange
+from datetime import date, datetime, timedelta
 
 from search.backend import histogram_interval
 from search.request import INTERVALS
+from search.results import DateBucket
 
 MAX_BUCKETS = 10_000
 
@@ -59,4 +61,22 @@ def week_end(start: date) -> date:
     return date.max if start > date.max - timedelta(days=6) else start + timedelta(days=6)
 
 
-__all__ = ["MAX_BUCKETS", "bucket_count", "fitting_interval", "coarsened_notice", "week_end"]
+def date_bucket(interval: str, start: date, count: int) -> DateBucket:
+    """The `interval` bucket that starts at `start` (an hour's: a UTC datetime), labelled and
+    bounded as every backend gives it: hours "YYYY-MM-DD HH:00" (from and to that day), days
+    "YYYY-MM-DD", weeks (Monday to Sunday) by their Monday, months "YYYY-MM" (first to last day),
+    years "YYYY" (1 January to 31 December)."""
+    day = start.date() if isinstance(start, datetime) else start
+    if interval == "hour":
+        return DateBucket(start.strftime("%Y-%m-%d %H:00"), day, day, count)
+    if interval == "day":
+        return DateBucket(day.isoformat(), day, day, count)
+    if interval == "week":
+        return DateBucket(day.isoformat(), day, week_end(day), count)
+    if interval == "month":
+        return DateBucket(day.strftime("%Y-%m"), day, date(day.year, day.month, monthrange(day.year, day.month)[1]),
+                          count)
+    return DateBucket(str(day.year), date(day.year, 1, 1), date(day.year, 12, 31), count)
+
+
+__all__ = ["MAX_BUCKETS", "bucket_count", "fitting_interval", "coarsened_notice", "week_end", "date_bucket"]
