@@ -13,15 +13,25 @@ import logging
 import os
 import re
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
+from index.article import ENTITY_TYPES
 from newsearch import research_cli
+from search.parameters import DATE_FROM, DATE_TO, FILTERS, PARAMETERS, QUERY, Parameter
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
-# The Python API's parameter names in its error messages, and the options a CLI user typed.
-_OPTION_NAMES = {"date_from": "--from", "date_to": "--to", "page_size": "--page-size", "page": "--page",
-                 "sort": "--sort", "recency": "--recency"}
-_PARAMETER = re.compile(r"\b(" + "|".join(_OPTION_NAMES) + r")\b")
+# The Python API's parameter names in its error messages ("page_size must be ...", "date_from
+# (...) is after date_to (...)"), and the options a command-line user typed (the table's flags).
+_OPTION_NAMES = {p.name: p.flag for p in PARAMETERS if p.flag and p.flag.startswith("--")}
+_PARAMETER = re.compile(r"\b(" + "|".join(_OPTION_NAMES) + r")\b(?=:| must| \()")
+# What `stories` takes of the search's parameters (search/parameters.py): the query, filters, dates.
+_STORIES_PARAMETERS: tuple[Parameter[Any], ...] = (QUERY, *FILTERS.values(), DATE_FROM, DATE_TO)
+# The index location's options (search.backends' registry names them) and their flags.
+_LOCATION_FLAGS = {"index_dir": "--index-dir", "url": "--opensearch-url", "index": "--opensearch-index",
+                   "username": "--opensearch-user", "ca_certs": "--opensearch-ca-certs",
+                   "verify_certs": "--opensearch-insecure"}
 _QUOTED = re.compile(r"""('[^']*'|"[^"]*")""")
 _TAG = re.compile(r"<[^>]+>")
 
@@ -38,7 +48,9 @@ def _add_index_dir(parser: argparse.ArgumentParser) -> None:
     """Where the index is: a Whoosh folder (the default) or an OpenSearch cluster."""
     parser.add_argument("--index-dir", type=Path, default=None,
                         help="index folder (default: $NEWSEARCH_INDEX, else ./newsearch-index)")
-    parser.add_argument("--backend", choices=["whoosh", "opensearch"], default=None,
+    from search.backends import BACKENDS
+
+    parser.add_argument("--backend", choices=BACKENDS, default=None,
                         help="where the index is kept: whoosh, a folder on this machine (the default), or "
                              "opensearch, a cluster ($NEWSEARCH_BACKEND)")
     parser.add_argument("--opensearch-url", metavar="URL",
@@ -55,30 +67,42 @@ def _add_index_dir(parser: argparse.ArgumentParser) -> None:
 
 
 def _index_location(args: argparse.Namespace) -> tuple[str, dict]:
-    """The backend's name and options from the command line (environment variables fill in)."""
-    from search.backends import backend_name
-    from search.results import BadParameterError
+    """The backend's name and options from the command line (environment variables fill in);
+    the registry refuses an option of another backend, naming its flag."""
+    from search.backends import command_line_options
 
-    name = backend_name(args.backend)
-    given = {"url": args.opensearch_url, "index": args.opensearch_index, "username": args.opensearch_user,
-             "ca_certs": args.opensearch_ca_certs, "verify_certs": False if args.opensearch_insecure else None}
-    given = {key: value for key, value in given.items() if value is not None}
-    if name == "whoosh":
-        if given:
-            raise BadParameterError("the --opensearch-* options need --backend opensearch")
-        return name, {"index_dir": args.index_dir} if args.index_dir is not None else {}
-    if args.index_dir is not None:
-        raise BadParameterError("--index-dir is a folder for the whoosh backend; an OpenSearch index is "
-                                "named by --opensearch-index")
-    return name, given
+    given = {"index_dir": args.index_dir, "url": args.opensearch_url, "index": args.opensearch_index,
+             "username": args.opensearch_user, "ca_certs": args.opensearch_ca_certs,
+             "verify_certs": False if args.opensearch_insecure else None}
+    return command_line_options(args.backend, given, _LOCATION_FLAGS)
 
 
-def _add_filters(parser: argparse.ArgumentParser) -> None:
-    for name in ("person", "org", "place", "source"):
-        parser.add_argument(f"--{name}", action="append", default=[], metavar="NAME",
-                            help=f"only articles with this {name} (repeat: all must apply)")
-    parser.add_argument("--from", dest="date_from", metavar="DATE", help="from date (YYYY[-MM[-DD]])")
-    parser.add_argument("--to", dest="date_to", metavar="DATE", help="to date, inclusive")
+def add_parameters(parser: argparse.ArgumentParser, parameters: Iterable[Parameter[Any]]) -> None:
+    """The options of these search parameters, from the table (search/parameters.py): its flag,
+    help, choices and default. Values stay text: the table's checks read them (ASCII digits,
+    bounds named in the error), not argparse's int()/float(), which take "１０", "1_0" and "inf"."""
+    for p in parameters:
+        if p.flag is None:
+            continue
+        if p is QUERY:
+            parser.add_argument("query", nargs="?", default=p.default, help=p.help)
+        elif p.many:
+            parser.add_argument(p.flag, dest=p.name, action="append", default=[], metavar=p.metavar, help=p.help)
+        elif isinstance(p.default, bool):
+            if p.default:
+                raise ValueError(f"{p.name}: a flag that is on by default needs a --no- option")
+            parser.add_argument(p.flag, dest=p.name, action="store_true", help=p.help)
+        else:
+            shown = f" (default {p.default})" if p.default is not None else ""
+            parser.add_argument(p.flag, dest=p.name, default=None, choices=p.choices or None, metavar=p.metavar,
+                                help=p.help + shown)
+
+
+def given_parameters(args: argparse.Namespace, parameters: Iterable[Parameter[Any]]) -> dict[str, Any]:
+    """The search parameters typed on the command line, by name (the query apart): what was
+    not given is left to the table's default."""
+    return {p.name: getattr(args, p.name) for p in parameters
+            if p.flag and p is not QUERY and getattr(args, p.name, None) is not None}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -107,29 +131,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--part", metavar="K/N",
                    help="index only the K-th of N disjoint parts of the files (run N of these, on any machines)")
 
-    p = commands.add_parser("search", help="search the index")
-    p.add_argument("query", nargs="?", default="")
+    p = commands.add_parser("search", help="search the index", epilog="The search parameters: docs/parameters.md.")
+    add_parameters(p, PARAMETERS)  # every parameter of the table with a flag
     _add_index_dir(p)
-    _add_filters(p)
-    p.add_argument("--sort", choices=["relevance", "newest", "oldest"], default="relevance")
-    # Whole numbers and days are read by search.request's one rule (ASCII digits, bounds named in
-    # the error), not by argparse's int()/float(), which take full-width digits, "1_0" and "inf".
-    p.add_argument("--recency", metavar="DAYS",
-                   help="prefer newer articles: half-life in days of a date decay mixed into relevance")
-    p.add_argument("--page", default="1")
-    p.add_argument("--page-size", default="10")
-    p.add_argument("--collapse", action="store_true",
-                   help="one result per story (near-duplicates and articles about the same event)")
-    p.add_argument("--story", action="append", default=[], metavar="ID",
-                   help="only the articles of this story (as story:ID in the query)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     research_cli.add_search_options(p)
-    research_cli.add_trends_parser(commands, _add_index_dir)
+    research_cli.add_trends_parser(commands, _add_index_dir, add_parameters)
 
     p = commands.add_parser("stories", help="the largest stories, of the index or of a query's results")
-    p.add_argument("query", nargs="?", default="")
+    add_parameters(p, _STORIES_PARAMETERS)
     _add_index_dir(p)
-    _add_filters(p)
     p.add_argument("--top", default="10", help="how many stories (1 to 100)")
     p.add_argument("--json", action="store_true")
 
@@ -140,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("entities", help="the most mentioned people, organisations and places")
     p.add_argument("query", nargs="?", default="")
     _add_index_dir(p)
-    p.add_argument("--type", choices=["person", "org", "place"], action="append",
+    p.add_argument("--type", choices=ENTITY_TYPES, action="append",
                    help="only this type (repeatable; default all three)")
     p.add_argument("--top", default="20", help="how many of each type (1 to 100)")
     p.add_argument("--json", action="store_true")
@@ -189,10 +200,9 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from search import engine_for
-    from search.request import PARAMETERS, SearchRequest
+    from search.request import SearchRequest
 
-    request = SearchRequest.build(args.query, **{name: getattr(args, name) for name in PARAMETERS
-                                                 if name != "query" and hasattr(args, name)})
+    request = SearchRequest.build(args.query, **given_parameters(args, PARAMETERS))
     backend, location = _index_location(args)
     if args.format in research_cli.EXPORT_FORMATS:
         return research_cli.export_search(engine_for(backend=backend, **location), request, args)
@@ -234,9 +244,8 @@ def cmd_stories(args: argparse.Namespace) -> int:
 
     top = whole_number(args.top, "--top", high=MAX_TOP)
     backend, location = _index_location(args)
-    found = engine_for(backend=backend, **location).stories(
-        args.query, top=top, person=args.person, org=args.org, place=args.place, source=args.source,
-        date_from=args.date_from, date_to=args.date_to)
+    found = engine_for(backend=backend, **location).stories(args.query, top=top,
+                                                            **given_parameters(args, _STORIES_PARAMETERS))
     if args.json:
         print(json.dumps([story.to_dict() for story in found], indent=2, ensure_ascii=False))
         return 0
@@ -274,7 +283,7 @@ def cmd_entities(args: argparse.Namespace) -> int:
     top = whole_number(args.top, "--top", high=MAX_TOP)
     backend, location = _index_location(args)
     results = engine_for(backend=backend, **location).search(args.query, page_size=1, facet_top=top)
-    kinds = args.type or ["person", "org", "place"]
+    kinds = args.type or list(ENTITY_TYPES)
     table = {kind: [{"value": v.value, "count": v.count} for v in getattr(results.facets, kind)] for kind in kinds}
     if args.json:
         print(json.dumps(table, indent=2, ensure_ascii=False))
@@ -337,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "index":
         from newsearch.indexing import InputNotFoundError, RunFailedError
         run_errors = (InputNotFoundError, RunFailedError)
+    unusable: tuple[type[Exception], ...] = (IndexNotFoundError, IncompatibleIndexError, IndexLockedError, *run_errors)
     handler = {"index": cmd_index, "search": cmd_search, "stats": cmd_stats,
                "entities": cmd_entities, "serve": cmd_serve, "trends": cmd_trends, "stories": cmd_stories}[args.command]
     try:
@@ -345,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(_in_cli_terms(str(exc)), 2)
     except SearchError as exc:
         return _fail(str(exc), 2)
-    except (IndexNotFoundError, IncompatibleIndexError, IndexLockedError, *run_errors) as exc:
+    except unusable as exc:
         return _fail(str(exc), 1)
     except KeyboardInterrupt:
         return _fail("interrupted; the index holds everything up to the last commit", 130)

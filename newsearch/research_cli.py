@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 from search.export import EXPORT_LIMIT, every_article
-from search.request import INTERVALS
+from search.parameters import DATE_FROM, DATE_TO, FILTERS, INTERVAL, RECENCY, SORT, Parameter
 from search.trends import MAX_QUERIES, trends_csv
 
 EXPORT_FORMATS = ("csv", "jsonl")
@@ -30,15 +31,14 @@ def add_search_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--text", action="store_true", help="with --format csv|jsonl: add the article text")
 
 
-def add_trends_parser(commands, add_index_dir) -> None:
+def add_trends_parser(commands, add_index_dir, add_parameters) -> None:
+    """`trends`: its queries, where the index is, and the search parameters it takes (the
+    table's bucket and dates, added by `add_parameters`)."""
     p = commands.add_parser("trends", help="articles over time for up to 5 queries, as a share of all articles")
     p.add_argument("queries", nargs="+", metavar="QUERY",
                    help='a query in the query language, with its own filters (e.g. "oil place:Iran")')
     add_index_dir(p)
-    p.add_argument("--interval", choices=INTERVALS, default=None,
-                   help="bucket size (default: as the date histogram, by the span)")
-    p.add_argument("--from", dest="date_from", metavar="DATE", help="from date (YYYY[-MM[-DD]])")
-    p.add_argument("--to", dest="date_to", metavar="DATE", help="to date, inclusive")
+    add_parameters(p, (INTERVAL, DATE_FROM, DATE_TO))
     p.add_argument("--counts", action="store_true", help="plot counts, not shares (the table has both)")
     p.add_argument("--csv", action="store_true", help="print a CSV table")
     p.add_argument("--json", action="store_true", help="print the series as JSON")
@@ -59,11 +59,13 @@ def export_search(engine, request, args: argparse.Namespace) -> int:
     return 0
 
 
+# What an export keeps of the search: its filters and order (every page, no stories).
+_EXPORTED: tuple[Parameter[Any], ...] = (DATE_FROM, DATE_TO, *FILTERS.values(), SORT, RECENCY)
+
+
 def _request_parameters(request) -> dict:
     """`SearchRequest.build` keywords that re-create `request`'s filters and order."""
-    return {"date_from": request.date_from, "date_to": request.date_to, "person": request.person,
-            "org": request.org, "place": request.place, "source": request.source, "sort": request.sort,
-            "recency": request.recency}
+    return {p.name: getattr(request, p.name) for p in _EXPORTED}
 
 
 def cmd_trends(args: argparse.Namespace, engine) -> int:

@@ -9,8 +9,10 @@ Everything else (the command line, the web app) adapts this API; no Whoosh type 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Unpack
 
 from search.engine import Engine, engine_for
+from search.parameters import SearchParameters
 from search.request import MAX_PAGE_SIZE, SORTS, SearchRequest
 from search.results import (ArticleNotFoundError, ArticleRecord, BadParameterError, DateBucket,
                             DateHistogram, FacetValue, Facets, Hit, IncompatibleIndexError, IndexLockedError,
@@ -19,16 +21,14 @@ from search.results import (ArticleNotFoundError, ArticleRecord, BadParameterErr
 
 
 def search(query: str = "", *, index_dir: Path | str | None = None, backend: str | None = None,
-           backend_options: dict | None = None, **parameters: object) -> SearchResults:
+           backend_options: dict | None = None, **parameters: Unpack[SearchParameters]) -> SearchResults:
     """Search a newsearch index.
 
     `query` uses the query language (words, "phrases", -excluded, OR, field:value,
-    date:[A TO B], prefix*); an empty query matches every article. The parameters are those of
-    `SearchRequest.build`: `date_from`/`date_to` (dates, datetimes or "YYYY[-MM[-DD]]" strings,
-    inclusive), `person`/`org`/`place`/`source` (a name or several, all must apply), `sort`
-    ("relevance", "newest", "oldest"), `page`, `page_size`, and `recency` (a half-life in days,
-    off by default, that lets newer articles win over slightly better-matching older ones).
-    Raises `QuerySyntaxError` or `BadParameterError` with a message fit to show a person.
+    date:[A TO B], prefix*); an empty query matches every article. The other parameters
+    (`date_from`/`date_to`, `person`/`org`/`place`/`source`, `sort`, `page`, `page_size`,
+    `recency`, `collapse`, `story`, ...) are listed with their types, defaults and meaning in
+    docs/parameters.md, made from the one table in search/parameters.py. Raises `QuerySyntaxError` or `BadParameterError` with a message fit to show a person.
     `backend` ("whoosh", the default, or "opensearch") and `backend_options` (e.g.
     `{"url": ..., "index": ...}`) say where the index is; see `search.backends`.
     """
@@ -42,5 +42,5 @@ __all__ = [
     "search", "Engine", "SearchRequest", "engine_for", "SearchResults", "Hit", "Facets", "FacetValue", "DateHistogram",
     "DateBucket", "ArticleRecord", "SearchError", "QuerySyntaxError", "BadParameterError",
     "ArticleNotFoundError", "IndexNotFoundError", "IncompatibleIndexError", "IndexPermissionError",
-    "IndexLockedError", "SORTS", "MAX_PAGE_SIZE",
+    "IndexLockedError", "SORTS", "MAX_PAGE_SIZE", "SearchParameters",
 ]

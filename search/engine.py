@@ -9,10 +9,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Unpack
 
 from search.backend import SearchBackend
 from search.backends import open_search
+from search.parameters import DateValue, SearchParameters
 from search.request import SearchRequest
 from search.results import ArticleRecord, Hit, SearchResults, StoryInfo
 
@@ -38,8 +39,9 @@ class Engine:
     def index_dir(self) -> Path | None:
         return getattr(self.backend, "index_dir", None)
 
-    def search(self, query: str = "", **parameters: object) -> SearchResults:
-        """Search; the parameters are `SearchRequest.build`'s (see `search.search`).
+    def search(self, query: str = "", **parameters: Unpack[SearchParameters]) -> SearchResults:
+        """Search; the parameters are `SearchRequest.build`'s: search/parameters.py's table,
+        docs/parameters.md.
 
         `snippets=False` leaves `Hit.snippet` empty and `facets=False` the facets empty, for
         callers that don't show them (and for measuring what each part costs).
@@ -73,21 +75,21 @@ class Engine:
     # ---- the researcher's tools (search/trends.py, topwords.py, export.py) --------------------
 
     def trends(self, queries: list[str], *, interval: str | None = None, normalise: bool = True,
-               date_from: object = None, date_to: object = None) -> "Trends":
+               date_from: DateValue = None, date_to: DateValue = None) -> "Trends":
         """Matching articles per day/week/month/year for up to 5 queries, as counts and as a
         share of all articles per bucket (`normalise`, the default, says which to plot)."""
         from search.trends import trends
 
         return trends(self, queries, interval=interval, normalise=normalise, date_from=date_from, date_to=date_to)
 
-    def top_words(self, query: str = "", top: int = 20, **parameters: object) -> dict:
+    def top_words(self, query: str = "", top: int = 20, **parameters: Unpack[SearchParameters]) -> dict:
         """The words most over-represented in the results against the whole index (G²)."""
         from search.topwords import top_words
 
         return top_words(self, SearchRequest.build(query, **parameters), top)
 
     def export(self, query: str = "", fmt: str = "csv", *, limit: int | None = None, text: bool = False,
-               say_cut: bool = True, **parameters: object) -> Iterator[str]:
+               say_cut: bool = True, **parameters: Unpack[SearchParameters]) -> Iterator[str]:
         """Every matching article (up to `limit`, default 10,000) as CSV or JSON Lines lines,
         streamed page by page; `text` adds the article text; the last line says when the limit
         cut the list (unless `say_cut` is False)."""
@@ -96,7 +98,7 @@ class Engine:
         request = SearchRequest.build(query, **parameters)
         return export_lines(self, request, fmt, limit=limit or EXPORT_LIMIT, text=text, say_cut=say_cut)
 
-    def stories(self, query: str = "", top: int = 10, **parameters: object) -> list[StoryInfo]:
+    def stories(self, query: str = "", top: int = 10, **parameters: Unpack[SearchParameters]) -> list[StoryInfo]:
         """The largest stories of the index, or of a query's results (`SearchRequest.build`'s
         filters apply): each with its size, date span, sources and representative's title."""
         return self.backend.stories(SearchRequest.build(query, **parameters), top)
@@ -110,7 +112,7 @@ _engines_lock = threading.Lock()
 
 
 def engine_for(index_dir: Path | str | None = None, *, backend: str | None = None,
-               **options: object) -> Engine:
+               **options: Any) -> Engine:
     """The shared Engine of an index, so repeated `search()` calls reuse the open index."""
     from search.backends import backend_name, index_location
 

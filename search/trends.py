@@ -20,7 +20,8 @@ from datetime import date
 from search.backend import histogram_interval
 from search.export import csv_lines
 from search.histogram import coarsened_notice
-from search.request import INTERVALS, SearchRequest
+from search.parameters import INTERVAL, INTERVALS, DateValue
+from search.request import SearchRequest
 from search.results import BadParameterError, DateBucket
 
 MAX_QUERIES = 5  # series on one chart: more lines than this cannot be told apart
@@ -89,14 +90,13 @@ def check_queries(queries: list[str]) -> list[str]:
 
 
 def trends(engine, queries: list[str], *, interval: str | None = None, normalise: bool = True,
-           date_from: object = None, date_to: object = None) -> Trends:
+           date_from: DateValue = None, date_to: DateValue = None) -> Trends:
     """Articles per bucket for each query (its own filters in the query language, e.g.
     `oil place:Iran`), between `date_from` and `date_to` when given."""
     queries = check_queries(queries)
-    if interval not in (None, "", *INTERVALS):
-        raise BadParameterError(f"interval must be one of {', '.join(INTERVALS)}, not {str(interval)[:20]!r}")
+    interval = INTERVAL.read(interval)  # the one rule, before any query runs
 
-    def histogram(query: str, asked: str | None, start: object, end: object):
+    def histogram(query: str, asked: str | None, start: DateValue, end: DateValue):
         request = SearchRequest.build(query, date_from=start, date_to=end, page_size=1, snippets=False,
                                       facet_top=0, interval=asked)
         return engine.run(request)

@@ -20,6 +20,7 @@ from search.backends.whoosh.store import open_or_create_index
 from search import BadParameterError, Engine, QuerySyntaxError, SearchError
 from search.querylang import And, Phrase, Prefix, Word, parse
 from search.backends.whoosh.spelling import Speller
+from search.backend import MAX_SPELL_WORDS
 from tests.corpus import generate_corpus, record, write_jsonl
 from web import create_app
 
@@ -203,7 +204,7 @@ def test_did_you_mean_checks_a_bounded_number_of_words(corpus_engine, monkeypatc
     monkeypatch.setattr(engine_module, "REQUEST_BUDGET_S", 60.0)  # only the word cap applies here
     words = " ".join("zq" + "".join(chr(97 + (i * 7 + j) % 26) for j in range(8)) for i in range(60))
     results = corpus_engine.search(words)
-    assert len(calls) == engine_module.MAX_SPELL_WORDS
+    assert len(calls) == MAX_SPELL_WORDS
     assert results.partial is True
 
 

@@ -408,9 +408,9 @@ def test_web_page_api_and_story_page(stories_engine):
     from web import create_app
 
     client = create_app(engine=stories_engine, testing=True).test_client()
-    page = client.get("/?q=copper").get_data(as_text=True)
+    page = client.get("/?q=copper&collapse=1").get_data(as_text=True)
     assert page.count('class="hit"') == 3 and "2 more articles in this story" in page
-    assert client.get("/?q=copper&collapse=0").get_data(as_text=True).count('class="hit"') == 6
+    assert client.get("/?q=copper").get_data(as_text=True).count('class="hit"') == 6  # off by default
     api = client.get("/api/search?q=copper").get_json()
     assert not api["collapsed"] and len(api["hits"]) == 6 and "story" not in api["hits"][0]
     api = client.get("/api/search?q=copper&collapse=1").get_json()

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
 
-from search import QuerySyntaxError
+from search.querylang import MAX_QUERY_CHARS
 from web import get_engine, query_string_too_long
 from web.state import SearchState
-from web.views import MAX_QUERY_CHARS
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -23,10 +22,9 @@ def limit_request():
 
 @bp.get("/search")
 def api_search():
-    """GET /api/search?q=&from=&to=&person=&org=&place=&source=&sort=&page=&page_size="""
-    state = SearchState.from_args(request.args, collapse_default=False)
-    if len(state.q) > MAX_QUERY_CHARS:
-        raise QuerySyntaxError(f"The query is {len(state.q)} characters long; the limit is {MAX_QUERY_CHARS}.")
+    """GET /api/search?<the parameters with a URL key in docs/parameters.md>: q, person, org,
+    place, source, from, to, sort, recency, page_size, story, collapse, page"""
+    state = SearchState.from_args(request.args)
     results = get_engine().run(state.request())
     return jsonify(results.to_dict())
 

@@ -26,7 +26,6 @@ from web import get_engine, query_string_too_long
 from web.feed import FEED_ENTRIES, plain_text
 from web.research import feed_request, research_links
 from web.state import FILTER_KINDS, FILTER_LABELS, SearchState
-from web.views import MAX_QUERY_CHARS
 
 bp = Blueprint("help", __name__)
 
@@ -210,8 +209,6 @@ def follow_page() -> str:
     """A search's feed, for people: the address to paste into a feed reader, and the entries the
     feed holds now, readable. The feed itself (`/feed`) stays plain Atom for the readers."""
     state = SearchState.from_args(request.args)
-    if len(state.q) > MAX_QUERY_CHARS:
-        raise QuerySyntaxError(f"The query is {len(state.q)} characters long; the limit is {MAX_QUERY_CHARS}.")
     results: SearchResults = get_engine().run(feed_request(state))
     feed_url = request.url_root.rstrip("/") + research_links(state)["feed"]
     return render_template("follow.html", state=state, results=results, feed_url=feed_url,

@@ -14,9 +14,8 @@ from urllib.parse import urlencode
 from flask import (Blueprint, Response, abort, current_app, jsonify, render_template, request,
                    stream_with_context, url_for)
 
-from search import QuerySyntaxError
 from search.export import EXPORT_LIMIT, FORMATS, every_article, export_lines
-from search.request import INTERVALS, MAX_TOP, whole_number
+from search.parameters import DATE_FROM, DATE_TO, INTERVALS, MAX_TOP, whole_number
 from search.topwords import TOP, top_words
 from search.trends import MAX_QUERIES, trends_csv
 from web import get_engine, query_string_too_long
@@ -24,7 +23,6 @@ from web.chart import SERIES_CLASSES, trends_chart
 from web.feed import FEED_ENTRIES, atom_feed
 from web.timeline import timeline_bars, x_ticks, y_ticks
 from web.state import FILTER_KINDS, FILTER_LABELS, SearchState
-from web.views import MAX_QUERY_CHARS
 
 bp = Blueprint("research", __name__)
 
@@ -36,10 +34,9 @@ def limit_request():
 
 
 def _state() -> SearchState:
-    state = SearchState.from_args(request.args)
-    if len(state.q) > MAX_QUERY_CHARS:
-        raise QuerySyntaxError(f"The query is {len(state.q)} characters long; the limit is {MAX_QUERY_CHARS}.")
-    return state
+    """The page's state; a bad query or parameter is a 400 from `state.request()`, which each
+    route calls before any work (the request build's message, the same on every interface)."""
+    return SearchState.from_args(request.args)
 
 
 def state_query(state: SearchState) -> str:
@@ -101,11 +98,14 @@ def nice_day(iso_day: str) -> str:
 # ---- trends ---------------------------------------------------------------------------------------
 
 def _trends_args() -> dict:
-    queries = [q[:MAX_QUERY_CHARS] for q in request.args.getlist("q")]
+    """The trends' parameters from the URL: several `q`, the page's date keys, the bucket and the
+    scale (each query's length and syntax, the dates and the bucket are checked by the request
+    each series builds, with the same messages as a search)."""
     scale = request.args.get("scale", "share")
-    return {"queries": queries, "interval": request.args.get("interval", "") or None,
-            "normalise": scale != "count", "date_from": request.args.get("from", "").strip() or None,
-            "date_to": request.args.get("to", "").strip() or None}
+    return {"queries": request.args.getlist("q"), "interval": request.args.get("interval", "") or None,
+            "normalise": scale != "count",
+            "date_from": request.args.get(DATE_FROM.url or "from", "").strip() or None,
+            "date_to": request.args.get(DATE_TO.url or "to", "").strip() or None}
 
 
 @bp.get("/api/trends")

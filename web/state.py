@@ -7,89 +7,87 @@ agree on parameter names and on what resets the page number.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Unpack
 from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
+from index.article import FACET_KINDS
 from search import BadParameterError, SearchRequest
-from search.request import MAX_PAGE_SIZE, check_flag, whole_number
+from search.parameters import (COLLAPSE, DATE_FROM, DATE_TO, PAGE, PAGE_SIZE, QUERY, RECENCY, SORT,
+                               URL_PARAMETERS, Parameter, SearchParameters, parse_date_param)
 
-FILTER_KINDS = ("person", "org", "place", "source")
+FILTER_KINDS = FACET_KINDS  # the page's filters: index.article's one list
 FILTER_LABELS = {"person": "Person", "org": "Organisation", "place": "Place", "source": "Source"}
-DEFAULT_PAGE_SIZE = 10
+DEFAULT_PAGE_SIZE = PAGE_SIZE.default
 MAX_FILTER_VALUES = 20      # per kind: more is not a person filtering, and each costs a lookup
 MAX_VALUE_CHARS = 300       # a filter value or date longer than this is not a name or a date
-_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+# The parameters the search box's form writes itself (searchbox.html: the query, the dates, the
+# sort) and the page number (a new search starts at page 1): not among its hidden fields.
+_FORM_WRITES = (QUERY, DATE_FROM, DATE_TO, SORT, RECENCY, PAGE)
 
 
 @dataclass(frozen=True)
 class SearchState:
-    """What a search page shows: query, filters, sort and page, exactly as in its URL."""
+    """What a search page shows: query, filters, sort and page, exactly as in its URL.
 
-    q: str = ""
+    One field per parameter of search/parameters.py's table that has a URL key (`q` holds the
+    query, `filters` the four filter kinds by kind); a test holds them to the table. Whole
+    numbers and yes/no values are held checked (the page computes its links with them), the
+    rest as the text typed (dates as written, shown in the chips and the date fields): all of
+    them are read by the table's checks, here or when `request()` builds the search.
+    """
+
+    q: str = QUERY.default
     date_from: str = ""
     date_to: str = ""
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    sort: str = "relevance"
-    page: int = 1
-    page_size: int = DEFAULT_PAGE_SIZE
-    page_size_given: bool = False
+    sort: str = SORT.default
+    page: int = PAGE.default
+    page_size: int = PAGE_SIZE.default
     recency: str = ""  # half-life in days of the date decay mixed into relevance; "" = off
-    # Stories (index.stories): the page shows one result per story unless `collapse=0`; `story`
-    # narrows to one story's articles (the story page's "search within").
-    collapse: bool = True
+    # Stories (index.stories): one result per story when `collapse=1` (off by default, as on
+    # every interface); `story` narrows to one story's articles (the story page's "search within").
+    collapse: bool = COLLAPSE.default
     story: tuple[str, ...] = ()
 
     # ---- reading ------------------------------------------------------------------------------
 
     @classmethod
-    def from_args(cls, args: MultiDict, *, collapse_default: bool = True) -> SearchState:
-        """Parse request args; raises BadParameterError with a message fit to show a person.
-        `collapse_default`: the page groups stories unless told not to; the JSON API does not
-        unless asked (its answers stay as they were without the parameter)."""
+    def from_args(cls, args: MultiDict) -> SearchState:
+        """Parse request args; raises BadParameterError with a message fit to show a person."""
+        held: dict[str, Any] = {}
         filters: dict[str, tuple[str, ...]] = {}
-        for kind in FILTER_KINDS:
-            values: list[str] = []
-            for raw in args.getlist(kind):
-                value = " ".join(raw.split())
-                if len(value) > MAX_VALUE_CHARS:
-                    raise BadParameterError(f"{kind}: a value is longer than {MAX_VALUE_CHARS} characters")
-                if value and value not in values:
-                    values.append(value)
-            if len(values) > MAX_FILTER_VALUES:
-                raise BadParameterError(f"{kind}: at most {MAX_FILTER_VALUES} values")
-            if values:
-                filters[kind] = tuple(values)
-        date_from, date_to = (args.get(name, "").strip() for name in ("from", "to"))
-        for name, value in (("from", date_from), ("to", date_to)):
-            if len(value) > MAX_VALUE_CHARS:
-                raise BadParameterError(f"{name}: not a date")
-        page_size_text = args.get("page_size", "").strip()
-        return cls(
-            q=args.get("q", ""),
-            date_from=date_from,
-            date_to=date_to,
-            filters=filters,
-            sort=args.get("sort", "").strip() or "relevance",
-            page=whole_number(args.get("page", "").strip() or "1", "page"),
-            page_size=whole_number(page_size_text, "page_size", high=MAX_PAGE_SIZE) if page_size_text
-            else DEFAULT_PAGE_SIZE,
-            page_size_given=bool(page_size_text),
-            recency=args.get("recency", "").strip()[:20],
-            collapse=check_flag(args.get("collapse", collapse_default), "collapse"),
-            story=tuple(dict.fromkeys(v.strip()[:MAX_VALUE_CHARS] for v in args.getlist("story") if v.strip())),
-        )
+        for parameter in URL_PARAMETERS:
+            key = parameter.url or parameter.name
+            if parameter.many:
+                values = _many(args.getlist(key), key)
+                if parameter.name in FILTER_KINDS:
+                    if values:
+                        filters[parameter.name] = values
+                else:
+                    held[_attribute(parameter)] = values
+                continue
+            text = args.get(key, "").strip()
+            if parameter is not QUERY and len(text) > MAX_VALUE_CHARS:  # the query's limit is the parser's
+                raise BadParameterError(f"{key}: a value is longer than {MAX_VALUE_CHARS} characters")
+            if _checked_on_the_page(parameter):
+                held[_attribute(parameter)] = parameter.read(text) if text else parameter.default
+            elif text or parameter is QUERY:
+                held[_attribute(parameter)] = text
+        return cls(filters=filters, **held)
 
-    def request(self, **extra: object) -> SearchRequest:
+    def value(self, parameter: Parameter[Any]) -> Any:
+        """This page's value of a parameter of the table (text as typed, or checked)."""
+        if parameter.name in FILTER_KINDS:
+            return self.filters.get(parameter.name, ())
+        return getattr(self, _attribute(parameter))
+
+    def request(self, **extra: Unpack[SearchParameters]) -> SearchRequest:
         """The checked search request this page state asks for (`extra`: e.g. facet_top)."""
-        return SearchRequest.build(self.q, date_from=self.date_from or None, date_to=self.date_to or None,
-                                   person=self.filters.get("person", ()), org=self.filters.get("org", ()),
-                                   place=self.filters.get("place", ()), source=self.filters.get("source", ()),
-                                   sort=self.sort, page=self.page, page_size=self.page_size,
-                                   recency=self.recency or None, collapse=self.collapse, story=self.story,
-                                   **extra)
+        given: dict[str, Any] = {p.name: self.value(p) for p in URL_PARAMETERS if p is not QUERY}
+        return SearchRequest.build(self.q, **{**given, **extra})
 
     @property
     def has_filters(self) -> bool:
@@ -98,30 +96,22 @@ class SearchState:
     # ---- writing ------------------------------------------------------------------------------
 
     def args(self) -> list[tuple[str, str]]:
-        """Query-string pairs, leaving defaults out so URLs stay short and readable."""
+        """Query-string pairs in the table's order, leaving defaults out so URLs stay short."""
         pairs: list[tuple[str, str]] = []
-        if self.q:
-            pairs.append(("q", self.q))
-        for kind in FILTER_KINDS:
-            pairs.extend((kind, value) for value in self.filters.get(kind, ()))
-        if self.date_from:
-            pairs.append(("from", self.date_from))
-        if self.date_to:
-            pairs.append(("to", self.date_to))
-        if self.sort != "relevance":
-            pairs.append(("sort", self.sort))
-        if self.recency:
-            pairs.append(("recency", self.recency))
-        if self.page_size_given and self.page_size != DEFAULT_PAGE_SIZE:
-            pairs.append(("page_size", str(self.page_size)))
-        pairs.extend(("story", story) for story in self.story)
-        if not self.collapse:
-            pairs.append(("collapse", "0"))
-        if self.page != 1:
-            pairs.append(("page", str(self.page)))
+        for parameter in URL_PARAMETERS:
+            value = self.value(parameter)
+            if value == _page_default(parameter):
+                continue
+            key = parameter.url or parameter.name
+            if parameter.many:
+                pairs.extend((key, item) for item in value)
+            elif isinstance(value, bool):
+                pairs.append((key, "1" if value else "0"))
+            else:
+                pairs.append((key, str(value)))
         return pairs
 
-    def url(self, **changes: object) -> str:
+    def url(self, **changes: Any) -> str:
         """This state's URL with `changes` applied; any change but `page` goes back to page 1."""
         if changes and "page" not in changes:
             changes["page"] = 1
@@ -130,9 +120,8 @@ class SearchState:
         return "/?" + query if query else "/"
 
     def api_url(self) -> str:
-        """The same search from the JSON API (which collapses only when asked)."""
-        pairs = [(name, value) for name, value in self.args() if name != "collapse"]
-        pairs += [("collapse", "1")] if self.collapse else []
+        """The same search from the JSON API (the same parameters, the same defaults)."""
+        pairs = self.args()
         return "/api/search" + ("?" + urlencode(pairs) if pairs else "")
 
     def with_filter(self, kind: str, value: str) -> str:
@@ -172,29 +161,59 @@ class SearchState:
         return chips
 
     def hidden_fields(self) -> list[tuple[str, str]]:
-        """The state the search form carries along unseen: filters and page size (not q/dates/sort)."""
-        pairs = [(kind, value) for kind in FILTER_KINDS for value in self.filters.get(kind, ())]
-        if self.page_size_given and self.page_size != DEFAULT_PAGE_SIZE:
-            pairs.append(("page_size", str(self.page_size)))
-        pairs.extend(("story", story) for story in self.story)
-        if not self.collapse:
-            pairs.append(("collapse", "0"))
-        return pairs
+        """The state the search form carries along unseen: everything but what the form writes
+        itself (the query, the dates, the sort) and the page number."""
+        written = {p.url for p in _FORM_WRITES}
+        return [(key, value) for key, value in self.args() if key not in written]
+
+
+def _attribute(parameter: Parameter[Any]) -> str:
+    """The state's field holding a parameter (the query is `q`, as in the URL)."""
+    return "q" if parameter is QUERY else parameter.name
+
+
+def _checked_on_the_page(parameter: Parameter[Any]) -> bool:
+    """Whole numbers and yes/no values: the page computes with them, so reads them at once."""
+    return isinstance(parameter.default, (bool, int))
+
+
+def _page_default(parameter: Parameter[Any]) -> Any:
+    """A parameter's default as the page holds it (text "" for what the page keeps as text)."""
+    if parameter.many or _checked_on_the_page(parameter) or isinstance(parameter.default, str):
+        return parameter.default
+    return ""
+
+
+def _many(raw: list[str], key: str) -> tuple[str, ...]:
+    """A repeated parameter's values: spaces collapsed, blanks and repeats left out, bounded."""
+    values: list[str] = []
+    for item in raw:
+        value = " ".join(item.split())
+        if len(value) > MAX_VALUE_CHARS:
+            raise BadParameterError(f"{key}: a value is longer than {MAX_VALUE_CHARS} characters")
+        if value and value not in values:
+            values.append(value)
+    if len(values) > MAX_FILTER_VALUES:
+        raise BadParameterError(f"{key}: at most {MAX_FILTER_VALUES} values")
+    return tuple(values)
 
 
 def date_input_value(text: str, *, end: bool) -> str:
-    """A from/to value as YYYY-MM-DD for an <input type=date> ("2019-02" -> 2019-02-01 / -28)."""
-    from calendar import monthrange
+    """A from/to value as YYYY-MM-DD for an <input type=date> ("2019-02" -> 2019-02-01 / -28),
+    read by the one date rule (search.parameters); "" when it is not a date."""
+    try:
+        moment = parse_date_param(text, "date", end=end)
+    except BadParameterError:
+        return ""
+    return moment.date().isoformat() if moment else ""
 
-    match = _PARTIAL_DATE.match(text.strip())
-    if not match:
-        return text[:10] if re.match(r"^\d{4}-\d{2}-\d{2}", text) else ""
-    year, month, day = int(match.group(1)), match.group(2), match.group(3)
-    month_num = int(month) if month else (12 if end else 1)
-    if not 1 <= month_num <= 12 or year < 1:
-        return ""
-    last = monthrange(year, month_num)[1]
-    day_num = int(day) if day else (last if end else 1)
-    if not 1 <= day_num <= last:
-        return ""
-    return f"{year:04d}-{month_num:02d}-{day_num:02d}"
+
+def _check_fields_match_table() -> None:
+    """One field per URL parameter of the table (the filters in `filters`), and no other."""
+    declared = {f.name for f in fields(SearchState)} - {"filters"}
+    wanted = {_attribute(p) for p in URL_PARAMETERS if p.name not in FILTER_KINDS}
+    if declared != wanted:
+        raise AssertionError(f"SearchState's fields differ from search.parameters: {declared ^ wanted}")
+
+
+_check_fields_match_table()

@@ -11,7 +11,6 @@ from collections import Counter
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 
-from search import QuerySyntaxError
 from search.request import MAX_PAGE_SIZE, MAX_TOP, whole_number
 from search.results import ArticleRecord, Hit, SearchResults
 from web import get_engine, query_string_too_long
@@ -82,10 +81,8 @@ def hidden_sources(hit: Hit, shown: list[ArticleRecord]) -> list[str]:
 def api_stories():
     """GET /api/stories?q=&top=&from=&to=&person=...: the largest stories, of the index or of a
     query's results."""
-    state = SearchState.from_args(request.args, collapse_default=False)
+    state = SearchState.from_args(request.args)
     top = whole_number(request.args.get("top", "10"), "top", high=MAX_TOP)
-    if len(state.q) > 1000:
-        raise QuerySyntaxError("The query is too long.")
     found = get_engine().stories(state.q, top=top, date_from=state.date_from or None,
                                  date_to=state.date_to or None, story=state.story,
                                  **{kind: state.filters.get(kind, ()) for kind in FILTER_KINDS})
