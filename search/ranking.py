@@ -38,14 +38,14 @@ Long queries also leave out their question words before any of this (search.stop
 applied by search.querylang.parse): the words all of the above count are the topic's.
 
 Each default is the value most leave-one-collection-out folds chose over Cranfield, CISI and
-CACM (bench/relevance.py; bench/RESULTS.md has the figures), with long queries' question words
-left out (chosen by 3 of 3): query word frequency on (3 of 3), PHRASES 0.1 (2 of 3; the third
-0), feedback with likelihood votes and smoothed shares at FEEDBACK_ORIGINAL 0.85 (2 of 3; the
-third 0.7), PROXIMITY 0.25 (2 of 3; the third 0), TITLE_BOOST 3 (2 of 3; the third 1.5), BM25_K1
-1.5 (4 of 5 folds on Cranfield; Whoosh's default is 1.2), BM25_B 0.75 (full length
-normalisation: news runs from one-line briefs to features). Anserini's RM3 form (score-share
-votes, raw shares, 0.5) costs CACM 0.08-0.10 nDCG@10: its one-line records outvote real
-abstracts.
+CACM when it was set (bench/relevance.py; bench/RESULTS.md has the figures and the run), with
+long queries' question words left out (chosen by 3 of 3): query word frequency on (3 of 3),
+PHRASES 0.1 (2 of 3; the third 0), feedback with likelihood votes and smoothed shares at
+FEEDBACK_ORIGINAL 0.85 (2 of 3; the third 0.7), PROXIMITY 0.25 (2 of 3; the third 0),
+TITLE_BOOST 3 (2 of 3; the third 1.5), BM25_K1 1.5 (4 of 5 folds on Cranfield; Whoosh's default
+is 1.2), BM25_B 0.75 (full length normalisation: news runs from one-line briefs to features).
+Anserini's RM3 form (score-share votes, raw shares, 0.5) costs CACM 0.08-0.10 nDCG@10: its
+one-line records outvote real abstracts.
 
 The settings are read when a search runs (and TITLE_BOOST, BM25_K1 and BM25_B when an index is
 created: they are part of its layout), so a test or a measurement can set them here, in one
