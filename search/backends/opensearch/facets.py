@@ -1,25 +1,24 @@
 """Facet counts, the date histogram and the date bounds as OpenSearch aggregations, and their
-answers as our result types: the same numbers and buckets as the Whoosh backend's
-search/backends/whoosh/facets.py, counted by the cluster over the whole result set.
+answers as our result types (`search.results`), counted by the cluster over the whole result set.
 
 - Facets: a `terms` aggregation per facet field on its display keyword, most frequent first and
-  equal counts in code-point order of the value (Whoosh's lexicon order).
+  equal counts in code-point order of the value.
 - The histogram's interval follows `search.backend.histogram_interval` over the first and last
   matching day, so the date bounds are asked first (`bounds_aggs`, in a small request before the
   page's), then a `date_histogram` with that calendar interval, `min_doc_count: 0` and the bounds
   as `extended_bounds`: every bucket from the first to the last, empty ones included. An asked
-  interval that would give more than `search.histogram.MAX_BUCKETS` buckets is coarsened, as on
-  Whoosh (`fitting_interval`), before the cluster is asked for them.
+  interval that would give more than `search.histogram.MAX_BUCKETS` buckets is coarsened
+  (`fitting_interval`) before the cluster is asked for them; each bucket is labelled and bounded
+  by `search.histogram.date_bucket`.
 - `undated` is a `missing` aggregation on the date.
 """
 from __future__ import annotations
 
-from calendar import monthrange
 from datetime import date, datetime, timezone
 
 from search.backends.opensearch.schema import FACET_FIELDS
 from search.backends.opensearch.translate import DATE_FIELD
-from search.histogram import fitting_interval, week_end
+from search.histogram import date_bucket, fitting_interval
 from search.results import DateBucket, DateHistogram, FacetValue, Facets
 
 # Each shard returns its top `facet_top * SHARD_SIZE_FACTOR` values (at least SHARD_SIZE_MIN)
@@ -89,20 +88,9 @@ def read_facets(aggs: dict, bounds: tuple[int, int] | None, asked: str | None = 
 
 
 def _bucket(interval: str, millis: int, count: int) -> DateBucket:
-    """A bucket labelled and bounded as the Whoosh backend's: "YYYY-MM-DD" (that day),
-    "YYYY-MM" (first to last day of the month), "YYYY" (1 January to 31 December)."""
-    start = _day(millis)
-    if interval == "hour":
-        moment = datetime.fromtimestamp(millis / 1000, tz=timezone.utc)
-        return DateBucket(moment.strftime("%Y-%m-%d %H:00"), start, start, count)
-    if interval == "day":
-        return DateBucket(start.isoformat(), start, start, count)
-    if interval == "week":
-        return DateBucket(start.isoformat(), start, week_end(start), count)
-    if interval == "month":
-        end = date(start.year, start.month, monthrange(start.year, start.month)[1])
-        return DateBucket(start.strftime("%Y-%m"), start, end, count)
-    return DateBucket(str(start.year), date(start.year, 1, 1), date(start.year, 12, 31), count)
+    """The bucket whose key is `millis` (its start, UTC)."""
+    start = datetime.fromtimestamp(millis / 1000, tz=timezone.utc) if interval == "hour" else _day(millis)
+    return date_bucket(interval, start, count)
 
 
 def stats_aggs(top: int) -> dict:
@@ -117,10 +105,10 @@ def stats_aggs(top: int) -> dict:
 
 
 def iso_or_none(millis: int | None) -> str | None:
-    """A date bound as the Whoosh backend's stats give it ("2005-05-05T00:00:00+00:00")."""
+    """A date bound as `stats` gives it: ISO 8601 in whole seconds, UTC ("2005-05-05T00:00:00+00:00")."""
     if millis is None:
         return None
-    return datetime.fromtimestamp(millis // 1000, tz=timezone.utc).isoformat()  # whole seconds, as Whoosh's
+    return datetime.fromtimestamp(millis // 1000, tz=timezone.utc).isoformat()
 
 
 __all__ = ["bounds_aggs", "read_bounds", "interval_for", "facet_aggs", "read_facets", "facet_values",

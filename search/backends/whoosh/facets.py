@@ -10,7 +10,6 @@ its indexed display form ("Kim Jong Un").
 """
 from __future__ import annotations
 
-from calendar import monthrange
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -25,7 +24,7 @@ from search.backends.whoosh.internals import field_lengths, read_postings
 from search.backends.whoosh.schema import FACET_FIELDS, TEXT_FIELDS
 from search.backends.whoosh.tablecache import pack_strings, segment_arrays, strings_valid, unpack_strings
 from search import recency
-from search.histogram import fitting_interval, week_end
+from search.histogram import date_bucket, fitting_interval
 from search.results import DateBucket, DateHistogram, FacetValue
 from search.backends.whoosh.scoring import leaves_of
 
@@ -238,31 +237,31 @@ def _day_buckets(ordinals: np.ndarray, first: date, last: date) -> list[DateBuck
     buckets = []
     for offset, count in enumerate(counts):
         day = date.fromordinal(first.toordinal() + offset)
-        buckets.append(DateBucket(day.isoformat(), day, day, int(count)))
+        buckets.append(date_bucket("day", day, int(count)))
     return buckets
 
 
 def _hour_buckets(seconds: np.ndarray) -> list[DateBucket]:
-    """UTC hours, labelled "YYYY-MM-DD HH:00" (start and end: that day)."""
+    """UTC hours."""
     hours = seconds // 3600
     lo, hi = int(hours.min()), int(hours.max())
     counts = np.bincount(hours - lo, minlength=hi - lo + 1)
     buckets = []
     for offset, count in enumerate(counts):
         moment = datetime.fromtimestamp((lo + offset) * 3600, tz=timezone.utc)
-        buckets.append(DateBucket(moment.strftime("%Y-%m-%d %H:00"), moment.date(), moment.date(), int(count)))
+        buckets.append(date_bucket("hour", moment, int(count)))
     return buckets
 
 
 def _week_buckets(ordinals: np.ndarray) -> list[DateBucket]:
-    """ISO weeks (Monday to Sunday), labelled by their Monday."""
+    """ISO weeks (Monday to Sunday)."""
     mondays = ordinals - (ordinals - 1) % 7  # date.fromordinal(1) is a Monday
     lo, hi = int(mondays.min()), int(mondays.max())
     counts = np.bincount((mondays - lo) // 7, minlength=(hi - lo) // 7 + 1)
     buckets = []
     for offset, count in enumerate(counts):
         start = date.fromordinal(lo + 7 * offset)
-        buckets.append(DateBucket(start.isoformat(), start, week_end(start), int(count)))
+        buckets.append(date_bucket("week", start, int(count)))
     return buckets
 
 
@@ -279,9 +278,7 @@ def _month_buckets(ordinals: np.ndarray) -> list[DateBucket]:
     buckets = []
     for offset, count in enumerate(counts):
         year, month0 = divmod(lo + offset, 12)
-        start = date(year, month0 + 1, 1)
-        end = date(year, month0 + 1, monthrange(year, month0 + 1)[1])
-        buckets.append(DateBucket(start.strftime("%Y-%m"), start, end, int(count)))
+        buckets.append(date_bucket("month", date(year, month0 + 1, 1), int(count)))
     return buckets
 
 
@@ -289,7 +286,7 @@ def _year_buckets(ordinals: np.ndarray) -> list[DateBucket]:
     years = _year_month(ordinals) // 12
     lo, hi = int(years.min()), int(years.max())
     counts = np.bincount(years - lo, minlength=hi - lo + 1)
-    return [DateBucket(str(lo + i), date(lo + i, 1, 1), date(lo + i, 12, 31), int(c)) for i, c in enumerate(counts)]
+    return [date_bucket("year", date(lo + i, 1, 1), int(c)) for i, c in enumerate(counts)]
 
 
 def timestamp_to_datetime(seconds: int) -> datetime | None:
