@@ -20,7 +20,8 @@ Fields (the search side imports the names from here):
 
 Ranking settings are `search.ranking`'s: the template takes TITLE_BOOST (the title's copies),
 BM25_K1 and BM25_B (the index's default similarity) from it when it is made, so an index keeps
-the values it was created with; the search side reads the others at each search.
+the values it was created with (a cluster keeps a template of the same TEMPLATE_VERSION: new
+values there need the version bumped); the search side reads the others at each search.
 - `person`, `org`, `place`, `source`: keyword (display form, for facet counts) with
   `<facet>.lower` (lower-cased, accents folded) for case-insensitive filters.
 - `date` (absent when undated), `id`, `url`, `authors`, `language`, `path`, `file_key`,
