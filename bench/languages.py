@@ -18,8 +18,8 @@ Variants, each over the same texts:
   hint "en"      every page declares English, as a site template's default would (the detector
                  must overrule it on other languages).
 
-Cost: detection per article on Reuters-21578 (title + body, as indexing would pass it), median of
-`--runs` passes, against reading + indexing per article measured in this script (index_paths,
+Cost: detection per article on Reuters-21578 (title + body, as indexing would pass it), in batches
+of 256 (`detect_languages`, as indexing's batches) and one by one, median of `--runs` passes, against reading + indexing per article measured in this script (index_paths,
 entities off, a fresh Whoosh index of the same files): the goal is < 2%.
 
 Run: .venv/bin/python bench/languages.py --data /tmp/lingua-sentences   (about 3 minutes)
@@ -41,12 +41,13 @@ sys.path.insert(0, str(REPO / "bench"))
 from common import SHARED, machine, require_data, table, versions, write_json  # noqa: E402
 
 import index.language as language  # noqa: E402
-from index.language import LANGUAGES, detect_language, normalise_language  # noqa: E402
+from index.language import LANGUAGES, detect_language, detect_languages, normalise_language  # noqa: E402
 
 NEWS_LENGTH = 500
 NEWS_LENGTH_CJK = 200
 CJK = {"zh", "ja"}
 CAPS = (200, 300, 1000, 2000)
+BATCH = 256  # articles per detect_languages call, as newsearch/indexing.py's NER_BATCH
 
 
 def read_texts(data: Path, max_sentences: int) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -134,12 +135,16 @@ def cost(files: list[Path], runs: int) -> dict:
 
     articles = reuters_articles(files)
     detect_language(articles[0])  # the model loads once per process, before timing
-    detect_s, index_wall, index_cpu = [], [], []
+    detect_s, single_s, index_wall, index_cpu = [], [], [], []
     for _ in range(runs):
+        started = time.perf_counter()
+        for first in range(0, len(articles), BATCH):
+            detect_languages(articles[first:first + BATCH])
+        detect_s.append((time.perf_counter() - started) / len(articles))
         started = time.perf_counter()
         for text in articles:
             detect_language(text)
-        detect_s.append((time.perf_counter() - started) / len(articles))
+        single_s.append((time.perf_counter() - started) / len(articles))
         with tempfile.TemporaryDirectory(prefix="newsearch-languages-") as where:
             c0, started = cpu(), time.perf_counter()
             summary = index_paths(files, Path(where) / "index", entities=False, show_progress=False)
@@ -147,11 +152,15 @@ def cost(files: list[Path], runs: int) -> dict:
             index_wall.append((time.perf_counter() - started) / done)
             index_cpu.append((cpu() - c0) / done)
     detect, wall, per_cpu = statistics.median(detect_s), statistics.median(index_wall), statistics.median(index_cpu)
+    single = statistics.median(single_s)
     return {
         "articles": len(articles), "runs": runs,
         "mean_article_chars": round(statistics.mean(len(t) for t in articles)),
         "detect_ms_per_article": round(detect * 1e3, 4),
         "detect_ms_runs": [round(x * 1e3, 4) for x in detect_s],
+        "batch": BATCH,
+        "detect_one_by_one_ms_per_article": round(single * 1e3, 4),
+        "one_by_one_share_of_index_cpu": round(single / per_cpu, 4),
         "index_wall_ms_per_article": round(wall * 1e3, 3),
         "index_cpu_ms_per_article": round(per_cpu * 1e3, 3),
         "index_wall_ms_runs": [round(x * 1e3, 3) for x in index_wall],

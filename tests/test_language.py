@@ -1,9 +1,11 @@
 """Language detection (index/language.py): real news paragraphs in 19 languages, hints, bad input."""
 from __future__ import annotations
 
+import functools
 import random
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ from index.language import (
     UNDETERMINED,
     _identifier,
     detect_language,
+    detect_languages,
     normalise_language,
 )
 
@@ -163,26 +166,35 @@ def test_only_the_start_of_a_long_text_is_read() -> None:
 
 
 def test_answers_are_iso_639_1_codes_of_the_model() -> None:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]
-
-    labels = LanguageIdentifier.from_model_file(MODEL_FILE).labels
+    labels = set(_reference()._full_model[2])  # every label of the model, before the restriction
     assert set(LANGUAGES) == {code for code in labels if len(code) == 2}
     assert all(len(code) == 2 and code.isalpha() for code in LANGUAGES)
 
 
 # The fast automaton walk must count exactly what py3langid's own walk counts.
 
+@functools.lru_cache(maxsize=1)
+def _reference() -> Any:
+    """py3langid's own classifier, restricted to the same languages."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]
+
+    model = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    model.set_languages(list(LANGUAGES))
+    return model
+
+
 def _py3langid_counts(text: str) -> dict[int, int]:
     from py3langid.langid import visit_counts  # type: ignore[import-untyped]
 
-    model = _identifier().model
+    model = _reference()
     found = visit_counts(model.tk_nextmove, model._rowbase, model.tk_output, model._encode(text))
     return dict(found or {})
 
 
 def _fast_counts(text: str) -> dict[int, int]:
     identifier = _identifier()
-    found, counts = identifier.features(identifier.model._encode(text))
+    owner, found, counts = identifier.visits([identifier.encode(text)])
+    assert not owner.any()
     return dict(zip(found.tolist(), counts.tolist()))
 
 
@@ -212,15 +224,31 @@ def test_the_models_deepest_automaton_state_fits_the_walk() -> None:
 
 
 def test_probabilities_pick_what_py3langid_picks() -> None:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]
-
-    reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    reference.set_languages(list(LANGUAGES))
+    reference = _reference()
     identifier = _identifier()
     for _, text in PARAGRAPHS:
-        probabilities = identifier.probabilities(text)
+        probabilities = identifier.probabilities([text])[0]
         assert abs(float(probabilities.sum()) - 1.0) < 1e-4
         label, confidence = reference.classify(text)
         best = int(probabilities.argmax())
         assert identifier.nb_classes[best] == label
         assert abs(float(probabilities[best]) - confidence) < 0.02
+
+
+def test_a_batch_gives_each_text_its_own_answer() -> None:
+    """Texts are walked together, separated by pad bytes: no n-gram may cross from one to the next."""
+    texts: list[object] = [text for _, text in PARAGRAPHS]
+    texts += ["", "Berlin", None, "12345", BY_LANGUAGE["zh"][0] + BY_LANGUAGE["ar"][0] + BY_LANGUAGE["ru"][0]]
+    hints = [None, "en", "de", "xx"] * (len(texts) // 4 + 1)
+    alone = [detect_language(text, hint) for text, hint in zip(texts, hints)]
+    assert detect_languages(texts, hints[:len(texts)]) == alone
+    assert detect_languages(texts) == [detect_language(text) for text in texts]
+    assert detect_languages([]) == []
+    identifier = _identifier()
+    datas = [identifier.encode(text) for _, text in PARAGRAPHS[:6]]
+    owner, found, counts = identifier.visits(datas)
+    for i, (_, text) in enumerate(PARAGRAPHS[:6]):
+        mine = owner == i
+        assert dict(zip(found[mine].tolist(), counts[mine].tolist())) == _py3langid_counts(text)
+    with pytest.raises(ValueError):
+        detect_languages(["a", "b"], ["en"])
