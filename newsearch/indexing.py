@@ -413,7 +413,7 @@ def index_paths(
         pool = NerPool(workers, cache_path) if entities and workers > 1 else None
         extractor = EntityExtractor(cache_path=cache_path, enabled=entities, aliases_file=aliases_file,
                                     corpus_path=writer.local_dir / "entity-corpus.sqlite",
-                                    **({"loader": pool.load} if pool is not None else {}))
+                                    loader=pool.load if pool is not None else None)
         progress = Progress(len(files), stream=progress_stream, enabled=show_progress)
         grouping: StoryIndex | StoryProcess | None = None
         if stories:
