@@ -2,8 +2,8 @@
 
 Which words of a query are checked: its plain words *as typed* (search.ranking's PLAIN_WORD and
 `correctable`: not a field value such as person:Kim, not a wildcard, not a number, not an
-operator, not a stop word), at most MAX_SPELL_WORDS occurrences. Correcting the parsed query would correct stems ("prics" ->
-"pric" -> "april").
+operator, not a stop word), at most MAX_SPELL_WORDS occurrences. Correcting the parsed query
+would correct stems ("prics" -> "pric" -> "april").
 
 Which correction a word gets (`best_correction`): among the indexed words one edit away (deletes,
 inserts, replaces, swaps of neighbours), the most common; if none, for words up to

@@ -4,6 +4,9 @@ whatever the number of articles or words, since every request is a round trip to
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
+from index.article import ENTITY_TYPES
 from search.backends.opensearch.schema import doc_id, title_of
 from search.results import ArticleRecord
 
@@ -12,10 +15,36 @@ from search.results import ArticleRecord
 MAX_WORDS = 1_000
 
 
+def stored_date(value: object) -> datetime | None:
+    """A stored date (ISO 8601, or epoch milliseconds) as an aware UTC datetime."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def entities_of(source: dict) -> dict[str, list[str]]:
+    """Every entity kind's names (empty lists included: a hit lists every kind)."""
+    out = {}
+    for kind in ENTITY_TYPES:
+        values = source.get(kind) or []
+        out[kind] = [values] if isinstance(values, str) else list(values)
+    return out
+
+
+def record_from_source(source: dict, article_id: str = "") -> ArticleRecord:
+    """An `ArticleRecord` from a document's source (`article_id` when it has no id)."""
+    return ArticleRecord(
+        id=source.get("id", article_id), title=title_of(source), body=source.get("body", ""),
+        url=source.get("url"), date=stored_date(source.get("date")), source=source.get("source"),
+        authors=list(source.get("authors") or []), language=source.get("language"),
+        entities=entities_of(source), path=source.get("path", ""))
+
+
 def articles(backend, article_ids: list[str]) -> list[ArticleRecord]:
     """The indexed ones of `article_ids`, in order (unknown ids are left out)."""
-    from search.backends.opensearch.search import _date, _entities
-
     if not article_ids:
         return []
     body = {"query": {"ids": {"values": [doc_id(i) for i in dict.fromkeys(article_ids)]}},
@@ -24,11 +53,7 @@ def articles(backend, article_ids: list[str]) -> list[ArticleRecord]:
     found = {}
     for raw in answer["hits"]["hits"]:
         source = raw.get("_source", {})
-        found[source.get("id")] = ArticleRecord(
-            id=source.get("id", ""), title=title_of(source), body=source.get("body", ""),
-            url=source.get("url"), date=_date(source.get("date")), source=source.get("source"),
-            authors=list(source.get("authors") or []), language=source.get("language"),
-            entities=_entities(source), path=source.get("path", ""))
+        found[source.get("id")] = record_from_source(source)
     return [found[i] for i in article_ids if i in found]
 
 
@@ -50,4 +75,4 @@ def document_frequencies(backend, words: list[str]) -> tuple[dict[str, tuple[str
             int(answer["hits"]["total"]["value"]))
 
 
-__all__ = ["articles", "document_frequencies", "MAX_WORDS"]
+__all__ = ["articles", "document_frequencies", "record_from_source", "entities_of", "stored_date", "MAX_WORDS"]

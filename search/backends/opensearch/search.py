@@ -28,7 +28,6 @@ import threading
 import time
 from bisect import bisect_right
 from collections.abc import Callable
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,25 +81,6 @@ RECENCY_SCRIPT = ("if (doc['date'].size() == 0) { return params.floor; } "
 CLOSENESS_SCRIPT = ("double days = doc['date'].size() == 0 ? params.undated : Math.abs(doc['date'].value"
                     ".toInstant().toEpochMilli() - params.origin) / 86400000.0; "
                     "return 1.0 / Math.sqrt(1.0 + days / params.scale);")
-
-
-def _date(value: object) -> datetime | None:
-    """A stored date (ISO 8601, or epoch milliseconds) as an aware UTC datetime."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
-    parsed = datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def _entities(source: dict) -> dict[str, list[str]]:
-    """Every entity kind's names (empty lists included: a hit lists every kind)."""
-    out = {}
-    for kind in ENTITY_TYPES:
-        values = source.get(kind) or []
-        out[kind] = [values] if isinstance(values, str) else list(values)
-    return out
 
 
 def alias_table(content: str) -> AliasTable:
@@ -382,9 +362,9 @@ class OpenSearchSearch:
                 score /= ALL_WORDS_WEIGHT
             score = round(score, 4)
         return Hit(id=source.get("id", ""), title=title_of(source), url=source.get("url"),
-                   date=_date(source.get("date")), source=source.get("source"), score=score,
+                   date=records.stored_date(source.get("date")), source=source.get("source"), score=score,
                    snippet=hit_snippet(raw) if snippets else "",
-                   entities=_entities(source), title_derived=bool(source.get("title_derived")))
+                   entities=records.entities_of(source), title_derived=bool(source.get("title_derived")))
 
     # ---- articles and statistics --------------------------------------------------------------
 
@@ -406,12 +386,7 @@ class OpenSearchSearch:
             except SearchError:
                 marks = None
         raw = self._find(article_id, article_request(marks) if marks else {})
-        source = raw["_source"]
-        record = ArticleRecord(
-            id=source.get("id", article_id), title=title_of(source), body=source.get("body", ""),
-            url=source.get("url"), date=_date(source.get("date")), source=source.get("source"),
-            authors=list(source.get("authors") or []), language=source.get("language"),
-            entities=_entities(source), path=source.get("path", ""))
+        record = records.record_from_source(raw["_source"], article_id)
         return record, article_html(raw, record.body)
 
     def related(self, article_id: str, top: int = 5) -> list[Hit]:
@@ -422,7 +397,7 @@ class OpenSearchSearch:
                                    "min_term_freq": 1, "min_doc_freq": 1, "max_query_terms": recency.RELATED_TERMS,
                                    "minimum_should_match": 1}}
         query: dict = {"bool": {"must": [like], "must_not": [{"term": {"id": article_id}}]}}
-        own = _date(raw["_source"].get("date"))
+        own = records.stored_date(raw["_source"].get("date"))
         if own is not None:
             query = {"function_score": {"query": query, "boost_mode": "multiply", "functions": [{"script_score": {
                 "script": {"source": CLOSENESS_SCRIPT, "params": {

@@ -55,10 +55,6 @@ def _generation_of(searcher) -> int:
     return -1 if generation is None else generation
 
 
-def _entities(stored: dict) -> dict[str, list[str]]:
-    return {kind: [v for v in stored.get(kind, "").split(",") if v] for kind in ENTITY_TYPES}
-
-
 def _iso(seconds: int) -> str | None:
     moment = timestamp_to_datetime(seconds)
     return moment.isoformat() if moment is not None else None
@@ -348,7 +344,7 @@ class WhooshSearch:
             date=from_index_datetime(stored.get("date")), source=stored.get("source"),
             score=round(score, 4) if score is not None else None,
             snippet=make_snippet(stored.get("body", ""), terms) if terms is not None else "",
-            entities=_entities(stored), title_derived=bool(stored.get("title_derived")),
+            entities=records.entities_of(stored), title_derived=bool(stored.get("title_derived")),
         )
 
     def _suggest(self, searcher, text: str, translate: Callable[[ql.Node], wq.Query],
@@ -388,13 +384,7 @@ class WhooshSearch:
         docnum = searcher.document_number(id=article_id)
         if docnum is None:
             raise ArticleNotFoundError(f"no article with id {article_id!r}")
-        stored = searcher.stored_fields(docnum)
-        record = ArticleRecord(
-            id=stored["id"], title=stored.get("title", ""), body=stored.get("body", ""),
-            url=stored.get("url"), date=from_index_datetime(stored.get("date")),
-            source=stored.get("source"), authors=list(stored.get("authors") or []),
-            language=stored.get("language"), entities=_entities(stored), path=stored.get("path", ""),
-        )
+        record = records.record_from_stored(searcher.stored_fields(docnum))
         terms: frozenset[str] = frozenset()
         if tree is not None:
             resolve = self._resolver(self._tables_for(searcher))
