@@ -8,12 +8,10 @@ query, node for node what Whoosh's own parser built (tests/test_querylang.py che
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 
 from whoosh import query as wq  # type: ignore[import-untyped]
 
 from search import querylang as ql
-from search import stopwords
 from search.backends.whoosh.schema import to_index_datetime
 from search.querylang import MAX_QUERY_CHARS, MAX_QUERY_TERMS, QUERY_FIELDS
 from search.backends.whoosh.translate import Resolver, facet_query, to_whoosh
@@ -24,23 +22,10 @@ from search.backends.whoosh.translate import Resolver, facet_query, to_whoosh
 MAX_WILDCARD_TERMS = 5_000
 
 
-def parsed(text: str, *, any_word: bool = False) -> ql.Node:
-    """`querylang.parse(text)`, remembered: a request parsed the same text up to four times
-    (the query, its any-word form, the ranking's word pairs, a suggestion), and the trends,
-    export and top words run the same queries again; the trees are immutable."""
-    return _parsed(text, any_word, stopwords.APPLY_TO_LONG_QUERIES, stopwords.LONG_QUERY_WORDS)
-
-
-@lru_cache(maxsize=4096)
-def _parsed(text: str, any_word: bool, *settings: object) -> ql.Node:
-    """The tree, cached per text and the stop-word settings the parser reads (errors are not
-    cached: they are raised again)."""
-    return ql.parse(text, any_word=any_word)
-
-
 def parse_query(text: str, schema, resolve: Resolver, *, any_word: bool = False) -> wq.Query:
-    """A Whoosh query for `text`; an empty query matches every article (browse by filters)."""
-    return to_whoosh(parsed(text, any_word=any_word), schema, resolve, any_word=any_word)
+    """A Whoosh query for `text` (for callers with only the text: a search translates its
+    request's trees); an empty query matches every article (browse by filters)."""
+    return to_whoosh(ql.parse(text, any_word=any_word), schema, resolve, any_word=any_word)
 
 
 def query_words(q: wq.Query) -> int:
@@ -58,5 +43,5 @@ def date_range_query(date_from: datetime | None, date_to: datetime | None) -> wq
                         to_index_datetime(date_to) if date_to else None)
 
 
-__all__ = ["parse_query", "parsed", "query_words", "date_range_query", "facet_query", "MAX_WILDCARD_TERMS",
+__all__ = ["parse_query", "query_words", "date_range_query", "facet_query", "MAX_WILDCARD_TERMS",
            "MAX_QUERY_CHARS", "MAX_QUERY_TERMS", "QUERY_FIELDS"]

@@ -31,7 +31,6 @@ from search import ranking as shared
 from search.backend import relevance_model
 from search.backends.whoosh import scoring
 from search.backends.whoosh.internals import POSITION_BITS
-from search.backends.whoosh.query import parsed
 from search.backends.whoosh.scoring import Evaluator, Matches, sorted_common, sorted_member, union
 from search.results import QuerySyntaxError
 
@@ -45,10 +44,10 @@ def body_analyser(schema) -> shared.Analyse:
 
 
 def query_tree(text: str) -> ql.Node:
-    """The query's tree (all words), parsed once per text (`parsed` remembers it); nothing if it
-    cannot be parsed (it was parsed once already, so not expected)."""
+    """The query's tree (all words) for callers with only its text (a search passes its
+    request's tree); nothing if it cannot be parsed."""
     try:
-        return parsed(text)
+        return ql.parse(text)
     except QuerySyntaxError:
         return ql.Or(())
 
