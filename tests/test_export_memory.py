@@ -48,3 +48,15 @@ def test_export_streams_in_constant_memory(big):
     # Ten times the rows, not ten times the memory (the rows are ~400 kB of CSV).
     print(f"peak {small_peak:,} B for 300 rows, {all_peak:,} B for {ARTICLES:,}")
     assert all_peak < 1.5 * small_peak + 256 * 1024, (small_peak, all_peak)
+
+
+def test_export_stops_at_the_backend_s_result_window(big, monkeypatch):
+    """A backend that pages only through its first N results (`Capabilities.max_results`, e.g.
+    OpenSearch's window) ends the export there, and the last line says the list was cut."""
+    from search.backend import Capabilities
+
+    monkeypatch.setattr(big.backend, "capabilities", Capabilities(max_results=250))
+    lines = list(big.export("market", "csv", limit=1_000))
+    assert len(lines) == 1 + 250 + 1 and lines[-1].startswith("\"# export cut at 250 of 3,000")
+    monkeypatch.undo()
+    assert len(list(big.export("market", "csv", limit=1_000))) == 1 + 1_000 + 1
