@@ -19,7 +19,7 @@ from tests.test_browser import base_url, browser  # noqa: F401  (shared fixtures
 
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 ATOM = "{http://www.w3.org/2005/Atom}"
-SEED_SEARCH = "/?q=Kim+Hanoi&from=2019&place=Hanoi"   # the seeds' story of two articles
+SEED_SEARCH = "/?q=Kim+Hanoi&from=2019&place=Hanoi&collapse=1"   # the seeds' story of two articles, grouped
 
 
 @pytest.fixture(params=list(WIDTHS))
@@ -132,7 +132,7 @@ def test_collapsed_summary_names_the_hidden_articles_sources_only(page, base_url
     assert page.locator("li.hit .meta .source").inner_text().lower() == "reuters"
     assert summary == "1 more article in this story"
     # the market reports: the summary names exactly the sources of the articles it hides
-    page.goto(base_url + "/?q=oil+prices")
+    page.goto(base_url + "/?q=oil+prices&collapse=1")
     checked = 0
     for i in range(page.locator("details.story-more").count()):
         more = page.locator("details.story-more").nth(i)

@@ -36,6 +36,9 @@ def served(tmp_path_factory):
 
 def test_seed_story_expands_in_place_and_opens_its_page(page, served):  # noqa: F811
     page.goto(served + "/?q=Kim+Hanoi&from=2019")    # the seeds, not Reuters' Kims
+    assert page.locator("li.hit").count() == 2           # every article by default
+    page.locator(".collapse-toggle a", has_text="Group articles into stories").click()
+    page.wait_for_url(re.compile(r"collapse=1"))
     assert page.locator("li.hit").count() == 1
     more = page.locator("li.hit details.story-more")
     assert more.locator("summary").inner_text().startswith("1 more article in this story")
@@ -46,7 +49,7 @@ def test_seed_story_expands_in_place_and_opens_its_page(page, served):  # noqa: 
     assert len(others) == 1 and others[0] != page.locator("li.hit h2 a").inner_text()
 
     more.locator("a.story-link").click()
-    page.wait_for_url(re.compile(r"/story/s-[0-9a-f]{16}\?q=Kim\+Hanoi&from=2019$"))  # the search rides along
+    page.wait_for_url(re.compile(r"/story/s-[0-9a-f]{16}\?q=Kim\+Hanoi&from=2019&collapse=1$"))  # the search rides along
     summary = " ".join(page.locator(".story-summary").inner_text().split())
     assert summary.startswith("2 articles · 23 Feb 2019") and "Reuters" in summary
     assert page.locator(".story-timeline li ul.story-articles li").count() == 2
@@ -55,21 +58,21 @@ def test_seed_story_expands_in_place_and_opens_its_page(page, served):  # noqa: 
     assert "Hanoi" in places and "Vietnam" in places
 
     # the toggle: every article again
-    page.goto(served + "/?q=Kim+Hanoi&from=2019")
+    page.goto(served + "/?q=Kim+Hanoi&from=2019&collapse=1")
     page.locator(".collapse-toggle a", has_text="Show every article").click()
-    page.wait_for_url(re.compile(r"collapse=0"))
+    page.wait_for_url(lambda url: "collapse" not in url)
     assert page.locator("li.hit").count() == 2 and page.locator("details.story-more").count() == 0
     assert not page.errors
 
 
 def test_reuters_collapsed_pages_show_more_and_the_story_page_works(page, served):  # noqa: F811
     page.set_default_timeout(15_000)  # a Reuters story page renders more than the seeds
-    page.goto(served + "/?q=oil+prices")
+    page.goto(served + "/?q=oil+prices&collapse=1")
     assert page.locator("li.hit").count() == 10
     assert "stories" in page.locator(".collapse-toggle").inner_text()
     # A query whose first page has stories of several articles (the ranking decides which
     # queries do: "oil prices" leads with one-article price notices).
-    page.goto(served + "/?q=trade")
+    page.goto(served + "/?q=trade&collapse=1")
     assert page.locator("li.hit").count() == 10
     hits = set(page.locator("li.hit h2 a").evaluate_all("els => els.map(e => e.getAttribute('href'))"))
     mores = page.locator("details.story-more summary")
