@@ -18,7 +18,7 @@ What does not change:
   closes (its parent gone) saves nothing.
 
 What a backend gives up: the story id is not known when an article is written (`story_of` says
-None), so a backend that keeps story ids in its documents (`keeps_story_field`, OpenSearch)
+None), so a backend that keeps story ids in its documents (`Capabilities.story_field`, OpenSearch)
 uses the in-process `StoryIndex` instead (newsearch/indexing.py chooses).
 """
 from __future__ import annotations
