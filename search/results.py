@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
+from index.article import FACET_KINDS
+
 
 class SearchError(Exception):
     """Base of the errors a caller can show to a person as they are."""
@@ -145,7 +147,7 @@ class Facets:
 
     def to_dict(self) -> dict:
         data: dict[str, object] = {name: [asdict(v) for v in getattr(self, name)]
-                                   for name in ("person", "org", "place", "source")}
+                                   for name in FACET_KINDS}
         data["dates"] = self.dates.to_dict()
         return data
 

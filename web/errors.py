@@ -29,10 +29,11 @@ def error_response(status: int, message: str, title: str | None = None):
         response = jsonify(error=message)
         response.status_code = status
         return response
+    from search.querylang import MAX_QUERY_CHARS
     from web.state import SearchState
 
     try:
-        state = SearchState(q=request.args.get("q", "")[:1000])
+        state = SearchState(q=request.args.get("q", "")[:MAX_QUERY_CHARS])
         html = render_template("error.html", status=status, message=message,
                                title=title or _TITLES.get(status, "Error"), state=state)
     except Exception:  # the error page itself failed: still no stack trace to the client
