@@ -123,7 +123,7 @@ def reuters_articles(files: list[Path]) -> list[str]:
     return texts
 
 
-def cost(files: list[Path], runs: int) -> dict:
+def cost(files: list[Path], runs: int, py3_model) -> dict:
     """Detection per article against reading + indexing per article, both measured here."""
     import resource
 
@@ -135,7 +135,7 @@ def cost(files: list[Path], runs: int) -> dict:
 
     articles = reuters_articles(files)
     detect_language(articles[0])  # the model loads once per process, before timing
-    detect_s, single_s, index_wall, index_cpu = [], [], [], []
+    detect_s, single_s, py3_s, index_wall, index_cpu = [], [], [], [], []
     for _ in range(runs):
         started = time.perf_counter()
         for first in range(0, len(articles), BATCH):
@@ -145,6 +145,10 @@ def cost(files: list[Path], runs: int) -> dict:
         for text in articles:
             detect_language(text)
         single_s.append((time.perf_counter() - started) / len(articles))
+        started = time.perf_counter()
+        for text in articles:
+            py3_model.classify(text[:language.SAMPLE_CHARS])
+        py3_s.append((time.perf_counter() - started) / len(articles))
         with tempfile.TemporaryDirectory(prefix="newsearch-languages-") as where:
             c0, started = cpu(), time.perf_counter()
             summary = index_paths(files, Path(where) / "index", entities=False, show_progress=False)
@@ -152,7 +156,7 @@ def cost(files: list[Path], runs: int) -> dict:
             index_wall.append((time.perf_counter() - started) / done)
             index_cpu.append((cpu() - c0) / done)
     detect, wall, per_cpu = statistics.median(detect_s), statistics.median(index_wall), statistics.median(index_cpu)
-    single = statistics.median(single_s)
+    single, py3 = statistics.median(single_s), statistics.median(py3_s)
     return {
         "articles": len(articles), "runs": runs,
         "mean_article_chars": round(statistics.mean(len(t) for t in articles)),
@@ -161,6 +165,7 @@ def cost(files: list[Path], runs: int) -> dict:
         "batch": BATCH,
         "detect_one_by_one_ms_per_article": round(single * 1e3, 4),
         "one_by_one_share_of_index_cpu": round(single / per_cpu, 4),
+        "py3langid_classify_ms_per_article": round(py3 * 1e3, 4),
         "index_wall_ms_per_article": round(wall * 1e3, 3),
         "index_cpu_ms_per_article": round(per_cpu * 1e3, 3),
         "index_wall_ms_runs": [round(x * 1e3, 3) for x in index_wall],
@@ -231,7 +236,7 @@ def main() -> None:
     if not args.skip_cost:
         require_data(args.reuters, "Reuters-21578")
         files = sorted(args.reuters.glob("reut2-*.sgm.gz"))[:args.reuters_files]
-        results["cost"] = cost(files, args.runs)
+        results["cost"] = cost(files, args.runs, py3_model)
         print("cost:", results["cost"])
     print("wrote", write_json("languages.json", results))
 

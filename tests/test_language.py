@@ -141,6 +141,10 @@ def test_mixed_language_text_never_fails_and_the_main_language_wins() -> None:
     scripts = BY_LANGUAGE["zh"][0] + BY_LANGUAGE["ar"][0] + BY_LANGUAGE["ru"][0] + BY_LANGUAGE["ja"][0]
     assert detect_language(scripts) in {"zh", "ar", "ru", "ja", UNDETERMINED}
     assert detect_language(BY_LANGUAGE["ja"][0] + " Tokyo Stock Exchange (TSE) 2026") == "ja"
+    # A page's English menus around a Hindi or Arabic article: no script leads, the detector is sure.
+    menus = "Share to Twitter Share to Facebook Share to Pinterest Home News Sport Business "
+    assert detect_language(menus + BY_LANGUAGE["hi"][0]) == "hi"
+    assert detect_language(menus + BY_LANGUAGE["ar"][0]) == "ar"
 
 
 def test_random_unicode_never_fails() -> None:
