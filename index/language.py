@@ -128,11 +128,12 @@ _SCRIPTS = (
     (0x4E00, 0x9FFF, "cjk"), (0xAC00, 0xD7AF, "cjk"), (0xF900, 0xFAFF, "cjk"), (0xFB50, 0xFDFF, "arabic"),
     (0xFE70, 0xFEFF, "arabic"), (0xFF21, 0xFF3A, "latin"), (0xFF41, 0xFF5A, "latin"), (0xFF66, 0xFF9F, "cjk"),
 )
-_SCRIPT_NAMES = sorted({name for _, _, name in _SCRIPTS})
-_SCRIPT_STARTS = np.array([first for first, _, _ in _SCRIPTS], dtype=np.int64)
-_SCRIPT_ENDS = np.array([last for _, last, _ in _SCRIPTS], dtype=np.int64)
-_SCRIPT_OF = np.array([_SCRIPT_NAMES.index(name) for _, _, name in _SCRIPTS], dtype=np.intp)
-_SCRIPT_WEIGHTS = np.array([MIN_CJK_WEIGHT if name == "cjk" else 1 for name in _SCRIPT_NAMES], dtype=np.int64)
+_SCRIPT_NAMES = ["", *sorted({name for _, _, name in _SCRIPTS})]  # 0: not a letter
+# The script of every code point of the Basic Multilingual Plane (64 KB: one lookup per character).
+_SCRIPT_OF = np.zeros(0x10000, dtype=np.uint8)
+for _first, _last, _name in _SCRIPTS:
+    _SCRIPT_OF[_first:_last + 1] = _SCRIPT_NAMES.index(_name)
+_SCRIPT_WEIGHTS = np.array([0] + [MIN_CJK_WEIGHT if name == "cjk" else 1 for name in _SCRIPT_NAMES[1:]])
 
 
 def normalise_language(declared: object) -> str | None:
@@ -160,14 +161,12 @@ def normalise_language(declared: object) -> str | None:
 def _letters(samples: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Per sample: how many letters it has (a CJK character weighing `MIN_CJK_WEIGHT`: it carries
     a word's worth), and the share of them in its main writing system."""
-    encoded = [sample.encode("utf-32-le", errors="surrogatepass") for sample in samples]
-    points = np.frombuffer(b"".join(encoded), dtype=np.uint32).astype(np.int64)
-    owner = np.repeat(np.arange(len(samples)), [len(e) // 4 for e in encoded])
-    where = np.searchsorted(_SCRIPT_STARTS, points, side="right") - 1
-    inside = (where >= 0) & (points <= _SCRIPT_ENDS[where])
-    keys = owner[inside] * len(_SCRIPT_NAMES) + _SCRIPT_OF[where[inside]]
-    counts = np.bincount(keys, minlength=len(samples) * len(_SCRIPT_NAMES)).reshape(len(samples), len(_SCRIPT_NAMES))
-    counts *= _SCRIPT_WEIGHTS
+    points = np.frombuffer("".join(samples).encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
+    owner = np.repeat(np.arange(len(samples)) * len(_SCRIPT_NAMES), [len(sample) for sample in samples])
+    # Beyond the BMP (emoji, rare CJK): 0xFFFF, a non-character, hence not a letter.
+    scripts = _SCRIPT_OF[np.minimum(points, 0xFFFF)]
+    counts = np.bincount(owner + scripts, minlength=len(samples) * len(_SCRIPT_NAMES))
+    counts = counts.reshape(len(samples), len(_SCRIPT_NAMES)) * _SCRIPT_WEIGHTS
     letters = counts.sum(axis=1)
     return letters, counts.max(axis=1) / np.maximum(letters, 1)
 
@@ -272,8 +271,9 @@ class _FastIdentifier:
         # One label may own two columns (Serbian in Cyrillic and in Latin script): summed.
         self.nb_classes: list[str] = list(dict.fromkeys(model.nb_classes))
         self.position = {code: i for i, code in enumerate(self.nb_classes)}
-        self.fold = np.zeros((len(model.nb_classes), len(self.nb_classes)), dtype=np.float32)
-        self.fold[np.arange(len(model.nb_classes)), [self.position[code] for code in model.nb_classes]] = 1
+        self.first_columns = [list(model.nb_classes).index(code) for code in self.nb_classes]
+        self.other_columns = [(column, self.position[code]) for column, code in enumerate(model.nb_classes)
+                              if column not in self.first_columns]
         self.table = np.ascontiguousarray(model.nb_ptc, dtype=np.float32)
         self.priors = np.asarray(model.nb_pc, dtype=np.float32)
         # Copied into numpy's own memory, which numpy backs with huge pages where the system
@@ -329,4 +329,8 @@ class _FastIdentifier:
         # No feature at all: py3langid scores every language 0, hence equal probabilities.
         scores *= (1.0 / np.sqrt(np.maximum([len(data) for data in datas], 1)))[:, None].astype(np.float32)
         scores = np.exp(scores - scores.max(axis=1, keepdims=True))
-        return (scores / scores.sum(axis=1, keepdims=True)) @ self.fold
+        scores /= scores.sum(axis=1, keepdims=True)
+        folded = scores[:, self.first_columns]
+        for column, label in self.other_columns:
+            folded[:, label] += scores[:, column]
+        return folded
