@@ -15,7 +15,8 @@ from flask import (Blueprint, Response, abort, current_app, jsonify, render_temp
                    stream_with_context, url_for)
 
 from search.export import EXPORT_LIMIT, FORMATS, every_article, export_lines
-from search.parameters import DATE_FROM, DATE_TO, INTERVALS, MAX_TOP, whole_number
+from search.parameters import (DATE_FROM, DATE_TO, INTERVALS, MAX_TOP, PAGE, PAGE_SIZE, QUERY, RECENCY, SORT,
+                               whole_number)
 from search.topwords import TOP, top_words
 from search.trends import MAX_QUERIES, trends_csv
 from web import get_engine, query_string_too_long
@@ -52,9 +53,9 @@ def state_query(state: SearchState) -> str:
 @bp.app_template_global()
 def research_links(state: SearchState) -> dict[str, str]:
     """Where a result page's tools live: this search's trend, words, exports and feed."""
-    args = [(k, v) for k, v in state.args() if k not in ("page", "page_size")]
-    trend_args = [("q", state_query(state))] if state_query(state) else []
-    trend_args += [(k, v) for k, v in args if k in ("from", "to")]
+    args = [(k, v) for k, v in state.args() if k not in (PAGE.url, PAGE_SIZE.url)]
+    trend_args = [(QUERY.url or "q", state_query(state))] if state_query(state) else []
+    trend_args += [(k, v) for k, v in args if k in (DATE_FROM.url, DATE_TO.url)]
     query = urlencode(args)
     return {
         "trends": "/trends" + ("?" + urlencode(trend_args) if trend_args else ""),
@@ -62,7 +63,7 @@ def research_links(state: SearchState) -> dict[str, str]:
         "words_api": "/api/top-words" + ("?" + query if query else ""),
         "csv": "/export?" + urlencode([*args, ("format", "csv")]),
         "jsonl": "/export?" + urlencode([*args, ("format", "jsonl")]),
-        "feed": "/feed" + ("?" + urlencode([(k, v) for k, v in args if k not in ("sort", "recency")])
+        "feed": "/feed" + ("?" + urlencode([(k, v) for k, v in args if k not in (SORT.url, RECENCY.url)])
                            if args else ""),
     }
 
