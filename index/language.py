@@ -200,10 +200,11 @@ def detect_languages(texts: Sequence[object], hints: Sequence[object] | None = N
             answers[i] = declared[i] or UNDETERMINED
         else:
             detect.append(i)
-    identifier = _identifier() if detect else None
+    if not detect:
+        return answers
+    identifier = _identifier()
     for first in range(0, len(detect), _BATCH):
         chosen = detect[first:first + _BATCH]
-        assert identifier is not None
         for i, probabilities in zip(chosen, identifier.probabilities([samples[i] for i in chosen])):
             mixed = bool(shares[i] < MIN_SCRIPT_SHARE)
             answers[i] = _decide(identifier, probabilities, int(letters[i]), declared[i], mixed)

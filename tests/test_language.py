@@ -256,3 +256,10 @@ def test_a_batch_gives_each_text_its_own_answer() -> None:
         assert dict(zip(found[mine].tolist(), counts[mine].tolist())) == _py3langid_counts(text)
     with pytest.raises(ValueError):
         detect_languages(["a", "b"], ["en"])
+
+
+def test_more_texts_than_one_walk_takes() -> None:
+    from index.language import _BATCH
+
+    texts = [BY_LANGUAGE["de"][0]] * (_BATCH + 2) + [BY_LANGUAGE["fr"][0]]
+    assert detect_languages(texts) == ["de"] * (_BATCH + 2) + ["fr"]
