@@ -205,9 +205,13 @@ def detect_languages(texts: Sequence[object], hints: Sequence[object] | None = N
     identifier = _identifier()
     for first in range(0, len(detect), _BATCH):
         chosen = detect[first:first + _BATCH]
-        for i, probabilities in zip(chosen, identifier.probabilities([samples[i] for i in chosen])):
+        probabilities = identifier.probabilities([samples[i] for i in chosen])
+        best = probabilities.argmax(axis=1)
+        confidence = probabilities[np.arange(len(chosen)), best].tolist()
+        for row, (i, label, sure) in enumerate(zip(chosen, best.tolist(), confidence)):
             mixed = bool(shares[i] < MIN_SCRIPT_SHARE)
-            answers[i] = _decide(identifier, probabilities, int(letters[i]), declared[i], mixed)
+            guess = identifier.nb_classes[label]
+            answers[i] = _decide(guess, sure, probabilities[row], identifier, int(letters[i]), declared[i], mixed)
     return answers
 
 
@@ -218,11 +222,10 @@ def _sample(text: object) -> str:
     return text[:SAMPLE_CHARS] if isinstance(text, str) else ""
 
 
-def _decide(identifier: _FastIdentifier, probabilities: np.ndarray, letters: int, declared: str | None,
-            mixed: bool) -> str:
-    """Detector and declaration together (the rule in the module's doc); `mixed`: no script leads."""
-    best = int(probabilities.argmax())
-    guess, confidence = identifier.nb_classes[best], float(probabilities[best])
+def _decide(guess: str, confidence: float, probabilities: np.ndarray, identifier: _FastIdentifier,
+            letters: int, declared: str | None, mixed: bool) -> str:
+    """Detector and declaration together (the rule in the module's doc): the detector's best
+    `guess` with its `confidence` and all `probabilities`; `mixed`: no writing system leads."""
     if mixed and confidence < OVERRIDE_CONFIDENCE:
         return declared or UNDETERMINED
     if declared is None:
@@ -281,7 +284,7 @@ class _FastIdentifier:
         # allows: the walk reads it at random, and with 4 KB pages most reads also miss the TLB.
         self.moves = np.array(np.frombuffer(model.tk_nextmove, dtype=f"u{model.tk_nextmove.itemsize}"))
         self.rowbase = np.asarray(model.tk_row, dtype=np.intp) << 8
-        self.emits = np.asarray(model.tk_output, dtype=np.int64)
+        self.emits = np.asarray(model.tk_output, dtype=np.int32)
         first = self.moves[self.rowbase[0] + np.arange(256)].astype(np.intp)
         # The state after any two bytes from the start (64K entries, stays in the CPU's cache).
         self.pairs = self.moves[(self.rowbase[first][:, None] + np.arange(256)[None, :]).ravel()].astype(np.intp)
@@ -306,12 +309,13 @@ class _FastIdentifier:
             states = self.moves[self.rowbase[states] + codes[back:size + back]]
         # Which text each position belongs to (-1: a pad between two texts).
         lengths = np.array([[len(data), pad] for data in datas]).ravel()[:-1]
-        owner = np.repeat(np.stack([np.arange(len(datas)), np.full(len(datas), -1)], axis=1).ravel()[:-1], lengths)
+        texts = np.stack([np.arange(len(datas), dtype=np.int32), np.full(len(datas), -1, dtype=np.int32)], axis=1)
+        owner = np.repeat(texts.ravel()[:-1], lengths)
         emitted = self.emits[states]
         kept = (emitted >= 0) & (owner >= 0)
         # One sort groups every text's features (int32 keys sort fastest; `_BATCH` keeps them small).
         features = len(self.emits)
-        keys, counts = np.unique((owner[kept] * features + emitted[kept]).astype(np.int32), return_counts=True)
+        keys, counts = np.unique(owner[kept] * np.int32(features) + emitted[kept], return_counts=True)
         texts = keys // features
         return texts, keys - texts * features, counts
 
@@ -326,7 +330,8 @@ class _FastIdentifier:
         # Text by text: one small matrix-vector product each, rather than one big weighted copy
         # of every text's feature rows (tens of MB for a batch: slower, all page faults).
         for start, end in zip(starts, starts[1:] + [len(found)]):
-            scores[owner[start]] = weights[start:end] @ self.table[found[start:end]] + self.priors
+            scores[owner[start]] = weights[start:end] @ self.table[found[start:end]]
+        scores[owner[starts]] += self.priors
         # No feature at all: py3langid scores every language 0, hence equal probabilities.
         scores *= (1.0 / np.sqrt(np.maximum([len(data) for data in datas], 1)))[:, None].astype(np.float32)
         scores = np.exp(scores - scores.max(axis=1, keepdims=True))
