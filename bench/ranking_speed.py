@@ -32,7 +32,7 @@ from newsearch.indexing import index_paths  # noqa: E402
 from index.readers import read_file  # noqa: E402
 from index.readers.base import Problem  # noqa: E402
 from search import Engine  # noqa: E402
-from search.backends.whoosh import analysis  # noqa: E402
+from search import analysis  # noqa: E402
 
 
 def long_queries(files: list[Path], n: int, seed: int = 7) -> list[str]:

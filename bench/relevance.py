@@ -47,7 +47,7 @@ from relevance_peers import DEPTH, run_bm25s, run_fts5, run_tantivy  # noqa: E40
 import numpy as np  # noqa: E402
 
 from search import ranking as _settings  # noqa: E402
-from search.backends.whoosh import analysis as _analysis  # noqa: E402
+from search import analysis as _analysis  # noqa: E402
 from search.backends.whoosh import ranking as _ranking  # noqa: E402
 from search.backends.whoosh import scoring as _scoring  # noqa: E402
 from search import stopwords as _stopwords  # noqa: E402
@@ -144,13 +144,13 @@ def our_text(query: str) -> tuple[str, bool]:
     queries over MAX_QUERY_TERMS words or MAX_QUERY_CHARS characters (CISI has questions of up to
     335 words). Stop words go first (the analyser drops them anyway, so matching is unchanged),
     then words past the limits."""
-    from search.backends.whoosh.analysis import MIN_WORD
+    from search.analysis import rules
     from search.querylang import MAX_QUERY_CHARS, MAX_QUERY_TERMS
     from whoosh.analysis import STOP_WORDS
     words = words_of(query)
     if len(words) <= MAX_QUERY_TERMS and len(" ".join(words)) <= MAX_QUERY_CHARS:
         return " ".join(words), False
-    words = [w for w in words if w not in STOP_WORDS and len(w) >= MIN_WORD]
+    words = [w for w in words if w not in STOP_WORDS and len(w) >= rules().min_word]
     cut = len(words) > MAX_QUERY_TERMS
     words = words[:MAX_QUERY_TERMS]
     while len(" ".join(words)) > MAX_QUERY_CHARS:

@@ -2,7 +2,7 @@
 
 A question typed in full ("what are the effects of ... on ...", "articles about ... which ...")
 carries words that say how it is asked, not what it is about. The analysers of both backends
-drop only a short list (Whoosh's 34 words: "the", "of", "and"...), because an index keeps
+drop only a short list (INDEX_STOP_WORDS, 34 words: "the", "of", "and"...), because an index keeps
 "who", "most" or "after" for the queries that need them. A query of at least
 LONG_QUERY_WORDS plain words also leaves out these words (search.querylang.parse), so that
 all-words matching, word pairs and feedback work on the words that carry the topic.
@@ -21,9 +21,9 @@ from __future__ import annotations
 APPLY_TO_LONG_QUERIES = True
 LONG_QUERY_WORDS = 5
 
-# The analysers' own stop list, dropped from indexed text and from queries by both backends: the
-# Whoosh backend's (whoosh.analysis.STOP_WORDS, checked equal by the tests); OpenSearch's
-# template is built from it (search/backends/opensearch/schema.py).
+# The analysers' own stop list: English's in search.analysis (ENGLISH.stop_words), dropped from
+# indexed text and from queries by both backends. The 34 words of Whoosh's default list, which
+# Whoosh indexes built before it was defined here keep in their schema.
 INDEX_STOP_WORDS = frozenset("""
 a an and are as at be by can for from have if in is it may not of on or tbd that the this to us
 we when will with yet you your

@@ -1,23 +1,33 @@
-"""The fused news analyser must produce exactly what Whoosh's filter chain produces.
+"""The analysis rules (search/analysis.py) and the analysers that follow them.
 
-The index, the query parser and the snippet highlighter all depend on token texts and
-positions; a difference would silently lose matches or phrase hits. Compared on the shipped
-seeds, hand-made edge cases and (when present) real Reuters articles, under every keyword
-combination Whoosh's indexing, spelling and query paths use.
+The fused news analyser must produce exactly what Whoosh's filter chain produces: the index, the
+query parser and the snippet highlighter all depend on token texts and positions; a difference
+would silently lose matches or phrase hits. Compared on the shipped seeds, hand-made edge cases
+and (when present) real Reuters articles, under every keyword combination Whoosh's indexing,
+spelling and query paths use.
+
+A rule changed in search/analysis.py reaches both backends: the Whoosh analyser's tokens, the
+OpenSearch template's analysis settings, and (with a cluster) OpenSearch's own analysis of text.
 """
 from __future__ import annotations
 
+import dataclasses
 import pickle
+import re
+import uuid
 
 import pytest
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis import STOP_WORDS, CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.fields import TEXT
 from whoosh.support.charset import accent_map
 
-from search.backends.whoosh.analysis import STEMMER, NewsAnalyzer, NewsText, index_form, stemmer_function
+from search import analysis as rules
+from search.analysis import DIGIT_COMMA, STEMMER, WORD
+from search.backends.opensearch import schema as opensearch_schema
+from search.backends.whoosh.analysis import NewsAnalyzer, NewsText, index_form, stemmer_function
 from index.readers import read_file
 from index.readers.base import Problem
-from search.backends.whoosh.schema import build_schema
+from search.backends.whoosh.schema import build_schema, news_analyzer
 
 from .conftest import SEEDS
 
@@ -136,3 +146,103 @@ def test_pickles_without_its_cache():
 def test_index_form_matches_the_analyser():
     for word in ["Summits", "Nguyễn", "LEADERS", "running"]:
         assert index_form(word) == [t.text for t in NewsAnalyzer()(word)][0]
+
+
+# ---- the rules, once: search/analysis.py -----------------------------------------------------------
+
+SAMPLE = "North Korea's leaders met U.S. officials in Hanoi, where Nguyễn said 1,000 summits were generously planned."
+SHIPPED_TOKENS = ["north", "korea", "leader", "met", "u.", "offici", "hanoi", "where", "nguyen", "said", "000",
+                  "summit", "were", "generous", "plan"]
+# English's rules with each changed: longer minimum, "hanoi" a stop word, Snowball's Porter stemmer.
+CHANGED_TOKENS = ["north", "korea", "leader", "offici", "where", "nguyen", "said", "summit", "were", "gener", "plan"]
+
+
+@pytest.fixture
+def changed_rules(monkeypatch: pytest.MonkeyPatch) -> rules.LanguageRules:
+    english = rules.rules()
+    changed = dataclasses.replace(english, min_word=4, stop_words=english.stop_words | {"hanoi"}, snowball="porter")
+    monkeypatch.setitem(rules.LANGUAGES, english.code, changed)
+    return changed
+
+
+def test_english_rules_are_the_analysers() -> None:
+    english = rules.rules()
+    assert english is rules.ENGLISH and (english.snowball, english.min_word, STEMMER) == ("english", 2, "snowball")
+    assert english.stop_words == frozenset(STOP_WORDS)  # Whoosh's default list, which older indexes keep
+    analyzer = NewsAnalyzer()
+    assert (analyzer.stops, analyzer.minsize, analyzer.stemmer, analyzer.snowball) == \
+        (english.stop_words, 2, "snowball", "english")
+    with pytest.raises(ValueError, match="no analysis rules for the language 'xx'"):
+        rules.rules("xx")
+
+
+def test_word_rule_is_whoosh_s_tokenizer_and_splits_at_the_digit_comma() -> None:
+    for text in sample_texts():
+        assert WORD.findall(text) == [t.text for t in RegexTokenizer()(text)], text[:80]
+        # DIGIT_COMMA, what OpenSearch's template does before its tokenizer, changes no word of WORD's.
+        assert WORD.findall(re.sub(DIGIT_COMMA, r"\1 ", text)) == WORD.findall(text), text[:80]
+    assert WORD.findall("1,000 tonnes, 3.5 pct") == ["1", "000", "tonnes", "3.5", "pct"]
+
+
+def test_shipped_rules_give_the_same_whoosh_tokens_and_opensearch_settings() -> None:
+    assert [t.text for t in news_analyzer()(SAMPLE)] == SHIPPED_TOKENS
+    settings = opensearch_schema.analysis_settings()
+    assert settings["filter"]["news_snowball"] == {"type": "snowball", "language": "English"}
+    assert settings["filter"]["news_min_length"] == {"type": "length", "min": 2}
+    assert set(settings["filter"]["news_stop"]["stopwords"]) == rules.ENGLISH.stop_words
+    assert settings["char_filter"]["news_digit_comma"]["pattern"] == DIGIT_COMMA
+
+
+def test_a_change_in_search_analysis_reaches_both_backends(changed_rules: rules.LanguageRules) -> None:
+    """Without a cluster: the Whoosh analyser (and the schema new indexes get) and the OpenSearch
+    template's analysis follow the changed rules."""
+    assert [t.text for t in news_analyzer()(SAMPLE)] == CHANGED_TOKENS
+    analyzer = build_schema()["body"].analyzer
+    assert (analyzer.minsize, "hanoi" in analyzer.stops, analyzer.snowball) == (4, True, "porter")
+    assert index_form("generously") == "gener"
+    body = opensearch_schema.template_body("unused")
+    filters = body["template"]["settings"]["index"]["analysis"]["filter"]
+    assert filters["news_snowball"] == {"type": "snowball", "language": "Porter"}
+    assert filters["news_min_length"] == {"type": "length", "min": 4}
+    assert "hanoi" in filters["news_stop"]["stopwords"]
+
+
+def test_an_index_keeps_the_rules_it_was_built_with(changed_rules: rules.LanguageRules) -> None:
+    """The Whoosh analyser is pickled into an index's schema with its rules: an index built
+    before a change still analyses queries as it analysed its text."""
+    changed = pickle.dumps(NewsAnalyzer())
+    shipped = pickle.dumps(NewsAnalyzer(stoplist=rules.ENGLISH.stop_words, minsize=2, snowball="english"))
+    assert [t.text for t in pickle.loads(changed)(SAMPLE)] == CHANGED_TOKENS
+    assert [t.text for t in pickle.loads(shipped)(SAMPLE)] == SHIPPED_TOKENS
+
+
+def test_opensearch_template_stems_with_snowball_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rules, "STEMMER", "porter")
+    assert NewsAnalyzer().stemmer == "porter"
+    with pytest.raises(ValueError, match="Snowball only"):
+        opensearch_schema.analysis_settings()
+
+
+@pytest.mark.parametrize("change", [False, True], ids=["shipped", "changed"])
+def test_opensearch_analyses_as_the_whoosh_analyser(opensearch: str, monkeypatch: pytest.MonkeyPatch,
+                                                     change: bool) -> None:
+    """Live: an index made with the template's analysis (under the shipped rules, then changed
+    ones) turns the sample into the Whoosh analyser's tokens."""
+    from search.backends.opensearch.client import make_client
+    from search.backends.opensearch.config import OpenSearchConfig
+
+    if change:
+        english = rules.rules()
+        monkeypatch.setitem(rules.LANGUAGES, english.code, dataclasses.replace(
+            english, min_word=4, stop_words=english.stop_words | {"hanoi"}, snowball="porter"))
+    client = make_client(OpenSearchConfig(url=opensearch))
+    index = f"nstest-a-{uuid.uuid4().hex[:10]}"
+    try:
+        client.indices.create(index=index, body={"settings": {"index": {
+            "analysis": opensearch_schema.analysis_settings(), "number_of_shards": 1, "number_of_replicas": 0}}})
+        answer = client.indices.analyze(index=index, body={"text": SAMPLE, "analyzer": opensearch_schema.ANALYZER})
+        tokens = [t["token"] for t in answer["tokens"]]
+        assert tokens == [t.text for t in news_analyzer()(SAMPLE)] == (CHANGED_TOKENS if change else SHIPPED_TOKENS)
+    finally:
+        client.indices.delete(index=index, ignore=404)
+        client.close()

@@ -109,17 +109,11 @@ def count(client, alias: str, query: dict | None = None) -> int:
 
 # ---- mapping: ids, documents, agreement with the Whoosh backend --------------------------------
 
-def test_constants_agree_with_the_whoosh_backend():
-    """Both backends must analyse alike; the OpenSearch side may not import Whoosh, so the
-    analysis values are repeated there and checked here. (Ranking settings are not repeated:
-    both read search.ranking, tests/test_ranking_contract.py.)"""
-    from whoosh.analysis import STOP_WORDS
-
-    from search.backends.whoosh.analysis import MIN_WORD
+def test_fields_agree_with_the_whoosh_backend():
+    """Both backends index the same fields. (Analysis and ranking settings are not repeated: both
+    read search.analysis, tests/test_analysis.py, and search.ranking, tests/test_ranking_contract.py.)"""
     from search.backends.whoosh.schema import FACET_FIELDS, TEXT_FIELDS
 
-    assert set(m.STOP_WORDS) == set(STOP_WORDS)
-    assert m.MIN_WORD == MIN_WORD
     assert m.TEXT_FIELDS == TEXT_FIELDS == ("title", "body")
     assert m.FACET_FIELDS == FACET_FIELDS == ("person", "org", "place", "source")
 
@@ -394,12 +388,3 @@ def test_alias_swap_with_searches_answering_throughout(config: OpenSearchConfig,
     assert len(answers) > 5 and set(answers) <= {2, 5} and answers[-1] == 5
     assert m.alias_indexes(client, config.index) == [new]
     assert read_settings(client, config)["recogniser"] == "new"  # the settings follow the alias
-
-
-def test_index_stop_words_are_whoosh_s():
-    """search.stopwords.INDEX_STOP_WORDS (OpenSearch's template is built from it) is the Whoosh
-    analyser's list."""
-    from whoosh.analysis import STOP_WORDS
-
-    from search.stopwords import INDEX_STOP_WORDS
-    assert INDEX_STOP_WORDS == frozenset(STOP_WORDS)

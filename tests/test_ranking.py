@@ -46,7 +46,8 @@ def test_ranking_defaults_are_pinned() -> None:
     from search import ranking as shared
     from search import stopwords
     from search.backend import RELAX_BELOW
-    from search.backends.whoosh import analysis, ranking, scoring
+    from search import analysis
+    from search.backends.whoosh import ranking, scoring
 
     assert analysis.STEMMER == "snowball"
     assert (shared.BM25_K1, shared.BM25_B, scoring.IDF, scoring.FIELDS) == (1.5, 0.75, "lucene", "combined")

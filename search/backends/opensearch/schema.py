@@ -10,8 +10,8 @@ indexes hold the run state every machine shares (see writer.py): `<alias>-meta` 
 the search side reads, per concrete index) and `<alias>-files` (which file versions are done).
 
 Fields (the search side imports the names from here):
-- `title`, `body`: text, `news_english` analysis (as close to the Whoosh backend's as OpenSearch's
-  filters allow), offsets indexed so highlighting need not re-analyse long bodies;
+- `title`, `body`: text, `news_english` analysis (`search.analysis`'s rules, which the Whoosh
+  analyser follows too), offsets indexed so highlighting need not re-analyse long bodies;
   `title.words` / `body.words`: the same words unstemmed and with stop words kept, for
   did-you-mean.
 - `combined`: the words of the title TITLE_BOOST times and of the body, one field (`copy_to`,
@@ -40,11 +40,10 @@ from opensearchpy import OpenSearch
 from opensearchpy.exceptions import ConflictError, RequestError
 
 from index.article import FACET_KINDS, Article
-from search import ranking
+from search import analysis, ranking
 from search.backends.opensearch.client import error_type, with_backoff
 from search.backends.opensearch.config import OpenSearchConfig
 from search.results import IncompatibleIndexError, IndexNotFoundError
-from search.stopwords import INDEX_STOP_WORDS
 
 # Bumped whenever the mapping or analysis changes incompatibly: the template is replaced, and new
 # concrete indexes are named -v<new>; an index of another version must be rebuilt (re-index and
@@ -81,11 +80,6 @@ WORDS_ANALYZER = "news_words"
 NORMALIZER = "news_fold"
 DATE_FORMAT = "strict_date_optional_time||epoch_millis"
 
-# The analysers' stop list (search.stopwords.INDEX_STOP_WORDS, every backend's), not Lucene's
-# `_english_`: the two differ in 21 words, among them "us" (ours drops it, so a search for "US"
-# means the same on both backends) and "no", "but", "they", "was" (Lucene drops them).
-STOP_WORDS = tuple(sorted(INDEX_STOP_WORDS))
-MIN_WORD = 2  # the Whoosh analyser's minimum word length: drops the "s" of "Korea 's", "J" of "J. Smith"
 
 # Longest keyword value indexed (longer ones are kept in _source only): Lucene refuses a term over
 # 32,766 UTF-8 bytes and with it the whole document; 8,191 characters of up to 4 bytes stay under.
@@ -119,19 +113,28 @@ REFRESH_INTERVAL = "-1"
 
 def analysis_settings() -> dict:
     """The analysers: `news_english` (the search analyser), `news_words` (did-you-mean) and the
-    `news_fold` normalizer (case- and accent-insensitive keyword filters)."""
+    `news_fold` normalizer (case- and accent-insensitive keyword filters).
+
+    `news_english` is `search.analysis`'s rules in OpenSearch's terms, read when the template is
+    made: the standard tokenizer with the digit comma made a space (DIGIT_COMMA), the possessive
+    "'s" taken off (the rules' words drop it as too short), lower-cased, accents folded, the
+    language's minimum length, its stop list (the rules', not Lucene's `_english_`: the two differ
+    in 21 words, among them "us", which ours drops, and "no", "but", "they", "was", which Lucene
+    drops) and its Snowball stemmer."""
+    english = analysis.rules()
+    if analysis.STEMMER != "snowball":
+        raise ValueError(f"the OpenSearch template stems with Snowball only, not {analysis.STEMMER!r}")
     return {
         "char_filter": {
-            # "1,000" is two words to the Whoosh analyser's tokenizer ("1" then dropped as too
-            # short, "000") and one to the standard tokenizer: split it the same way.
-            "news_digit_comma": {"type": "pattern_replace", "pattern": "(\\d),(?=\\d)", "replacement": "$1 "},
+            # "$1 ": the digit before the comma, then a space (a Java regex replacement).
+            "news_digit_comma": {"type": "pattern_replace", "pattern": analysis.DIGIT_COMMA, "replacement": "$1 "},
         },
         "filter": {
             "news_possessive": {"type": "stemmer", "language": "possessive_english"},
-            "news_stop": {"type": "stop", "stopwords": list(STOP_WORDS)},
-            "news_min_length": {"type": "length", "min": MIN_WORD},
-            # Snowball English (Porter2), as the Whoosh backend's analyser (its STEMMER).
-            "news_snowball": {"type": "snowball", "language": "English"},
+            "news_stop": {"type": "stop", "stopwords": sorted(english.stop_words)},
+            "news_min_length": {"type": "length", "min": english.min_word},
+            # The filter's languages are the Snowball stemmers' names capitalised ("English").
+            "news_snowball": {"type": "snowball", "language": english.snowball.capitalize()},
         },
         "analyzer": {
             ANALYZER: {"type": "custom", "tokenizer": "standard", "char_filter": ["news_digit_comma"],
@@ -430,7 +433,7 @@ def title_of(source: dict) -> str:
 
 
 __all__ = ["TEMPLATE_VERSION", "TEXT_FIELDS", "COMBINED_FIELD", "title_copies", "FACET_FIELDS", "WORDS_SUBFIELD",
-           "LOWER_SUBFIELD", "ANALYZER", "WORDS_ANALYZER", "NORMALIZER", "DATE_FORMAT", "STOP_WORDS",
+           "LOWER_SUBFIELD", "ANALYZER", "WORDS_ANALYZER", "NORMALIZER", "DATE_FORMAT",
            "DEFAULT_SHARDS", "DEFAULT_REPLICAS", "analysis_settings", "mappings", "template_body",
            "template_name", "index_pattern", "meta_index", "files_index", "put_template", "new_index", "ensure_index",
            "check_version", "check_layout", "one_index", "ensure_state_index", "META_PROPERTIES", "FILES_PROPERTIES",

@@ -10,8 +10,10 @@ after writing postings: each of the chain's stages is a Python generator step pe
 here a token costs one regex match and one dict lookup (each distinct surface form is lowered,
 folded, stop-checked and stemmed once).
 
-The stemmer is Snowball English (Porter2, the reference C implementation via PyStemmer), the one
-Lucene/OpenSearch, tantivy and bm25s use. Whoosh's Porter stemmer (the first one shipped) had
+The rules (word pattern, minimum length, stop list, stemmer) are `search.analysis`'s, which the
+OpenSearch template is built from too; an analyser reads them when it is made. Snowball English
+(Porter2) runs as its reference C implementation via PyStemmer, the stemmer Lucene/OpenSearch,
+tantivy and bm25s use. Whoosh's Porter stemmer (the first one shipped) had
 known faults: "planned" -> "plann" (not "plan"), "news" -> "new", "investigating" and
 "investigation" apart; Snowball is also ahead on the judged collections (bench/relevance.py,
 bench/RESULTS.md). Whoosh's own Python port of Snowball differs from the reference on 23 of 11k
@@ -23,47 +25,53 @@ from __future__ import annotations
 import pickle
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 
-from whoosh.analysis import STOP_WORDS, Token, Tokenizer  # type: ignore[import-untyped]
-from whoosh.analysis.tokenizers import default_pattern  # type: ignore[import-untyped]
+from whoosh.analysis import Token, Tokenizer  # type: ignore[import-untyped]
 from whoosh.fields import TEXT  # type: ignore[import-untyped]
 from whoosh.formats import Positions  # type: ignore[import-untyped]
 from whoosh.lang.porter import stem as porter_stem  # type: ignore[import-untyped]
 from whoosh.support.charset import accent_map  # type: ignore[import-untyped]
 from whoosh.system import pack_uint  # type: ignore[import-untyped]
 
-MIN_WORD = 2            # shorter words are dropped: the "s" split off possessives ("Korea's")
+from search import analysis as shared
+from search.analysis import WORD
+
 CACHE_WORDS = 300_000   # distinct surface forms remembered; the cache is emptied when full
 # Word caches shared by analysers of the same settings: the schema is unpickled afresh in every
 # Whoosh writer process, and forked writers inherit the indexing process's warm cache this way.
-_CACHES: dict[tuple[frozenset, int, str], dict[str, tuple[str, str | None]]] = {}
-# Whoosh's default token pattern without its capturing group, so that `findall` returns words.
-WORD = re.compile(default_pattern.pattern.replace("(\\.?", "(?:\\.?"))
-# The stemmer new indexes are built with: "snowball" (Snowball English / Porter2) or "porter"
-# (Whoosh's Porter, what indexes of schema version 3 and before used). bench/relevance.py
-# compares the two on every judged collection.
-STEMMER = "snowball"
-
+_CACHES: dict[tuple[frozenset, int, str, str], dict[str, tuple[str, str | None]]] = {}
+# The Snowball stemmer of an index pickled before its name was kept: English.
+OLD_SNOWBALL = "english"
 
 _LOCAL = threading.local()
 
 
-def snowball_stem(word: str) -> str:
-    """Snowball English; one PyStemmer object per thread (its objects are not thread-safe)."""
-    stemmer = getattr(_LOCAL, "snowball", None)
-    if stemmer is None:
-        import Stemmer  # type: ignore[import-not-found]  # PyStemmer: the Snowball project's own C stemmers
-        stemmer = _LOCAL.snowball = Stemmer.Stemmer("english")
-    return stemmer.stemWord(word)
+@lru_cache(maxsize=None)
+def snowball_stemmer(name: str) -> Callable[[str], str]:
+    """The Snowball stemmer called `name` ("english"; PyStemmer's names), as a function; one
+    PyStemmer object per thread (its objects are not thread-safe)."""
+    import Stemmer  # type: ignore[import-not-found]  # PyStemmer: the Snowball project's own C stemmers
+    if name not in Stemmer.algorithms():
+        raise ValueError(f"unknown Snowball stemmer {name!r}")
+
+    def stem(word: str) -> str:
+        stemmers = _LOCAL.__dict__.setdefault("snowball", {})
+        stemmer = stemmers.get(name)
+        if stemmer is None:
+            stemmer = stemmers[name] = Stemmer.Stemmer(name)
+        return stemmer.stemWord(word)
+    return stem
 
 
-def stemmer_function(name: str):
-    """The stemming function called `name` ("snowball" or "porter")."""
+def stemmer_function(name: str, snowball: str | None = None) -> Callable[[str], str]:
+    """The stemming function called `name`: "snowball" (the Snowball stemmer `snowball`, by
+    default the rules' language's) or "porter" (Whoosh's Porter, for indexes built with it)."""
     if name == "porter":
         return porter_stem
     if name == "snowball":
-        return snowball_stem
+        return snowball_stemmer(snowball or shared.rules().snowball)
     raise ValueError(f"unknown stemmer {name!r}: use 'snowball' or 'porter'")
 
 
@@ -74,8 +82,8 @@ def folded(word: str) -> str:
 
 def index_form(word: str, stemmer: str | None = None) -> str:
     """A word as the index stores it, ignoring the stop list: folded, then stemmed (by the
-    analyser's stemmer; STEMMER when not given)."""
-    return stemmer_function(stemmer or STEMMER)(folded(word))
+    stemmer named; search.analysis.STEMMER when not given)."""
+    return stemmer_function(stemmer or shared.STEMMER)(folded(word))
 
 
 class NewsAnalyzer(Tokenizer):
@@ -83,27 +91,34 @@ class NewsAnalyzer(Tokenizer):
 
     is_morph = True  # it stems: Whoosh's `no_morph=True` (unstemmed words) is honoured
 
-    def __init__(self, stoplist=STOP_WORDS, minsize: int = MIN_WORD, stemmer: str | None = None) -> None:
-        self.stops = frozenset(stoplist)
-        self.minsize = minsize
-        self.stemmer = stemmer or STEMMER
-        self._stem = stemmer_function(self.stemmer)
-        self._words = _CACHES.setdefault((self.stops, minsize, self.stemmer), {})
+    def __init__(self, stoplist: Iterable[str] | None = None, minsize: int | None = None,
+                 stemmer: str | None = None, snowball: str | None = None) -> None:
+        # What is not given is search.analysis's, read now: the analyser is pickled into the
+        # index's schema with these values, so an index keeps the analysis it was built with.
+        rules = shared.rules()
+        self.stops = frozenset(rules.stop_words if stoplist is None else stoplist)
+        self.minsize = rules.min_word if minsize is None else minsize
+        self.stemmer = stemmer or shared.STEMMER
+        self.snowball = snowball or rules.snowball
+        self._stem = stemmer_function(self.stemmer, self.snowball)
+        self._words = _CACHES.setdefault((self.stops, self.minsize, self.stemmer, self.snowball), {})
 
     def __getstate__(self) -> dict:
         # The schema (and so this analyser) is pickled into the index: the word cache stays out.
-        return {"stops": self.stops, "minsize": self.minsize, "stemmer": self.stemmer}
+        return {"stops": self.stops, "minsize": self.minsize, "stemmer": self.stemmer, "snowball": self.snowball}
 
     def __setstate__(self, state: dict) -> None:
-        # An index pickled before the stemmer was a setting was built with Porter.
-        NewsAnalyzer.__init__(self, state["stops"], state["minsize"], state.get("stemmer", "porter"))
+        # An index pickled before the stemmer was a setting was built with Porter; before the
+        # Snowball stemmer's name was kept, with English's.
+        NewsAnalyzer.__init__(self, state["stops"], state["minsize"], state.get("stemmer", "porter"),
+                              state.get("snowball", OLD_SNOWBALL))
 
     def __eq__(self, other) -> bool:
-        return (other.__class__ is self.__class__ and other.stops == self.stops
-                and other.minsize == self.minsize and other.stemmer == self.stemmer)
+        return (other.__class__ is self.__class__ and other.stops == self.stops and other.minsize == self.minsize
+                and other.stemmer == self.stemmer and other.snowball == self.snowball)
 
     def __hash__(self) -> int:
-        return hash((self.__class__.__name__, self.minsize, len(self.stops), self.stemmer))
+        return hash((self.__class__.__name__, self.minsize, len(self.stops), self.stemmer, self.snowball))
 
     def _word(self, raw: str) -> tuple[str, str | None]:
         """(folded form, stemmed form or None for a stop word) of a surface form, cached."""
@@ -142,8 +157,9 @@ class NewsAnalyzer(Tokenizer):
                  no_morph: bool = False, **kwargs) -> Iterator[Token]:
         assert isinstance(value, str), f"{value!r} is not a string"
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        matches: Iterable[re.Match[str] | _Whole]
         if tokenize:
-            matches = default_pattern.finditer(value)
+            matches = WORD.finditer(value)
         else:  # the whole value is one token, kept as its original, as Whoosh's tokenizer does
             matches = [_Whole(value)]
             keeporiginal = True
