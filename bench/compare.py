@@ -203,7 +203,9 @@ class Ours:
     def top(self, text: str, snippets: bool) -> list:
         """Engine.search without facets: parse, match, fallback, rank, then the 10 hits."""
         from search.backends.whoosh.search import RELAX_BELOW
-        from search.backends.whoosh.query import parse_query, query_words
+        from search import ranking as shared
+        from search.backends.whoosh.query import parse_query
+        from search.backends.whoosh.ranking import body_analyser, query_tree
         from search.backends.whoosh.scoring import Evaluator
         from search.backends.whoosh.snippets import highlight_terms, make_snippet
         e = self.engine
@@ -213,7 +215,8 @@ class Ours:
         resolve = e._resolver(tables)
         q = parse_query(text, searcher.schema, resolve)
         found, preferred = evaluator.run(q), None
-        if len(found.docs) < RELAX_BELOW and query_words(q) > 1:
+        if (len(found.docs) < RELAX_BELOW
+                and len(shared.query_words(query_tree(text), body_analyser(searcher.schema), excluded=True)) > 1):
             any_q = parse_query(text, searcher.schema, resolve, any_word=True)
             relaxed = evaluator.run(any_q)
             if len(relaxed.docs) > len(found.docs):

@@ -189,7 +189,7 @@ class Ours:
     def rank(self, text: str, cfg: dict) -> list[str]:
         """Ranked doc ids under `cfg` (its idf, proximity, feedback and matching)."""
         from search.backend import RELAX_BELOW
-        from search.backends.whoosh.query import parse_query, query_words
+        from search.backends.whoosh.query import parse_query
         from search.backends.whoosh.scoring import Evaluator
         if not text.strip():
             return []
@@ -202,7 +202,8 @@ class Ours:
             schema = self.searcher.schema
             user_q = parse_query(text, schema, self.resolve, any_word=cfg["matching"] == "or")
             found, preferred = evaluator.run(user_q), None
-            if cfg["matching"] == "ours" and len(found.docs) < RELAX_BELOW and query_words(user_q) > 1:
+            if (cfg["matching"] == "ours" and len(found.docs) < RELAX_BELOW and len(_settings.query_words(
+                    _ranking.query_tree(text), _ranking.body_analyser(schema), excluded=True)) > 1):
                 any_q = parse_query(text, schema, self.resolve, any_word=True)
                 relaxed = evaluator.run(any_q)
                 if len(relaxed.docs) > len(found.docs):

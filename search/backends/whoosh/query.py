@@ -28,12 +28,6 @@ def parse_query(text: str, schema, resolve: Resolver, *, any_word: bool = False)
     return to_whoosh(ql.parse(text, any_word=any_word), schema, resolve, any_word=any_word)
 
 
-def query_words(q: wq.Query) -> int:
-    """How many plain text terms the query has (decides whether an any-word fallback can help)."""
-    return sum(1 for node in ([q] if q.is_leaf() else q.leaves())
-               if isinstance(node, wq.Term) and node.fieldname == "body")
-
-
 def date_range_query(date_from: datetime | None, date_to: datetime | None) -> wq.Query | None:
     """The `date_from`/`date_to` parameters (checked, order included, by `SearchRequest`) as a
     Whoosh range."""
@@ -43,5 +37,5 @@ def date_range_query(date_from: datetime | None, date_to: datetime | None) -> wq
                         to_index_datetime(date_to) if date_to else None)
 
 
-__all__ = ["parse_query", "query_words", "date_range_query", "facet_query", "MAX_WILDCARD_TERMS",
+__all__ = ["parse_query", "date_range_query", "facet_query", "MAX_WILDCARD_TERMS",
            "MAX_QUERY_CHARS", "MAX_QUERY_TERMS", "QUERY_FIELDS"]

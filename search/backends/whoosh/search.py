@@ -24,14 +24,14 @@ from search.backends.whoosh.store import default_index_dir, index_size_bytes, op
 from search.backends.whoosh.spelling import Speller, load_vocabulary
 from search.backends.whoosh.facets import UNDATED, IndexTables, recency_factors, timestamp_to_datetime
 from search.backends.whoosh.scoring import Evaluator, Matches, PostingsCache, sorted_member
-from search.backends.whoosh.ranking import rerank
-from search.backends.whoosh.query import date_range_query, facet_query, query_words
+from search.backends.whoosh.ranking import body_analyser, rerank
+from search.backends.whoosh.query import date_range_query, facet_query
 from search.backends.whoosh.translate import to_whoosh
 from search.backend import RELAX_BELOW, REQUEST_BUDGET_S, SUGGEST_BELOW
 from search.backends.whoosh.backend import CAPABILITIES
 from search.request import SearchRequest
 from search.results import ArticleNotFoundError, ArticleRecord, Facets, Hit, SearchResults, StoryInfo
-from search import querylang as ql, recency, spelling
+from search import querylang as ql, ranking, recency, spelling
 from search.backends.whoosh.snippets import highlight_full_text, highlight_terms, make_snippet
 from search.snippets import marked_query
 from search.backends.whoosh import records
@@ -262,8 +262,10 @@ class WhooshSearch:
         user_q = to_whoosh(request.tree, searcher.schema, resolve)
         found = matches(user_q)
         all_words, preferred = True, None
-        if len(found.docs) < RELAX_BELOW and query_words(user_q) > 1:
-            # Few or no articles have every word: show those first, then those with some words.
+        if (len(found.docs) < RELAX_BELOW
+                and len(ranking.query_words(request.tree, body_analyser(searcher.schema), excluded=True)) > 1):
+            # Few or no articles have every word: show those first, then those with some words
+            # (search.ranking.query_words decides whether an any-word search can find more).
             any_q = to_whoosh(request.any_tree, searcher.schema, resolve, any_word=True)
             relaxed = matches(any_q)
             if len(relaxed.docs) > len(found.docs):
