@@ -247,7 +247,8 @@ INTERVAL: Parameter[str | None] = Parameter(
 FACET_TOP_PARAMETER: Parameter[int] = Parameter(
     "facet_top", "whole number", FACET_TOP, "values listed per facet kind (0: none)", check_facet_top)
 SNIPPETS: Parameter[bool] = Parameter(
-    "snippets", "yes/no", True, "snippets with the query's words marked (off: Hit.snippet is empty)", check_flag)
+    "snippets", "yes/no", True,
+    "snippets with the query's words marked, and did-you-mean (off: Hit.snippet is empty, no suggestion)", check_flag)
 FACETS: Parameter[bool] = Parameter(
     "facets", "yes/no", True, "facet counts and the date histogram (off: empty, for callers that don't show them)",
     check_flag)

@@ -96,12 +96,14 @@ def trends(engine, queries: list[str], *, interval: str | None = None, normalise
     queries = check_queries(queries)
     interval = INTERVAL.read(interval)  # the one rule, before any query runs
 
-    def histogram(query: str, asked: str | None, start: DateValue, end: DateValue):
-        request = SearchRequest.build(query, date_from=start, date_to=end, page_size=1, snippets=False,
-                                      facet_top=0, interval=asked)
-        return engine.run(request)
+    def histogram(query: str, asked: str | None, start: DateValue, end: DateValue) -> SearchRequest:
+        return SearchRequest.build(query, date_from=start, date_to=end, page_size=1, snippets=False,
+                                   facet_top=0, interval=asked)
 
-    found = [histogram(q, interval or None, date_from, date_to) for q in queries]
+    # Each query is parsed and checked once; asked again at a coarser interval, its request is
+    # the same one with that interval (with_changes keeps the parsed trees).
+    requests = [histogram(q, interval or None, date_from, date_to) for q in queries]
+    found = [engine.run(request) for request in requests]
     dated = [r.facets.dates.buckets for r in found if r.facets.dates.buckets]
     if not dated:
         return Trends(interval or "day", normalise, [TrendSeries(q, r.total, r.facets.dates.undated,
@@ -114,12 +116,12 @@ def trends(engine, queries: list[str], *, interval: str | None = None, normalise
                   *(r.facets.dates.interval for r in found if r.facets.dates.buckets)], key=INTERVALS.index)
     while True:
         found = [r if r.facets.dates.interval == common or not r.facets.dates.buckets
-                 else histogram(q, common, date_from, date_to) for q, r in zip(queries, found)]
+                 else engine.run(request.with_changes(interval=common)) for request, r in zip(requests, found)]
         dated = [r.facets.dates.buckets for r in found if r.facets.dates.buckets]
         first, last = min(b[0].start for b in dated), max(b[-1].end for b in dated)
         # The baseline: every article dated within the series' span, in the same buckets.
         # An edge bucket cut by date_from/date_to counts only the articles within them, in both.
-        baseline = histogram("", common, date_from or first, date_to or last).facets.dates
+        baseline = engine.run(histogram("", common, date_from or first, date_to or last)).facets.dates
         # Coarsened too (the dates asked for reach further than the series): again, coarser.
         used = max([common, *(r.facets.dates.interval for r in found if r.facets.dates.buckets),
                     *([baseline.interval] if baseline.buckets else [])], key=INTERVALS.index)

@@ -112,6 +112,18 @@ def test_trends_each_query_carries_its_own_filters(research):
     assert [p.count for p in result.series[1].points] == [10, 10, 12]
 
 
+def test_trends_ask_a_query_again_without_parsing_it_again(research, monkeypatch):
+    """A series asked again at the common (coarser) interval is its first request with that
+    interval: the same parsed trees, no second parse."""
+    asked = []
+    run = research.backend.run
+    monkeypatch.setattr(research.backend, "run", lambda request: asked.append(request) or run(request))
+    assert research.trends(["oil", "wheat"]).interval == "month"
+    wheat = [r for r in asked if r.query == "wheat"]
+    assert [r.interval for r in wheat] == [None, "month"]  # days at first (March only), then months
+    assert wheat[1].tree is wheat[0].tree and wheat[1].any_tree is wheat[0].any_tree
+
+
 def test_trends_refuses_none_or_too_many_queries(research):
     with pytest.raises(BadParameterError, match="at least one"):
         research.trends(["", "  "])
@@ -147,6 +159,19 @@ def test_top_words_find_what_characterises_the_results(research):
     # In 30 of the 33 results and nowhere else: the top score (tied with "crude", "cartel"...).
     assert best.sample_docs == 30 and best.index_docs == 30 and best.score == found["words"][0].score > 0
     assert "council" not in words  # in none of the results
+
+
+def test_top_words_sample_is_searched_without_did_you_mean(research, monkeypatch):
+    """Did-you-mean is for a reader, as snippets are: off with them, so top words' sample search
+    (snippets off) does not work one out."""
+    assert research.search("oil refinry").suggestion == "oil refinery"
+    assert research.search("oil refinry", snippets=False).suggestion is None
+    asked = []
+    run = research.backend.run
+    monkeypatch.setattr(research.backend, "run", lambda request: asked.append(request) or run(request))
+    found = research.top_words("oil refinry")
+    assert found["total"] == 33 and "zyxcartel" in [w.word for w in found["words"]]
+    assert asked and not any(request.snippets for request in asked)
 
 
 # ---- export ------------------------------------------------------------------------------------------

@@ -283,7 +283,7 @@ class OpenSearchSearch:
         facets = ag.read_facets(aggs, bounds, request.interval) if request.facets else Facets()
         with_all_words = int(with_all) if relaxed and with_all is not None else total
         suggestion, partial = None, cut_short
-        if request.query.strip() and (total < SUGGEST_BELOW or relaxed):
+        if request.snippets and request.query.strip() and (total < SUGGEST_BELOW or relaxed):  # for a reader
             suggestion, cut = suggest(self, request.query, filters, with_all_words, deadline)
             partial = partial or cut
         return SearchResults(query=request.query, total=total, page=request.page, page_size=request.page_size,

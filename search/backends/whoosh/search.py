@@ -300,7 +300,9 @@ class WhooshSearch:
                                   dates=tables.histogram(mask, request.interval))
         suggestion = None
         with_all_words = len(docs) if all_words or preferred is None else len(preferred)
-        if query.strip() and (len(docs) < SUGGEST_BELOW or not all_words):
+        # Did-you-mean is for a reader, as snippets are: a request without snippets (top words'
+        # sample, exports, counts) does not pay for it.
+        if request.snippets and query.strip() and (len(docs) < SUGGEST_BELOW or not all_words):
             suggestion, cut_short = self._suggest(
                 searcher, query, lambda tree: to_whoosh(tree, searcher.schema, resolve),
                 lambda q: len(matches(q).docs), with_all_words, deadline)
