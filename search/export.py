@@ -19,6 +19,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from index.article import ENTITY_TYPES
 from search.request import SearchRequest
 from search.results import BadParameterError
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 FORMATS = ("csv", "jsonl")
 EXPORT_LIMIT = 10_000   # articles per export unless the caller sets another cap
 EXPORT_BATCH = 100      # articles per backend request (the largest page a search may ask)
-COLUMNS = ("id", "date", "source", "title", "url", "person", "org", "place")
+COLUMNS = ("id", "date", "source", "title", "url", *ENTITY_TYPES)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -69,7 +70,7 @@ def _rows(engine: Engine, request: SearchRequest, limit: int, text: bool) -> Ite
         for hit in hits:
             row = {"id": hit.id, "date": hit.date.isoformat() if hit.date else "", "source": hit.source or "",
                    "title": hit.title or "", "url": hit.url or "",
-                   **{kind: hit.entities.get(kind, []) for kind in ("person", "org", "place")}}
+                   **{kind: hit.entities.get(kind, []) for kind in ENTITY_TYPES}}
             if text:
                 row["text"] = bodies.get(hit.id, "")
             yield row, results.total

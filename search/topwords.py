@@ -133,6 +133,7 @@ def _top_words(engine, request: SearchRequest, top: int, sample: int) -> dict:
     total, page = 0, 1
     while len(ids) < sample:
         size = min(100, sample - len(ids))
+        # Only the ids: snippets off (and with them did-you-mean), facets off.
         results = engine.run(every_article(request, page=page, page_size=size, sort="relevance", snippets=False,
                                            facets=False))
         total = results.total

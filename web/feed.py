@@ -15,6 +15,7 @@ import re
 from datetime import datetime, timezone
 from xml.etree import ElementTree as ET
 
+from index.article import ENTITY_TYPES
 from search import SearchResults
 from web.xmltext import xml_text
 
@@ -71,7 +72,7 @@ def atom_feed(results: SearchResults, *, title: str, feed_url: str, page_url: st
         if hit.source:
             source_author = sub(entry, "author")
             sub(source_author, "name", hit.source)
-        for kind in ("person", "org", "place"):
+        for kind in ENTITY_TYPES:
             for name in hit.entities.get(kind, []):
                 sub(entry, "category", term=name, label=f"{kind}: {name}", scheme=f"urn:newsearch:{kind}")
         sub(entry, "summary", plain_text(hit.snippet), type="text")

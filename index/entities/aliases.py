@@ -20,6 +20,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from index.article import ENTITY_TYPES
 from index.entities import reuters_codes
 
 log = logging.getLogger("newsearch.entities")
@@ -28,7 +29,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 SHIPPED_ALIASES = DATA_DIR / "aliases.tsv"
 KNOWN_TYPES = DATA_DIR / "known_types.tsv"
 FALLBACK_PATTERNS = DATA_DIR / "fallback_patterns.jsonl"
-KINDS = ("person", "org", "place")
+KINDS = ENTITY_TYPES  # the entity types an alias may name (index.article)
 
 _KEY_DROP = re.compile(r"[.\u00b7]")
 _KEY_SPACE = re.compile(r"[\s\-\u2010-\u2014_]+")

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from index.article import Article
+from index.article import ENTITY_TYPES, Article
 from index.readers.base import Problem, parse_date
 from index.readers.publisher import publisher_name
 from index.readers.seed import derive_title, normalise_paragraphs
@@ -147,7 +147,7 @@ def record_to_article(record: object, fields: _Fields, path: Path, location: str
     source = _names(fields.get(record, "source"), False)
     url = fields.get(record, "url")
     language = fields.get(record, "language")
-    entities = {kind: names for kind in ("person", "org", "place")
+    entities = {kind: names for kind in ENTITY_TYPES
                 if (names := _entity_names(fields.get(record, kind)))}
     yield Article(
         title=title or derive_title(body), body=body, date=date,
