@@ -33,7 +33,7 @@ from search.stopwords import INDEX_STOP_WORDS
 # A word: letters, digits and asterisks, with single dots inside ("U.S", "3.5", "e.g"). Whoosh's
 # default tokenizer pattern, its group made non-capturing so that `findall` gives words. The
 # asterisk is Whoosh's (a wildcard stays in its word); OpenSearch's standard tokenizer drops it
-# ("up*" is "up" there): the one difference between the two backends' words known, rare in news.
+# ("up*" is "up" there), one of the few places its words differ (docs/opensearch.md, Analysis).
 WORD = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*")
 # A comma between two digits, which separates words ("1,000": "1" and "000"). WORD splits there
 # already; a tokenizer that keeps "1,000" whole replaces the comma by a space (group 1: the digit).
