@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 ENTITY_TYPES = ("person", "org", "place")
+# The article's text fields: what plain query words search, and what both backends index as text.
+TEXT_FIELDS = ("title", "body")
 # What a search can be narrowed by and counted by (facets, filters, `field:value` in a query, URL
 # and command-line parameters): the entity types and the source. Defined here, at the bottom of
 # the stack, so every layer (both backends' schemas, the query language, the request, the page)

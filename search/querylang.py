@@ -34,14 +34,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Union
 
-from index.article import FACET_KINDS
+from index.article import FACET_KINDS, TEXT_FIELDS
 from search import stopwords
 from search.results import QuerySyntaxError
 
 MAX_QUERY_CHARS = 1000
 MAX_QUERY_TERMS = 64
 MAX_DEPTH = 32  # nested parentheses: bounds the parser's recursion, and nobody needs more
-TEXT_FIELDS = ("title", "body")                      # = search.backends.whoosh.schema.TEXT_FIELDS (tested)
 FACET_FIELDS = FACET_KINDS  # the fields a `field:value` names an entity or source by
 QUERY_FIELDS = TEXT_FIELDS + FACET_FIELDS + ("date",)
 OPERATORS = ("AND", "OR", "NOT")

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from search import querylang as ql
-from search.backend import MAX_SPELL_WORDS
+from search.backend import MAX_SPELL_WORDS, SUGGEST_BELOW
 from search.ranking import PLAIN_WORD, correctable
 from search.results import SearchError
 
@@ -101,6 +101,14 @@ def corrected(text: str, fixes: dict[str, str]) -> str:
     return PLAIN_WORD.sub(fix, text)
 
 
+def offered(query: str, *, snippets: bool, found: int, relaxed: bool) -> bool:
+    """Whether a search looks for a did-you-mean at all: a typed query that found fewer than
+    SUGGEST_BELOW articles, or only articles with some of its words (`relaxed`). It is a reader's
+    aid, as snippets are: a request without snippets (top words' sample, exports, counts, trends)
+    does not pay for it."""
+    return snippets and bool(query.strip()) and (found < SUGGEST_BELOW or relaxed)
+
+
 def suggest(text: str, corrections: Corrections, translate: Callable[[ql.Node], Q], count: Callable[[Q], int],
             found: int) -> tuple[str | None, bool]:
     """The query with unknown or rare words replaced by close common ones, if it finds more
@@ -122,5 +130,5 @@ def suggest(text: str, corrections: Corrections, translate: Callable[[ql.Node], 
     return (suggested if count(query) > found else None), cut_short
 
 
-__all__ = ["suggest", "best_correction", "checkable", "edit_distance", "words_to_check", "corrected",
+__all__ = ["offered", "suggest", "best_correction", "checkable", "edit_distance", "words_to_check", "corrected",
            "RATIO", "MAX_WORD", "MAX_WORD_DISTANCE_2"]

@@ -112,7 +112,8 @@ def count(client, alias: str, query: dict | None = None) -> int:
 def test_fields_agree_with_the_whoosh_backend():
     """Both backends index the same fields. (Analysis and ranking settings are not repeated: both
     read search.analysis, tests/test_analysis.py, and search.ranking, tests/test_ranking_contract.py.)"""
-    from search.backends.whoosh.schema import FACET_FIELDS, TEXT_FIELDS
+    from index.article import TEXT_FIELDS
+    from search.backends.whoosh.schema import FACET_FIELDS
 
     assert m.TEXT_FIELDS == TEXT_FIELDS == ("title", "body")
     assert m.FACET_FIELDS == FACET_FIELDS == ("person", "org", "place", "source")

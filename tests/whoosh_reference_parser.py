@@ -12,7 +12,8 @@ from whoosh import query as wq
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, PlusMinusPlugin
 from whoosh.util.times import TimeError
 
-from search.backends.whoosh.schema import FACET_FIELDS, TEXT_FIELDS
+from index.article import TEXT_FIELDS
+from search.backends.whoosh.schema import FACET_FIELDS
 from search.backends.whoosh.query import date_range_query, facet_query  # the same as the product's
 from search.request import parse_date_param
 from search.results import BadParameterError, QuerySyntaxError

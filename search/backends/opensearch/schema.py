@@ -39,7 +39,7 @@ from datetime import datetime, timezone
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import ConflictError, RequestError
 
-from index.article import FACET_KINDS, Article
+from index.article import FACET_KINDS, TEXT_FIELDS, Article
 from search import analysis, ranking
 from search.backends.opensearch.client import error_type, with_backoff
 from search.backends.opensearch.config import OpenSearchConfig
@@ -57,7 +57,6 @@ COPIES_WAIT_S = 30  # how long a new index may take to allocate its replicas bef
 # of equal priority), below what an operator would use to override ours on purpose (1000s).
 TEMPLATE_PRIORITY = 200
 
-TEXT_FIELDS = ("title", "body")
 # One field holding the title TITLE_BOOST times and the body, so that BM25 scores a word over the
 # whole article as `search.ranking` defines it: its frequency is TITLE_BOOST x the title's count
 # + the body's, its length TITLE_BOOST x the title's + the body's against the average of that,

@@ -36,7 +36,7 @@ from opensearchpy.exceptions import RequestError
 
 from index.article import ENTITY_TYPES
 from search import querylang as ql, recency
-from search.backend import RELAX_BELOW, REQUEST_BUDGET_S, SUGGEST_BELOW
+from search.backend import RELAX_BELOW, REQUEST_BUDGET_S
 from search.backends.opensearch import facets as ag, ranking as feedback, records, stories
 # A page past MAX_RESULT_WINDOW (the cluster's result window) is refused here with a message.
 from search.backends.opensearch.backend import CAPABILITIES, MAX_RESULT_WINDOW
@@ -47,6 +47,7 @@ from search.backends.opensearch.schema import (ANALYZER, check_layout, doc_id,
                                                 title_of)
 from search.backends.opensearch.snippets import article_html, article_request, hit_snippet, page_request
 from search.backends.opensearch.spelling import suggest
+from search.spelling import offered
 from search.backends.opensearch.translate import (Analysed, MATCH_NONE, Resolver, filter_clauses, highlight_dsl,
                                                   phrase_clauses, plain_word_count, proximity_clauses,
                                                   texts_to_analyse, to_dsl)
@@ -283,7 +284,7 @@ class OpenSearchSearch:
         facets = ag.read_facets(aggs, bounds, request.interval) if request.facets else Facets()
         with_all_words = int(with_all) if relaxed and with_all is not None else total
         suggestion, partial = None, cut_short
-        if request.snippets and request.query.strip() and (total < SUGGEST_BELOW or relaxed):  # for a reader
+        if offered(request.query, snippets=request.snippets, found=total, relaxed=relaxed):
             suggestion, cut = suggest(self, request.query, filters, with_all_words, deadline)
             partial = partial or cut
         return SearchResults(query=request.query, total=total, page=request.page, page_size=request.page_size,

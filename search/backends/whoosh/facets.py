@@ -21,7 +21,8 @@ from whoosh.filedb.filestore import OverlayStorage  # type: ignore[import-untype
 from whoosh.matching.wrappers import FilterMatcher  # type: ignore[import-untyped]
 
 from search.backends.whoosh.internals import field_lengths, read_postings
-from search.backends.whoosh.schema import FACET_FIELDS, TEXT_FIELDS
+from index.article import TEXT_FIELDS
+from search.backends.whoosh.schema import FACET_FIELDS
 from search.backends.whoosh.tablecache import pack_strings, segment_arrays, strings_valid, unpack_strings
 from search import recency
 from search.histogram import date_bucket, fitting_interval

@@ -23,7 +23,6 @@ SCHEMA_VERSION = 4  # 2: no `spell_body` field (vocabulary.py keeps the spelling
 # Fields a person can name in a query (`person:"Kim Jong Un"`) and filter on; their terms are the
 # display forms, matched case-insensitively through the engine's lexicon lookup.
 FACET_FIELDS = FACET_KINDS  # index.article: the one list of facet kinds
-TEXT_FIELDS = ("title", "body")
 
 
 def news_analyzer() -> NewsAnalyzer:

@@ -30,7 +30,7 @@ from whoosh import query as wq  # type: ignore[import-untyped]
 from whoosh.util.times import datetime_to_long  # type: ignore[import-untyped]
 
 from search import ranking
-from search.backends.whoosh.schema import TEXT_FIELDS
+from index.article import TEXT_FIELDS
 from search.backends.whoosh import positions
 from search.backends.whoosh.internals import POSITION_BITS, expand_terms, field_lengths, read_postings
 from search.backends.whoosh.query import MAX_WILDCARD_TERMS

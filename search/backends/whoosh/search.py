@@ -27,7 +27,7 @@ from search.backends.whoosh.scoring import Evaluator, Matches, PostingsCache, so
 from search.backends.whoosh.ranking import body_analyser, rerank
 from search.backends.whoosh.query import date_range_query, facet_query
 from search.backends.whoosh.translate import to_whoosh
-from search.backend import RELAX_BELOW, REQUEST_BUDGET_S, SUGGEST_BELOW
+from search.backend import RELAX_BELOW, REQUEST_BUDGET_S
 from search.backends.whoosh.backend import CAPABILITIES
 from search.request import SearchRequest
 from search.results import ArticleNotFoundError, ArticleRecord, Facets, Hit, SearchResults, StoryInfo
@@ -300,9 +300,7 @@ class WhooshSearch:
                                   dates=tables.histogram(mask, request.interval))
         suggestion = None
         with_all_words = len(docs) if all_words or preferred is None else len(preferred)
-        # Did-you-mean is for a reader, as snippets are: a request without snippets (top words'
-        # sample, exports, counts) does not pay for it.
-        if request.snippets and query.strip() and (len(docs) < SUGGEST_BELOW or not all_words):
+        if spelling.offered(query, snippets=request.snippets, found=len(docs), relaxed=not all_words):
             suggestion, cut_short = self._suggest(
                 searcher, query, lambda tree: to_whoosh(tree, searcher.schema, resolve),
                 lambda q: len(matches(q).docs), with_all_words, deadline)

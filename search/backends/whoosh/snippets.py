@@ -17,7 +17,7 @@ from whoosh import query as wq  # type: ignore[import-untyped]
 
 from search import snippets as rules
 from search.backends.whoosh.analysis import index_form
-from search.backends.whoosh.schema import TEXT_FIELDS
+from index.article import TEXT_FIELDS
 
 # Context kept on each side of a run of matches: the fragment around matches that lie within
 # rules.FRAGMENT_CHARS - 2 x SURROUND_CHARS of each other.

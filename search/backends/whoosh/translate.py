@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterable
 
 from whoosh import query as wq  # type: ignore[import-untyped]
 
-from search.backends.whoosh.schema import FACET_FIELDS, TEXT_FIELDS, to_index_datetime
+from index.article import TEXT_FIELDS
+from search.backends.whoosh.schema import FACET_FIELDS, to_index_datetime
 from search import querylang as ql
 
 # A facet field's value as typed ("kim jong un", "U.S.") -> the display forms indexed.
