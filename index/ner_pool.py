@@ -15,6 +15,8 @@ How, and what does not change:
   new in it, and articles are resolved, counted into the entity corpus and written in input
   order in the run's process. Spans depend only on the text, so entities (and the corpus
   statistics built from them) are the same with 1 or N workers; only where the model runs moves.
+- A worker keeps the memory one chunk frees for the next (`_keep_freed_memory`): with glibc's
+  defaults each chunk's arrays were fresh pages, ~9% of a worker's CPU in page faults.
 - kill -9 of the run: the workers die with it (`die_with_parent`, as the Whoosh writer and story
   processes) and hold no lock (forked children close their copies). A worker that dies or fails
   stops the run (`ProcessDiedError`): nothing after the last commit is kept, the re-run does it.
@@ -45,6 +47,10 @@ CHUNK_CHARS = 128_000     # ... or fewer, when they are long: keeps each message
 IN_FLIGHT = 3             # chunks sent to a worker and not yet answered: it never waits for the run
 WAIT_SECONDS = 1.0        # how often a wait for answers checks that the workers live
 PIPE_BYTES = 1 << 20      # Linux's default limit for an unprivileged pipe buffer
+# glibc's malloc in a worker: blocks under MMAP_THRESHOLD come from the heap (32 MiB, the most
+# glibc accepts), and freed memory goes back to the system only past TRIM_THRESHOLD at its top.
+MMAP_THRESHOLD = 32 << 20
+TRIM_THRESHOLD = 256 << 20
 
 
 def default_workers() -> int:
@@ -66,9 +72,28 @@ def _widen(conn: Connection) -> None:
         pass
 
 
+def _keep_freed_memory() -> bool:
+    """Keep the memory one chunk's NER frees for the next (glibc; elsewhere nothing is done).
+
+    Why: with glibc's default, a pipeline call over one chunk maps fresh pages for its arrays and
+    hands them back when it ends: a worker took ~350 page faults per text (2.8 s of system time
+    per 2,000 Reuters texts, ~9% of its CPU), against ~120 in the one-process run, whose calls
+    cover a whole batch. With these two settings a worker faults only while its heap grows to
+    its peak (measured: none after the first chunks, the same peak memory).
+    """
+    try:
+        import ctypes
+
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc
+        return False
+    return bool(mallopt(-3, MMAP_THRESHOLD)) and bool(mallopt(-1, TRIM_THRESHOLD))  # M_MMAP_, M_TRIM_
+
+
 def _serve(recogniser: Recogniser, inbox: Connection, outbox: Connection, parent: int) -> None:
     """A worker: (job id, texts) in, (job id, spans per text, NER seconds) out, until told to stop."""
     die_with_parent(parent)
+    _keep_freed_memory()
     try:
         while True:
             try:
