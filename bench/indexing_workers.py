@@ -7,7 +7,8 @@ Each round indexes the same Reuters-21578 slice (NER on, story grouping on, the 
 backend) into a fresh index (so a fresh NER cache: every text is recognised) once per worker
 count, in alternating order (1,2 then 2,1, ...) so that a drift in the machine's load hits both
 alike. Reported per run: wall seconds, docs/s, CPU seconds of the run and all its children
-(NER workers, Whoosh writers, story grouping; os.times of reaped children), the load average
+(NER workers, Whoosh writers, story grouping; os.times of reaped children) and how much of it
+was system time (page faults: see index/ner_pool.py's `_keep_freed_memory`), the load average
 before it, and with --memory the peak PSS of the process tree (pages shared by the fork counted
 once; the sampling costs the run's process CPU time, so it is off by default). Per
 worker count: the median docs/s over rounds, and the median of each round's ratio to 1 worker.
@@ -56,6 +57,8 @@ def one_run(files: list[Path], workers: int, memory: bool = False) -> dict:
     own = sum(getattr(after, f) - getattr(before, f) for f in ("user", "system"))
     children = sum(getattr(after, f) - getattr(before, f) for f in ("children_user", "children_system"))
     cpu = own + children
+    # In the kernel (page faults above all): NER workers once spent ~9% of their CPU here.
+    system = sum(getattr(after, f) - getattr(before, f) for f in ("system", "children_system"))
     docs = summary.added + summary.updated
     # The shortest the run could take on `cores` idle cores, from its CPU time: all of it spread
     # evenly, but never less than the run's own process, which is one thread of work (and,
@@ -64,7 +67,7 @@ def one_run(files: list[Path], workers: int, memory: bool = False) -> dict:
     bound = max(own, cpu / cores)
     return {"workers": workers, "docs": docs, "seconds": round(summary.elapsed, 2),
             "docs_per_s": round(summary.docs_per_second, 1), "cpu_s": round(cpu, 1),
-            "cpu_run_process_s": round(own, 1), "cpu_children_s": round(children, 1),
+            "cpu_run_process_s": round(own, 1), "cpu_children_s": round(children, 1), "cpu_system_s": round(system, 1),
             "idle_bound_docs_per_s": round(docs / bound, 1),
             "cpu_ms_per_doc": round(1000 * cpu / docs, 2), "ner_s": round(summary.ner_seconds, 1),
             "ner_workers": summary.ner_workers, "load_before": round(load, 2),
