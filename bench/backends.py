@@ -1,6 +1,6 @@
 """The two storage backends side by side: embedded Whoosh and an OpenSearch cluster.
 
-    make cluster                                  # a local 3-node OpenSearch (see README)
+    make cluster                                  # a local 3-node OpenSearch (see docs/opensearch.md)
     .venv/bin/python bench/backends.py            # Reuters-21578 and Cranfield on both
     .venv/bin/python bench/backends.py --quick    # 3 Reuters files, 60 queries
 

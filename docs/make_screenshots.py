@@ -58,7 +58,7 @@ def shots(base: str, with_reuters: bool) -> list[tuple[str, tuple[int, int], str
     trends = "/trends?q=oil&q=wheat&q=coffee" if with_reuters else "/trends?q=Kim&q=Trump"
     story = f"/story/{stories[0]['id']}?q={q}" if stories else "/"
     return [
-        ("results.png", DESKTOP, f"/?q={q}", None),
+        ("results.png", DESKTOP, f"/?q={q}&collapse=1", None),
         ("story.png", DESKTOP, story, None),
         ("article.png", DESKTOP, f"/article/{urllib.request.quote(article, safe='')}?q={q}", None),
         ("trends.png", DESKTOP, trends, None),

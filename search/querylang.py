@@ -5,7 +5,7 @@ its own quirks; parsing here means every backend accepts exactly the same langua
 the same errors. The tree holds words as typed: lower-casing, stemming and stop words are each
 backend's analysis, since each index analyses text its own way.
 
-What a person can type (README, "The query language"), within the whole query or a `( )` group:
+What a person can type (README, "Searching"; docs/parameters.md), within the whole query or a `( )` group:
 
     item   := "AND" | "OR" | "NOT" | [+|-] atom     AND/OR between spaces, NOT before a space
     atom   := [field:] ( "(" item* ")" | '"' text '"' | date-range | word )

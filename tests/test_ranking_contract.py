@@ -1,7 +1,7 @@
 """Ranking behaviour both backends share (contract: runs on Whoosh and on OpenSearch).
 
 The proximity bonus is BM25TP on Whoosh and sloppy phrases of consecutive query words on
-OpenSearch (README, "Where OpenSearch's answers differ"); the adjacent-pairs bonus (PHRASES) is
+OpenSearch (docs/opensearch.md, "Where its answers differ from Whoosh's"); the adjacent-pairs bonus (PHRASES) is
 a BM25 term of its own on Whoosh and slop-0 phrases on OpenSearch; feedback (RM3) votes with
 stored text on Whoosh and term vectors on OpenSearch (search/backends/opensearch/ranking.py):
 the numbers differ, the preference does not. Snowball stemming and query word frequency are
