@@ -135,6 +135,28 @@ def test_an_open_with_the_cache_walks_no_lexicon(built, monkeypatch):
     assert walked == []
 
 
+def test_an_index_run_leaves_every_table_cached(tmp_path, monkeypatch):
+    """The run pays for the tables, not the first search after it: once a run has committed,
+    every segment's tables and ids are on disk before anything searches, and the first search
+    walks no facet or id lexicon."""
+    ix, _ = build(tmp_path)
+    segments = {path.name.split(".")[0] for path in ix.glob("*.seg")}
+    cached = {(path.name.split(".")[0], path.name.split(".")[1]) for path in cache_files(ix)}
+    assert segments and {(segment, part) for segment in segments for part in ("tables", "ids")} <= cached
+    walked = []
+    for cls in (whoosh.reading.SegmentReader, whoosh.reading.MultiReader):
+        for name in ("lexicon", "iter_field"):
+            original = getattr(cls, name)
+
+            def spy(self, fieldname, *args, _original=original, **kwargs):
+                if fieldname in FACET_FIELDS or fieldname == "id":
+                    walked.append(fieldname)
+                return _original(self, fieldname, *args, **kwargs)
+            monkeypatch.setattr(cls, name, spy)
+    assert Engine(ix).search("copper").total > 0
+    assert walked == []
+
+
 @pytest.mark.parametrize("damage", ["flip", "truncate", "empty", "garbage", "other segment", "old version"])
 def test_a_damaged_cache_is_ignored_and_rebuilt(built, damage):
     ix, _ = built

@@ -50,11 +50,13 @@ IDF = "lucene"
 # leave-one-collection-out; "sum" with IDF "whoosh" is Whoosh's score exactly (tests/test_scoring.py).
 FIELDS = "combined"
 _EPOCH_LONG = datetime_to_long(datetime(1970, 1, 1))
-# Cached postings entries (a doc number and a weight each, 16 bytes; a decoded position 8 bytes):
-# ~1 GB at the most, reached only by big indexes. The 200 scale-benchmark queries touch 33.7M entries at 1M articles; with
-# 30M the LRU evicted every entry before its reuse and the repeated queries ran as cold as the
-# first time (warm p95 776 ms).
-CACHE_POSTINGS = 64_000_000
+# Cached postings entries (a doc number and a weight each, 16 bytes; a decoded position 8 bytes),
+# reached only by big indexes. The budget must hold a working set: below it the LRU evicts every
+# entry before its reuse and repeated queries run as cold as the first time. At 1M articles the
+# 200 scale-benchmark queries touched 33.7M entries before positions were cached too; with 64M
+# (2026-12-05, positions cached) warm p50/p95 were 156/995 ms, with 160M 14/43 ms for +230 MB
+# of search RSS (3.08 GB in all; bench/RESULTS.md, "Scale").
+CACHE_POSTINGS = 160_000_000
 
 
 @dataclass

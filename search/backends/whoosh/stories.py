@@ -120,6 +120,14 @@ def story_table(searcher, index_dir: Path, generation: int, tables: IndexTables 
     return table
 
 
+def cache_segment_ids(reader, index_dir: Path) -> None:
+    """Each segment's (article id, document) table, built and cached beside the index if it is
+    not yet (what `StoryTable` reads), for an index run to pay for it instead of a search."""
+    for leaf, _ in leaves_of(reader):
+        if atomic_leaf(leaf):
+            segment_arrays(index_dir, leaf, "ids", partial(_segment_ids, leaf), _segment_ids_valid)
+
+
 def _segment_ids(leaf) -> dict[str, np.ndarray]:
     """One segment's article ids and their documents (deleted ones included). An id is in one
     document of a segment, read from its term info; in two when an article was replaced within
@@ -207,4 +215,4 @@ def largest_stories(searcher, tables: IndexTables, table: StoryTable, docs: np.n
     return found
 
 
-__all__ = ["StoryTable", "story_table", "collapsed_page", "story_info", "largest_stories"]
+__all__ = ["StoryTable", "story_table", "collapsed_page", "story_info", "largest_stories", "cache_segment_ids"]

@@ -137,6 +137,7 @@ class WhooshWriter:
         self.writer: CheckedMpWriter | None = None
         self.vocabulary = VocabularyCounter(news_analyzer())
         self.started_empty = False
+        self.committed = False  # a commit of this run made something visible (tables to cache)
         self._docnums: dict[str, int] = {}  # ids looked up by stored_hashes -> doc numbers
 
     # ---- the run --------------------------------------------------------------------------------
@@ -162,10 +163,27 @@ class WhooshWriter:
     def __exit__(self, *exc: object) -> None:
         try:
             self.cancel()
+            if exc[0] is None and self.committed:
+                self._cache_tables()
             if self.searcher is not None:
                 self.searcher.close()
         finally:
             self._lock.__exit__(*exc)
+
+    def _cache_tables(self) -> None:
+        """Build the committed segments' tables (facets, dates, lengths, article ids) now, while
+        the run holds the index, so that the first search after a run only reads them: left to
+        that search, they cost 6.6 s at 1M articles (issue 20: opening costs milliseconds, the
+        index run pays). A failure here loses nothing: the first search builds what is missing."""
+        from search.backends.whoosh.facets import IndexTables
+        from search.backends.whoosh.stories import cache_segment_ids
+
+        try:
+            with self.ix.reader() as reader:
+                IndexTables(reader, self.index_dir)
+                cache_segment_ids(reader, self.index_dir)
+        except (OSError, ValueError) as exc:
+            log.warning("could not cache the index's tables (the first search will build them): %s", exc)
 
     def _permission_error(self, exc: PermissionError) -> IndexPermissionError:
         where = f"{exc.filename} in the index folder" if exc.filename else "the index folder"
@@ -265,6 +283,7 @@ class WhooshWriter:
             self.writer.commit(merge=segment_count(self.ix) > MERGE_ABOVE_SEGMENTS)
             self.writer = None
             write_meta(self.index_dir, last_update=now_iso(), **settings)
+            self.committed = True
         except PermissionError as exc:
             raise self._permission_error(exc) from None
         self.searcher.close()
