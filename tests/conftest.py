@@ -123,6 +123,15 @@ class IndexMaker:
         self.index(name, sources, **kwargs)
         return self.engine(name)
 
+    def build_records(self, name: str, records: list[dict], **kwargs):
+        """An Engine over `records` (JSON objects, one article each) indexed as test index `name`."""
+        import json
+
+        folder = self.root / f"{name}-records"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "records.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
+        return self.build(name, [folder], **kwargs)
+
     def env(self, name: str) -> dict[str, str]:
         """Environment variables that point the `newsearch` command at test index `name`."""
         where = self.location(name)

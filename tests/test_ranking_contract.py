@@ -47,10 +47,8 @@ FEEDBACK_QUERY = "battery makers expand mining plants quarry"
 
 
 @pytest.fixture(scope="module")
-def engine(backend_indexes, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("ranking-contract")
-    (folder / "records.jsonl").write_text("\n".join(json.dumps(r) for r in RECORDS) + "\n")
-    return backend_indexes.build("ranking-contract", [folder])
+def engine(backend_indexes):
+    return backend_indexes.build_records("ranking-contract", RECORDS)
 
 
 def ids(results) -> list[str]:

@@ -8,7 +8,6 @@ found none).
 """
 from __future__ import annotations
 
-import json
 
 import pytest
 
@@ -23,10 +22,8 @@ RECORDS = [
 
 
 @pytest.fixture(scope="module")
-def engine(backend_indexes, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("relax-decision")
-    (folder / "records.jsonl").write_text("\n".join(json.dumps(r) for r in RECORDS) + "\n")
-    return backend_indexes.build("relax-decision", [folder])
+def engine(backend_indexes):
+    return backend_indexes.build_records("relax-decision", RECORDS)
 
 
 def urls(results) -> set[str]:
