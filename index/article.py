@@ -13,10 +13,11 @@ ENTITY_TYPES = ("person", "org", "place")
 # The article's text fields: what plain query words search, and what both backends index as text.
 TEXT_FIELDS = ("title", "body")
 # What a search can be narrowed by and counted by (facets, filters, `field:value` in a query, URL
-# and command-line parameters): the entity types and the source. Defined here, at the bottom of
+# and command-line parameters): the entity types, the source and the language (ISO 639-1, "und"
+# when undetermined: index/language.py). Defined here, at the bottom of
 # the stack, so every layer (both backends' schemas, the query language, the request, the page)
 # imports the one list.
-FACET_KINDS = ENTITY_TYPES + ("source",)
+FACET_KINDS = ENTITY_TYPES + ("source", "language")
 # How far after today an article's date may lie. A news archive holds nothing from the future:
 # a later date is a typo or a placeholder (9999-12-31), and one such date stretched the trends
 # chart over eight thousand years (issue 23). A year's margin keeps embargoed and scheduled

@@ -18,23 +18,43 @@ The rules, in the order they apply:
 - The language's stop words are dropped (`stop_words`; they are dropped from queries alike).
 - The rest are stemmed by the language's Snowball stemmer (STEMMER; `snowball` names it).
 
-Languages: `LanguageRules` holds what depends on the language (the stemmer, the stop list, the
-minimum length); `rules(language)` gives a language's, and `LANGUAGES` holds English's only. Issue
-21 (per-language analysis) adds a record per language there, and the backends one analyser per
-record; the word rules above are every language's.
+Languages (issue 21): an article is analysed in its own language (`Article.language`, detected at
+indexing), a query in every language it searches (all the index holds, or the one `language:`
+filter names). `rules(code)` gives any language's rules: `LANGUAGES` for the 33 Snowball
+languages (PyStemmer's; each with its stop list from search/language_data.py: Snowball's own
+where it has one, else spaCy's), and for any other language `neutral` rules: no stemmer, no stop
+words, words of one character kept (Chinese, Japanese, Korean, Thai...). English keeps its short
+index stop list (search.stopwords). An article of undetermined language ("und") or none is
+analysed as English (`analysis_language`), what every index held before languages were told apart.
+
+Beyond the language's rules, every language shares the word rules:
+- Combining marks belong to their word (`MARKS`): Python's `\w` alone splits "हिन्दी" and "العربيّة".
+- Chinese, Japanese and Korean have no spaces: a run of their characters (`CJK`) is cut into
+  overlapping pairs ("東京都庁" -> 東京, 京都, 都庁), as Lucene's CJK analyser does
+  (`cjk_bigrams`); a lone character is a word of its own. A two-character query word is then one
+  indexed word, and a longer one its pairs side by side.
+- Accents are folded for matching ("Zürich" = "Zurich"), after stemming (a stemmer knows its
+  language's accented endings: Russian "новый" keeps its "й" until stemmed); where folding changes
+  a word, the index keeps its exact (stemmed, lower-cased) form too, at the same position
+  (`KEEP_EXACT`), so a query typed with the accent matches both and ranks the exact form first.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from search.stopwords import INDEX_STOP_WORDS
+from collections.abc import Iterator
+from functools import lru_cache
+
+from search.language_data import MARKS, STOP_LISTS
+from search.stopwords import INDEX_STOP_WORDS, QUESTION_WORDS
 
 # A word: letters, digits and asterisks, with single dots inside ("U.S", "3.5", "e.g"). Whoosh's
 # default tokenizer pattern, its group made non-capturing so that `findall` gives words. The
 # asterisk is Whoosh's (a wildcard stays in its word); OpenSearch's standard tokenizer drops it
 # ("up*" is "up" there), one of the few places its words differ (docs/opensearch.md, Analysis).
-WORD = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*")
+# Combining marks count as word characters (see the module docstring).
+WORD = re.compile(rf"[\w\*{MARKS}]+(?:\.?[\w\*{MARKS}]+)*")
 # A comma between two digits, which separates words ("1,000": "1" and "000"). WORD splits there
 # already; a tokenizer that keeps "1,000" whole replaces the comma by a space (group 1: the digit).
 DIGIT_COMMA = r"(\d),(?=\d)"
@@ -49,33 +69,108 @@ STEMMER = "snowball"
 DEFAULT_LANGUAGE = "en"
 
 
+# Chinese (Han), Japanese (Hiragana, Katakana) and Korean (Hangul) characters, which are cut into
+# pairs (`cjk_bigrams`): the blocks Lucene's CJKBigramFilter pairs.
+CJK = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f"
+                 "\uac00-\ud7af\ud7b0-\ud7ff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0002fa1f]+")
+# Where folding changes a word, the index keeps the exact form beside the folded one.
+KEEP_EXACT = True
+# Undetermined (index.language.UNDETERMINED) and missing languages are analysed as English.
+UNDETERMINED = "und"
+
+
 @dataclass(frozen=True)
 class LanguageRules:
     """What the analysers do with one language's text beyond the word rules.
 
     `code`: ISO 639-1, as index.language names languages. `snowball`: the Snowball stemmer's
-    name ("english"; PyStemmer's name, and capitalised, the OpenSearch snowball filter's).
-    `stop_words`: words dropped from indexed text and queries. `min_word`: shorter words are
-    dropped (2 drops the "s" split off a possessive)."""
+    name ("english"; PyStemmer's name, and capitalised, the OpenSearch snowball filter's), None
+    for a language without one (its words are only lower-cased and folded). `stop_words`: words
+    dropped from indexed text and queries. `min_word`: shorter words are dropped (2 drops the "s"
+    split off a possessive; 1 keeps a Chinese character). `question_words`: what a long query
+    leaves out beyond the stop words (search.stopwords; English only: the other languages' stop
+    lists are their full Snowball lists already). `stop_source`: where the stop list comes from."""
     code: str
-    snowball: str
+    snowball: str | None
     stop_words: frozenset[str]
     min_word: int
+    question_words: frozenset[str] = frozenset()
+    stop_source: str = "search.stopwords"
 
 
-ENGLISH = LanguageRules(code="en", snowball="english", stop_words=INDEX_STOP_WORDS, min_word=2)
-# The languages with analysis rules of their own (English only: issue 21 adds the others).
-LANGUAGES: dict[str, LanguageRules] = {ENGLISH.code: ENGLISH}
+ENGLISH = LanguageRules(code="en", snowball="english", stop_words=INDEX_STOP_WORDS, min_word=2,
+                        question_words=QUESTION_WORDS)
+# PyStemmer's Snowball stemmers by ISO 639-1 code ("porter" and "dutch_porter" are older
+# variants of English and Dutch, not languages).
+SNOWBALL = {
+    "ar": "arabic", "hy": "armenian", "eu": "basque", "ca": "catalan", "cs": "czech", "da": "danish",
+    "nl": "dutch", "en": "english", "eo": "esperanto", "et": "estonian", "fi": "finnish", "fr": "french",
+    "de": "german", "el": "greek", "hi": "hindi", "hu": "hungarian", "id": "indonesian", "ga": "irish",
+    "it": "italian", "lt": "lithuanian", "ne": "nepali", "no": "norwegian", "fa": "persian", "pl": "polish",
+    "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian", "st": "sesotho", "es": "spanish",
+    "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
+}
 
 
-def rules(language: str = DEFAULT_LANGUAGE) -> LanguageRules:
-    """A language's analysis rules, read when an analyser or a template is made (so a change to
-    LANGUAGES reaches both backends' next index)."""
-    try:
-        return LANGUAGES[language]
-    except KeyError:
-        raise ValueError(f"no analysis rules for the language {language!r} "
-                         f"(known: {', '.join(sorted(LANGUAGES))})") from None
+def _snowball_rules(code: str) -> LanguageRules:
+    source, words = STOP_LISTS.get(code, ("none", ""))
+    return LanguageRules(code=code, snowball=SNOWBALL[code], stop_words=frozenset(words.split()), min_word=2,
+                         stop_source=source)
 
 
-__all__ = ["WORD", "DIGIT_COMMA", "STEMMER", "DEFAULT_LANGUAGE", "LanguageRules", "ENGLISH", "LANGUAGES", "rules"]
+# Every language with a stemmer of its own.
+LANGUAGES: dict[str, LanguageRules] = {
+    code: ENGLISH if code == "en" else _snowball_rules(code) for code in sorted(SNOWBALL)}
+
+
+@lru_cache(maxsize=None)
+def neutral(code: str) -> LanguageRules:
+    """The rules of a language without a Snowball stemmer: words lower-cased and folded only."""
+    return LanguageRules(code=code, snowball=None, stop_words=frozenset(), min_word=1, stop_source="none")
+
+
+def analysis_language(language: str | None) -> str:
+    """The language an article's text is analysed in: its own, or English when it has none or
+    it is undetermined ("und"): what every index held before languages were told apart."""
+    if not language or language == UNDETERMINED:
+        return DEFAULT_LANGUAGE
+    return language
+
+
+def rules(language: str | None = DEFAULT_LANGUAGE) -> LanguageRules:
+    """A language's analysis rules (`analysis_language` first: None and "und" are English's), read
+    when an analyser or a template is made (so a change here reaches both backends' next index)."""
+    code = analysis_language(language)
+    return LANGUAGES.get(code) or neutral(code)
+
+
+def cjk_bigrams(word: str, start: int = 0) -> Iterator[tuple[str, int, int]]:
+    """A word's parts as (text, start, end): its CJK runs cut into overlapping pairs (a lone
+    character alone), the rest as it is. `start`: the word's offset in its text."""
+    if not CJK.search(word):
+        yield word, start, start + len(word)
+        return
+    at = 0
+    for run in CJK.finditer(word):
+        if run.start() > at:
+            yield word[at:run.start()], start + at, start + run.start()
+        text = run.group()
+        if len(text) == 1:
+            yield text, start + run.start(), start + run.end()
+        for i in range(len(text) - 1):
+            yield text[i:i + 2], start + run.start() + i, start + run.start() + i + 2
+        at = run.end()
+    if at < len(word):
+        yield word[at:], start + at, start + len(word)
+
+
+def words(text: str) -> Iterator[tuple[str, int, int]]:
+    """Every word of a text as (surface form, start, end), by the shared word rules: WORD's
+    matches, their CJK runs cut into pairs."""
+    for match in WORD.finditer(text):
+        yield from cjk_bigrams(match.group(), match.start())
+
+
+__all__ = ["WORD", "DIGIT_COMMA", "STEMMER", "DEFAULT_LANGUAGE", "CJK", "KEEP_EXACT", "UNDETERMINED",
+           "LanguageRules", "ENGLISH", "SNOWBALL", "LANGUAGES", "neutral", "analysis_language", "rules",
+           "cjk_bigrams", "words"]

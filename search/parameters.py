@@ -208,7 +208,7 @@ class Parameter(Generic[T]):
 
 
 _KIND_WORDS = {"person": "this person", "org": "this organisation", "place": "this place",
-               "source": "this source"}
+               "source": "this source", "language": "this language (ISO 639-1: de, fr; und: undetermined)"}
 
 QUERY: Parameter[str] = Parameter(
     "query", "text", "", "the query, in the query language; an empty query matches every article",
@@ -270,6 +270,7 @@ class SearchParameters(TypedDict, total=False):
     org: str | Iterable[str] | None
     place: str | Iterable[str] | None
     source: str | Iterable[str] | None
+    language: str | Iterable[str] | None
     date_from: DateValue
     date_to: DateValue
     sort: str

@@ -38,6 +38,7 @@ class SearchRequest:
     org: tuple[str, ...] = FILTERS["org"].default
     place: tuple[str, ...] = FILTERS["place"].default
     source: tuple[str, ...] = FILTERS["source"].default
+    language: tuple[str, ...] = FILTERS["language"].default
     sort: str = SORT.default
     page: int = PAGE.default
     page_size: int = PAGE_SIZE.default

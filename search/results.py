@@ -143,6 +143,7 @@ class Facets:
     org: list[FacetValue] = field(default_factory=list)
     place: list[FacetValue] = field(default_factory=list)
     source: list[FacetValue] = field(default_factory=list)
+    language: list[FacetValue] = field(default_factory=list)
     dates: DateHistogram = field(default_factory=lambda: DateHistogram("day", []))
 
     def to_dict(self) -> dict:

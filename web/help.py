@@ -136,7 +136,8 @@ def build_examples(engine, stats: dict) -> dict[str, list[Example]]:
                           "every word that starts so"),
     }
     labels = {"person": "mentions this person", "org": "mentions this organisation",
-              "place": "mentions this place", "source": "published by this source"}
+              "place": "mentions this place", "source": "published by this source",
+              "language": "written in this language (ISO 639-1 code)"}
     for kind in FILTER_KINDS:
         sections["fields"] += pick([f"{kind}:{_quoted(v)}" for v in values[kind][:3]], labels[kind])
     sections["fields"] += pick([f"title:{w}" for w in words[:5]], "the word in the headline")

@@ -19,7 +19,7 @@ from search.parameters import (COLLAPSE, DATE_FROM, DATE_TO, PAGE, PAGE_SIZE, QU
                                URL_PARAMETERS, Parameter, SearchParameters, parse_date_param)
 
 FILTER_KINDS = FACET_KINDS  # the page's filters: index.article's one list
-FILTER_LABELS = {"person": "Person", "org": "Organisation", "place": "Place", "source": "Source"}
+FILTER_LABELS = {"person": "Person", "org": "Organisation", "place": "Place", "source": "Source", "language": "Language"}
 DEFAULT_PAGE_SIZE = PAGE_SIZE.default
 MAX_FILTER_VALUES = 20      # per kind: more is not a person filtering, and each costs a lookup
 MAX_VALUE_CHARS = 300       # a filter value or date longer than this is not a name or a date

@@ -55,7 +55,8 @@ def build_schema() -> Schema:
         org=KEYWORD(**facet),
         place=KEYWORD(**facet),
         authors=STORED,
-        language=ID(stored=True),
+        # ISO 639-1 (index/language.py), "und" when undetermined: a facet like the source.
+        language=KEYWORD(**facet),
         path=ID(stored=True),
         # "path|size|mtime_ns" of the file the article came from: lets a re-run skip unchanged files.
         file_key=ID,
