@@ -340,3 +340,16 @@ class _FastIdentifier:
         for column, label in self.other_columns:
             folded[:, label] += scores[:, column]
         return folded
+
+
+def language_name(code: str) -> str:
+    """A language's English name for display ("de" -> "German"; "und" -> "Undetermined"); the
+    code itself for a code the detector does not know."""
+    if code == UNDETERMINED:
+        return "Undetermined"
+    for entry in re.split(r"[|\n]", _NAMES.strip()):
+        first, *others = entry.split()
+        if first == code:
+            names = [o for o in others if not o.islower()]  # codes are lower-case, names not
+            return names[0].replace("_", " ") if names else code
+    return code
