@@ -71,6 +71,29 @@ def check_names(values: object, name: str) -> tuple[str, ...]:
     return tuple(check_text(v, "a filter") for v in items if isinstance(v, str) and v.strip())
 
 
+def check_languages(values: object, name: str) -> tuple[str, ...]:
+    """The language filter's values as the codes articles are stored with (ISO 639-1, "und"):
+    read by index.language.normalise_language, so "DE", "de-AT", "deu" and "German" all mean
+    "de". A value that names no language is refused (it could only match nothing), as a story
+    id that is not one is."""
+    given = check_names(values, name)
+    if not given:
+        return ()
+    from index.language import UNDETERMINED, language_name, normalise_language  # numpy: only when used
+
+    codes: dict[str, None] = {}
+    for value in given:
+        text = " ".join(value.split())
+        folded = text.casefold()
+        code = UNDETERMINED if folded in (UNDETERMINED, language_name(UNDETERMINED).casefold()) \
+            else normalise_language(text)
+        if code is None:
+            raise BadParameterError(f"{name}: {text[:40]!r} is not a language: use an ISO 639-1 code (de, fr, "
+                                    f"zh), a language's English name (German), or und for undetermined")
+        codes[code] = None
+    return tuple(codes)
+
+
 def check_story_ids(values: object, name: str) -> tuple[str, ...]:
     """Story ids (index.stories); one that is not a story id is refused (it could only match nothing)."""
     found = check_names(values, name)
@@ -208,7 +231,7 @@ class Parameter(Generic[T]):
 
 
 _KIND_WORDS = {"person": "this person", "org": "this organisation", "place": "this place",
-               "source": "this source", "language": "this language (ISO 639-1: de, fr; und: undetermined)"}
+               "source": "this source"}
 
 QUERY: Parameter[str] = Parameter(
     "query", "text", "", "the query, in the query language; an empty query matches every article",
@@ -216,7 +239,14 @@ QUERY: Parameter[str] = Parameter(
 FILTERS: dict[str, Parameter[tuple[str, ...]]] = {
     kind: Parameter(kind, "names", (), f"only articles with {_KIND_WORDS[kind]} (repeat: all must apply)",
                     check_names, url=kind, flag=f"--{kind}", many=True, metavar="NAME")
-    for kind in FACET_KINDS}
+    for kind in FACET_KINDS if kind != "language"}
+# An article has one language, so two language filters together match nothing: either of two
+# languages is `language:de OR language:fr` in the query.
+FILTERS["language"] = Parameter(
+    "language", "language codes", (), "only articles in this language: an ISO 639-1 code (de, fr, zh) or its "
+    "English name (German); und: undetermined. An article has one language, so a repeat matches nothing: for "
+    "either of two, language:de OR language:fr in the query", check_languages, url="language",
+    flag="--language", many=True, metavar="CODE")
 DATE_FROM: Parameter[datetime | None] = Parameter(
     "date_from", "date", None, "from this date, inclusive: YYYY, YYYY-MM, YYYY-MM-DD or ISO 8601",
     check_start, url="from", flag="--from", metavar="DATE")
@@ -322,5 +352,5 @@ def markdown() -> str:
 __all__ = ["Parameter", "PARAMETERS", "BY_NAME", "URL_PARAMETERS", "SearchParameters", "DateValue", "QUERY", "FILTERS",
            "DATE_FROM", "DATE_TO", "SORT", "RECENCY", "PAGE_SIZE", "STORY", "COLLAPSE", "PAGE", "INTERVAL",
            "FACET_TOP_PARAMETER", "SNIPPETS", "FACETS", "SORTS", "INTERVALS", "MAX_PAGE_SIZE", "MAX_TOP",
-           "FACET_TOP", "whole_number", "parse_date_param", "check_flag", "check_recency", "check_text",
+           "FACET_TOP", "whole_number", "parse_date_param", "check_flag", "check_recency", "check_text", "check_languages",
            "markdown"]

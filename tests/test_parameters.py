@@ -24,9 +24,10 @@ REPO = Path(__file__).resolve().parent.parent
 STORY_ID = "s-0123456789abcdef"
 # A value of each parameter as text (URL and command line) and the request it must give.
 TEXT = {"query": "oil prices", "person": "Kim Jong Un", "org": "OPEC", "place": "Hanoi", "source": "Reuters",
-        "date_from": "2019-02", "date_to": "2019-03-01", "sort": "newest", "recency": "30", "page_size": "25",
+        "language": "de", "date_from": "2019-02", "date_to": "2019-03-01", "sort": "newest", "recency": "30", "page_size": "25",
         "story": STORY_ID, "collapse": "1", "page": "3", "interval": "week"}
-PYTHON = {"person": "Kim Jong Un", "org": "OPEC", "place": "Hanoi", "source": "Reuters", "date_from": "2019-02",
+PYTHON = {"person": "Kim Jong Un", "org": "OPEC", "place": "Hanoi", "source": "Reuters", "language": "German",
+          "date_from": "2019-02",
           "date_to": "2019-03-01", "sort": "newest", "recency": 30, "page_size": 25, "story": STORY_ID,
           "collapse": True, "page": 3, "interval": "week"}
 
@@ -71,7 +72,7 @@ def test_build_reads_every_parameter_with_its_rows_check() -> None:
     assert SearchRequest.build("oil", **{k: v for k, v in TEXT.items() if k != "query"}) == request  # type: ignore[arg-type]
     for name, bad in (("page", "0"), ("page_size", "101"), ("date_from", "2019-13"), ("sort", "best"),
                       ("recency", "inf"), ("collapse", "maybe"), ("story", "s-1"), ("interval", "decade"),
-                      ("facet_top", "-1")):
+                      ("facet_top", "-1"), ("language", "Klingon"), ("language", "xx")):
         with pytest.raises(BadParameterError):
             SearchRequest.build("oil", **{name: bad})  # type: ignore[misc]
 
@@ -109,13 +110,13 @@ def test_every_flag_is_on_the_command_line_and_reads_as_the_api() -> None:
 
 def test_a_new_row_is_a_new_option() -> None:
     """What adding a parameter takes on the command line: a row (here one the table lacks)."""
-    row: Parameter[tuple[str, ...]] = Parameter("language", "names", (), "only articles in this language",
-                                                check_names, url="language", flag="--language", many=True,
-                                                metavar="CODE")
+    row: Parameter[tuple[str, ...]] = Parameter("author", "names", (), "only articles by this author",
+                                                check_names, url="author", flag="--author", many=True,
+                                                metavar="NAME")
     parser = argparse.ArgumentParser()
     add_parameters(parser, (row,))
-    assert "only articles in this language" in parser.format_help()
-    assert given_parameters(parser.parse_args(["--language", "fr"]), (row,)) == {"language": ["fr"]}
+    assert "only articles by this author" in parser.format_help()
+    assert given_parameters(parser.parse_args(["--author", "Ann Lee"]), (row,)) == {"author": ["Ann Lee"]}
 
 
 def test_one_list_of_facet_kinds() -> None:
@@ -124,7 +125,7 @@ def test_one_list_of_facet_kinds() -> None:
     from search.backends.whoosh import schema as whoosh_schema
     from web import state
 
-    assert FACET_KINDS == ENTITY_TYPES + ("source",)
+    assert FACET_KINDS == ENTITY_TYPES + ("source", "language")
     for kinds in (querylang.FACET_FIELDS, request.FILTER_KINDS, state.FILTER_KINDS, whoosh_schema.FACET_FIELDS,
                   opensearch_schema.FACET_FIELDS):
         assert kinds is FACET_KINDS

@@ -64,6 +64,7 @@ class SearchState:
             if parameter.many:
                 values = _many(args.getlist(key), key)
                 if parameter.name in FILTER_KINDS:
+                    values = parameter.read(values)  # the table's check ("German" -> "de")
                     if values:
                         filters[parameter.name] = values
                 else:
