@@ -93,6 +93,9 @@ class Hit:
     story: StoryInfo | None = None  # set on collapsed results: the story this hit stands for
     # The title was made from the lede (the source had none): shown as usual, ranked as body.
     title_derived: bool = False
+    # The article's language (ISO 639-1, "und" when undetermined; None from an index that has
+    # none): the page's lang attribute and label, the export's column, the feed entry's xml:lang.
+    language: str | None = None
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -147,8 +150,13 @@ class Facets:
     dates: DateHistogram = field(default_factory=lambda: DateHistogram("day", []))
 
     def to_dict(self) -> dict:
+        """Each kind's values as {value, count}; a language's also with its English `name`
+        ("de" -> "German", "und" -> "Undetermined"), what a program shows beside the code."""
+        from index.language import language_name  # numpy: not on every import of the results
+
         data: dict[str, object] = {name: [asdict(v) for v in getattr(self, name)]
                                    for name in FACET_KINDS}
+        data["language"] = [{**asdict(v), "name": language_name(v.value)} for v in self.language]
         data["dates"] = self.dates.to_dict()
         return data
 

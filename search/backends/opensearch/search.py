@@ -365,7 +365,8 @@ class OpenSearchSearch:
         return Hit(id=source.get("id", ""), title=title_of(source), url=source.get("url"),
                    date=records.stored_date(source.get("date")), source=source.get("source"), score=score,
                    snippet=hit_snippet(raw) if snippets else "",
-                   entities=records.entities_of(source), title_derived=bool(source.get("title_derived")))
+                   entities=records.entities_of(source), title_derived=bool(source.get("title_derived")),
+                   language=source.get("language"))
 
     # ---- articles and statistics --------------------------------------------------------------
 

@@ -347,6 +347,7 @@ class WhooshSearch:
             score=round(score, 4) if score is not None else None,
             snippet=make_snippet(stored.get("body", ""), terms) if terms is not None else "",
             entities=records.entities_of(stored), title_derived=bool(stored.get("title_derived")),
+            language=stored.get("language"),
         )
 
     def _suggest(self, searcher, text: str, translate: Callable[[ql.Node], wq.Query],
