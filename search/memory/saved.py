@@ -148,7 +148,7 @@ _COLUMNS = ("name, parameters, saved_at, author, total, frozen, facets, index_id
             "version")
 
 
-def _ranked_ids(engine: "Engine", request: SearchRequest, limit: int) -> Iterator[tuple[str, int]]:
+def ranked_ids(engine: "Engine", request: SearchRequest, limit: int) -> Iterator[tuple[str, int]]:
     """(article id, total) of the request's first `limit` results in order, page by page."""
     page, seen = 1, 0
     reach = engine.backend.capabilities.max_results
@@ -177,7 +177,7 @@ def save(engine: "Engine", store: ResearchStore, name: str, request: SearchReque
         author=author, total=first.total, frozen=0, facets=first.facets.to_dict(),
         index_identity=index_identity(store), index_generation=generation() if callable(generation) else None,
         version=software_version())
-    ids = _ranked_ids(engine, request, limit)
+    ids = ranked_ids(engine, request, limit)
     with store.transaction() as db:
         taken = db.execute("SELECT saved_at, author FROM saved WHERE name = ?", (name,)).fetchone()
         if taken and not replace:
@@ -237,7 +237,7 @@ def reopen(engine: "Engine", store: ResearchStore, name: str, *, limit: int = MA
     frozen = set(frozen_ids(store, saved.name))
     request = rebuild_request(saved.parameters)
     new_total, new_ids = 0, list[str]()
-    for article_id, _ in _ranked_ids(engine, request, limit):
+    for article_id, _ in ranked_ids(engine, request, limit):
         if article_id not in frozen:
             new_total += 1
             if len(new_ids) < NEW_LISTED:
@@ -302,5 +302,5 @@ def _export_rows(engine: "Engine", store: ResearchStore, saved: SavedSearch, fmt
         yield from lines(chunk)
 
 
-__all__ = ["export_frozen", "SavedSearch", "Reopened", "save", "get", "saved_searches", "delete", "frozen_ids", "reopen",
+__all__ = ["export_frozen", "ranked_ids", "SavedSearch", "Reopened", "save", "get", "saved_searches", "delete", "frozen_ids", "reopen",
            "request_parameters", "rebuild_request", "index_identity", "KEPT", "MAX_FROZEN", "NEW_LISTED"]

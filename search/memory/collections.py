@@ -1,0 +1,117 @@
+"""Collections: named sets of sources ("UK nationals" = bbc.co.uk, theguardian.com, ...) (issue 22).
+
+A collection narrows a search to any of its sources. It is kept in the researcher's store, not
+in the index, so it can change without re-indexing, and it becomes query language the backends
+already read: `collection:"UK nationals"` is written out as `(source:"bbc.co.uk" OR
+source:"theguardian.com")` before the query is parsed (`expand`), so it works on both backends,
+in trends and top words, and in saved searches (which keep the query as typed: a saved search
+that names a collection keeps its frozen set; re-running it uses the collection as it is now).
+A collection's facet count is the sum of its sources' counts (`counts`).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from search.memory.store import ResearchStore, StoreError, check_name
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS collection (
+        name TEXT PRIMARY KEY,
+        author TEXT NOT NULL,
+        created_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS collection_source (
+        name TEXT NOT NULL REFERENCES collection(name) ON DELETE CASCADE,
+        source TEXT NOT NULL,
+        PRIMARY KEY (name, source))""",
+)
+MAX_SOURCES = 500   # sources in one collection: its expansion is a query of that many terms
+# `collection:NAME` or `collection:"A NAME"` in a query, outside quotes (group 1 or 2: the name).
+_COLLECTION_WORD = re.compile(r'(?<![\w"])collection:(?:"([^"]*)"|(\S+))')
+
+
+@dataclass
+class Collection:
+    name: str
+    sources: list[str]
+    author: str
+    created_at: str
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "sources": self.sources, "author": self.author, "created_at": self.created_at}
+
+
+def _ready(store: ResearchStore) -> ResearchStore:
+    with store.transaction() as db:
+        for statement in SCHEMA:
+            db.execute(statement)
+    return store
+
+
+def define(store: ResearchStore, name: str, sources: Iterable[str], *, author: str) -> Collection:
+    """Make (or replace) a collection of sources, as they appear in the source facet."""
+    name = check_name(name, "collection's name")
+    kept = list(dict.fromkeys(" ".join(s.split()) for s in sources if isinstance(s, str) and s.strip()))
+    if not kept:
+        raise StoreError(f"the collection {name!r} needs at least one source")
+    if len(kept) > MAX_SOURCES:
+        raise StoreError(f"the collection {name!r} has {len(kept):,} sources: at most {MAX_SOURCES}")
+    for source in kept:
+        if '"' in source or len(source) > 200:
+            raise StoreError(f"the source {source[:40]!r} cannot be in a collection (a double quote, or "
+                             f"over 200 characters)")
+    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    with _ready(store).transaction() as db:
+        db.execute("DELETE FROM collection WHERE name = ?", (name,))
+        db.execute("INSERT INTO collection VALUES (?,?,?)", (name, author, now))
+        db.executemany("INSERT INTO collection_source VALUES (?,?)", [(name, s) for s in kept])
+    return Collection(name, kept, author, now)
+
+
+def get(store: ResearchStore, name: str) -> Collection:
+    key = check_name(name, "collection's name")
+    rows = _ready(store).read("SELECT name, author, created_at FROM collection WHERE name = ?", (key,))
+    if not rows:
+        known = [c.name for c in collections(store)[:10]]
+        raise StoreError(f"no collection named {key!r}" +
+                         (f" (collections: {', '.join(known)})" if known else " (none defined yet)"))
+    sources = [r[0] for r in store.read("SELECT source FROM collection_source WHERE name = ? ORDER BY source", (key,))]
+    return Collection(rows[0][0], sources, rows[0][1], rows[0][2])
+
+
+def collections(store: ResearchStore) -> list[Collection]:
+    names = [r[0] for r in _ready(store).read("SELECT name FROM collection ORDER BY name")]
+    return [get(store, name) for name in names]
+
+
+def delete(store: ResearchStore, name: str) -> None:
+    key = check_name(name, "collection's name")
+    with _ready(store).transaction() as db:
+        if db.execute("DELETE FROM collection WHERE name = ?", (key,)).rowcount == 0:
+            raise StoreError(f"no collection named {key!r}")
+
+
+def expand(query: str, store: ResearchStore | None) -> str:
+    """The query with each `collection:NAME` written out as its sources (StoreError for an
+    unknown collection, naming it); unchanged when it names none."""
+    if "collection:" not in query:
+        return query
+
+    def sources(match: re.Match[str]) -> str:
+        if store is None:
+            raise StoreError("collections need the researcher's store, which this index has none of")
+        collection = get(store, match.group(1) if match.group(1) is not None else match.group(2))
+        return "(" + " OR ".join(f'source:"{s}"' for s in collection.sources) + ")"
+    return _COLLECTION_WORD.sub(sources, query)
+
+
+def counts(store: ResearchStore, source_counts: Mapping[str, int]) -> list[tuple[str, int]]:
+    """Each collection's article count from the source facet's counts (an article has one
+    source, so the sum is exact when `source_counts` holds every source), most first."""
+    out = [(c.name, sum(source_counts.get(s, 0) for s in c.sources)) for c in collections(store)]
+    return sorted(out, key=lambda item: (-item[1], item[0]))
+
+
+__all__ = ["Collection", "define", "get", "collections", "delete", "expand", "counts", "MAX_SOURCES"]
