@@ -271,9 +271,27 @@ def cmd_stats(args: argparse.Namespace) -> int:
     print(f"dates: {stats['date_from'] or '-'} .. {stats['date_to'] or '-'}")
     print(f"size: {stats['size_bytes'] / 1e6:.1f} MB in {stats['segments']} segment(s)")
     print(f"last update: {stats['last_update']}; entities by: {stats['recogniser']}")
+    _print_languages(stats)
     for field, values in stats["top"].items():
+        if field == "language":  # listed whole above
+            continue
         print(f"top {field}: " + ", ".join(f"{v['value']} ({v['count']})" for v in values))
     return 0
+
+
+def _print_languages(stats: dict) -> None:
+    """The index's languages, most articles first, each with what recognises names in it."""
+    from index.language import language_name
+
+    languages: dict[str, int] = stats.get("languages") or {}
+    unrecorded = stats["documents"] - sum(languages.values())
+    without = f"{unrecorded:,} article{'' if unrecorded == 1 else 's'} without one" if unrecorded > 0 else ""
+    print(f"languages: {len(languages)}" + (f" ({without}: re-index to detect them)" if without else ""))
+    by = stats.get("recognition_by_language") or {}
+    width = max([len(language_name(code)) for code in languages] + [8])
+    for code, count in languages.items():
+        names = by.get(code)
+        print(f"  {code:<4}{language_name(code):<{width}} {count:>10,}" + (f"  names: {names}" if names else ""))
 
 
 def cmd_entities(args: argparse.Namespace) -> int:

@@ -61,8 +61,15 @@ class Engine:
         return self.backend.related(article_id, top)
 
     def stats(self, top: int = 10) -> dict:
-        """Document count, date range, top entities, size, last update, recogniser."""
-        return self.backend.stats(top)
+        """Document count, date range, top entities, size, last update, recogniser; `languages`
+        ({code: articles}, most first) and `recognition_by_language` ({code: what finds names
+        in it}, None where index.entities does not say)."""
+        from search.language_info import language_counts, recognition
+
+        stats = self.backend.stats(top)
+        stats["languages"] = language_counts(self, stats)
+        stats["recognition_by_language"] = {code: recognition(code) for code in stats["languages"]}
+        return stats
 
     def articles(self, article_ids: list[str]) -> list[ArticleRecord]:
         """The indexed ones of `article_ids`, whole, in order, in one batch."""

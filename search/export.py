@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 FORMATS = ("csv", "jsonl")
 EXPORT_LIMIT = 10_000   # articles per export unless the caller sets another cap
 EXPORT_BATCH = 100      # articles per backend request (the largest page a search may ask)
-COLUMNS = ("id", "date", "source", "title", "url", *ENTITY_TYPES)
+# `language`: ISO 639-1, "und" when undetermined (index/language.py), "" from an index without one.
+COLUMNS = ("id", "date", "source", "language", "title", "url", *ENTITY_TYPES)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -69,7 +70,7 @@ def _rows(engine: Engine, request: SearchRequest, limit: int, text: bool) -> Ite
             bodies = {record.id: record.body for record in engine.articles([h.id for h in hits])}
         for hit in hits:
             row = {"id": hit.id, "date": hit.date.isoformat() if hit.date else "", "source": hit.source or "",
-                   "title": hit.title or "", "url": hit.url or "",
+                   "language": hit.language or "", "title": hit.title or "", "url": hit.url or "",
                    **{kind: hit.entities.get(kind, []) for kind in ENTITY_TYPES}}
             if text:
                 row["text"] = bodies.get(hit.id, "")

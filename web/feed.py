@@ -16,10 +16,13 @@ from datetime import datetime, timezone
 from xml.etree import ElementTree as ET
 
 from index.article import ENTITY_TYPES
+from index.language import UNDETERMINED
 from search import SearchResults
 from web.xmltext import xml_text
 
 ATOM = "http://www.w3.org/2005/Atom"
+DUBLIN_CORE = "http://purl.org/dc/elements/1.1/"  # dc:language, which feed readers and archivers read
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 FEED_ENTRIES = 50
 STYLESHEET_PI = b'<?xml-stylesheet type="text/css" href="/static/feed.css"?>'
 _TAG = re.compile(r"<[^>]+>")
@@ -40,6 +43,7 @@ def atom_feed(results: SearchResults, *, title: str, feed_url: str, page_url: st
     article's `updated` is `now` (Atom requires one)."""
     now = now or datetime.now(timezone.utc)
     ET.register_namespace("", ATOM)
+    ET.register_namespace("dc", DUBLIN_CORE)
 
     def sub(parent, tag: str, text: str | None = None, **attrs: str):
         element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", {name: xml_text(value) for name, value in attrs.items()})
@@ -60,6 +64,11 @@ def atom_feed(results: SearchResults, *, title: str, feed_url: str, page_url: st
     sub(feed, "generator", "newsearch")
     for hit in results.hits:
         entry = sub(feed, "entry")
+        # The entry's language (RFC 4287 §2: xml:lang on any element), so a reader shows and
+        # reads it aloud as such; an undetermined one says nothing (the feed's default applies).
+        if hit.language and hit.language != UNDETERMINED:
+            entry.set(XML_LANG, xml_text(hit.language))
+            ET.SubElement(entry, f"{{{DUBLIN_CORE}}}language").text = xml_text(hit.language)
         sub(entry, "title", hit.title or "Untitled article", type="text")
         own = article_url(hit)
         sub(entry, "id", own)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import threading
 from calendar import monthrange
-from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
@@ -20,7 +19,8 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, render_template, request, url_for
 
 from search import QuerySyntaxError
-from search.request import MAX_PAGE_SIZE
+from index.language import language_name
+from search.language_info import analysis_summary
 from search.results import SearchResults
 from web import get_engine, query_string_too_long
 from web.feed import FEED_ENTRIES, plain_text
@@ -31,9 +31,6 @@ bp = Blueprint("help", __name__)
 
 TOP = 10                 # values per kind on the about page
 MAX_TRIES = 12           # candidate queries tried per example (each is one search, once per commit)
-LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
-                  "nl": "Dutch", "pt": "Portuguese", "ru": "Russian", "zh": "Chinese", "ja": "Japanese",
-                  "ar": "Arabic", "ko": "Korean", "sv": "Swedish", "pl": "Polish", "tr": "Turkish"}
 _WORD = re.compile(r"^[^\W\d_]{3,}$")
 
 
@@ -136,11 +133,14 @@ def build_examples(engine, stats: dict) -> dict[str, list[Example]]:
                           "every word that starts so"),
     }
     labels = {"person": "mentions this person", "org": "mentions this organisation",
-              "place": "mentions this place", "source": "published by this source",
-              "language": "written in this language (ISO 639-1 code)"}
+              "place": "mentions this place", "source": "published by this source"}
     for kind in FILTER_KINDS:
+        if kind == "language":  # its own section, from the counts (no search needed)
+            continue
         sections["fields"] += pick([f"{kind}:{_quoted(v)}" for v in values[kind][:3]], labels[kind])
     sections["fields"] += pick([f"title:{w}" for w in words[:5]], "the word in the headline")
+    sections["languages"] = [Example(f"language:{language.code}", f"articles in {language.name}", language.count)
+                             for language in _languages(stats)[:3]]
     if first and last:
         month_start = last.replace(day=1)
         month_end = last.replace(day=monthrange(last.year, last.month)[1])
@@ -179,7 +179,8 @@ def tips_page():
                            first=first, last_of_range=(first + timedelta(days=14)).isoformat(),
                            story=largest[0] if largest and largest[0].size > 1 else None,
                            tools=research_links(SearchState(q=lead_query)),
-                           place=next(iter(stats.get("top", {}).get("place", [])), None))
+                           place=next(iter(stats.get("top", {}).get("place", [])), None),
+                           languages=_languages(stats))
 
 
 @bp.get("/about")
@@ -189,20 +190,27 @@ def about_page():
     stats = engine.stats(TOP)
     stats.pop("index_dir", None)  # the server's file system is nobody's business
     return render_template("about.html", state=SearchState(), stats=stats, filter_kinds=FILTER_KINDS,
-                           filter_labels=FILTER_LABELS, languages=_languages(engine, stats),
+                           filter_labels=FILTER_LABELS, languages=_languages(stats),
                            first=_day(stats.get("date_from")), last=_day(stats.get("date_to")),
                            largest=engine.stories("", top=3))
 
 
-def _languages(engine, stats: dict) -> dict:
-    """The declared languages of the newest 100 articles (a sample: languages are not counted in the
-    index), most frequent first; articles that declare none are counted as such."""
-    newest = engine.search("", sort="newest", page_size=MAX_PAGE_SIZE, facets=False, snippets=False)
-    records = engine.articles([hit.id for hit in newest.hits])
-    counts = Counter(LANGUAGE_NAMES.get((r.language or "").lower(), r.language or "not declared")
-                     for r in records)
-    return {"counts": counts.most_common(), "sample": len(records),
-            "whole": len(records) >= (stats.get("documents") or 0)}
+@dataclass(frozen=True)
+class Language:
+    """One language of the archive as the about page lists it."""
+
+    code: str
+    name: str
+    count: int
+    analysis: str             # how its words are matched (search.language_info)
+    recognition: str | None   # what finds names in it (index.entities), None: not said
+
+
+def _languages(stats: dict) -> list[Language]:
+    """The archive's languages, most articles first (Engine.stats counts them)."""
+    by = stats.get("recognition_by_language") or {}
+    return [Language(code, language_name(code), count, analysis_summary(code), by.get(code))
+            for code, count in (stats.get("languages") or {}).items()]
 
 
 @bp.get("/follow")

@@ -20,6 +20,8 @@ from search.parameters import (COLLAPSE, DATE_FROM, DATE_TO, PAGE, PAGE_SIZE, QU
 
 FILTER_KINDS = FACET_KINDS  # the page's filters: index.article's one list
 FILTER_LABELS = {"person": "Person", "org": "Organisation", "place": "Place", "source": "Source", "language": "Language"}
+FACET_HEADINGS = {"person": "People", "org": "Organisations", "place": "Places", "source": "Sources",
+                  "language": "Languages"}
 DEFAULT_PAGE_SIZE = PAGE_SIZE.default
 MAX_FILTER_VALUES = 20      # per kind: more is not a person filtering, and each costs a lookup
 MAX_VALUE_CHARS = 300       # a filter value or date longer than this is not a name or a date
@@ -149,8 +151,8 @@ class SearchState:
         return value in self.filters.get(kind, ())
 
     def chips(self) -> list[dict[str, str]]:
-        """Active filters, each with the URL that removes it."""
-        chips = [{"label": FILTER_LABELS[kind], "value": value, "kind": kind,
+        """Active filters, each with the URL that removes it (a language by its name: "German (de)")."""
+        chips = [{"label": FILTER_LABELS[kind], "value": shown_value(kind, value), "kind": kind,
                   "remove_url": self.without_filter(kind, value)}
                  for kind in FILTER_KINDS for value in self.filters.get(kind, ())]
         if self.date_from:
@@ -166,6 +168,17 @@ class SearchState:
         itself (the query, the dates, the sort) and the page number."""
         written = {p.url for p in _FORM_WRITES}
         return [(key, value) for key, value in self.args() if key not in written]
+
+
+def shown_value(kind: str, value: str) -> str:
+    """A filter or facet value as the page shows it: a language code by its English name and
+    code ("German (de)"; "Undetermined" for und), any other value as it is."""
+    if kind != "language":
+        return value
+    from index.language import UNDETERMINED, language_name
+
+    name = language_name(value)
+    return name if value == UNDETERMINED or name == value else f"{name} ({value})"
 
 
 def _attribute(parameter: Parameter[Any]) -> str:

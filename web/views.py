@@ -14,7 +14,9 @@ from markupsafe import Markup
 
 from search.querylang import MAX_QUERY_CHARS
 from web import get_engine, query_string_too_long
-from web.state import FILTER_KINDS, FILTER_LABELS, SearchState, date_input_value
+from index.article import ENTITY_TYPES
+from index.language import UNDETERMINED, language_name
+from web.state import FACET_HEADINGS, FILTER_KINDS, FILTER_LABELS, SearchState, date_input_value, shown_value
 from web.timeline import timeline_bars
 
 bp = Blueprint("views", __name__)
@@ -69,6 +71,33 @@ def article_link(article_id: str, query: str = "") -> str:
 def filter_url(kind: str, value: str) -> str:
     """A plain filter search (from an article page): that entity, no query."""
     return SearchState(filters={kind: (value,)}).url()
+
+
+@bp.app_context_processor
+def kinds() -> dict:
+    """What every template may list: the entity kinds (a hit's names) and the facets' headings."""
+    return {"entity_kinds": ENTITY_TYPES, "facet_headings": FACET_HEADINGS}
+
+
+@bp.app_template_filter("shown_value")
+def shown_value_filter(value: str, kind: str) -> str:
+    """A facet or filter value as shown: a language by name and code ("German (de)")."""
+    return shown_value(kind, value)
+
+
+@bp.app_template_filter()
+def language_label(code: str | None) -> str:
+    """A hit's or article's language as a label ("German"); "" when unknown or undetermined."""
+    return language_name(code) if code and code != UNDETERMINED else ""
+
+
+@bp.app_template_filter()
+def text_attributes(code: str | None) -> Markup:
+    """The attributes of an article's own text (title, snippet, body): `lang` when it is not
+    the page's English, so a screen reader pronounces it and the browser picks its fonts and
+    hyphenation; `dir="auto"` so Arabic or Hebrew text runs right to left."""
+    lang = f' lang="{code}"' if code and code not in ("en", UNDETERMINED) and re.fullmatch(r"[a-z]{2,3}", code) else ""
+    return Markup(f'{lang} dir="auto"')
 
 
 @bp.app_template_filter()
