@@ -64,7 +64,8 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from search import querylang as ql
-from search.stopwords import INDEX_STOP_WORDS
+from search.analysis import CJK, rules
+from search.language_data import MARKS
 
 # ---- settings ----------------------------------------------------------------------------------
 
@@ -89,16 +90,29 @@ FEEDBACK_MIN_WORDS = 5   # distinct query words needed before feedback is applie
 Analyse = Callable[[str], Sequence[str]]
 
 # A plain word of the query as typed, for did-you-mean: not a field value (person:Kim), not a
-# wildcard, not a number, not an operator (OPERATOR_WORDS) or a stop word (`correctable`).
-PLAIN_WORD = re.compile(r"(?<![\w:*'’-])[A-Za-z]{3,}(?![\w:*])")
+# wildcard, not a number, not an operator (OPERATOR_WORDS) or a stop word (`correctable`). Any
+# script's letters (with their combining marks: "Zürich", "naïve", "العربيّة", "हिन्दी"), at
+# least 3 of them; on ASCII text exactly the `[A-Za-z]{3,}` this was before languages.
+PLAIN_WORD = re.compile(rf"(?<![\w:*'’\-{MARKS}])[^\W\d_](?:[^\W\d_]|[{MARKS}]){{2,}}(?![\w:*{MARKS}])")
 # Upper-case words a query uses as operators (ours: AND, OR, NOT; TO, ANDNOT and ANDMAYBE read as
 # operators in the Whoosh syntax people also type): never "corrected".
 OPERATOR_WORDS = frozenset({"AND", "OR", "NOT", "TO", "ANDNOT", "ANDMAYBE"})
+# Scripts written without spaces: Chinese, Japanese, Korean (indexed as character pairs:
+# search.analysis.CJK) and Thai, Lao, Myanmar, Khmer (indexed as whole runs). A "word" of theirs
+# as typed is a phrase, not a spelling to correct: one edit away from it are other phrases, or
+# (CJK) the pairs it is indexed as.
+NO_SPACES = re.compile(CJK.pattern[:-2] + "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
 
 
-def correctable(word: str) -> bool:
-    """Whether did-you-mean may check a PLAIN_WORD match: not an operator, not a stop word."""
-    return word not in OPERATOR_WORDS and word.lower() not in INDEX_STOP_WORDS
+def correctable(word: str, languages: Sequence[str] = ("en",)) -> bool:
+    """Whether did-you-mean may check a PLAIN_WORD match: not an operator, not a stop word of
+    any of `languages` (the analysis languages the query searches, search.languages.searched:
+    each analyser drops its stop words, so "les" of a French query is no typo of "lee"; English's
+    are its index stop list, as before languages), not of a script written without spaces."""
+    if word in OPERATOR_WORDS or NO_SPACES.search(word):
+        return False
+    lower = word.lower()
+    return not any(lower in rules(code).stop_words for code in languages or ("en",))
 
 
 def query_words(tree: ql.Node, analyse: Analyse, *, excluded: bool = False) -> list[str]:
@@ -193,5 +207,5 @@ def word_pairs(tree: ql.Node, analyse: Analyse) -> list[WordPair]:
 
 __all__ = ["BM25_K1", "BM25_B", "TITLE_BOOST", "QUERY_TF", "PHRASES", "PROXIMITY", "PROXIMITY_WINDOW",
            "FEEDBACK", "FEEDBACK_DOCS", "FEEDBACK_TERMS", "FEEDBACK_ORIGINAL", "FEEDBACK_WEIGHTS",
-           "FEEDBACK_SMOOTHING", "FEEDBACK_MIN_WORDS", "Analyse", "PLAIN_WORD", "OPERATOR_WORDS", "correctable",
+           "FEEDBACK_SMOOTHING", "FEEDBACK_MIN_WORDS", "Analyse", "PLAIN_WORD", "OPERATOR_WORDS", "NO_SPACES", "correctable",
            "query_words", "word_counts", "query_length", "takes_feedback", "WordPair", "word_pairs"]

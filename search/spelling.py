@@ -1,9 +1,10 @@
 """Did-you-mean: the decision, the same on every backend. A backend only gathers candidates.
 
 Which words of a query are checked: its plain words *as typed* (search.ranking's PLAIN_WORD and
-`correctable`: not a field value such as person:Kim, not a wildcard, not a number, not an
-operator, not a stop word), at most MAX_SPELL_WORDS occurrences. Correcting the parsed query
-would correct stems ("prics" -> "pric" -> "april").
+`correctable`: words of any script's letters, not a field value such as person:Kim, not a
+wildcard, not a number, not an operator, not a stop word of a language the query searches, not
+Chinese, Japanese, Korean or Thai, which are written without spaces), at most MAX_SPELL_WORDS
+occurrences. Correcting the parsed query would correct stems ("prics" -> "pric" -> "april").
 
 Which correction a word gets (`best_correction`): among the indexed words one edit away (deletes,
 inserts, replaces, swaps of neighbours), the most common; if none, for words up to
@@ -17,12 +18,20 @@ query did.
 What a backend supplies: the candidates a given number of edits away with their article counts
 and the word's own count (the Whoosh backend from its vocabulary dict by generating edits, the
 OpenSearch backend from the cluster's term suggester), and a count of what a parsed query finds.
+
+Languages: a query is corrected in the languages it searches (`search.languages.searched`: its
+language filter, else every language the index holds). The backend's candidates come from those
+languages' words only (its `corrections`), so a French query gets no English suggestion; the
+backend passes the same languages to `suggest`, which leaves their stop words alone.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from typing import TypeVar
+
+import unicodedata
+from collections.abc import Sequence
 
 from search import querylang as ql
 from search.backend import MAX_SPELL_WORDS, SUGGEST_BELOW
@@ -44,8 +53,10 @@ Corrections = Callable[[list[str]], tuple[dict[str, str], bool]]
 
 
 def checkable(word: str) -> bool:
-    """Whether a lower-case word may be corrected at all."""
-    return len(word) <= MAX_WORD and word.isalpha()
+    """Whether a lower-case word may be corrected at all: letters of any script (a letter first,
+    then letters and combining marks: "हिन्दी", "العربيّة"), at most MAX_WORD of them."""
+    return (0 < len(word) <= MAX_WORD and word[0].isalpha()
+            and all(c.isalpha() or unicodedata.category(c).startswith("M") for c in word))
 
 
 def best_correction(word: str, known: int, nearby: Nearby) -> str | None:
@@ -78,22 +89,24 @@ def edit_distance(a: str, b: str) -> int:
     return rows[-1][-1]
 
 
-def words_to_check(text: str) -> tuple[list[str], bool]:
+def words_to_check(text: str, languages: Sequence[str] = ("en",)) -> tuple[list[str], bool]:
     """The distinct lower-case words of the query to check, in order, and whether it has more
-    than MAX_SPELL_WORDS (the rest are left as typed)."""
-    occurrences = [m.group(0) for m in PLAIN_WORD.finditer(text) if correctable(m.group(0))]
+    than MAX_SPELL_WORDS (the rest are left as typed). `languages`: the analysis languages the
+    query searches (their stop words are not checked)."""
+    occurrences = [m.group(0) for m in PLAIN_WORD.finditer(text) if correctable(m.group(0), languages)]
     words = list(dict.fromkeys(w.lower() for w in occurrences[:MAX_SPELL_WORDS]))
     return words, len(occurrences) > MAX_SPELL_WORDS
 
 
-def corrected(text: str, fixes: dict[str, str]) -> str:
-    """The query as typed with the first MAX_SPELL_WORDS checked words replaced by their fixes."""
+def corrected(text: str, fixes: dict[str, str], languages: Sequence[str] = ("en",)) -> str:
+    """The query as typed with the first MAX_SPELL_WORDS checked words (`words_to_check`'s, for
+    the same `languages`) replaced by their fixes."""
     left = MAX_SPELL_WORDS
 
     def fix(match: re.Match[str]) -> str:
         nonlocal left
         word = match.group(0)
-        if not correctable(word) or left <= 0:
+        if not correctable(word, languages) or left <= 0:
             return word
         left -= 1
         return fixes.get(word.lower(), word)
@@ -110,17 +123,19 @@ def offered(query: str, *, snippets: bool, found: int, relaxed: bool) -> bool:
 
 
 def suggest(text: str, corrections: Corrections, translate: Callable[[ql.Node], Q], count: Callable[[Q], int],
-            found: int) -> tuple[str | None, bool]:
+            found: int, languages: Sequence[str] = ("en",)) -> tuple[str | None, bool]:
     """The query with unknown or rare words replaced by close common ones, if it finds more
     than `found` articles (`count` of the backend's `translate` of its tree; a corrected query
     that cannot be parsed or translated is not offered); and whether the time budget or
-    MAX_SPELL_WORDS cut the checking short."""
-    words, cut_short = words_to_check(text)
+    MAX_SPELL_WORDS cut the checking short. `languages`: the analysis languages the query
+    searches (search.languages.searched; `corrections` gives candidates from those languages'
+    words only): their stop words are left as typed."""
+    words, cut_short = words_to_check(text, languages)
     if not words:
         return None, cut_short
     fixes, late = corrections(words)
     cut_short = cut_short or late
-    suggested = corrected(text, fixes)
+    suggested = corrected(text, fixes, languages)
     if suggested == text:
         return None, cut_short
     try:
