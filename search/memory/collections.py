@@ -17,16 +17,6 @@ from datetime import datetime, timezone
 
 from search.memory.store import ResearchStore, StoreError, check_name
 
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS collection (
-        name TEXT PRIMARY KEY,
-        author TEXT NOT NULL,
-        created_at TEXT NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS collection_source (
-        name TEXT NOT NULL REFERENCES collection(name) ON DELETE CASCADE,
-        source TEXT NOT NULL,
-        PRIMARY KEY (name, source))""",
-)
 MAX_SOURCES = 500   # sources in one collection: its expansion is a query of that many terms
 # `collection:NAME` or `collection:"A NAME"` in a query, outside quotes (group 1 or 2: the name).
 _COLLECTION_WORD = re.compile(r'(?<![\w"])collection:(?:"([^"]*)"|(\S+))')
@@ -43,12 +33,6 @@ class Collection:
         return {"name": self.name, "sources": self.sources, "author": self.author, "created_at": self.created_at}
 
 
-def _ready(store: ResearchStore) -> ResearchStore:
-    with store.transaction() as db:
-        for statement in SCHEMA:
-            db.execute(statement)
-    return store
-
 
 def define(store: ResearchStore, name: str, sources: Iterable[str], *, author: str) -> Collection:
     """Make (or replace) a collection of sources, as they appear in the source facet."""
@@ -63,7 +47,7 @@ def define(store: ResearchStore, name: str, sources: Iterable[str], *, author: s
             raise StoreError(f"the source {source[:40]!r} cannot be in a collection (a double quote, or "
                              f"over 200 characters)")
     now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-    with _ready(store).transaction() as db:
+    with store.transaction() as db:
         db.execute("DELETE FROM collection WHERE name = ?", (name,))
         db.execute("INSERT INTO collection VALUES (?,?,?)", (name, author, now))
         db.executemany("INSERT INTO collection_source VALUES (?,?)", [(name, s) for s in kept])
@@ -72,7 +56,7 @@ def define(store: ResearchStore, name: str, sources: Iterable[str], *, author: s
 
 def get(store: ResearchStore, name: str) -> Collection:
     key = check_name(name, "collection's name")
-    rows = _ready(store).read("SELECT name, author, created_at FROM collection WHERE name = ?", (key,))
+    rows = store.read("SELECT name, author, created_at FROM collection WHERE name = ?", (key,))
     if not rows:
         known = [c.name for c in collections(store)[:10]]
         raise StoreError(f"no collection named {key!r}" +
@@ -82,13 +66,13 @@ def get(store: ResearchStore, name: str) -> Collection:
 
 
 def collections(store: ResearchStore) -> list[Collection]:
-    names = [r[0] for r in _ready(store).read("SELECT name FROM collection ORDER BY name")]
+    names = [r[0] for r in store.read("SELECT name FROM collection ORDER BY name")]
     return [get(store, name) for name in names]
 
 
 def delete(store: ResearchStore, name: str) -> None:
     key = check_name(name, "collection's name")
-    with _ready(store).transaction() as db:
+    with store.transaction() as db:
         if db.execute("DELETE FROM collection WHERE name = ?", (key,)).rowcount == 0:
             raise StoreError(f"no collection named {key!r}")
 

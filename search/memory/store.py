@@ -49,6 +49,31 @@ _SCHEMA = (
         id TEXT NOT NULL,
         PRIMARY KEY (name, rank))""",
     "CREATE INDEX IF NOT EXISTS saved_article_id ON saved_article(name, id)",
+    # Tags (search/memory/tags.py): a name on an article, by hand (rule NULL) or by a query rule.
+    """CREATE TABLE IF NOT EXISTS tag (
+        tag TEXT NOT NULL,
+        article TEXT NOT NULL,
+        author TEXT NOT NULL,
+        tagged_at TEXT NOT NULL,
+        rule INTEGER,                 -- the tag_rule that put it there; NULL: by hand
+        PRIMARY KEY (tag, article))""",
+    "CREATE INDEX IF NOT EXISTS tag_article ON tag(article)",
+    """CREATE TABLE IF NOT EXISTS tag_rule (
+        id INTEGER PRIMARY KEY,
+        tag TEXT NOT NULL,
+        parameters TEXT NOT NULL,     -- the search, as saved searches keep it (JSON)
+        reapply INTEGER NOT NULL,     -- 1: tag new matching articles after each index run
+        author TEXT NOT NULL,
+        created_at TEXT NOT NULL)""",
+    # Collections (search/memory/collections.py): named sets of sources.
+    """CREATE TABLE IF NOT EXISTS collection (
+        name TEXT PRIMARY KEY,
+        author TEXT NOT NULL,
+        created_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS collection_source (
+        name TEXT NOT NULL REFERENCES collection(name) ON DELETE CASCADE,
+        source TEXT NOT NULL,
+        PRIMARY KEY (name, source))""",
 )
 
 

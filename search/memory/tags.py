@@ -22,23 +22,6 @@ from search.request import SearchRequest
 if TYPE_CHECKING:
     from search.engine import Engine
 
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS tag (
-        tag TEXT NOT NULL,
-        article TEXT NOT NULL,
-        author TEXT NOT NULL,
-        tagged_at TEXT NOT NULL,
-        rule INTEGER,                 -- the tag_rule that put it there; NULL: by hand
-        PRIMARY KEY (tag, article))""",
-    "CREATE INDEX IF NOT EXISTS tag_article ON tag(article)",
-    """CREATE TABLE IF NOT EXISTS tag_rule (
-        id INTEGER PRIMARY KEY,
-        tag TEXT NOT NULL,
-        parameters TEXT NOT NULL,     -- the search, as saved searches keep it (JSON)
-        reapply INTEGER NOT NULL,     -- 1: tag new matching articles after each index run
-        author TEXT NOT NULL,
-        created_at TEXT NOT NULL)""",
-)
 MAX_TAGGED = MAX_FROZEN   # articles a query tags at once (the export's cap)
 
 
@@ -55,12 +38,6 @@ class TagRule:
         return {"id": self.id, "tag": self.tag, "parameters": self.parameters, "reapply": self.reapply,
                 "author": self.author, "created_at": self.created_at}
 
-
-def _ready(store: ResearchStore) -> ResearchStore:
-    with store.transaction() as db:
-        for statement in SCHEMA:
-            db.execute(statement)
-    return store
 
 
 def _now() -> str:
@@ -88,7 +65,7 @@ def tag_articles(store: ResearchStore, tag: str, article_ids: Iterable[str], *, 
     """Tag articles by hand; returns how many were not tagged so before."""
     tag = check_name(tag, "tag")
     ids = [check_article_id(a) for a in article_ids]
-    with _ready(store).transaction() as db:
+    with store.transaction() as db:
         return _insert(db, tag, ids, author, None)
 
 
@@ -116,7 +93,7 @@ def tag_by_query(engine: "Engine", store: ResearchStore, tag: str, request: Sear
     the rule and how many articles were newly tagged."""
     tag = check_name(tag, "tag")
     ids = (article_id for article_id, _ in ranked_ids(engine, request, MAX_TAGGED))
-    with _ready(store).transaction() as db:
+    with store.transaction() as db:
         cursor = db.execute("INSERT INTO tag_rule (tag, parameters, reapply, author, created_at) VALUES (?,?,?,?,?)",
                             (tag, json.dumps(request_parameters(request), ensure_ascii=False), int(reapply), author,
                              _now()))
@@ -140,13 +117,13 @@ def reapply_rules(engine: "Engine", store: ResearchStore) -> dict[str, int]:
 
 def rules(store: ResearchStore, tag: str | None = None) -> list[TagRule]:
     sql = "SELECT id, tag, parameters, reapply, author, created_at FROM tag_rule"
-    rows = _ready(store).read(sql + (" WHERE tag = ? ORDER BY id" if tag else " ORDER BY id"), (tag,) if tag else ())
+    rows = store.read(sql + (" WHERE tag = ? ORDER BY id" if tag else " ORDER BY id"), (tag,) if tag else ())
     return [TagRule(r[0], r[1], json.loads(r[2]), bool(r[3]), r[4], r[5]) for r in rows]
 
 
 def tags(store: ResearchStore) -> list[tuple[str, int]]:
     """Every tag with its article count, most used first."""
-    return [(r[0], r[1]) for r in _ready(store).read(
+    return [(r[0], r[1]) for r in store.read(
         "SELECT tag, COUNT(*) AS n FROM tag GROUP BY tag ORDER BY n DESC, tag")]
 
 
@@ -164,7 +141,7 @@ def tags_of(store: ResearchStore, article_ids: Iterable[str]) -> dict[str, list[
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         marks = ",".join("?" * len(chunk))
-        for tag, article in _ready(store).read(f"SELECT tag, article FROM tag WHERE article IN ({marks}) "
+        for tag, article in store.read(f"SELECT tag, article FROM tag WHERE article IN ({marks}) "
                                                f"ORDER BY tag", tuple(chunk)):
             out[article].append(tag)
     return out
@@ -178,7 +155,7 @@ def check_article_id(value: object) -> str:
 
 def _known(store: ResearchStore, tag: str) -> str:
     tag = check_name(tag, "tag")
-    if not _ready(store).read("SELECT 1 FROM tag WHERE tag = ? UNION SELECT 1 FROM tag_rule WHERE tag = ? LIMIT 1",
+    if not store.read("SELECT 1 FROM tag WHERE tag = ? UNION SELECT 1 FROM tag_rule WHERE tag = ? LIMIT 1",
                               (tag, tag)):
         known = [name for name, _ in tags(store)[:10]]
         raise StoreError(f"no tag named {tag!r}" + (f" (tags: {', '.join(known)})" if known else " (no tags yet)"))
