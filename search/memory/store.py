@@ -160,4 +160,19 @@ class ResearchStore:
             self._local.db = None
 
 
-__all__ = ["ResearchStore", "StoreError", "check_name", "STORE_NAME", "MAX_NAME"]
+def store_for(engine: object) -> ResearchStore:
+    """The store of an engine's index: `research.sqlite` in a Whoosh index's folder, else the
+    file $NEWSEARCH_STATE names (an OpenSearch deployment, until its store lives in the cluster)."""
+    import os
+
+    index_dir = getattr(engine, "index_dir", None)
+    if index_dir is not None:
+        return ResearchStore.beside(index_dir)
+    path = os.environ.get("NEWSEARCH_STATE")
+    if not path:
+        raise StoreError("this backend keeps no researcher's store beside its index: set NEWSEARCH_STATE to "
+                         "the SQLite file to keep saved searches, tags and collections in")
+    return ResearchStore(path)
+
+
+__all__ = ["store_for", "ResearchStore", "StoreError", "check_name", "STORE_NAME", "MAX_NAME"]
