@@ -64,12 +64,13 @@ def create_app(index_dir: Path | str | None = None, **settings: object) -> Flask
     app.jinja_env.lstrip_blocks = True
     app.extensions[EXTENSION_KEY] = engine if engine is not None else Engine(index_dir)
 
-    from web import api, errors, help, research, stories, views
+    from web import api, context, errors, help, research, stories, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(research.bp)
     app.register_blueprint(stories.bp)
+    app.register_blueprint(context.bp)  # words in context: /kwic, /collocations, /cooccurrence (web/context.py)
     app.register_blueprint(help.bp)  # search tips, about this archive, following a search
     errors.register(app)
 
