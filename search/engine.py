@@ -18,6 +18,9 @@ from search.request import SearchRequest
 from search.results import ArticleRecord, Hit, SearchResults, StoryInfo
 
 if TYPE_CHECKING:
+    from search.collocations import Collocations
+    from search.cooccurrence import Cooccurrence
+    from search.kwic import KwicPage
     from search.trends import Trends
 
 
@@ -109,6 +112,33 @@ class Engine:
         """The largest stories of the index, or of a query's results (`SearchRequest.build`'s
         filters apply): each with its size, date span, sources and representative's title."""
         return self.backend.stories(SearchRequest.build(query, **parameters), top)
+
+    # ---- words in context (search/kwic.py, collocations.py, cooccurrence.py; docs/context.md) ----------
+
+    def kwic(self, query: str, *, sort: str = "article", width: int = 8, page: int = 1, page_size: int = 50,
+             articles: int = 1_000, **parameters: Unpack[SearchParameters]) -> "KwicPage":
+        """A page of every occurrence of the query's words in its first `articles` matching
+        articles, with `width` words each side, in article order or sorted by the left or right words."""
+        from search.kwic import kwic
+
+        return kwic(self, SearchRequest.build(query, **parameters), sort=sort, width=width, page=page,
+                    page_size=page_size, articles=articles)
+
+    def collocations(self, query: str, *, window: int = 5, top: int = 30, min_count: int = 3,
+                     articles: int = 1_000, **parameters: Unpack[SearchParameters]) -> "Collocations":
+        """The words most associated with the query's words within `window` words (G²), with counts."""
+        from search.collocations import collocations
+
+        return collocations(self, SearchRequest.build(query, **parameters), window=window, top=top,
+                            min_count=min_count, articles=articles)
+
+    def cooccurrence(self, query: str = "", *, top: int = 50, kinds: tuple[str, ...] | None = None,
+                     articles: int = 1_000, **parameters: Unpack[SearchParameters]) -> "Cooccurrence":
+        """The pairs of people, organisations and places named together in the matching articles
+        (`search.cooccurrence.gexf` writes them as a network)."""
+        from search.cooccurrence import cooccurrence
+
+        return cooccurrence(self, SearchRequest.build(query, **parameters), top=top, kinds=kinds, articles=articles)
 
     def close(self) -> None:
         self.backend.close()
