@@ -115,14 +115,15 @@ class Engine:
 
     # ---- words in context (search/kwic.py, collocations.py, cooccurrence.py; docs/context.md) ----------
 
-    def kwic(self, query: str, *, sort: str = "article", width: int = 8, page: int = 1, page_size: int = 50,
+    def kwic(self, query: str, *, by: str = "article", width: int = 8, lines_page: int = 1, lines: int = 50,
              articles: int = 1_000, **parameters: Unpack[SearchParameters]) -> "KwicPage":
-        """A page of every occurrence of the query's words in its first `articles` matching
-        articles, with `width` words each side, in article order or sorted by the left or right words."""
+        """Page `lines_page` (of `lines` lines) of every occurrence of the query's words in its
+        first `articles` matching articles (in the search's `sort`), with `width` words each side,
+        in article order or sorted `by` the "left" or "right" words."""
         from search.kwic import kwic
 
-        return kwic(self, SearchRequest.build(query, **parameters), sort=sort, width=width, page=page,
-                    page_size=page_size, articles=articles)
+        return kwic(self, SearchRequest.build(query, **parameters), sort=by, width=width, page=lines_page,
+                    page_size=lines, articles=articles)
 
     def collocations(self, query: str, *, window: int = 5, top: int = 30, min_count: int = 3,
                      articles: int = 1_000, **parameters: Unpack[SearchParameters]) -> "Collocations":
