@@ -220,9 +220,11 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(results.partial_notice)
     if results.suggestion:
         print(f"Did you mean: {results.suggestion}")
+    mixed = len(results.facets.language) > 1  # each result's language when the results mix languages
     for n, hit in enumerate(results.hits, start=(results.page - 1) * results.page_size + 1):
         when = hit.date.date().isoformat() if hit.date else "undated"
-        print(f"\n{n}. {hit.title}\n   {when}" + (f" · {hit.source}" if hit.source else "") + f" · {hit.id}")
+        print(f"\n{n}. {hit.title}\n   {when}" + (f" · {hit.source}" if hit.source else "")
+              + (f" · {hit.language}" if mixed and hit.language else "") + f" · {hit.id}")
         print("   " + _terminal_text(hit.snippet, color).replace("\n", " "))
         if hit.story is not None and hit.story.size > 1:
             print(f"   + {hit.story.size - 1} more in this story ({_story_line(hit.story)})")

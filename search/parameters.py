@@ -88,8 +88,8 @@ def check_languages(values: object, name: str) -> tuple[str, ...]:
         code = UNDETERMINED if folded in (UNDETERMINED, language_name(UNDETERMINED).casefold()) \
             else normalise_language(text)
         if code is None:
-            raise BadParameterError(f"{name}: {text[:40]!r} is not a language: use an ISO 639-1 code (de, fr, "
-                                    f"zh), a language's English name (German), or und for undetermined")
+            raise BadParameterError(f"{name}: {text[:40]!r} is not a known language; use an ISO 639-1 code (de, "
+                                    f"fr, zh), a language's English name (German), or und for undetermined")
         codes[code] = None
     return tuple(codes)
 

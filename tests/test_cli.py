@@ -228,3 +228,66 @@ def test_an_unreachable_cluster_is_a_clear_message_not_a_traceback(tmp_path):
     bad = newsearch("search", "oil", env={**env, "NEWSEARCH_OPENSEARCH_TIMEOUT": "abc"})
     line = assert_one_line_error(bad, 2)
     assert "NEWSEARCH_OPENSEARCH_TIMEOUT" in line and "'abc'" in line
+
+
+# ---- languages (issue 21): --language, the language of each result, stats, exports -------------
+
+@pytest.fixture(scope="module")
+def multilingual(backend_indexes, tmp_path_factory):
+    """News paragraphs in eight languages (tests/languages_sample.py), indexed through the CLI."""
+    from tests.languages_sample import write_sample
+
+    env = backend_indexes.env("cli-languages")
+    result = newsearch("index", write_sample(tmp_path_factory.mktemp("cli-languages")), "--no-entities", env=env)
+    assert result.returncode == 0, result.stderr
+    return env
+
+
+def test_search_by_language(multilingual):
+    from tests.languages_sample import ARTICLES
+
+    german = sorted(a["url"] for a in ARTICLES if a["language"] == "de")
+    for value in ("de", "German", "DE"):
+        result = newsearch("search", "--language", value, "--json", env=multilingual)
+        assert result.returncode == 0, result.stderr
+        data = json.loads(result.stdout)
+        assert sorted(h["url"] for h in data["hits"]) == german and {h["language"] for h in data["hits"]} == {"de"}
+    either = json.loads(newsearch("search", "language:de OR language:fr", "--json", env=multilingual).stdout)
+    assert either["total"] == 3
+    both = json.loads(newsearch("search", "--language", "de", "--language", "fr", "--json", env=multilingual).stdout)
+    assert both["total"] == 0  # all must apply, and an article has one language
+    # the text output names each result's language when the results mix languages
+    text = newsearch("search", "language:ja OR language:ru", env=multilingual).stdout
+    assert "2024-03-29 · NHK · ja · https://news.example.jp/sakura" in text and " · ru · " in text
+    alone = newsearch("search", "--language", "ja", env=multilingual).stdout
+    assert "2024-03-29 · NHK · https://news.example.jp/sakura" in alone
+
+
+def test_a_bad_language_exits_2_naming_the_option(multilingual):
+    line = assert_one_line_error(newsearch("search", "--language", "Klingon", env=multilingual), 2)
+    assert line.startswith("newsearch: --language: 'Klingon' is not a known language")
+
+
+def test_stats_list_languages(multilingual):
+    from tests.languages_sample import COUNTS
+
+    stats = json.loads(newsearch("stats", "--json", env=multilingual).stdout)
+    assert stats["languages"] == COUNTS and set(stats["recognition_by_language"]) == set(COUNTS)
+    human = newsearch("stats", env=multilingual).stdout
+    assert "languages: 8\n" in human
+    lines = [line.split() for line in human.splitlines() if line.startswith("  ")]
+    assert [line[:3] for line in lines[:3]] == [["de", "German", "2"], ["en", "English", "2"], ["ar", "Arabic", "1"]]
+    assert "top language" not in human  # listed whole, once
+
+
+def test_export_has_the_language_column(multilingual):
+    import csv
+    import io
+
+    result = newsearch("search", "--language", "zh", "--format", "csv", "--all", env=multilingual)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(row["language"], row["source"]) for row in rows] == [("zh", "新华社")]
+    lines = newsearch("search", "--format", "jsonl", "--all", env=multilingual).stdout.splitlines()
+    assert sorted(json.loads(line)["language"] for line in lines) == ["ar", "de", "de", "en", "en", "es", "fr", "ja",
+                                                                       "ru", "zh"]

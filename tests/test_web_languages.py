@@ -25,7 +25,7 @@ from web.feed import ATOM, DUBLIN_CORE, XML_LANG
 from web.state import shown_value
 
 LANGUAGE_OF = {article["url"]: article["language"] for article in ARTICLES}
-BAD_LANGUAGE = "language: 'Klingon' is not a language"
+BAD_LANGUAGE = "language: 'Klingon' is not a known language"
 
 
 @pytest.fixture(scope="module")
