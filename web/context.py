@@ -171,12 +171,6 @@ def cooccurrence_page():
                  all_kinds=("person", "org", "place"))
 
 
-@bp.app_template_global()
-def article_link(article_id: str, state: SearchState) -> str:
-    """The article page, the search's words marked."""
-    return url_for("views.article_page", article_id=article_id, q=state.q or None)
-
-
 __all__ = ["bp", "context_url", "KWIC_SORT"]
 
 
