@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, abort, jsonify, render_template, request
 
 from search.collocations import DEFAULT_MIN_COUNT, DEFAULT_WINDOW, TOP, collocations
 from search.context import DEFAULT_ARTICLES, check_articles
