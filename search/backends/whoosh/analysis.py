@@ -1,32 +1,44 @@
-"""The news analyser: words, lower-cased, accents folded, stop words dropped, stemmed (Snowball).
+"""The news analyser: every article's words in its own language (search/analysis.py's rules).
 
-Its output is token for token what Whoosh's chain
+Per word, in a language's analysis: lower-cased, dropped if a stop word (or shorter than the
+language's minimum), stemmed by the language's Snowball stemmer in its own spelling (PyStemmer;
+none for a language without one), then accents folded ("Häuser" -> "haus", "новый" -> "нов");
+where folding changed the word, the exact (stemmed, lower-cased) form is kept too, at the same
+position (`search.analysis.KEEP_EXACT`), so a query typed with the accent ranks the exact form
+first. Words are `search.analysis.words`: combining marks kept in their word, Chinese, Japanese
+and Korean runs cut into overlapping pairs.
+
+English (and an undetermined or unknown language: `analysis_language`) is analysed exactly as
+every index before languages were: folded, stop words dropped, then stemmed (the English
+stemmer only knows unaccented English: "résumés" -> "resum", as before); its token stream is
+token for token what Whoosh's chain
 `RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter()`
-produces (texts, positions renumbered past stop words, character offsets, `stopped` flags,
-`no_morph` for the unstemmed spelling words), with `StemFilter(stemfn=...)` of the analyser's
-stemmer, and `tests/test_analysis.py` checks that on real text. It is one generator instead of
-five because analysis was the largest cost of indexing
-after writing postings: each of the chain's stages is a Python generator step per token, while
-here a token costs one regex match and one dict lookup (each distinct surface form is lowered,
-folded, stop-checked and stemmed once).
+produces (tests/test_analysis.py), plus an accented word's exact form.
 
-The rules (word pattern, minimum length, stop list, stemmer) are `search.analysis`'s, which the
-OpenSearch template is built from too; an analyser reads them when it is made. Snowball English
-(Porter2) runs as its reference C implementation via PyStemmer, the stemmer Lucene/OpenSearch,
-tantivy and bm25s use. Whoosh's Porter stemmer (the first one shipped) had
-known faults: "planned" -> "plann" (not "plan"), "news" -> "new", "investigating" and
-"investigation" apart; Snowball is also ahead on the judged collections (bench/relevance.py,
-bench/RESULTS.md). Whoosh's own Python port of Snowball differs from the reference on 23 of 11k
-CACM words ("organized" -> "organ"), so it is not used. The stemmer's name is part of the
-analyser pickled into an index's schema: an index keeps the stemmer it was built with.
+Terms of every other language carry it: `code + "\\x1f" + word` ("de\\x1fhaus"), so one title and
+one body field hold every language, languages never share a term (a German "die" is not the
+English verb), and each language's words have their own document frequencies. English terms are
+plain, as they always were: an English index is byte for byte what it was.
+
+Field lengths count words, not the exact forms beside them (Lucene's "discount overlaps"): an
+accented article is as long as its unaccented twin, so both rank alike on the folded form.
+
+Why one generator and a cache: analysis was the largest cost of indexing after writing postings;
+Whoosh's chain is a Python generator step per stage per token, here a token costs one regex
+match and one dict lookup (each distinct surface form is analysed once per language). Snowball
+runs as its reference C implementation (PyStemmer), the stemmer Lucene/OpenSearch use; Whoosh's
+Porter stemmer (indexes of schema version 3 and before) is kept for English on request.
+
+The analyser pickled into an index's schema keeps every language's rules it was built with
+(stemmer name, stop list, minimum length), so an index keeps its analysis when the rules change.
 """
 from __future__ import annotations
 
 import pickle
-import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
+from typing import NamedTuple
 
 from whoosh.analysis import Token, Tokenizer  # type: ignore[import-untyped]
 from whoosh.fields import TEXT  # type: ignore[import-untyped]
@@ -36,16 +48,25 @@ from whoosh.support.charset import accent_map  # type: ignore[import-untyped]
 from whoosh.system import pack_uint  # type: ignore[import-untyped]
 
 from search import analysis as shared
-from search.analysis import WORD
+from search.analysis import CJK, WORD, analysis_language
 
-CACHE_WORDS = 300_000   # distinct surface forms remembered; the cache is emptied when full
+CACHE_WORDS = 300_000   # distinct surface forms remembered per language; emptied when full
+SEPARATOR = "\x1f"      # between a non-English term's language and its word
 # Word caches shared by analysers of the same settings: the schema is unpickled afresh in every
 # Whoosh writer process, and forked writers inherit the indexing process's warm cache this way.
-_CACHES: dict[tuple[frozenset, int, str, str], dict[str, tuple[str, str | None]]] = {}
+_CACHES: dict[tuple, dict[str, "Entry"]] = {}
 # The Snowball stemmer of an index pickled before its name was kept: English.
 OLD_SNOWBALL = "english"
 
 _LOCAL = threading.local()
+
+
+class Entry(NamedTuple):
+    """One surface form in one language: its spelling word (did-you-mean), its term (None: a
+    stop word) and its exact form (None: folding changed nothing)."""
+    spelling: str
+    term: str | None
+    exact: str | None
 
 
 @lru_cache(maxsize=None)
@@ -75,107 +96,232 @@ def stemmer_function(name: str, snowball: str | None = None) -> Callable[[str], 
     raise ValueError(f"unknown stemmer {name!r}: use 'snowball' or 'porter'")
 
 
+def fold(word: str) -> str:
+    """Accents folded: "zürich" -> "zurich" (Whoosh's accent map, as indexes always had)."""
+    return word.translate(accent_map)
+
+
 def folded(word: str) -> str:
     """A word lower-cased with its accents folded: "Nguyễn" -> "nguyen"."""
     return word.lower().translate(accent_map)
 
 
-def index_form(word: str, stemmer: str | None = None) -> str:
-    """A word as the index stores it, ignoring the stop list: folded, then stemmed (by the
-    stemmer named; search.analysis.STEMMER when not given)."""
-    return stemmer_function(stemmer or shared.STEMMER)(folded(word))
+def prefix_of(code: str) -> str:
+    """What a language's terms start with: nothing for English, else "de\\x1f"."""
+    return "" if code == shared.DEFAULT_LANGUAGE else code + SEPARATOR
+
+
+def strip_language(term: str) -> str:
+    """A term's word without its language: "de\\x1fhaus" -> "haus"."""
+    return term.rpartition(SEPARATOR)[2]
+
+
+class Analysis:
+    """One language's analysis of words, with its cache of surface forms."""
+
+    def __init__(self, code: str, stops: frozenset[str], minsize: int, stem: Callable[[str], str] | None,
+                 keep_exact: bool, key: tuple) -> None:
+        self.code, self.stops, self.minsize, self.stem, self.keep_exact = code, stops, minsize, stem, keep_exact
+        self.prefix = prefix_of(code)
+        self.english = code == shared.DEFAULT_LANGUAGE
+        self.words = _CACHES.setdefault(key, {})
+
+    def __call__(self, raw: str) -> Entry:
+        """A surface form's entry (see `Entry`), cached."""
+        entry = self.words.get(raw)
+        if entry is None:
+            entry = self._analyse(raw)
+            if len(self.words) >= CACHE_WORDS:
+                self.words.clear()
+            self.words[raw] = entry
+        return entry
+
+    def _analyse(self, raw: str) -> Entry:
+        lower = raw.lower()
+        if self.english:  # as every index had it: folded, stop-checked, stemmed
+            text = fold(lower)
+            if len(text) < self.minsize or text in self.stops:
+                return Entry(text, None, None)
+            assert self.stem is not None
+            term = self.stem(text)
+            exact = self.stem(lower) if self.keep_exact and text != lower else None
+            return Entry(text, term, exact if exact != term else None)
+        if len(lower) < self.minsize or lower in self.stops:
+            return Entry(self.prefix + lower, None, None)
+        stemmed = self.stem(lower) if self.stem is not None else lower
+        term = fold(stemmed)
+        exact = self.prefix + stemmed if self.keep_exact and term != stemmed else None
+        return Entry(self.prefix + lower, self.prefix + term, exact)
+
+
+def surface_words(text: str) -> Iterator[tuple[str, int, int]]:
+    """`search.analysis.words`, with the regex's own loop when the text has no CJK character."""
+    if CJK.search(text) is None:
+        for match in WORD.finditer(text):
+            yield match.group(), match.start(), match.end()
+    else:
+        yield from shared.words(text)
+
+
+def surface_forms(text: str) -> list[str]:
+    """The words' surface forms alone (the fast path of `surface_words`)."""
+    if CJK.search(text) is None:
+        return WORD.findall(text)
+    return [word for word, _, _ in shared.words(text)]
 
 
 class NewsAnalyzer(Tokenizer):
-    """A Whoosh analyser (tokenizer + filters in one); see the module docstring."""
+    """A Whoosh analyser (tokenizer + filters in one) for every language; see the module
+    docstring. `language` (a keyword argument, or the `.language` of a `LanguageText` value)
+    chooses the analysis; English when none is given."""
 
     is_morph = True  # it stems: Whoosh's `no_morph=True` (unstemmed words) is honoured
 
     def __init__(self, stoplist: Iterable[str] | None = None, minsize: int | None = None,
-                 stemmer: str | None = None, snowball: str | None = None) -> None:
+                 stemmer: str | None = None, snowball: str | None = None,
+                 languages: dict[str, tuple[str | None, str, int]] | None = None,
+                 keep_exact: bool | None = None) -> None:
         # What is not given is search.analysis's, read now: the analyser is pickled into the
         # index's schema with these values, so an index keeps the analysis it was built with.
+        # `stoplist`, `minsize`, `stemmer` and `snowball` are English's (as before languages);
+        # `languages`: every other Snowball language's (snowball, stop words joined by spaces,
+        # minimum length). A language in neither is analysed by neutral rules.
         rules = shared.rules()
         self.stops = frozenset(rules.stop_words if stoplist is None else stoplist)
         self.minsize = rules.min_word if minsize is None else minsize
         self.stemmer = stemmer or shared.STEMMER
         self.snowball = snowball or rules.snowball
+        if languages is None:
+            languages = {code: (r.snowball, " ".join(sorted(r.stop_words)), r.min_word)
+                         for code, r in shared.LANGUAGES.items() if code != shared.DEFAULT_LANGUAGE}
+        self.languages = languages
+        self.keep_exact = shared.KEEP_EXACT if keep_exact is None else keep_exact
         self._stem = stemmer_function(self.stemmer, self.snowball)
-        self._words = _CACHES.setdefault((self.stops, self.minsize, self.stemmer, self.snowball), {})
+        self._analyses: dict[str, Analysis] = {}
+        self._english_only = False
+        self._english = self.analysis(shared.DEFAULT_LANGUAGE)
+        self._words = self._english.words  # English's cache (tests look at it)
 
     def __getstate__(self) -> dict:
-        # The schema (and so this analyser) is pickled into the index: the word cache stays out.
-        return {"stops": self.stops, "minsize": self.minsize, "stemmer": self.stemmer, "snowball": self.snowball}
+        # The schema (and so this analyser) is pickled into the index: the word caches stay out.
+        return {"stops": self.stops, "minsize": self.minsize, "stemmer": self.stemmer, "snowball": self.snowball,
+                "languages": self.languages, "keep_exact": self.keep_exact}
 
     def __setstate__(self, state: dict) -> None:
         # An index pickled before the stemmer was a setting was built with Porter; before the
-        # Snowball stemmer's name was kept, with English's.
+        # Snowball stemmer's name was kept, with English's; before languages, every text was
+        # analysed as English (no other language's rules, no exact forms).
         NewsAnalyzer.__init__(self, state["stops"], state["minsize"], state.get("stemmer", "porter"),
-                              state.get("snowball", OLD_SNOWBALL))
+                              state.get("snowball", OLD_SNOWBALL), state.get("languages", {}),
+                              state.get("keep_exact", False))
+        self._english_only = "languages" not in state
 
     def __eq__(self, other) -> bool:
-        return (other.__class__ is self.__class__ and other.stops == self.stops and other.minsize == self.minsize
-                and other.stemmer == self.stemmer and other.snowball == self.snowball)
+        return (other.__class__ is self.__class__ and other.__getstate__() == self.__getstate__())
 
     def __hash__(self) -> int:
-        return hash((self.__class__.__name__, self.minsize, len(self.stops), self.stemmer, self.snowball))
+        return hash((self.__class__.__name__, self.minsize, len(self.stops), self.stemmer, self.snowball,
+                     len(self.languages), self.keep_exact))
 
-    def _word(self, raw: str) -> tuple[str, str | None]:
-        """(folded form, stemmed form or None for a stop word) of a surface form, cached."""
-        entry = self._words.get(raw)
-        if entry is None:
-            text = folded(raw)
-            entry = (text, None if len(text) < self.minsize or text in self.stops else self._stem(text))
-            if len(self._words) >= CACHE_WORDS:
-                self._words.clear()
-            self._words[raw] = entry
-        return entry
-
-    def positions(self, text: str) -> dict[str, list[int]]:
-        """Indexed (stemmed) word -> its positions: what the tokens give, without making them."""
-        words, word = self._words, self._word
-        found: dict[str, list[int]] = {}
-        pos = None
-        for i, raw in enumerate(WORD.findall(text)):
-            stemmed = (words.get(raw) or word(raw))[1]
-            if stemmed is not None:
-                pos = i if pos is None else pos + 1  # positions renumbered past stop words
-                if stemmed in found:
-                    found[stemmed].append(pos)
-                else:
-                    found[stemmed] = [pos]
+    def analysis(self, language: str | None) -> Analysis:
+        """The analysis of a language's words (None, "und": English's; a language without
+        rules in this analyser: neutral rules, words lower-cased and folded only)."""
+        code = analysis_language(language) if not self._english_only else shared.DEFAULT_LANGUAGE
+        found = self._analyses.get(code)
+        if found is None:
+            stem: Callable[[str], str] | None
+            if code == shared.DEFAULT_LANGUAGE:
+                stops, minsize, stem = self.stops, self.minsize, self._stem
+                key: tuple = (code, self.stops, self.minsize, self.stemmer, self.snowball, self.keep_exact)
+            elif code in self.languages:
+                snowball, words, minsize = self.languages[code]
+                stops = frozenset(words.split())
+                stem = snowball_stemmer(snowball) if snowball else None
+                key = (code, stops, minsize, snowball, self.keep_exact)
+            else:
+                neutral = shared.neutral(code)
+                stops, minsize, stem = neutral.stop_words, neutral.min_word, None
+                key = (code, stops, minsize, None, self.keep_exact)
+            found = self._analyses[code] = Analysis(code, stops, minsize, stem, self.keep_exact, key)
         return found
 
-    def spelling_words(self, text: str) -> set[str]:
-        """The distinct unstemmed, unstopped words of a text (the tokens' texts with no_morph)."""
-        words, word = self._words, self._word
-        return {entry[0] for raw in set(WORD.findall(text)) if (entry := words.get(raw) or word(raw))[1] is not None}
+    def positions(self, text: str, language: str | None = None, exact: bool = False) -> dict[str, list[int]]:
+        """Indexed term -> its positions: what the tokens give, without making them. The exact
+        forms (`KEEP_EXACT`) only with `exact`."""
+        return self.postings(text, language)[0] if not exact else _merged(*self.postings(text, language))
+
+    def postings(self, text: str, language: str | None = None) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+        """(term -> positions, exact form -> positions) of a text in a language."""
+        analysis = self.analysis(language)
+        words, word = analysis.words, analysis
+        found: dict[str, list[int]] = {}
+        exact: dict[str, list[int]] = {}
+        pos = None
+        for i, raw in enumerate(surface_forms(text)):
+            entry = words.get(raw) or word(raw)
+            if entry.term is not None:
+                pos = i if pos is None else pos + 1  # positions renumbered past stop words
+                if entry.term in found:
+                    found[entry.term].append(pos)
+                else:
+                    found[entry.term] = [pos]
+                if entry.exact is not None:
+                    exact.setdefault(entry.exact, []).append(pos)
+        return found, exact
+
+    def query_forms(self, text: str, language: str | None = None, *, tokenize: bool = True,
+                    removestops: bool = True) -> list[tuple[str, str | None]]:
+        """A query's words as (term, exact form or None) in a language, stop words out (with
+        `removestops`); untokenised, the whole text is one word (a prefix)."""
+        analysis = self.analysis(language)
+        raws = surface_forms(text) if tokenize else [text]
+        out = []
+        for raw in raws:
+            entry = analysis(raw)
+            if entry.term is not None:
+                out.append((entry.term, entry.exact))
+            elif not removestops:
+                out.append((fold(entry.spelling), None))
+        return out
+
+    def spelling_words(self, text: str, language: str | None = None) -> set[str]:
+        """The distinct unstemmed, unstopped words of a text (did-you-mean's vocabulary): English
+        folded (the tokens' texts with no_morph), another language's lower-cased with its mark;
+        Chinese, Japanese and Korean pairs are left out (nothing to correct by edits)."""
+        analysis = self.analysis(language)
+        words, word = analysis.words, analysis
+        return {entry.spelling for raw in set(surface_forms(text))
+                if (entry := words.get(raw) or word(raw)).term is not None and not CJK.search(raw)}
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False,
                  keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
                  start_char: int = 0, tokenize: bool = True, mode: str = "",
-                 no_morph: bool = False, **kwargs) -> Iterator[Token]:
+                 no_morph: bool = False, language: str | None = None, exact: bool | None = None,
+                 **kwargs) -> Iterator[Token]:
+        """Whoosh's token stream. The exact forms come after their word, at its position and
+        characters, when indexing (`mode="index"`) or asked for (`exact=True`)."""
         assert isinstance(value, str), f"{value!r} is not a string"
+        analysis = self.analysis(language if language is not None else getattr(value, "language", None))
+        with_exact = (mode == "index") if exact is None else exact
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        matches: Iterable[re.Match[str] | _Whole]
+        spans: Iterable[tuple[str, int, int]]
         if tokenize:
-            matches = WORD.finditer(value)
+            spans = surface_words(value)
         else:  # the whole value is one token, kept as its original, as Whoosh's tokenizer does
-            matches = [_Whole(value)]
+            spans = [(value, 0, len(value))]
             keeporiginal = True
-        words, word = self._words, self._word
+        words, word = analysis.words, analysis
         pos = None  # the position of the last kept word: stop words do not take positions
-        for i, match in enumerate(matches):
-            raw = match.group()
-            text, stemmed = words.get(raw) or word(raw)
-            if stemmed is None:
+        for i, (raw, start, end) in enumerate(spans):
+            entry = words.get(raw) or word(raw)
+            if entry.term is None:
                 if removestops:
                     continue
-                t.text, t.stopped = text, True
+                t.text, t.stopped = entry.spelling, True
                 if positions:
                     t.pos = start_pos + i
             else:
-                t.text, t.stopped = (text if no_morph else stemmed), False
+                t.text, t.stopped = (entry.spelling if no_morph else entry.term), False
                 if positions:
                     pos = start_pos + i if pos is None else pos + 1
                     t.pos = pos
@@ -183,33 +329,44 @@ class NewsAnalyzer(Tokenizer):
             if keeporiginal:
                 t.original = raw
             if chars:
-                t.startchar, t.endchar = start_char + match.start(), start_char + match.end()
+                t.startchar, t.endchar = start_char + start, start_char + end
             yield t
+            if with_exact and entry.exact is not None and not no_morph:
+                t.text = entry.exact
+                yield t
 
 
-class _Whole:
-    """A whole value posing as the one regex match of an untokenized value."""
+def _merged(found: dict[str, list[int]], exact: dict[str, list[int]]) -> dict[str, list[int]]:
+    return {**found, **exact} if exact else found
 
-    def __init__(self, value: str) -> None:
-        self.value = value
 
-    def group(self) -> str:
-        return self.value
+class LanguageText(str):
+    """An article's title or body with its language (ISO 639-1, "und"), as the writer passes it
+    to the title and body fields: `NewsText.index` analyses it in that language. It is only
+    indexed: the document stores the plain text (`_stored_title`, `_stored_body`). Pickles
+    as itself, so it reaches Whoosh's writer processes."""
 
-    def start(self) -> int:
-        return 0
+    language: str | None
 
-    def end(self) -> int:
-        return len(self.value)
+    def __new__(cls, text: str, language: str | None) -> "LanguageText":
+        made = super().__new__(cls, text)
+        made.language = language
+        return made
+
+    def __reduce__(self):
+        return (LanguageText, (str(self), self.language))
 
 
 class NewsText(TEXT):
-    """A TEXT field whose postings come from `NewsAnalyzer.positions` in one pass.
+    """A TEXT field whose postings come from `NewsAnalyzer.postings` in one pass.
 
     Whoosh's TEXT makes a Token per word and builds the postings from them in Python
     (`Positions.word_values`); this builds the same (word, frequency, weight, positions) tuples
-    straight from the regex matches. Any other use (other analysers, keyword arguments, lists)
-    goes through TEXT unchanged. `tests/test_analysis.py` checks the output is identical.
+    straight from the regex matches, in the value's language (`LanguageText`). An exact form's
+    frequency is given as 0: Whoosh sums the frequencies into the field's length, which counts
+    words (see the module docstring); its weight (what BM25 reads) is its count. Any other use
+    (other analysers, keyword arguments, lists) goes through TEXT unchanged.
+    `tests/test_analysis.py` checks the output is identical to TEXT's for English text.
     """
 
     def index(self, value, **kwargs):
@@ -219,8 +376,22 @@ class NewsText(TEXT):
             yield from super().index(value, **kwargs)
             return
         boost, dumps = self.format.field_boost, pickle.dumps
-        for word, poslist in analyzer.positions(value).items():
-            n = len(poslist)
-            # Positions.encode: the count, then the pickled gaps between positions.
-            yield (word.encode("utf-8"), n, n * boost,
-                   pack_uint(n) + dumps([b - a for a, b in zip([0] + poslist, poslist)], 2))
+        found, exact = analyzer.postings(value, getattr(value, "language", None))
+        for counted, terms in ((True, found), (False, exact)):
+            for word, poslist in terms.items():
+                n = len(poslist)
+                # Positions.encode: the count, then the pickled gaps between positions.
+                yield (word.encode("utf-8"), n if counted else 0, n * boost,
+                       pack_uint(n) + dumps([b - a for a, b in zip([0] + poslist, poslist)], 2))
+
+
+def index_form(word: str, stemmer: str | None = None, language: str | None = None) -> str:
+    """A word as the index stores it, ignoring the stop list: in English folded, then stemmed
+    (by the stemmer named; search.analysis.STEMMER when not given); in another language stemmed,
+    then folded, with the language's mark."""
+    code = analysis_language(language)
+    if code == shared.DEFAULT_LANGUAGE:
+        return stemmer_function(stemmer or shared.STEMMER)(folded(word))
+    rules = shared.rules(code)
+    lower = word.lower()
+    return prefix_of(code) + fold(snowball_stemmer(rules.snowball)(lower) if rules.snowball else lower)

@@ -106,6 +106,17 @@ class IndexTables:
         order = nonzero[np.argsort(-counts[nonzero], kind="stable")][:top]
         return [FacetValue(table.values[i], int(counts[i])) for i in order]
 
+    def language_counts(self) -> dict[str, int]:
+        """The live articles per language code ("und" included), most first: which languages a
+        query is analysed in (search.languages.searched). Counted once per generation."""
+        counts = getattr(self, "_language_counts", None)
+        if counts is None:
+            table = self.fields["language"]
+            per_value = table.counts(self.mask(self.live))
+            order = np.argsort(-per_value, kind="stable")
+            counts = self._language_counts = {table.values[i]: int(per_value[i]) for i in order if per_value[i]}
+        return counts
+
     def histogram(self, mask: np.ndarray, interval: str | None = None) -> DateHistogram:
         """Matches per bucket from the first to the last matching date; `interval` None follows
         `histogram_interval`'s rule; an interval giving more than MAX_BUCKETS buckets is coarsened

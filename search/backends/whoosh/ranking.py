@@ -28,6 +28,7 @@ from whoosh import query as wq  # type: ignore[import-untyped]
 
 from search import querylang as ql
 from search import ranking as shared
+from search.analysis import DEFAULT_LANGUAGE
 from search.backend import relevance_model
 from search.backends.whoosh import scoring
 from search.backends.whoosh.internals import POSITION_BITS
@@ -37,10 +38,11 @@ from search.results import QuerySyntaxError
 RERANK_DEPTH = 100       # articles re-scored by proximity (see the module docstring)
 
 
-def body_analyser(schema) -> shared.Analyse:
-    """The index's analyser as `search.ranking` asks for it: text -> its tokens (query mode)."""
+def body_analyser(schema, language: str = DEFAULT_LANGUAGE) -> shared.Analyse:
+    """The index's analyser as `search.ranking` asks for it: text -> its tokens (query mode),
+    in `language` (search.languages.ranking_language: English on an English archive)."""
     analyzer = schema["body"].analyzer
-    return lambda text: [token.text for token in analyzer(text, mode="query")]
+    return lambda text: [token.text for token in analyzer(text, mode="query", language=language)]
 
 
 def query_tree(text: str) -> ql.Node:
@@ -64,13 +66,14 @@ def repeated_words(evaluator: Evaluator, counts: Counter[str], found: Matches) -
 
 
 def rerank(evaluator: Evaluator, q: wq.Query, found: Matches, preferred: np.ndarray | None,
-           text: str = "", *, tree: ql.Node | None = None) -> Matches:
+           text: str = "", *, tree: ql.Node | None = None, language: str = DEFAULT_LANGUAGE) -> Matches:
     """`found` with its scores re-computed by the enabled features (the same articles, in the
     same doc order). The query's features come from its all-words `tree` (else `text`, the
-    query as typed, parsed); `q` is what matched (all words, or any word when relaxed)."""
+    query as typed, parsed), analysed in `language` (search.languages.ranking_language); `q` is
+    what matched (all words, or any word when relaxed)."""
     if tree is None:
         tree = query_tree(text) if text else ql.Or(())
-    analyse = body_analyser(evaluator.searcher.schema)
+    analyse = body_analyser(evaluator.searcher.schema, language)
     words = shared.query_words(tree, analyse)
     if not len(found.docs) or not words:
         return found
@@ -174,7 +177,8 @@ def proximity(evaluator: Evaluator, words: list[str], found: Matches, preferred:
 def feedback_model(evaluator: Evaluator, found: Matches) -> dict[str, float]:
     """RM1 (`search.backend.relevance_model`) over the best FEEDBACK_DOCS articles: word ->
     weight, the FEEDBACK_TERMS strongest, summing to 1. An article's words are its title (unless
-    derived) and body through the index's analyser; the average length is the combined one."""
+    derived) and body through the index's analyser, in the article's own language (a German
+    article votes for German words); the average length is the combined one."""
     searcher = evaluator.searcher
     analyzer = searcher.schema["body"].analyzer
     articles = []
@@ -183,7 +187,8 @@ def feedback_model(evaluator: Evaluator, found: Matches) -> dict[str, float]:
         text = stored.get("body", "")
         if not stored.get("title_derived"):  # a derived title repeats the lede
             text = f"{stored.get('title', '')}\n{text}"
-        counts = {word: len(positions) for word, positions in analyzer.positions(text).items()}
+        positions = analyzer.positions(text, stored.get("language"))
+        counts = {word: len(at) for word, at in positions.items()}
         articles.append((float(found.scores[i]), counts))
     return relevance_model(articles, evaluator.cache.combined_lengths()[1], terms=shared.FEEDBACK_TERMS,
                            weights=shared.FEEDBACK_WEIGHTS, smoothing=shared.FEEDBACK_SMOOTHING)

@@ -8,6 +8,8 @@ analysed by the index's own body analyser, so it counts exactly what a search fo
 from __future__ import annotations
 
 from index.article import ENTITY_TYPES
+from search.analysis import DEFAULT_LANGUAGE
+from search.backends.whoosh.analysis import strip_language
 from search.backends.whoosh.schema import from_index_datetime
 from search.results import ArticleRecord
 
@@ -37,19 +39,22 @@ def articles(searcher, article_ids: list[str]) -> list[ArticleRecord]:
     return out
 
 
-def document_frequencies(searcher, postings, words: list[str]) -> tuple[dict[str, tuple[str, int]], int]:
+def document_frequencies(searcher, postings, words: list[str],
+                         language: str = DEFAULT_LANGUAGE) -> tuple[dict[str, tuple[str, int]], int]:
     """{word: (indexed body term, articles whose body has it)} for words the analyser keeps as
-    exactly one term, and the number of live articles. `postings` is the generation's
-    `PostingsCache` (its term entries exclude deleted articles and are reused by searches)."""
+    exactly one term, analysed in `language` (the term without its language mark: "haus"; the
+    count is of that language's articles, whose words are kept apart), and the number of live
+    articles. `postings` is the generation's `PostingsCache` (its term entries exclude deleted
+    articles and are reused by searches)."""
     analyzer = searcher.schema["body"].analyzer
     postings = postings.reading(searcher)  # read through this thread's own reader
     out: dict[str, tuple[str, int]] = {}
     for word in dict.fromkeys(words):
-        terms = [token.text for token in analyzer(word)]
+        terms = [term for term, _ in analyzer.query_forms(word, language)]
         if len(terms) != 1:
             continue  # a stop word, or not one word
         docs = postings.term("body", terms[0].encode("utf-8"))[0]
-        out[word] = (terms[0], int(len(docs)))
+        out[word] = (strip_language(terms[0]), int(len(docs)))
     return out, int(len(postings.live))
 
 

@@ -11,14 +11,17 @@ from whoosh.fields import DATETIME, ID, KEYWORD, STORED, Schema  # type: ignore[
 
 import search.backends.whoosh.internals  # noqa: F401  (must patch Whoosh before any index is used)
 from search import ranking
-from search.backends.whoosh.analysis import NewsAnalyzer, NewsText
+from search.analysis import DEFAULT_LANGUAGE, analysis_language
+from search.backends.whoosh.analysis import LanguageText, NewsAnalyzer, NewsText
 from index.article import ENTITY_TYPES, FACET_KINDS, Article
 
 # Bumped whenever the schema or analysis changes incompatibly; an index of another version is
 # refused with a message to re-index rather than searched wrongly.
-SCHEMA_VERSION = 4  # 2: no `spell_body` field (vocabulary.py keeps the spelling words); 3: the
+SCHEMA_VERSION = 5  # 2: no `spell_body` field (vocabulary.py keeps the spelling words); 3: the
 # analyser and field classes pickled in the schema moved to search.backends.whoosh.analysis;
-# 4: Snowball stemmer, `title_derived` (a derived title is stored, not indexed)
+# 4: Snowball stemmer, `title_derived` (a derived title is stored, not indexed); 5: languages
+# (issue 21): each article analysed in its own language, a non-English article's terms marked
+# "de\x1f...", exact forms of accented words kept, CJK pairs, the vocabulary per language
 
 # Fields a person can name in a query (`person:"Kim Jong Un"`) and filter on; their terms are the
 # display forms, matched case-insensitively through the engine's lexicon lookup.
@@ -26,7 +29,8 @@ FACET_FIELDS = FACET_KINDS  # index.article: the one list of facet kinds
 
 
 def news_analyzer() -> NewsAnalyzer:
-    """Words, lower-cased, accents folded, stop words dropped, Snowball-stemmed (analysis.STEMMER).
+    """Words, lower-cased, accents folded, stop words dropped, Snowball-stemmed (analysis.STEMMER),
+    each article in its own language (search.backends.whoosh.analysis).
 
     Accent folding lets "Nguyen" find "Nguyễn"; the minimum size of 2 drops the "s" that the
     tokenizer splits off possessives ("Korea's" -> "korea"); stemming lets "summits" match
@@ -85,12 +89,14 @@ def article_to_document(article: Article, file_key: str, content_hash: str) -> d
 
 def fields_to_document(doc: dict) -> dict:
     """`Article.record` fields (plain types) as Whoosh takes them: naive UTC dates, facet
-    terms joined by commas; a derived title stored, not indexed."""
+    terms joined by commas; a derived title stored, not indexed; the title and body in the
+    article's language (`in_language`)."""
     doc = dict(doc)
     if doc.get("title_derived"):
         # Shown as the title, but not indexed: the lede it repeats would count twice, once with
         # the headline boost. The body has its words, and ranks the article alone.
         doc["_stored_title"], doc["title"] = doc["title"], ""
+    in_language(doc)
     if "date" in doc:
         doc["date"] = to_index_datetime(doc["date"])
     if "source" in doc:
@@ -98,4 +104,19 @@ def fields_to_document(doc: dict) -> dict:
     for kind in ENTITY_TYPES:
         if kind in doc:
             doc[kind] = ",".join(dict.fromkeys(facet_value(name) for name in doc[kind]))
+    return doc
+
+
+def in_language(doc: dict) -> dict:
+    """A document's title and body indexed in its `language` (changed in place, and returned):
+    the indexed values carry it (`LanguageText`), the stored ones stay plain text. English
+    (and "und", or no language) are passed as they always were."""
+    language = doc.get("language")
+    if analysis_language(language) == DEFAULT_LANGUAGE:
+        return doc
+    for name in ("title", "body"):
+        value = doc.get(name)
+        if isinstance(value, str) and not isinstance(value, LanguageText):
+            doc.setdefault(f"_stored_{name}", value)
+            doc[name] = LanguageText(value, language)
     return doc

@@ -32,6 +32,9 @@ from search.backends.whoosh.backend import CAPABILITIES
 from search.request import SearchRequest
 from search.results import ArticleNotFoundError, ArticleRecord, Facets, Hit, SearchResults, StoryInfo
 from search import querylang as ql, ranking, recency, spelling
+from search.analysis import analysis_language
+from search.languages import ranking_language, searched
+from search.backends.whoosh.analysis import LanguageText
 from search.backends.whoosh.snippets import highlight_full_text, highlight_terms, make_snippet
 from search.snippets import marked_query
 from search.backends.whoosh import records
@@ -259,20 +262,28 @@ class WhooshSearch:
                 found = Matches(found.docs[keep], found.scores[keep])
             return found
 
-        user_q = to_whoosh(request.tree, searcher.schema, resolve)
+        # The languages the query is analysed in, and the one its ranking features use.
+        present = tables.language_counts()
+        languages = searched(request.language, request.tree, present)
+        ranked_in = ranking_language(languages, present)
+
+        def translate(tree: ql.Node, any_word: bool = False) -> wq.Query:
+            return to_whoosh(tree, searcher.schema, resolve, any_word=any_word, languages=languages, present=present)
+
+        user_q = translate(request.tree)
         found = matches(user_q)
         all_words, preferred = True, None
         if (len(found.docs) < RELAX_BELOW
-                and len(ranking.query_words(request.tree, body_analyser(searcher.schema), excluded=True)) > 1):
+                and len(ranking.query_words(request.tree, body_analyser(searcher.schema, ranked_in), excluded=True)) > 1):
             # Few or no articles have every word: show those first, then those with some words
             # (search.ranking.query_words decides whether an any-word search can find more).
-            any_q = to_whoosh(request.any_tree, searcher.schema, resolve, any_word=True)
+            any_q = translate(request.any_tree, any_word=True)
             relaxed = matches(any_q)
             if len(relaxed.docs) > len(found.docs):
                 preferred, found, user_q, all_words = found.docs, relaxed, any_q, False
         docs = found.docs
         if sort == "relevance":  # proximity and feedback re-order the same articles
-            found = rerank(evaluator, user_q, found, preferred, tree=request.tree)
+            found = rerank(evaluator, user_q, found, preferred, tree=request.tree, language=ranked_in)
 
         if half_life is not None and sort == "relevance":
             found = Matches(found.docs, found.scores * recency_factors(tables.timestamps[found.docs], half_life))
@@ -302,8 +313,7 @@ class WhooshSearch:
         with_all_words = len(docs) if all_words or preferred is None else len(preferred)
         if spelling.offered(query, snippets=request.snippets, found=len(docs), relaxed=not all_words):
             suggestion, cut_short = self._suggest(
-                searcher, query, lambda tree: to_whoosh(tree, searcher.schema, resolve),
-                lambda q: len(matches(q).docs), with_all_words, deadline)
+                searcher, query, translate, lambda q: len(matches(q).docs), with_all_words, deadline, languages)
             partial = partial or cut_short
         return SearchResults(query=query, total=int(len(docs)), page=page, page_size=page_size,
                              took_ms=(time.perf_counter() - started) * 1000, hits=hits, facets=facet_counts,
@@ -339,21 +349,25 @@ class WhooshSearch:
         return [(int(docs[i]), float(found.scores[i])) for i in order]
 
     def _hit(self, searcher, docnum: int, score: float | None, terms: frozenset[str] | None) -> Hit:
-        """A result; `terms=None` means no snippet was asked for."""
+        """A result; `terms=None` means no snippet was asked for (else marked in the article's
+        own language)."""
         stored = searcher.stored_fields(docnum)
+        analysis = searcher.schema["body"].analyzer.analysis(stored.get("language")) if terms else None
         return Hit(
             id=stored["id"], title=stored.get("title", ""), url=stored.get("url"),
             date=from_index_datetime(stored.get("date")), source=stored.get("source"),
             score=round(score, 4) if score is not None else None,
-            snippet=make_snippet(stored.get("body", ""), terms) if terms is not None else "",
+            snippet=make_snippet(stored.get("body", ""), terms, analysis) if terms is not None else "",
             entities=records.entities_of(stored), title_derived=bool(stored.get("title_derived")),
             language=stored.get("language"),
         )
 
     def _suggest(self, searcher, text: str, translate: Callable[[ql.Node], wq.Query],
-                 count: Callable[[wq.Query], int], found: int, deadline: float) -> tuple[str | None, bool]:
+                 count: Callable[[wq.Query], int], found: int, deadline: float,
+                 languages: list[str]) -> tuple[str | None, bool]:
         """Did-you-mean (`search.spelling.suggest` decides), the candidates from the vocabulary of
-        words as written; and whether the time budget or MAX_SPELL_WORDS cut the checking short."""
+        words as written in the searched `languages`; and whether the time budget or
+        MAX_SPELL_WORDS cut the checking short."""
         loading = time.perf_counter()
         speller = self._speller(searcher)
         deadline += time.perf_counter() - loading  # loading the vocabulary is opening, too
@@ -363,12 +377,12 @@ class WhooshSearch:
             for word in words:
                 if time.perf_counter() > deadline:
                     return fixes, True
-                better = speller.correct(word)
+                better = speller.correct(word, languages)
                 if better is not None:
                     fixes[word] = better
             return fixes, False
 
-        return spelling.suggest(text, corrections, translate, count, found)
+        return spelling.suggest(text, corrections, translate, count, found, languages)
 
     def _speller(self, searcher) -> Speller:
         """The vocabulary of the searcher's generation, loaded on the first suggestion it needs."""
@@ -389,13 +403,16 @@ class WhooshSearch:
             raise ArticleNotFoundError(f"no article with id {article_id!r}")
         record = records.record_from_stored(searcher.stored_fields(docnum))
         terms: frozenset[str] = frozenset()
+        language = analysis_language(record.language)  # the query's words as this article's language has them
         if tree is not None:
             resolve = self._resolver(self._tables_for(searcher))
             try:
-                terms = highlight_terms(to_whoosh(tree, searcher.schema, resolve), searcher.reader())
+                terms = highlight_terms(to_whoosh(tree, searcher.schema, resolve, languages=[language]),
+                                        searcher.reader())
             except Exception:  # a wildcard too broad to expand, say: nothing is marked
                 terms = frozenset()
-        return record, highlight_full_text(record.body, terms)
+        analysis = searcher.schema["body"].analyzer.analysis(language)
+        return record, highlight_full_text(record.body, terms, analysis)
 
     def related(self, article_id: str, top: int = 5) -> list[Hit]:
         """Articles like this one (its key body terms), preferring ones close in date.
@@ -409,7 +426,9 @@ class WhooshSearch:
             raise ArticleNotFoundError(f"no article with id {article_id!r}")
         tables, postings = self._generation(searcher)
         stored = searcher.stored_fields(docnum)
-        key_terms = searcher.key_terms_from_text("body", stored.get("body", ""), numterms=recency.RELATED_TERMS)
+        # Its key terms in its own language (the field's analysis reads a LanguageText's).
+        body = LanguageText(stored.get("body", ""), stored.get("language"))
+        key_terms = searcher.key_terms_from_text("body", body, numterms=recency.RELATED_TERMS)
         if not key_terms:
             return []
         q = wq.Or([wq.Term("body", term, boost=weight) for term, weight in key_terms])
@@ -445,6 +464,8 @@ class WhooshSearch:
             "size_bytes": index_size_bytes(self.index_dir),
             "segments": len(searcher.reader().leaf_readers()) if hasattr(searcher.reader(), "leaf_readers") else 1,
             "last_update": meta.get("last_update"),
+            # Articles per language code ("und" included), most first.
+            "languages": tables.language_counts(),
             "recogniser": meta.get("recogniser"),
         }
 
@@ -452,10 +473,11 @@ class WhooshSearch:
         """The indexed ones of `article_ids`, whole, in order (see `records`)."""
         return records.articles(self._searcher(), article_ids)
 
-    def document_frequencies(self, words: list[str]) -> tuple[dict[str, tuple[str, int]], int]:
-        """Each word's body term and document frequency, and the live article count."""
+    def document_frequencies(self, words: list[str], language: str = "en") -> tuple[dict[str, tuple[str, int]], int]:
+        """Each word's body term and document frequency in `language`'s analysis and articles,
+        and the live article count."""
         searcher = self._searcher()
-        return records.document_frequencies(searcher, self._generation(searcher)[1], words)
+        return records.document_frequencies(searcher, self._generation(searcher)[1], words, language)
 
     def stories(self, request: SearchRequest, top: int = 10) -> list[StoryInfo]:
         """The `top` stories with most articles among the request's matches (all words, no
@@ -467,7 +489,9 @@ class WhooshSearch:
                  for field, values in request.filters.items() for value in values]
         date_q = date_range_query(request.date_from, request.date_to)
         parts += [date_q] if date_q is not None else []
-        parts.append(to_whoosh(request.tree, searcher.schema, resolve))
+        present = tables.language_counts()
+        parts.append(to_whoosh(request.tree, searcher.schema, resolve, present=present,
+                               languages=searched(request.language, request.tree, present)))
         docs = Evaluator(searcher, postings, tables.timestamps).run(wq.And(parts)).docs
         table = story_table(searcher, self.index_dir, _generation_of(searcher), tables)
         if request.story:

@@ -7,6 +7,12 @@ highlighter: it pushes every token of every hit through its generator chain of T
 ~1 ms per Reuters hit, which alone spent the whole 10 ms budget of a search request. Here a
 C-level regex finds the words and each distinct word is analysed once (LRU cache): ~0.1 ms/hit.
 Text is HTML-escaped piece by piece; only our own <mark> tags are added.
+
+Languages: a hit's words are analysed in its own language (`NewsAnalyzer.analysis`), so a German
+hit marks "Häuser" for the query "haus" (the term "de\x1fhaus"), and an exact form the query
+asked for ("zürich") marks its word as the folded one does. English text takes the scans below
+(as before languages); other languages' text is walked word by word (`search.analysis.words`,
+Chinese and Japanese pairs included: overlapping pairs merge into one mark).
 """
 from __future__ import annotations
 
@@ -16,7 +22,7 @@ from functools import lru_cache
 from whoosh import query as wq  # type: ignore[import-untyped]
 
 from search import snippets as rules
-from search.backends.whoosh.analysis import index_form
+from search.backends.whoosh.analysis import Analysis, index_form, surface_words
 from index.article import TEXT_FIELDS
 
 # Context kept on each side of a run of matches: the fragment around matches that lie within
@@ -74,8 +80,9 @@ def highlight_terms(q: wq.Query, reader) -> frozenset[str]:
     return frozenset(words)
 
 
-def find_matches(text: str, terms: frozenset[str]) -> list[tuple[int, int, str]]:
-    """(start, end, term) of every word of `text` that analyses to one of `terms`, in order.
+def find_matches(text: str, terms: frozenset[str], analysis: Analysis | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, term) of every word of `text` that analyses to one of `terms`, in order;
+    `analysis`: the text's language's (None or English: the scans below).
 
     Only the words that can analyse to a term are looked at: a word's analysed form starts with
     its first letter lower-cased (folding and stemming never change an ASCII initial), so one
@@ -86,6 +93,8 @@ def find_matches(text: str, terms: frozenset[str]) -> list[tuple[int, int, str]]
     """
     if not terms:
         return []
+    if analysis is not None and not analysis.english:
+        return _words_matching(text, terms, analysis)
     patterns = [_starting_with(initial) for initial in {term[0] for term in terms if term and term[0].isascii()}]
     if not text.isascii():
         patterns.append(_NON_ASCII_START)
@@ -96,6 +105,22 @@ def find_matches(text: str, terms: frozenset[str]) -> list[tuple[int, int, str]]
             if term in terms:
                 found.append((match.start(), match.end(), term))
     found.sort()
+    return found
+
+
+def _words_matching(text: str, terms: frozenset[str], analysis: Analysis) -> list[tuple[int, int, str]]:
+    """`find_matches` word by word in a language's analysis; overlapping matches (CJK pairs)
+    become one."""
+    found: list[tuple[int, int, str]] = []
+    for raw, start, end in surface_words(text):
+        entry = analysis(raw)
+        term = entry.term if entry.term in terms else entry.exact if entry.exact in terms else None
+        if term is None:
+            continue
+        if found and start < found[-1][1]:
+            found[-1] = (found[-1][0], max(end, found[-1][1]), found[-1][2])
+        else:
+            found.append((start, end, term))
     return found
 
 
@@ -131,11 +156,11 @@ def _word_edges(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def make_snippet(body: str, terms: frozenset[str]) -> str:
+def make_snippet(body: str, terms: frozenset[str], analysis: Analysis | None = None) -> str:
     """Up to rules.MAX_FRAGMENTS fragments around the matches (the richest in distinct words),
-    in text order; the opening lines when there are none."""
+    in text order; the opening lines when there are none. `analysis`: the body's language's."""
     text = " ".join(body.split())
-    matches = find_matches(text, terms)
+    matches = find_matches(text, terms, analysis)
     if not matches:
         return rules.lead(body)
     groups = _fragments(matches)
@@ -158,6 +183,6 @@ def make_snippet(body: str, terms: frozenset[str]) -> str:
     return rules.join_fragments(pieces)
 
 
-def highlight_full_text(text: str, terms: frozenset[str]) -> str:
+def highlight_full_text(text: str, terms: frozenset[str], analysis: Analysis | None = None) -> str:
     """The whole text escaped, with every match marked (the article page reached from a search)."""
-    return _render(text, 0, len(text), find_matches(text, terms))
+    return _render(text, 0, len(text), find_matches(text, terms, analysis))

@@ -14,6 +14,12 @@ every segment (~0.5 s per word on a 22-segment Reuters index). Instead candidate
 by edits (deletes, transposes, replaces, inserts: ~54 x word length for distance 1), each a dict
 lookup; distance 2 is generated only when `search.spelling` asks for it (nothing at distance 1).
 
+Languages: each article's words are counted in its own language (`NewsAnalyzer.spelling_words`):
+English words folded and plain, as they always were; another language's lower-cased, with its
+mark ("fr\x1félection"), so a query searched in French gets French candidates only, edits drawn
+from the letters its French words use (`Speller.alphabet`). A language whose words use more
+than MAX_ALPHABET letters (Chinese, Japanese: their pairs are not counted at all) gets none.
+
 The counts are approximate, which is all suggestions need (the engine offers a correction only
 when the corrected query really finds more articles): they are not lowered when an article is
 deleted or replaced, and a run killed between this write and the Whoosh commit counts that
@@ -27,12 +33,17 @@ import string
 from collections import Counter
 from pathlib import Path
 
+from search.analysis import DEFAULT_LANGUAGE, analysis_language
+from search.backends.whoosh.analysis import SEPARATOR, prefix_of
 from search.spelling import best_correction
 
 VOCABULARY_FILE = "vocabulary.sqlite"
 BUSY_TIMEOUT_S = 30.0  # a search may be reading while an index run writes, or the reverse
 
-LETTERS = string.ascii_lowercase
+LETTERS = string.ascii_lowercase  # English's edits (its words are folded)
+# A language whose vocabulary uses more letters than this is not corrected by edits: each edit
+# costs a lookup per letter (Chinese has thousands).
+MAX_ALPHABET = 80
 
 log = logging.getLogger("newsearch.vocabulary")
 
@@ -44,12 +55,12 @@ class VocabularyCounter:
         self.analyzer = analyzer
         self.counts: Counter[str] = Counter()
 
-    def add(self, *texts: str) -> None:
-        """One article's texts: each distinct unstemmed, unstopped word counts once."""
+    def add(self, *texts: str, language: str | None = None) -> None:
+        """One article's texts, in its language: each distinct unstemmed, unstopped word counts once."""
         words: set[str] = set()
         for text in texts:
             if text:
-                words |= self.analyzer.spelling_words(text)
+                words |= self.analyzer.spelling_words(text, language)
         self.counts.update(words)
 
     def save(self, index_dir: Path) -> None:
@@ -84,28 +95,60 @@ def load_vocabulary(index_dir: Path) -> dict[str, int]:
         return {}
 
 
-def _edits(word: str) -> set[str]:
+def _edits(word: str, letters: str = LETTERS) -> set[str]:
     """Every string one edit from `word` (deletes, transposes, replaces, inserts)."""
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     deletes = {a + b[1:] for a, b in splits if b}
     transposes = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-    replaces = {a + c + b[1:] for a, b in splits if b for c in LETTERS}
-    inserts = {a + c + b for a, b in splits for c in LETTERS}
+    replaces = {a + c + b[1:] for a, b in splits if b for c in letters}
+    inserts = {a + c + b for a, b in splits for c in letters}
     return deletes | transposes | replaces | inserts
 
 
 class Speller:
-    """Corrections over one index generation's vocabulary (word -> article count)."""
+    """Corrections over one index generation's vocabulary (word -> article count), in the
+    languages a query searches (English's alone by default)."""
 
     def __init__(self, counts: dict[str, int]) -> None:
         self.counts = counts
+        self._alphabets: dict[str, str] | None = None
 
-    def nearby(self, word: str, edits: int) -> dict[str, int]:
-        """The vocabulary's words `edits` (1 or 2) edits from `word`, with their counts."""
-        found = _edits(word) if edits == 1 else {w2 for w1 in _edits(word) for w2 in _edits(w1)}
-        return {w: self.counts[w] for w in found if w in self.counts}
+    def alphabet(self, language: str) -> str:
+        """The letters a language's edits are drawn from: English's a-z; another language's,
+        the letters its words use ("" for more than MAX_ALPHABET: no corrections)."""
+        if language == DEFAULT_LANGUAGE:
+            return LETTERS
+        if self._alphabets is None:
+            seen: dict[str, set[str]] = {}
+            for key in self.counts:
+                code, separator, word = key.partition(SEPARATOR)
+                if separator:
+                    seen.setdefault(code, set()).update(word)
+            self._alphabets = {code: "".join(sorted(c for c in chars if c.isalpha()))
+                               for code, chars in seen.items()}
+        letters = self._alphabets.get(language, "")
+        return letters if len(letters) <= MAX_ALPHABET else ""
 
-    def correct(self, word: str) -> str | None:
-        """A better spelling of a lower-case `word`, or None if it looks meant (the decision is
+    def nearby(self, word: str, edits: int, languages: tuple[str, ...] = (DEFAULT_LANGUAGE,)) -> dict[str, int]:
+        """The searched languages' words `edits` (1 or 2) edits from `word`, with their counts
+        (summed over languages that share a spelling)."""
+        out: dict[str, int] = {}
+        for language in languages:
+            letters, prefix = self.alphabet(language), prefix_of(language)
+            if not letters:
+                continue
+            found = _edits(word, letters) if edits == 1 else {w2 for w1 in _edits(word, letters)
+                                                              for w2 in _edits(w1, letters)}
+            for candidate in found:
+                n = self.counts.get(prefix + candidate)
+                if n:
+                    out[candidate] = out.get(candidate, 0) + n
+        return out
+
+    def correct(self, word: str, languages: list[str] | None = None) -> str | None:
+        """A better spelling of a lower-case `word` in the searched `languages` (analysis
+        languages; English's alone when None), or None if it looks meant (the decision is
         `search.spelling.best_correction`'s)."""
-        return best_correction(word, self.counts.get(word, 0), lambda edits: self.nearby(word, edits))
+        codes = tuple(dict.fromkeys(analysis_language(code) for code in languages or [DEFAULT_LANGUAGE]))
+        known = sum(self.counts.get(prefix_of(code) + word, 0) for code in codes)
+        return best_correction(word, known, lambda edits: self.nearby(word, edits, codes))

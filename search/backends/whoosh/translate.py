@@ -14,14 +14,25 @@ The translation builds, node for node, what Whoosh's MultifieldParser built from
 - the result is normalised (as the parser's output was) BEFORE facet values are resolved, so a
   value that resolves to nothing leaves a NullQuery that matches nothing inside an And, instead
   of being dropped by normalisation (the order the Whoosh parser path always used).
+
+Languages (issue 21): a query is analysed in each language it searches (`languages`: analysis
+languages, search.languages.searched); each word, phrase and prefix becomes the Or of its
+languages' forms (English's plain, another's marked "de\x1f..."), one Term when English alone is
+searched: an English index gets exactly the query it always got. A word typed with an accent
+looks for its exact form too ("zürich" or "zurich"), so articles that spell it so rank first.
+A word that one language drops (a stop word: German "die") and another keeps must not make
+that language's articles unreachable inside an And: there it also matches every article of the
+languages that dropped it (a `language` facet term, which scores nothing), as long as another
+word of the And is kept in that language.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from whoosh import query as wq  # type: ignore[import-untyped]
 
 from index.article import TEXT_FIELDS
+from search.analysis import DEFAULT_LANGUAGE, analysis_language
 from search.backends.whoosh.schema import FACET_FIELDS, to_index_datetime
 from search import querylang as ql
 
@@ -29,11 +40,14 @@ from search import querylang as ql
 Resolver = Callable[[str, str], list[str]]
 
 
-def to_whoosh(node: ql.Node, schema, resolve: Resolver, *, any_word: bool = False) -> wq.Query:
-    """The Whoosh query for a tree; pass the `any_word` the tree was parsed with."""
+def to_whoosh(node: ql.Node, schema, resolve: Resolver, *, any_word: bool = False,
+              languages: list[str] | None = None, present: Mapping[str, int] | None = None) -> wq.Query:
+    """The Whoosh query for a tree; pass the `any_word` the tree was parsed with, the analysis
+    `languages` it searches (English alone by default) and the index's language counts
+    (`present`: which articles a language's dropped word lets through)."""
     if isinstance(node, ql.MatchAll):
         return wq.Every()
-    q = _Translator(schema, any_word).query(node)
+    q = _Translator(schema, any_word, languages or [DEFAULT_LANGUAGE], present or {}).query(node)
     return _resolve_facets((q if q is not None else wq.NullQuery).normalize(), resolve)
 
 
@@ -57,32 +71,60 @@ def _resolve_facets(q: wq.Query, resolve: Resolver) -> wq.Query:
 class _Translator:
     """One translation; `query` returns None where Whoosh's parser had no query (stop words)."""
 
-    def __init__(self, schema, any_word: bool) -> None:
+    def __init__(self, schema, any_word: bool, languages: list[str], present: Mapping[str, int]) -> None:
         self.schema = schema
         self.any_word = any_word
+        self.languages = list(dict.fromkeys(analysis_language(code) for code in languages))
+        self.present = present
+        # A leaf query (by id) -> (the languages it has a form in, the languages that dropped it).
+        self.kept: dict[int, tuple[set[str], list[str]]] = {}
 
     def query(self, node: ql.Node) -> wq.Query | None:
         method = getattr(self, "_" + type(node).__name__)
         return method(node)
 
+    def _in_languages(self, make: Callable[[str], wq.Query | None], fieldname: str | None) -> wq.Query | None:
+        """The Or of a leaf's query in each searched language (the one query for one language),
+        noting which languages dropped it (`kept`); a facet field's value has no language."""
+        if fieldname is not None and fieldname not in TEXT_FIELDS:
+            return make(DEFAULT_LANGUAGE)
+        forms = {language: make(language) for language in self.languages}
+        kept = [q for q in forms.values() if q is not None]
+        if not kept:
+            return None
+        q = kept[0] if len(kept) == 1 else wq.Or(kept)
+        self.kept[id(q)] = ({language for language, form in forms.items() if form is not None},
+                            [language for language, form in forms.items() if form is None])
+        return q
+
     # leaves
     def _Word(self, node: ql.Word) -> wq.Query | None:
-        return self._per_field(node.field, lambda field: self._term(field, node.text))
+        return self._in_languages(lambda language: self._per_field(
+            node.field, lambda field: self._term(field, node.text, language)), node.field)
 
     def _Phrase(self, node: ql.Phrase) -> wq.Query | None:
         text = " ".join(node.words)
 
-        def phrase(fieldname: str) -> wq.Query:
-            words = [token.text for token in self.schema[fieldname].tokenize(text, mode="query")]
-            return wq.Phrase(fieldname, words)
-        return self._per_field(node.field, phrase)
+        def phrase(fieldname: str, language: str) -> wq.Query | None:
+            field = self.schema[fieldname]
+            if fieldname not in TEXT_FIELDS:  # as Whoosh's parser did
+                return wq.Phrase(fieldname, [token.text for token in field.tokenize(text, mode="query")])
+            words = [term for term, _ in field.analyzer.query_forms(text, language)]
+            return wq.Phrase(fieldname, words) if words else None
+        return self._in_languages(lambda language: self._per_field(
+            node.field, lambda field: phrase(field, language)), node.field)
 
     def _Prefix(self, node: ql.Prefix) -> wq.Query | None:
-        def prefix(fieldname: str) -> wq.Query | None:
-            texts = list(self.schema[fieldname].process_text(node.text, mode="query", tokenize=False,
-                                                              removestops=False))
+        def prefix(fieldname: str, language: str) -> wq.Query | None:
+            field = self.schema[fieldname]
+            if fieldname not in TEXT_FIELDS:  # as Whoosh's parser did
+                texts = list(field.process_text(node.text, mode="query", tokenize=False, removestops=False))
+            else:
+                texts = [term for term, _ in field.analyzer.query_forms(node.text, language, tokenize=False,
+                                                                         removestops=False)]
             return wq.Prefix(fieldname, texts[0]) if texts else None
-        return self._per_field(node.field, prefix)
+        return self._in_languages(lambda language: self._per_field(
+            node.field, lambda field: prefix(field, language)), node.field)
 
     def _FieldValue(self, node: ql.FieldValue) -> wq.Query | None:
         # The value as the field's analyser reads it (commas separate a keyword field's terms:
@@ -105,6 +147,7 @@ class _Translator:
         # them: `the NOT oil` and `the -oil` are `-oil`, not nothing.
         kept = [q for child in node.children if not isinstance(child, ql.Not)
                 if (q := self.query(child)) is not None and q.normalize() is not wq.NullQuery]
+        kept = self._let_through(kept)
         excluded = [q for child in node.children if isinstance(child, ql.Not)
                     if (q := self.query(child.child)) is not None]
         if not excluded:
@@ -126,27 +169,54 @@ class _Translator:
         return wq.Not(q) if q is not None else None
 
     # helpers
+    def _let_through(self, kept: list[wq.Query]) -> list[wq.Query]:
+        """An And's required parts, each dropped word also matching every article of the
+        languages that dropped it where another part is kept in that language (see the module
+        docstring)."""
+        if len(self.languages) < 2:
+            return kept
+        every = set(self.languages)
+        kept_in = [self.kept[id(q)][0] if id(q) in self.kept else every for q in kept]
+        out = []
+        for i, q in enumerate(kept):
+            dropped = self.kept[id(q)][1] if id(q) in self.kept else []
+            wanted = [language for language in dropped
+                      if any(language in languages for j, languages in enumerate(kept_in) if j != i)]
+            codes = [code for code in self.present if analysis_language(code) in wanted]
+            out.append(wq.Or([q] + [wq.Term("language", code) for code in codes]) if codes else q)
+        return out
+
     def _per_field(self, fieldname: str | None, make: Callable[[str], wq.Query | None]) -> wq.Query | None:
         """One field's query, or (no field) an Or over title and body, as MultifieldParser did."""
         if fieldname is not None:
             return make(fieldname)
         return wq.Or([q for field in TEXT_FIELDS if (q := make(field)) is not None])
 
-    def _term(self, fieldname: str, text: str) -> wq.Query | None:
-        """Whoosh's `QueryParser.term_query` for a word: its tokens, joined as the field asks."""
+    def _term(self, fieldname: str, text: str, language: str) -> wq.Query | None:
+        """Whoosh's `QueryParser.term_query` for a word: its tokens, joined as the field asks;
+        a token with an exact form (typed with an accent) is the Or of its two forms."""
         field = self.schema[fieldname]
-        texts = list(field.process_text(text, mode="query", tokenize=True, removestops=True))
-        if not texts:
+        if fieldname not in TEXT_FIELDS:  # as Whoosh's parser did
+            forms: list[tuple[str, str | None]] = [(t, None) for t in field.process_text(
+                text, mode="query", tokenize=True, removestops=True)]
+        else:
+            forms = field.analyzer.query_forms(text, language)
+        if not forms:
             return None
-        if len(texts) == 1:
-            return wq.Term(fieldname, texts[0])
+
+        def term(form: tuple[str, str | None]) -> wq.Query:
+            folded, exact = form
+            return wq.Term(fieldname, folded) if exact is None else \
+                wq.Or([wq.Term(fieldname, folded), wq.Term(fieldname, exact)])
+        if len(forms) == 1:
+            return term(forms[0])
         spec = field.multitoken_query.lower()
         if spec == "first":
-            return wq.Term(fieldname, texts[0])
+            return term(forms[0])
         if spec == "phrase":
-            return wq.Phrase(fieldname, texts)
+            return wq.Phrase(fieldname, [folded for folded, _ in forms])
         joint = {"and": wq.And, "or": wq.Or}.get(spec, wq.Or if self.any_word else wq.And)
-        return joint([wq.Term(fieldname, t) for t in texts])
+        return joint([term(form) for form in forms])
 
 
 __all__ = ["to_whoosh", "facet_query", "Resolver"]

@@ -27,7 +27,7 @@ from search.backends.whoosh.internals import segment_count
 from index.processes import ProcessDiedError, how_it_ended
 from search.backends.whoosh.backend import CAPABILITIES
 from search.backends.whoosh.locking import RunLock, break_orphaned_write_lock
-from search.backends.whoosh.schema import article_to_document, fields_to_document, news_analyzer
+from search.backends.whoosh.schema import article_to_document, fields_to_document, in_language, news_analyzer
 from search.backends.whoosh.store import now_iso, open_or_create_index, write_meta
 from search.backends.whoosh.spelling import VocabularyCounter
 from search.results import IndexPermissionError
@@ -233,7 +233,7 @@ class WhooshWriter:
         document = article_to_document(article, file_key, content_hash)
         document["id"] = article_id
         writer.add_document(**document)
-        self.vocabulary.add(article.title, article.body)
+        self.vocabulary.add(article.title, article.body, language=article.language)
 
     def update_fields(self, article_id: str, fields: dict) -> bool:
         """Whoosh cannot change a document in place: the stored document is added again with
@@ -256,6 +256,7 @@ class WhooshWriter:
                 document.pop(name, None)
             else:
                 document[name] = fields_to_document({name: value})[name]
+        in_language(document)  # the stored text is plain: indexed again in the article's language
         writer = self._writer()
         writer.delete_document(docnum)
         writer.add_document(**document)
