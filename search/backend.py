@@ -142,10 +142,11 @@ class SearchBackend(Protocol):
         one batch (export with text, top words: one lookup per article costs a round trip on a
         cluster)."""
 
-    def document_frequencies(self, words: list[str]) -> tuple[dict[str, tuple[str, int]], int]:
+    def document_frequencies(self, words: list[str], language: str = "en") -> tuple[dict[str, tuple[str, int]], int]:
         """For each of `words` that the index's analysis keeps (not a stop word): its indexed
         form in the body (the stem) and how many articles' bodies have it; and how many articles
-        the index holds. What top words compare a result set against."""
+        the index holds. What top words compare a result set against. `language`: the words are
+        analysed in that language and counted in its articles (issue 21)."""
 
     def stories(self, request: SearchRequest, top: int = 10) -> list[StoryInfo]:
         """The `top` stories (index.stories) with most articles among the request's matches
