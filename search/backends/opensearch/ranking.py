@@ -41,13 +41,15 @@ from opensearchpy.exceptions import OpenSearchException
 from search import querylang as ql
 from search import ranking as shared
 from search.backend import relevance_model
+from search.analysis import DEFAULT_LANGUAGE
+from search.backends.opensearch.languages import field as language_field
 from search.backends.opensearch.schema import COMBINED_FIELD, TEXT_FIELDS
 from search.backends.opensearch.translate import DSL, Analysed, analyser
 
 if TYPE_CHECKING:
     from search.backends.opensearch.search import OpenSearchSearch
 
-__all__ = ["article_words", "average_length", "feedback_model", "expansion_clauses", "ranked_query", "expand",
+__all__ = ["article_words", "term_vector_parameters", "average_length", "feedback_model", "expansion_clauses", "ranked_query", "expand",
            "feedback_length"]
 
 TERM_VECTOR_PARAMETERS = {"fields": list(TEXT_FIELDS), "positions": False, "offsets": False, "payloads": False,
@@ -63,27 +65,34 @@ def feedback_length(tree: ql.Node, analysed: Analysed) -> int:
     return shared.query_length(tree, analyse)
 
 
-def article_words(doc: Mapping) -> dict[str, int]:
-    """One `_mtermvectors` document's words (title and body together: the article's text) and
-    how often each occurs; digits are skipped (`relevance_model` neither counts nor weighs them)."""
+def term_vector_parameters(language: str = DEFAULT_LANGUAGE) -> dict:
+    """TERM_VECTOR_PARAMETERS on a language's title and body fields."""
+    return {**TERM_VECTOR_PARAMETERS, "fields": [language_field(name, language) for name in TEXT_FIELDS]}
+
+
+def article_words(doc: Mapping, language: str = DEFAULT_LANGUAGE) -> dict[str, int]:
+    """One `_mtermvectors` document's words (title and body together: the article's text, in
+    `language`'s fields) and how often each occurs; digits are skipped (`relevance_model`
+    neither counts nor weighs them)."""
     counts: dict[str, int] = {}
     for field in TEXT_FIELDS:
-        terms = doc.get("term_vectors", {}).get(field, {}).get("terms", {})
+        terms = doc.get("term_vectors", {}).get(language_field(field, language), {}).get("terms", {})
         for word, info in terms.items():
             if not word.isdigit():
                 counts[word] = counts.get(word, 0) + int(info.get("term_freq", 0))
     return counts
 
 
-def average_length(docs: Sequence[Mapping]) -> float:
+def average_length(docs: Sequence[Mapping], language: str = DEFAULT_LANGUAGE) -> float:
     """The average article length (title words TITLE_BOOST times) from the term vectors' field
     statistics: per field, the mean over the documents of their shard's sum_ttf / articles (the
     largest doc_count the document reports); a document without title vectors (a derived or
     empty title) tells only the body's. See the module docstring."""
     per_field: dict[str, list[float]] = {field: [] for field in TEXT_FIELDS}
     for doc in docs:
+        vectors = doc.get("term_vectors", {})
         stats = {field: found for field in TEXT_FIELDS
-                 if (found := doc.get("term_vectors", {}).get(field, {}).get("field_statistics"))}
+                 if (found := vectors.get(language_field(field, language), {}).get("field_statistics"))}
         articles = max((int(s.get("doc_count", 0) or 0) for s in stats.values()), default=0)
         if articles > 0:
             for field, s in stats.items():
@@ -106,12 +115,14 @@ def feedback_model(articles: Sequence[tuple[float, Mapping[str, int]]], avg_leng
                            weights=shared.FEEDBACK_WEIGHTS, smoothing=shared.FEEDBACK_SMOOTHING)
 
 
-def expansion_clauses(model: Mapping[str, float], length: int) -> list[DSL]:
+def expansion_clauses(model: Mapping[str, float], length: int, language: str = DEFAULT_LANGUAGE) -> list[DSL]:
     """The feedback words as optional clauses: each a `term` (the words are index terms already:
     analysing a stem again could change it) on `combined` (one BM25 over the title TITLE_BOOST
     times and the body, as a query word), boosted (1 - FEEDBACK_ORIGINAL) x `length` x its
-    weight, the query length putting the words' part on the scale of the query's."""
-    return [{"term": {COMBINED_FIELD: {"value": word, "boost": boost}}} for word, weight in model.items()
+    weight, the query length putting the words' part on the scale of the query's. `language`:
+    whose combined field (the ranking language's)."""
+    combined = language_field(COMBINED_FIELD, language)
+    return [{"term": {combined: {"value": word, "boost": boost}}} for word, weight in model.items()
             if (boost := (1 - shared.FEEDBACK_ORIGINAL) * length * weight) > 0]
 
 
@@ -134,10 +145,11 @@ def ranked_query(query: DSL, filters: list[DSL], phrases: list[DSL], expansion: 
 
 
 def expand(backend: OpenSearchSearch, query: DSL, filters: list[DSL], phrases: list[DSL], tree: ql.Node,
-           analysed: Analysed, deadline: float) -> tuple[list[DSL], bool]:
+           analysed: Analysed, deadline: float, language: str = DEFAULT_LANGUAGE) -> tuple[list[DSL], bool]:
     """(The feedback clauses for the page's query, whether feedback was wanted but left out):
     ([], False) when the query does not take feedback; ([], True) when a request failed or the
-    time budget (`deadline`, a perf_counter time) ran out."""
+    time budget (`deadline`, a perf_counter time) ran out. `analysed` and `language`: the
+    ranking language's (its articles' words vote; another language's have none there)."""
     length = feedback_length(tree, analysed)
     if not length:
         return [], False
@@ -160,12 +172,12 @@ def expand(backend: OpenSearchSearch, query: DSL, filters: list[DSL], phrases: l
         # The parameters go in each doc: a top-level "parameters" applies to the `ids` form only,
         # and without "fields" a doc gets the stored term vectors (none: an empty answer).
         vectors = backend.budget_client.mtermvectors(body={
-            "docs": [{"_index": hit["_index"], "_id": hit["_id"], **TERM_VECTOR_PARAMETERS} for hit in hits]},
+            "docs": [{"_index": hit["_index"], "_id": hit["_id"], **term_vector_parameters(language)} for hit in hits]},
             params={"request_timeout": remaining})
         found = {(doc.get("_index"), doc.get("_id")): doc for doc in vectors.get("docs", []) if doc.get("found")}
         docs = [found.get((hit["_index"], hit["_id"]), {}) for hit in hits]
-        model = feedback_model([(float(hit["_score"] or 0.0), article_words(doc)) for hit, doc in zip(hits, docs)],
-                               average_length([doc for doc in docs if doc]))
+        model = feedback_model([(float(hit["_score"] or 0.0), article_words(doc, language))
+                                for hit, doc in zip(hits, docs)], average_length([doc for doc in docs if doc], language))
     except (OpenSearchException, KeyError, TypeError, ValueError):  # an optional part: left out, said so
         return [], True
-    return expansion_clauses(model, length), False
+    return expansion_clauses(model, length, language), False

@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from index.article import ENTITY_TYPES
-from search.backends.opensearch.schema import doc_id, title_of
+from search.backends.opensearch.languages import field, field_language
+from search.backends.opensearch.schema import doc_id, text_of, title_of
+from search.backends.opensearch.translate import language_filter
 from search.results import ArticleRecord
 
 # Words per document-frequency request: one `filters` bucket each, far below the cluster's
@@ -37,7 +39,7 @@ def entities_of(source: dict) -> dict[str, list[str]]:
 def record_from_source(source: dict, article_id: str = "") -> ArticleRecord:
     """An `ArticleRecord` from a document's source (`article_id` when it has no id)."""
     return ArticleRecord(
-        id=source.get("id", article_id), title=title_of(source), body=source.get("body", ""),
+        id=source.get("id", article_id), title=title_of(source), body=text_of(source, "body"),
         url=source.get("url"), date=stored_date(source.get("date")), source=source.get("source"),
         authors=list(source.get("authors") or []), language=source.get("language"),
         entities=entities_of(source), path=source.get("path", ""))
@@ -57,17 +59,25 @@ def articles(backend, article_ids: list[str]) -> list[ArticleRecord]:
     return [found[i] for i in article_ids if i in found]
 
 
-def document_frequencies(backend, words: list[str]) -> tuple[dict[str, tuple[str, int]], int]:
-    """{word: (indexed body term, articles whose body has it)} for words the index's analyser
-    keeps as exactly one term (stop words drop out), and the number of articles: the words are
-    analysed by the cluster, then counted by one `filters` aggregation on the body."""
+def document_frequencies(backend, words: list[str], language: str = "en") -> tuple[dict[str, tuple[str, int]], int]:
+    """{word: (indexed body term, articles whose body has it)} for words `language`'s analyser
+    keeps as exactly one term (stop words drop out), and the number of that language's articles
+    ("und" counts as English): the words are analysed by the cluster, then counted by one
+    `filters` aggregation on that language's body field."""
+    language = field_language(language)
+    body_field = field("body", language)
     words = list(dict.fromkeys(words))[:MAX_WORDS]
-    analysed = backend.analyse(set(words)) if words else {}
+    analysed = backend.analyse(set(words), language) if words else {}
     terms = {word: analysed[word][0] for word in words if len(analysed.get(word, ())) == 1}
     unique = sorted(set(terms.values()))
     body: dict = {"size": 0, "track_total_hits": True}
+    present = backend.analyses.present()
+    others = sorted(code for code in present if field_language(code) != language)
+    if others:  # the language's articles only (an English archive: every article, as before)
+        mine = sorted(code for code in present if field_language(code) == language)
+        body["query"] = language_filter(language, {language: mine, "": others})
     if unique:
-        body["aggs"] = {"df": {"filters": {"filters": {t: {"term": {"body": t}} for t in unique}}}}
+        body["aggs"] = {"df": {"filters": {"filters": {t: {"term": {body_field: t}} for t in unique}}}}
     answer = backend._search("count words in", body)
     buckets = answer.get("aggregations", {}).get("df", {}).get("buckets", {})
     counts = {term: int(bucket.get("doc_count", 0)) for term, bucket in buckets.items()}

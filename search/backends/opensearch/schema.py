@@ -41,6 +41,7 @@ from opensearchpy.exceptions import ConflictError, RequestError
 
 from index.article import FACET_KINDS, TEXT_FIELDS, Article
 from search import analysis, ranking
+from search.backends.opensearch import languages as langs
 from search.backends.opensearch.client import error_type, with_backoff
 from search.backends.opensearch.config import OpenSearchConfig
 from search.results import IncompatibleIndexError, IndexNotFoundError
@@ -50,8 +51,10 @@ from search.results import IncompatibleIndexError, IndexNotFoundError
 # swap the alias), never searched with the wrong analysis. The mapping's _meta records it.
 log = logging.getLogger("newsearch.index")
 
-TEMPLATE_VERSION = 3  # 2: the `story` field (index.stories); Snowball English stems; a derived
+TEMPLATE_VERSION = 4  # 2: the `story` field (index.stories); Snowball English stems; a derived
 # title in `display_title` (stored, not indexed) with `title_derived`. 3: the `combined` field.
+# 4: languages (issue 21): every language's analyser and fields (languages.py), CJK pairs in
+# English's, `language` a facet with its `.lower`.
 COPIES_WAIT_S = 30  # how long a new index may take to allocate its replicas before the run goes on
 # Above other templates that may match `<alias>-v*` (OpenSearch refuses overlapping templates
 # of equal priority), below what an operator would use to override ours on purpose (1000s).
@@ -74,8 +77,8 @@ FACET_FIELDS = FACET_KINDS  # index.article: the one list of facet kinds
 
 WORDS_SUBFIELD = "words"   # title.words / body.words: unstemmed, stop words kept (did-you-mean)
 LOWER_SUBFIELD = "lower"   # person.lower, ...: lower-cased, accents folded (filters)
-ANALYZER = "news_english"
-WORDS_ANALYZER = "news_words"
+ANALYZER = langs.ANALYZER
+WORDS_ANALYZER = langs.WORDS_ANALYZER
 NORMALIZER = "news_fold"
 DATE_FORMAT = "strict_date_optional_time||epoch_millis"
 
@@ -111,18 +114,22 @@ REFRESH_INTERVAL = "-1"
 
 
 def analysis_settings() -> dict:
-    """The analysers: `news_english` (the search analyser), `news_words` (did-you-mean) and the
-    `news_fold` normalizer (case- and accent-insensitive keyword filters).
+    """The analysers: `news_english` (the search analyser), `news_words` (did-you-mean), every
+    other language's (languages.py) and the `news_fold` normalizer (case- and
+    accent-insensitive keyword filters).
 
     `news_english` is `search.analysis`'s rules in OpenSearch's terms, read when the template is
     made: the standard tokenizer with the digit comma made a space (DIGIT_COMMA), the possessive
-    "'s" taken off (the rules' words drop it as too short), lower-cased, accents folded, the
-    language's minimum length, its stop list (the rules', not Lucene's `_english_`: the two differ
-    in 21 words, among them "us", which ours drops, and "no", "but", "they", "was", which Lucene
-    drops) and its Snowball stemmer."""
+    "'s" taken off (the rules' words drop it as too short), lower-cased, accents folded, CJK runs
+    cut into pairs, the language's minimum length, its stop list (the rules', not Lucene's
+    `_english_`: the two differ in 21 words, among them "us", which ours drops, and "no", "but",
+    "they", "was", which Lucene drops) and its Snowball stemmer."""
     english = analysis.rules()
+    if english.snowball is None:
+        raise ValueError("English's rules need a Snowball stemmer (the English analyser's)")
     if analysis.STEMMER != "snowball":
         raise ValueError(f"the OpenSearch template stems with Snowball only, not {analysis.STEMMER!r}")
+    others = langs.language_analysis()
     return {
         "char_filter": {
             # "$1 ": the digit before the comma, then a space (a Java regex replacement).
@@ -134,13 +141,15 @@ def analysis_settings() -> dict:
             "news_min_length": {"type": "length", "min": english.min_word},
             # The filter's languages are the Snowball stemmers' names capitalised ("English").
             "news_snowball": {"type": "snowball", "language": english.snowball.capitalize()},
+            **others["filter"],
         },
         "analyzer": {
             ANALYZER: {"type": "custom", "tokenizer": "standard", "char_filter": ["news_digit_comma"],
-                       "filter": ["news_possessive", "lowercase", "asciifolding", "news_min_length", "news_stop",
-                                  "news_snowball"]},
+                       "filter": langs.english_chain(["news_possessive", "lowercase", "asciifolding",
+                                                      "news_min_length", "news_stop", "news_snowball"])},
             WORDS_ANALYZER: {"type": "custom", "tokenizer": "standard",
                              "filter": ["news_possessive", "lowercase", "asciifolding"]},
+            **others["analyzer"],
         },
         "normalizer": {NORMALIZER: {"type": "custom", "filter": ["lowercase", "asciifolding"]}},
     }
@@ -155,14 +164,27 @@ def title_copies() -> int:
     return int(boost)
 
 
-def _text(copies: int) -> dict:
-    """A text field copied `copies` times into COMBINED_FIELD."""
-    return {"type": "text", "analyzer": ANALYZER, "index_options": "offsets",
-            # One target per copy: OpenSearch copies the value once per listed target.
-            "copy_to": [COMBINED_FIELD] * copies,
-            # Did-you-mean only needs each word's document frequency.
-            "fields": {WORDS_SUBFIELD: {"type": "text", "analyzer": WORDS_ANALYZER, "index_options": "docs",
-                                        "norms": False}}}
+def _text(copies: int, language: str = langs.DEFAULT_LANGUAGE) -> dict:
+    """A text field of a language, copied `copies` times into its combined field; with the
+    unstemmed words for did-you-mean where the language is stemmed or has stop words."""
+    mapping: dict = {"type": "text", "analyzer": langs.analyzer(language), "index_options": "offsets",
+                     # One target per copy: OpenSearch copies the value once per listed target.
+                     "copy_to": [langs.field(COMBINED_FIELD, language)] * copies}
+    if language == langs.DEFAULT_LANGUAGE or langs.has_rules(language):
+        # Did-you-mean only needs each word's document frequency.
+        words = WORDS_ANALYZER if language == langs.DEFAULT_LANGUAGE else langs.PLAIN_WORDS_ANALYZER
+        mapping["fields"] = {WORDS_SUBFIELD: {"type": "text", "analyzer": words, "index_options": "docs",
+                                              "norms": False}}
+    return mapping
+
+
+def language_fields(language: str) -> dict:
+    """A language's title, body and combined fields (English's are `title`, `body`, `combined`)."""
+    return {langs.field("title", language): _text(title_copies(), language),
+            langs.field("body", language): _text(1, language),
+            # Positions (not offsets: never highlighted) for the word pairs' phrases; norms for BM25.
+            langs.field(COMBINED_FIELD, language): {"type": "text", "analyzer": langs.analyzer(language),
+                                                     "index_options": "positions"}}
 
 
 def _keyword(**extra: object) -> dict:
@@ -177,18 +199,17 @@ def mappings() -> dict:
         "properties": {
             "id": _keyword(),
             "url": {"type": "keyword", "index": False, "doc_values": False},  # display only; the id is searchable
-            "title": _text(title_copies()),
+            **language_fields(langs.DEFAULT_LANGUAGE),
             # A title the reader made from the lede (Article.title_derived): shown, not indexed,
             # so the article ranks by its body alone (search.ranking).
             "display_title": {"type": "keyword", "index": False, "doc_values": False},
             "title_derived": {"type": "boolean"},
-            "body": _text(1),
-            # Positions (not offsets: never highlighted) for the word pairs' phrases; norms for BM25.
-            COMBINED_FIELD: {"type": "text", "analyzer": ANALYZER, "index_options": "positions"},
             "date": {"type": "date", "format": DATE_FORMAT},
+            # The facets, `language` among them (ISO 639-1 or "und", as stored).
             **{name: facet for name in FACET_FIELDS},
             "authors": _keyword(),
-            "language": _keyword(),
+            # Every other language's text fields (languages.py).
+            **{name: value for code in langs.MAPPED for name, value in language_fields(code).items()},
             "path": _keyword(),          # delete_stale, and the article API's `path`
             "file_key": _keyword(),      # "path|size|mtime_ns" of the file the article came from
             "content_hash": {"type": "keyword", "index": False, "doc_values": False},  # read by id only
@@ -417,18 +438,36 @@ def index_date(value: datetime) -> str:
 
 
 def article_to_source(article: Article, article_id: str, file_key: str, content_hash: str) -> dict:
-    """The `_source` of one article: what is indexed and what display reads back."""
+    """The `_source` of one article: what is indexed and what display reads back. The title and
+    body of an article in another language than English go to its language's fields
+    (`title_<code>`, `body_<code>`: languages.field_language of its `language`)."""
     doc = article.record(article_id, file_key, content_hash)
     if "date" in doc:
         doc["date"] = index_date(doc["date"])
     if doc.get("title_derived"):
         doc["display_title"] = doc.pop("title")
+    language = langs.field_language(doc.get("language"))
+    if language != langs.DEFAULT_LANGUAGE:
+        for name in TEXT_FIELDS:
+            if name in doc:
+                doc[langs.field(name, language)] = doc.pop(name)
     return doc
 
 
+def text_of(source: dict, name: str) -> str:
+    """A stored article's title or body (`name`), in whichever language's field it is."""
+    value = source.get(name)
+    if value is None:
+        value = source.get(langs.field(name, langs.field_language(source.get("language"))))
+    if value is None:  # a source read without its language: the one field of that name's kind
+        value = next((v for k, v in source.items() if k.startswith(f"{name}_") and k != "title_derived"), None)
+    return value if isinstance(value, str) else ""
+
+
 def title_of(source: dict) -> str:
-    """The title to show: the source's, or the derived one (`display_title`)."""
-    return source.get("title") or source.get("display_title") or ""
+    """The title to show: the source's (in its language's field), or the derived one
+    (`display_title`)."""
+    return text_of(source, "title") or source.get("display_title") or ""
 
 
 __all__ = ["TEMPLATE_VERSION", "TEXT_FIELDS", "COMBINED_FIELD", "title_copies", "FACET_FIELDS", "WORDS_SUBFIELD",
@@ -436,4 +475,5 @@ __all__ = ["TEMPLATE_VERSION", "TEXT_FIELDS", "COMBINED_FIELD", "title_copies", 
            "DEFAULT_SHARDS", "DEFAULT_REPLICAS", "analysis_settings", "mappings", "template_body",
            "template_name", "index_pattern", "meta_index", "files_index", "put_template", "new_index", "ensure_index",
            "check_version", "check_layout", "one_index", "ensure_state_index", "META_PROPERTIES", "FILES_PROPERTIES",
-           "swap_alias", "alias_indexes", "doc_id", "article_to_source", "index_date", "title_of"]
+           "swap_alias", "alias_indexes", "doc_id", "article_to_source", "index_date", "title_of", "text_of",
+           "language_fields"]

@@ -26,7 +26,6 @@ import hashlib
 import re
 import threading
 import time
-from bisect import bisect_right
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,14 +42,16 @@ from search.backends.opensearch.backend import CAPABILITIES, MAX_RESULT_WINDOW
 from search.backends.opensearch.client import (ClusterUnavailableError, error_reason, index_not_found, make_client,
                                                with_backoff)
 from search.backends.opensearch.config import OpenSearchConfig
-from search.backends.opensearch.schema import (ANALYZER, check_layout, doc_id,
-                                                title_of)
+from search.backends.opensearch.languages import field, field_language
+from search.languages import required_languages
+from search.backends.opensearch.reading import Analyses, Reading
+from search.backends.opensearch.schema import check_layout, doc_id, title_of
 from search.backends.opensearch.snippets import article_html, article_request, hit_snippet, page_request
 from search.backends.opensearch.spelling import suggest
 from search.spelling import offered
 from search.backends.opensearch.translate import (Analysed, MATCH_NONE, Resolver, filter_clauses, highlight_dsl,
-                                                  phrase_clauses, plain_word_count, proximity_clauses,
-                                                  texts_to_analyse, to_dsl)
+                                                  languages_dsl, phrase_clauses, plain_word_count,
+                                                  proximity_clauses)
 from search.request import SearchRequest
 from search.snippets import marked_query
 if TYPE_CHECKING:  # the entity package is loaded only when a query names an entity
@@ -68,11 +69,9 @@ ALL_WORDS_NAME = "all_words"
 # by the indexer's minute of patience.
 SEARCH_ATTEMPTS = 2
 SETTINGS_TTL_S = 30.0        # how long the index run's recorded settings (aliases file) are reused
-ANALYSIS_CACHE = 100_000     # texts whose analysed tokens are remembered (emptied when full)
-# ...and for how long: a re-index may swap the alias to an index with other analysis
-# (mapping.TEMPLATE_VERSION); a long-running server follows within this time.
-ANALYSIS_TTL_S = 600.0
-HIT_SOURCE = ["id", "title", "display_title", "title_derived", "url", "date", "source", *ENTITY_TYPES]
+# A hit's stored fields: its title in any language's field too ("title_*"; title_derived is one).
+HIT_SOURCE = ["id", "title", "display_title", "title_derived", "url", "date", "source", *ENTITY_TYPES, "language",
+              "title_*"]
 # The cluster's refusal of a query with more clauses than indices.query.bool.max_clause_count.
 _TOO_MANY_CLAUSES = re.compile(r"too_many_\w*clauses")
 # search.recency's recency_factor and closeness, on the cluster (their settings are the params).
@@ -109,8 +108,7 @@ class OpenSearchSearch:
         self._budget: OpenSearch | None = client
         self._own_client = client is None
         self._lock = threading.Lock()
-        self._analysed: dict[str, tuple[str, ...]] = {}
-        self._analysed_since = time.monotonic()
+        self.analyses = Analyses(self._call, lambda: self.client, lambda: self.config.index)
         self._settings: tuple[float, dict] | None = None
         self._layout_checked = -SETTINGS_TTL_S  # when the index's layout version was last found right
         self._alias_table: tuple[str, AliasTable] | None = None  # (content digest, table)
@@ -183,28 +181,17 @@ class OpenSearchSearch:
                 index=self.config.index)), self.config)
             self._layout_checked = time.monotonic()
 
-    def analyse(self, texts: set[str]) -> Analysed:
-        """Each text's tokens by the index's own analyser: one `_analyze` call for the texts not
-        seen before (joined by newlines, which no token spans; tokens are told apart by offset,
-        which OpenSearch counts in UTF-16 units)."""
-        if time.monotonic() - self._analysed_since > ANALYSIS_TTL_S:
-            self._analysed, self._analysed_since = {}, time.monotonic()
-        missing = sorted(t for t in texts if t not in self._analysed)
-        if missing:
-            joined = "\n".join(missing)
-            starts, offset = [], 0
-            for text in missing:
-                starts.append(offset)
-                offset += len(text.encode("utf-16-le")) // 2 + 1
-            found: dict[str, list[str]] = {text: [] for text in missing}
-            answer = self._call("analyse the query for", lambda: self.client.indices.analyze(
-                index=self.config.index, body={"analyzer": ANALYZER, "text": joined}))
-            for token in answer.get("tokens", []):
-                found[missing[max(0, bisect_right(starts, token["start_offset"]) - 1)]].append(token["token"])
-            if len(self._analysed) + len(found) > ANALYSIS_CACHE:
-                self._analysed = {}
-            self._analysed.update({text: tuple(tokens) for text, tokens in found.items()})
-        return {text: self._analysed.get(text, ()) for text in texts}
+    def analyse(self, texts: set[str], language: str = "en") -> Analysed:
+        """Each text's tokens by the index's analyser of `language` (reading.Analyses.analyse)."""
+        return self.analyses.analyse(texts, language)
+
+    def read(self, request_languages: tuple[str, ...], *trees: ql.Node) -> Reading:
+        """A query's trees read in the languages it searches (reading.Reading)."""
+        return self.analyses.read(request_languages, *trees)
+
+    def translate(self, tree: ql.Node, reading: Reading, resolve: Resolver, *, any_word: bool = False) -> dict:
+        """A tree as the query on its languages' fields (translate.languages_dsl)."""
+        return languages_dsl(tree, reading.analysed, resolve, any_word=any_word, codes=reading.codes)
 
     def aliases(self) -> tuple[Path | None, AliasTable | None]:
         """(aliases file, alias table) for `canonical_name`: the file the index was built with when
@@ -231,6 +218,8 @@ class OpenSearchSearch:
 
         def resolve(field: str, value: str) -> list[str]:
             forms = [" ".join(value.split())]
+            if field == "language":  # "German", "DE", "de-AT" -> the stored code "de"
+                forms += required_languages([value])
             if field in ENTITY_TYPES:
                 if not aliases:
                     aliases.append(self.aliases())
@@ -246,13 +235,16 @@ class OpenSearchSearch:
         started = time.perf_counter()
         deadline = started + REQUEST_BUDGET_S
         tree, any_tree = request.tree, request.any_tree
-        analysed = self.analyse(texts_to_analyse(tree) | texts_to_analyse(any_tree))
+        reading = self.read(request.language, tree, any_tree)
         self.check_layout()
         resolve = self.resolver()
         filters = filter_clauses(request.filters, request.date_from, request.date_to, resolve)
         filters += stories.story_filters(request)
-        all_q = to_dsl(tree, analysed, resolve)
-        any_q = to_dsl(any_tree, analysed, resolve, any_word=True) if plain_word_count(tree, analysed) > 1 else None
+        all_q = self.translate(tree, reading, resolve)
+        # Relaxing, word pairs, proximity and feedback: in the ranking language (search.languages).
+        analysed, ranking = reading.ranked, reading.ranking
+        any_q = self.translate(any_tree, reading, resolve, any_word=True) if plain_word_count(tree, analysed) > 1 \
+            else None
         relevance = request.sort == "relevance"
 
         with_all, bounds, relaxed = None, None, False
@@ -260,11 +252,12 @@ class OpenSearchSearch:
             with_all, _, bounds, relaxed = self._overview(all_q, any_q, filters)
         query = any_q if relaxed and any_q is not None else all_q
         # The query's adjacent words as phrases and (long queries) feedback: re-scoring only.
-        phrases = phrase_clauses(tree, analysed) if relevance else []
-        expansion, cut_short = feedback.expand(self, query, filters, phrases, tree, analysed, deadline) \
-            if relevance else ([], False)
+        phrases = phrase_clauses(tree, analysed, language=ranking) if relevance else []
+        expansion, cut_short = feedback.expand(self, query, filters, phrases, tree, analysed, deadline,
+                                               language=ranking) if relevance else ([], False)
         body = self._page_body(request, feedback.ranked_query(query, filters, phrases, expansion),
-                               all_q if relaxed else None, bounds, analysed, any_tree if relaxed else tree)
+                               all_q if relaxed else None, bounds, analysed, any_tree if relaxed else tree,
+                               reading=reading)
         start = (request.page - 1) * request.page_size
         if start + request.page_size > MAX_RESULT_WINDOW:
             total = self._check_window(request, body["query"], start)
@@ -285,7 +278,7 @@ class OpenSearchSearch:
         with_all_words = int(with_all) if relaxed and with_all is not None else total
         suggestion, partial = None, cut_short
         if offered(request.query, snippets=request.snippets, found=total, relaxed=relaxed):
-            suggestion, cut = suggest(self, request.query, filters, with_all_words, deadline)
+            suggestion, cut = suggest(self, request.query, filters, with_all_words, deadline, reading)
             partial = partial or cut
         return SearchResults(query=request.query, total=total, page=request.page, page_size=request.page_size,
                              took_ms=(time.perf_counter() - started) * 1000, hits=hits, facets=facets,
@@ -311,11 +304,14 @@ class OpenSearchSearch:
         return n_all, n_any, ag.read_bounds(aggs["any" if relaxed else "all"]), relaxed
 
     def _page_body(self, request: SearchRequest, ranked: dict, all_q: dict | None,
-                   bounds: tuple[int, int] | None, analysed: Analysed, tree: ql.Node) -> dict:
+                   bounds: tuple[int, int] | None, analysed: Analysed, tree: ql.Node,
+                   reading: Reading | None = None) -> dict:
         """The page request: ranking, sort, snippets, facets; `ranked` is the query within its
-        filters (`feedback.ranked_query`)."""
+        filters (`feedback.ranked_query`); `analysed` is the ranking language's analysis, `reading`
+        every searched language's (English alone when not given)."""
+        reading = reading or Reading({"en": analysed})
         if request.sort == "relevance":
-            near = proximity_clauses(tree, analysed)
+            near = proximity_clauses(tree, analysed, language=reading.ranking)
             if near:  # optional clauses: they add to the score, never to the matches
                 ranked["bool"]["should"] = [*ranked["bool"].get("should", []), *near]
             functions: list[dict] = []
@@ -337,10 +333,19 @@ class OpenSearchSearch:
         body: dict = {"query": ranked, "sort": sort, "track_total_hits": True, "_source": HIT_SOURCE,
                       "from": (request.page - 1) * request.page_size, "size": request.page_size}
         if request.snippets:
-            body.update(page_request(highlight_dsl(tree, analysed) or MATCH_NONE))
+            body.update(page_request(self._marks(tree, reading)))
         if request.facets:
             body["aggs"] = ag.facet_aggs(request.facet_top, bounds, request.interval)
         return body
+
+    @staticmethod
+    def _marks(tree: ql.Node, reading: Reading) -> dict:
+        """What to mark: the query's words in each searched language's body field, by that
+        language's analysis (an article has one body field: its language's); English's alone is
+        the query itself (as before languages)."""
+        marks = {field("body", language): highlight_dsl(tree, analysed, field("body", language)) or MATCH_NONE
+                 for language, analysed in reading.analysed.items()}
+        return marks["body"] if list(marks) == ["body"] else marks
 
     def _check_window(self, request: SearchRequest, query: dict, start: int) -> int:
         """The total, after refusing a page the cluster cannot reach (hits past MAX_RESULT_WINDOW);
@@ -384,7 +389,7 @@ class OpenSearchSearch:
         tree, marks = marked_query(query), None
         if tree is not None:
             try:
-                marks = highlight_dsl(tree, self.analyse(texts_to_analyse(tree)))
+                marks = self._marks(tree, self.read((), tree))
             except SearchError:
                 marks = None
         raw = self._find(article_id, article_request(marks) if marks else {})
@@ -394,8 +399,9 @@ class OpenSearchSearch:
     def related(self, article_id: str, top: int = 5) -> list[Hit]:
         """Articles like this one (more_like_this on its key title and body terms), preferring
         ones close in date (`search.recency.closeness`)."""
-        raw = self._find(article_id, {"_source": ["id", "date"]})
-        like = {"more_like_this": {"fields": ["title", "body"], "like": [{"_index": raw["_index"], "_id": raw["_id"]}],
+        raw = self._find(article_id, {"_source": ["id", "date", "language"]})
+        language = field_language(raw["_source"].get("language"))  # its own language's words
+        like = {"more_like_this": {"fields": [field("title", language), field("body", language)], "like": [{"_index": raw["_index"], "_id": raw["_id"]}],
                                    "min_term_freq": 1, "min_doc_freq": 1, "max_query_terms": recency.RELATED_TERMS,
                                    "minimum_should_match": 1}}
         query: dict = {"bool": {"must": [like], "must_not": [{"term": {"id": article_id}}]}}
@@ -432,22 +438,25 @@ class OpenSearchSearch:
             "segments": int(primaries.get("segments", {}).get("count", 0)),
             "last_update": settings.get("last_update"),
             "recogniser": settings.get("recogniser"),
+            # Articles per language, most first (the stored codes: ISO 639-1, "und").
+            "languages": dict(sorted(self.analyses.present().items(), key=lambda item: (-item[1], item[0]))),
         }
 
     def articles(self, article_ids: list[str]) -> list[ArticleRecord]:
         """The indexed ones of `article_ids`, whole, in order, in one request (see `records`)."""
         return records.articles(self, article_ids)
 
-    def document_frequencies(self, words: list[str]) -> tuple[dict[str, tuple[str, int]], int]:
-        """Each word's body term and document frequency, and the article count (one request)."""
-        return records.document_frequencies(self, words)
+    def document_frequencies(self, words: list[str], language: str = "en") -> tuple[dict[str, tuple[str, int]], int]:
+        """Each word's body term and document frequency in `language`'s articles (analysed as
+        they are), and the article count (one request besides the analysis)."""
+        return records.document_frequencies(self, words, language)
 
     def stories(self, request: SearchRequest, top: int = 10) -> list[StoryInfo]:
         """The `top` stories with most articles among the request's matches (all words)."""
         resolve = self.resolver()
         filters = filter_clauses(request.filters, request.date_from, request.date_to, resolve)
         filters += stories.story_filters(request)
-        query = to_dsl(request.tree, self.analyse(texts_to_analyse(request.tree)), resolve)
+        query = self.translate(request.tree, self.read(request.language, request.tree), resolve)
         return stories.largest(self, {"bool": {"filter": [*filters, query]}}, top)
 
     def close(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 
 from search import snippets as rules
 
@@ -26,6 +27,11 @@ LEAD_FETCH = 2
 EDGE = 4
 EDGES_SCRIPT = ("def b = params['_source']['body']; if (b == null) { return ['', '']; } "
                 "int n = (int) Math.min(b.length(), params.n); return [b.substring(0, n), b.substring(b.length() - n)];")
+# The same, for an article whose body is in its language's field (`body_<code>`).
+EDGES_ANY_SCRIPT = ("def s = params['_source']; def b = s['body']; if (b == null) { for (def k : s.keySet()) { "
+                    "if (k.startsWith('body_')) { b = s[k]; break; } } } if (b == null) { return ['', '']; } "
+                    "int n = (int) Math.min(b.length(), params.n); "
+                    "return [b.substring(0, n), b.substring(b.length() - n)];")
 _MARK = re.compile(r"(</?mark>)")
 _SPACES = re.compile(r"\s+")
 
@@ -66,37 +72,55 @@ def snippet(fragments: list[str], head: str = "", tail: str = "") -> str:
     return rules.join_fragments(pieces)
 
 
-def highlight(query: dict, **field: object) -> dict:
+def highlight(queries: dict | Mapping[str, dict], **field: object) -> dict:
+    """The highlighter's request: `queries` is the body's query, or {body field: its query} for
+    the body fields of several languages (an article has one of them: its language's)."""
     return {"pre_tags": ["<mark>"], "post_tags": ["</mark>"], "encoder": "html",
-            "fields": {"body": {"type": "unified", "highlight_query": query, **field}}}
+            "fields": {name: {"type": "unified", "highlight_query": query, **field}
+                       for name, query in body_fields(queries).items()}}
 
 
-def page_request(query: dict) -> dict:
+def body_fields(queries: dict | Mapping[str, dict]) -> dict:
+    """{body field: query} from a query (English's body) or such a mapping already (a query has
+    no key that starts with "body")."""
+    return dict(queries) if queries and all(name.startswith("body") for name in queries) else {"body": queries}
+
+
+def page_request(queries: dict | Mapping[str, dict]) -> dict:
     """What a page request asks for its snippets: highlighted body fragments (the opening lines
-    when none), and the body's edges (to tell whether a fragment starts or ends it)."""
-    return {"highlight": highlight(query, order="none", fragment_size=rules.FRAGMENT_CHARS,
+    when none), and the body's edges (to tell whether a fragment starts or ends it). `queries`
+    as `highlight`'s; with another language's body than English's, the edges are read from the
+    article's own body field (EDGES_ANY_SCRIPT)."""
+    english = list(body_fields(queries)) == ["body"]
+    return {"highlight": highlight(queries, order="none", fragment_size=rules.FRAGMENT_CHARS,
                                    number_of_fragments=rules.MAX_FRAGMENTS,
                                    no_match_size=LEAD_FETCH * rules.LEAD_CHARS),
-            "script_fields": {"edges": {"script": {"source": EDGES_SCRIPT,
+            "script_fields": {"edges": {"script": {"source": EDGES_SCRIPT if english else EDGES_ANY_SCRIPT,
                                                    "params": {"n": EDGE * rules.FRAGMENT_CHARS}}}}}
+
+
+def _marked(raw: dict) -> list[str]:
+    """The hit's highlighted fragments, from whichever language's body field it has."""
+    found = raw.get("highlight", {})
+    return found.get("body") or next((v for k, v in sorted(found.items()) if k.startswith("body_")), [])
 
 
 def hit_snippet(raw: dict) -> str:
     """A page hit's snippet from its highlight and edges ("" when none was asked for)."""
-    fragments = raw.get("highlight", {}).get("body", [])
+    fragments = _marked(raw)
     edges = raw.get("fields", {}).get("edges", []) + ["", ""]
     return snippet(fragments, edges[0], edges[1]) if fragments else ""
 
 
-def article_request(query: dict) -> dict:
+def article_request(queries: dict | Mapping[str, dict]) -> dict:
     """The whole body highlighted (the article page reached from a search)."""
-    return {"highlight": highlight(query, number_of_fragments=0)}
+    return {"highlight": highlight(queries, number_of_fragments=0)}
 
 
 def article_html(raw: dict, body: str) -> str:
     """The article's body as safe HTML with the query's words marked (escaped only, if none)."""
-    marked = raw.get("highlight", {}).get("body")
+    marked = _marked(raw)
     return clean_fragment(marked[0], collapse=False) if marked else rules.escape(body)
 
 
-__all__ = ["page_request", "hit_snippet", "article_request", "article_html", "snippet", "clean_fragment"]
+__all__ = ["page_request", "body_fields", "EDGES_ANY_SCRIPT", "hit_snippet", "article_request", "article_html", "snippet", "clean_fragment"]

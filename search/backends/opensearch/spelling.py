@@ -10,22 +10,30 @@ candidates are told apart by `search.spelling.edit_distance` for the decision.
 What is gathered here: counts of the articles with the word in the body (titles are not
 counted), and the suggester's best SUGGEST_SIZE x INSPECTIONS candidates per shard rather than
 every indexed word one or two edits away.
+
+Languages (issue 21): the words come from the searched languages' bodies only
+(languages.spell_field: `body_<code>.words`, or a language without rules' `body_<code>`), so a
+French query is never corrected into English; with several languages a word gets a suggester per
+language and its counts and candidates are summed over them. English alone: the request as before.
 """
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from opensearchpy.exceptions import TransportError
 
 from search import querylang as ql, spelling
+from search.backends.opensearch.languages import spell_field
+from search.backends.opensearch.translate import texts_to_analyse
 from search.backends.opensearch.schema import WORDS_SUBFIELD
-from search.backends.opensearch.translate import texts_to_analyse, to_dsl
 
 if TYPE_CHECKING:
+    from search.backends.opensearch.reading import Reading
     from search.backends.opensearch.search import OpenSearchSearch
 
-SPELL_FIELD = f"body.{WORDS_SUBFIELD}"
+SPELL_FIELD = f"body.{WORDS_SUBFIELD}"  # English's
 SUGGEST_SIZE = 20    # candidates per word returned (the most common first)
 INSPECTIONS = 10     # x SUGGEST_SIZE candidates looked at per shard
 # Words in more than this share of the articles get no candidates from the suggester (its
@@ -44,44 +52,78 @@ def correction(word: str, options: list[dict], known: int) -> str | None:
         w: n for w, n in counts.items() if spelling.edit_distance(word, w) == edits})
 
 
-def _request(words: list[str]) -> dict:
-    suggester = {"field": SPELL_FIELD, "suggest_mode": "always", "max_edits": 2, "prefix_length": 0,
-                 "min_word_length": 1, "size": SUGGEST_SIZE, "max_inspections": INSPECTIONS, "sort": "frequency",
-                 "max_term_freq": MAX_TERM_FREQ, "accuracy": ACCURACY}
-    return {"size": 0, "track_total_hits": False, "query": {"terms": {SPELL_FIELD: words}},
-            "aggs": {f"k{i}": {"filter": {"term": {SPELL_FIELD: w}}} for i, w in enumerate(words)},
-            "suggest": {f"w{i}": {"text": w, "term": suggester} for i, w in enumerate(words)}}
+def _suggester(field: str) -> dict:
+    return {"field": field, "suggest_mode": "always", "max_edits": 2, "prefix_length": 0,
+            "min_word_length": 1, "size": SUGGEST_SIZE, "max_inspections": INSPECTIONS, "sort": "frequency",
+            "max_term_freq": MAX_TERM_FREQ, "accuracy": ACCURACY}
+
+
+def _suggestion(i: int, j: int) -> str:
+    """The name of word i's suggester on field j (English's alone: "w<i>", as before languages)."""
+    return f"w{i}" if j == 0 else f"w{i}_{j}"
+
+
+def _request(words: list[str], fields: tuple[str, ...] = (SPELL_FIELD,)) -> dict:
+    """One request: each word's candidates per field (`fields`: the searched languages' words),
+    and how many articles have the word in any of them."""
+    counts: dict[str, dict]
+    if len(fields) == 1:
+        query: dict = {"terms": {fields[0]: words}}
+        counts = {f"k{i}": {"filter": {"term": {fields[0]: w}}} for i, w in enumerate(words)}
+    else:
+        query = {"bool": {"should": [{"terms": {f: words}} for f in fields], "minimum_should_match": 1}}
+        counts = {f"k{i}": {"filter": {"bool": {"should": [{"term": {f: w}} for f in fields],
+                                                 "minimum_should_match": 1}}} for i, w in enumerate(words)}
+    return {"size": 0, "track_total_hits": False, "query": query, "aggs": counts,
+            "suggest": {_suggestion(i, j): {"text": w, "term": _suggester(f)}
+                        for i, w in enumerate(words) for j, f in enumerate(fields)}}
+
+
+def _options(answer: dict, i: int, fields: int) -> list[dict]:
+    """Word i's candidates over every field, their counts summed."""
+    counts: dict[str, int] = {}
+    for j in range(fields):
+        entries = answer.get("suggest", {}).get(_suggestion(i, j)) or [{}]
+        for option in entries[0].get("options", []):
+            if option.get("text"):
+                counts[option["text"]] = counts.get(option["text"], 0) + int(option.get("freq", 0))
+    return [{"text": text, "freq": n} for text, n in counts.items()]
 
 
 def suggest(backend: "OpenSearchSearch", text: str, filters: list[dict], found: int,
-            deadline: float) -> tuple[str | None, bool]:
+            deadline: float, reading: "Reading | None" = None) -> tuple[str | None, bool]:
     """The query with unknown or rare words replaced by close common ones, if that finds more
     than `found` articles within `filters`; and whether the budget or MAX_SPELL_WORDS cut the
-    checking short (`search.spelling.suggest`)."""
+    checking short (`search.spelling.suggest`). `reading`: the query's languages (the
+    request's; English alone when not given)."""
+    languages = reading.languages if reading is not None else ["en"]
+    fields = tuple(spell_field(language, WORDS_SUBFIELD) for language in languages)
 
     def corrections(words: list[str]) -> tuple[dict[str, str], bool]:
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
             return {}, True
         try:
-            answer = backend.budget_client.search(index=backend.config.index, body=_request(words),
+            answer = backend.budget_client.search(index=backend.config.index, body=_request(words, fields),
                                                   request_timeout=remaining)
         except TransportError:  # timed out (or failed): an optional part, left out and said so
             return {}, True
         fixes = {}
         for i, word in enumerate(words):
-            entries = answer.get("suggest", {}).get(f"w{i}") or [{}]
             known = int(answer.get("aggregations", {}).get(f"k{i}", {}).get("doc_count", 0))
-            better = correction(word, entries[0].get("options", []), known)
+            better = correction(word, _options(answer, i, len(fields)), known)
             if better is not None:
                 fixes[word] = better
         return fixes, False
 
     def translate(tree: ql.Node) -> dict:
-        return to_dsl(tree, backend.analyse(texts_to_analyse(tree)), backend.resolver())
+        return backend.translate(tree, backend.read((), tree) if reading is None else
+                                 replace(reading, analysed={language: backend.analyse(texts_to_analyse(tree), language)
+                                                            for language in languages}), backend.resolver())
 
     return spelling.suggest(text, corrections, translate,
-                            lambda query: backend.count({"bool": {"filter": [*filters, query]}}), found)
+                            lambda query: backend.count({"bool": {"filter": [*filters, query]}}), found,
+                            languages)
 
 
 __all__ = ["suggest", "correction"]

@@ -58,7 +58,7 @@ def _summary_aggs(size: int, order: list | None = None, include: list[str] | Non
     return {"stories": {"terms": terms, "aggs": {
         "first": {"min": {"field": "date"}}, "last": {"max": {"field": "date"}},
         "sources": {"terms": {"field": "source", "size": MAX_SOURCES}},
-        "members": {"top_hits": {"size": MAX_STORY_OTHERS + 1, "_source": ["id", "title", "display_title"],
+        "members": {"top_hits": {"size": MAX_STORY_OTHERS + 1, "_source": ["id", "title", "display_title", "language", "title_*"],
                                  "sort": [{"date": {"order": "asc", "missing": "_last"}}, {"id": "asc"}]}}}}}
 
 

@@ -18,6 +18,14 @@ What each node means (the contract suite checks that every backend answers alike
   (the resolver); they, date ranges and match-alls never score;
 - exclusions are `must_not`; an And of exclusions only is everything but them.
 
+Languages (issue 21): an article's text is in its language's fields (languages.py), so a query
+is translated once per language it searches (`search.languages.searched`), each time with that
+language's analysis on that language's fields (`to_dsl(..., language=code)`); with more than one,
+the translations are alternatives, each held to its language's articles (`languages_dsl`): an
+article is in one language, so it answers its own language's reading of the query (a German
+stop word leaves the German reading, never the English one; an exclusion excludes within each
+language). One language (an English archive) is translated exactly as before.
+
 A word that analyses to nothing (a stop word, punctuation) is nothing, and the emptiness
 propagates: an And or Or of nothing is nothing and leaves its parent, a phrase of stop words is
 nothing, an exclusion of nothing excludes nothing, and nothing at the top matches nothing.
@@ -36,6 +44,8 @@ from datetime import datetime, timezone
 
 from search import querylang as ql
 from search import ranking
+from search.analysis import DEFAULT_LANGUAGE
+from search.backends.opensearch.languages import field as language_field
 from search.backends.opensearch.schema import COMBINED_FIELD, LOWER_SUBFIELD, TEXT_FIELDS
 
 # A facet field's value as typed ("kim jong un", "U.S.") -> the forms to look for in `<field>.lower`
@@ -95,13 +105,47 @@ def plain_word_count(node: ql.Node, analysed: Analysed) -> int:
     return len(ranking.query_words(node, analyser(analysed), excluded=True))
 
 
-def to_dsl(node: ql.Node, analysed: Analysed, resolve: Resolver, *, any_word: bool = False) -> DSL:
-    """The query for a tree; pass the `any_word` the tree was parsed with. A tree that is
-    nothing (only stop words) matches nothing."""
+def to_dsl(node: ql.Node, analysed: Analysed, resolve: Resolver, *, any_word: bool = False,
+           language: str = DEFAULT_LANGUAGE) -> DSL:
+    """The query for a tree on one language's fields (`analysed`: that language's analysis);
+    pass the `any_word` the tree was parsed with. A tree that is nothing (only stop words)
+    matches nothing."""
     if isinstance(node, ql.MatchAll):
         return MATCH_ALL
-    query = _Translator(analysed, resolve, any_word).scored(node)
+    query = _Translator(analysed, resolve, any_word, language).scored(node)
     return query if query is not None else MATCH_NONE
+
+
+def language_filter(language: str, codes: Mapping[str, Iterable[str]]) -> DSL:
+    """The articles whose text is in `language`'s fields: those stored with one of its codes
+    (`codes`: each searched language's stored codes, "de" -> ["de"]); for English, every
+    article not stored with another searched language's code ("und", none, "en")."""
+    if language != DEFAULT_LANGUAGE:
+        return {"terms": {"language": sorted(codes.get(language, ()))}}
+    others = sorted({code for other, found in codes.items() if other != language for code in found})
+    return {"bool": {"must_not": [{"terms": {"language": others}}]}}
+
+
+def languages_dsl(node: ql.Node, analysed: Mapping[str, Analysed], resolve: Resolver, *, any_word: bool = False,
+                  codes: Mapping[str, Iterable[str]] | None = None) -> DSL:
+    """The query for a tree in every language of `analysed` (language -> its analysis, most
+    articles first): `to_dsl` for one language; for several, any language's translation held
+    to that language's articles (`language_filter`; `codes`: each language's stored codes)."""
+    languages = list(analysed) or [DEFAULT_LANGUAGE]
+    if len(languages) == 1:
+        return to_dsl(node, analysed.get(languages[0], {}), resolve, any_word=any_word, language=languages[0])
+    if isinstance(node, ql.MatchAll):
+        return MATCH_ALL
+    codes = codes if codes is not None else {language: [language] for language in languages}
+    alternatives = []
+    for language in languages:
+        query = _Translator(analysed[language], resolve, any_word, language).scored(node)
+        if query is not None:
+            alternatives.append({"bool": {"must": [query], "filter": [language_filter(language, codes)]}})
+    if not alternatives:
+        return MATCH_NONE
+    return alternatives[0] if len(alternatives) == 1 else {"bool": {"should": alternatives,
+                                                                    "minimum_should_match": 1}}
 
 
 def highlight_dsl(node: ql.Node, analysed: Analysed, field: str = "body") -> DSL | None:
@@ -122,14 +166,14 @@ def highlight_dsl(node: ql.Node, analysed: Analysed, field: str = "body") -> DSL
 
 
 def proximity_clauses(node: ql.Node, analysed: Analysed, window: int | None = None,
-                      boost: float | None = None) -> list[DSL]:
+                      boost: float | None = None, language: str = DEFAULT_LANGUAGE) -> list[DSL]:
     """`search.ranking`'s proximity bonus as Lucene can score it: for each two consecutive plain
     words of the query (unfielded, not excluded, each one analysed token), a sloppy phrase on
     the body (`slop` window - 1: the two words at most `window` words apart in order, or closer
     in reverse). Lucene scores a sloppy phrase by sum(1 / (1 + distance)) through BM25, where
     BM25TP sums 1 / distance^2 over every pair of query words: the same preference, not the
     same numbers. `window` and `boost` are search.ranking's PROXIMITY_WINDOW and PROXIMITY unless
-    given; empty when `boost` is 0."""
+    given; empty when `boost` is 0. `language`: whose body field (the ranking language's)."""
     window = ranking.PROXIMITY_WINDOW if window is None else window
     boost = ranking.PROXIMITY if boost is None else boost
     if not boost or window < 2:
@@ -138,10 +182,12 @@ def proximity_clauses(node: ql.Node, analysed: Analysed, window: int | None = No
              if isinstance(leaf, ql.Word) and leaf.field is None and len(analysed.get(leaf.text, ())) == 1]
     pairs = list(dict.fromkeys((a, b) for a, b in zip(words, words[1:])
                                if analysed[a] != analysed[b]))
-    return [{"match_phrase": {"body": {"query": f"{a} {b}", "slop": window - 1, "boost": boost}}} for a, b in pairs]
+    body = language_field("body", language)
+    return [{"match_phrase": {body: {"query": f"{a} {b}", "slop": window - 1, "boost": boost}}} for a, b in pairs]
 
 
-def phrase_clauses(node: ql.Node, analysed: Analysed, boost: float | None = None) -> list[DSL]:
+def phrase_clauses(node: ql.Node, analysed: Analysed, boost: float | None = None,
+                   language: str = DEFAULT_LANGUAGE) -> list[DSL]:
     """`search.ranking`'s word pairs (PHRASES) as Lucene can score them: for each pair, a slop-0
     phrase of its text on `combined` times `boost`, to be added as optional clauses (score,
     never matches). A pair is scored as a word of its own over the combined title and body,
@@ -150,11 +196,13 @@ def phrase_clauses(node: ql.Node, analysed: Analysed, boost: float | None = None
     them). Lucene's phrase idf is the SUM of its words' idfs, not the pair's own document
     frequency (a rare pairing of common words, "interest rates", weighs as a rare word there):
     the same preference (the words side by side first), not the same numbers. `boost` is
-    search.ranking.PHRASES unless given; empty when it is 0."""
+    search.ranking.PHRASES unless given; empty when it is 0. `language`: whose combined field
+    (the ranking language's)."""
     boost = ranking.PHRASES if boost is None else boost
     if not boost:
         return []
-    return [{"match_phrase": {COMBINED_FIELD: {"query": pair.text, "slop": 0, "boost": boost}}}
+    combined = language_field(COMBINED_FIELD, language)
+    return [{"match_phrase": {combined: {"query": pair.text, "slop": 0, "boost": boost}}}
             for pair in ranking.word_pairs(node, analyser(analysed))]
 
 
@@ -208,10 +256,17 @@ def _unscored(query: DSL) -> DSL:
 class _Translator:
     """One translation; `query` returns None where the tree is nothing (see the module docstring)."""
 
-    def __init__(self, analysed: Analysed, resolve: Resolver, any_word: bool) -> None:
+    def __init__(self, analysed: Analysed, resolve: Resolver, any_word: bool,
+                 language: str = DEFAULT_LANGUAGE) -> None:
         self.analysed = analysed
         self.resolve = resolve
         self.any_word = any_word
+        self.language = language
+        self.combined = language_field(COMBINED_FIELD, language)
+
+    def field(self, name: str) -> str:
+        """The language's field of a text field's name ("body" -> "body_de")."""
+        return language_field(name, self.language)
 
     def query(self, node: ql.Node) -> DSL | None:
         return getattr(self, "_" + type(node).__name__)(node)
@@ -230,15 +285,16 @@ class _Translator:
             return None  # a stop word or punctuation: nothing
         operator = "or" if self.any_word else "and"
         if node.field is None and (len(tokens) == 1 or self.any_word):  # see the module docstring
-            return {"match": {COMBINED_FIELD: {"query": node.text, "operator": operator}}}
-        return self._per_field(node.field, lambda field: {"match": {field: {
+            return {"match": {self.combined: {"query": node.text, "operator": operator}}}
+        return self._per_field(node.field, lambda field: {"match": {self.field(field): {
             "query": node.text, "operator": operator, **_boost(field)}}})
 
     def _Phrase(self, node: ql.Phrase) -> DSL | None:
         text = phrase_text(node)
         if not self.analysed.get(text):
             return None
-        return self._per_field(node.field, lambda field: {"match_phrase": {field: {"query": text, **_boost(field)}}})
+        return self._per_field(node.field, lambda field: {"match_phrase": {self.field(field): {
+            "query": text, **_boost(field)}}})
 
     def _Prefix(self, node: ql.Prefix) -> DSL | None:
         if node.field not in (None,) + TEXT_FIELDS:  # a facet: the display form as typed
@@ -246,7 +302,8 @@ class _Translator:
         value = prefix_form(node.text, self.analysed)
         if not value:
             return None
-        return self._per_field(node.field, lambda field: {"prefix": {field: {"value": value, "boost": PREFIX_SCORE}}})
+        return self._per_field(node.field, lambda field: {"prefix": {self.field(field): {
+            "value": value, "boost": PREFIX_SCORE}}})
 
     def _FieldValue(self, node: ql.FieldValue) -> DSL | None:
         # Commas separate a facet value's terms: they read as spaces.
@@ -346,6 +403,6 @@ def _boost(field: str) -> dict:
     return {"boost": ranking.TITLE_BOOST} if field == "title" else {}
 
 
-__all__ = ["to_dsl", "texts_to_analyse", "proximity_clauses", "phrase_clauses", "analyser", "plain_word_count",
+__all__ = ["to_dsl", "languages_dsl", "language_filter", "texts_to_analyse", "proximity_clauses", "phrase_clauses", "analyser", "plain_word_count",
            "highlight_dsl", "prefix_form", "facet_query",
            "date_query", "filter_clauses", "fold", "Resolver", "Analysed", "MATCH_ALL", "MATCH_NONE"]
