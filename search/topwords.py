@@ -14,18 +14,36 @@ Backend-neutral, in three steps:
 3. the backend gives each candidate's indexed form (the stem: "plans", "planned" -> one term)
    and its document frequency in the whole index (`SearchBackend.document_frequencies`); the
    sample's document counts are taken per term as well, and G² compares them.
+
+Each article's words are read in its own language (issue 21; `Article.language`, English for
+"und" as the index reads it, search.analysis.analysis_language): the sample is split by
+language, and each part is compared with the index's articles of that language (their count:
+a search for `language:<code>`, kept per index generation), its words checked against that
+language's stop words (search.analysis.rules; English adds `STOP_WORDS`, newswire boilerplate)
+and looked up in that language (`document_frequencies(words, language=code)`). So a German
+set's top words hold no German stop words, and a German word stands out against German
+articles, not against an archive of mostly English ones. Words are the shared word rule's
+(search.analysis.words): runs of letters with their combining marks, at least 3 of them
+(`MIN_LETTERS`; no digits: "abc123" gives "abc"), and Chinese, Japanese and Korean runs cut into
+the overlapping pairs the index holds (a lone character says too little). The parts' words are
+ranked together, by score; each says its language. An index of English articles gives exactly
+the words it gave before languages.
 """
 from __future__ import annotations
 
 import math
 import re
 import threading
+import unicodedata
 from collections import Counter, OrderedDict
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from weakref import WeakKeyDictionary
 
 from search import querylang as ql
+from search.analysis import CJK, DEFAULT_LANGUAGE, UNDETERMINED, analysis_language, cjk_bigrams, rules
 from search.export import every_article
+from search.language_data import MARKS
 from search.request import SearchRequest
 
 SAMPLE = 100            # best-ranked matching articles read: 200 cost p95 132 ms on Reuters (bench/load.py)
@@ -34,7 +52,11 @@ MAX_CANDIDATES = 250    # most frequent sample words looked up: 400 kept 1 more 
 #                        Reuters queries, and cost ~35 ms a request in OpenSearch (a filter per word)
 TOP = 20
 CACHED_ANSWERS = 256   # answers kept per process (small dicts), the least recently used dropped first
-_WORD = re.compile(r"[^\W\d_]{3,}")
+MIN_LETTERS = 3        # shorter words ("U.S", "km", "de") rarely characterise a set
+# A run of letters with their combining marks: the letters of one of search.analysis.words'
+# words (which never spans anything else), without its digits, dots and underscores.
+_LETTERS = re.compile(rf"[^\W\d_](?:[^\W\d_]|[{MARKS}])*")
+_LATIN = re.compile("[a-zß\u00e0-\u024f\u0300-\u036f]+")  # lower-case Latin letters and their accents
 # English function words and newswire boilerplate, beyond the index's own stop list: they are
 # never what characterises a set of articles, but slight differences in their rate can be
 # "significant" in a big sample.
@@ -55,6 +77,8 @@ yesterday may might must shall via per cts dlrs vs yet tbd us
 # Per backend (an index): (generation, request, top, sample) -> answer, least recently used first.
 _ANSWERS: WeakKeyDictionary[object, OrderedDict[tuple, dict]] = WeakKeyDictionary()
 _ANSWERS_LOCK = threading.Lock()
+# Per backend: (generation, {analysis language: its articles in the index}).
+_LANGUAGE_SIZES: WeakKeyDictionary[object, tuple[object, dict[str, int]]] = WeakKeyDictionary()
 
 
 @dataclass
@@ -64,6 +88,7 @@ class TopWord:
     score: float       # G², over-representation only
     sample_docs: int   # sample articles with the term
     index_docs: int    # articles in the whole index with it
+    language: str = DEFAULT_LANGUAGE  # the analysis language of the articles it was counted in
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -83,13 +108,30 @@ def log_likelihood(a: int, c: int, b: int, d: int) -> float:
     return 2.0 * g2
 
 
-def own_words(tree: ql.Node) -> list[str]:
-    """Every word the (parsed) query searches for (words, phrase words, prefixes), lower-cased:
-    they characterise the result set by definition, so they are left out."""
-    out: list[str] = []
-    for leaf in ql.text_terms(tree):
-        out.extend(w.lower() for w in _WORD.findall(getattr(leaf, "text", "")))
+def words_of(text: str) -> set[str]:
+    """The distinct candidate words of a text, lower-cased: the shared word rule's words
+    (search.analysis.words) as runs of letters and marks of at least MIN_LETTERS, and the
+    pairs of Chinese, Japanese and Korean runs."""
+    out: set[str] = set()
+    for run in _LETTERS.findall(text.lower()):
+        if len(run) < MIN_LETTERS and len(run) != 2:
+            continue
+        if CJK.search(run):
+            out.update(part for part, _, _ in cjk_bigrams(run)
+                       if len(part) >= MIN_LETTERS or len(part) == 2 and CJK.fullmatch(part))
+        elif len(run) >= MIN_LETTERS:
+            out.add(run)
     return out
+
+
+def own_words(tree: ql.Node) -> list[str]:
+    """Every word the (parsed) query searches for (words, phrase words, prefixes), lower-cased,
+    by `words_of`'s rule: they characterise the result set by definition, so they are left out."""
+    out: dict[str, None] = {}
+    for leaf in ql.text_terms(tree):
+        text = getattr(leaf, "text", "")  # (a Phrase has none: its words stay candidates, as ever)
+        out.update(dict.fromkeys(sorted(words_of(text), key=text.lower().find)))
+    return list(out)
 
 
 def _generation(backend) -> object | None:
@@ -142,17 +184,102 @@ def _top_words(engine, request: SearchRequest, top: int, sample: int) -> dict:
             break
         page += 1
     records = engine.articles(ids) if ids else []
-    own = set(own_words(request.tree))
-    # Each article's distinct words (set operations, not a loop per word).
-    doc_words = [set(_WORD.findall(f"{record.title}\n{record.body}".lower())) - STOP_WORDS - own
-                 for record in records]
+    own = own_words(request.tree)
+    left_out = set(own)
+    # Each article's distinct words (set operations, not a loop per word), by its language.
+    parts: dict[str, list[set[str]]] = {}
+    for record in records:
+        language = analysis_language(getattr(record, "language", None))
+        parts.setdefault(language, []).append(
+            _without_stop_words(words_of(f"{record.title}\n{record.body}"), language) - left_out)
+    seen = {language: _seen(doc_words) for language, doc_words in parts.items()}
+    # The MAX_CANDIDATES words in most sample articles, whatever their language (equal counts:
+    # each language's own order, languages in the order the sample met them).
+    ranked = sorted(((n, language, w) for language in parts for w, n in seen[language].most_common()),
+                    key=lambda item: -item[0])
+    candidates: dict[str, list[str]] = {}
+    for n, language, w in ranked[:MAX_CANDIDATES]:
+        if n >= MIN_SAMPLE_DOCS:
+            candidates.setdefault(language, []).append(w)
+    if not candidates:
+        return {"words": [], "sample": len(records), "total": total}
+    scored: list[TopWord] = []
+    sizes = _language_sizes(engine, list(candidates))
+    for language, words in candidates.items():
+        known, index_size = _frequencies(engine, words + sorted(own), language)
+        index_size = sizes.get(language) or index_size
+        scored += _scored(language, parts[language], seen[language], words, own, known, index_size)
+    scored.sort(key=lambda w: (-w.score, w.word, w.language))
+    return {"words": scored[:top], "sample": len(records), "total": total}
+
+
+def _without_stop_words(words: set[str], language: str) -> set[str]:
+    """An article's words less the words never counted in its language: the analysis's stop
+    words, for English also the newswire list (`STOP_WORDS`, which holds English's index stop
+    words); in other languages also a Latin-script word that is a stop word but for its accents
+    (German "dass" is the list's "daß", Spanish "esta" its "está")."""
+    if language == DEFAULT_LANGUAGE:
+        return words - STOP_WORDS
+    stop, folded_stop = _stop_lists(language)
+    return {w for w in words - stop if not (folded_stop and _LATIN.fullmatch(w) and _fold(w) in folded_stop)}
+
+
+@lru_cache(maxsize=None)
+def _stop_lists(language: str) -> tuple[frozenset[str], frozenset[str]]:
+    """A language's stop words, and their Latin-script ones with accents folded."""
+    stop = rules(language).stop_words
+    return stop, frozenset(_fold(w) for w in stop if _LATIN.fullmatch(w))
+
+
+def _fold(word: str) -> str:
+    """A Latin-script word without its accents ("daß" -> "dass", "está" -> "esta")."""
+    decomposed = unicodedata.normalize("NFKD", word.replace("ß", "ss"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _seen(doc_words: list[set[str]]) -> Counter[str]:
+    """In how many of the articles each word is."""
     seen: Counter[str] = Counter()
     for words in doc_words:
         seen.update(words)
-    candidates = [w for w, n in seen.most_common(MAX_CANDIDATES) if n >= MIN_SAMPLE_DOCS]
-    if not candidates:
-        return {"words": [], "sample": len(records), "total": total}
-    known, index_size = engine.document_frequencies(candidates + sorted(own))
+    return seen
+
+
+def _frequencies(engine, words: list[str], language: str) -> tuple[dict[str, tuple[str, int]], int]:
+    """`document_frequencies` of the words in `language`: English's asked as before languages."""
+    if language == DEFAULT_LANGUAGE:
+        return engine.document_frequencies(words)
+    backend = getattr(engine, "backend", engine)
+    known, size = backend.document_frequencies(words, language=language)
+    prefix = language + "\x1f"  # a term's language mark in an index that keeps one (not a word's part)
+    return {w: (term[len(prefix):] if term.startswith(prefix) else term, df) for w, (term, df) in known.items()}, size
+
+
+def _language_sizes(engine, languages: list[str]) -> dict[str, int]:
+    """How many of the index's articles each analysis language has ("und" counts as English),
+    by a count search per language, kept per index generation; 0 where the index says none
+    (one that does not record languages: the caller takes the whole index)."""
+    backend = getattr(engine, "backend", engine)
+    generation = _generation(backend)
+    with _ANSWERS_LOCK:
+        kept = _LANGUAGE_SIZES.get(backend)
+        sizes = dict(kept[1]) if kept is not None and kept[0] == generation and generation is not None else {}
+    missing = [language for language in languages if language not in sizes]
+    for language in missing:
+        codes = [language, UNDETERMINED] if language == DEFAULT_LANGUAGE else [language]
+        query = " OR ".join(f"language:{code}" for code in codes)
+        sizes[language] = engine.run(SearchRequest.build(query, page_size=1, sort="newest", snippets=False,
+                                                         facets=False)).total
+    if missing and generation is not None:
+        with _ANSWERS_LOCK:
+            _LANGUAGE_SIZES[backend] = (generation, sizes)
+    return sizes
+
+
+def _scored(language: str, doc_words: list[set[str]], seen: Counter[str], candidates: list[str], own: list[str],
+            known: dict[str, tuple[str, int]], index_size: int) -> list[TopWord]:
+    """G² of each term of one language's part of the sample (`doc_words`, each article's words)
+    against that language's `index_size` articles."""
     own_terms = {known[w][0] for w in own if w in known}
     # The term of every sample word in at least MIN_SAMPLE_DOCS articles that the index knows;
     # a term's spellings are counted in articles, as `seen` counts them.
@@ -164,7 +291,7 @@ def _top_words(engine, request: SearchRequest, top: int, sample: int) -> dict:
     for words in doc_words:
         sample_docs.update({term_of[w] for w in words & term_of.keys()})
     index_docs = {known[w][0]: known[w][1] for w in candidates if w in known}
-    n = len(records)
+    n = len(doc_words)
     scored = []
     for term, a in sample_docs.items():
         if term in own_terms:
@@ -172,9 +299,8 @@ def _top_words(engine, request: SearchRequest, top: int, sample: int) -> dict:
         df = max(index_docs.get(term, 0), a)
         score = log_likelihood(a, n, df - a, max(index_size - n, 1))
         if score > 0:
-            scored.append(TopWord(_spelling(by_term[term]), term, score, a, df))
-    scored.sort(key=lambda w: (-w.score, w.word))
-    return {"words": scored[:top], "sample": n, "total": total}
+            scored.append(TopWord(_spelling(by_term[term]), term, score, a, df, language))
+    return scored
 
 
 def _spelling(counts: Counter[str]) -> str:
@@ -182,4 +308,4 @@ def _spelling(counts: Counter[str]) -> str:
     return min(counts, key=lambda w: (-counts[w], w))
 
 
-__all__ = ["top_words", "TopWord", "log_likelihood", "SAMPLE", "TOP"]
+__all__ = ["top_words", "TopWord", "log_likelihood", "words_of", "own_words", "SAMPLE", "TOP", "MIN_LETTERS"]
