@@ -317,7 +317,7 @@ def test_api_search_is_search_results_to_dict(client, web_engine):
                                         date_from="2019-01-01", date_to="2019-12-31").to_dict()
     expected.pop("took_ms"), data.pop("took_ms")
     assert data == expected
-    assert set(data["facets"]) == {"person", "org", "place", "source", "dates"}
+    assert set(data["facets"]) == {"person", "org", "place", "source", "language", "dates"}
 
 
 def test_api_article_and_stats(client):

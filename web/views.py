@@ -93,11 +93,13 @@ def language_label(code: str | None) -> str:
 
 @bp.app_template_filter()
 def text_attributes(code: str | None) -> Markup:
-    """The attributes of an article's own text (title, snippet, body): `lang` when it is not
-    the page's English, so a screen reader pronounces it and the browser picks its fonts and
-    hyphenation; `dir="auto"` so Arabic or Hebrew text runs right to left."""
-    lang = f' lang="{code}"' if code and code not in ("en", UNDETERMINED) and re.fullmatch(r"[a-z]{2,3}", code) else ""
-    return Markup(f'{lang} dir="auto"')
+    """The attributes of an article's own text (title, snippet, body) in a language other than
+    the page's English: `lang`, so a screen reader pronounces it and the browser picks its fonts
+    and hyphenation, and `dir="auto"`, so Arabic or Hebrew text runs right to left. None for
+    English, undetermined or unknown: such text reads as the page does."""
+    if not code or code in ("en", UNDETERMINED) or not re.fullmatch(r"[a-z]{2,3}", code):
+        return Markup("")
+    return Markup(f' lang="{code}" dir="auto"')
 
 
 @bp.app_template_filter()
