@@ -22,12 +22,28 @@ Cost: detection per article on Reuters-21578 (title + body, as indexing would pa
 of 256 (`detect_languages`, as indexing's batches) and one by one, median of `--runs` passes, against reading + indexing per article measured in this script (index_paths,
 entities off, a fresh Whoosh index of the same files): the goal is < 2%.
 
-Run: .venv/bin/python bench/languages.py --data /tmp/lingua-sentences   (about 3 minutes)
+Indexing speed, detection on vs off (`--parts speed`): every Reuters-21578 file indexed by the
+index run (index_paths, entities off, a fresh Whoosh index each time) with detection on and with it
+off (newsearch.indexing.DETECT_LANGUAGES = False: an article keeps its declaration, else "und"),
+`--runs` rounds of one run each, the order alternating (on, off / off, on / ...) so that a drift in
+the machine's load falls on both; medians and their ratio, and the run's own account of detection
+(IndexSummary.language_seconds: its share of the run, its cost per article) and of the languages
+it found in an archive that is all English.
+
+Retrieval sanity (`--parts retrieval`): the shipped sample tests/data/languages/news (41 real news
+paragraphs in 11 languages, SOURCE.md) indexed by the index run; each case of its queries.json (a
+query in a form its articles do not use, and the articles that language's analysis must find)
+searched over every language, and with the language filter; recall per language, and how many
+hits came from another language. On Whoosh, and on OpenSearch with `--opensearch URL`.
+
+Run: nice -n 10 .venv/bin/python bench/languages.py --data /tmp/lingua-sentences   (about 10 minutes)
+     --parts speed,retrieval to leave out accuracy and the detection-only cost.
 """
 from __future__ import annotations
 
 import argparse
 import collections
+import json
 import statistics
 import sys
 import tempfile
@@ -38,7 +54,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from common import SHARED, machine, require_data, table, versions, write_json  # noqa: E402
+from common import RESULTS_DIR, SHARED, machine, require_data, table, versions, write_json  # noqa: E402
 
 import index.language as language  # noqa: E402
 from index.language import LANGUAGES, detect_language, detect_languages, normalise_language  # noqa: E402
@@ -48,6 +64,8 @@ NEWS_LENGTH_CJK = 200
 CJK = {"zh", "ja"}
 CAPS = (200, 300, 1000, 2000)
 BATCH = 256  # articles per detect_languages call, as newsearch/indexing.py's NER_BATCH
+SAMPLE_DIR = REPO / "tests" / "data" / "languages" / "news"
+PARTS = ("accuracy", "cost", "speed", "retrieval")
 
 
 def read_texts(data: Path, max_sentences: int) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -123,15 +141,17 @@ def reuters_articles(files: list[Path]) -> list[str]:
     return texts
 
 
-def cost(files: list[Path], runs: int, py3_model) -> dict:
-    """Detection per article against reading + indexing per article, both measured here."""
+def cpu() -> float:
+    """CPU seconds of this process and of its ended children (an index run's writer processes)."""
     import resource
 
-    from newsearch.indexing import index_paths
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
-    def cpu() -> float:
-        own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-        return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+def cost(files: list[Path], runs: int, py3_model) -> dict:
+    """Detection per article against reading + indexing per article, both measured here."""
+    from newsearch.indexing import index_paths
 
     articles = reuters_articles(files)
     detect_language(articles[0])  # the model loads once per process, before timing
@@ -172,6 +192,117 @@ def cost(files: list[Path], runs: int, py3_model) -> dict:
     return out
 
 
+def speed(files: list[Path], runs: int) -> dict:
+    """Index runs over `files` with detection on and off, alternating; medians and their ratio."""
+    import newsearch.indexing as indexing
+    from newsearch.indexing import index_paths
+
+    detect_language("The model loads once per process, before timing.")
+    measured: dict[str, list[dict]] = {"on": [], "off": []}
+    for round_ in range(runs):
+        for mode in (("on", "off") if round_ % 2 == 0 else ("off", "on")):
+            saved, indexing.DETECT_LANGUAGES = indexing.DETECT_LANGUAGES, mode == "on"
+            try:
+                with tempfile.TemporaryDirectory(prefix="newsearch-languages-speed-") as where:
+                    c0 = cpu()
+                    summary = index_paths(files, Path(where) / "index", entities=False, show_progress=False)
+                    used = cpu() - c0
+            finally:
+                indexing.DETECT_LANGUAGES = saved
+            articles = summary.added + summary.updated + summary.unchanged
+            measured[mode].append({"seconds": round(summary.elapsed, 3), "cpu_seconds": round(used, 3),
+                                   "articles": articles, "language_seconds": round(summary.language_seconds, 4),
+                                   "languages": dict(summary.language_counts()[:8])})
+            print(f"  round {round_ + 1} detection {mode:3s}: {summary.elapsed:6.2f} s, {articles:,} articles, "
+                  f"detection {summary.language_seconds:.3f} s", flush=True)
+
+    def median(mode: str, key: str) -> float:
+        return statistics.median(run[key] for run in measured[mode])
+
+    on, off = median("on", "seconds"), median("off", "seconds")
+    articles = measured["on"][0]["articles"]
+    share = statistics.median(run["language_seconds"] / run["seconds"] for run in measured["on"])
+    return {"files": len(files), "articles": articles, "runs": runs, "runs_detail": measured,
+            "median_seconds": {"on": on, "off": off}, "ratio_on_off": round(on / off, 4),
+            "median_cpu_seconds": {"on": median("on", "cpu_seconds"), "off": median("off", "cpu_seconds")},
+            "articles_per_second": {"on": round(articles / on), "off": round(articles / off)},
+            "detection_ms_per_article": round(median("on", "language_seconds") / articles * 1e3, 4),
+            "detection_share_of_run": round(share, 4),
+            "languages_found": measured["on"][-1]["languages"]}
+
+
+def sample_engine(backend: str, where: Path, url: str | None):
+    """An Engine over the shipped sample indexed by the index run (entities off), and the options
+    naming its index (OpenSearch: an index to delete afterwards)."""
+    from newsearch.indexing import index_paths
+    from search import Engine
+
+    options = {"index_dir": where / "sample"} if backend == "whoosh" else \
+        {"url": url, "index": f"bench-languages-{int(time.time())}"}
+    index_paths([SAMPLE_DIR / "articles.jsonl"], backend=backend, backend_options=options, entities=False,
+                show_progress=False)
+    return Engine(backend=backend, **options), options
+
+
+def drop_opensearch_index(options: dict) -> None:
+    """Delete a bench index, its versioned indexes and templates (as the tests' IndexMaker does)."""
+    from opensearchpy import OpenSearch
+
+    client = OpenSearch(options["url"])
+    try:
+        client.indices.delete(index=f"{options['index']}*", ignore_unavailable=True, expand_wildcards="all")
+        for template in client.indices.get_index_template(name=f"{options['index']}*", ignore=[404]).get(
+                "index_templates", []):
+            client.indices.delete_index_template(name=template["name"], ignore=[404])
+    finally:
+        client.close()
+
+
+def retrieval(backend: str, url: str | None = None) -> dict:
+    """Detection and per-language recall of queries.json's cases on the shipped sample."""
+    records = [json.loads(line) for line in (SAMPLE_DIR / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+               if line.strip()]
+    expected = {r["url"]: r["expected_language"] for r in records}
+    cases = json.loads((SAMPLE_DIR / "queries.json").read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory(prefix="newsearch-languages-sample-") as where:
+        engine, options = sample_engine(backend, Path(where), url)
+        try:
+            stored = {r.id: r.language for r in engine.articles(list(expected))}
+            per: dict[str, dict] = {}
+            misses = []
+            for case in cases:
+                code = case["language"]
+                row = per.setdefault(code, {"queries": 0, "expected": 0, "found": 0, "found_filtered": 0,
+                                            "other_language_hits": 0})
+                hits = engine.search(case["query"], page_size=100).hits
+                filtered = {h.id for h in engine.search(case["query"], language=code, page_size=100).hits}
+                found = [u for u in case["finds"] if u in {h.id for h in hits}]
+                row["queries"] += 1
+                row["expected"] += len(case["finds"])
+                row["found"] += len(found)
+                # The filter keeps the case's language only (the mixed article is stored as one of its two).
+                own = [u for u in case["finds"] if expected[u] == code]
+                row["expected_filtered"] = row.get("expected_filtered", 0) + len(own)
+                row["found_filtered"] += sum(u in filtered for u in own)
+                row["other_language_hits"] += sum(expected.get(h.id) not in (code, "mixed") for h in hits)
+                if len(found) < len(case["finds"]):
+                    misses.append({"language": code, "query": case["query"], "forms_in_text": case["forms_in_text"],
+                                   "missed": sorted(set(case["finds"]) - set(found))})
+        finally:
+            engine.close()
+            if backend == "opensearch":
+                drop_opensearch_index(options)
+    for row in per.values():
+        row["recall"] = round(row["found"] / row["expected"], 4)
+        row["recall_filtered"] = round(row["found_filtered"] / row["expected_filtered"], 4)
+    wrong = {u: {"stored": stored.get(u), "expected": e} for u, e in expected.items()
+             if stored.get(u) != e and not (e == "mixed" and stored.get(u) in ("de", "zh", "und"))}
+    total = sum(row["expected"] for row in per.values())
+    return {"backend": backend, "articles": len(expected), "detection_right": len(expected) - len(wrong),
+            "detection_wrong": wrong, "per_language": per, "misses": misses,
+            "recall": round(sum(row["found"] for row in per.values()) / total, 4)}
+
+
 def text_cost(texts: dict[str, list[str]], decide, limit: int = 40) -> float:
     """Median microseconds per news-length text over up to `limit` texts of every language."""
     sample = [t for items in texts.values() for t in items[:limit]]
@@ -184,30 +315,17 @@ def text_cost(texts: dict[str, list[str]], decide, limit: int = 40) -> float:
     return round(statistics.median(times) * 1e6, 1)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=Path("/tmp/lingua-sentences"),
-                        help="folder of <code>.txt files, one sentence a line (Lingua's test sentences)")
-    parser.add_argument("--reuters", type=Path, default=SHARED / "reuters21578")
-    parser.add_argument("--reuters-files", type=int, default=3, help="how many reut2-*.sgm.gz files for the cost")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--max-sentences", type=int, default=1000)
-    parser.add_argument("--skip-cost", action="store_true")
-    args = parser.parse_args()
+def accuracy_part(args, py3_model) -> dict:
+    """Accuracy per variant on news-length texts and single sentences (see the docstring)."""
     require_data(args.data, "Lingua's language-testdata/sentences folder")
-
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]
-    py3_model = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     paragraphs, sentences = read_texts(args.data, args.max_sentences)
     known = {code: items for code, items in paragraphs.items() if code in LANGUAGES}
     unknown = sorted(set(paragraphs) - set(known))
     known_sentences = {code: sentences[code] for code in known}
     print(f"{len(known)} languages the detector knows ({sum(map(len, known.values()))} news-length texts); "
           f"not in its model: {', '.join(unknown) or 'none'}")
-
     results: dict = {"data": str(args.data), "news_length_chars": NEWS_LENGTH, "news_length_cjk_chars": NEWS_LENGTH_CJK,
-                     "sample_chars": language.SAMPLE_CHARS, "languages": len(known),
-                     "machine": machine(), "versions": versions("py3langid", "numpy"), "variants": {}}
+                     "sample_chars": language.SAMPLE_CHARS, "languages": len(known), "variants": {}}
     for name, decide in variants(py3_model).items():
         started = time.perf_counter()
         measured = accuracy(known, decide)
@@ -222,7 +340,6 @@ def main() -> None:
     # Languages outside the model: what the shipped detector says of them (ideally "und").
     results["outside_model"] = {code: dict(collections.Counter(detect_language(t) for t in paragraphs[code])
                                            .most_common(3)) for code in unknown}
-
     rows = []
     shipped, base = results["variants"]["shipped"]["per_language"], results["variants"]["py3langid"]["per_language"]
     for code in sorted(known):
@@ -230,12 +347,58 @@ def main() -> None:
                      results["variants"]["shipped"]["sentences"]["per_language"][code]["accuracy"],
                      ", ".join(f"{k} {v}" for k, v in shipped[code]["mistaken_for"].items())])
     print(table(["lang", "texts", "shipped", "py3langid all", "sentences", "shipped mistaken for"], rows))
+    return results
 
-    if not args.skip_cost:
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=Path("/tmp/lingua-sentences"),
+                        help="folder of <code>.txt files, one sentence a line (Lingua's test sentences)")
+    parser.add_argument("--reuters", type=Path, default=SHARED / "reuters21578")
+    parser.add_argument("--reuters-files", type=int, default=3, help="how many reut2-*.sgm.gz files for the cost")
+    parser.add_argument("--speed-files", type=int, default=22, help="how many reut2-*.sgm.gz files for on vs off")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--max-sentences", type=int, default=1000)
+    parser.add_argument("--parts", default=",".join(PARTS), help=f"which parts, comma-separated ({', '.join(PARTS)})")
+    parser.add_argument("--skip-cost", action="store_true", help="the same as leaving 'cost' out of --parts")
+    parser.add_argument("--opensearch", metavar="URL", help="measure retrieval on an OpenSearch cluster too")
+    args = parser.parse_args()
+    parts = [p for p in args.parts.split(",") if p and not (p == "cost" and args.skip_cost)]
+    if set(parts) - set(PARTS):
+        parser.error(f"unknown parts: {', '.join(sorted(set(parts) - set(PARTS)))}")
+
+    # Earlier parts' results stay in the file: a run of some parts updates theirs.
+    out = RESULTS_DIR / "languages.json"
+    results: dict = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+    results.update({"machine": machine(), "versions": versions("py3langid", "numpy", "PyStemmer")})
+    results.setdefault("measured", {})
+    py3_model = None
+    if "accuracy" in parts or "cost" in parts:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]
+        py3_model = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    if "accuracy" in parts:
+        results.update(accuracy_part(args, py3_model))
+    reuters = sorted(args.reuters.glob("reut2-*.sgm.gz"))
+    if "cost" in parts:
         require_data(args.reuters, "Reuters-21578")
-        files = sorted(args.reuters.glob("reut2-*.sgm.gz"))[:args.reuters_files]
-        results["cost"] = cost(files, args.runs, py3_model)
+        results["cost"] = cost(reuters[:args.reuters_files], args.runs, py3_model)
         print("cost:", results["cost"])
+    if "speed" in parts:
+        require_data(args.reuters, "Reuters-21578")
+        results["speed"] = speed(reuters[:args.speed_files], args.runs)
+        print("speed:", {k: v for k, v in results["speed"].items() if k != "runs_detail"})
+    if "retrieval" in parts:
+        results["retrieval"] = {"whoosh": retrieval("whoosh")}
+        if args.opensearch:
+            results["retrieval"]["opensearch"] = retrieval("opensearch", args.opensearch)
+        for backend, measured in results["retrieval"].items():
+            print(f"retrieval ({backend}): recall {measured['recall']}, detection {measured['detection_right']}"
+                  f"/{measured['articles']}, misses {measured['misses']}")
+            print(table(["lang", "queries", "expected", "recall", "recall, filtered", "other-language hits"],
+                        [[code, row["queries"], row["expected"], row["recall"], row["recall_filtered"],
+                          row["other_language_hits"]] for code, row in sorted(measured["per_language"].items())]))
+    for part in parts:
+        results["measured"][part] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     print("wrote", write_json("languages.json", results))
 
 
