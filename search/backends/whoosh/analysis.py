@@ -5,7 +5,8 @@ language's minimum), stemmed by the language's Snowball stemmer in its own spell
 none for a language without one), then accents folded ("Häuser" -> "haus", "новый" -> "нов");
 where folding changed the word, the exact (stemmed, lower-cased) form is kept too, at the same
 position (`search.analysis.KEEP_EXACT`), so a query typed with the accent ranks the exact form
-first. Words are `search.analysis.words`: combining marks kept in their word, Chinese, Japanese
+first. A stemmer that folds by itself (German's turns "Häuser" into "haus") leaves no accented
+stem: there the exact form is the word as written, lower-cased ("häuser", "zürich"). Words are `search.analysis.words`: combining marks kept in their word, Chinese, Japanese
 and Korean runs cut into overlapping pairs.
 
 English (and an undetermined or unknown language: `analysis_language`) is analysed exactly as
@@ -150,7 +151,12 @@ class Analysis:
             return Entry(self.prefix + lower, None, None)
         stemmed = self.stem(lower) if self.stem is not None else lower
         term = fold(stemmed)
-        exact = self.prefix + stemmed if self.keep_exact and term != stemmed else None
+        exact = None
+        if self.keep_exact:
+            if term != stemmed:
+                exact = self.prefix + stemmed
+            elif fold(lower) != lower:  # the stemmer folded it itself (German: "häuser" -> "haus")
+                exact = self.prefix + lower
         return Entry(self.prefix + lower, self.prefix + term, exact)
 
 

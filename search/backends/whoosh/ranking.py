@@ -26,11 +26,13 @@ from collections import Counter
 import numpy as np
 from whoosh import query as wq  # type: ignore[import-untyped]
 
-from search import querylang as ql
+from search import querylang as ql, recency
 from search import ranking as shared
 from search.analysis import DEFAULT_LANGUAGE
 from search.backend import relevance_model
 from search.backends.whoosh import scoring
+from search.backends.whoosh.analysis import LanguageText
+from search.backends.whoosh.facets import UNDATED
 from search.backends.whoosh.internals import POSITION_BITS
 from search.backends.whoosh.scoring import Evaluator, Matches, sorted_common, sorted_member, union
 from search.results import QuerySyntaxError
@@ -208,3 +210,30 @@ def feedback(evaluator: Evaluator, length: int, found: Matches) -> Matches:
     original = shared.FEEDBACK_ORIGINAL
     scores = original * found.scores + (1 - original) * length * extra
     return Matches(found.docs, scores)
+
+
+def related_articles(evaluator: Evaluator, timestamps: np.ndarray, docnum: int, top: int) -> list[tuple[int, float]]:
+    """(docnum, score) of the `top` articles most like article `docnum`, preferring ones close
+    in date: Whoosh picks its key terms (Bo1 over the stored body, in the article's own
+    language), our evaluator scores them (Whoosh's `more_like` took ~16 ms of a ~18 ms article
+    page on Reuters)."""
+    searcher = evaluator.searcher
+    stored = searcher.stored_fields(docnum)
+    # The field's analysis reads a LanguageText's language.
+    body = LanguageText(stored.get("body", ""), stored.get("language"))
+    key_terms = searcher.key_terms_from_text("body", body, numterms=recency.RELATED_TERMS)
+    if not key_terms:
+        return []
+    found = evaluator.run(wq.Or([wq.Term("body", term, boost=weight) for term, weight in key_terms]))
+    others = found.docs != docnum
+    docs, scores = found.docs[others], found.scores[others]
+    own = timestamps[docnum]
+    stamps = timestamps[docs]
+    if own != UNDATED:
+        days_apart = np.abs(stamps - own) / 86_400
+        # An undated article counts as a year apart: it might be from any time.
+        days_apart = np.where(stamps == UNDATED, recency.UNDATED_DAYS, days_apart)
+        closeness = 1.0 / np.sqrt(1.0 + days_apart / recency.CLOSENESS_DAYS)
+        scores = scores * closeness  # a month apart costs ~30%, a year ~75%
+    order = np.lexsort((docs, -scores))[:top]
+    return [(int(docs[i]), float(scores[i])) for i in order]

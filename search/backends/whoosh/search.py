@@ -24,17 +24,16 @@ from search.backends.whoosh.store import default_index_dir, index_size_bytes, op
 from search.backends.whoosh.spelling import Speller, load_vocabulary
 from search.backends.whoosh.facets import UNDATED, IndexTables, recency_factors, timestamp_to_datetime
 from search.backends.whoosh.scoring import Evaluator, Matches, PostingsCache, sorted_member
-from search.backends.whoosh.ranking import body_analyser, rerank
+from search.backends.whoosh.ranking import body_analyser, related_articles, rerank
 from search.backends.whoosh.query import date_range_query, facet_query
 from search.backends.whoosh.translate import to_whoosh
 from search.backend import RELAX_BELOW, REQUEST_BUDGET_S
 from search.backends.whoosh.backend import CAPABILITIES
 from search.request import SearchRequest
 from search.results import ArticleNotFoundError, ArticleRecord, Facets, Hit, SearchResults, StoryInfo
-from search import querylang as ql, ranking, recency, spelling
+from search import querylang as ql, ranking, spelling
 from search.analysis import analysis_language
 from search.languages import ranking_language, searched
-from search.backends.whoosh.analysis import LanguageText
 from search.backends.whoosh.snippets import highlight_full_text, highlight_terms, make_snippet
 from search.snippets import marked_query
 from search.backends.whoosh import records
@@ -425,26 +424,8 @@ class WhooshSearch:
         if docnum is None:
             raise ArticleNotFoundError(f"no article with id {article_id!r}")
         tables, postings = self._generation(searcher)
-        stored = searcher.stored_fields(docnum)
-        # Its key terms in its own language (the field's analysis reads a LanguageText's).
-        body = LanguageText(stored.get("body", ""), stored.get("language"))
-        key_terms = searcher.key_terms_from_text("body", body, numterms=recency.RELATED_TERMS)
-        if not key_terms:
-            return []
-        q = wq.Or([wq.Term("body", term, boost=weight) for term, weight in key_terms])
-        found = Evaluator(searcher, postings, tables.timestamps).run(q)
-        others = found.docs != docnum
-        docs, scores = found.docs[others], found.scores[others]
-        own = tables.timestamps[docnum]
-        stamps = tables.timestamps[docs]
-        if own != UNDATED:
-            days_apart = np.abs(stamps - own) / 86_400
-            # An undated article counts as a year apart: it might be from any time.
-            days_apart = np.where(stamps == UNDATED, recency.UNDATED_DAYS, days_apart)
-            closeness = 1.0 / np.sqrt(1.0 + days_apart / recency.CLOSENESS_DAYS)
-            scores = scores * closeness  # a month apart costs ~30%, a year ~75%
-        order = np.lexsort((docs, -scores))[:top]
-        return [self._hit(searcher, int(docs[i]), float(scores[i]), None) for i in order]
+        found = related_articles(Evaluator(searcher, postings, tables.timestamps), tables.timestamps, docnum, top)
+        return [self._hit(searcher, docnum, score, None) for docnum, score in found]
 
     def stats(self, top: int = 10) -> dict:
         searcher = self._searcher()
