@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from index.article import ENTITY_TYPES
-from newsearch import context_cli, research_cli
+from newsearch import context_cli, memory_cli, research_cli
 from search.parameters import DATE_FROM, DATE_TO, FILTERS, PARAMETERS, QUERY, Parameter
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
@@ -138,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     research_cli.add_search_options(p)
     research_cli.add_trends_parser(commands, _add_index_dir, add_parameters)
     context_cli.add_parsers(commands, _add_index_dir, add_parameters, _index_location)  # kwic, collocations, cooccurrence
+    memory_cli.add_memory_parsers(commands, _add_index_dir, add_parameters, _index_location)  # saved, tags, ...
 
     p = commands.add_parser("stories", help="the largest stories, of the index or of a query's results")
     add_parameters(p, _STORIES_PARAMETERS)
@@ -370,7 +371,8 @@ def main(argv: list[str] | None = None) -> int:
     unusable: tuple[type[Exception], ...] = (IndexNotFoundError, IncompatibleIndexError, IndexLockedError, *run_errors)
     handler = {"index": cmd_index, "search": cmd_search, "stats": cmd_stats,
                "entities": cmd_entities, "serve": cmd_serve, "trends": cmd_trends, "stories": cmd_stories,
-               **dict.fromkeys(context_cli.COMMANDS, context_cli.run)}[args.command]
+               **dict.fromkeys(context_cli.COMMANDS, context_cli.run),
+               **dict.fromkeys(memory_cli.COMMANDS, memory_cli.run)}[args.command]
     try:
         return handler(args)
     except BadParameterError as exc:

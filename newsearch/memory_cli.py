@@ -24,12 +24,18 @@ from search.parameters import PARAMETERS, QUERY
 _KEPT_FLAGS = tuple(p for p in PARAMETERS if p.name in
                     ("person", "org", "place", "source", "language", "date_from", "date_to", "sort", "recency",
                      "collapse", "story"))
-COMMANDS = ("save", "saved", "tag", "tags", "collection", "collections", "export-state", "import-state")
+COMMANDS = ("save", "saved", "tag", "tags", "collection", "collections", "export-state", "import-state",
+            "account", "token")
 
 
 def add_memory_parsers(commands, add_index_dir: Callable[[argparse.ArgumentParser], None],
-                       add_parameters: Callable[..., None]) -> None:
-    """The memory's subcommands, with the index's location options and the search filters."""
+                       add_parameters: Callable[..., None], index_location: Callable) -> None:
+    """The memory's subcommands, with the index's location options and the search filters; each
+    remembers how to find the index (`index_location`, cli.py's)."""
+    def located(p: argparse.ArgumentParser) -> None:
+        add_index_dir(p)
+        p.set_defaults(memory_location=index_location)
+
     def author(p: argparse.ArgumentParser) -> None:
         p.add_argument("--as", dest="author", metavar="NAME", help="who makes the change (default: the local user)")
 
@@ -38,14 +44,14 @@ def add_memory_parsers(commands, add_index_dir: Callable[[argparse.ArgumentParse
     add_parameters(p, (QUERY, *_KEPT_FLAGS))
     p.add_argument("--replace", action="store_true", help="replace a saved search of the same name")
     author(p)
-    add_index_dir(p)
+    located(p)
 
     p = commands.add_parser("saved", help="list saved searches, or open one (frozen set, what changed since)")
     p.add_argument("name", nargs="?", help="the saved search to open")
     p.add_argument("--export", choices=("csv", "jsonl"), help="write the frozen set, exactly as saved")
     p.add_argument("--delete", action="store_true", help="delete the saved search")
     p.add_argument("--json", action="store_true", help="print as JSON")
-    add_index_dir(p)
+    located(p)
 
     p = commands.add_parser("tag", help="tag articles: every match of a query (a rule), or by id")
     p.add_argument("name", help="the tag")
@@ -55,44 +61,65 @@ def add_memory_parsers(commands, add_index_dir: Callable[[argparse.ArgumentParse
                    help="keep the query as a rule that also tags articles later index runs add")
     p.add_argument("--remove", action="store_true", help="take the tag off the --id articles")
     author(p)
-    add_index_dir(p)
+    located(p)
 
     p = commands.add_parser("tags", help="list tags with counts, or one tag's articles")
     p.add_argument("name", nargs="?", help="the tag whose article ids to list")
     p.add_argument("--reapply-rules", action="store_true", help="run the re-applied rules now (tags new matches)")
     p.add_argument("--delete", action="store_true", help="remove the tag from every article, with its rules")
     p.add_argument("--json", action="store_true", help="print as JSON")
-    add_index_dir(p)
+    located(p)
 
     p = commands.add_parser("collection", help="define a collection of sources (collection:NAME in queries)")
     p.add_argument("name")
     p.add_argument("sources", nargs="*", metavar="SOURCE", help="sources as the source facet names them")
     p.add_argument("--delete", action="store_true", help="delete the collection")
     author(p)
-    add_index_dir(p)
+    located(p)
 
     p = commands.add_parser("collections", help="list collections with their sources and article counts")
     p.add_argument("--json", action="store_true", help="print as JSON")
-    add_index_dir(p)
+    located(p)
 
     p = commands.add_parser("export-state", help="write saved searches, tags and collections to a file")
     p.add_argument("file", type=Path)
-    add_index_dir(p)
+    located(p)
     p = commands.add_parser("import-state", help="merge a file written by export-state")
     p.add_argument("file", type=Path)
     p.add_argument("--replace", action="store_true", help="replace saved searches and collections of the same name")
-    add_index_dir(p)
+    located(p)
+
+    p = commands.add_parser("account", help="accounts that may change the memory on a server beyond localhost")
+    p.add_argument("action", choices=("add", "remove", "list", "password"))
+    p.add_argument("name", nargs="?")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    located(p)
+    p = commands.add_parser("token", help="API tokens for programs (Authorization: Bearer TOKEN)")
+    p.add_argument("action", choices=("add", "revoke"))
+    p.add_argument("account")
+    p.add_argument("--label", default="", help="what the token is for")
+    located(p)
 
 
-def run(args: argparse.Namespace, engine, given: dict[str, Any]) -> int:
-    """Run one memory command on `engine`'s store; `given`: the search parameters typed."""
-    from search.memory.store import store_for
+def run(args: argparse.Namespace) -> int:
+    """Run one memory command on its index's store (cli.py's handler for them); a store's
+    refusal (unknown name, name taken, bad file) exits 2 with its message."""
+    from newsearch.cli import given_parameters
+    from search import engine_for
+    from search.memory.store import StoreError, store_for
 
-    store = store_for(engine)
+    backend, location = args.memory_location(args)
+    engine = engine_for(backend=backend, **location)
+    given = given_parameters(args, _KEPT_FLAGS)
     try:
-        return _COMMANDS[args.command](args, engine, store, given)
-    finally:
-        store.close()
+        store = store_for(engine)
+        try:
+            return _COMMANDS[args.command](args, engine, store, given)
+        finally:
+            store.close()
+    except StoreError as error:
+        print(f"newsearch: {error}", file=sys.stderr)
+        return 2
 
 
 def _author(args: argparse.Namespace) -> str:
@@ -250,8 +277,40 @@ def _import_state(args, engine, store, given) -> int:
     return 0
 
 
+def _account(args, engine, store, given) -> int:
+    from search.memory import accounts
+    from search.results import BadParameterError
+
+    if args.action == "list":
+        for name in accounts.accounts(store):
+            print(name)
+        return 0
+    if not args.name:
+        raise BadParameterError(f"account {args.action} needs the account's name")
+    if args.action == "remove":
+        accounts.remove_account(store, args.name)
+        print(f"removed the account {args.name!r} and its tokens")
+        return 0
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("password: ")
+    accounts.add_account(store, args.name, password, replace=args.action == "password")
+    print(f"{'set the password of' if args.action == 'password' else 'made'} the account {args.name!r}")
+    return 0
+
+
+def _token(args, engine, store, given) -> int:
+    from search.memory import accounts
+
+    if args.action == "revoke":
+        print(f"revoked {accounts.revoke_tokens(store, args.account)} tokens of {args.account!r}")
+        return 0
+    print(accounts.add_token(store, args.account, args.label))
+    print("keep it secret: it is shown only now", file=sys.stderr)
+    return 0
+
+
 _COMMANDS: dict[str, Callable[..., int]] = {
     "save": _save, "saved": _saved, "tag": _tag, "tags": _tags, "collection": _collection,
-    "collections": _collections, "export-state": _export_state, "import-state": _import_state}
+    "collections": _collections, "export-state": _export_state, "import-state": _import_state,
+    "account": _account, "token": _token}
 
 __all__ = ["add_memory_parsers", "run", "COMMANDS"]

@@ -64,7 +64,7 @@ def create_app(index_dir: Path | str | None = None, **settings: object) -> Flask
     app.jinja_env.lstrip_blocks = True
     app.extensions[EXTENSION_KEY] = engine if engine is not None else Engine(index_dir)
 
-    from web import api, context, errors, help, research, stories, views
+    from web import api, auth, context, errors, help, memory, research, stories, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
@@ -72,6 +72,8 @@ def create_app(index_dir: Path | str | None = None, **settings: object) -> Flask
     app.register_blueprint(stories.bp)
     app.register_blueprint(context.bp)  # words in context: /kwic, /collocations, /cooccurrence (web/context.py)
     app.register_blueprint(help.bp)  # search tips, about this archive, following a search
+    app.register_blueprint(memory.bp)  # saved searches, tags, collections (issue 22)
+    auth.setup(app)  # who may change them: CSRF, the local user on localhost, accounts beyond
     errors.register(app)
 
     @app.after_request

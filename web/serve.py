@@ -38,6 +38,8 @@ def serve(index_dir: Path | str | None = None, host: str = "127.0.0.1", port: in
 
     Raises `ListenError` when the address cannot be listened on; nothing is printed then.
     """
+    # Writes without signing in only where nobody but this machine can reach the server.
+    settings.setdefault("local_only", host in ("127.0.0.1", "::1", "localhost"))
     app = create_app(index_dir=index_dir, **settings)
     if debug:
         # Never the default: the debugger runs code in the browser for anyone who can reach it.

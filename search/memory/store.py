@@ -65,6 +65,17 @@ _SCHEMA = (
         reapply INTEGER NOT NULL,     -- 1: tag new matching articles after each index run
         author TEXT NOT NULL,
         created_at TEXT NOT NULL)""",
+    # Accounts and API tokens (search/memory/accounts.py): who may write on a server that
+    # listens beyond localhost. Passwords and tokens are kept as hashes only.
+    """CREATE TABLE IF NOT EXISTS account (
+        name TEXT PRIMARY KEY,
+        password TEXT NOT NULL,       -- scrypt$n$r$p$salt$hash
+        created_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS token (
+        hash TEXT PRIMARY KEY,        -- sha256 of the token
+        account TEXT NOT NULL REFERENCES account(name) ON DELETE CASCADE,
+        label TEXT NOT NULL,
+        created_at TEXT NOT NULL)""",
     # Collections (search/memory/collections.py): named sets of sources.
     """CREATE TABLE IF NOT EXISTS collection (
         name TEXT PRIMARY KEY,
