@@ -82,8 +82,10 @@ def clean(kind: str, span: str) -> str | None:
         if stripped == name:
             break
         name = stripped
-    if not any(c.isalpha() for c in name) or not any(c.isupper() for c in name):
-        return None  # lower-case or symbol-only spans are model noise, not names
+    if not any(c.isalpha() for c in name) or (not any(c.isupper() for c in name)
+                                              and any(c.islower() for c in name)):
+        return None  # lower-case or symbol-only spans are model noise, not names; a name in a
+        # script without case (Chinese, Arabic: "习近平" as a source's tag) is a name
     if len(name.split(" ")) > MAX_TOKENS or name.casefold() in _STOPNAMES:
         return None
     return name

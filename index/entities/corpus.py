@@ -20,27 +20,37 @@ ranking changed once others had used it; a bare name that gained or lost a resol
 rewrites only those whose values differ, through `IndexWriter.update_fields`. Every article's
 values are therefore those of the final statistics, whatever order the articles came in. A
 run killed before `finish` leaves its marks here; the next run's `finish` completes them.
+Names known from the archive (index/entities/known.py): every name a model recognised in an
+article (after the noise rules) or a source gave is counted in `known` per kind, by articles. An
+article no model reads (`pending`: its text kept, compressed, until the run ends) is matched
+against those names as each batch is written, and again at `finish` against every name the run
+ended with, so its values do not depend on which batch came first, nor on the workers. Its
+matches are no votes (they would only repeat the majority that chose them). An article of an
+earlier run is matched again when its text is indexed again.
 Limits: with OpenSearch `--part` runs on several machines, each machine has its own file (the
 statistics of its part). Articles deleted because their file changed keep their evidence here
 until their id is written again.
 """
 from __future__ import annotations
 
+import heapq
 import json
 import sqlite3
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
 from index.entities.aliases import AliasTable, key
+from index.entities.known import MAX_NAMES, KnownNames, matchable
 from index.entities.orglinks import PREFIX
 from index.entities.resolve import (ALL_STEPS, OTHER, Evidence, Steps, is_bare, label_counts, local_resolutions,
                                     org_links, resolve)
 
 FILE_NAME = "entity-corpus.sqlite"
 STORY_DAYS = 3
-SCHEMA_VERSION = 2  # 2: `ment.place` (shared places are no evidence of a shared context)
+SCHEMA_VERSION = 3  # 2: `ment.place` (shared places are no evidence of a shared context); 3: `known`, `pending`
 _TIE_ORDER = ("person", "place", "org", OTHER)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS art (id TEXT PRIMARY KEY, day INTEGER, evidence TEXT NOT NULL, written TEXT);
@@ -55,7 +65,12 @@ CREATE INDEX IF NOT EXISTS res_id ON res(id);
 CREATE TABLE IF NOT EXISTS bare (id TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (id, key));
 CREATE INDEX IF NOT EXISTS bare_key ON bare(key);
 CREATE TABLE IF NOT EXISTS dirty (what TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (what, key));
+CREATE TABLE IF NOT EXISTS known (name TEXT NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL,
+                                  PRIMARY KEY (name, kind));
+CREATE TABLE IF NOT EXISTS pending (id TEXT PRIMARY KEY, text BLOB NOT NULL);
 """
+_TABLES = ("art", "vote", "ment", "res", "bare", "dirty", "known", "pending")
+_PENDING_CHUNK = 500
 
 
 def day_number(date: datetime | None) -> int | None:
@@ -81,12 +96,12 @@ class EntityCorpus:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         if self._conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
             # A file from an earlier layout: start again (articles count again as they are written).
-            self._conn.executescript("DROP TABLE IF EXISTS art; DROP TABLE IF EXISTS vote; DROP TABLE IF EXISTS ment;"
-                                     "DROP TABLE IF EXISTS res; DROP TABLE IF EXISTS bare; DROP TABLE IF EXISTS dirty;")
+            self._conn.executescript("".join(f"DROP TABLE IF EXISTS {table};" for table in _TABLES))
             self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._conn.executescript(_SCHEMA)
         self._votes: dict[str, dict[str, int]] = {}
         self._dirty_types: set[str] = set()  # names marked this session (saves re-inserts)
+        self._known: KnownNames | None = None  # built on the first article no model reads
 
     # ---- statistics -------------------------------------------------------------------------------
 
@@ -117,37 +132,109 @@ class EntityCorpus:
 
     def add(self, article_id: str, date: datetime | None, evidence: Evidence) -> None:
         """Count (or re-count, replacing its earlier version) one article's evidence."""
+        self._add(article_id, day_number(date), evidence)
+
+    def _add(self, article_id: str, day: int | None, evidence: Evidence) -> None:
         self._remove(article_id)
         self._add_votes(label_counts(evidence), +1)
+        self._add_known(evidence, +1)
+        found = evidence.get("k", [])
         place_only: dict[str, bool] = {}  # name key -> only ever a place in this article
-        for name, kind in evidence["m"] + evidence["s"]:
+        for name, kind in evidence["m"] + evidence["s"] + found:
             place_only[key(name)] = place_only.get(key(name), True) and kind == "place"
         self._conn.executemany("INSERT INTO ment VALUES (?, ?, ?)",
                                [(article_id, k, int(p)) for k, p in place_only.items()])
         resolved = local_resolutions(evidence, self.table)
         self._conn.executemany("INSERT INTO res VALUES (?, ?, ?)", [(article_id, b, f) for b, f in resolved.items()])
         self._conn.executemany("INSERT OR IGNORE INTO dirty VALUES ('bare', ?)", [(b,) for b in resolved])
-        bare = {key(n) for n, k in evidence["m"] if k != OTHER and is_bare(n, self.table)} - set(resolved)
+        bare = {key(n) for n, k in evidence["m"] + found if k != OTHER and is_bare(n, self.table)} - set(resolved)
         # Organisations' short names (orglinks.py) share the tables, keyed "org:<key>".
         links = {PREFIX + k: full for k, full in org_links(evidence, self.table).items()}
         self._conn.executemany("INSERT INTO res VALUES (?, ?, ?)", [(article_id, b, f) for b, f in links.items()])
         self._conn.executemany("INSERT OR IGNORE INTO dirty VALUES ('bare', ?)", [(b,) for b in links])
-        bare |= {PREFIX + key(n) for n, k in evidence["m"] if k == "org"} - set(links)
+        bare |= {PREFIX + key(n) for n, k in evidence["m"] + found if k == "org"} - set(links)
         self._conn.executemany("INSERT OR IGNORE INTO bare VALUES (?, ?)", [(article_id, b) for b in bare])
         self._conn.execute("INSERT INTO art (id, day, evidence) VALUES (?, ?, ?)",
-                           (article_id, day_number(date), json.dumps(evidence, ensure_ascii=False)))
+                           (article_id, day, json.dumps(evidence, ensure_ascii=False)))
 
     def _remove(self, article_id: str) -> None:
         row = self._conn.execute("SELECT evidence FROM art WHERE id = ?", (article_id,)).fetchone()
         if row is None:
             return
-        self._add_votes(label_counts(json.loads(row[0])), -1)
+        old = json.loads(row[0])
+        self._add_votes(label_counts(old), -1)
+        self._add_known(old, -1)
         self._conn.execute("INSERT OR IGNORE INTO dirty SELECT 'bare', bare FROM res WHERE id = ?", (article_id,))
         for table in ("ment", "res", "bare", "art"):
             self._conn.execute(f"DELETE FROM {table} WHERE id = ?", (article_id,))
 
     def commit(self) -> None:
         self._conn.commit()
+
+    # ---- names known from the archive -------------------------------------------------------------
+
+    def _add_known(self, evidence: Evidence, sign: int) -> None:
+        """Count (or take away) the names an article's model found and its source gave, once per
+        (name, kind); a name that becomes matchable joins the dictionary in use, if any."""
+        names = {(name, kind) for name, kind in evidence["m"] + evidence["s"] if kind != OTHER}
+        if not names:
+            return
+        self._conn.executemany("INSERT INTO known VALUES (?, ?, ?) ON CONFLICT(name, kind) DO UPDATE "
+                               "SET n = n + excluded.n", [(name, kind, sign) for name, kind in sorted(names)])
+        if self._known is not None and sign > 0:
+            new = sorted({name for name, _ in names if name not in self._known})
+            for i in range(0, len(new), _PENDING_CHUNK):
+                part = new[i:i + _PENDING_CHUNK]
+                rows = self._conn.execute(f"SELECT name, kind, n FROM known WHERE name IN ({','.join('?' * len(part))})"
+                                          " AND n > 0 ORDER BY name, kind", part).fetchall()
+                for name, kind, total in _known_rows(rows):
+                    if matchable(name, total):
+                        self._known.add(name, kind)
+
+    def known_names(self) -> KnownNames:
+        """The dictionary of names known from the archive (built on first use, then kept up to
+        date as articles are added): the MAX_NAMES most named of the matchable ones."""
+        if self._known is None:
+            rows = self._conn.execute("SELECT name, kind, n FROM known WHERE n > 0 ORDER BY name, kind")
+            best = heapq.nsmallest(MAX_NAMES, ((-total, name, kind) for name, kind, total in _known_rows(rows)
+                                               if matchable(name, total)))
+            self._known = KnownNames((name, kind) for _, name, kind in sorted(best, key=lambda item: item[1]))
+        return self._known
+
+    def remember_text(self, article_id: str, text: str) -> None:
+        """Keep the text of an article no model reads, for `finish` to match against every name
+        the run ended with."""
+        self._conn.execute("INSERT OR REPLACE INTO pending VALUES (?, ?)",
+                           (article_id, zlib.compress(text.encode("utf-8", "surrogatepass"))))
+
+    def _match_pending(self) -> None:
+        """Match the kept texts against the final dictionary; an article whose matches change is
+        re-counted and marked, for `finish` to re-resolve."""
+        if self._conn.execute("SELECT 1 FROM pending LIMIT 1").fetchone() is None:
+            return
+        self._known = None
+        known = self.known_names()
+        last = ""
+        while True:
+            rows = self._conn.execute("SELECT id, text FROM pending WHERE id > ? ORDER BY id LIMIT ?",
+                                      (last, _PENDING_CHUNK)).fetchall()
+            if not rows:
+                break
+            for article_id, blob in rows:
+                stored = self._conn.execute("SELECT day, evidence FROM art WHERE id = ?", (article_id,)).fetchone()
+                if stored is None:
+                    continue
+                evidence: Evidence = json.loads(stored[1])
+                found = known.find(zlib.decompress(blob).decode("utf-8", "surrogatepass"))
+                if found != evidence.get("k", []):
+                    if found:
+                        evidence["k"] = found
+                    else:
+                        evidence.pop("k", None)
+                    self._add(article_id, stored[0], evidence)
+                    self._conn.execute("INSERT OR IGNORE INTO dirty VALUES ('id', ?)", (article_id,))
+            last = rows[-1][0]
+        self._conn.execute("DELETE FROM pending")
 
     # ---- resolution -------------------------------------------------------------------------------
 
@@ -211,11 +298,14 @@ class EntityCorpus:
             "SELECT m.id FROM ment m JOIN dirty d ON d.what = 'type' AND d.key = m.key")}
         ids.update(r[0] for r in self._conn.execute(
             "SELECT b.id FROM bare b JOIN dirty d ON d.what = 'bare' AND d.key = b.key"))
+        ids.update(r[0] for r in self._conn.execute("SELECT key FROM dirty WHERE what = 'id'"))
         return sorted(ids)
 
     def finish(self, update: Callable[[str, dict[str, list[str]]], object]) -> int:
         """Re-resolve the affected articles and `update(id, values)` those whose values changed;
-        returns how many. Then nothing is marked."""
+        returns how many. Then nothing is marked. Articles no model reads are first matched
+        against the names the run ended with."""
+        self._match_pending()
         changed = 0
         for article_id in self.affected():
             row = self._conn.execute("SELECT written FROM art WHERE id = ?", (article_id,)).fetchone()
@@ -237,6 +327,21 @@ class EntityCorpus:
             self._conn.commit()
             self._conn.close()
             self._closed = True
+
+
+def _known_rows(rows: Iterable[tuple[str, str, int]]) -> Iterable[tuple[str, str, int]]:
+    """(name, kind, n) rows sorted by name -> (name, its kind (most articles; ties: person,
+    place, org), articles naming it)."""
+    name: str | None = None
+    kinds: dict[str, int] = {}
+    for row_name, kind, n in rows:
+        if row_name != name:
+            if name is not None:
+                yield name, _ranking(kinds).split(">")[0], sum(kinds.values())
+            name, kinds = row_name, {}
+        kinds[kind] = n
+    if name is not None:
+        yield name, _ranking(kinds).split(">")[0], sum(kinds.values())
 
 
 __all__ = ["EntityCorpus", "FILE_NAME", "STORY_DAYS"]

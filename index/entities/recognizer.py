@@ -146,6 +146,14 @@ def load_recogniser(order: Sequence[str] = MODEL_ORDER) -> Recogniser:
     """The first model in `order` that loads, else the rule-based fallback (logged as degraded)."""
     import spacy
 
+    return load_model(order) or _fallback(spacy, order)
+
+
+def load_model(order: Sequence[str]) -> Recogniser | None:
+    """The first model in `order` that loads, or None: no fallback. For a language other than
+    English (index/entities/languages.py), whose text the English fallback must never read."""
+    import spacy
+
     for package in order:
         try:
             nlp = spacy.load(package, exclude=EXCLUDE)
@@ -155,7 +163,7 @@ def load_recogniser(order: Sequence[str] = MODEL_ORDER) -> Recogniser:
         version = nlp.meta.get("version", "?")
         log.info("NER model %s %s loaded (pipes: %s)", package, version, ", ".join(nlp.pipe_names))
         return Recogniser(nlp, f"{package} {version}", degraded=False)
-    return _fallback(spacy, order)
+    return None
 
 
 def _fallback(spacy, order: Sequence[str]) -> Recogniser:

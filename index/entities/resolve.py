@@ -38,13 +38,14 @@ from index.entities.noise import CORPORATE_FORMS, common_word, filter_span, tabl
 from index.entities.orglinks import abbreviations, short_form_of
 from index.entities.prose import occurrences
 
-LABEL_KINDS = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place"}
+# English (OntoNotes) labels, and the French model's (WikiNER: PER, ORG, LOC, MISC).
+LABEL_KINDS = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place", "PER": "person"}
 # Labels of names that are none of our kinds: nationalities and parties (NORP), events, works
 # (films, books), products, laws, languages. They are kept as mentions of kind OTHER so that
 # they vote: a name the model mostly calls a product or a work ("Xbox", "Harry Potter",
 # "Oscar") is no person even where it once says PERSON (rule 1). OTHER is never a facet value.
 OTHER = "other"
-OTHER_LABELS = frozenset({"NORP", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW", "LANGUAGE"})
+OTHER_LABELS = frozenset({"NORP", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW", "LANGUAGE", "MISC"})
 _TIE_ORDER = {"person": 0, "place": 1, "org": 2, OTHER: 3}
 # Last words that make a "person" an organisation: legal forms ("Courier Corp") and the words
 # of club names ("Manchester United", "Blackburn Rovers").
@@ -64,6 +65,8 @@ class Evidence(TypedDict, total=False):
     s: Required[list[list[str]]]  # [[name, kind], ...]: source-given names
     t: list[str]                  # keys of one-word names a title vouches for ("President Suharto")
     a: list[list[str]]            # [[abbreviation, full organisation name], ...] the article spells out
+    k: list[list[str]]            # [[name, kind], ...]: names known from the archive found in the text
+    #                               (an article no model reads: index/entities/known.py); no votes
 
 
 Votes = Callable[[str], dict[str, int]]  # name key -> {kind: labels counted in the corpus}
@@ -86,10 +89,11 @@ ALL_STEPS = Steps()
 
 
 def article_evidence(spans: list[Span], source: dict[str, list[str]] | None, table: AliasTable,
-                     steps: Steps = ALL_STEPS, article_text: str = "") -> Evidence:
+                     steps: Steps = ALL_STEPS, article_text: str = "", english: bool = True) -> Evidence:
     """The article's cleaned mentions in text order and its source-given names (see module doc).
     `article_text`, what the recogniser read, lets the noise filter see a name written in lower
-    case."""
+    case. `english=False` (another language's model read the text) skips the rule that reads
+    English: a table is told from prose by English function words (`noise.table_only`)."""
     mentions: list[list[str]] = []
     names = {text for text, _ in spans}
     titled: set[str] = set()
@@ -110,7 +114,7 @@ def article_evidence(spans: list[Span], source: dict[str, list[str]] | None, tab
         if name is not None and steps.noise:
             name = filter_span(name, kind)
             if name is not None and article_text and (common_word(name, kind, article_text)
-                                                      or table_only(name, kind, article_text)):
+                                                      or (english and table_only(name, kind, article_text))):
                 name = None
         if name is None:
             continue
@@ -250,7 +254,7 @@ def _kinds(evidence: Evidence, table: AliasTable, votes: Votes | None) -> list[t
     # The source says what its own names are ("Fort Wayne" of a dateline is a place).
     decided: dict[str, str] = {key(n): kind for n, kind in evidence["s"]}
     typed: list[tuple[str, str]] = [(n, k) for n, k in evidence["s"]]
-    for name, label_kind in evidence["m"]:
+    for name, label_kind in evidence["m"] + evidence.get("k", []):
         k = key(name)
         if k not in decided:
             known = table.kinds_of(name)
@@ -259,7 +263,7 @@ def _kinds(evidence: Evidence, table: AliasTable, votes: Votes | None) -> list[t
             else:
                 count = Counter(votes(k)) if votes is not None else Counter()
                 if not count:
-                    count = local[k]
+                    count = local.get(k) or Counter({label_kind: 1})  # a known name: the kind it is known as
                 if known:  # the table knows it under several kinds: only those compete
                     count = Counter({kind: count.get(kind, 0) for kind in known}) if any(
                         count.get(kind) for kind in known) else count
@@ -336,7 +340,9 @@ def resolve(evidence: Evidence, table: AliasTable, steps: Steps = ALL_STEPS, vot
     typed = _kinds(evidence, table, votes if steps.types else None)
     abbreviated = {key(a): f for a, f in evidence.get("a", [])}
     titled = set(evidence.get("t", ()))
-    given = {key(n) for n, _ in evidence["s"]}
+    # Names a source gave, and names known from the archive (found in two articles at least when
+    # one word: known.matchable), are vouched for: a lone word of them is kept unexpanded.
+    given = {key(n) for n, _ in evidence["s"] + evidence.get("k", [])}
     result: dict[str, list[str]] = {}
     for kind in KINDS:
         seq = [n for n, k in typed if k == kind]
