@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from index.article import Article
+from index.language import SAMPLE_CHARS, UNDETERMINED, detect_languages, normalise_language
 from index.ner_pool import NerPool, default_workers
 from index.progress import Progress
 from index.readers import ReadOptions, iter_files, read_file
@@ -51,6 +52,10 @@ BATCHES_AHEAD = 2
 # merges at scale: 5,000-document commits gave 400 segments' worth of merging per 1M articles.
 COMMIT_EVERY_DOCS = 50_000
 COMMIT_EVERY_SECONDS = 60
+# Detect each article's language (index/language.py). Off, an article's language is what its
+# source declares, else "und": for measuring what detection costs (bench/languages.py sets it
+# to False around an index run), not an option for users (every other stage relies on a code).
+DETECT_LANGUAGES = True
 
 
 @dataclass
@@ -68,6 +73,10 @@ class IndexSummary:
     elapsed: float = 0.0
     ner_seconds: float = 0.0   # in the recogniser; summed over the workers when there are some
     ner_workers: int = 0       # entity recognition processes (0: in the run's own process)
+    language_seconds: float = 0.0  # detecting languages (index/language.py), in the run's process
+    # Languages of the articles this run read and wrote (ISO 639-1, "und": undetermined), with
+    # counts; files skipped as unchanged are not read, so their articles are not in it.
+    languages: dict[str, int] = field(default_factory=dict)
     recogniser: str = ""
     given: int = 0           # paths given to the run
     missing: list[str] = field(default_factory=list)  # given paths that don't exist or can't be read
@@ -76,6 +85,10 @@ class IndexSummary:
     @property
     def docs_per_second(self) -> float:
         return (self.added + self.updated) / self.elapsed if self.elapsed > 0 else 0.0
+
+    def language_counts(self) -> list[tuple[str, int]]:
+        """(code, articles) for every language read, most articles first ("und" last on a tie)."""
+        return sorted(self.languages.items(), key=lambda item: (-item[1], item[0] == UNDETERMINED, item[0]))
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -94,6 +107,8 @@ class IndexSummary:
                if self.ner_workers and self.ner_seconds else
                f", of which entity recognition {self.ner_seconds:.1f} s" if self.ner_seconds else ""),
         ]
+        if self.languages:
+            lines.append("languages: " + ", ".join(f"{code} {count:,}" for code, count in self.language_counts()))
         if self.recogniser:
             lines.append(f"entities: {self.recogniser}")
         if self.missing:
@@ -201,7 +216,8 @@ class _Run:
         self.last_commit = time.monotonic()
         self.seen_ids: dict[str, str] = {}  # id -> where it was first seen in this run
         self.stored: dict[str, str] = {}    # the pending batch's indexed ids -> their content hashes
-        self.counted: dict[str, str] = {}   # ids written since the last commit -> how they were counted
+        # Ids written since the last commit -> how they were counted (kind, language).
+        self.counted: dict[str, tuple[str, str]] = {}
         self.rejections_seen = 0
         self.files_done = 0
         self.docs_done = 0
@@ -229,12 +245,34 @@ class _Run:
         before them (all of them with `everything`); each write may commit."""
         if self.pending:
             batch = [a for _, _, articles in self.pending for a in articles]
+            # Before entity recognition, which picks its recogniser by language, and before the
+            # writer, which analyses each article's words in its language.
+            self.set_languages(self.pending)
             ticket = self.pool.prefetch(batch) if self.pool is not None else []
             self.ready.append((self.pending, batch, ticket))
             self.pending, self.pending_articles = [], 0
         ahead = 0 if everything or self.pool is None else BATCHES_AHEAD
         while len(self.ready) > ahead:
             self.write_batch(*self.ready.popleft())
+
+    def set_languages(self, files: list[tuple[Path, str, list[Article]]]) -> None:
+        """Every article's language (in place): its declaration (what the reader put in
+        `article.language`) as the hint and its file as the group (index.language.detect_languages),
+        so that `article.language` is always an ISO 639-1 code or "und" from here on."""
+        articles = [article for _, _, read in files for article in read]
+        started = time.perf_counter()
+        if DETECT_LANGUAGES:
+            # The detector reads the first SAMPLE_CHARS characters: title, then body (a title
+            # made from the lede would only repeat it).
+            texts = [article.body[:SAMPLE_CHARS] if article.title_derived
+                     else f"{article.title}\n\n{article.body[:SAMPLE_CHARS]}" for article in articles]
+            groups = [number for number, (_, _, read) in enumerate(files) for _ in read]
+            codes = detect_languages(texts, [article.language for article in articles], groups)
+        else:
+            codes = [normalise_language(article.language) or UNDETERMINED for article in articles]
+        for article, code in zip(articles, codes):
+            article.language = code
+        self.summary.language_seconds += time.perf_counter() - started
 
     def write_batch(self, files: list[tuple[Path, str, list[Article]]], batch: list[Article],
                     ticket: list[str]) -> None:
@@ -268,7 +306,9 @@ class _Run:
         stored = self.stored.get(aid)
         kind = "added" if stored is None else "unchanged" if stored == content_hash else "updated"
         setattr(self.summary, kind, getattr(self.summary, kind) + 1)
-        self.counted[aid] = kind
+        language = article.language or UNDETERMINED
+        self.summary.languages[language] = self.summary.languages.get(language, 0) + 1
+        self.counted[aid] = (kind, language)
         story = None
         if self.stories is not None:
             self.stories.add(article, aid, content_hash)
@@ -339,10 +379,14 @@ class _Run:
         self.writer.commit(recogniser=self.extractor.recogniser)
         # An article the index refused was counted as added/updated; it is a failure instead
         # (its problem was reported when it was refused).
+        languages = self.summary.languages
         for aid in self.writer.rejected_ids[self.rejections_seen:]:
-            kind = self.counted.get(aid)
-            if kind is not None:
+            if aid in self.counted:
+                kind, language = self.counted[aid]
                 setattr(self.summary, kind, getattr(self.summary, kind) - 1)
+                languages[language] -= 1
+                if not languages[language]:
+                    del languages[language]
         self.rejections_seen = len(self.writer.rejected_ids)
         self.counted.clear()
         self.uncommitted_docs = self.uncommitted_files = 0

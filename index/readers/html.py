@@ -25,6 +25,7 @@ import trafilatura
 from bs4 import BeautifulSoup
 
 from index.article import Article
+from index.language import normalise_language
 from index.readers.base import PAGE_READ_BYTES, Problem, parse_date
 from index.readers.publisher import publisher_name
 from index.readers.records import split_authors
@@ -256,14 +257,22 @@ def _entities(article: dict) -> dict[str, list[str]]:
     return {k: v for k, v in entities.items() if v}
 
 
-def _language(tree: lxml.html.HtmlElement, metas: dict[str, str]) -> str | None:
-    """Primary language subtag ("en-US" -> "en"), so that every reader's languages compare."""
-    raw = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang") \
-        or metas.get("content-language") or metas.get("og:locale")
-    if not raw:
-        return None
-    code = re.split(r"[-_,\s]", raw.strip())[0].lower()
-    return code if re.fullmatch(r"[a-z]{2,3}", code) else None
+def _language(tree: lxml.html.HtmlElement, metas: dict[str, str], article: dict) -> str | None:
+    """The language the page declares, as ISO 639-1 (`normalise_language`: "en-US", "pt_BR",
+    "English" -> "en", "pt", "en"), or None. Most specific first: the article's own JSON-LD
+    `inLanguage`, `<html lang>` (or xml:lang), `<meta http-equiv=content-language>`, `og:locale`,
+    `<meta name=language>` / `dc.language`; the first that names a language wins ("xx-YY", numbers
+    and lists of several languages name none). Only a hint: indexing detects the language from the
+    text and overrules a declaration the text contradicts (a site template's default)."""
+    declared = article.get("inLanguage")
+    if isinstance(declared, list):
+        declared = declared[0] if declared else None
+    if isinstance(declared, dict):  # {"@type": "Language", "name": "English", "alternateName": "en"}
+        declared = declared.get("alternateName") or declared.get("name")
+    candidates = [declared, tree.get("lang"), tree.get("{http://www.w3.org/XML/1998/namespace}lang"),
+                  *(metas.get(key) for key in ("content-language", "og:locale", "language", "dc.language",
+                                               "inlanguage"))]
+    return next((code for code in map(normalise_language, candidates) if code is not None), None)
 
 
 def _authors(metas: dict[str, str], article: dict) -> list[str]:
@@ -330,5 +339,5 @@ def read(path: Path, text: str, options: object, fmt: str) -> Iterator[Article |
                       None, "warning")
     yield Article(title=trim_title(title, 300), body=body, date=date, url=url,
                   source=" ".join(source.split()) if source else None, authors=_authors(metas, article),
-                  language=_language(tree, metas), entities=_entities(article), path=where,
+                  language=_language(tree, metas, article), entities=_entities(article), path=where,
                   title_derived=derived)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from index.article import ENTITY_TYPES, Article
+from index.language import normalise_language
 from index.readers.base import Problem, parse_date
 from index.readers.publisher import publisher_name
 from index.readers.seed import derive_title, normalise_paragraphs
@@ -154,7 +155,7 @@ def record_to_article(record: object, fields: _Fields, path: Path, location: str
         url=str(url).strip() if isinstance(url, str) and url.strip() else None,
         source=publisher_name(source[:1], url if isinstance(url, str) else None, body),
         authors=_names(fields.get(record, "authors"), True),
-        language=str(language).strip() if isinstance(language, str) and language.strip() else None,
+        language=normalise_language(language),
         entities=entities, path=where, location=location, title_derived=not title,
     )
 

@@ -15,6 +15,11 @@ What each document becomes:
 - TYPE="BRIEF": title only (the "Blah blah blah." filler after the title is not text), body "".
 - TYPE="UNPROC": no TITLE/BODY markup; the first line of TEXT is the title, the rest the body.
 - Paragraphs: in the SGML a line indented with spaces starts a new paragraph.
+- Language: the collection is Reuters' English newswire of 1987, so every document declares
+  "en", a hint like a page's `<html lang>` (indexing's detection keeps it unless a long text
+  contradicts it). Undeclared, the detector alone calls 4 English headlines French or Latin
+  ("EC AUTHORISES EXPORT 55,000 TONNES MAIZE, MAXIMUM REBATE 130 ECUS/TONNE"); declared, one
+  Portuguese price table ("ESTILO SANTOS 1.883,33 ... SEM DESCRICAO") is Portuguese.
 - Encoding: a non-ASCII file is decoded again as latin-1 (see `as_latin1`).
 - DATE `31-MAR-1987 605:12:19.12` (NEWID 17192) has a valid day but an impossible time: the
   article keeps the day (midnight UTC) and a warning says the time was dropped. A DATE with no
