@@ -134,6 +134,7 @@ def analysis_settings() -> dict:
         "char_filter": {
             # "$1 ": the digit before the comma, then a space (a Java regex replacement).
             "news_digit_comma": {"type": "pattern_replace", "pattern": analysis.DIGIT_COMMA, "replacement": "$1 "},
+            **others["char_filter"],
         },
         "filter": {
             "news_possessive": {"type": "stemmer", "language": "possessive_english"},
