@@ -26,7 +26,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
-from search.context import (DEFAULT_ARTICLES, Analysis, analysis, check_articles, matching_articles,
+from search.context import (DEFAULT_ARTICLES, Analysis, Term, analysis, check_articles, matching_articles,
                             occurrences, query_texts, read_notice, segment, terms_in)
 from search.parameters import MAX_TOP, whole_number
 from search.request import SearchRequest
@@ -116,11 +116,14 @@ def collocations(engine, request: SearchRequest, *, window: int = DEFAULT_WINDOW
     spellings: dict[tuple[str, str], Counter[str]] = {}
     listed: dict[tuple[str, str], bool] = {}
     found = window_words = sample_words = read = total = 0
+    by_language: dict[str, list[Term]] = {}  # the query's terms in each article language met
     for records, total in matching_articles(engine, request, limit):  # noqa: B007 - the last page's total
         for record in records:
             read += 1
             language = analysis(record.language)
-            terms = terms_in(language, texts)
+            terms = by_language.get(language.code)
+            if terms is None:
+                terms = by_language[language.code] = terms_in(language, texts)
             function_words = _function_words(language)
             own = {key for term in terms for key in term.keys}
             for name, text in (("title", record.title), ("body", record.body)):

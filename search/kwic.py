@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from weakref import WeakKeyDictionary
 
-from search.context import (DEFAULT_ARTICLES, analysis, check_articles, fold, generation, matching_articles,
+from search.context import (DEFAULT_ARTICLES, Term, analysis, check_articles, fold, generation, matching_articles,
                             occurrences, query_texts, read_notice, segment, terms_in)
 from search.export import csv_lines
 from search.parameters import whole_number
@@ -160,6 +160,7 @@ def _concordance(engine, request: SearchRequest, width: int, limit: int) -> Conc
     lines: list[KwicLine] = []
     read = total = with_lines = 0
     cut = False
+    by_language: dict[str, list[Term]] = {}  # the query's terms in each article language met
     if not texts:  # nothing to mark: say how many match, read nothing
         total = engine.run(request.with_changes(page=1, page_size=1, snippets=False, facets=False)).total
         return Concordance([], 0, total, 0, [])
@@ -167,7 +168,9 @@ def _concordance(engine, request: SearchRequest, width: int, limit: int) -> Conc
         for record in records:
             read += 1
             language = analysis(record.language)
-            terms = terms_in(language, texts)
+            terms = by_language.get(language.code)
+            if terms is None:
+                terms = by_language[language.code] = terms_in(language, texts)
             before = len(lines)
             for name, text in (("title", record.title), ("body", record.body)):
                 if text:
