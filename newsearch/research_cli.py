@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from search.export import EXPORT_LIMIT, every_article
-from search.parameters import DATE_FROM, DATE_TO, FILTERS, INTERVAL, RECENCY, SORT, Parameter
+from search.parameters import DATE_FROM, DATE_TO, FILTERS, INTERVAL, RECENCY, SORT, Parameter, filters_as_query
 from search.trends import MAX_QUERIES, trends_csv
 
 EXPORT_FORMATS = ("csv", "jsonl")
@@ -38,7 +38,7 @@ def add_trends_parser(commands, add_index_dir, add_parameters) -> None:
     p.add_argument("queries", nargs="+", metavar="QUERY",
                    help='a query in the query language, with its own filters (e.g. "oil place:Iran")')
     add_index_dir(p)
-    add_parameters(p, (INTERVAL, DATE_FROM, DATE_TO))
+    add_parameters(p, (INTERVAL, DATE_FROM, DATE_TO, *FILTERS.values()))  # filters: of every series
     p.add_argument("--counts", action="store_true", help="plot counts, not shares (the table has both)")
     p.add_argument("--csv", action="store_true", help="print a CSV table")
     p.add_argument("--json", action="store_true", help="print the series as JSON")
@@ -73,7 +73,9 @@ def cmd_trends(args: argparse.Namespace, engine) -> int:
         from search.results import BadParameterError
 
         raise BadParameterError(f"trends compare at most {MAX_QUERIES} queries, not {len(args.queries)}")
-    result = engine.trends(args.queries, interval=args.interval, normalise=not args.counts,
+    beside = filters_as_query({kind: getattr(args, kind, []) for kind in FILTERS})
+    queries = [f"{q} {beside}" if q.strip() and beside else q for q in args.queries]
+    result = engine.trends(queries, interval=args.interval, normalise=not args.counts,
                            date_from=args.date_from, date_to=args.date_to)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))

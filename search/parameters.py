@@ -315,6 +315,17 @@ class SearchParameters(TypedDict, total=False):
     facets: bool | str | int
 
 
+def filters_as_query(filters: dict[str, tuple[str, ...]] | dict[str, list[str]]) -> str:
+    """Filters written in the query language (`place:"United States" language:"de"`), checked by
+    their rows first: how a trends series, whose filters live in its query, carries the filters
+    given beside it (the page's URL, the command line's options)."""
+    parts = []
+    for kind, parameter in FILTERS.items():
+        for value in parameter.read(filters.get(kind, ())):
+            parts.append(f'{kind}:"{value.replace(chr(34), " ")}"')
+    return " ".join(parts)
+
+
 # ---- the docs -----------------------------------------------------------------------------------
 
 
@@ -352,5 +363,5 @@ def markdown() -> str:
 __all__ = ["Parameter", "PARAMETERS", "BY_NAME", "URL_PARAMETERS", "SearchParameters", "DateValue", "QUERY", "FILTERS",
            "DATE_FROM", "DATE_TO", "SORT", "RECENCY", "PAGE_SIZE", "STORY", "COLLAPSE", "PAGE", "INTERVAL",
            "FACET_TOP_PARAMETER", "SNIPPETS", "FACETS", "SORTS", "INTERVALS", "MAX_PAGE_SIZE", "MAX_TOP",
-           "FACET_TOP", "whole_number", "parse_date_param", "check_flag", "check_recency", "check_text", "check_languages",
+           "FACET_TOP", "whole_number", "parse_date_param", "check_flag", "check_recency", "check_text", "check_languages", "filters_as_query",
            "markdown"]

@@ -280,6 +280,13 @@ def test_stats_list_languages(multilingual):
     assert "top language" not in human  # listed whole, once
 
 
+def test_trends_take_the_language_of_every_series(multilingual):
+    both = "language:de OR language:en"
+    wide = json.loads(newsearch("trends", both, "--json", env=multilingual).stdout)
+    narrow = json.loads(newsearch("trends", both, "--language", "de", "--json", env=multilingual).stdout)
+    assert [s["total"] for s in wide["series"]] == [4] and [s["total"] for s in narrow["series"]] == [2]
+
+
 def test_export_has_the_language_column(multilingual):
     import csv
     import io

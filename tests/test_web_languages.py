@@ -166,6 +166,12 @@ def test_top_words_and_trends_take_the_language(client) -> None:
     assert words["total"] == 2
     trend = client.get("/api/trends?q=language:de&q=language:en").get_json()
     assert [s["total"] for s in trend["series"]] == [2, 2]
+    # a filter beside the queries applies to every series, written into each
+    either = "language:de OR language:en"
+    assert client.get("/api/trends", query_string={"q": either}).get_json()["series"][0]["total"] == 4
+    narrowed = client.get("/api/trends", query_string={"q": either, "language": "German"}).get_json()
+    assert [(s["query"], s["total"]) for s in narrowed["series"]] == [(either + ' language:"de"', 2)]
+    assert client.get("/api/trends?q=oil&language=Klingon").status_code == 400
     # the result page's trends link carries its language filter into the query
     assert '/trends?q=language%3A%22de%22' in page(client, "/?language=de")
 

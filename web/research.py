@@ -16,7 +16,7 @@ from flask import (Blueprint, Response, abort, current_app, jsonify, render_temp
 
 from search.export import EXPORT_LIMIT, FORMATS, every_article, export_lines
 from search.parameters import (DATE_FROM, DATE_TO, INTERVALS, MAX_TOP, PAGE, PAGE_SIZE, QUERY, RECENCY, SORT,
-                               whole_number)
+                               filters_as_query, whole_number)
 from search.topwords import TOP, top_words
 from search.trends import MAX_QUERIES, trends_csv
 from web import get_engine, query_string_too_long
@@ -41,13 +41,9 @@ def _state() -> SearchState:
 
 
 def state_query(state: SearchState) -> str:
-    """The page's query with its entity and source filters written in the query language
-    (`oil place:"United States"`), so one trends series carries its own filters."""
-    parts = [state.q.strip()] if state.q.strip() else []
-    for kind in FILTER_KINDS:
-        for value in state.filters.get(kind, ()):
-            parts.append(f'{kind}:"{value.replace(chr(34), " ")}"')
-    return " ".join(parts)
+    """The page's query with its entity, source and language filters written in the query
+    language (`oil place:"United States"`), so one trends series carries its own filters."""
+    return " ".join(part for part in (state.q.strip(), filters_as_query(state.filters)) if part)
 
 
 @bp.app_template_global()
@@ -103,7 +99,11 @@ def _trends_args() -> dict:
     scale (each query's length and syntax, the dates and the bucket are checked by the request
     each series builds, with the same messages as a search)."""
     scale = request.args.get("scale", "share")
-    return {"queries": request.args.getlist("q"), "interval": request.args.get("interval", "") or None,
+    # Filters beside the queries (`language=de`, `place=Iran`) apply to every series: written
+    # into each query, as the result page's "Compare over time" link writes them.
+    beside = filters_as_query(_state().filters)
+    queries = [f"{q} {beside}" if q.strip() and beside else q for q in request.args.getlist("q")]
+    return {"queries": queries, "interval": request.args.get("interval", "") or None,
             "normalise": scale != "count",
             "date_from": request.args.get(DATE_FROM.url or "from", "").strip() or None,
             "date_to": request.args.get(DATE_TO.url or "to", "").strip() or None}
