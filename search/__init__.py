@@ -26,7 +26,7 @@ def search(query: str = "", *, index_dir: Path | str | None = None, backend: str
 
     `query` uses the query language (words, "phrases", -excluded, OR, field:value,
     date:[A TO B], prefix*); an empty query matches every article. The other parameters
-    (`date_from`/`date_to`, `person`/`org`/`place`/`source`, `sort`, `page`, `page_size`,
+    (`date_from`/`date_to`, `person`/`org`/`place`/`source`, `language` (ISO 639-1: "de"), `sort`, `page`, `page_size`,
     `recency`, `collapse`, `story`, ...) are listed with their types, defaults and meaning in
     docs/parameters.md, made from the one table in search/parameters.py. Raises `QuerySyntaxError` or `BadParameterError` with a message fit to show a person.
     `backend` ("whoosh", the default, or "opensearch") and `backend_options` (e.g.

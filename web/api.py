@@ -23,7 +23,7 @@ def limit_request():
 @bp.get("/search")
 def api_search():
     """GET /api/search?<the parameters with a URL key in docs/parameters.md>: q, person, org,
-    place, source, from, to, sort, recency, page_size, story, collapse, page"""
+    place, source, language, from, to, sort, recency, page_size, story, collapse, page"""
     state = SearchState.from_args(request.args)
     results = get_engine().run(state.request())
     return jsonify(results.to_dict())
