@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from calendar import monthrange
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Union
@@ -137,8 +138,10 @@ Tree = Union[Word, Phrase, Prefix, FieldValue, DateRange, And, Or, AndMaybe, Not
 _COMPOUND = (And, Or, AndMaybe, Not)
 
 
-def parse(text: str, *, any_word: bool = False) -> Node:
-    """The tree of a query; raises QuerySyntaxError with what to change when it cannot be read."""
+def parse(text: str, *, any_word: bool = False, languages: Sequence[str] | None = None) -> Node:
+    """The tree of a query; raises QuerySyntaxError with what to change when it cannot be read.
+    `languages`: the analysis languages it searches, among which a long query's language is
+    told (search.stopwords.query_language; None: every language with rules)."""
     # A surrogate pair typed as two code points becomes its character; a lone surrogate (which
     # no index can encode) is dropped.
     text = text.encode("utf-16", "surrogatepass").decode("utf-16", "ignore").strip()
@@ -150,34 +153,37 @@ def parse(text: str, *, any_word: bool = False) -> Node:
     if not prepared:
         return MatchAll()
     node = _Parser(prepared, text, any_word).group(None, 0)
-    return _without_question_words(node) if node is not None else Or(())
+    return _without_question_words(node, languages) if node is not None else Or(())
 
 
-def _without_question_words(node: Node) -> Node:
+def _without_question_words(node: Node, languages: Sequence[str] | None) -> Node:
     """A long query (LONG_QUERY_WORDS plain words or more) without its plain words in
-    search.stopwords' list: "what are the effects of X on Y" is searched as "effects X Y". Only
-    unfielded words in positive position go; quoted phrases, fielded, `+`required and excluded
-    words stay as typed, and so does a query that would be left with no word to search for."""
+    search.stopwords' list of its language: "what are the effects of X on Y" is searched as
+    "effects X Y". Only unfielded words in positive position go; quoted phrases, fielded,
+    `+`required and excluded words stay as typed, and so does a query that would be left with
+    no word to search for (nothing but its language's question and stop words)."""
     plain = [leaf for leaf in text_terms(node) if isinstance(leaf, Word) and leaf.field is None]
-    if (not stopwords.APPLY_TO_LONG_QUERIES or len(plain) < stopwords.LONG_QUERY_WORDS
-            or all(_question_word(leaf) or leaf.text.lower() in stopwords.INDEX_STOP_WORDS for leaf in plain)):
+    if not stopwords.APPLY_TO_LONG_QUERIES or len(plain) < stopwords.LONG_QUERY_WORDS:
         return node
-    return _strip_question_words(node) or node
+    keys = [_key(leaf.text) for leaf in plain]
+    asked, dropped = stopwords.long_query_lists(stopwords.query_language(keys, languages))
+    if not asked or all(key in asked or key in dropped for key in keys):
+        return node
+    return _strip_question_words(node, asked) or node
 
 
-def _question_word(node: Node) -> bool:
-    return (isinstance(node, Word) and node.field is None
-            and node.text.lower().replace("\u2019", "'") in stopwords.QUESTION_WORDS)
+def _key(text: str) -> str:
+    return text.lower().replace("\u2019", "'")
 
 
-def _strip_question_words(node: Node) -> Node | None:
-    if _question_word(node):
+def _strip_question_words(node: Node, asked: frozenset[str]) -> Node | None:
+    if isinstance(node, Word) and node.field is None and _key(node.text) in asked:
         return None
     if isinstance(node, (And, Or)):
-        kept = tuple(k for k in map(_strip_question_words, node.children) if k is not None)
+        kept = tuple(k for k in (_strip_question_words(child, asked) for child in node.children) if k is not None)
         return None if not kept else kept[0] if len(kept) == 1 else type(node)(kept)
     if isinstance(node, AndMaybe):  # `+a b c` with any_word: a was required with a `+`
-        optional = _strip_question_words(node.optional)
+        optional = _strip_question_words(node.optional, asked)
         return node.required if optional is None else AndMaybe(node.required, optional)
     return node
 

@@ -36,6 +36,46 @@ def test_any_word_and_required_words() -> None:
         Word("what"), Or(tuple(Word(w) for w in ("effects", "of", "the", "weather", "on", "crops"))))
 
 
+@pytest.mark.parametrize("text, language", [
+    # Spanish: "once" is eleven, not an English question word.
+    ("los once mineros atrapados en la mina de carbón", "es"),
+    # German: "Most" is cider.
+    ("wo wird in Österreich der beste Most gepresst", "de"),
+    ("quels sont les effets de la réforme des retraites sur les femmes", "fr"),
+    ("как центральный банк России повысил ставку в пятницу", "ru"),
+])
+def test_a_long_query_in_another_language_keeps_its_words(text: str, language: str) -> None:
+    """A long query's question words are its own language's (told by its stop words): another
+    language has none beyond the stop list its analysers drop, so its words stay as typed."""
+    assert stopwords.query_language(text.lower().split(), ["de", "fr", "es", "ru", "en"]) == language
+    as_typed = And(tuple(Word(w) for w in text.split()))
+    assert parse(text) == parse(text, languages=[language, "en"]) == as_typed
+    english_rule = parse(text, languages=["en"])
+    assert english_rule == as_typed or len(english_rule.children) < len(as_typed.children)
+    if language in ("es", "de"):  # read as English, it would lose "once" / "Most"
+        assert english_rule != as_typed
+
+
+@pytest.mark.parametrize("text", ["what are the effects of weather on crops", "Which Way Did The Markets Go",
+                                  "will us trade talks may resume", "who what which where when"])
+def test_an_english_question_beside_other_languages_is_read_as_before(text: str) -> None:
+    """Searched with other languages (or all of them), an English question leaves out English's
+    question words exactly as on an English index."""
+    assert stopwords.query_language(text.lower().split()) == "en"
+    assert parse(text) == parse(text, languages=["en"]) == parse(text, languages=["de", "fr", "en", "es"])
+
+
+def test_the_searched_languages_decide() -> None:
+    """Searched in French alone, an English-looking question is a French query: French rules
+    (no question words of its own) keep it whole; a stop-word-only query stays whole too."""
+    text = "what are the effects of weather on crops"
+    assert parse(text, languages=["fr"]) == And(tuple(Word(w) for w in text.split()))
+    assert stopwords.query_language(["die", "der", "und", "oil", "gas"], ["de", "en"]) == "de"
+    assert stopwords.query_language(["the", "oil", "die", "of", "gas"], ["de", "en"]) == "en"
+    assert stopwords.query_language(["oil", "die", "gas", "coal", "prices"], ["en", "de"]) == "de"  # no English
+    # words to leave out: German rules, which leave out nothing but what the analysers drop
+
+
 def test_setting_off_keeps_the_query_as_typed(monkeypatch) -> None:
     monkeypatch.setattr(stopwords, "APPLY_TO_LONG_QUERIES", False)
     assert parse("what are the effects of weather on crops") == And(tuple(
