@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, g, jsonify, redirect, render_template, request
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import HTTPException
 
 from search.export import EXPORT_BATCH, every_article
 from search.memory import collections, saved, tags
@@ -44,6 +45,23 @@ def _search_state(form: MultiDict) -> SearchState:
 
 def _author() -> str:
     return str(g.author)
+
+
+@bp.app_template_global()
+def form_id(prefix: str, value: str) -> str:
+    """A stable element id for a form field about `value` (an article id may hold any character)."""
+    import hashlib
+
+    return f"{prefix}-{hashlib.sha1(value.encode('utf-8')).hexdigest()[:12]}"
+
+
+@bp.app_template_global()
+def article_tags(article_id: str) -> list[str]:
+    """An article's tags for its page (none when the index keeps no store)."""
+    try:
+        return tags.tags_of(get_store(), [article_id])[article_id]
+    except HTTPException:  # no store (get_store's 501): the page shows no tags
+        return []
 
 
 # ---- saved searches ----------------------------------------------------------------------------
