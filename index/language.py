@@ -240,8 +240,9 @@ def _settle_by_group(answers: list[str], groups: Sequence[object], declared: lis
     A file of news is one collection's export: Reuters-21578's one-line earnings reports ("Shr 91
     cts vs 1.08 dlrs") leave the detector unsure (English at 0.2: "und" for 1 in 10 of them), and
     a short English title ("An Undergraduate Curriculum in Numerical Analysis") reads as Latin.
-    When at least `GROUP_MAIN_SHARE` of a group's determined texts (and `GROUP_MIN_TEXTS` of them)
-    are in one language, an undeclared text of that group takes it if it is too short to detect
+    When at least `GROUP_MAIN_SHARE` of a group's texts that speak for themselves (declared, or
+    with at least `OVERRIDE_MIN_LETTERS` letters and determined; at least `GROUP_MIN_TEXTS` of
+    them) are in one language, an undeclared text of that group takes it if it is too short to detect
     (< `MIN_LETTERS` letters, but some), if the detector was unsure ("und": no language near
     `MIN_CONFIDENCE`, so no evidence against the collection's), or if it is short
     (< `OVERRIDE_MIN_LETTERS` letters) and the detector gives that language at least `HINT_FLOOR`
@@ -253,7 +254,10 @@ def _settle_by_group(answers: list[str], groups: Sequence[object], declared: lis
     for i, group in enumerate(groups):
         members.setdefault(group, []).append(i)
     for indexes in members.values():
-        counts = collections.Counter(answers[i] for i in indexes if answers[i] != UNDETERMINED)
+        # What the texts that speak for themselves say: declared, or long enough to overrule a
+        # declaration (the short and unsure ones are what the main language is for).
+        counts = collections.Counter(answers[i] for i in indexes if answers[i] != UNDETERMINED
+                                     and (declared[i] is not None or letters[i] >= OVERRIDE_MIN_LETTERS))
         if not counts:
             continue
         main, count = counts.most_common(1)[0]

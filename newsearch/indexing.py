@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from index.article import Article
 from index.language import SAMPLE_CHARS, UNDETERMINED, detect_languages, normalise_language
-from index.ner_pool import NerPool, default_workers
+from index.ner_pool import Key, NerPool, default_workers
 from index.progress import Progress
 from index.readers import ReadOptions, iter_files, read_file
 from index.parts import in_part
@@ -205,7 +205,7 @@ class _Run:
         self.writer, self.extractor = writer, extractor
         self.pool = pool  # NER worker processes, fed ahead of the writes; None: NER in this process
         # Batches read and handed to the pool, not yet written: (files, articles, pool ticket).
-        self.ready: deque[tuple[list[tuple[Path, str, list[Article]]], list[Article], list[str]]] = deque()
+        self.ready: deque[tuple[list[tuple[Path, str, list[Article]]], list[Article], list[Key]]] = deque()
         self.stories = stories  # index.stories.StoryIndex, or None (grouping off)
         self.written_story: dict[str, str | None] = {}  # since the last commit: id -> story written
         self.summary, self.progress, self.on_problem = summary, progress, on_problem
@@ -275,7 +275,7 @@ class _Run:
         self.summary.language_seconds += time.perf_counter() - started
 
     def write_batch(self, files: list[tuple[Path, str, list[Article]]], batch: list[Article],
-                    ticket: list[str]) -> None:
+                    ticket: list[Key]) -> None:
         """Recognise entities for one batch's articles (in order) and write them; maybe commit."""
         # Id and content hash of the reader's version, before entities: neither may depend on
         # which recogniser ran (or whether one did).

@@ -263,3 +263,42 @@ def test_more_texts_than_one_walk_takes() -> None:
 
     texts = [BY_LANGUAGE["de"][0]] * (_BATCH + 2) + [BY_LANGUAGE["fr"][0]]
     assert detect_languages(texts) == ["de"] * (_BATCH + 2) + ["fr"]
+
+
+# A group (indexing: the articles of one file) settles the texts that cannot speak for themselves.
+_TABLE = ("ROCHESTER GAS AND ELECTRIC CORP IN PAYOUT\n\nROCHESTER, N.Y., March 18 - Qtly div 55 cts vs 55 cts "
+          "prior\n\nPay April 25\n\nRecord March 31")  # Reuters-21578: the detector is unsure
+_LATIN_LOOKING = "An Undergraduate Curriculum in Numerical Analysis"  # CACM: read as Latin alone
+_GERMAN_HEADLINE = "Bundesregierung beschließt höhere Steuern auf Zigaretten"
+
+
+def test_a_groups_main_language_settles_its_short_and_unsure_texts() -> None:
+    english = BY_LANGUAGE["en"] * 3
+    odd = [_TABLE, _LATIN_LOOKING, _GERMAN_HEADLINE, "Wetter", "12 345", ""]
+    assert detect_languages(odd) == [UNDETERMINED, "la", "de", UNDETERMINED, UNDETERMINED, UNDETERMINED]
+    texts = english + odd
+    got = detect_languages(texts, None, ["file"] * len(texts))
+    # Unsure, too short and short-but-possible texts take English; a German headline (English all
+    # but ruled out) stays German; letterless text stays "und".
+    assert got == ["en"] * len(english) + ["en", "en", "de", "en", UNDETERMINED, UNDETERMINED]
+
+
+def test_a_group_changes_nothing_without_a_clear_main_language() -> None:
+    odd = [_TABLE, _LATIN_LOOKING, "Wetter"]
+    alone = detect_languages(odd)
+    mixed = [text for _, text in PARAGRAPHS[:12]]  # two per language
+    assert detect_languages(mixed + odd, None, [1] * 15)[12:] == alone
+    few = BY_LANGUAGE["en"] * 2  # fewer than GROUP_MIN_TEXTS texts speak for themselves
+    assert detect_languages(few + odd, None, [1] * 7)[4:] == alone
+    # Groups are separate: the English file's main language does not reach another file.
+    english = BY_LANGUAGE["en"] * 3
+    assert detect_languages(english + odd, None, [1] * 6 + [2] * 3)[6:] == alone
+
+
+def test_a_declaration_is_never_replaced_by_its_groups_language() -> None:
+    english = BY_LANGUAGE["en"] * 3
+    texts = english + ["Bonjour Berlin", _TABLE]
+    got = detect_languages(texts, [None] * 6 + ["de", "fr"], ["f"] * 8)
+    assert got[6:] == ["de", "fr"]
+    with pytest.raises(ValueError):
+        detect_languages(texts, None, ["f"] * 3)

@@ -8,6 +8,8 @@ from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
+
 from index.article import Article
 from index.readers import read_file
 from index.readers.base import Problem
@@ -207,3 +209,29 @@ def test_deeply_nested_json_ld_is_ignored_and_the_page_read(tmp_path: Path) -> N
     deep = '<script type="application/ld+json">' + "[" * 100_000 + "</script>"
     found, problems = articles(write(tmp_path, "deep.html", page(deep)))
     assert len(found) == 1 and "Kim Jong Un" in found[0].body and problems == []
+
+
+# The page's declaration of its language, normalised to ISO 639-1 (index.language), the hint
+# indexing's detection starts from.
+
+@pytest.mark.parametrize("html_attrs,head,expected", [
+    (' lang="de-AT"', "", "de"),
+    (' xml:lang="fr"', "", "fr"),
+    ("", '<meta property="og:locale" content="pt_BR">', "pt"),
+    ("", '<meta http-equiv="Content-Language" content="es-MX, en">', "es"),
+    ("", '<meta name="language" content="German">', "de"),
+    ("", '<meta name="DC.language" content="rus">', "ru"),
+    # The article's own JSON-LD wins over the template's <html lang>.
+    (' lang="en"', '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Kim heads to '
+                   'Vietnam", "inLanguage": "ko-KR"}</script>', "ko"),
+    (' lang="en"', '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Kim", '
+                   '"inLanguage": {"@type": "Language", "name": "Japanese", "alternateName": "ja"}}</script>', "ja"),
+    # Garbage is no declaration: the next one is read, else none.
+    (' lang="xx-YY"', '<meta property="og:locale" content="it_IT">', "it"),
+    (' lang="English; French"', "", None),
+    (' lang="12"', '<meta name="language" content="*">', None),
+    ("", "", None),
+])
+def test_the_pages_language_declaration_is_normalised(tmp_path: Path, html_attrs: str, head: str,
+                                                      expected: str | None) -> None:
+    assert one(write(tmp_path, "p.html", page(head=head, html_attrs=html_attrs))).language == expected

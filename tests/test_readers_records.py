@@ -310,3 +310,28 @@ def test_csv_well_quoted_multiline_row_with_a_column_too_many_is_one_error(tmp_p
     assert [a.title for a in found] == ["B"]
     (problem,) = problems
     assert problem.location == "line 2" and "3 columns" in problem.reason and "lines 2-3" in problem.reason
+
+
+# A record's declared language, normalised to ISO 639-1 (index.language): the hint indexing's
+# detection starts from. Garbage declares nothing.
+
+@pytest.mark.parametrize("field,value,expected", [
+    ("language", "de", "de"), ("lang", "fr-CA", "fr"), ("locale", "pt_BR", "pt"), ("Language", "Spanish", "es"),
+    ("language", "eng", "en"), ("language", "zh-Hant-TW", "zh"),
+    ("language", "xx-YY", None), ("language", "English; French", None), ("language", 42, None),
+    ("language", ["de"], None), ("language", "", None),
+])
+def test_a_records_language_field_is_normalised(tmp_path: Path, field: str, value: object,
+                                                expected: str | None) -> None:
+    record = {"title": "Kim heads to Vietnam", "body": BODY, field: value}
+    found, problems = read(write(tmp_path, "a.jsonl", json.dumps(record) + "\n"))
+    assert problems == [] and found[0].language == expected
+    header = ["title", "body", field]
+    rows = [header, ["Kim heads to Vietnam", BODY, value if isinstance(value, str) else json.dumps(value)]]
+    import csv
+    import io
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    found, problems = read(write(tmp_path, "a.csv", buffer.getvalue()))
+    # CSV holds only strings: 42 is the text "42", no language either.
+    assert problems == [] and found[0].language == expected

@@ -269,7 +269,8 @@ def _language(tree: lxml.html.HtmlElement, metas: dict[str, str], article: dict)
         declared = declared[0] if declared else None
     if isinstance(declared, dict):  # {"@type": "Language", "name": "English", "alternateName": "en"}
         declared = declared.get("alternateName") or declared.get("name")
-    candidates = [declared, tree.get("lang"), tree.get("{http://www.w3.org/XML/1998/namespace}lang"),
+    # lxml's HTML parser keeps xml:lang as a plain attribute name; its XML form for XHTML trees.
+    candidates = [declared, tree.get("lang"), tree.get("xml:lang"), tree.get("{http://www.w3.org/XML/1998/namespace}lang"),
                   *(metas.get(key) for key in ("content-language", "og:locale", "language", "dc.language",
                                                "inlanguage"))]
     return next((code for code in map(normalise_language, candidates) if code is not None), None)
