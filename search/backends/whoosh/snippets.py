@@ -146,14 +146,10 @@ def _fragments(matches: list[tuple[int, int, str]]) -> list[list[tuple[int, int,
 
 
 def _word_edges(text: str, start: int, end: int) -> tuple[int, int]:
-    """Move fragment edges inwards to the nearest space, so no word is cut in half."""
-    if start > 0:
-        space = text.find(" ", start, start + 30)
-        start = space + 1 if space != -1 else start
-    if end < len(text):
-        space = text.rfind(" ", max(start, end - 30), end)
-        end = space if space != -1 else end
-    return start, end
+    """Move fragment edges inwards to the nearest word edge, so no word is cut in half: the
+    shared rule (`search.snippets.word_edges`: a space, or between two Chinese/Japanese
+    characters, never before a combining mark)."""
+    return rules.word_edges(text, start, end)
 
 
 def make_snippet(body: str, terms: frozenset[str], analysis: Analysis | None = None) -> str:
