@@ -22,7 +22,7 @@ NO_ARTICLES = "no articles"  # a trends bucket without any article (the web char
 def add_search_options(parser: argparse.ArgumentParser) -> None:
     """`search`'s export options."""
     parser.add_argument("--format", choices=["text", "json", *EXPORT_FORMATS], default="text",
-                        help="csv or jsonl: one row per article (id, date, source, language, title, url, entities)")
+                        help="csv or jsonl: one row per article (id, date, source, title, url, entities, language)")
     parser.add_argument("--all", action="store_true",
                         help="with --format csv|jsonl: every matching article, not one page (at most --limit)")
     parser.add_argument("--limit", type=int, default=EXPORT_LIMIT, metavar="N",

@@ -30,7 +30,8 @@ FORMATS = ("csv", "jsonl")
 EXPORT_LIMIT = 10_000   # articles per export unless the caller sets another cap
 EXPORT_BATCH = 100      # articles per backend request (the largest page a search may ask)
 # `language`: ISO 639-1, "und" when undetermined (index/language.py), "" from an index without one.
-COLUMNS = ("id", "date", "source", "language", "title", "url", *ENTITY_TYPES)
+# After the columns it came later than, so a script that reads columns by position still works.
+COLUMNS = ("id", "date", "source", "title", "url", *ENTITY_TYPES, "language")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -70,8 +71,8 @@ def _rows(engine: Engine, request: SearchRequest, limit: int, text: bool) -> Ite
             bodies = {record.id: record.body for record in engine.articles([h.id for h in hits])}
         for hit in hits:
             row = {"id": hit.id, "date": hit.date.isoformat() if hit.date else "", "source": hit.source or "",
-                   "language": hit.language or "", "title": hit.title or "", "url": hit.url or "",
-                   **{kind: hit.entities.get(kind, []) for kind in ENTITY_TYPES}}
+                   "title": hit.title or "", "url": hit.url or "",
+                   **{kind: hit.entities.get(kind, []) for kind in ENTITY_TYPES}, "language": hit.language or ""}
             if text:
                 row["text"] = bodies.get(hit.id, "")
             yield row, results.total

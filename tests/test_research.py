@@ -182,13 +182,13 @@ def _csv_rows(lines) -> list[list[str]]:
 
 def test_export_csv_has_every_match_and_neutralises_formulas(research):
     rows = _csv_rows(research.export("oil", "csv", sort="newest"))
-    assert rows[0] == ["id", "date", "source", "language", "title", "url", "person", "org", "place"]
+    assert rows[0] == ["id", "date", "source", "title", "url", "person", "org", "place", "language"]
     assert len(rows) - 1 == research.search("oil").total == 33
     by_id = {row[0]: row for row in rows[1:]}
     hostile = by_id[url("hostile-1")]
-    assert hostile[4] == "'=HYPERLINK(\"http://evil.example\",\"click\")" and hostile[2] == "'@source"
-    assert by_id[url("hostile-2")][4] == "'+1 oil" and by_id[url("hostile-2")][2] == "'-dash"
-    assert by_id[url("oil-0")][8] == "Austria" and by_id[url("oil-0")][1].startswith("2019-01-01")
+    assert hostile[3] == "'=HYPERLINK(\"http://evil.example\",\"click\")" and hostile[2] == "'@source"
+    assert by_id[url("hostile-2")][3] == "'+1 oil" and by_id[url("hostile-2")][2] == "'-dash"
+    assert by_id[url("oil-0")][7] == "Austria" and by_id[url("oil-0")][1].startswith("2019-01-01")
     dates = [row[1] for row in rows[1:] if row[1]]
     assert dates == sorted(dates, reverse=True)  # the request's order
 

@@ -143,7 +143,7 @@ def test_a_bad_language_on_the_pages(client) -> None:
 
 def test_exports_have_a_language_column(client) -> None:
     rows = list(csv.DictReader(io.StringIO(page(client, "/api/export?format=csv"))))
-    assert list(rows[0])[:6] == ["id", "date", "source", "language", "title", "url"]
+    assert list(rows[0]) == ["id", "date", "source", "title", "url", "person", "org", "place", "language"]
     assert {row["url"]: row["language"] for row in rows} == LANGUAGE_OF
     lines = [json.loads(line) for line in page(client, "/api/export?format=jsonl&language=ru").splitlines()]
     assert [(line["url"], line["language"]) for line in lines] == [(BY_LANGUAGE["ru"]["url"], "ru")]
