@@ -131,12 +131,13 @@ def lead(text: str) -> str:
 def word_edges(text: str, start: int, end: int) -> tuple[int, int]:
     """A fragment's edges `start`..`end` in `text` moved inwards (at most EDGE_REACH characters)
     to the nearest word edge, so no word is cut in half: after a space, or in Chinese or
-    Japanese text between two characters (`lead`'s rule); and never between a letter and its
-    combining marks. The text's own start and end are edges already."""
+    Japanese text between two characters (`lead`'s rule; after a sentence's or clause's end
+    when one is in reach); and never between a letter and its combining marks. The text's own
+    start and end are edges already."""
     if start > 0:
         space = text.find(" ", start, start + EDGE_REACH)
         reach = space if space != -1 else min(len(text), start + EDGE_REACH)
-        cut = next((at for at in range(start, reach) if _cuttable(text, at)), -1)
+        cut = _cut(text, range(start, reach))
         if cut != -1:
             start = cut
         elif space != -1:
@@ -146,9 +147,18 @@ def word_edges(text: str, start: int, end: int) -> tuple[int, int]:
     if end < len(text):
         space = text.rfind(" ", max(start, end - EDGE_REACH), end)
         reach = space if space != -1 else max(start, end - EDGE_REACH)
-        cut = next((at for at in range(end, reach, -1) if _cuttable(text, at)), -1)
+        cut = _cut(text, range(end, reach, -1))
         end = cut if cut != -1 else space if space != -1 else _whole_letter(text, end)
     return start, end
+
+
+def _cut(text: str, positions: range) -> int:
+    """Of `positions` (nearest first), the first after a Chinese/Japanese sentence's or
+    clause's end, else the first where the text may be cut without a space; -1: none."""
+    if not _CJK_OR_PUNCTUATION.search(text, min(positions, default=0), max(positions, default=0) + 1):
+        return -1
+    cuts = [at for at in positions if _cuttable(text, at)]
+    return next((at for at in cuts if text[at - 1] in _CLAUSE_END), cuts[0] if cuts else -1)
 
 
 def fragment(marked: str, *, starts: bool, ends: bool) -> str:

@@ -199,6 +199,10 @@ def test_fragment_edges_in_text_without_spaces() -> None:
     start, end = snippets.word_edges(text, 30, 90)
     assert 30 <= start < 60 and 60 < end <= 90
     assert text[start] not in "、。」ー" and text[end] not in "、。」ー"
+    assert text[start - 1] in "、。" and text[end - 1] in "、。"  # a clause's end within reach
+    start, end = snippets.word_edges(texts.CHINESE, 70, 120)
+    assert 70 < start < end < 120 and texts.CHINESE[start - 1] == "。" and texts.CHINESE[end - 1] == "，"
+    assert snippets.word_edges("人民代表大会" * 20, 31, 90) == (31, 90)  # no clause end: any two characters
     english = " ".join(texts.ENGLISH_SET[0] + texts.ENGLISH_SET[1])
     for start in range(0, len(english) - 40, 3):  # after a space, before one: as before languages
         assert snippets.word_edges(english, start, start + 40) == _spaces_only(english, start, start + 40)
