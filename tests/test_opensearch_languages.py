@@ -211,6 +211,25 @@ def test_snippets_mark_words_in_the_hit_s_language(engine) -> None:
     assert record.language == "ru" and record.body.startswith("В воскресенье") and "<mark>выборы</mark>" in marked
 
 
+def test_ranking_features_work_in_the_filtered_language(engine, monkeypatch) -> None:
+    """A German-only search ranks with German word pairs and feedback (its articles' words, from
+    the German fields): long enough for feedback, and none of it left out."""
+    import search.backends.opensearch.search as opensearch_search
+
+    from search.backends.opensearch import ranking as feedback
+
+    monkeypatch.setattr(opensearch_search, "REQUEST_BUDGET_S", 60.0)  # a busy test machine
+    expanded: list = []
+    expand = feedback.expand
+    monkeypatch.setattr(feedback, "expand", lambda *a, **k: expanded.append(expand(*a, **k)) or expanded[-1])
+    results = engine.search("Parteien werben um Wähler, Regierung senkt Steuern für Betriebe", language=["de"])
+    assert ids(results)[:1] == ["http://t/de-wahl"] and not results.partial
+    clauses, cut_short = expanded[0]
+    assert clauses and not cut_short and all(set(c["term"]) == {"combined_de"} for c in clauses)
+    assert [r.body[:7] for r in engine.backend.articles(["http://t/de-wahl", "http://t/zh-luntan"])] == \
+        ["Vor der", "国际经济论坛今"]
+
+
 def test_did_you_mean_looks_in_the_searched_languages_only(engine) -> None:
     assert engine.search("banqe", language=["fr"]).suggestion == "banque"
     assert engine.search("banqe", language=["en"]).suggestion == "bank"
