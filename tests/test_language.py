@@ -302,3 +302,45 @@ def test_a_declaration_is_never_replaced_by_its_groups_language() -> None:
     assert got[6:] == ["de", "fr"]
     with pytest.raises(ValueError):
         detect_languages(texts, None, ["f"] * 3)
+
+
+def test_the_detector_is_cached_between_processes_and_rebuilt_when_damaged(tmp_path, monkeypatch) -> None:
+    """Building the detector from py3langid's compressed model takes ~1.5 s a process; its
+    arrays are kept under $XDG_CACHE_HOME/newsearch and read back in a fraction of that."""
+    from py3langid.langid import LanguageIdentifier  # type: ignore[import-untyped]
+
+    from index.language import _FastIdentifier
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    built = []
+    original = LanguageIdentifier.from_model_file.__func__
+
+    def counting(cls, *args, **kwargs):
+        built.append(1)
+        return original(cls, *args, **kwargs)
+
+    monkeypatch.setattr(LanguageIdentifier, "from_model_file", classmethod(counting))
+    texts = [text for _, text in PARAGRAPHS]
+    fresh = _FastIdentifier.load()
+    (folder,) = (tmp_path / "newsearch").iterdir()
+    assert len(built) == 1 and (folder / "table.npy").stat().st_size > 10_000_000
+    cached = _FastIdentifier.load()
+    assert len(built) == 1  # read, not built
+    assert np.array_equal(cached.probabilities(texts), fresh.probabilities(texts))
+    assert detect_languages(texts) == [_decided(cached, text) for text in texts]
+    # A damaged cache (a disk full mid-write by an older version, say) is built again.
+    (folder / "table.npy").write_bytes((folder / "table.npy").read_bytes()[:1000])
+    again = _FastIdentifier.load()
+    assert len(built) == 2 and np.array_equal(again.probabilities(texts), fresh.probabilities(texts))
+    _FastIdentifier.load()
+    assert len(built) == 2  # the damaged copy was replaced
+    # Nowhere to write: built in memory, no error.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
+    (tmp_path / "file").write_text("not a folder")
+    assert np.array_equal(_FastIdentifier.load().probabilities(texts), fresh.probabilities(texts))
+    assert len(built) == 3
+
+
+def _decided(identifier: Any, text: str) -> str:
+    best = identifier.probabilities([text])[0].argmax()
+    return identifier.nb_classes[int(best)]
