@@ -43,7 +43,6 @@ from weakref import WeakKeyDictionary
 from search import querylang as ql
 from search.analysis import CJK, DEFAULT_LANGUAGE, UNDETERMINED, analysis_language, cjk_bigrams, rules
 from search.export import every_article
-from search.language_data import MARKS
 from search.request import SearchRequest
 
 SAMPLE = 100            # best-ranked matching articles read: 200 cost p95 132 ms on Reuters (bench/load.py)
@@ -53,9 +52,11 @@ MAX_CANDIDATES = 250    # most frequent sample words looked up: 400 kept 1 more 
 TOP = 20
 CACHED_ANSWERS = 256   # answers kept per process (small dicts), the least recently used dropped first
 MIN_LETTERS = 3        # shorter words ("U.S", "km", "de") rarely characterise a set
-# A run of letters with their combining marks: the letters of one of search.analysis.words'
+# Runs of letters with their combining marks: the letters of one of search.analysis.words'
 # words (which never spans anything else), without its digits, dots and underscores.
-_LETTERS = re.compile(rf"[^\W\d_](?:[^\W\d_]|[{MARKS}])*")
+# (`_letter_runs` adds the marks a text has; without any, these.)
+_ANY_LETTERS = re.compile(r"[^\W\d_]+")
+_PLAIN_LETTERS = re.compile(rf"[^\W\d_]{{{MIN_LETTERS},}}")
 _LATIN = re.compile("[a-zß\u00e0-\u024f\u0300-\u036f]+")  # lower-case Latin letters and their accents
 # English function words and newswire boilerplate, beyond the index's own stop list: they are
 # never what characterises a set of articles, but slight differences in their rate can be
@@ -112,8 +113,16 @@ def words_of(text: str) -> set[str]:
     """The distinct candidate words of a text, lower-cased: the shared word rule's words
     (search.analysis.words) as runs of letters and marks of at least MIN_LETTERS, and the
     pairs of Chinese, Japanese and Korean runs."""
+    lower = text.lower()
+    if lower.isascii():
+        return set(_PLAIN_LETTERS.findall(lower))
+    rare = {c for c in set(lower) if not c.isascii()}  # (a regex of every mark is slow: only these)
+    marks = frozenset(c for c in rare if unicodedata.category(c)[0] == "M")
+    letters, long_letters = _letter_runs(marks) if marks else (_ANY_LETTERS, _PLAIN_LETTERS)
+    if not any(CJK.match(c) for c in rare):
+        return set(long_letters.findall(lower))
     out: set[str] = set()
-    for run in _LETTERS.findall(text.lower()):
+    for run in letters.findall(lower):
         if len(run) < MIN_LETTERS and len(run) != 2:
             continue
         if CJK.search(run):
@@ -122,6 +131,14 @@ def words_of(text: str) -> set[str]:
         elif len(run) >= MIN_LETTERS:
             out.add(run)
     return out
+
+
+@lru_cache(maxsize=256)
+def _letter_runs(marks: frozenset[str]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Runs of letters with these combining marks: any, and MIN_LETTERS long or more."""
+    joined = re.escape("".join(sorted(marks)))
+    return (re.compile(rf"[^\W\d_](?:[^\W\d_]|[{joined}])*"),
+            re.compile(rf"[^\W\d_](?:[^\W\d_]|[{joined}]){{{MIN_LETTERS - 1},}}"))
 
 
 def own_words(tree: ql.Node) -> list[str]:
