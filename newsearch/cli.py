@@ -295,7 +295,8 @@ def _print_languages(stats: dict) -> None:
     width = max([len(language_name(code)) for code in languages] + [8])
     for code, count in languages.items():
         names = by.get(code)
-        print(f"  {code:<4}{language_name(code):<{width}} {count:>10,}" + (f"  names: {names}" if names else ""))
+        shown = names and names != stats.get("recogniser")  # "none (entities disabled)": said above, once
+        print(f"  {code:<4}{language_name(code):<{width}} {count:>10,}" + (f"  names: {names}" if shown else ""))
 
 
 def cmd_entities(args: argparse.Namespace) -> int:

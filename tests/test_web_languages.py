@@ -18,7 +18,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from search.language_info import language_counts
+from search.language_info import language_counts, recognition
 from tests.languages_sample import ARTICLES, BY_LANGUAGE, COUNTS, write_sample
 from web import create_app
 from web.feed import ATOM, DUBLIN_CORE, XML_LANG
@@ -179,7 +179,8 @@ def test_top_words_and_trends_take_the_language(client) -> None:
 def test_stats_list_the_languages(client, engine) -> None:
     stats = client.get("/api/stats").get_json()
     assert stats["languages"] == COUNTS and list(stats["languages"])[:2] == ["de", "en"]
-    assert set(stats["recognition_by_language"]) == set(COUNTS)
+    # indexed without entity recognition: every language says so
+    assert stats["recognition_by_language"] == {code: "none (entities disabled)" for code in COUNTS}
     # the same counts from the language facet when a backend's stats do not have them
     assert language_counts(engine, {}) == COUNTS
     about = page(client, "/about")
@@ -191,6 +192,16 @@ def test_stats_list_the_languages(client, engine) -> None:
     assert '<a href="/?q=language%3Ade"><code>language:de</code></a> <span class="what">articles in German</span> ' \
            '<span class="count">2 articles</span>' in tips
     assert "<code>language:de OR language:fr</code>" in tips
+
+
+def test_recognition_by_language_says_which_languages_have_a_model() -> None:
+    """With recognition on (any recogniser recorded), English and undetermined articles are read
+    by the English model, German and Chinese only by names known from the archive."""
+    ran = "spaCy en_core_web_sm 3.8.0"
+    assert recognition("en", ran).startswith("spaCy model en_core_web_sm")
+    assert recognition("und", ran) == recognition("en", ran)
+    assert recognition("de", ran) == recognition("zh", ran) == "names known from the archive"
+    assert recognition("de", "none (entities disabled)") == "none (entities disabled)"
 
 
 def test_shown_values() -> None:
