@@ -112,7 +112,7 @@ def collocations(engine, request: SearchRequest, *, window: int = DEFAULT_WINDOW
         total = engine.run(request.with_changes(page=1, page_size=1, snippets=False, facets=False)).total
         return Collocations([], window, min_count, 0, 0, 0, 0, total)
     together: Counter[tuple[str, str]] = Counter()
-    everywhere: Counter[tuple[str, str]] = Counter()
+    everywhere: dict[str, Counter[str]] = {}  # per language: each indexed form's positions
     spellings: dict[tuple[str, str], Counter[str]] = {}
     listed: dict[tuple[str, str], bool] = {}
     found = window_words = sample_words = read = total = 0
@@ -130,11 +130,14 @@ def collocations(engine, request: SearchRequest, *, window: int = DEFAULT_WINDOW
                 if not text:
                     continue
                 seg = segment(language, name, text)
-                content = [i for i, k in enumerate(seg.keys) if k is not None]
+                keys = seg.keys
+                content = [i for i, k in enumerate(keys) if k]
                 rank = {i: n for n, i in enumerate(content)}
                 nodes: set[int] = set()
                 windows: set[int] = set()
                 for occurrence in occurrences(seg, terms):
+                    if occurrence.first not in rank or occurrence.last not in rank:
+                        continue  # a prefix matching a word the index drops: no position
                     found += 1
                     first, last = rank[occurrence.first], rank[occurrence.last]
                     nodes.update(range(first, last + 1))
@@ -143,30 +146,31 @@ def collocations(engine, request: SearchRequest, *, window: int = DEFAULT_WINDOW
                 windows -= nodes
                 sample_words += len(content) - len(nodes)
                 window_words += len(windows)
-                for n, i in enumerate(content):
-                    if n in nodes:
-                        continue
-                    key = (language.code, seg.keys[i] or "")
-                    everywhere[key] += 1
-                    if n in windows:
-                        together[key] += 1
-                        surface = seg.tokens[i][0].lower()
-                        spellings.setdefault(key, Counter())[surface] += 1
-                        if key not in listed:
-                            listed[key] = not (surface in function_words or key[1] in own
-                                               or any(ch.isdigit() for ch in key[1]))
+                counts = everywhere.setdefault(language.code, Counter())
+                counts.update(filter(None, keys))  # every word position, then the nodes taken off
+                for n in nodes:
+                    counts[keys[content[n]]] -= 1
+                for n in windows:
+                    i = content[n]
+                    key = (language.code, keys[i])
+                    together[key] += 1
+                    surface = seg.surfaces[i].lower()
+                    spellings.setdefault(key, Counter())[surface] += 1
+                    if key not in listed:
+                        listed[key] = not (surface in function_words or key[1] in own
+                                           or any(ch.isdigit() for ch in key[1]))
     scored = []
     for key, a in together.items():
         if a < min_count or not listed.get(key):
             continue
         b = window_words - a
-        c = everywhere[key] - a
+        c = everywhere[key[0]][key[1]] - a
         d = sample_words - a - b - c
         score = g2(a, b, c, d)
         if score > 0:
             spelled = spellings[key]
             word = min(spelled, key=lambda w: (-spelled[w], w))
-            scored.append(Collocate(word, key[1], key[0], score, a, everywhere[key]))
+            scored.append(Collocate(word, key[1], key[0], score, a, everywhere[key[0]][key[1]]))
     scored.sort(key=lambda c: (-c.score, c.word))
     return Collocations(scored[:top], window, min_count, found, window_words, sample_words, read, total,
                         [text + ("*" if prefix and not text.endswith("*") else "") for text, _, prefix in texts])

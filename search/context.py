@@ -25,6 +25,7 @@ of how many match.
 """
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -33,7 +34,7 @@ from functools import lru_cache
 
 from index.article import TEXT_FIELDS
 from search import querylang as ql
-from search.analysis import LanguageRules, analysis_language, rules, words
+from search.analysis import CJK, LanguageRules, analysis_language, rules, words
 from search.export import every_article
 from search.parameters import whole_number
 from search.request import MAX_PAGE_SIZE, SearchRequest
@@ -80,23 +81,23 @@ def _stemmer(name: str) -> Callable[[str], str]:
 
 
 class Analysis:
-    """One language's words as the index keeps them: `key(surface)` is the indexed form (None
-    for a word the index drops: a stop word or one too short). Cached per surface form."""
+    """One language's words as the index keeps them: `key(surface)` is the indexed form ("" for
+    a word the index drops: a stop word or one too short). Cached per surface form."""
 
     def __init__(self, language: LanguageRules) -> None:
         self.rules = language
         self.code = language.code
         self._stem = _stemmer(language.snowball) if language.snowball else None
-        self._keys: dict[str, str | None] = {}
+        self._keys: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def key(self, surface: str) -> str | None:
-        found = self._keys.get(surface, "")
-        if found != "":
+    def key(self, surface: str) -> str:
+        found = self._keys.get(surface)
+        if found is not None:
             return found
         lower = surface.lower()
         if len(lower) < self.rules.min_word or lower in self.rules.stop_words:
-            key = None
+            key = ""
         else:
             key = fold(self._stem(lower) if self._stem else lower)
         with self._lock:
@@ -104,6 +105,15 @@ class Analysis:
                 self._keys.clear()
             self._keys[surface] = key
         return key
+
+    def keys_of(self, surfaces: list[str]) -> list[str]:
+        """Each surface form's key, in one pass of dictionary lookups (words seen before cost no
+        Python call: the articles of a result set share most of their words)."""
+        keys = list(map(self._keys.get, surfaces))
+        if None in keys:
+            key = self.key
+            return [k if k is not None else key(s) for k, s in zip(keys, surfaces)]
+        return keys  # type: ignore[return-value]  # no None left
 
 
 @lru_cache(maxsize=None)
@@ -149,31 +159,56 @@ def terms_in(language: Analysis, texts: list[tuple[str, tuple[str, ...], bool]])
             if prefix:
                 terms.append(Term(text + "*", fields, prefix=prefix))
             continue
-        keys = tuple(k for surface, _, _ in words(text) if (k := language.key(surface)) is not None)
+        keys = tuple(k for surface, _, _ in words(text) if (k := language.key(surface)))
         if keys:
             terms.append(Term(text, fields, keys=keys))
     return terms
 
 
-@dataclass(frozen=True)
 class Segment:
-    """One field's text of one article, as words: `tokens` (surface, start, end) and each word's
-    indexed form (`keys`, None for a word the index drops)."""
-    field: str
-    text: str
-    tokens: list[tuple[str, int, int]]
-    keys: list[str | None]
+    """One field's text of one article, as words: their surface forms (`surfaces`), indexed
+    forms (`keys`, "" for a word the index drops) and, when asked, character spans (`spans`)."""
+
+    __slots__ = ("field", "text", "surfaces", "keys", "_spans")
+
+    def __init__(self, field: str, text: str, surfaces: list[str], keys: list[str],
+                 spans: list[tuple[int, int]] | None = None) -> None:
+        self.field, self.text, self.surfaces, self.keys, self._spans = field, text, surfaces, keys, spans
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        if self._spans is None:
+            self._spans = [m.span() for m in _PLAIN_WORD.finditer(self.text)]
+        return self._spans
+
+
+# The shared word rule (search.analysis.WORD) on text without combining marks, asterisks or CJK
+# characters: the same words, several times faster (WORD's character class with every mark is
+# read range by range, and its optional dot backtracks); `segment` checks which one a text needs.
+_PLAIN_WORD = re.compile(r"\w+(?:\.\w+)*")
+
+
+def _plain(text: str) -> bool:
+    """Whether `_PLAIN_WORD` finds a text's words exactly as search.analysis.words does."""
+    if text.isascii():
+        return "*" not in text
+    chars = set(text)
+    return "*" not in chars and not CJK.search(text) and \
+        not any(unicodedata.category(ch)[0] == "M" for ch in chars if not ch.isascii())
 
 
 def segment(language: Analysis, field: str, text: str) -> Segment:
+    if _plain(text):
+        surfaces = _PLAIN_WORD.findall(text)
+        return Segment(field, text, surfaces, language.keys_of(surfaces))
     tokens = list(words(text))
-    key = language.key
-    return Segment(field, text, tokens, [key(t[0]) for t in tokens])
+    surfaces = [t[0] for t in tokens]
+    return Segment(field, text, surfaces, language.keys_of(surfaces), [(t[1], t[2]) for t in tokens])
 
 
 @dataclass(frozen=True)
 class Occurrence:
-    """Where a term was found: tokens `first`..`last` (inclusive) of a segment."""
+    """Where a term was found: words `first`..`last` (inclusive) of a segment."""
     term: Term
     first: int
     last: int
@@ -190,24 +225,39 @@ def occurrences(seg: Segment, terms: list[Term]) -> Iterator[Occurrence]:
         if term.keys:
             by_first.setdefault(term.keys[0], []).append(term)
     prefixes = [t for t in mine if t.prefix]
-    content = [i for i, k in enumerate(seg.keys) if k is not None]
     keys = seg.keys
-    for n, i in enumerate(content):
+    starts = {i for i, k in enumerate(keys) if k in by_first} if by_first else set()
+    if prefixes:
+        surfaces = seg.surfaces
+        hits = {s for s in set(surfaces) if any(fold(s.lower()).startswith(t.prefix) for t in prefixes)}
+        hits |= {s for s, k in zip(surfaces, keys) if k and any(k.startswith(t.prefix) for t in prefixes)}
+        starts |= {i for i, s in enumerate(surfaces) if s in hits}
+    for i in sorted(starts):
         best: Occurrence | None = None
-        for term in by_first.get(keys[i] or "", ()):
-            length = len(term.keys)
-            if n + length <= len(content) and all(keys[content[n + m]] == term.keys[m] for m in range(1, length)):
-                last = content[n + length - 1]
-                if best is None or last > best.last:
-                    best = Occurrence(term, i, last)
-        if best is None and prefixes:
-            surface = fold(seg.tokens[i][0].lower())
+        for term in by_first.get(keys[i], ()):
+            last = _run_end(keys, i, term.keys)
+            if last is not None and (best is None or last > best.last):
+                best = Occurrence(term, i, last)
+        if best is None:
+            surface = fold(seg.surfaces[i].lower())
             for term in prefixes:
-                if surface.startswith(term.prefix) or (keys[i] or "").startswith(term.prefix):
+                if surface.startswith(term.prefix) or keys[i].startswith(term.prefix):
                     best = Occurrence(term, i, i)
                     break
         if best is not None:
             yield best
+
+
+def _run_end(keys: list[str], start: int, wanted: tuple[str, ...]) -> int | None:
+    """The last word of `wanted` run from word `start` (dropped words skipped), or None."""
+    at = start
+    for key in wanted[1:]:
+        at += 1
+        while at < len(keys) and not keys[at]:
+            at += 1
+        if at >= len(keys) or keys[at] != key:
+            return None
+    return at
 
 
 # ---- reading the result set ---------------------------------------------------------------------------

@@ -188,19 +188,23 @@ def _concordance(engine, request: SearchRequest, width: int, limit: int) -> Conc
 
 def _lines(record, language: str, name: str, text: str, terms, width: int, order: int) -> Iterator[KwicLine]:
     seg = segment(analysis(record.language), name, text)
-    tokens = seg.tokens
-    for n, found in enumerate(occurrences(seg, terms)):
-        start, end = tokens[found.first][1], tokens[found.last][2]
+    found_here = list(occurrences(seg, terms))
+    if not found_here:
+        return
+    spans, surfaces = seg.spans, seg.surfaces
+    last_word = len(spans) - 1
+    for n, found in enumerate(found_here):
+        start, end = spans[found.first][0], spans[found.last][1]
         lo = max(0, found.first - width)
-        hi = min(len(tokens) - 1, found.last + width)
-        left = _SPACE.sub(" ", text[tokens[lo][1]:start]).strip() if found.first > 0 else ""
-        right = _SPACE.sub(" ", text[end:tokens[hi][2]]).strip() if found.last < len(tokens) - 1 else ""
+        hi = min(last_word, found.last + width)
+        left = _SPACE.sub(" ", text[spans[lo][0]:start]).strip() if found.first > 0 else ""
+        right = _SPACE.sub(" ", text[end:spans[hi][1]]).strip() if found.last < last_word else ""
         yield KwicLine(
             article_id=record.id, title=record.title, date=record.date, source=record.source, language=language,
             field=name, left=left, keyword=_SPACE.sub(" ", text[start:end]), right=right, term=found.term.text,
             order=order + n,
-            left_key=tuple(fold(tokens[i][0].lower()) for i in range(found.first - 1, lo - 1, -1)),
-            right_key=tuple(fold(tokens[i][0].lower()) for i in range(found.last + 1, hi + 1)))
+            left_key=tuple(fold(surfaces[i].lower()) for i in range(found.first - 1, lo - 1, -1)),
+            right_key=tuple(fold(surfaces[i].lower()) for i in range(found.last + 1, hi + 1)))
 
 
 def sorted_lines(lines: list[KwicLine], sort: str) -> list[KwicLine]:
