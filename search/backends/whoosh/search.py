@@ -368,7 +368,7 @@ class WhooshSearch:
         words as written in the searched `languages`; and whether the time budget or
         MAX_SPELL_WORDS cut the checking short."""
         loading = time.perf_counter()
-        speller = self._speller(searcher)
+        speller = self._speller(searcher).searching(languages)
         deadline += time.perf_counter() - loading  # loading the vocabulary is opening, too
 
         def corrections(words: list[str]) -> tuple[dict[str, str], bool]:
@@ -376,7 +376,7 @@ class WhooshSearch:
             for word in words:
                 if time.perf_counter() > deadline:
                     return fixes, True
-                better = speller.correct(word, languages)
+                better = speller.correct(word)
                 if better is not None:
                     fixes[word] = better
             return fixes, False

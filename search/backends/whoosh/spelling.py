@@ -31,6 +31,7 @@ import logging
 import sqlite3
 import string
 from collections import Counter
+from copy import copy
 from pathlib import Path
 
 from search.analysis import DEFAULT_LANGUAGE, analysis_language
@@ -107,33 +108,41 @@ def _edits(word: str, letters: str = LETTERS) -> set[str]:
 
 class Speller:
     """Corrections over one index generation's vocabulary (word -> article count), in the
-    languages a query searches (English's alone by default)."""
+    analysis languages a query searches (`languages`; English alone by default: `searching`)."""
 
-    def __init__(self, counts: dict[str, int]) -> None:
+    def __init__(self, counts: dict[str, int], languages: tuple[str, ...] = (DEFAULT_LANGUAGE,)) -> None:
         self.counts = counts
-        self._alphabets: dict[str, str] | None = None
+        self.languages = languages
+        self._alphabets: dict[str, str] = {}  # shared by the views of `searching`, filled once
+
+    def searching(self, languages: list[str]) -> "Speller":
+        """This vocabulary, corrected in `languages` (codes of articles: "und" is English)."""
+        view = copy(self)
+        view.languages = tuple(dict.fromkeys(analysis_language(code) for code in languages)) or (DEFAULT_LANGUAGE,)
+        return view
 
     def alphabet(self, language: str) -> str:
         """The letters a language's edits are drawn from: English's a-z; another language's,
         the letters its words use ("" for more than MAX_ALPHABET: no corrections)."""
         if language == DEFAULT_LANGUAGE:
             return LETTERS
-        if self._alphabets is None:
+        if not self._alphabets:
             seen: dict[str, set[str]] = {}
             for key in self.counts:
                 code, separator, word = key.partition(SEPARATOR)
                 if separator:
                     seen.setdefault(code, set()).update(word)
-            self._alphabets = {code: "".join(sorted(c for c in chars if c.isalpha()))
-                               for code, chars in seen.items()}
+            self._alphabets.update({code: "".join(sorted(c for c in chars if c.isalpha()))
+                                    for code, chars in seen.items()})
+            self._alphabets[DEFAULT_LANGUAGE] = LETTERS  # counted: not filled again
         letters = self._alphabets.get(language, "")
         return letters if len(letters) <= MAX_ALPHABET else ""
 
-    def nearby(self, word: str, edits: int, languages: tuple[str, ...] = (DEFAULT_LANGUAGE,)) -> dict[str, int]:
+    def nearby(self, word: str, edits: int) -> dict[str, int]:
         """The searched languages' words `edits` (1 or 2) edits from `word`, with their counts
         (summed over languages that share a spelling)."""
         out: dict[str, int] = {}
-        for language in languages:
+        for language in self.languages:
             letters, prefix = self.alphabet(language), prefix_of(language)
             if not letters:
                 continue
@@ -145,10 +154,8 @@ class Speller:
                     out[candidate] = out.get(candidate, 0) + n
         return out
 
-    def correct(self, word: str, languages: list[str] | None = None) -> str | None:
-        """A better spelling of a lower-case `word` in the searched `languages` (analysis
-        languages; English's alone when None), or None if it looks meant (the decision is
-        `search.spelling.best_correction`'s)."""
-        codes = tuple(dict.fromkeys(analysis_language(code) for code in languages or [DEFAULT_LANGUAGE]))
-        known = sum(self.counts.get(prefix_of(code) + word, 0) for code in codes)
-        return best_correction(word, known, lambda edits: self.nearby(word, edits, codes))
+    def correct(self, word: str) -> str | None:
+        """A better spelling of a lower-case `word` in the searched languages, or None if it
+        looks meant (the decision is `search.spelling.best_correction`'s)."""
+        known = sum(self.counts.get(prefix_of(code) + word, 0) for code in self.languages)
+        return best_correction(word, known, lambda edits: self.nearby(word, edits))
