@@ -294,3 +294,16 @@ def test_rules_of_search_analysis_reach_the_analyser() -> None:
             snowball, stops, minsize = analyzer.languages[code]
             assert (snowball, frozenset(stops.split()), minsize) == \
                 (language.snowball, language.stop_words, language.min_word)
+
+
+def test_snippet_words_are_read_in_the_text_s_language() -> None:
+    from search.backends.whoosh.snippets import make_snippet
+
+    analyzer = NewsAnalyzer()
+    german = make_snippet("Die Häuser in Zürich sind teuer.", frozenset({"de\x1fhaus"}), analyzer.analysis("de"))
+    assert german == "Die <mark>Häuser</mark> in Zürich sind teuer."
+    # The same word read as English is another term: nothing is marked.
+    assert "<mark>" not in make_snippet("Die Häuser sind teuer.", frozenset({"de\x1fhaus"}), analyzer.analysis("en"))
+    # Chinese pairs inside an English text are marked as the index has them.
+    english = make_snippet("Officials in 北京市 met traders.", frozenset({"北京"}), analyzer.analysis("en"))
+    assert english == "Officials in <mark>北京</mark>市 met traders."

@@ -11,7 +11,8 @@ Text is HTML-escaped piece by piece; only our own <mark> tags are added.
 Languages: a hit's words are analysed in its own language (`NewsAnalyzer.analysis`), so a German
 hit marks "Häuser" for the query "haus" (the term "de\x1fhaus"), and an exact form the query
 asked for ("zürich") marks its word as the folded one does. English text takes the scans below
-(as before languages); other languages' text is walked word by word (`search.analysis.words`,
+(as before languages); other languages' text (and English text with Chinese or Japanese in it)
+is walked word by word (`search.analysis.words`,
 Chinese and Japanese pairs included: overlapping pairs merge into one mark).
 """
 from __future__ import annotations
@@ -22,6 +23,7 @@ from functools import lru_cache
 from whoosh import query as wq  # type: ignore[import-untyped]
 
 from search import snippets as rules
+from search.analysis import CJK
 from search.backends.whoosh.analysis import Analysis, index_form, surface_words
 from index.article import TEXT_FIELDS
 
@@ -93,7 +95,7 @@ def find_matches(text: str, terms: frozenset[str], analysis: Analysis | None = N
     """
     if not terms:
         return []
-    if analysis is not None and not analysis.english:
+    if analysis is not None and (not analysis.english or CJK.search(text)):
         return _words_matching(text, terms, analysis)
     patterns = [_starting_with(initial) for initial in {term[0] for term in terms if term and term[0].isascii()}]
     if not text.isascii():
