@@ -307,3 +307,25 @@ def test_snippet_words_are_read_in_the_text_s_language() -> None:
     # Chinese pairs inside an English text are marked as the index has them.
     english = make_snippet("Officials in 北京市 met traders.", frozenset({"北京"}), analyzer.analysis("en"))
     assert english == "Officials in <mark>北京</mark>市 met traders."
+
+
+def test_a_rewritten_article_keeps_its_language(tmp_path_factory) -> None:
+    """`update_fields` (the archive's entity pass) writes the stored article again: its words
+    must be indexed in its language again, not as English."""
+    from search.backends import open_writer
+
+    engine = whoosh_engine_over([OTHERS[0], ENGLISH[0]], tmp_path_factory, "languages-update")
+    folder = engine.index_dir
+    german = next(h.id for h in engine.search("", page_size=5).hits if engine.article(h.id)[0].url == "de:mieten")
+    engine.close()
+    with open_writer("whoosh", index_dir=folder) as writer:
+        assert writer.update_fields(german, {"place": ["Berlin"]})
+        writer.commit()
+    engine = type(engine)(folder)
+    try:
+        assert [h.id for h in engine.search("Häuser").hits] == [german]
+        assert [h.id for h in engine.search("Regierung", place=["Berlin"]).hits] == [german]
+        hit = engine.search("haus").hits[0]
+        assert "<mark>Häuser</mark>" in hit.snippet and engine.article(german)[0].body == OTHERS[0]["body"]
+    finally:
+        engine.close()
