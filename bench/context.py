@@ -2,7 +2,7 @@
 of one answer over a 1,000-article result set (issue 22's goal: p95 < 300 ms).
 
     .venv/bin/python bench/context.py                      # builds a Whoosh index of Reuters (no NER)
-    .venv/bin/python bench/context.py --index-dir DIR      # ... or uses one already built
+    .venv/bin/python bench/context.py --index-dir DIR      # ... there, or uses the one there
     .venv/bin/python bench/context.py --backend opensearch --opensearch-index NAME   # an OpenSearch one
 
 The index is built without entity recognition: Reuters' own PLACES, ORGS and PEOPLE tags are
@@ -42,12 +42,12 @@ def _engine(args: argparse.Namespace):
 
     if args.backend == "opensearch":
         return Engine(backend="opensearch", url=args.opensearch_url, index=args.opensearch_index), None
-    if args.index_dir:
+    if args.index_dir and args.index_dir.exists():
         return Engine(args.index_dir), None
     from newsearch.indexing import index_paths
 
     require_data(REUTERS, "Reuters-21578")
-    folder = Path(tempfile.mkdtemp(prefix="newsearch-bench-context-"))
+    folder = args.index_dir or Path(tempfile.mkdtemp(prefix="newsearch-bench-context-"))
     started = time.perf_counter()
     index_paths([REUTERS], folder, entities=False, show_progress=False)
     return Engine(folder), time.perf_counter() - started

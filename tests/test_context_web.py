@@ -47,12 +47,15 @@ def test_kwic_page_shows_aligned_lines_and_links(client):
     page = client.get("/kwic", query_string={"q": "plans", "kwic_sort": "left"})
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert '<td class="kwic-word"><a href="/article/https://example.test/plan-1?q=plans">planned</a></td>' in html
-    assert "<bdi>The airline</bdi>" in html
+    assert '<td class="kwic-word"><a href="/article/https://example.test/plan-1?q=plans" lang="en">planned</a></td>' in html
+    assert "<bdi lang=\"en\">The airline</bdi>" in html
     assert "4 occurrences in 1 of the 1 articles read" in html
     assert 'href="/collocations?q=plans"' in html and 'href="/cooccurrence?q=plans"' in html
     assert "/api/kwic?q=plans&amp;kwic_sort=left&amp;format=csv" in html
     assert 'href="/?q=plans"' in html  # back to the results
+    # The blueprint's template globals leave the other pages' alone (a second `article_link` once
+    # broke every result page).
+    assert client.get("/", query_string={"q": "plans"}).status_code == 200
     paged = client.get("/kwic", query_string={"q": "oil", "lines": "5"}).get_data(as_text=True)
     assert 'rel="next" href="/kwic?q=oil&amp;lines=5&amp;page=2"' in paged
 
