@@ -17,6 +17,8 @@ Importing this module does not import spaCy: `recognition` reads package metadat
 """
 from __future__ import annotations
 
+import functools
+
 from index.entities.recognizer import FALLBACK_NAME, MODEL_ORDER, installed_model
 
 ENGLISH = "en"
@@ -37,9 +39,16 @@ def model_language(language: str | None) -> str | None:
     code = (language or "").strip().lower()
     if code in ENGLISH_CODES:
         return ENGLISH
-    if code in MODELS and installed_model(MODELS[code]) is not None:
+    if code in MODELS and _installed(MODELS[code]):
         return code
     return None
+
+
+@functools.lru_cache(maxsize=None)
+def _installed(order: tuple[str, ...]) -> bool:
+    """Whether a model of `order` is installed, asked once per process (package metadata: a
+    look-up per article would cost more than matching its names)."""
+    return installed_model(order) is not None
 
 
 def model_order(language: str) -> tuple[str, ...]:

@@ -3,8 +3,10 @@
 Two stages, so that a corpus-level pass can redo the second without NER:
   `article_evidence(spans, source, table)`: the article's mentions, in text order, cleaned and
   noise-filtered (`noise.filter_span`), each with the kind the model gave it, plus the names
-  the source itself gave (first, as if they preceded the text). JSON-able: the corpus pass
-  keeps it (index/entities/corpus.py).
+  the source itself gave (first, as if they preceded the text), and for an article no model
+  reads the names known from the archive found in its text ("k", index/entities/known.py:
+  kinds by the corpus's votes, no votes of their own, vouched for as source names are).
+  JSON-able: the corpus pass keeps it (index/entities/corpus.py).
   `resolve(evidence, table, ...)`: the facet values. Rules, in order:
   1. Kinds. A name the alias table (or the shipped known-types list) knows under exactly one
      kind gets that kind ("Twitter" is an organisation, whatever the model says). Otherwise the
