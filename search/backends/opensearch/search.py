@@ -177,8 +177,11 @@ class OpenSearchSearch:
         the queries name fields an older one lacks and would find nothing. Checked again after
         SETTINGS_TTL_S, as a re-index may move the alias."""
         if time.monotonic() - self._layout_checked >= SETTINGS_TTL_S:
-            check_layout(self._call("read the layout of", lambda: self.client.indices.get_mapping(
-                index=self.config.index)), self.config)
+            # Only the version (the whole mapping of every language's fields is ~100 KB); an
+            # index without one answers nothing, and is refused as of no known version.
+            found = self._call("read the layout of", lambda: self.client.indices.get_mapping(
+                index=self.config.index, filter_path="*.mappings._meta"))
+            check_layout(found or {self.config.index: {}}, self.config)
             self._layout_checked = time.monotonic()
 
     def analyse(self, texts: set[str], language: str = "en") -> Analysed:
