@@ -140,6 +140,23 @@ def test_english_top_words_are_those_before_languages(english_only) -> None:
         sorted(expected.items(), key=lambda item: -item[1][0])[:20])
 
 
+def test_top_words_of_short_mixed_and_undetermined_articles(backend_indexes) -> None:
+    """Bad input never crashes: one-word and letterless articles (undetermined, read as English),
+    an article mixing German and English, one without a declared language."""
+    rows = texts.records(texts.ENGLISH_SET, "en", "oil") + [
+        texts.record("short", "Öl", "Öl.", "de"),
+        texts.record("digits", "1987", "12,345 67.8 ###", "und"),
+        texts.record("mixed", "Oil", "Oil prices rose. Die Strompreise steigen auch für Haushalte, sagte die "
+                                     "Bundesnetzagentur.", "de"),
+        {"url": "http://lang.example/none/oil", "title": "Oil refinery", "body": "The oil refinery in Texas shut."},
+    ]
+    engine = backend_indexes.build_records("language-words-bad", rows)
+    for query in ("oil", "Öl", "1987", "", "半导体", "Strompreise"):
+        found = top_words(engine, SearchRequest.build(query))
+        assert {w.language for w in found["words"]} <= {"en", "de"}, query
+    assert "refinery" in {w.word for w in top_words(engine, SearchRequest.build("oil"))["words"]}
+
+
 # ---- did-you-mean ---------------------------------------------------------------------------------
 
 def test_plain_words_of_any_script_are_checked() -> None:
