@@ -141,6 +141,13 @@ def test_a_bad_language_on_the_pages(client) -> None:
         assert response.status_code == 400 and BAD_LANGUAGE in html.unescape(response.get_data(as_text=True)), url
 
 
+def test_a_hostile_language_value_is_refused_and_escaped(client) -> None:
+    evil = "<script>alert(1)</script>"
+    response = client.get("/", query_string={"language": evil})
+    assert response.status_code == 400 and evil not in response.get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.get_data(as_text=True)
+
+
 def test_exports_have_a_language_column(client) -> None:
     rows = list(csv.DictReader(io.StringIO(page(client, "/api/export?format=csv"))))
     assert list(rows[0]) == ["id", "date", "source", "title", "url", "person", "org", "place", "language"]
