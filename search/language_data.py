@@ -69,19 +69,19 @@ STOP_LISTS: dict[str, tuple[str, str]] = {'ar': ('spacy',
         'vil ville vor være været'),
  'de': ('snowball',
         'aber alle allem allen aller alles als also am an ander andere anderem anderen anderer anderes '
-        'anderm andern anderr anders auch auf aus bei bin bis bist da damit dann das dasselbe dazu daß dein '
-        'deine deinem deinen deiner deines dem demselben den denn denselben der derer derselbe derselben des '
-        'desselben dessen dich die dies diese dieselbe dieselben diesem diesen dieser dieses dir doch dort '
-        'du durch ein eine einem einen einer eines einig einige einigem einigen einiger einiges einmal er es '
-        'etwas euch euer eure eurem euren eurer eures für gegen gewesen hab habe haben hat hatte hatten hier '
-        'hin hinter ich ihm ihn ihnen ihr ihre ihrem ihren ihrer ihres im in indem ins ist jede jedem jeden '
-        'jeder jedes jene jenem jenen jener jenes jetzt kann kein keine keinem keinen keiner keines können '
-        'könnte machen man manche manchem manchen mancher manches mein meine meinem meinen meiner meines '
-        'mich mir mit muss musste nach nicht nichts noch nun nur ob oder ohne sehr sein seine seinem seinen '
-        'seiner seines selbst sich sie sind so solche solchem solchen solcher solches soll sollte sondern '
-        'sonst um und uns unse unsem unsen unser unses unter viel vom von vor war waren warst was weg weil '
-        'weiter welche welchem welchen welcher welches wenn werde werden wie wieder will wir wird wirst wo '
-        'wollen wollte während würde würden zu zum zur zwar zwischen über'),
+        'anderm andern anderr anders auch auf aus bei bin bis bist da damit dann das dass dasselbe dazu daß '
+        'dein deine deinem deinen deiner deines dem demselben den denn denselben der derer derselbe '
+        'derselben des desselben dessen dich die dies diese dieselbe dieselben diesem diesen dieser dieses '
+        'dir doch dort du durch ein eine einem einen einer eines einig einige einigem einigen einiger '
+        'einiges einmal er es etwas euch euer eure eurem euren eurer eures für gegen gewesen hab habe haben '
+        'hat hatte hatten hier hin hinter ich ihm ihn ihnen ihr ihre ihrem ihren ihrer ihres im in indem ins '
+        'ist jede jedem jeden jeder jedes jene jenem jenen jener jenes jetzt kann kein keine keinem keinen '
+        'keiner keines können könnte machen man manche manchem manchen mancher manches mein meine meinem '
+        'meinen meiner meines mich mir mit muss musste nach nicht nichts noch nun nur ob oder ohne sehr sein '
+        'seine seinem seinen seiner seines selbst sich sie sind so solche solchem solchen solcher solches '
+        'soll sollte sondern sonst um und uns unse unsem unsen unser unses unter viel vom von vor war waren '
+        'warst was weg weil weiter welche welchem welchen welcher welches wenn werde werden wie wieder will '
+        'wir wird wirst wo wollen wollte während würde würden zu zum zur zwar zwischen über'),
  'el': ('spacy',
         'άλλα άλλες άλλη άλλην άλλης άλλο άλλοι άλλον άλλος άλλοτε άλλους άλλων άμα άμεσα άνευ άνω άξαφνα '
         'άρα άραγε έγιναν έγινε έγκαιρα έκανε έκαστα έκαστες έκαστη έκαστην έκαστης έκαστο έκαστοι έκαστον '
@@ -207,10 +207,11 @@ STOP_LISTS: dict[str, tuple[str, str]] = {'ar': ('spacy',
         'auront aux avaient avais avait avec avez aviez avions avons ayant ayante ayantes ayants ayez ayons '
         'c ce ces d dans de des du elle en es est et eu eue eues eurent eus eusse eussent eusses eussiez '
         'eussions eut eux eûmes eût eûtes furent fus fusse fussent fusses fussiez fussions fut fûmes fût '
-        'fûtes il j je l la le leur lui m ma mais me mes moi mon même n ne nos notre nous on ont ou par pas '
-        'pour qu que qui s sa se sera serai seraient serais serait seras serez seriez serions serons seront '
-        'ses soient sois soit sommes son sont soyez soyons suis sur t ta te tes toi ton tu un une vos votre '
-        'vous y à étaient étais était étant étante étantes étants étiez étions été étée étées étés êtes'),
+        'fûtes il j je l la le les leur lui m ma mais me mes moi mon même n ne nos notre nous on ont ou par '
+        'pas pour qu que qui s sa se sera serai seraient serais serait seras serez seriez serions serons '
+        'seront ses soient sois soit sommes son sont soyez soyons suis sur t ta te tes toi ton tu un une vos '
+        'votre vous y à étaient étais était étant étante étantes étants étiez étions été étée étées étés '
+        'êtes'),
  'ga': ('spacy',
         'a ach ag agus an aon ar arna as ba beirt bhúr caoga ceathair ceathrar chomh chuig chun cois céad '
         'cúig cúigear daichead dar de deich deichniúr den dhá do don dtí dá dár dó faoi faoin faoina faoinár '

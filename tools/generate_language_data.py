@@ -9,6 +9,9 @@ Stop lists, in order of preference:
 2. spaCy's list for the language (spacy.lang.<code>.stop_words, MIT) for the other Snowball languages;
 3. none (the language is stemmed, nothing dropped) where neither has one.
 English is not here: its index list is search.stopwords.INDEX_STOP_WORDS (a deliberate 34 words).
+Corrections to the sources (`ADDED`): Snowball's French list lacks "les" (it has "le", "la", "des");
+its German list spells "daß" as before the 1996 reform: the reformed "dass" is added beside it
+(every ß word gets its ss form).
 
 Marks: the code points of general category Mn, Mc and Me (combining marks), as a regex class body.
 Python's `\\w` leaves them out, so "हिन्दी" would split into letters without them.
@@ -31,6 +34,8 @@ SNOWBALL_CODES = {
 }
 # spaCy's Norwegian is "nb" (Bokmål); index.language names it "no".
 SPACY_CODES = {"no": "nb"}
+# Words a source list misses (see the module docstring).
+ADDED = {"fr": {"les"}}
 
 
 def stop_lists() -> dict[str, tuple[str, str]]:
@@ -49,7 +54,10 @@ def stop_lists() -> dict[str, tuple[str, str]]:
                 words, source = frozenset(), "none"
         # One form per word as the analysers compare it: lower-cased, spaces out (spaCy has a few
         # multi-word entries, never a single token).
-        kept = sorted({w.lower() for w in words if w and " " not in w})
+        kept_words = {w.lower() for w in words if w and " " not in w} | ADDED.get(code, set())
+        if code == "de":  # the reformed spelling beside the old one: daß -> dass
+            kept_words |= {w.replace("ß", "ss") for w in kept_words if "ß" in w}
+        kept = sorted(kept_words)
         out[code] = (source, " ".join(kept))
     return out
 
