@@ -23,8 +23,10 @@ as they fill the text. A word is listed by its most frequent spelling (lower-cas
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import compress
 
 from search.context import (DEFAULT_ARTICLES, Analysis, Term, analysis, check_articles, matching_articles,
                             occurrences, query_texts, read_notice, segment, terms_in)
@@ -111,10 +113,8 @@ def collocations(engine, request: SearchRequest, *, window: int = DEFAULT_WINDOW
     if not texts:
         total = engine.run(request.with_changes(page=1, page_size=1, snippets=False, facets=False)).total
         return Collocations([], window, min_count, 0, 0, 0, 0, total)
-    together: Counter[tuple[str, str]] = Counter()
     everywhere: dict[str, Counter[str]] = {}  # per language: each indexed form's positions
-    spellings: dict[tuple[str, str], Counter[str]] = {}
-    listed: dict[tuple[str, str], bool] = {}
+    near: dict[str, Counter[str]] = {}        # per language: each spelling's positions in a window
     found = window_words = sample_words = read = total = 0
     by_language: dict[str, list[Term]] = {}  # the query's terms in each article language met
     for records, total in matching_articles(engine, request, limit):  # noqa: B007 - the last page's total
@@ -124,22 +124,19 @@ def collocations(engine, request: SearchRequest, *, window: int = DEFAULT_WINDOW
             terms = by_language.get(language.code)
             if terms is None:
                 terms = by_language[language.code] = terms_in(language, texts)
-            function_words = _function_words(language)
-            own = {key for term in terms for key in term.keys}
             for name, text in (("title", record.title), ("body", record.body)):
                 if not text:
                     continue
                 seg = segment(language, name, text)
                 keys = seg.keys
-                content = [i for i, k in enumerate(keys) if k]
-                rank = {i: n for n, i in enumerate(content)}
+                content = list(compress(range(len(keys)), keys))  # the positions of the index's words
                 nodes: set[int] = set()
                 windows: set[int] = set()
                 for occurrence in occurrences(seg, terms):
-                    if occurrence.first not in rank or occurrence.last not in rank:
+                    if not keys[occurrence.first]:
                         continue  # a prefix matching a word the index drops: no position
                     found += 1
-                    first, last = rank[occurrence.first], rank[occurrence.last]
+                    first, last = bisect_left(content, occurrence.first), bisect_left(content, occurrence.last)
                     nodes.update(range(first, last + 1))
                     windows.update(range(max(0, first - window), first))
                     windows.update(range(last + 1, min(len(content), last + 1 + window)))
@@ -150,27 +147,33 @@ def collocations(engine, request: SearchRequest, *, window: int = DEFAULT_WINDOW
                 counts.update(filter(None, keys))  # every word position, then the nodes taken off
                 for n in nodes:
                     counts[keys[content[n]]] -= 1
-                for n in windows:
-                    i = content[n]
-                    key = (language.code, keys[i])
-                    together[key] += 1
-                    surface = seg.surfaces[i].lower()
-                    spellings.setdefault(key, Counter())[surface] += 1
-                    if key not in listed:
-                        listed[key] = not (surface in function_words or key[1] in own
-                                           or any(ch.isdigit() for ch in key[1]))
+                near.setdefault(language.code, Counter()).update(
+                    map(seg.surfaces.__getitem__, map(content.__getitem__, windows)))
     scored = []
-    for key, a in together.items():
-        if a < min_count or not listed.get(key):
-            continue
-        b = window_words - a
-        c = everywhere[key[0]][key[1]] - a
-        d = sample_words - a - b - c
-        score = g2(a, b, c, d)
-        if score > 0:
-            spelled = spellings[key]
-            word = min(spelled, key=lambda w: (-spelled[w], w))
-            scored.append(Collocate(word, key[1], key[0], score, a, everywhere[key[0]][key[1]]))
+    for code, spelled_near in near.items():
+        language = analysis(code)
+        function_words = _function_words(language)
+        own = {key for term in by_language[code] for key in term.keys}
+        together: Counter[str] = Counter()
+        spellings: dict[str, Counter[str]] = {}
+        refused: set[str] = set()
+        for surface, n in spelled_near.items():
+            key, lower = language.key(surface), surface.lower()
+            together[key] += n
+            spellings.setdefault(key, Counter())[lower] += n
+            if lower in function_words or key in own or any(ch.isdigit() for ch in key):
+                refused.add(key)
+        for key, a in together.items():
+            if a < min_count or key in refused:
+                continue
+            b = window_words - a
+            c = everywhere[code][key] - a
+            d = sample_words - a - b - c
+            score = g2(a, b, c, d)
+            if score > 0:
+                spelled = spellings[key]
+                word = min(spelled, key=lambda w: (-spelled[w], w))
+                scored.append(Collocate(word, key, code, score, a, everywhere[code][key]))
     scored.sort(key=lambda c: (-c.score, c.word))
     return Collocations(scored[:top], window, min_count, found, window_words, sample_words, read, total,
                         [text + ("*" if prefix and not text.endswith("*") else "") for text, _, prefix in texts])

@@ -31,6 +31,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate, compress
 
 from index.article import TEXT_FIELDS
 from search import querylang as ql
@@ -165,31 +166,42 @@ def terms_in(language: Analysis, texts: list[tuple[str, tuple[str, ...], bool]])
     return terms
 
 
+class Spans:
+    """Word i's (start, end) in its text, from the cumulative lengths of the text's pieces
+    (separator, word, separator, word, ..., separator): no object per word until asked."""
+
+    __slots__ = ("_ends",)
+
+    def __init__(self, pieces: list[str]) -> None:
+        self._ends = list(accumulate(map(len, pieces)))
+
+    def __getitem__(self, i: int) -> tuple[int, int]:
+        return self._ends[2 * i], self._ends[2 * i + 1]
+
+    def __len__(self) -> int:
+        return len(self._ends) // 2
+
+
 class Segment:
     """One field's text of one article, as words: their surface forms (`surfaces`), indexed
-    forms (`keys`, "" for a word the index drops) and, when asked, character spans (`spans`)."""
+    forms (`keys`, "" for a word the index drops) and character spans (`spans[i]`)."""
 
-    __slots__ = ("field", "text", "surfaces", "keys", "_spans")
+    __slots__ = ("field", "text", "surfaces", "keys", "spans")
 
     def __init__(self, field: str, text: str, surfaces: list[str], keys: list[str],
-                 spans: list[tuple[int, int]] | None = None) -> None:
-        self.field, self.text, self.surfaces, self.keys, self._spans = field, text, surfaces, keys, spans
-
-    @property
-    def spans(self) -> list[tuple[int, int]]:
-        if self._spans is None:
-            self._spans = [m.span() for m in _PLAIN_WORD.finditer(self.text)]
-        return self._spans
+                 spans: Spans | list[tuple[int, int]]) -> None:
+        self.field, self.text, self.surfaces, self.keys, self.spans = field, text, surfaces, keys, spans
 
 
 # The shared word rule (search.analysis.WORD) on text without combining marks, asterisks or CJK
 # characters: the same words, several times faster (WORD's character class with every mark is
 # read range by range, and its optional dot backtracks); `segment` checks which one a text needs.
-_PLAIN_WORD = re.compile(r"\w+(?:\.\w+)*")
+# Split with the word as a group: separators and words alternate, all made in C.
+_PLAIN_SPLIT = re.compile(r"(\w+(?:\.\w+)*)")
 
 
 def _plain(text: str) -> bool:
-    """Whether `_PLAIN_WORD` finds a text's words exactly as search.analysis.words does."""
+    """Whether `_PLAIN_SPLIT` finds a text's words exactly as search.analysis.words does."""
     if text.isascii():
         return "*" not in text
     chars = set(text)
@@ -199,8 +211,9 @@ def _plain(text: str) -> bool:
 
 def segment(language: Analysis, field: str, text: str) -> Segment:
     if _plain(text):
-        surfaces = _PLAIN_WORD.findall(text)
-        return Segment(field, text, surfaces, language.keys_of(surfaces))
+        pieces = _PLAIN_SPLIT.split(text)
+        surfaces = pieces[1::2]
+        return Segment(field, text, surfaces, language.keys_of(surfaces), Spans(pieces))
     tokens = list(words(text))
     surfaces = [t[0] for t in tokens]
     return Segment(field, text, surfaces, language.keys_of(surfaces), [(t[1], t[2]) for t in tokens])
@@ -226,7 +239,7 @@ def occurrences(seg: Segment, terms: list[Term]) -> Iterator[Occurrence]:
             by_first.setdefault(term.keys[0], []).append(term)
     prefixes = [t for t in mine if t.prefix]
     keys = seg.keys
-    starts = {i for i, k in enumerate(keys) if k in by_first} if by_first else set()
+    starts = set(compress(range(len(keys)), map(by_first.__contains__, keys))) if by_first else set()
     if prefixes:
         surfaces = seg.surfaces
         hits = {s for s in set(surfaces) if any(fold(s.lower()).startswith(t.prefix) for t in prefixes)}
@@ -307,6 +320,6 @@ def read_notice(read: int, total: int) -> str | None:
             f"with words, filters or dates, or ask for more articles, to see the rest.")
 
 
-__all__ = ["fold", "Analysis", "analysis", "Term", "query_texts", "terms_in", "Segment", "segment", "Occurrence",
+__all__ = ["fold", "Analysis", "analysis", "Term", "query_texts", "terms_in", "Spans", "Segment", "segment", "Occurrence",
            "occurrences", "check_articles", "matching_hits", "matching_articles", "generation", "read_notice",
            "DEFAULT_ARTICLES", "MAX_ARTICLES", "BATCH"]

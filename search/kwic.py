@@ -57,8 +57,8 @@ class KwicLine:
     right: str
     term: str                      # the query's word (or phrase, prefix) it matched
     order: int = 0                 # article order, then position: the "article" sort
-    left_key: tuple[str, ...] = ()   # the left words, nearest first, folded
-    right_key: tuple[str, ...] = ()  # the right words, in order, folded
+    left_key: str = ""   # the left words, nearest first, folded, joined by \x00 (below every letter)
+    right_key: str = ""  # the right words, in order, likewise: compared as the words one by one
 
     def to_dict(self) -> dict:
         return {"article_id": self.article_id, "title": self.title,
@@ -192,7 +192,7 @@ def _lines(record, language: str, name: str, text: str, terms, width: int, order
     if not found_here:
         return
     spans, surfaces = seg.spans, seg.surfaces
-    last_word = len(spans) - 1
+    last_word = len(surfaces) - 1
     for n, found in enumerate(found_here):
         start, end = spans[found.first][0], spans[found.last][1]
         lo = max(0, found.first - width)
@@ -203,8 +203,8 @@ def _lines(record, language: str, name: str, text: str, terms, width: int, order
             article_id=record.id, title=record.title, date=record.date, source=record.source, language=language,
             field=name, left=left, keyword=_SPACE.sub(" ", text[start:end]), right=right, term=found.term.text,
             order=order + n,
-            left_key=tuple(fold(surfaces[i].lower()) for i in range(found.first - 1, lo - 1, -1)),
-            right_key=tuple(fold(surfaces[i].lower()) for i in range(found.last + 1, hi + 1)))
+            left_key=fold("\x00".join(reversed(surfaces[lo:found.first])).lower()),
+            right_key=fold("\x00".join(surfaces[found.last + 1:hi + 1]).lower()))
 
 
 def sorted_lines(lines: list[KwicLine], sort: str) -> list[KwicLine]:
