@@ -49,11 +49,26 @@ class Engine:
         `snippets=False` leaves `Hit.snippet` empty and `facets=False` the facets empty, for
         callers that don't show them (and for measuring what each part costs).
         """
-        return self.backend.run(SearchRequest.build(query, **parameters))
+        return self.run(SearchRequest.build(query, **parameters))
 
     def run(self, request: SearchRequest) -> SearchResults:
         """Answer a request already checked by `SearchRequest.build`."""
-        return self.backend.run(request)
+        return self.backend.run(self._written_out(request))
+
+    def _written_out(self, request: SearchRequest) -> SearchRequest:
+        """The request with `tag:` and `collection:` read from the researcher's store
+        (search/memory/filters.py); any other request as it is, no store opened."""
+        from search.memory.filters import mentions_memory, resolve
+
+        if not (mentions_memory(request.tree) or mentions_memory(request.any_tree)):
+            return request
+        from search.memory.store import store_for
+
+        def store():
+            if getattr(self, "_memory_store", None) is None:
+                self._memory_store = store_for(self)
+            return self._memory_store
+        return resolve(request, store)
 
     def article(self, article_id: str, query: str = "") -> tuple[ArticleRecord, str]:
         """One article, and its body as safe HTML with the words of `query` marked."""
@@ -112,7 +127,7 @@ class Engine:
     def stories(self, query: str = "", top: int = 10, **parameters: Unpack[SearchParameters]) -> list[StoryInfo]:
         """The largest stories of the index, or of a query's results (`SearchRequest.build`'s
         filters apply): each with its size, date span, sources and representative's title."""
-        return self.backend.stories(SearchRequest.build(query, **parameters), top)
+        return self.backend.stories(self._written_out(SearchRequest.build(query, **parameters)), top)
 
     # ---- words in context (search/kwic.py, collocations.py, cooccurrence.py; docs/context.md) ----------
 

@@ -43,7 +43,11 @@ MAX_QUERY_CHARS = 1000
 MAX_QUERY_TERMS = 64
 MAX_DEPTH = 32  # nested parentheses: bounds the parser's recursion, and nobody needs more
 FACET_FIELDS = FACET_KINDS  # the fields a `field:value` names an entity or source by
-QUERY_FIELDS = TEXT_FIELDS + FACET_FIELDS + ("date",)
+# The researcher's own names (issue 22): `tag:` (articles tagged so) and `collection:` (any of a
+# collection's sources). They live in the researcher's store, not in the index: the engine
+# writes them out (search/memory/filters.py: ArticleIds, source values) before a backend sees the tree.
+MEMORY_FIELDS = ("tag", "collection")
+QUERY_FIELDS = TEXT_FIELDS + FACET_FIELDS + MEMORY_FIELDS + ("date",)
 OPERATORS = ("AND", "OR", "NOT")
 
 # `name:` followed by a value; "Update: Kim" (a space after the colon) and URLs are just words.
@@ -96,6 +100,14 @@ class FieldValue(Node):
     """A person/org/place/source value as typed; the backend resolves case and aliases."""
     field: str
     value: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleIds(Node):
+    """The articles with these ids: what a `tag:` value stands for once the engine has read the
+    tag from the researcher's store. Never typed; printed as the `tag:` it came from."""
+    ids: tuple[str, ...]
+    tag: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,14 +365,14 @@ class _Parser:
             return DateRange(*_period(_TRAILING_PUNCTUATION.sub("", word), self.original))
         if word.endswith("*"):  # _prepare left only wildcards after 2 word characters
             return Prefix(word.rstrip("*"), field)
-        if field in FACET_FIELDS:
+        if field in FACET_FIELDS or field in MEMORY_FIELDS:
             return FieldValue(field, word)
         return Word(word, field)
 
     def _quoted(self, value: str, field: str | None) -> Node | None:
         if field == "date":
             return DateRange(*_period(value, self.original))
-        if field in FACET_FIELDS:
+        if field in FACET_FIELDS or field in MEMORY_FIELDS:
             return FieldValue(field, value.strip()) if value.strip() else None
         words = tuple(value.split())
         return Phrase(words, field) if words else None
@@ -504,6 +516,8 @@ def _leaf_text(node: Node) -> str:
         return f"{node.field}:{value}"
     if isinstance(node, DateRange):
         return "date:" + _date_text(node.start, node.end)
+    if isinstance(node, ArticleIds):
+        return _leaf_text(FieldValue("tag", node.tag))
     raise TypeError(f"not a query node: {node!r}")
 
 
@@ -520,5 +534,5 @@ def _day(moment: datetime) -> str:
 
 
 __all__ = ["parse", "to_text", "words", "text_terms", "Node", "Tree", "Word", "Phrase", "Prefix",
-           "FieldValue", "DateRange", "And", "Or", "AndMaybe", "Not", "MatchAll", "MAX_QUERY_CHARS",
-           "MAX_QUERY_TERMS", "MAX_DEPTH", "QUERY_FIELDS"]
+           "FieldValue", "ArticleIds", "DateRange", "And", "Or", "AndMaybe", "Not", "MatchAll", "MAX_QUERY_CHARS",
+           "MAX_QUERY_TERMS", "MAX_DEPTH", "QUERY_FIELDS", "MEMORY_FIELDS"]

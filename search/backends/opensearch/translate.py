@@ -274,7 +274,7 @@ class _Translator:
     def scored(self, node: ql.Node) -> DSL | None:
         """The node in a scoring position (must/should): filters wrapped to score 0."""
         query = self.query(node)
-        if query is not None and isinstance(node, (ql.FieldValue, ql.DateRange)):
+        if query is not None and isinstance(node, (ql.FieldValue, ql.DateRange, ql.ArticleIds)):
             return _unscored(query)
         return query
 
@@ -312,6 +312,10 @@ class _Translator:
             return None
         return facet_query(node.field, self.resolve(node.field, value))
 
+    def _ArticleIds(self, node: ql.ArticleIds) -> DSL:
+        # A tag's articles (search/memory/filters.py): an id filter.
+        return {"terms": {"id": list(node.ids)}} if node.ids else MATCH_NONE
+
     def _DateRange(self, node: ql.DateRange) -> DSL:
         return date_query(node.start, node.end)
 
@@ -332,7 +336,7 @@ class _Translator:
             query = self.query(child)
             if query is None:
                 continue  # a stop word leaves the And
-            (filters if isinstance(child, (ql.FieldValue, ql.DateRange)) else must).append(query)
+            (filters if isinstance(child, (ql.FieldValue, ql.DateRange, ql.ArticleIds)) else must).append(query)
         if not must and not filters:
             if not excluded:
                 return None

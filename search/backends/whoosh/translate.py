@@ -76,8 +76,8 @@ class _Translator:
         self.any_word = any_word
         self.languages = list(dict.fromkeys(analysis_language(code) for code in languages))
         self.present = present
-        # A leaf query (by id) -> (the languages it has a form in, the languages that dropped it).
-        self.kept: dict[int, tuple[set[str], list[str]]] = {}
+        # A leaf query (by id) -> its form in each searched language (None: the language dropped it).
+        self.forms: dict[int, dict[str, wq.Query | None]] = {}
 
     def query(self, node: ql.Node) -> wq.Query | None:
         method = getattr(self, "_" + type(node).__name__)
@@ -93,8 +93,7 @@ class _Translator:
         if not kept:
             return None
         q = kept[0] if len(kept) == 1 else wq.Or(kept)
-        self.kept[id(q)] = ({language for language, form in forms.items() if form is not None},
-                            [language for language, form in forms.items() if form is None])
+        self.forms[id(q)] = forms
         return q
 
     # leaves
@@ -131,6 +130,10 @@ class _Translator:
         # they read as spaces, as Whoosh read a quoted value); resolved after normalisation.
         tokens = list(self.schema[node.field].process_text(node.value, mode="query"))
         return wq.Term(node.field, " ".join(tokens)) if tokens else None
+
+    def _ArticleIds(self, node: ql.ArticleIds) -> wq.Query:
+        # A tag's articles (search/memory/filters.py): id terms filter, they don't score.
+        return wq.Or([wq.Term("id", article_id) for article_id in node.ids]) if node.ids else wq.NullQuery
 
     def _DateRange(self, node: ql.DateRange) -> wq.Query:
         if node.start is None and node.end is None:
@@ -170,20 +173,31 @@ class _Translator:
 
     # helpers
     def _let_through(self, kept: list[wq.Query]) -> list[wq.Query]:
-        """An And's required parts, each dropped word also matching every article of the
-        languages that dropped it where another part is kept in that language (see the module
-        docstring)."""
+        """An And's required parts in several languages, rebuilt language by language: a word's
+        form that a language dropped, or that an earlier part has already (an English query's
+        "copper coppers" is "copper" twice, Latin's two words), is replaced by every article of
+        that language where another part is kept in it (see the module docstring). So each
+        language's articles are matched and scored as if it were searched alone: Whoosh's
+        normalisation keeps one copy of a repeated part, and English scores stay as they were."""
         if len(self.languages) < 2:
             return kept
-        every = set(self.languages)
-        kept_in = [self.kept[id(q)][0] if id(q) in self.kept else every for q in kept]
+        forms = [self.forms.get(id(q)) for q in kept]
+        seen: dict[str, list[wq.Query]] = {language: [] for language in self.languages}
         out = []
         for i, q in enumerate(kept):
-            dropped = self.kept[id(q)][1] if id(q) in self.kept else []
-            wanted = [language for language in dropped
-                      if any(language in languages for j, languages in enumerate(kept_in) if j != i)]
-            codes = [code for code in self.present if analysis_language(code) in wanted]
-            out.append(wq.Or([q] + [wq.Term("language", code) for code in codes]) if codes else q)
+            if forms[i] is None:  # not a word, phrase or prefix: as it is
+                out.append(q)
+                continue
+            parts, through = [], []
+            for language, form in (forms[i] or {}).items():
+                if form is not None and form not in seen[language]:
+                    parts.append(form)
+                    seen[language].append(form)
+                elif any(others is None or others.get(language) is not None
+                         for j, others in enumerate(forms) if j != i):
+                    through.append(language)
+            parts += [wq.Term("language", code) for code in self.present if analysis_language(code) in through]
+            out.append(q if not parts else parts[0] if len(parts) == 1 else wq.Or(parts))
         return out
 
     def _per_field(self, fieldname: str | None, make: Callable[[str], wq.Query | None]) -> wq.Query | None:
