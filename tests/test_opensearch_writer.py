@@ -116,7 +116,7 @@ def test_fields_agree_with_the_whoosh_backend():
     from search.backends.whoosh.schema import FACET_FIELDS
 
     assert m.TEXT_FIELDS == TEXT_FIELDS == ("title", "body")
-    assert m.FACET_FIELDS == FACET_FIELDS == ("person", "org", "place", "source")
+    assert m.FACET_FIELDS == FACET_FIELDS == ("person", "org", "place", "source", "language")
 
 
 def test_wait_for_copies_waits_for_green(config, client, caplog):
