@@ -373,20 +373,29 @@ def main() -> None:
     results.update({"machine": machine(), "versions": versions("py3langid", "numpy", "PyStemmer")})
     results.setdefault("measured", {})
     py3_model = None
+
+    def done(part: str) -> None:
+        """Record a finished part and write the file: a later part's failure loses nothing."""
+        results["measured"][part] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+        write_json("languages.json", results)
+
     if "accuracy" in parts or "cost" in parts:
         from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]
         py3_model = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     if "accuracy" in parts:
         results.update(accuracy_part(args, py3_model))
+        done("accuracy")
     reuters = sorted(args.reuters.glob("reut2-*.sgm.gz"))
     if "cost" in parts:
         require_data(args.reuters, "Reuters-21578")
         results["cost"] = cost(reuters[:args.reuters_files], args.runs, py3_model)
         print("cost:", results["cost"])
+        done("cost")
     if "speed" in parts:
         require_data(args.reuters, "Reuters-21578")
         results["speed"] = speed(reuters[:args.speed_files], args.runs)
         print("speed:", {k: v for k, v in results["speed"].items() if k != "runs_detail"})
+        done("speed")
     if "retrieval" in parts:
         results["retrieval"] = {"whoosh": retrieval("whoosh")}
         if args.opensearch:
@@ -397,9 +406,8 @@ def main() -> None:
             print(table(["lang", "queries", "expected", "recall", "recall, filtered", "other-language hits"],
                         [[code, row["queries"], row["expected"], row["recall"], row["recall_filtered"],
                           row["other_language_hits"]] for code, row in sorted(measured["per_language"].items())]))
-    for part in parts:
-        results["measured"][part] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
-    print("wrote", write_json("languages.json", results))
+        done("retrieval")
+    print("wrote", RESULTS_DIR / "languages.json")
 
 
 if __name__ == "__main__":
