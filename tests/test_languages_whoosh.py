@@ -329,3 +329,20 @@ def test_a_rewritten_article_keeps_its_language(tmp_path_factory) -> None:
         assert "<mark>Häuser</mark>" in hit.snippet and engine.article(german)[0].body == OTHERS[0]["body"]
     finally:
         engine.close()
+
+
+def test_a_word_said_twice_in_english_counts_once_when_other_languages_are_searched(mixed, monkeypatch) -> None:
+    """"houses housing" is "hous" twice in English (matched once; query word frequency is the
+    ranking's own feature) but two words in German: the German forms must not make the English
+    word count twice."""
+    from search import ranking
+
+    for name, value in [("QUERY_TF", False), ("PROXIMITY", 0.0), ("PHRASES", 0.0), ("FEEDBACK", False)]:
+        monkeypatch.setattr(ranking, name, value)
+
+    def score(query: str) -> float:
+        hit = next(h for h in mixed.search(query).hits if mixed.article(h.id)[0].url == "en:housing")
+        assert hit.score is not None
+        return hit.score
+    assert score("houses housing") == pytest.approx(score("houses"))
+    assert score("houses housing government") == pytest.approx(score("houses government"))
