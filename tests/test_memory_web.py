@@ -137,3 +137,26 @@ def test_beyond_localhost_anonymous_writes_are_refused_and_accounts_and_tokens_w
     assert closed.get("/?q=oil").status_code == 302
     assert closed.get("/api/saved").status_code == 401
     assert closed.get("/api/saved", headers={"Authorization": f"Bearer {api_token}"}).status_code == 200
+
+
+def test_the_page_counts_tags_and_collections_among_the_matches(site):
+    engine, source, index_dir = site
+    from search.memory import collections
+
+    store = ResearchStore.beside(index_dir)
+    oil = [h.id for h in engine.search("oil", page_size=100).hits]
+    tags.tag_articles(store, "picked", oil[:3], author="ana")
+    tags.tag_articles(store, "elsewhere", [h.id for h in engine.search("gold").hits[:2] if h.id not in oil],
+                      author="ana")
+    collections.define(store, "wire a", ["Wire A"], author="ana")
+    client = create_app(engine=engine, testing=True).test_client()
+    html = client.get("/?q=oil").get_data(as_text=True)
+    assert 'id="facet-tag"' in html and ">picked</a> <span class=\"count\">3</span>" in html
+    assert ">elsewhere</a>" not in html  # none of the matches has it
+    assert ">wire a</a> <span class=\"count\">" in html
+    link = re.search(r'href="([^"]+)">picked</a>', html).group(1)
+    narrowed = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert narrowed.count('class="hit"') == 3
+    api = client.get("/api/memory-facets?q=oil").get_json()
+    assert api["tags"] == [{"value": "picked", "count": 3}]
+    assert api["collections"] == [{"value": "wire a", "count": engine.search("oil").total}]

@@ -64,6 +64,24 @@ def article_tags(article_id: str) -> list[str]:
         return []
 
 
+@bp.app_template_global()
+def memory_facets(state: SearchState) -> dict[str, list[dict]]:
+    """The search's tag and collection facets for its page (empty without a store)."""
+    from search.memory.facets import memory_facets as counts
+
+    try:
+        return counts(get_engine(), state.request(), get_store())
+    except HTTPException:  # no store (get_store's 501)
+        return {"tags": [], "collections": []}
+
+
+@bp.app_template_global()
+def with_memory_filter(state: SearchState, field: str, name: str) -> str:
+    """The search narrowed to a tag or a collection: `tag:"NAME"` added to its query."""
+    value = name.replace('"', " ")
+    return state.url(q=f'{state.q.strip()} {field}:"{value}"'.strip())
+
+
 # ---- saved searches ----------------------------------------------------------------------------
 
 @bp.route("/saved")
@@ -281,6 +299,15 @@ def api_tag():
     except StoreError as error:
         return _fail(error)
     return jsonify(tag=rule.tag, added=added, rule=rule.to_dict()), 201
+
+
+@bp.route("/api/memory-facets")
+def api_memory_facets():
+    """The tag and collection counts of a search (the search page's parameters)."""
+    from search.memory.facets import memory_facets as counts
+
+    state = _search_state(request.args)
+    return jsonify(counts(get_engine(), state.request(), get_store()))
 
 
 @bp.route("/api/collections")
