@@ -231,16 +231,27 @@ def speed(files: list[Path], runs: int) -> dict:
             "languages_found": measured["on"][-1]["languages"]}
 
 
-def sample_engine(backend: str, where: Path, url: str | None):
+def sample_engine(backend: str, where: Path, url: str | None, as_english: bool = False):
     """An Engine over the shipped sample indexed by the index run (entities off), and the options
-    naming its index (OpenSearch: an index to delete afterwards)."""
+    naming its index (OpenSearch: an index to delete afterwards). `as_english`: the baseline, every
+    article analysed as English as before issue 21 (declarations dropped, detection off: "und")."""
+    import newsearch.indexing as indexing
     from newsearch.indexing import index_paths
     from search import Engine
 
     options = {"index_dir": where / "sample"} if backend == "whoosh" else \
         {"url": url, "index": f"bench-languages-{int(time.time())}"}
-    index_paths([SAMPLE_DIR / "articles.jsonl"], backend=backend, backend_options=options, entities=False,
-                show_progress=False)
+    source = SAMPLE_DIR / "articles.jsonl"
+    if as_english:
+        records = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
+        source = where / "undeclared.jsonl"
+        source.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "language"}) + "\n"
+                                  for r in records), encoding="utf-8")
+    saved, indexing.DETECT_LANGUAGES = indexing.DETECT_LANGUAGES, indexing.DETECT_LANGUAGES and not as_english
+    try:
+        index_paths([source], backend=backend, backend_options=options, entities=False, show_progress=False)
+    finally:
+        indexing.DETECT_LANGUAGES = saved
     return Engine(backend=backend, **options), options
 
 
@@ -258,14 +269,15 @@ def drop_opensearch_index(options: dict) -> None:
         client.close()
 
 
-def retrieval(backend: str, url: str | None = None) -> dict:
-    """Detection and per-language recall of queries.json's cases on the shipped sample."""
+def retrieval(backend: str, url: str | None = None, as_english: bool = False) -> dict:
+    """Detection and per-language recall of queries.json's cases on the shipped sample (see
+    `sample_engine` for `as_english`)."""
     records = [json.loads(line) for line in (SAMPLE_DIR / "articles.jsonl").read_text(encoding="utf-8").splitlines()
                if line.strip()]
     expected = {r["url"]: r["expected_language"] for r in records}
     cases = json.loads((SAMPLE_DIR / "queries.json").read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory(prefix="newsearch-languages-sample-") as where:
-        engine, options = sample_engine(backend, Path(where), url)
+        engine, options = sample_engine(backend, Path(where), url, as_english)
         try:
             stored = {r.id: r.language for r in engine.articles(list(expected))}
             per: dict[str, dict] = {}
@@ -397,7 +409,8 @@ def main() -> None:
         print("speed:", {k: v for k, v in results["speed"].items() if k != "runs_detail"})
         done("speed")
     if "retrieval" in parts:
-        results["retrieval"] = {"whoosh": retrieval("whoosh")}
+        results["retrieval"] = {"whoosh": retrieval("whoosh"),
+                                "whoosh, every article as English": retrieval("whoosh", as_english=True)}
         if args.opensearch:
             results["retrieval"]["opensearch"] = retrieval("opensearch", args.opensearch)
         for backend, measured in results["retrieval"].items():
