@@ -3,15 +3,15 @@
 A researcher reading a result set wants every place its words are used (keyword in context,
 search/kwic.py), the words used around them (collocations, search/collocations.py) and who
 appears with whom (entity co-occurrence, search/cooccurrence.py). All three are backend-neutral:
-the result set is read through the engine, page by page (`matching_ids`: ids only, snippets and
-facets off), the whole articles in batches (`SearchBackend.articles`), as search/topwords.py and
+the result set is read through the engine, page by page (`matching_hits`: no snippets, no
+facets), the whole articles in batches (`SearchBackend.articles`), as search/topwords.py and
 search/export.py do, so they answer the same on Whoosh and OpenSearch.
 
 Matching the query's words as the index matches them. An article is indexed in its own language
 (search.analysis.rules(article.language): "und" and none are English), so a query word is
 looked for in each article's text analysed the same way: words by `search.analysis.words` (CJK
 runs cut into pairs), lower-cased, the language's stop words dropped, stemmed by its Snowball
-stemmer, accents folded. "plans" then finds "planned" in an English article, "Haus" finds
+stemmer, accents folded (English folds before the stop check and stemming, as the index does). "plans" then finds "planned" in an English article, "Haus" finds
 "Häusern" in a German one, and "東京都" (two pairs) finds the pairs side by side. A phrase is a
 run of such words, stop words skipped as the index skips them ("Bank of England"); a prefix
 (`oil*`) matches words that start with it; field-restricted words (`title:oil`) match in that
@@ -35,7 +35,7 @@ from itertools import accumulate, compress
 
 from index.article import TEXT_FIELDS
 from search import querylang as ql
-from search.analysis import CJK, LanguageRules, analysis_language, rules, words
+from search.analysis import CJK, DEFAULT_LANGUAGE, LanguageRules, analysis_language, rules, words
 from search.export import every_article
 from search.parameters import whole_number
 from search.request import MAX_PAGE_SIZE, SearchRequest
@@ -97,6 +97,8 @@ class Analysis:
         if found is not None:
             return found
         lower = surface.lower()
+        if self.code == DEFAULT_LANGUAGE:  # English folds first, as every index before languages did
+            lower = fold(lower)
         if len(lower) < self.rules.min_word or lower in self.rules.stop_words:
             key = ""
         else:
