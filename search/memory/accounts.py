@@ -13,7 +13,7 @@ import hmac
 import secrets
 from datetime import datetime, timezone
 
-from search.memory.store import ResearchStore, StoreError, check_name
+from search.memory.store import MemoryStore, StoreError, check_name
 
 MIN_PASSWORD = 10            # characters
 _SCRYPT = (2 ** 14, 8, 1)    # n, r, p: ~16 MB and ~50 ms per check, OWASP's minimum for scrypt
@@ -30,74 +30,59 @@ def _hash_password(password: str, salt: bytes | None = None, n: int = _SCRYPT[0]
     return f"scrypt${n}${r}${p}${salt.hex()}${digest.hex()}"
 
 
-def add_account(store: ResearchStore, name: str, password: str, *, replace: bool = False) -> None:
+def add_account(store: MemoryStore, name: str, password: str, *, replace: bool = False) -> None:
     """Make an account (or, with `replace`, set its password)."""
     name = check_name(name, "account name")
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
         raise StoreError(f"a password needs at least {MIN_PASSWORD} characters")
-    with store.transaction() as db:
-        exists = db.execute("SELECT 1 FROM account WHERE name = ?", (name,)).fetchone()
-        if exists and not replace:
-            raise StoreError(f"an account named {name!r} exists: to set its password, replace it")
-        db.execute("INSERT OR REPLACE INTO account VALUES (?,?,?)", (name, _hash_password(password), _now()))
+    if not store.put_account(name, _hash_password(password), _now(), replace=replace):
+        raise StoreError(f"an account named {name!r} exists: to set its password, replace it")
 
 
-def remove_account(store: ResearchStore, name: str) -> None:
+def remove_account(store: MemoryStore, name: str) -> None:
     """Remove an account and its tokens (what it made keeps its name as the author)."""
-    with store.transaction() as db:
-        if db.execute("DELETE FROM account WHERE name = ?", (check_name(name, "account name"),)).rowcount == 0:
-            raise StoreError(f"no account named {name!r}")
+    if not store.delete_account(check_name(name, "account name")):
+        raise StoreError(f"no account named {name!r}")
 
 
-def accounts(store: ResearchStore) -> list[str]:
-    return [row[0] for row in store.read("SELECT name FROM account ORDER BY name")]
+def accounts(store: MemoryStore) -> list[str]:
+    return store.account_names()
 
 
-def check_password(store: ResearchStore, name: str, password: str) -> str | None:
+def check_password(store: MemoryStore, name: str, password: str) -> str | None:
     """The account's name when `password` is its password, else None (the same work either
     way, so timing does not tell which account names exist)."""
-    rows = store.read("SELECT name, password FROM account WHERE name = ?", (name,)) if isinstance(name, str) else []
-    stored = rows[0][1] if rows else _hash_password("", b"\0" * 16)
+    found = store.account_password(name) if isinstance(name, str) else None
+    stored = found if found is not None else _hash_password("", b"\0" * 16)
     _, n, r, p, salt, _digest = stored.split("$")
     given = _hash_password(password if isinstance(password, str) else "", bytes.fromhex(salt), int(n), int(r), int(p))
-    return rows[0][0] if hmac.compare_digest(given, stored) and rows else None
+    return name if hmac.compare_digest(given, stored) and found is not None else None
 
 
-def add_token(store: ResearchStore, account: str, label: str = "") -> str:
+def add_token(store: MemoryStore, account: str, label: str = "") -> str:
     """A new API token for `account` (returned once; only its hash is kept)."""
     token = secrets.token_urlsafe(32)
-    with store.transaction() as db:
-        if not db.execute("SELECT 1 FROM account WHERE name = ?", (account,)).fetchone():
-            raise StoreError(f"no account named {account!r}: make it first (newsearch account add NAME)")
-        db.execute("INSERT INTO token VALUES (?,?,?,?)",
-                   (hashlib.sha256(token.encode()).hexdigest(), account, label[:100], _now()))
+    if not store.put_token(hashlib.sha256(token.encode()).hexdigest(), account, label[:100], _now()):
+        raise StoreError(f"no account named {account!r}: make it first (newsearch account add NAME)")
     return token
 
 
-def token_account(store: ResearchStore, token: str) -> str | None:
+def token_account(store: MemoryStore, token: str) -> str | None:
     """The account a token belongs to, or None."""
     if not isinstance(token, str) or not token:
         return None
-    rows = store.read("SELECT account FROM token WHERE hash = ?", (hashlib.sha256(token.encode()).hexdigest(),))
-    return rows[0][0] if rows else None
+    return store.token_account(hashlib.sha256(token.encode()).hexdigest())
 
 
-def revoke_tokens(store: ResearchStore, account: str) -> int:
+def revoke_tokens(store: MemoryStore, account: str) -> int:
     """Revoke every token of an account; how many."""
-    with store.transaction() as db:
-        return db.execute("DELETE FROM token WHERE account = ?", (account,)).rowcount
+    return store.revoke_tokens(account)
 
 
-def web_secret(store: ResearchStore) -> bytes:
+def web_secret(store: MemoryStore) -> bytes:
     """The key that signs the web's session cookies, made once per store: every server of a
     deployment that shares the store signs alike, and a restart does not sign everyone out."""
-    with store.transaction() as db:
-        row = db.execute("SELECT value FROM meta WHERE key = 'web_secret'").fetchone()
-        if row:
-            return bytes.fromhex(row[0])
-        secret = secrets.token_bytes(32)
-        db.execute("INSERT INTO meta VALUES ('web_secret', ?)", (secret.hex(),))
-        return secret
+    return bytes.fromhex(store.meta_value("web_secret", lambda: secrets.token_bytes(32).hex()))
 
 
 __all__ = ["add_account", "remove_account", "accounts", "check_password", "add_token", "token_account",

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from search.memory.store import ResearchStore, StoreError, check_name
+from search.memory.store import MemoryStore, StoreError, check_name
 
 MAX_SOURCES = 500   # sources in one collection: its expansion is a query of that many terms
 # `collection:NAME` or `collection:"A NAME"` in a query, outside quotes (group 1 or 2: the name).
@@ -34,7 +34,7 @@ class Collection:
 
 
 
-def define(store: ResearchStore, name: str, sources: Iterable[str], *, author: str) -> Collection:
+def define(store: MemoryStore, name: str, sources: Iterable[str], *, author: str) -> Collection:
     """Make (or replace) a collection of sources, as they appear in the source facet."""
     name = check_name(name, "collection's name")
     kept = list(dict.fromkeys(" ".join(s.split()) for s in sources if isinstance(s, str) and s.strip()))
@@ -47,37 +47,32 @@ def define(store: ResearchStore, name: str, sources: Iterable[str], *, author: s
             raise StoreError(f"the source {source[:40]!r} cannot be in a collection (a double quote, or "
                              f"over 200 characters)")
     now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-    with store.transaction() as db:
-        db.execute("DELETE FROM collection WHERE name = ?", (name,))
-        db.execute("INSERT INTO collection VALUES (?,?,?)", (name, author, now))
-        db.executemany("INSERT INTO collection_source VALUES (?,?)", [(name, s) for s in kept])
+    store.put_collection({"name": name, "author": author, "created_at": now}, kept)
     return Collection(name, kept, author, now)
 
 
-def get(store: ResearchStore, name: str) -> Collection:
+def get(store: MemoryStore, name: str) -> Collection:
     key = check_name(name, "collection's name")
-    rows = store.read("SELECT name, author, created_at FROM collection WHERE name = ?", (key,))
-    if not rows:
+    found = store.get_collection(key)
+    if found is None:
         known = [c.name for c in collections(store)[:10]]
         raise StoreError(f"no collection named {key!r}" +
                          (f" (collections: {', '.join(known)})" if known else " (none defined yet)"))
-    sources = [r[0] for r in store.read("SELECT source FROM collection_source WHERE name = ? ORDER BY source", (key,))]
-    return Collection(rows[0][0], sources, rows[0][1], rows[0][2])
+    row, sources = found
+    return Collection(row["name"], sorted(sources), row["author"], row["created_at"])
 
 
-def collections(store: ResearchStore) -> list[Collection]:
-    names = [r[0] for r in store.read("SELECT name FROM collection ORDER BY name")]
-    return [get(store, name) for name in names]
+def collections(store: MemoryStore) -> list[Collection]:
+    return [get(store, name) for name in store.collection_names()]
 
 
-def delete(store: ResearchStore, name: str) -> None:
+def delete(store: MemoryStore, name: str) -> None:
     key = check_name(name, "collection's name")
-    with store.transaction() as db:
-        if db.execute("DELETE FROM collection WHERE name = ?", (key,)).rowcount == 0:
-            raise StoreError(f"no collection named {key!r}")
+    if not store.delete_collection(key):
+        raise StoreError(f"no collection named {key!r}")
 
 
-def expand(query: str, store: ResearchStore | None) -> str:
+def expand(query: str, store: MemoryStore | None) -> str:
     """The query with each `collection:NAME` written out as its sources (StoreError for an
     unknown collection, naming it); unchanged when it names none."""
     if "collection:" not in query:
@@ -91,7 +86,7 @@ def expand(query: str, store: ResearchStore | None) -> str:
     return _COLLECTION_WORD.sub(sources, query)
 
 
-def counts(store: ResearchStore, source_counts: Mapping[str, int]) -> list[tuple[str, int]]:
+def counts(store: MemoryStore, source_counts: Mapping[str, int]) -> list[tuple[str, int]]:
     """Each collection's article count from the source facet's counts (an article has one
     source, so the sum is exact when `source_counts` holds every source), most first."""
     out = [(c.name, sum(source_counts.get(s, 0) for s in c.sources)) for c in collections(store)]

@@ -12,13 +12,13 @@ dates, sort, recency, collapse, story): search/parameters.py's names, so the sav
 through `SearchRequest.build` on every interface. Page, page size, snippets and facets are how a
 page is shown, not what was found, and are not kept.
 
-Large sets: the ids are read from the backend page by page and written to the store in one
-transaction (10,000 ids: a few hundred kilobytes, never a whole list of results in memory).
+Large sets: the ids are read from the backend page by page and written to the store as they come
+(SQLite: in one transaction; the cluster: in chunks, the saved search made visible only after
+its last chunk), so 10,000 ids never sit in memory as a whole list of results.
 """
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -26,7 +26,7 @@ from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 from search.export import COLUMNS, EXPORT_BATCH, EXPORT_LIMIT, FORMATS, csv_lines, every_article
-from search.memory.store import ResearchStore, StoreError, check_name
+from search.memory.store import MemoryStore, StoreError, check_name
 from search.parameters import BY_NAME
 from search.request import SearchRequest
 from search.results import ArticleRecord, BadParameterError
@@ -69,16 +69,12 @@ def rebuild_request(parameters: dict[str, Any], **presentation: Any) -> SearchRe
     return SearchRequest.build(parameters.get("query", ""), **values, **presentation)
 
 
-def index_identity(store: ResearchStore) -> str:
-    """The identity of the index the store belongs to: made once with the store, which lives in
-    the index's folder and goes with it, so an index built again from scratch has another one."""
-    with store.transaction() as db:
-        row = db.execute("SELECT value FROM meta WHERE key = 'index_identity'").fetchone()
-        if row:
-            return str(row[0])
-        identity = uuid.uuid4().hex
-        db.execute("INSERT INTO meta VALUES ('index_identity', ?)", (identity,))
-        return identity
+def index_identity(store: MemoryStore) -> str:
+    """The identity of the index the store belongs to, so that an index built again from scratch
+    has another one: SQLite's is made once with the store, which lives in the index's folder and
+    goes with it; the cluster's is the uuid of the concrete index behind the alias (a --rebuild
+    makes a new one)."""
+    return store.index_identity()
 
 
 @dataclass
@@ -138,14 +134,10 @@ class Reopened:
         return "\n".join(lines)
 
 
-def _row_to_saved(row: tuple) -> SavedSearch:
-    name, parameters, saved_at, author, total, frozen, facets, identity, generation, version = row
-    return SavedSearch(name, json.loads(parameters), datetime.fromisoformat(saved_at), author, total, frozen,
-                       json.loads(facets), identity, generation, version)
-
-
-_COLUMNS = ("name, parameters, saved_at, author, total, frozen, facets, index_identity, index_generation, "
-            "version")
+def _row_to_saved(row: dict[str, Any]) -> SavedSearch:
+    return SavedSearch(row["name"], json.loads(row["parameters"]), datetime.fromisoformat(row["saved_at"]),
+                       row["author"], int(row["total"]), int(row["frozen"]), json.loads(row["facets"]),
+                       row["index_identity"], row["index_generation"], row["version"])
 
 
 def ranked_ids(engine: "Engine", request: SearchRequest, limit: int) -> Iterator[tuple[str, int]]:
@@ -164,7 +156,7 @@ def ranked_ids(engine: "Engine", request: SearchRequest, limit: int) -> Iterator
         page += 1
 
 
-def save(engine: "Engine", store: ResearchStore, name: str, request: SearchRequest, *, author: str,
+def save(engine: "Engine", store: MemoryStore, name: str, request: SearchRequest, *, author: str,
          replace: bool = False, limit: int = MAX_FROZEN) -> SavedSearch:
     """Run `request` and keep it under `name` with its result set frozen. A name already taken
     is refused (StoreError) unless `replace`: two tabs saving the same name never overwrite each
@@ -177,60 +169,43 @@ def save(engine: "Engine", store: ResearchStore, name: str, request: SearchReque
         author=author, total=first.total, frozen=0, facets=first.facets.to_dict(),
         index_identity=index_identity(store), index_generation=generation() if callable(generation) else None,
         version=software_version())
-    ids = ranked_ids(engine, request, limit)
-    with store.transaction() as db:
-        taken = db.execute("SELECT saved_at, author FROM saved WHERE name = ?", (name,)).fetchone()
-        if taken and not replace:
-            raise StoreError(f"a saved search named {name!r} exists (saved {taken[0]} by {taken[1]}): "
-                             f"choose another name, or replace it")
-        db.execute("DELETE FROM saved WHERE name = ?", (name,))
-        db.execute(f"INSERT INTO saved ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                   (name, json.dumps(saved.parameters, ensure_ascii=False), saved.saved_at.isoformat(), author,
-                    saved.total, 0, json.dumps(saved.facets, ensure_ascii=False), saved.index_identity,
-                    saved.index_generation, saved.version))
-        batch: list[tuple[str, int, str]] = []
-        for rank, (article_id, _) in enumerate(ids):
-            batch.append((name, rank, article_id))
-            if len(batch) >= 1000:
-                db.executemany("INSERT INTO saved_article VALUES (?,?,?)", batch)
-                batch.clear()
-            saved.frozen = rank + 1
-        db.executemany("INSERT INTO saved_article VALUES (?,?,?)", batch)
-        db.execute("UPDATE saved SET frozen = ? WHERE name = ?", (saved.frozen, name))
+    row = {"name": name, "parameters": json.dumps(saved.parameters, ensure_ascii=False),
+           "saved_at": saved.saved_at.isoformat(), "author": author, "total": saved.total,
+           "facets": json.dumps(saved.facets, ensure_ascii=False), "index_identity": saved.index_identity,
+           "index_generation": saved.index_generation, "version": saved.version}
+    saved.frozen = store.put_saved(row, (article_id for article_id, _ in ranked_ids(engine, request, limit)),
+                                   replace=replace)
     return saved
 
 
-def get(store: ResearchStore, name: str) -> SavedSearch:
+def get(store: MemoryStore, name: str) -> SavedSearch:
     """A saved search by name (StoreError naming the known ones when there is none)."""
     key = check_name(name, "saved search's name")
-    rows = store.read(f"SELECT {_COLUMNS} FROM saved WHERE name = ?", (key,))
-    if not rows:
-        known = [row[0] for row in store.read("SELECT name FROM saved ORDER BY name LIMIT 10")]
+    row = store.get_saved(key)
+    if row is None:
+        known = sorted(s["name"] for s in store.list_saved())[:10]
         hint = f" (saved: {', '.join(known)})" if known else " (none saved yet)"
         raise StoreError(f"no saved search named {key!r}{hint}")
-    return _row_to_saved(rows[0])
+    return _row_to_saved(row)
 
 
-def saved_searches(store: ResearchStore) -> list[SavedSearch]:
+def saved_searches(store: MemoryStore) -> list[SavedSearch]:
     """Every saved search, newest first."""
-    return [_row_to_saved(row) for row in store.read(f"SELECT {_COLUMNS} FROM saved ORDER BY saved_at DESC, name")]
+    return [_row_to_saved(row) for row in store.list_saved()]
 
 
-def delete(store: ResearchStore, name: str) -> None:
+def delete(store: MemoryStore, name: str) -> None:
     key = check_name(name, "saved search's name")
-    with store.transaction() as db:
-        if db.execute("DELETE FROM saved WHERE name = ?", (key,)).rowcount == 0:
-            raise StoreError(f"no saved search named {key!r}")
+    if not store.delete_saved(key):
+        raise StoreError(f"no saved search named {key!r}")
 
 
-def frozen_ids(store: ResearchStore, name: str, *, offset: int = 0, limit: int | None = None) -> Iterator[str]:
+def frozen_ids(store: MemoryStore, name: str, *, offset: int = 0, limit: int | None = None) -> Iterator[str]:
     """The frozen article ids in their saved order, streamed."""
-    sql = "SELECT id FROM saved_article WHERE name = ? ORDER BY rank LIMIT ? OFFSET ?"
-    for (article_id,) in store.iterate(sql, (name, -1 if limit is None else limit, offset)):
-        yield article_id
+    return store.saved_ids(name, offset, limit)
 
 
-def reopen(engine: "Engine", store: ResearchStore, name: str, *, limit: int = MAX_FROZEN) -> Reopened:
+def reopen(engine: "Engine", store: MemoryStore, name: str, *, limit: int = MAX_FROZEN) -> Reopened:
     """The saved search and what changed: new matches now (count, and the first NEW_LISTED in
     rank order) and frozen articles the index no longer holds."""
     saved = get(store, name)
@@ -263,7 +238,7 @@ def _record_row(record: ArticleRecord) -> dict[str, Any]:
     return {column: row.get(column, "") for column in COLUMNS}
 
 
-def export_frozen(engine: "Engine", store: ResearchStore, name: str, fmt: str = "csv") -> Iterator[str]:
+def export_frozen(engine: "Engine", store: MemoryStore, name: str, fmt: str = "csv") -> Iterator[str]:
     """The frozen set as CSV or JSON Lines lines, in its saved order, exactly the saved ids: an
     article the index no longer holds is a row with its id and `missing` set (CSV: the other
     cells empty), never left out. Streamed EXPORT_BATCH ids at a time."""
@@ -274,7 +249,7 @@ def export_frozen(engine: "Engine", store: ResearchStore, name: str, fmt: str = 
     return _export_rows(engine, store, saved, fmt, columns)
 
 
-def _export_rows(engine: "Engine", store: ResearchStore, saved: SavedSearch, fmt: str,
+def _export_rows(engine: "Engine", store: MemoryStore, saved: SavedSearch, fmt: str,
                  columns: tuple[str, ...]) -> Iterator[str]:
     if fmt == "csv":
         yield from csv_lines([list(columns)])

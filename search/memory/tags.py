@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from search.memory.saved import MAX_FROZEN, ranked_ids, rebuild_request, request_parameters
-from search.memory.store import ResearchStore, StoreError, check_name
+from search.memory.store import MemoryStore, StoreError, check_name
 from search.request import SearchRequest
 
 if TYPE_CHECKING:
@@ -44,65 +44,38 @@ def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
-def _insert(db, tag: str, ids: Iterable[str], author: str, rule: int | None) -> int:
-    """Tag `ids` (already tagged ones keep their first author and time); how many were new."""
-    added, batch, now = 0, [], _now()
-    for article_id in ids:
-        batch.append((tag, article_id, author, now, rule))
-        if len(batch) >= 1000:
-            added += _flush(db, batch)
-    return added + _flush(db, batch)
-
-
-def _flush(db, batch: list[tuple]) -> int:
-    before = db.total_changes
-    db.executemany("INSERT OR IGNORE INTO tag VALUES (?,?,?,?,?)", batch)
-    batch.clear()
-    return db.total_changes - before
-
-
-def tag_articles(store: ResearchStore, tag: str, article_ids: Iterable[str], *, author: str) -> int:
-    """Tag articles by hand; returns how many were not tagged so before."""
+def tag_articles(store: MemoryStore, tag: str, article_ids: Iterable[str], *, author: str) -> int:
+    """Tag articles by hand; returns how many were not tagged so before (already tagged ones keep
+    their first author and time)."""
     tag = check_name(tag, "tag")
     ids = [check_article_id(a) for a in article_ids]
-    with store.transaction() as db:
-        return _insert(db, tag, ids, author, None)
+    return store.add_tags(tag, ids, author, None)
 
 
-def untag_articles(store: ResearchStore, tag: str, article_ids: Iterable[str]) -> int:
+def untag_articles(store: MemoryStore, tag: str, article_ids: Iterable[str]) -> int:
     """Take a tag off articles; how many had it (StoreError for a tag nobody uses)."""
     tag = _known(store, tag)
-    with store.transaction() as db:
-        before = db.total_changes
-        db.executemany("DELETE FROM tag WHERE tag = ? AND article = ?", [(tag, a) for a in article_ids])
-        return db.total_changes - before
+    return store.remove_tags(tag, list(article_ids))
 
 
-def delete_tag(store: ResearchStore, tag: str) -> int:
+def delete_tag(store: MemoryStore, tag: str) -> int:
     """Remove a tag from every article and drop its rules; how many articles had it."""
-    tag = _known(store, tag)
-    with store.transaction() as db:
-        removed = db.execute("DELETE FROM tag WHERE tag = ?", (tag,)).rowcount
-        db.execute("DELETE FROM tag_rule WHERE tag = ?", (tag,))
-        return removed
+    return store.delete_tag(_known(store, tag))
 
 
-def tag_by_query(engine: "Engine", store: ResearchStore, tag: str, request: SearchRequest, *, author: str,
+def tag_by_query(engine: "Engine", store: MemoryStore, tag: str, request: SearchRequest, *, author: str,
                  reapply: bool = False) -> tuple[TagRule, int]:
     """Tag every article `request` matches now (its first MAX_TAGGED) and record the rule; returns
     the rule and how many articles were newly tagged."""
     tag = check_name(tag, "tag")
     ids = (article_id for article_id, _ in ranked_ids(engine, request, MAX_TAGGED))
-    with store.transaction() as db:
-        cursor = db.execute("INSERT INTO tag_rule (tag, parameters, reapply, author, created_at) VALUES (?,?,?,?,?)",
-                            (tag, json.dumps(request_parameters(request), ensure_ascii=False), int(reapply), author,
-                             _now()))
-        rule_id = int(cursor.lastrowid or 0)
-        added = _insert(db, tag, ids, author, rule_id)
-    return rules(store, tag)[-1], added
+    rule = {"tag": tag, "parameters": json.dumps(request_parameters(request), ensure_ascii=False),
+            "reapply": int(reapply), "author": author, "created_at": _now()}
+    rule_id, added = store.add_rule(rule, ids)
+    return _rule({**rule, "id": rule_id}), added
 
 
-def reapply_rules(engine: "Engine", store: ResearchStore) -> dict[str, int]:
+def reapply_rules(engine: "Engine", store: MemoryStore) -> dict[str, int]:
     """Run every rule marked `reapply` again and tag what it matches now: {tag: newly tagged}."""
     out: dict[str, int] = {}
     for rule in rules(store):
@@ -110,41 +83,33 @@ def reapply_rules(engine: "Engine", store: ResearchStore) -> dict[str, int]:
             continue
         request = rebuild_request(rule.parameters)
         ids = (article_id for article_id, _ in ranked_ids(engine, request, MAX_TAGGED))
-        with store.transaction() as db:
-            out[rule.tag] = out.get(rule.tag, 0) + _insert(db, rule.tag, ids, rule.author, rule.id)
+        out[rule.tag] = out.get(rule.tag, 0) + store.add_tags(rule.tag, ids, rule.author, rule.id)
     return out
 
 
-def rules(store: ResearchStore, tag: str | None = None) -> list[TagRule]:
-    sql = "SELECT id, tag, parameters, reapply, author, created_at FROM tag_rule"
-    rows = store.read(sql + (" WHERE tag = ? ORDER BY id" if tag else " ORDER BY id"), (tag,) if tag else ())
-    return [TagRule(r[0], r[1], json.loads(r[2]), bool(r[3]), r[4], r[5]) for r in rows]
+def _rule(row: dict[str, Any]) -> TagRule:
+    return TagRule(int(row["id"]), row["tag"], json.loads(row["parameters"]), bool(row["reapply"]), row["author"],
+                   row["created_at"])
 
 
-def tags(store: ResearchStore) -> list[tuple[str, int]]:
+def rules(store: MemoryStore, tag: str | None = None) -> list[TagRule]:
+    return [_rule(row) for row in store.rules(tag)]
+
+
+def tags(store: MemoryStore) -> list[tuple[str, int]]:
     """Every tag with its article count, most used first."""
-    return [(r[0], r[1]) for r in store.read(
-        "SELECT tag, COUNT(*) AS n FROM tag GROUP BY tag ORDER BY n DESC, tag")]
+    return store.tag_counts()
 
 
-def tagged(store: ResearchStore, tag: str) -> Iterator[str]:
+def tagged(store: MemoryStore, tag: str) -> Iterator[str]:
     """The ids of the articles with a tag, streamed (StoreError for a tag nobody uses)."""
     tag = _known(store, tag)
-    for (article_id,) in store.iterate("SELECT article FROM tag WHERE tag = ? ORDER BY tagged_at, article", (tag,)):
-        yield article_id
+    yield from store.tagged(tag)
 
 
-def tags_of(store: ResearchStore, article_ids: Iterable[str]) -> dict[str, list[str]]:
+def tags_of(store: MemoryStore, article_ids: Iterable[str]) -> dict[str, list[str]]:
     """Each article's tags (for showing them on hits and on the article page)."""
-    ids = list(article_ids)
-    out: dict[str, list[str]] = {a: [] for a in ids}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        for tag, article in store.read(f"SELECT tag, article FROM tag WHERE article IN ({marks}) "
-                                               f"ORDER BY tag", tuple(chunk)):
-            out[article].append(tag)
-    return out
+    return store.tags_of(list(article_ids))
 
 
 def check_article_id(value: object) -> str:
@@ -153,10 +118,9 @@ def check_article_id(value: object) -> str:
     return value
 
 
-def _known(store: ResearchStore, tag: str) -> str:
+def _known(store: MemoryStore, tag: str) -> str:
     tag = check_name(tag, "tag")
-    if not store.read("SELECT 1 FROM tag WHERE tag = ? UNION SELECT 1 FROM tag_rule WHERE tag = ? LIMIT 1",
-                              (tag, tag)):
+    if not store.tag_known(tag):
         known = [name for name, _ in tags(store)[:10]]
         raise StoreError(f"no tag named {tag!r}" + (f" (tags: {', '.join(known)})" if known else " (no tags yet)"))
     return tag
