@@ -8,7 +8,7 @@ collections' figures). Any other article's text is in its own language's fields,
 its own term statistics (a German "die" never weighs on English "die"). Every ISO 639-1 code
 (index.language.ISO_639_1: what a declaration may say, and the detector's languages) has its
 fields, mapped explicitly: the mapping stays `strict`, and a dynamic template could not name a
-language's `combined_<code>` as its `copy_to` target. About 650 fields in all, under OpenSearch's
+language's `combined_<code>` as its `copy_to` target. About 640 fields in all, under OpenSearch's
 1,000 per index.
 
 Analysers: one per Snowball language (`news_<code>`), one neutral for the others
