@@ -141,6 +141,16 @@ def test_kwic_pages_and_states_what_it_read(context_engine):
     assert nothing.total_lines == 0 and nothing.total == 3 and "no words" in (nothing.notice or "")
 
 
+def test_kwic_keeps_at_most_max_lines_and_says_so(context_engine, monkeypatch):
+    import search.kwic as kwic_module
+
+    monkeypatch.setattr(kwic_module, "MAX_LINES", 5)
+    monkeypatch.setattr(kwic_module, "_ANSWERS", type(kwic_module._ANSWERS)())
+    page = kwic(context_engine, SearchRequest.build("oil"), page_size=100)
+    assert page.total_lines == 5 and page.lines_cut and "first 5 lines" in (page.notice or "")
+    assert page.articles_read < 3  # reading stopped once the lines were enough
+
+
 def test_kwic_csv_has_every_line_and_no_formula(context_engine):
     import csv
     import io
