@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import getpass
 import hmac
+import logging
 import secrets
 from collections.abc import Callable
 from functools import wraps
@@ -24,7 +25,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session
 
 from search.memory import accounts
-from search.memory.store import ResearchStore, StoreError, store_for
+from search.memory.store import MemoryStore, StoreError, store_for
 from web import get_engine
 
 bp = Blueprint("auth", __name__)
@@ -33,8 +34,9 @@ CSRF_HEADER = "X-CSRF-Token"
 _OPEN_ROUTES = ("auth.login", "static")
 
 
-def get_store() -> ResearchStore:
-    """The engine's researcher's store (one per app), or a 501 saying why there is none."""
+def get_store() -> MemoryStore:
+    """The engine's researcher's store (one per app: research.sqlite beside a Whoosh index, the
+    cluster's store on OpenSearch, shared by every server), or a 501 saying why there is none."""
     store = current_app.extensions.get("newsearch-store")
     if store is None:
         try:
@@ -57,6 +59,11 @@ def setup(app) -> None:
             app.secret_key = accounts.web_secret(store_for(app.extensions["newsearch"]))
         except StoreError:
             app.secret_key = secrets.token_bytes(32)  # no store: no writes, sessions only for this process
+        except Exception as error:  # the cluster's store unreachable at start: this process's key
+            logging.getLogger("newsearch.web").warning(
+                "cannot read the session key from the researcher's store (%s): sessions are signed with a key of "
+                "this process only until it restarts", error)
+            app.secret_key = secrets.token_bytes(32)
     app.register_blueprint(bp)
 
     @app.before_request
