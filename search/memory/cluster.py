@@ -213,7 +213,14 @@ class ClusterStore:
             send()
         return count
 
-    def _drop_run(self, run: str) -> None:
+    def _drop_run(self, run: str, frozen: int | None = None) -> None:
+        """Delete a run's chunks of ids: by their ids when the count is known (real-time), else
+        by a query after a refresh (the chunks are written unrefreshed: they are read by id)."""
+        index = self._index("saved-ids")
+        if frozen is not None:
+            self._bulk([{"delete": {"_index": index, "_id": f"{run}-{n}"}} for n in range(-(-frozen // CHUNK))])
+            return
+        self.client.indices.refresh(index=index)
         self._delete_where("saved-ids", {"term": {"run": run}})
 
     def put_saved(self, row: dict[str, Any], ids: Iterable[str], *, replace: bool) -> int:
@@ -241,7 +248,7 @@ class ClusterStore:
             self._drop_run(run)
             raise
         if found is not None:
-            self._drop_run(found["_source"]["run"])
+            self._drop_run(found["_source"]["run"], int(found["_source"]["frozen"]))
         return frozen
 
     def get_saved(self, name: str) -> dict[str, Any] | None:
@@ -256,7 +263,7 @@ class ClusterStore:
         found = self._get("saved", name)
         if found is None or not self._delete("saved", name):
             return False
-        self._drop_run(found["_source"]["run"])
+        self._drop_run(found["_source"]["run"], int(found["_source"]["frozen"]))
         return True
 
     def saved_ids(self, name: str, offset: int = 0, limit: int | None = None) -> Iterator[str]:
@@ -483,7 +490,7 @@ class ClusterStore:
             previous = self._get("saved", name)
             self._put("saved", name, {**row, "frozen": counts.get(name, 0)})
             if previous is not None:
-                self._drop_run(previous["_source"]["run"])
+                self._drop_run(previous["_source"]["run"], int(previous["_source"]["frozen"]))
         for row, sources in found_collections.values():
             self.put_collection(row, sources)
         return added
