@@ -346,3 +346,9 @@ def test_a_word_said_twice_in_english_counts_once_when_other_languages_are_searc
         return hit.score
     assert score("houses housing") == pytest.approx(score("houses"))
     assert score("houses housing government") == pytest.approx(score("houses government"))
+
+
+def test_related_articles_are_found_through_the_article_s_own_words(mixed) -> None:
+    german = next(h.id for h in mixed.search("Geschichte").hits if mixed.article(h.id)[0].url == "de:museum")
+    related = [mixed.article(hit.id)[0].url for hit in mixed.related(german)]
+    assert related and related[0] == "de:mieten"  # "Haus", "Regierung", "Jahr": German words, read as German
