@@ -3,14 +3,21 @@
 Real data: Reuters articles (reut2-000.sgm.gz, read by the product's reader) written as JSON Lines
 records, so that a test can remove some of them from the file and re-index (the index run deletes
 a changed file's articles that are gone) and add a second batch that matches the same query.
+
+Every test runs on both backends (tests/conftest.py's `backend_indexes`): the Whoosh index's
+research.sqlite and the OpenSearch cluster's store. `Archive` and `forget` serve the other memory
+test modules too: an index built once per module, its store emptied after each test.
 """
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 import threading
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,10 +26,11 @@ from index.readers import read_file
 from newsearch.indexing import index_paths
 from search import Engine
 from search.memory import saved
-from search.memory.store import MAX_NAME, ResearchStore, StoreError, check_name
+from search.memory import collections, tags
+from search.memory.store import MAX_NAME, ResearchStore, StoreError, check_name, store_for
 from search.request import SearchRequest
 
-from tests.conftest import shared_path
+from tests.conftest import IndexMaker, shared_path
 
 
 def _reuters_records(count: int, skip: int = 0) -> list[dict]:
@@ -42,22 +50,90 @@ def _write(folder: Path, name: str, records: list[dict]) -> None:
     (folder / name).write_text("\n".join(json.dumps(r) for r in records) + "\n")
 
 
+@dataclass
+class Archive:
+    """A test index of Reuters records on one backend, its engine and its researcher's store."""
+
+    maker: IndexMaker
+    name: str
+    source: Path
+    engine: Any = None
+    store: Any = None
+    records: list[dict] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, maker: IndexMaker, name: str, files: dict[str, list[dict]]) -> "Archive":
+        source = maker.root / f"{name}-source"
+        for file_name, records in files.items():
+            _write(source, file_name, records)
+        maker.index(name, [source])
+        return cls(maker, name, source, records=[r for records in files.values() for r in records]).open()
+
+    def open(self) -> "Archive":
+        self.engine = self.maker.engine(self.name)
+        self.store = store_for(self.engine)
+        return self
+
+    def reindex(self) -> "Archive":
+        """Run the indexer again over the source folder (changed files) and reopen."""
+        self.close()
+        self.maker.index(self.name, [self.source])
+        return self.open()
+
+    def close(self) -> None:
+        self.store.close()
+        self.engine.close()
+
+    @property
+    def where(self) -> tuple[str, ...]:
+        """The command line's options naming this index."""
+        location = self.maker.location(self.name)
+        if self.maker.backend == "whoosh":
+            return ("--index-dir", str(location["index_dir"]))
+        return ("--backend", "opensearch", "--opensearch-url", location["url"], "--opensearch-index",
+                location["index"])
+
+    def other_store(self, name: str):
+        """The store of another (empty) index on the same backend."""
+        return store_for(self.maker.engine(name))
+
+
+def forget(store) -> None:
+    """Empty a store of saved searches, tags, rules and collections (between tests sharing it)."""
+    for kept in saved.saved_searches(store):
+        saved.delete(store, kept.name)
+    for name in {t for t, _ in tags.tags(store)} | {r.tag for r in tags.rules(store)}:
+        tags.delete_tag(store, name)
+    for collection in collections.collections(store):
+        collections.delete(store, collection.name)
+
+
+@pytest.fixture(scope="module")
+def base(backend_indexes):
+    """300 Reuters articles indexed once per backend for this module."""
+    archive = Archive.build(backend_indexes, "memsaved-base", {"first.jsonl": _reuters_records(300)})
+    yield archive
+    archive.close()
+
+
 @pytest.fixture
-def archive(tmp_path):
-    """(engine, store, source folder, index folder, the records) over 300 Reuters articles."""
-    records = _reuters_records(300)
-    source, index_dir = tmp_path / "source", tmp_path / "index"
-    _write(source, "first.jsonl", records)
-    index_paths([source], index_dir, entities=False, show_progress=False)
-    engine = Engine(index_dir)
-    store = ResearchStore.beside(index_dir)
-    yield engine, store, source, index_dir, records
-    store.close()
-    engine.close()
+def archive(base):
+    """(engine, store, Archive): the module's index, its store emptied after the test."""
+    yield base.engine, base.store, base
+    forget(base.store)
 
 
-def test_a_saved_search_keeps_its_set_and_says_what_changed_after_reindexing(archive):
-    engine, store, source, index_dir, records = archive
+@pytest.fixture
+def fresh(backend_indexes, request):
+    """An index of its own for a test that re-indexes (300 Reuters articles)."""
+    archive = Archive.build(backend_indexes, "memsaved-" + re.sub(r"[^a-z0-9]+", "-", request.node.name.lower())[:40],
+                            {"first.jsonl": _reuters_records(300)})
+    yield archive
+    archive.close()
+
+
+def test_a_saved_search_keeps_its_set_and_says_what_changed_after_reindexing(fresh):
+    engine, store, source, records = fresh.engine, fresh.store, fresh.source, fresh.records
     request = SearchRequest.build("oil", sort="newest")
     before = engine.run(request.with_changes(page_size=100))
     assert before.total > 10
@@ -75,9 +151,7 @@ def test_a_saved_search_keeps_its_set_and_says_what_changed_after_reindexing(arc
     _write(source, "first.jsonl", [r for r in records if r["body"] not in removed_bodies])
     more = _reuters_records(300, skip=300)
     _write(source, "second.jsonl", more)
-    index_paths([source], index_dir, entities=False, show_progress=False)
-    engine.close()
-    engine = Engine(index_dir)
+    engine, store = fresh.reindex().engine, fresh.store
 
     now = engine.run(request.with_changes(page_size=100))
     reopened = saved.reopen(engine, store, "Oil, 1987")
@@ -99,7 +173,6 @@ def test_a_saved_search_keeps_its_set_and_says_what_changed_after_reindexing(arc
     assert {row["id"] for row in rows if row["missing"] == "yes"} == removed
     lines = [json.loads(line) for line in saved.export_frozen(engine, store, "Oil, 1987", "jsonl")]
     assert [line["id"] for line in lines] == ids and sum(line["missing"] for line in lines) == 5
-    engine.close()
 
 
 def _all_ids(engine: Engine, request: SearchRequest) -> list[str]:
@@ -113,7 +186,7 @@ def _all_ids(engine: Engine, request: SearchRequest) -> list[str]:
 
 
 def test_every_filter_is_kept_and_runs_again(archive):
-    engine, store, *_ = archive
+    engine, store, _ = archive
     request = SearchRequest.build("prices", date_from="1987-02-26", date_to="1987-03-31", sort="relevance",
                                   collapse=True, recency=30)
     kept = saved.save(engine, store, "prices", request, author="ana")
@@ -123,7 +196,7 @@ def test_every_filter_is_kept_and_runs_again(archive):
 
 
 def test_a_name_taken_is_refused_unless_replaced_and_two_tabs_never_overwrite(archive):
-    engine, store, *_ = archive
+    engine, store, _ = archive
     saved.save(engine, store, "wheat", SearchRequest.build("wheat"), author="ana")
     with pytest.raises(StoreError, match="a saved search named 'wheat' exists"):
         saved.save(engine, store, "wheat", SearchRequest.build("corn"), author="ben")
@@ -151,7 +224,7 @@ def test_a_name_taken_is_refused_unless_replaced_and_two_tabs_never_overwrite(ar
 
 
 def test_unknown_and_odd_names_get_clear_answers(archive):
-    engine, store, *_ = archive
+    engine, store, _ = archive
     with pytest.raises(StoreError, match=r"no saved search named 'nothing' \(none saved yet\)"):
         saved.get(store, "nothing")
     name = "Öl & Gas / „Preise“ 1987 — 石油"
@@ -170,7 +243,7 @@ def test_unknown_and_odd_names_get_clear_answers(archive):
 
 
 def test_the_citation_names_the_query_filters_date_counts_and_index(archive):
-    engine, store, *_ = archive
+    engine, store, _ = archive
     kept = saved.save(engine, store, "cocoa", SearchRequest.build("cocoa", place=["ghana"]), author="ana")
     line = kept.citation()
     assert "“cocoa”" in line and "place: ghana" in line and f"{kept.total:,} articles" in line
@@ -179,7 +252,11 @@ def test_the_citation_names_the_query_filters_date_counts_and_index(archive):
 
 
 def test_a_new_index_in_place_of_the_old_one_is_said_and_the_frozen_list_kept(archive, tmp_path):
-    engine, store, source, index_dir, records = archive
+    """SQLite's identity lives in the file (the cluster's is the index's uuid: a --rebuild is
+    tests/test_memory_opensearch.py's)."""
+    engine, store, base = archive
+    if base.maker.backend != "whoosh":
+        pytest.skip("the identity kept in research.sqlite")
     saved.save(engine, store, "oil", SearchRequest.build("oil"), author="ana")
     ids = list(saved.frozen_ids(store, "oil"))
     # The saved searches move (export/import of the store's rows: here the file itself) to an
