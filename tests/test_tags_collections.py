@@ -2,37 +2,41 @@
 
 Real text: Reuters articles as JSON Lines records (tests/test_saved_searches.py reads them); the
 source of each is set per file ("Wire A", "Wire B", "Wire C") so that a
-collection can name some of them.
+collection can name some of them. Every test runs on both backends (the Whoosh index's
+research.sqlite, the OpenSearch cluster's store).
 """
 from __future__ import annotations
 
 import pytest
 
-from newsearch.indexing import index_paths
-from search import Engine
 from search.memory import collections, tags
-from search.memory.store import ResearchStore, StoreError
+from search.memory.store import StoreError
 from search.request import SearchRequest
 
-from tests.test_saved_searches import _all_ids, _reuters_records, _write
+from tests.test_saved_searches import Archive, _all_ids, _reuters_records, _write, forget
+
+
+def _wires() -> dict[str, list[dict]]:
+    records = _reuters_records(600)
+    return {f"{name}.jsonl": [dict(r, source=name) for r in records[i * 200:(i + 1) * 200]]
+            for i, name in enumerate(("Wire A", "Wire B", "Wire C"))}
+
+
+@pytest.fixture(scope="module")
+def base(backend_indexes):
+    archive = Archive.build(backend_indexes, "memtags-base", _wires())
+    yield archive
+    archive.close()
 
 
 @pytest.fixture
-def archive(tmp_path):
-    records = _reuters_records(600)
-    source, index_dir = tmp_path / "source", tmp_path / "index"
-    for i, name in enumerate(("Wire A", "Wire B", "Wire C")):
-        _write(source, f"{name}.jsonl", [dict(r, source=name) for r in records[i * 200:(i + 1) * 200]])
-    index_paths([source], index_dir, entities=False, show_progress=False)
-    engine = Engine(index_dir)
-    store = ResearchStore.beside(index_dir)
-    yield engine, store, source, index_dir
-    store.close()
-    engine.close()
+def archive(base):
+    yield base.engine, base.store
+    forget(base.store)
 
 
 def test_tags_by_hand_are_kept_listed_and_removed(archive):
-    engine, store, *_ = archive
+    engine, store = archive
     hits = engine.search("prices", page_size=5).hits
     assert len(hits) == 5
     ids = [h.id for h in hits]
@@ -49,8 +53,9 @@ def test_tags_by_hand_are_kept_listed_and_removed(archive):
     assert tags.delete_tag(store, "to read") == 3 and tags.tags(store) == []
 
 
-def test_a_query_rule_tags_every_match_and_new_articles_only_when_asked(archive):
-    engine, store, source, index_dir = archive
+def test_a_query_rule_tags_every_match_and_new_articles_only_when_asked(backend_indexes):
+    fresh = Archive.build(backend_indexes, "memtags-rules", _wires())
+    engine, store, source = fresh.engine, fresh.store, fresh.source
     request = SearchRequest.build("oil")
     matches = _all_ids(engine, request)
     rule, added = tags.tag_by_query(engine, store, "oil (rule)", request, author="ana", reapply=True)
@@ -60,20 +65,18 @@ def test_a_query_rule_tags_every_match_and_new_articles_only_when_asked(archive)
 
     # New articles arrive: the re-applied rule tags the new matches, the other does not.
     _write(source, "Wire D.jsonl", [dict(r, source="Wire D") for r in _reuters_records(300, skip=600)])
-    index_paths([source], index_dir, entities=False, show_progress=False)
-    engine.close()
-    engine = Engine(index_dir)
+    engine, store = fresh.reindex().engine, fresh.store
     now = _all_ids(engine, request)
     assert len(now) > len(matches)
     assert tags.reapply_rules(engine, store) == {"oil (rule)": len(now) - len(matches)}
     assert sorted(tags.tagged(store, "oil (rule)")) == sorted(now)
     assert sorted(tags.tagged(store, "oil (once)")) == sorted(matches)
     assert [r.tag for r in tags.rules(store)] == ["oil (rule)", "oil (once)"]
-    engine.close()
+    fresh.close()
 
 
 def test_a_collection_narrows_a_search_to_its_sources_and_counts(archive):
-    engine, store, *_ = archive
+    engine, store = archive
     collections.define(store, "Wires A and B", ["Wire A", "Wire B"], author="ana")
     query = collections.expand('oil collection:"Wires A and B"', store)
     assert query == 'oil (source:"Wire A" OR source:"Wire B")'
