@@ -17,6 +17,9 @@ Fields (the search side imports the names from here):
 - `combined`: the words of the title TITLE_BOOST times and of the body, one field (`copy_to`,
   nothing in `_source`), where plain query words, their adjacent pairs and feedback words are
   scored: `search.ranking`'s BM25 over the combined title and body (see COMBINED_FIELD).
+- The same three for every other language, `title_<code>`, `body_<code>`, `combined_<code>`,
+  with its own analyser (languages.py): an article's title and body are in its language's
+  fields (`article_to_source`), English's and undetermined articles' in the three above.
 
 Ranking settings are `search.ranking`'s: the template takes TITLE_BOOST (the title's copies),
 BM25_K1 and BM25_B (the index's default similarity) from it when it is made, so an index keeps

@@ -1,7 +1,9 @@
 """The OpenSearch backend's search side (meets `search.backend.SearchBackend`): the answers
 that search/ defines (ranking, relaxation, did-you-mean, snippets), computed by a cluster.
 
-One search is two requests (three or four when "did you mean" is tried):
+Before them, the query is read in the languages it searches (reading.py: the index's languages,
+counted once a second at most, and each language's analysis of the query's words, cached); then
+one search is two requests (three or four when "did you mean" is tried):
 1. an overview (size 0): how many articles have all the words and how many some of them, and the
    first and last matching date (the histogram's interval, recency's "newest");
 2. the page: the ranked hits with their highlighted snippets, the facets over the whole result
