@@ -1,7 +1,9 @@
 """export-state / import-state (issue 22): the researcher's memory moves with the index.
 
 Real data: a Reuters index (tests/test_saved_searches.py's records); the state is exported,
-imported into the store of another index, and compared row for row.
+imported into the store of another index, and compared row for row. Both backends: the Whoosh
+index's research.sqlite, the OpenSearch cluster's store (which checks the whole file before it
+writes: no transactions there).
 """
 from __future__ import annotations
 
@@ -9,45 +11,39 @@ import json
 
 import pytest
 
-from newsearch.indexing import index_paths
-from search import Engine
 from search.memory import backup, collections, saved, tags
-from search.memory.store import ResearchStore, StoreError
+from search.memory.store import StoreError
 from search.request import SearchRequest
 
-from tests.test_saved_searches import _reuters_records, _write
+from tests.test_saved_searches import Archive, _reuters_records
 
 
-@pytest.fixture
-def filled(tmp_path):
-    source, index_dir = tmp_path / "source", tmp_path / "index"
-    _write(source, "a.jsonl", [dict(r, source="Wire A") for r in _reuters_records(300)])
-    index_paths([source], index_dir, entities=False, show_progress=False)
-    engine = Engine(index_dir)
-    store = ResearchStore.beside(index_dir)
+@pytest.fixture(scope="module")
+def filled(backend_indexes, tmp_path_factory):
+    archive = Archive.build(backend_indexes, "memstate",
+                            {"a.jsonl": [dict(r, source="Wire A") for r in _reuters_records(300)]})
+    engine, store = archive.engine, archive.store
     saved.save(engine, store, "oil", SearchRequest.build("oil"), author="ana")
     tags.tag_by_query(engine, store, "grain", SearchRequest.build("wheat OR corn"), author="ana", reapply=True)
     tags.tag_articles(store, "to read", [h.id for h in engine.search("gold").hits[:2]], author="ben")
     collections.define(store, "wires", ["Wire A"], author="ana")
-    yield engine, store, tmp_path
-    engine.close()
-    store.close()
+    yield engine, store, tmp_path_factory.mktemp("state"), archive
+    archive.close()
 
 
-def _dump(store: ResearchStore) -> dict:
-    return {
-        table: sorted(json.dumps(dict(zip([c[1] for c in store.read(f"PRAGMA table_info({table})")], row)),
-                                 sort_keys=True)
-                      for row in store.read(f"SELECT * FROM {table}"))
-        for table in backup.TABLES}
+def _dump(store) -> dict:
+    rows: dict[str, list[str]] = {table: [] for table in backup.TABLES}
+    for table, row in store.export_rows():
+        rows[table].append(json.dumps(row, sort_keys=True))
+    return {table: sorted(found) for table, found in rows.items()}
 
 
 def test_a_state_file_restores_every_saved_search_tag_rule_and_collection(filled):
-    engine, store, tmp_path = filled
+    engine, store, tmp_path, archive = filled
     path = tmp_path / "state.jsonl"
     rows = backup.export_state(store, path)
     assert rows == sum(len(v) for v in _dump(store).values()) > 20
-    other = ResearchStore(tmp_path / "elsewhere" / "research.sqlite")
+    other = archive.other_store("memstate-elsewhere")
     added = backup.import_state(other, path)
     assert added["skipped"] == 0 and added["saved_article"] == saved.get(store, "oil").frozen
     assert _dump(other) == _dump(store)
@@ -61,9 +57,9 @@ def test_a_state_file_restores_every_saved_search_tag_rule_and_collection(filled
 
 
 def test_a_broken_state_file_imports_nothing_and_names_the_line(filled):
-    engine, store, tmp_path = filled
+    engine, store, tmp_path, archive = filled
     lines = list(backup.export_lines(store))
-    other = ResearchStore(tmp_path / "other.sqlite")
+    other = archive.other_store("memstate-other")
     collections.define(other, "mine", ["Wire B"], author="zoe")
     before = _dump(other)
     broken = lines[:5] + ['{"table": "saved", "row": {"name": "x", "nope": 1}}\n'] + lines[5:]
