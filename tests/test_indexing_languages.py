@@ -181,3 +181,19 @@ def test_a_rerun_of_an_unchanged_file_keeps_its_articles_unchanged(multilingual,
     again, engine = index(tmp_path, source)
     assert (first.added, again.added, again.updated, again.unchanged) == (10, 1, 0, 10)
     assert sum(again.languages.values()) == 11
+
+
+def test_reuters_21578_is_english_but_for_its_portuguese_price_table(reuters_dir):
+    """The whole collection through the run's language step (as read, batch by file): the
+    reader's "en" holds everywhere but on a Santos coffee price table written in Portuguese."""
+    from index.readers import read_file
+
+    run = indexing._Run(None, None, IndexSummary(), Progress(1, enabled=False), lambda problem: None)
+    languages: dict[str, list[str]] = {}
+    for path in sorted(reuters_dir.glob("reut2-*.sgm.gz")):
+        articles = [item for item in read_file(path) if isinstance(item, Article)]
+        run.set_languages([(path, "key", articles)])
+        for article in articles:
+            languages.setdefault(article.language or "None", []).append(article.title)
+    assert {code: len(titles) for code, titles in languages.items()} == {"en": 21_576, "pt": 1}
+    assert languages["pt"] == ["SANTOS COFFEE SPOTS APR 7"]
