@@ -1,5 +1,6 @@
 """The researcher's memory on the command line (issue 22): `newsearch save/saved/tag/tags/
-collection/collections/export-state/import-state/account/token`, over Reuters records."""
+collection/collections/export-state/import-state/account/token`, over Reuters records, on both
+backends (the command names the index with --index-dir, or --backend opensearch and the alias)."""
 from __future__ import annotations
 
 import csv
@@ -9,20 +10,24 @@ import json
 import pytest
 
 from newsearch.cli import main
-from newsearch.indexing import index_paths
 from search.memory import accounts, saved
-from search.memory.store import ResearchStore
 
-from tests.test_saved_searches import _reuters_records, _write
+from tests.test_saved_searches import Archive, _reuters_records, forget
+
+
+@pytest.fixture(scope="module")
+def base(backend_indexes):
+    archive = Archive.build(backend_indexes, "memcli", {"a.jsonl": [
+        dict(r, source="Wire A" if i % 2 else "Wire B") for i, r in enumerate(_reuters_records(300))]})
+    yield archive
+    archive.close()
 
 
 @pytest.fixture
-def index_dir(tmp_path):
-    source, index_dir = tmp_path / "source", tmp_path / "index"
-    _write(source, "a.jsonl", [dict(r, source="Wire A" if i % 2 else "Wire B") for i, r in
-                               enumerate(_reuters_records(300))])
-    index_paths([source], index_dir, entities=False, show_progress=False)
-    return index_dir
+def index(base):
+    """The module's index (Archive); its store emptied after the test."""
+    yield base
+    forget(base.store)
 
 
 def _run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -31,8 +36,8 @@ def _run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_save_list_open_export_and_delete(index_dir, capsys):
-    where = ("--index-dir", str(index_dir))
+def test_save_list_open_export_and_delete(index, capsys):
+    where = index.where
     code, out, _ = _run(capsys, "save", "Oil, 1987", "oil", "--source", "Wire A", "--sort", "newest", "--as", "ana", *where)
     assert code == 0 and "saved “Oil, 1987”" in out and "source: Wire A" in out
     code, out, _ = _run(capsys, "saved", *where)
@@ -40,7 +45,7 @@ def test_save_list_open_export_and_delete(index_dir, capsys):
     code, out, _ = _run(capsys, "saved", "Oil, 1987", *where)
     assert code == 0 and "0 new articles match since" in out and "0 of the saved articles are no longer" in out
     code, out, _ = _run(capsys, "saved", "Oil, 1987", "--export", "csv", *where)
-    store = ResearchStore.beside(index_dir)
+    store = index.store
     assert [row["id"] for row in csv.DictReader(io.StringIO(out))] == list(saved.frozen_ids(store, "Oil, 1987"))
     code, _, err = _run(capsys, "save", "Oil, 1987", "gold", *where)
     assert code == 2 and "a saved search named 'Oil, 1987' exists" in err
@@ -50,8 +55,8 @@ def test_save_list_open_export_and_delete(index_dir, capsys):
     assert saved.saved_searches(store) == []
 
 
-def test_tags_collections_and_the_state_file(index_dir, tmp_path, capsys):
-    where = ("--index-dir", str(index_dir))
+def test_tags_collections_and_the_state_file(index, tmp_path, capsys):
+    where = index.where
     code, out, _ = _run(capsys, "tag", "grain", "wheat OR corn", "--reapply", *where)
     assert code == 0 and "re-applied to new articles" in out
     code, out, _ = _run(capsys, "tags", "--json", *where)
@@ -70,20 +75,19 @@ def test_tags_collections_and_the_state_file(index_dir, tmp_path, capsys):
     assert collection["sources"] == ["Wire A"] and collection["articles"] == 150
     state = tmp_path / "state.jsonl"
     assert _run(capsys, "export-state", str(state), *where)[0] == 0
-    other = tmp_path / "other-index"
-    _write(tmp_path / "other", "x.jsonl", _reuters_records(20))
-    index_paths([tmp_path / "other"], other, entities=False, show_progress=False)
-    code, out, _ = _run(capsys, "import-state", str(state), "--index-dir", str(other))
+    other = Archive.build(index.maker, "memcli-other", {"x.jsonl": _reuters_records(20)})
+    code, out, _ = _run(capsys, "import-state", str(state), *other.where)
+    other.close()
     assert code == 0 and "1 collection" in out and "1 tag_rule" in out
     code, _, err = _run(capsys, "import-state", str(tmp_path / "missing.jsonl"), *where)
     assert code == 2 and "no such file" in err
 
 
-def test_accounts_and_tokens_are_managed_from_the_command_line(index_dir, capsys, monkeypatch):
-    where = ("--index-dir", str(index_dir))
+def test_accounts_and_tokens_are_managed_from_the_command_line(index, capsys, monkeypatch):
+    where = index.where
     monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
     assert _run(capsys, "account", "add", "ana", "--password-stdin", *where)[0] == 0
-    store = ResearchStore.beside(index_dir)
+    store = index.store
     assert accounts.check_password(store, "ana", "a long enough password") == "ana"
     code, out, _ = _run(capsys, "token", "add", "ana", "--label", "script", *where)
     assert code == 0 and accounts.token_account(store, out.strip()) == "ana"
