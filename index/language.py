@@ -215,10 +215,12 @@ def detect_languages(texts: Sequence[object], hints: Sequence[object] | None = N
             answers[i] = declared[i] or UNDETERMINED
         else:
             detect.append(i)
-    rows: dict[int, np.ndarray] = {}  # the detector's probabilities, for `_settle_by_group`
+    # For `_settle_by_group`: the languages the detector does not rule out (>= HINT_FLOOR) in each
+    # short undeclared text (a few codes a text, not its 114 probabilities: a file may hold 1M).
+    possible: dict[int, frozenset[str]] = {}
     if not detect:
         if groups is not None:
-            _settle_by_group(answers, groups, declared, letters, rows, None)
+            _settle_by_group(answers, groups, declared, letters, possible)
         return answers
     identifier = _identifier()
     for first in range(0, len(detect), _BATCH):
@@ -230,15 +232,16 @@ def detect_languages(texts: Sequence[object], hints: Sequence[object] | None = N
             mixed = bool(shares[i] < MIN_SCRIPT_SHARE)
             guess = identifier.nb_classes[label]
             answers[i] = _decide(guess, sure, probabilities[row], identifier, int(letters[i]), declared[i], mixed)
-            if groups is not None and declared[i] is None:
-                rows[i] = probabilities[row]
+            if groups is not None and declared[i] is None and letters[i] < OVERRIDE_MIN_LETTERS:
+                possible[i] = frozenset(identifier.nb_classes[label]
+                                        for label in np.flatnonzero(probabilities[row] >= HINT_FLOOR).tolist())
     if groups is not None:
-        _settle_by_group(answers, groups, declared, letters, rows, identifier)
+        _settle_by_group(answers, groups, declared, letters, possible)
     return answers
 
 
 def _settle_by_group(answers: list[str], groups: Sequence[object], declared: list[str | None],
-                     letters: np.ndarray, rows: dict[int, np.ndarray], identifier: _FastIdentifier | None) -> None:
+                     letters: np.ndarray, possible: dict[int, frozenset[str]]) -> None:
     """A group's main language for its texts that cannot speak for themselves (in place).
 
     A file of news is one collection's export: Reuters-21578's one-line earnings reports ("Shr 91
@@ -246,8 +249,8 @@ def _settle_by_group(answers: list[str], groups: Sequence[object], declared: lis
     a short English title ("An Undergraduate Curriculum in Numerical Analysis") reads as Latin.
     When at least `GROUP_MAIN_SHARE` of a group's texts that speak for themselves (declared, or
     with at least `OVERRIDE_MIN_LETTERS` letters and determined; at least `GROUP_MIN_TEXTS` of
-    them) are in one language, an undeclared text of that group takes it if it is too short to detect
-    (< `MIN_LETTERS` letters, but some), if the detector was unsure ("und": no language near
+    them) are in one language, an undeclared text of that group takes it if it is too short to
+    detect (< `MIN_LETTERS` letters, but some), if the detector was unsure ("und": no language near
     `MIN_CONFIDENCE`, so no evidence against the collection's), or if it is short
     (< `OVERRIDE_MIN_LETTERS` letters) and the detector gives that language at least `HINT_FLOOR`
     (as a declaration would be kept on a short text; a German headline in an English file, English
@@ -267,14 +270,10 @@ def _settle_by_group(answers: list[str], groups: Sequence[object], declared: lis
         main, count = counts.most_common(1)[0]
         if count < GROUP_MIN_TEXTS or count < GROUP_MAIN_SHARE * sum(counts.values()):
             continue
-        position = identifier.position.get(main) if identifier is not None else None
         for i in indexes:
             if declared[i] is not None or letters[i] == 0 or answers[i] == main:
                 continue
-            row = rows.get(i)
-            if row is None or answers[i] == UNDETERMINED:  # too short to detect, or the detector unsure
-                answers[i] = main
-            elif position is not None and letters[i] < OVERRIDE_MIN_LETTERS and row[position] >= HINT_FLOOR:
+            if letters[i] < MIN_LETTERS or answers[i] == UNDETERMINED or main in possible.get(i, ()):
                 answers[i] = main
 
 
