@@ -1,7 +1,8 @@
 """The researcher's memory on the web (issue 22): saving, reopening after a re-index, tagging,
 collections; POSTs with CSRF; who may write (local user on localhost, accounts and tokens beyond).
 
-Real data: Reuters articles as JSON Lines records (tests/test_saved_searches.py).
+Real data: Reuters articles as JSON Lines records (tests/test_saved_searches.py). Both backends:
+the Whoosh index's research.sqlite and the OpenSearch cluster's store.
 """
 from __future__ import annotations
 
@@ -10,23 +11,28 @@ from urllib.parse import quote
 
 import pytest
 
-from newsearch.indexing import index_paths
-from search import Engine
 from search.memory import accounts, saved, tags
-from search.memory.store import ResearchStore
 from web import create_app
 
-from tests.test_saved_searches import _reuters_records, _write
+from tests.test_saved_searches import Archive, _reuters_records, _write, forget
+
+
+def _wire_a() -> dict[str, list[dict]]:
+    return {"a.jsonl": [dict(r, source="Wire A") for r in _reuters_records(300)]}
+
+
+@pytest.fixture(scope="module")
+def base(backend_indexes):
+    archive = Archive.build(backend_indexes, "memweb", _wire_a())
+    yield archive
+    archive.close()
 
 
 @pytest.fixture
-def site(tmp_path):
-    source, index_dir = tmp_path / "source", tmp_path / "index"
-    _write(source, "a.jsonl", [dict(r, source="Wire A") for r in _reuters_records(300)])
-    index_paths([source], index_dir, entities=False, show_progress=False)
-    engine = Engine(index_dir)
-    yield engine, source, index_dir
-    engine.close()
+def site(base):
+    """(engine, the module's Archive); its store emptied after the test."""
+    yield base.engine, base
+    forget(base.store)
 
 
 def _csrf(client, path: str = "/saved") -> str:
@@ -36,8 +42,9 @@ def _csrf(client, path: str = "/saved") -> str:
     return found.group(1)
 
 
-def test_save_reopen_after_reindex_export_and_feed(site):
-    engine, source, index_dir = site
+def test_save_reopen_after_reindex_export_and_feed(backend_indexes):
+    fresh = Archive.build(backend_indexes, "memweb-reindex", _wire_a())
+    engine, source = fresh.engine, fresh.source
     app = create_app(engine=engine, testing=True)
     client = app.test_client()
     page = client.get("/?q=oil").get_data(as_text=True)
@@ -45,14 +52,14 @@ def test_save_reopen_after_reindex_export_and_feed(site):
     token = _csrf(client, "/?q=oil")
     answer = client.post("/saved", data={"csrf": token, "name": "Oil / 1987", "q": "oil", "sort": "newest"})
     assert answer.status_code == 303 and answer.headers["Location"] == "/saved/" + quote("Oil / 1987", safe="")
-    store = ResearchStore.beside(index_dir)
+    store = fresh.store
     kept = saved.get(store, "Oil / 1987")
     assert kept.parameters == {"query": "oil", "sort": "newest"} and kept.total > 10
 
     # New articles arrive; the saved page still shows the frozen set and counts the new ones.
     _write(source, "b.jsonl", [dict(r, source="Wire B") for r in _reuters_records(300, skip=300)])
-    index_paths([source], index_dir, entities=False, show_progress=False)
-    fresh_engine = Engine(index_dir)
+    fresh_engine = fresh.reindex().engine
+    store = fresh.store
     app = create_app(engine=fresh_engine, testing=True)
     client = app.test_client()
     html = client.get("/saved/" + quote("Oil / 1987", safe="")).get_data(as_text=True)
@@ -73,11 +80,11 @@ def test_save_reopen_after_reindex_export_and_feed(site):
     api = client.get("/api/saved/" + quote("Oil / 1987", safe="")).get_json()
     assert api["total"] == kept.total and api["new_total"] == reopened.new_total and api["gone"] == 0
     assert client.get("/saved/nothing").status_code == 404
-    fresh_engine.close()
+    fresh.close()
 
 
 def test_tagging_by_hand_and_by_query_from_the_page(site):
-    engine, source, index_dir = site
+    engine, base = site
     client = create_app(engine=engine, testing=True).test_client()
     token = _csrf(client, "/?q=wheat")
     first = engine.search("wheat").hits[0].id
@@ -85,7 +92,7 @@ def test_tagging_by_hand_and_by_query_from_the_page(site):
                                           "next": "/?q=wheat"}).status_code == 303
     answer = client.post("/tags/query", data={"csrf": token, "tag": "gold", "q": "gold", "reapply": "1"})
     assert answer.status_code == 303
-    store = ResearchStore.beside(index_dir)
+    store = base.store
     assert list(tags.tagged(store, "grain")) == [first]
     assert sorted(tags.tagged(store, "gold")) == sorted(h.id for h in engine.search("gold", page_size=100).hits)
     assert tags.rules(store, "gold")[0].reapply
@@ -107,14 +114,14 @@ def test_a_post_without_the_form_token_is_refused(site):
 
 
 def test_beyond_localhost_anonymous_writes_are_refused_and_accounts_and_tokens_write(site):
-    engine, source, index_dir = site
+    engine, base = site
     app = create_app(engine=engine, testing=True, local_only=False)
     client = app.test_client()
     token = _csrf(client, "/login")  # an anonymous visitor's page has no change forms, sign-in has one
     assert 'id="save-search"' not in client.get("/?q=oil").get_data(as_text=True)
     refused = client.post("/saved", data={"csrf": token, "name": "x", "q": "oil"})
     assert refused.status_code == 403 and "sign in" in refused.get_data(as_text=True)
-    store = ResearchStore.beside(index_dir)
+    store = base.store
     accounts.add_account(store, "ana", "a long enough password")
     wrong = client.post("/login", data={"csrf": token, "name": "ana", "password": "not the password"})
     assert wrong.status_code == 401
@@ -140,10 +147,10 @@ def test_beyond_localhost_anonymous_writes_are_refused_and_accounts_and_tokens_w
 
 
 def test_the_page_counts_tags_and_collections_among_the_matches(site):
-    engine, source, index_dir = site
+    engine, base = site
     from search.memory import collections
 
-    store = ResearchStore.beside(index_dir)
+    store = base.store
     oil = [h.id for h in engine.search("oil", page_size=100).hits]
     tags.tag_articles(store, "picked", oil[:3], author="ana")
     tags.tag_articles(store, "elsewhere", [h.id for h in engine.search("gold").hits[:2] if h.id not in oil],
