@@ -33,8 +33,8 @@ def add_parsers(commands, add_index_dir: Callable, add_parameters: Callable, ind
     p = commands.add_parser("kwic", help="every occurrence of the query's words with the words around them")
     _common(p, add_index_dir, add_parameters, index_location)
     p.add_argument("--sort", default="article", choices=SORTS,
-                   help="line order: article (the search's order, the default), or the words to the left "
-                        "(nearest first) or right")
+                   help="line order: article (the search's order, the default), the words to the left "
+                        "(nearest first) or right, or the keyword's form")
     p.add_argument("--width", default=str(DEFAULT_WIDTH), metavar="N",
                    help=f"words of context each side (1 to {MAX_WIDTH}, default {DEFAULT_WIDTH})")
     p.add_argument("--page", default="1", metavar="N", help="which page of lines")

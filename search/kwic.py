@@ -5,8 +5,9 @@ Each line is one occurrence (search.context.occurrences: the query's words as th
 them, in each article's language) with `width` words each side, cut at the edges of its field
 (a title's line never runs into the body). Lines sort by the article order (the search's),
 or by the words to the left, nearest first (what precedes "oil": "crude oil", "heating oil"...),
-or by the words to the right ("oil prices", "oil output"...), compared lower-cased and folded;
-ties keep the article order. Lines come a page at a time, or all as CSV.
+or by the words to the right ("oil prices", "oil output"...), or by the keyword's form (the
+forms the stemmer joined: "plan", "planned", "plans", each by its right words), compared
+lower-cased and folded; ties keep the article order. Lines come a page at a time, or all as CSV.
 
 Bounded: at most `articles` matching articles are read (search.context) and at most `MAX_LINES`
 lines kept; the answer says when either cut. Answers are kept per index generation (a reader
@@ -29,7 +30,7 @@ from search.parameters import whole_number
 from search.request import SearchRequest
 from search.results import BadParameterError
 
-SORTS = ("article", "left", "right")
+SORTS = ("article", "left", "right", "keyword")
 DEFAULT_WIDTH = 8        # words each side: a line of a page or a terminal
 MAX_WIDTH = 30
 DEFAULT_LINES = 50       # lines per page
@@ -213,6 +214,8 @@ def sorted_lines(lines: list[KwicLine], sort: str) -> list[KwicLine]:
         return sorted(lines, key=lambda line: (line.left_key, line.order))
     if sort == "right":
         return sorted(lines, key=lambda line: (line.right_key, line.order))
+    if sort == "keyword":  # the forms found together ("plan", "planned", "plans"), each by its right words
+        return sorted(lines, key=lambda line: (fold(line.keyword.lower()), line.right_key, line.order))
     return lines
 
 

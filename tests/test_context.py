@@ -79,6 +79,8 @@ def test_kwic_finds_the_stemmed_forms_as_the_index_does(context_engine):
     assert [line.keyword for line in lines] == ["plans", "planned", "planning", "plan"]
     assert {line.article_id.rsplit("/", 1)[1] for line in lines} == {"plan-1"}
     assert [line.field for line in lines] == ["title", "body", "body", "body"]
+    by_form = _lines(context_engine, "plans", sort="keyword")
+    assert [line.keyword for line in by_form] == ["plan", "planned", "planning", "plans"]
 
 
 def test_kwic_lines_are_aligned_on_the_keyword(context_engine):
