@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from index.article import Article
-from index.language import SAMPLE_CHARS, UNDETERMINED, detect_languages, normalise_language
+from index.article_languages import set_languages
+from index.language import UNDETERMINED
 from index.ner_pool import Key, NerPool, default_workers
 from index.progress import Progress
 from index.readers import ReadOptions, iter_files, read_file
@@ -256,22 +257,10 @@ class _Run:
             self.write_batch(*self.ready.popleft())
 
     def set_languages(self, files: list[tuple[Path, str, list[Article]]]) -> None:
-        """Every article's language (in place): its declaration (what the reader put in
-        `article.language`) as the hint and its file as the group (index.language.detect_languages),
-        so that `article.language` is always an ISO 639-1 code or "und" from here on."""
-        articles = [article for _, _, read in files for article in read]
+        """Every article's language (in place; index/article_languages.py), so that
+        `article.language` is an ISO 639-1 code or "und" from here on."""
         started = time.perf_counter()
-        if DETECT_LANGUAGES:
-            # The detector reads the first SAMPLE_CHARS characters: title, then body (a title
-            # made from the lede would only repeat it).
-            texts = [article.body[:SAMPLE_CHARS] if article.title_derived
-                     else f"{article.title}\n\n{article.body[:SAMPLE_CHARS]}" for article in articles]
-            groups = [number for number, (_, _, read) in enumerate(files) for _ in read]
-            codes = detect_languages(texts, [article.language for article in articles], groups)
-        else:
-            codes = [normalise_language(article.language) or UNDETERMINED for article in articles]
-        for article, code in zip(articles, codes):
-            article.language = code
+        set_languages([read for _, _, read in files], detect=DETECT_LANGUAGES)
         self.summary.language_seconds += time.perf_counter() - started
 
     def write_batch(self, files: list[tuple[Path, str, list[Article]]], batch: list[Article],

@@ -197,3 +197,40 @@ def test_reuters_21578_is_english_but_for_its_portuguese_price_table(reuters_dir
             languages.setdefault(article.language or "None", []).append(article.title)
     assert {code: len(titles) for code, titles in languages.items()} == {"en": 21_576, "pt": 1}
     assert languages["pt"] == ["SANTOS COFFEE SPOTS APR 7"]
+
+
+def test_big_files_are_detected_in_parts_and_the_answers_depend_only_on_the_file(monkeypatch):
+    """A file's articles go to the detector in near-equal parts (each its own group) of about
+    DETECT_CHUNK, never all at once; an article's language is the same whatever else is in its
+    batch."""
+    import index.article_languages as step
+    import index.language
+
+    monkeypatch.setattr(step, "DETECT_CHUNK", 8)
+    assert [len(part) for _, part in step._parts([[Article("", "")] * n for n in (1, 8, 11, 13, 20)])] == [
+        1, 8, 11, 7, 6, 10, 10]
+    calls: list[int] = []
+    original = index.language.detect_languages
+
+    def spy(texts, hints=None, groups=None):
+        calls.append(len(texts))
+        return original(texts, hints, groups)
+
+    monkeypatch.setattr(step, "detect_languages", spy)
+
+    def english_file() -> list[Article]:  # 6 English paragraphs, then two the file settles
+        return [Article("", text) for text in BY_LANGUAGE["en"] * 3] + [
+            Article("", "An Undergraduate Curriculum in Numerical Analysis"), Article("", "Wetter")]
+
+    def mixed_file() -> list[Article]:
+        return [Article("", text) for _, text in PARAGRAPHS[:20]]
+
+    alone = english_file()
+    step.set_languages([alone])
+    assert [a.language for a in alone][-2:] == ["en", "en"] and calls == [8]
+    calls.clear()
+    files = [mixed_file(), english_file(), mixed_file()]
+    step.set_languages(files)
+    assert max(calls) < 20 and sum(calls) == 48
+    assert [a.language for a in files[1]] == [a.language for a in alone]
+    assert [a.language for a in files[0]] == [a.language for a in files[2]]
