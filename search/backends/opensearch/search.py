@@ -240,7 +240,8 @@ class OpenSearchSearch:
         started = time.perf_counter()
         deadline = started + REQUEST_BUDGET_S
         tree, any_tree = request.tree, request.any_tree
-        self.check_layout()  # first: an older index lacks the languages' analysers the reading asks for
+        self.analyses.present()  # the index's languages (and a refused or missing index said at once)
+        self.check_layout()  # then: an older index lacks the languages' analysers the reading asks for
         reading = self.read(request.language, tree, any_tree)
         resolve = self.resolver()
         filters = filter_clauses(request.filters, request.date_from, request.date_to, resolve)
