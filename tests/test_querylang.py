@@ -199,7 +199,7 @@ ERRORS = [
     ("x" * 1001, "The query is 1001 characters long; the limit is 1000."),
     ("copper " * 65, "The query has more than 64 words; shorten it."),
     ("author:smith copper", "Unknown field 'author:'. Fields are title:, body:, person:, org:, place:, source:, "
-                            "language:, date: (or put the words in quotes to search for them as text)."),
+                            "language:, tag:, collection:, date: (or put the words in quotes to search for them as text)."),
     ("(foo:(a b))", "Unknown field 'foo:'"),
     ('author:"John Smith"', "Unknown field 'author:'"),
     ("title:foo:bar", "Unknown field 'foo:'"),

@@ -24,7 +24,9 @@ MAX_QUERY_TERMS = 64
 # Reuters; a prefix that needs more is too broad to mean anything (and each word is a postings
 # read, so an unbounded one could hold a request for seconds on a big index).
 MAX_WILDCARD_TERMS = 5_000
-QUERY_FIELDS = TEXT_FIELDS + FACET_FIELDS + ("date",)
+# The researcher's tag: and collection: (issue 22) are names the engine writes out before any
+# parser's output reaches Whoosh; the field list (and so the unknown-field message) names them.
+QUERY_FIELDS = TEXT_FIELDS + FACET_FIELDS + ("tag", "collection", "date")
 
 # `name:` followed by a value; "Update: Kim" (a space after the colon) is just words.
 _FIELD_PREFIX = re.compile(r'(?<![\w"])([A-Za-z_]\w*):(?=[^\s/])')
