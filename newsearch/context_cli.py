@@ -127,9 +127,9 @@ def _collocations(engine, request, args: argparse.Namespace, articles: int) -> i
     if found.notice:
         print(found.notice)
     if found.words:
-        print(f"{'word':<24} {'G2':>9} {'together':>9} {'total':>7}")
+        print(f"{'word':<24} {'G2':>9} {'together':>9} {'left':>6} {'right':>6} {'total':>7}")
     for w in found.words:
-        print(f"{w.word:<24} {w.score:>9.1f} {w.together:>9,} {w.total:>7,}")
+        print(f"{w.word:<24} {w.score:>9.1f} {w.together:>9,} {w.left:>6,} {w.right:>6,} {w.total:>7,}")
     return 0
 
 

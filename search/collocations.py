@@ -18,7 +18,9 @@ four cells (E from the margins), kept when w is more frequent in the windows tha
 (a > E); a word seen fewer than `min_count` times in the windows is left out (two sightings are
 noise whatever their score). Function words (the language's stop list; for English, Snowball's
 list too), numbers and the query's own words are never listed, but they fill window positions
-as they fill the text. A word is listed by its most frequent spelling (lower-cased).
+as they fill the text. A word is listed by its most frequent spelling (lower-cased), with how
+many of its sightings were before an occurrence (`left`: "crude" oil) and after one (`right`:
+oil "prices"); a word between two close occurrences is both.
 """
 from __future__ import annotations
 
@@ -48,10 +50,12 @@ class Collocate:
     score: float     # G²
     together: int    # times within the window of the query's words
     total: int       # times in the articles read
+    left: int = 0    # of `together`, before an occurrence ("crude" oil)
+    right: int = 0   # after one (oil "prices"); between two occurrences a word is both
 
     def to_dict(self) -> dict:
         return {"word": self.word, "term": self.term, "language": self.language, "score": round(self.score, 2),
-                "together": self.together, "total": self.total}
+                "together": self.together, "total": self.total, "left": self.left, "right": self.right}
 
 
 @dataclass
@@ -115,6 +119,8 @@ def collocations(engine, request: SearchRequest, *, window: int = DEFAULT_WINDOW
         return Collocations([], window, min_count, 0, 0, 0, 0, total)
     everywhere: dict[str, Counter[str]] = {}  # per language: each indexed form's positions
     near: dict[str, Counter[str]] = {}        # per language: each spelling's positions in a window
+    before: dict[str, Counter[str]] = {}      # ... in a window before an occurrence
+    after: dict[str, Counter[str]] = {}       # ... after one
     found = window_words = sample_words = read = total = 0
     by_language: dict[str, list[Term]] = {}  # the query's terms in each article language met
     for records, total in matching_articles(engine, request, limit):  # noqa: B007 - the last page's total
@@ -131,24 +137,28 @@ def collocations(engine, request: SearchRequest, *, window: int = DEFAULT_WINDOW
                 keys = seg.keys
                 content = list(compress(range(len(keys)), keys))  # the positions of the index's words
                 nodes: set[int] = set()
-                windows: set[int] = set()
+                lefts: set[int] = set()
+                rights: set[int] = set()
                 for occurrence in occurrences(seg, terms):
                     if not keys[occurrence.first]:
                         continue  # a prefix matching a word the index drops: no position
                     found += 1
                     first, last = bisect_left(content, occurrence.first), bisect_left(content, occurrence.last)
                     nodes.update(range(first, last + 1))
-                    windows.update(range(max(0, first - window), first))
-                    windows.update(range(last + 1, min(len(content), last + 1 + window)))
-                windows -= nodes
+                    lefts.update(range(max(0, first - window), first))
+                    rights.update(range(last + 1, min(len(content), last + 1 + window)))
+                lefts -= nodes
+                rights -= nodes
+                windows = lefts | rights
                 sample_words += len(content) - len(nodes)
                 window_words += len(windows)
                 counts = everywhere.setdefault(language.code, Counter())
                 counts.update(filter(None, keys))  # every word position, then the nodes taken off
                 for n in nodes:
                     counts[keys[content[n]]] -= 1
-                near.setdefault(language.code, Counter()).update(
-                    map(seg.surfaces.__getitem__, map(content.__getitem__, windows)))
+                for by_code, positions in ((near, windows), (before, lefts), (after, rights)):
+                    by_code.setdefault(language.code, Counter()).update(
+                        map(seg.surfaces.__getitem__, map(content.__getitem__, positions)))
     scored = []
     for code, spelled_near in near.items():
         language = analysis(code)
@@ -157,6 +167,10 @@ def collocations(engine, request: SearchRequest, *, window: int = DEFAULT_WINDOW
         together: Counter[str] = Counter()
         spellings: dict[str, Counter[str]] = {}
         refused: set[str] = set()
+        sides: dict[str, list[int]] = {}  # key -> [left, right]
+        for side, spelled_side in enumerate((before.get(code, Counter()), after.get(code, Counter()))):
+            for surface, n in spelled_side.items():
+                sides.setdefault(language.key(surface), [0, 0])[side] += n
         for surface, n in spelled_near.items():
             key, lower = language.key(surface), surface.lower()
             together[key] += n
@@ -173,7 +187,8 @@ def collocations(engine, request: SearchRequest, *, window: int = DEFAULT_WINDOW
             if score > 0:
                 spelled = spellings[key]
                 word = min(spelled, key=lambda w: (-spelled[w], w))
-                scored.append(Collocate(word, key, code, score, a, everywhere[code][key]))
+                left, right = sides.get(key, (0, 0))
+                scored.append(Collocate(word, key, code, score, a, everywhere[code][key], left, right))
     scored.sort(key=lambda c: (-c.score, c.word))
     return Collocations(scored[:top], window, min_count, found, window_words, sample_words, read, total,
                         [text + ("*" if prefix and not text.endswith("*") else "") for text, _, prefix in texts])

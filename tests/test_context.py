@@ -213,6 +213,8 @@ def test_collocations_counts_and_score(context_engine):
     assert (found.occurrences, found.sample_words, found.window_words) == (11, 36, 20)
     assert [(w.word, w.together, w.total) for w in found.words] == [("crude", 4, 4), ("prices", 4, 4),
                                                                     ("exports", 2, 2)]
+    # "Crude oil" three times, "oil. Crude supplies" once; "oil prices" four times.
+    assert [(w.left, w.right) for w in found.words] == [(3, 1), (0, 4), (0, 2)]
     # G² of crude's table [[4, 0], [16, 16]] (n = 36): expected 20*4/36, 20*32/36, 16*4/36, 16*32/36.
     by_hand = 2 * (4 * math.log(4 / (20 * 4 / 36)) + 16 * math.log(16 / (20 * 32 / 36))
                    + 16 * math.log(16 / (16 * 32 / 36)))
