@@ -56,6 +56,13 @@ def test_kwic_page_shows_aligned_lines_and_links(client):
     # The blueprint's template globals leave the other pages' alone (a second `article_link` once
     # broke every result page).
     assert client.get("/", query_string={"q": "plans"}).status_code == 200
+    from web.context import context_links
+    from web.state import SearchState
+
+    with client.application.test_request_context():
+        links = context_links(SearchState(q="oil", filters={"place": ("Kuwait",)}, page=3))
+    assert links == {"kwic": "/kwic?q=oil&place=Kuwait", "collocations": "/collocations?q=oil&place=Kuwait",
+                     "cooccurrence": "/cooccurrence?q=oil&place=Kuwait"}
     paged = client.get("/kwic", query_string={"q": "oil", "lines": "5"}).get_data(as_text=True)
     assert 'rel="next" href="/kwic?q=oil&amp;lines=5&amp;page=2"' in paged
 

@@ -191,3 +191,12 @@ def collocate_url(state: SearchState, word: str) -> str:
 
     query = f"({state.q}) {word}" if state.q.strip() else word
     return context_url("/kwic", replace(state, q=query, page=1), window=None, top=None, min_count=None)
+
+
+@bp.app_template_global()
+def context_links(state: SearchState) -> dict[str, str]:
+    """A result page's links to its words in context (for the search page's tools: `/kwic`,
+    `/collocations`, `/cooccurrence` with the same search; the page of results left out)."""
+    pairs = [(k, v) for k, v in state.args() if k not in (PAGE.url, PAGE_SIZE.url)]
+    query = "?" + urlencode(pairs) if pairs else ""
+    return {name: f"/{name}{query}" for name, _ in TABS}
