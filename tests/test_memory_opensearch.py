@@ -180,3 +180,16 @@ def test_ten_thousand_ids_are_frozen_and_read_back_in_bounded_memory(cluster):
     assert list(saved.frozen_ids(store, "everything", offset=10_000)) == []
     saved.delete(store, "everything")
     saved.delete(store, "warm-up")
+
+
+def test_a_cluster_that_does_not_answer_is_said_naming_the_store():
+    """No cluster needed: a store at an address where nothing listens."""
+    from opensearchpy import OpenSearch
+
+    from search.results import IndexNotFoundError
+
+    store = ClusterStore(OpenSearch("http://127.0.0.1:9", max_retries=0, timeout=2), "gone")
+    with pytest.raises(IndexNotFoundError, match=r"store in the cluster \(gone-memory-\*\) did not answer"):
+        saved.saved_searches(store)
+    with pytest.raises(IndexNotFoundError, match="tag_known"):
+        list(tags.tagged(store, "x"))

@@ -31,15 +31,18 @@ How each promise of the SQLite store is kept without transactions:
 from __future__ import annotations
 
 import hashlib
+import inspect
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from functools import wraps
 from typing import Any
 
 from opensearchpy import OpenSearch
-from opensearchpy.exceptions import ConflictError, RequestError
+from opensearchpy.exceptions import ConflictError, RequestError, TransportError
 
-from search.memory.store import BATCH, SAVED_COLUMNS, TABLES, StoreError, taken_message
+from search.memory.store import BATCH, SAVED_COLUMNS, TABLES, MemoryStore, StoreError, taken_message
+from search.results import IndexNotFoundError
 
 CHUNK = 1000          # frozen ids per document (10,000 ids: 10 documents of ~70 KB)
 SCAN = 1000           # hits per page when a list is read (search_after)
@@ -494,5 +497,34 @@ class ClusterStore:
         for row, sources in found_collections.values():
             self.put_collection(row, sources)
         return added
+
+def _explained(method: Callable) -> Callable:
+    """`method` with the cluster's failures (no node answers, permission denied, a refused
+    request) said as the project's IndexNotFoundError, naming the store: the command line exits
+    1 and the web answers 503 with the message, as for the articles' index."""
+    def unavailable(store: ClusterStore, exc: TransportError) -> IndexNotFoundError:
+        status = f"status {exc.status_code}: " if isinstance(exc.status_code, int) else ""
+        return IndexNotFoundError(f"the researcher's store in the cluster ({store.alias}-memory-*) did not answer "
+                                  f"or refused the request ({method.__name__}): {status}{exc.error}")
+    if inspect.isgeneratorfunction(method):
+        @wraps(method)
+        def streamed(self: ClusterStore, *args: Any, **kwargs: Any) -> Iterator:
+            try:
+                yield from method(self, *args, **kwargs)
+            except TransportError as exc:
+                raise unavailable(self, exc) from None
+        return streamed
+
+    @wraps(method)
+    def call(self: ClusterStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except TransportError as exc:
+            raise unavailable(self, exc) from None
+    return call
+
+
+for _name in (n for n in vars(MemoryStore) if not n.startswith("_") and callable(getattr(MemoryStore, n))):
+    setattr(ClusterStore, _name, _explained(getattr(ClusterStore, _name)))
 
 __all__ = ["ClusterStore", "memory_index", "MAPPINGS", "PARTS", "CHUNK"]
