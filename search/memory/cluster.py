@@ -2,8 +2,8 @@
 the articles' alias, that every web server reaches; no file on any machine.
 
 Seven small indices named from the alias (`<alias>-memory-saved`, `-saved-ids`, `-tags`,
-`-rules`, `-collections`, `-accounts`, `-meta`), made on first use with explicit keyword
-mappings. They are not the articles' versioned indices (`<alias>-v*`), so an index run, a
+`-rules`, `-collections`, `-accounts`, `-meta`), each made on its first use with explicit
+keyword mappings. They are not the articles' versioned indices (`<alias>-v*`), so an index run, a
 `--rebuild` and its clean-up of old versions never touch them.
 
 How each promise of the SQLite store is kept without transactions:
@@ -94,7 +94,7 @@ class ClusterStore:
 
     def __init__(self, client: OpenSearch, alias: str) -> None:
         self.client, self.alias = client, alias
-        self._ready = False
+        self._ready: set[str] = set()
         self._lock = threading.Lock()
 
     @classmethod
@@ -108,26 +108,26 @@ class ClusterStore:
     # ---- plumbing ---------------------------------------------------------------------------
 
     def _index(self, part: str) -> str:
-        if not self._ready:
-            self._make_indices()
-        return memory_index(self.alias, part)
+        """The part's index, made on its first use (a web server that only signs sessions makes
+        only `-memory-meta`)."""
+        name = memory_index(self.alias, part)
+        if part not in self._ready:
+            with self._lock:
+                if part not in self._ready:
+                    self._make_index(name, part)
+                    self._ready.add(part)
+        return name
 
-    def _make_indices(self) -> None:
-        with self._lock:
-            if self._ready:
-                return
-            for part in PARTS:
-                name = memory_index(self.alias, part)
-                if self.client.indices.exists(index=name):
-                    continue
-                body = {"settings": {"index": {"number_of_shards": 1, "auto_expand_replicas": "0-1"}},
-                        "mappings": {"dynamic": False, "properties": MAPPINGS[part]}}
-                try:
-                    self.client.indices.create(index=name, body=body, params={"wait_for_active_shards": "1"})
-                except RequestError as exc:  # another server made it first: fine
-                    if "resource_already_exists_exception" not in str(exc.error):
-                        raise
-            self._ready = True
+    def _make_index(self, name: str, part: str) -> None:
+        if self.client.indices.exists(index=name):
+            return
+        body = {"settings": {"index": {"number_of_shards": 1, "auto_expand_replicas": "0-1"}},
+                "mappings": {"dynamic": False, "properties": MAPPINGS[part]}}
+        try:
+            self.client.indices.create(index=name, body=body, params={"wait_for_active_shards": "1"})
+        except RequestError as exc:  # another server made it first: fine
+            if "resource_already_exists_exception" not in str(exc.error):
+                raise
 
     def _get(self, part: str, doc_id: str) -> dict | None:
         found = self.client.get(index=self._index(part), id=doc_id, ignore=404)
