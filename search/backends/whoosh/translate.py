@@ -204,7 +204,10 @@ class _Translator:
         """One field's query, or (no field) an Or over title and body, as MultifieldParser did."""
         if fieldname is not None:
             return make(fieldname)
-        return wq.Or([q for field in TEXT_FIELDS if (q := make(field)) is not None])
+        # None when no field keeps the word (a stop word): an empty Or would count as a form the
+        # word has in that language, and hide that the language dropped it (_let_through).
+        queries = [q for field in TEXT_FIELDS if (q := make(field)) is not None]
+        return wq.Or(queries) if queries else None
 
     def _term(self, fieldname: str, text: str, language: str) -> wq.Query | None:
         """Whoosh's `QueryParser.term_query` for a word: its tokens, joined as the field asks;
