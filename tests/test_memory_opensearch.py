@@ -194,3 +194,35 @@ def test_a_cluster_that_does_not_answer_is_said_naming_the_store():
         saved.saved_searches(store)
     with pytest.raises(IndexNotFoundError, match="tag_known"):
         list(tags.tagged(store, "x"))
+
+
+def test_two_web_servers_share_sign_in_and_what_is_saved(cluster):
+    """Two apps (two web servers listening beyond localhost) over one alias: a session signed by
+    one is accepted by the other (the key is in the cluster's store), and what one saves the
+    other lists at once."""
+    import re
+
+    from web import create_app
+
+    maker, _ = cluster
+    one, two = maker.engine("mem"), maker.engine("mem")
+    first = create_app(engine=one, testing=True, local_only=False).test_client()
+    second = create_app(engine=two, testing=True, local_only=False).test_client()
+    accounts.add_account(store_for(one), "web-ana", "a long enough password", replace=True)
+
+    def csrf(client, path: str) -> str:
+        found = re.search(r'name="csrf" value="([^"]+)"', client.get(path).get_data(as_text=True))
+        assert found, f"no CSRF field on {path}"
+        return found.group(1)
+
+    signed = first.post("/login", data={"csrf": csrf(first, "/login"), "name": "web-ana",
+                                        "password": "a long enough password", "next": "/saved"})
+    assert signed.status_code == 302
+    second.set_cookie("session", first.get_cookie("session").value)   # the next request goes elsewhere
+    made = second.post("/saved", data={"csrf": csrf(second, "/saved"), "name": "from the second", "q": "oil"})
+    assert made.status_code == 303
+    listed = first.get("/api/saved").get_json()["saved"]
+    assert [(s["name"], s["author"]) for s in listed] == [("from the second", "web-ana")]
+    saved.delete(store_for(one), "from the second")
+    one.close()
+    two.close()
