@@ -196,6 +196,10 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.errors:
         write_problems(summary.problems, args.errors)
     print(json.dumps(summary.to_dict(), indent=2) if args.json else summary.format())
+    # Tag rules kept with --reapply tag what this run added (issue 22).
+    for tag, added in memory_cli.reapply_after_index(backend, location).items():
+        if added and not args.json:
+            print(f"tag rule: {added:,} new articles tagged “{tag}”")
     # A mistyped path among several must not pass silently in a script: the summary says why.
     return 1 if summary.missing else 0
 

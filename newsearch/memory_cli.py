@@ -308,9 +308,32 @@ def _token(args, engine, store, given) -> int:
     return 0
 
 
+def reapply_after_index(backend: str, location: dict) -> dict[str, int]:
+    """After an index run: the tag rules kept with --reapply tag the new articles that match them
+    ({tag: newly tagged}). A Whoosh index without a store is left without one; a store that
+    cannot be read is said on stderr and never fails the run, whose articles are committed."""
+    from search import engine_for
+    from search.memory import tags
+    from search.memory.store import STORE_NAME, StoreError, store_for
+    from search.results import SearchError
+
+    index_dir = location.get("index_dir")
+    if backend == "whoosh" and (index_dir is None or not (Path(index_dir) / STORE_NAME).exists()):
+        return {}
+    try:
+        engine = engine_for(backend=backend, **location)
+        store = store_for(engine)
+        if not any(rule.reapply for rule in tags.rules(store)):
+            return {}
+        return tags.reapply_rules(engine, store)
+    except (StoreError, SearchError) as error:
+        print(f"newsearch: the tag rules were not re-applied: {error}", file=sys.stderr)
+        return {}
+
+
 _COMMANDS: dict[str, Callable[..., int]] = {
     "save": _save, "saved": _saved, "tag": _tag, "tags": _tags, "collection": _collection,
     "collections": _collections, "export-state": _export_state, "import-state": _import_state,
     "account": _account, "token": _token}
 
-__all__ = ["add_memory_parsers", "run", "COMMANDS"]
+__all__ = ["add_memory_parsers", "run", "reapply_after_index", "COMMANDS"]

@@ -96,3 +96,25 @@ def test_accounts_and_tokens_are_managed_from_the_command_line(index, capsys, mo
     assert code == 2 and "at least" in err
     assert _run(capsys, "token", "revoke", "ana", *where)[1].startswith("revoked 1")
     assert accounts.token_account(store, out.strip()) is None
+
+
+def test_an_index_run_reapplies_the_rules_kept_with_reapply(backend_indexes, capsys):
+    """`newsearch index` ends by running the tag rules kept with --reapply over what it added;
+    a rule applied once stays as it was."""
+    from search.memory import tags
+
+    archive = Archive.build(backend_indexes, "memcli-reapply", {"a.jsonl": _reuters_records(200)})
+    try:
+        where = archive.where
+        assert _run(capsys, "tag", "grain", "wheat OR corn", "--reapply", *where)[0] == 0
+        assert _run(capsys, "tag", "grain once", "wheat OR corn", *where)[0] == 0
+        before = dict(tags.tags(archive.store))
+        (archive.source / "b.jsonl").write_text(
+            "\n".join(json.dumps(r) for r in _reuters_records(300, skip=200)) + "\n")
+        code, out, _ = _run(capsys, "index", str(archive.source), *where, "--no-entities")
+        assert code == 0
+        now = dict(tags.tags(archive.store))
+        assert now["grain"] > before["grain"] and now["grain once"] == before["grain once"]
+        assert f"tag rule: {now['grain'] - before['grain']:,} new articles tagged “grain”" in out
+    finally:
+        archive.close()
