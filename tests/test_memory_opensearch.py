@@ -57,7 +57,7 @@ def test_two_servers_see_each_others_changes_at_once(cluster):
     assert tags.untag_articles(store_one, "to read", ids[:1]) == 1
     assert sorted(tags.tagged(store_two, "to read")) == sorted(ids[1:])
     collections.define(store_one, "wires", ["Wire A"], author="ana")
-    assert collections.expand("oil collection:wires", store_two) == 'oil (source:"Wire A")'
+    assert two.search("oil collection:wires").total == two.search('oil source:"Wire A"').total > 0
     accounts.add_account(store_one, "ana", "a long enough password")
     assert accounts.check_password(store_two, "ana", "a long enough password") == "ana"
     with pytest.raises(StoreError, match="an account named 'ana' exists"):

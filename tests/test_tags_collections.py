@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from search.memory import collections, tags
+from search.results import BadParameterError
 from search.memory.store import StoreError
 from search.request import SearchRequest
 
@@ -78,9 +79,8 @@ def test_a_query_rule_tags_every_match_and_new_articles_only_when_asked(backend_
 def test_a_collection_narrows_a_search_to_its_sources_and_counts(archive):
     engine, store = archive
     collections.define(store, "Wires A and B", ["Wire A", "Wire B"], author="ana")
-    query = collections.expand('oil collection:"Wires A and B"', store)
-    assert query == 'oil (source:"Wire A" OR source:"Wire B")'
-    narrowed = engine.search(query, page_size=100, facet_top=10)
+    narrowed = engine.search('oil collection:"Wires A and B"', page_size=100, facet_top=10)
+    assert narrowed.total == engine.search('oil (source:"Wire A" OR source:"Wire B")').total
     everything = engine.search("oil", page_size=100, facet_top=10)
     by_source = {f.value: f.count for f in everything.facets.source}
     assert narrowed.total == by_source["Wire A"] + by_source["Wire B"] < everything.total
@@ -89,12 +89,11 @@ def test_a_collection_narrows_a_search_to_its_sources_and_counts(archive):
     # Redefined: the same name now means other sources; unknown names and bad sources are said.
     collections.define(store, "Wires A and B", ["Wire C"], author="ben")
     assert collections.get(store, "Wires A and B").sources == ["Wire C"]
-    with pytest.raises(StoreError, match=r"no collection named 'UK' \(collections: Wires A and B\)"):
-        collections.expand("oil collection:UK", store)
+    with pytest.raises(BadParameterError, match=r"no collection named 'UK' \(collections: Wires A and B\)"):
+        engine.search("oil collection:UK")
     with pytest.raises(StoreError, match="at least one source"):
         collections.define(store, "empty", [" "], author="ana")
     with pytest.raises(StoreError, match="double quote"):
         collections.define(store, "odd", ['a"b'], author="ana")
     collections.delete(store, "Wires A and B")
     assert collections.collections(store) == []
-    assert collections.expand("oil collection:", store) == "oil collection:"  # no name: left to the parser

@@ -2,15 +2,14 @@
 
 A collection narrows a search to any of its sources. It is kept in the researcher's store, not
 in the index, so it can change without re-indexing, and it becomes query language the backends
-already read: `collection:"UK nationals"` is written out as `(source:"bbc.co.uk" OR
-source:"theguardian.com")` before the query is parsed (`expand`), so it works on both backends,
+already read: the engine writes `collection:"UK nationals"` out as `(source:"bbc.co.uk" OR
+source:"theguardian.com")` before a backend reads the tree (search/memory/filters.py), so it works on both backends,
 in trends and top words, and in saved searches (which keep the query as typed: a saved search
 that names a collection keeps its frozen set; re-running it uses the collection as it is now).
 A collection's facet count is the sum of its sources' counts (`counts`).
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -18,8 +17,6 @@ from datetime import datetime, timezone
 from search.memory.store import MemoryStore, StoreError, check_name
 
 MAX_SOURCES = 500   # sources in one collection: its expansion is a query of that many terms
-# `collection:NAME` or `collection:"A NAME"` in a query, outside quotes (group 1 or 2: the name).
-_COLLECTION_WORD = re.compile(r'(?<![\w"])collection:(?:"([^"]*)"|(\S+))')
 
 
 @dataclass
@@ -31,7 +28,6 @@ class Collection:
 
     def to_dict(self) -> dict:
         return {"name": self.name, "sources": self.sources, "author": self.author, "created_at": self.created_at}
-
 
 
 def define(store: MemoryStore, name: str, sources: Iterable[str], *, author: str) -> Collection:
@@ -72,20 +68,6 @@ def delete(store: MemoryStore, name: str) -> None:
         raise StoreError(f"no collection named {key!r}")
 
 
-def expand(query: str, store: MemoryStore | None) -> str:
-    """The query with each `collection:NAME` written out as its sources (StoreError for an
-    unknown collection, naming it); unchanged when it names none."""
-    if "collection:" not in query:
-        return query
-
-    def sources(match: re.Match[str]) -> str:
-        if store is None:
-            raise StoreError("collections need the researcher's store, which this index has none of")
-        collection = get(store, match.group(1) if match.group(1) is not None else match.group(2))
-        return "(" + " OR ".join(f'source:"{s}"' for s in collection.sources) + ")"
-    return _COLLECTION_WORD.sub(sources, query)
-
-
 def counts(store: MemoryStore, source_counts: Mapping[str, int]) -> list[tuple[str, int]]:
     """Each collection's article count from the source facet's counts (an article has one
     source, so the sum is exact when `source_counts` holds every source), most first."""
@@ -93,4 +75,4 @@ def counts(store: MemoryStore, source_counts: Mapping[str, int]) -> list[tuple[s
     return sorted(out, key=lambda item: (-item[1], item[0]))
 
 
-__all__ = ["Collection", "define", "get", "collections", "delete", "expand", "counts", "MAX_SOURCES"]
+__all__ = ["Collection", "define", "get", "collections", "delete", "counts", "MAX_SOURCES"]
