@@ -49,6 +49,8 @@ def test_save_reopen_after_reindex_export_and_feed(backend_indexes):
     client = app.test_client()
     page = client.get("/?q=oil").get_data(as_text=True)
     assert 'id="save-search"' in page  # the results page offers saving (local user on localhost)
+    for tool in ('href="/kwic?q=oil"', 'href="/collocations?q=oil"', 'href="/cooccurrence?q=oil"', 'href="/saved"'):
+        assert tool in page
     token = _csrf(client, "/?q=oil")
     answer = client.post("/saved", data={"csrf": token, "name": "Oil / 1987", "q": "oil", "sort": "newest"})
     assert answer.status_code == 303 and answer.headers["Location"] == "/saved/" + quote("Oil / 1987", safe="")
