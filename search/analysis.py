@@ -37,13 +37,18 @@ Beyond the language's rules, every language shares the word rules:
   language's accented endings: Russian "новый" keeps its "й" until stemmed); where folding changes
   a word, the index keeps its exact (stemmed, lower-cased) form too, at the same position
   (`KEEP_EXACT`), so a query typed with the accent matches both and ranks the exact form first.
+- A query typed without the accent is stemmed unaccented: "sequia" -> "sequi", where the written
+  "sequía" stems to "sequ". So where stemming the folded word gives another form than folding the
+  stemmed one, the index keeps that one too at the same position (`KEEP_UNACCENTED`): the form an
+  unaccented query gives ("sequi"). `word_forms` is the rule, for every language analysed
+  stem-then-fold (not English, which folds first and so never needs it).
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 from search.language_data import MARKS, STOP_LISTS
@@ -75,6 +80,8 @@ CJK = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u
                  "\uac00-\ud7af\ud7b0-\ud7ff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0002fa1f]+")
 # Where folding changes a word, the index keeps the exact form beside the folded one.
 KEEP_EXACT = True
+# Where stem(fold(word)) differs from fold(stem(word)), the index keeps it beside the term.
+KEEP_UNACCENTED = True
 # Undetermined (index.language.UNDETERMINED) and missing languages are analysed as English.
 UNDETERMINED = "und"
 
@@ -144,6 +151,35 @@ def rules(language: str | None = DEFAULT_LANGUAGE) -> LanguageRules:
     return LANGUAGES.get(code) or neutral(code)
 
 
+def word_forms(lower: str, stem: Callable[[str], str] | None, fold: Callable[[str], str], *,
+               keep_exact: bool = KEEP_EXACT, keep_unaccented: bool = KEEP_UNACCENTED
+               ) -> tuple[str, str | None, str | None]:
+    """A kept (lower-cased, not stop) word's forms in a language analysed stem-then-fold, as
+    (term, exact, unaccented); None where a form is the term or not kept (see the module docstring).
+    term: stemmed in its own spelling, then folded ("sequía" -> "sequ"). exact: the stemmed form
+    before folding ("sequí"), or the word itself when the stemmer folded it ("häuser" -> "haus").
+    unaccented: what the word typed without its accents gives as a term, fold(stem(fold(word)))
+    ("sequi"): the form an unaccented query looks for. `stem` None: no stemmer (nothing to add).
+    Each backend passes its own folding (Whoosh's accent map; OpenSearch's template applies the
+    same order with `asciifolding`)."""
+    stemmed = stem(lower) if stem is not None else lower
+    term = fold(stemmed)
+    exact = None
+    if keep_exact:
+        if term != stemmed:
+            exact = stemmed
+        elif fold(lower) != lower:  # the stemmer folded it itself (German: "häuser" -> "haus")
+            exact = lower
+    unaccented = None
+    if keep_unaccented and stem is not None:
+        plain = fold(lower)
+        if plain != lower:
+            unaccented = fold(stem(plain))
+            if unaccented == term:
+                unaccented = None
+    return term, exact, unaccented
+
+
 def cjk_bigrams(word: str, start: int = 0) -> Iterator[tuple[str, int, int]]:
     """A word's parts as (text, start, end): its CJK runs cut into overlapping pairs (a lone
     character alone), the rest as it is. `start`: the word's offset in its text."""
@@ -171,6 +207,7 @@ def words(text: str) -> Iterator[tuple[str, int, int]]:
         yield from cjk_bigrams(match.group(), match.start())
 
 
-__all__ = ["WORD", "DIGIT_COMMA", "STEMMER", "DEFAULT_LANGUAGE", "CJK", "KEEP_EXACT", "UNDETERMINED",
+__all__ = ["WORD", "DIGIT_COMMA", "STEMMER", "DEFAULT_LANGUAGE", "CJK", "KEEP_EXACT", "KEEP_UNACCENTED",
+           "UNDETERMINED",
            "LanguageRules", "ENGLISH", "SNOWBALL", "LANGUAGES", "neutral", "analysis_language", "rules",
-           "cjk_bigrams", "words"]
+           "word_forms", "cjk_bigrams", "words"]

@@ -3,8 +3,9 @@
 An article is indexed in its own language's analysis (search.analysis.rules); a query word must be
 analysed the same way to find it, so a query is analysed in every language it searches:
 - the languages its `language` filter names (the request's filter, or `language:` values the query
-  itself requires at its top level), read by index.language.normalise_language ("DE", "German",
-  "de-AT" -> "de"), each through analysis_language ("und" -> English);
+  itself requires at its top level), read by `language_code` ("DE", "German", "de-AT" -> "de",
+  as `language:` values are wherever they stand), each through analysis_language ("und" ->
+  English);
 - else every language the index holds (the backend's `present` counts).
 English results do not change in an archive that holds other languages too: each language's
 words live apart in the index (the Whoosh backend marks a non-English article's words with its
@@ -33,11 +34,18 @@ def required_languages(request_languages: Iterable[str], tree: ql.Node | None = 
     elif isinstance(tree, ql.And):
         values += [child.value for child in tree.children
                    if isinstance(child, ql.FieldValue) and child.field == "language"]
-    out: dict[str, None] = {}
-    for value in values:
-        code = UNDETERMINED if value.strip().casefold() == UNDETERMINED else normalise_language(value)
-        out[code or value.strip().casefold()] = None
-    return list(out)
+    return list(dict.fromkeys(language_code(value) for value in values))
+
+
+def language_code(value: str) -> str:
+    """The stored code a typed language value names, as the URL and CLI filter and the query
+    language's `language:` read it on every backend (both facet resolvers call this): "German",
+    "DE", "de-AT" -> "de" (index.language.normalise_language); "und" stays "und"; a value that
+    names no language is kept as typed, case-folded (it matches no article)."""
+    text = value.strip().casefold()
+    if text == UNDETERMINED:
+        return UNDETERMINED
+    return normalise_language(value) or text
 
 
 def searched(request_languages: Iterable[str], tree: ql.Node | None, present: Mapping[str, int]) -> list[str]:
@@ -60,4 +68,4 @@ def ranking_language(languages: list[str], present: Mapping[str, int]) -> str:
         else DEFAULT_LANGUAGE
 
 
-__all__ = ["required_languages", "searched", "ranking_language"]
+__all__ = ["required_languages", "language_code", "searched", "ranking_language"]

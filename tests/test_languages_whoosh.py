@@ -227,6 +227,13 @@ def test_language_filter_and_facet(mixed) -> None:
     german = urls(mixed, "", language="de", sort="newest")
     assert set(german) == {"de:mieten", "de:zuerich", "de:zurich", "de:museum", "odd:mixed"}
     assert set(urls(mixed, "language:de")) == set(german)
+    # The query language reads names as the URL and CLI filter do (search.languages.language_code).
+    for value in ("German", "DE", "de-AT", "german"):
+        assert set(urls(mixed, f"language:{value}")) == set(german), value
+    assert set(urls(mixed, "-language:German", sort="newest")) == set(urls(mixed, "", sort="newest")) - set(german)
+    assert set(urls(mixed, "Häuser language:German")) == set(urls(mixed, "Häuser language:de")) != set()
+    assert set(urls(mixed, "language:und")) == set(urls(mixed, "", language="und", sort="newest")) != set()
+    assert urls(mixed, "language:Klingon") == []
     assert urls(mixed, "Regierung language:fr") == []
     facet = {v.value: v.count for v in mixed.search("", facets=True).facets.language}
     assert facet["en"] == 4 and facet["de"] == 5 and facet["zh"] == 2 and facet["ja"] == 3 and facet["fr"] == 3

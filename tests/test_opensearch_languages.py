@@ -83,8 +83,14 @@ def ids(results) -> list[str]:
 def test_every_language_has_its_analyser_and_fields() -> None:
     settings, props = m.analysis_settings(), m.mappings()["properties"]
     german = settings["analyzer"]["news_de"]["filter"]
-    assert german == ["cjk_width", "lowercase", "cjk_bigram", "news_min_length_2", "news_stop_de", "news_stem_de",
-                      langs.FOLD_FILTER]  # stop check, stem in the language's spelling, then fold
+    # stop check, then (one multiplexer) stem in the language's spelling and fold keeping the exact
+    # form; and the unaccented word's stem (search.analysis.word_forms)
+    assert german == ["cjk_width", "lowercase", "cjk_bigram", "news_min_length_2", "news_stop_de", "news_forms_de"]
+    assert settings["filter"]["news_forms_de"] == {
+        "type": "multiplexer", "preserve_original": False,
+        "filters": [f"news_stem_de, {langs.FOLD_FILTER}", "asciifolding, news_stem_de, asciifolding"]}
+    polish = settings["analyzer"]["news_pl"]["filter"]  # no stemmer: folded, exact form kept
+    assert polish[-2:] == ["news_stop_pl", langs.FOLD_FILTER]
     assert settings["filter"]["news_stem_de"] == {"type": "snowball", "language": "German"}
     assert settings["filter"]["news_stem_cs"] == {"type": "stemmer", "language": "czech"}
     assert "news_stem_pl" not in settings["filter"] and "news_stop_pl" in settings["filter"]  # no Polish stemmer
@@ -94,7 +100,7 @@ def test_every_language_has_its_analyser_and_fields() -> None:
     assert props["body_ja"]["analyzer"] == langs.NEUTRAL_ANALYZER and "fields" not in props["body_ja"]
     assert props["body"]["analyzer"] == m.ANALYZER and props["title"]["copy_to"] == ["combined"] * 3
     assert props["language"]["fields"]["lower"]["normalizer"] == m.NORMALIZER  # a facet like the others
-    assert m.TEMPLATE_VERSION == 4
+    assert m.TEMPLATE_VERSION == 5
 
 
 def test_an_article_s_text_goes_to_its_language_s_fields() -> None:
@@ -154,6 +160,12 @@ def test_languages_are_counted_faceted_and_filtered(engine) -> None:
     assert set(ids(engine.search("", language=["German"]))) == {"http://t/de-wahl", "http://t/de-haus"}
     assert set(ids(engine.search("Wahl language:de"))) == {"http://t/de-wahl"}
     assert all(h.language == "de" for h in engine.search("language:DE").hits)
+    # Names, as the URL and CLI filter read them (search.languages.language_code), on this backend too.
+    for value in ("German", "de-AT", "german"):
+        assert set(ids(engine.search(f"language:{value}"))) == {"http://t/de-wahl", "http://t/de-haus"}, value
+    assert set(ids(engine.search("Wahl language:German"))) == {"http://t/de-wahl"}
+    assert "http://t/de-wahl" not in ids(engine.search("Wahl -language:German"))
+    assert ids(engine.search("language:und")) and ids(engine.search("language:Klingon")) == []
 
 
 @pytest.mark.parametrize("query, found", [
@@ -281,7 +293,7 @@ def test_an_index_of_the_previous_template_version_is_refused(opensearch: str, t
         client.index(index=old, body={"id": "x", "title": "Wahl", "body": "Die Wahl.", "language": "de"},
                      params={"refresh": "true"})
         backend = OpenSearchSearch(config)
-        with pytest.raises(IncompatibleIndexError, match="layout version 3 and this newsearch uses 4.*re-index"):
+        with pytest.raises(IncompatibleIndexError, match=f"layout version 3 and this newsearch uses {m.TEMPLATE_VERSION}.*re-index"):
             backend.run(SearchRequest.build("Wahl"))
         backend.close()
     finally:

@@ -18,7 +18,11 @@ search.analysis.cjk_bigrams; a lone character stays a word), the language's mini
 its stop list (search.analysis.rules(code).stop_words, as an explicit list), its stemmer
 (`STEMMERS`), then accents folded with the exact form kept beside the folded one at the same
 position (`asciifolding` with preserve_original: search.analysis.KEEP_EXACT), so "Zürich" finds
-"Zurich" and ranks "Zürich" first. English keeps its analyser (possessive, lower-case, folded
+"Zurich" and ranks "Zürich" first; where the word typed without its accents stems otherwise
+("sequía" -> "sequ", "sequia" -> "sequi"), a `multiplexer` (`forms_filter`) adds that form at the
+same position too (search.analysis.KEEP_UNACCENTED, `word_forms`: stem then fold, keeping the
+exact form; and fold, stem, fold), so a query typed without the accent finds the word (the
+multiplexer drops a form equal to another at its position). English keeps its analyser (possessive, lower-case, folded
 before the stop list and the stemmer, no exact form) with `cjk_width` and `cjk_bigram` added: no
 English word changes, and an undetermined Chinese snippet is found by a two-character query.
 
@@ -104,6 +108,15 @@ def spell_field(language: str = DEFAULT_LANGUAGE, subfield: str = "words") -> st
     return field("body", language)
 
 
+def forms_filter(stem_filter: str) -> dict:
+    """The stemming and folding of a language with a stemmer as one `multiplexer`: its two
+    branches give search.analysis.word_forms's forms at the word's position, the term first
+    (asciifolding's preserve_original puts the folded token before the exact one), then the
+    exact form, then the unaccented one (fold, stem, fold); repeated forms are dropped."""
+    return {"type": "multiplexer", "preserve_original": False,
+            "filters": [f"{stem_filter}, {FOLD_FILTER}", f"asciifolding, {stem_filter}, asciifolding"]}
+
+
 def language_analysis() -> dict:
     """The filters and analysers of every language but English: merged into
     schema.analysis_settings."""
@@ -124,10 +137,16 @@ def language_analysis() -> dict:
             filters[f"news_stop_{code}"] = {"type": "stop", "stopwords": sorted(rules.stop_words)}
             chain.append(f"news_stop_{code}")
         stem = STEMMERS.get(code)
-        if stem is not None:
+        if stem is None:
+            chain.append(FOLD_FILTER)
+        else:
             filters[f"news_stem_{code}"] = stem
-            chain.append(f"news_stem_{code}")
-        analyzers[analyzer(code)] = _custom([*chain, FOLD_FILTER])
+            if analysis.KEEP_UNACCENTED:
+                filters[f"news_forms_{code}"] = forms_filter(f"news_stem_{code}")
+                chain.append(f"news_forms_{code}")
+            else:
+                chain += [f"news_stem_{code}", FOLD_FILTER]
+        analyzers[analyzer(code)] = _custom(chain)
     analyzers[NEUTRAL_ANALYZER] = _custom([*head, FOLD_FILTER])
     analyzers[PLAIN_WORDS_ANALYZER] = _custom([*head, "asciifolding"])
     return {"filter": filters, "analyzer": analyzers, "char_filter": {"news_apostrophe": APOSTROPHE}}
@@ -153,5 +172,5 @@ def _custom(filters: list[str]) -> dict:
 
 
 __all__ = ["ANALYZER", "NEUTRAL_ANALYZER", "WORDS_ANALYZER", "PLAIN_WORDS_ANALYZER", "LUCENE_SNOWBALL",
-           "LUCENE_STEMMER", "STEMMERS", "MAPPED", "stemmer", "field_language", "field", "has_rules", "analyzer",
+           "LUCENE_STEMMER", "STEMMERS", "MAPPED", "stemmer", "forms_filter", "field_language", "field", "has_rules", "analyzer",
            "spell_field", "language_analysis", "english_chain"]

@@ -54,10 +54,11 @@ from search.results import IncompatibleIndexError, IndexNotFoundError
 # swap the alias), never searched with the wrong analysis. The mapping's _meta records it.
 log = logging.getLogger("newsearch.index")
 
-TEMPLATE_VERSION = 4  # 2: the `story` field (index.stories); Snowball English stems; a derived
+TEMPLATE_VERSION = 5  # 2: the `story` field (index.stories); Snowball English stems; a derived
 # title in `display_title` (stored, not indexed) with `title_derived`. 3: the `combined` field.
 # 4: languages (issue 21): every language's analyser and fields (languages.py), CJK pairs in
-# English's, `language` a facet with its `.lower`.
+# English's, `language` a facet with its `.lower`. 5: the unaccented forms of accented words in
+# stemmed languages (languages.forms_filter: "sequía" found by "sequia"); English unchanged.
 COPIES_WAIT_S = 30  # how long a new index may take to allocate its replicas before the run goes on
 # Above other templates that may match `<alias>-v*` (OpenSearch refuses overlapping templates
 # of equal priority), below what an operator would use to override ours on purpose (1000s).

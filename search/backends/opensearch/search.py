@@ -45,7 +45,7 @@ from search.backends.opensearch.client import (ClusterUnavailableError, error_re
                                                with_backoff)
 from search.backends.opensearch.config import OpenSearchConfig
 from search.backends.opensearch.languages import field, field_language
-from search.languages import required_languages
+from search.languages import language_code
 from search.backends.opensearch.reading import Analyses, Reading
 from search.backends.opensearch.schema import check_layout, doc_id, title_of
 from search.backends.opensearch.snippets import article_html, article_request, hit_snippet, page_request
@@ -224,7 +224,7 @@ class OpenSearchSearch:
         def resolve(field: str, value: str) -> list[str]:
             forms = [" ".join(value.split())]
             if field == "language":  # "German", "DE", "de-AT" -> the stored code "de"
-                forms += required_languages([value])
+                forms.append(language_code(value))
             if field in ENTITY_TYPES:
                 if not aliases:
                     aliases.append(self.aliases())

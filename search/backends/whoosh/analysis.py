@@ -6,8 +6,12 @@ none for a language without one), then accents folded ("Häuser" -> "haus", "н�
 where folding changed the word, the exact (stemmed, lower-cased) form is kept too, at the same
 position (`search.analysis.KEEP_EXACT`), so a query typed with the accent ranks the exact form
 first. A stemmer that folds by itself (German's turns "Häuser" into "haus") leaves no accented
-stem: there the exact form is the word as written, lower-cased ("häuser", "zürich"). Words are `search.analysis.words`: combining marks kept in their word, Chinese, Japanese
-and Korean runs cut into overlapping pairs.
+stem: there the exact form is the word as written, lower-cased ("häuser", "zürich"). Where the
+word typed without its accents stems otherwise ("sequía" -> "sequ", "sequia" -> "sequi"), that
+form is kept too, at the same position (`search.analysis.KEEP_UNACCENTED`): a query typed
+without the accent finds the word. `search.analysis.word_forms` is the rule. Words are
+`search.analysis.words`: combining marks kept in their word, Chinese, Japanese and Korean runs
+cut into overlapping pairs.
 
 English (and an undetermined or unknown language: `analysis_language`) is analysed exactly as
 every index before languages were: folded, stop words dropped, then stemmed (the English
@@ -21,7 +25,7 @@ one body field hold every language, languages never share a term (a German "die"
 English verb), and each language's words have their own document frequencies. English terms are
 plain, as they always were: an English index is byte for byte what it was.
 
-Field lengths count words, not the exact forms beside them (Lucene's "discount overlaps"): an
+Field lengths count words, not the exact (or unaccented) forms beside them (Lucene's "discount overlaps"): an
 accented article is as long as its unaccented twin, so both rank alike on the folded form.
 
 Why one generator and a cache: analysis was the largest cost of indexing after writing postings;
@@ -64,10 +68,18 @@ _LOCAL = threading.local()
 
 class Entry(NamedTuple):
     """One surface form in one language: its spelling word (did-you-mean), its term (None: a
-    stop word) and its exact form (None: folding changed nothing)."""
+    stop word), its exact form (None: folding changed nothing) and its unaccented form (None:
+    the word typed without accents has the same term)."""
     spelling: str
     term: str | None
     exact: str | None
+    unaccented: str | None = None
+
+    def others(self) -> tuple[str, ...]:
+        """The forms indexed beside the term, at its position (not counted in lengths)."""
+        if self.exact is None:
+            return () if self.unaccented is None else (self.unaccented,)
+        return (self.exact,) if self.unaccented is None else (self.exact, self.unaccented)
 
 
 @lru_cache(maxsize=None)
@@ -121,8 +133,9 @@ class Analysis:
     """One language's analysis of words, with its cache of surface forms."""
 
     def __init__(self, code: str, stops: frozenset[str], minsize: int, stem: Callable[[str], str] | None,
-                 keep_exact: bool, key: tuple) -> None:
+                 keep_exact: bool, key: tuple, keep_unaccented: bool = False) -> None:
         self.code, self.stops, self.minsize, self.stem, self.keep_exact = code, stops, minsize, stem, keep_exact
+        self.keep_unaccented = keep_unaccented
         self.prefix = prefix_of(code)
         self.english = code == shared.DEFAULT_LANGUAGE
         self.words = _CACHES.setdefault(key, {})
@@ -149,15 +162,10 @@ class Analysis:
             return Entry(text, term, exact if exact != term else None)
         if len(lower) < self.minsize or lower in self.stops:
             return Entry(self.prefix + lower, None, None)
-        stemmed = self.stem(lower) if self.stem is not None else lower
-        term = fold(stemmed)
-        exact = None
-        if self.keep_exact:
-            if term != stemmed:
-                exact = self.prefix + stemmed
-            elif fold(lower) != lower:  # the stemmer folded it itself (German: "häuser" -> "haus")
-                exact = self.prefix + lower
-        return Entry(self.prefix + lower, self.prefix + term, exact)
+        term, exact, unaccented = shared.word_forms(lower, self.stem, fold, keep_exact=self.keep_exact,
+                                                    keep_unaccented=self.keep_unaccented)
+        return Entry(self.prefix + lower, self.prefix + term, None if exact is None else self.prefix + exact,
+                     None if unaccented is None else self.prefix + unaccented)
 
 
 def surface_words(text: str) -> Iterator[tuple[str, int, int]]:
@@ -186,7 +194,7 @@ class NewsAnalyzer(Tokenizer):
     def __init__(self, stoplist: Iterable[str] | None = None, minsize: int | None = None,
                  stemmer: str | None = None, snowball: str | None = None,
                  languages: dict[str, tuple[str | None, str, int]] | None = None,
-                 keep_exact: bool | None = None) -> None:
+                 keep_exact: bool | None = None, keep_unaccented: bool | None = None) -> None:
         # What is not given is search.analysis's, read now: the analyser is pickled into the
         # index's schema with these values, so an index keeps the analysis it was built with.
         # `stoplist`, `minsize`, `stemmer` and `snowball` are English's (as before languages);
@@ -202,6 +210,7 @@ class NewsAnalyzer(Tokenizer):
                          for code, r in shared.LANGUAGES.items() if code != shared.DEFAULT_LANGUAGE}
         self.languages = languages
         self.keep_exact = shared.KEEP_EXACT if keep_exact is None else keep_exact
+        self.keep_unaccented = shared.KEEP_UNACCENTED if keep_unaccented is None else keep_unaccented
         self._stem = stemmer_function(self.stemmer, self.snowball)
         self._analyses: dict[str, Analysis] = {}
         self._english_only = False
@@ -211,15 +220,17 @@ class NewsAnalyzer(Tokenizer):
     def __getstate__(self) -> dict:
         # The schema (and so this analyser) is pickled into the index: the word caches stay out.
         return {"stops": self.stops, "minsize": self.minsize, "stemmer": self.stemmer, "snowball": self.snowball,
-                "languages": self.languages, "keep_exact": self.keep_exact}
+                "languages": self.languages, "keep_exact": self.keep_exact,
+                "keep_unaccented": self.keep_unaccented}
 
     def __setstate__(self, state: dict) -> None:
         # An index pickled before the stemmer was a setting was built with Porter; before the
         # Snowball stemmer's name was kept, with English's; before languages, every text was
-        # analysed as English (no other language's rules, no exact forms).
+        # analysed as English (no other language's rules, no exact forms); before unaccented
+        # forms were kept, without them.
         NewsAnalyzer.__init__(self, state["stops"], state["minsize"], state.get("stemmer", "porter"),
                               state.get("snowball", OLD_SNOWBALL), state.get("languages", {}),
-                              state.get("keep_exact", False))
+                              state.get("keep_exact", False), state.get("keep_unaccented", False))
         self._english_only = "languages" not in state
 
     def __eq__(self, other) -> bool:
@@ -227,7 +238,7 @@ class NewsAnalyzer(Tokenizer):
 
     def __hash__(self) -> int:
         return hash((self.__class__.__name__, self.minsize, len(self.stops), self.stemmer, self.snowball,
-                     len(self.languages), self.keep_exact))
+                     len(self.languages), self.keep_exact, self.keep_unaccented))
 
     def analysis(self, language: str | None) -> Analysis:
         """The analysis of a language's words (None, "und": English's; a language without
@@ -243,21 +254,22 @@ class NewsAnalyzer(Tokenizer):
                 snowball, words, minsize = self.languages[code]
                 stops = frozenset(words.split())
                 stem = snowball_stemmer(snowball) if snowball else None
-                key = (code, stops, minsize, snowball, self.keep_exact)
+                key = (code, stops, minsize, snowball, self.keep_exact, self.keep_unaccented)
             else:
                 neutral = shared.neutral(code)
                 stops, minsize, stem = neutral.stop_words, neutral.min_word, None
                 key = (code, stops, minsize, None, self.keep_exact)
-            found = self._analyses[code] = Analysis(code, stops, minsize, stem, self.keep_exact, key)
+            found = self._analyses[code] = Analysis(code, stops, minsize, stem, self.keep_exact, key,
+                                                    self.keep_unaccented)
         return found
 
     def positions(self, text: str, language: str | None = None, exact: bool = False) -> dict[str, list[int]]:
         """Indexed term -> its positions: what the tokens give, without making them. The exact
-        forms (`KEEP_EXACT`) only with `exact`."""
+        and unaccented forms (`KEEP_EXACT`, `KEEP_UNACCENTED`) only with `exact`."""
         return self.postings(text, language)[0] if not exact else _merged(*self.postings(text, language))
 
     def postings(self, text: str, language: str | None = None) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
-        """(term -> positions, exact form -> positions) of a text in a language."""
+        """(term -> positions, exact or unaccented form -> positions) of a text in a language."""
         analysis = self.analysis(language)
         words, word = analysis.words, analysis
         found: dict[str, list[int]] = {}
@@ -271,23 +283,23 @@ class NewsAnalyzer(Tokenizer):
                     found[entry.term].append(pos)
                 else:
                     found[entry.term] = [pos]
-                if entry.exact is not None:
-                    exact.setdefault(entry.exact, []).append(pos)
+                for other in entry.others():
+                    exact.setdefault(other, []).append(pos)
         return found, exact
 
     def query_forms(self, text: str, language: str | None = None, *, tokenize: bool = True,
-                    removestops: bool = True) -> list[tuple[str, str | None]]:
-        """A query's words as (term, exact form or None) in a language, stop words out (with
-        `removestops`); untokenised, the whole text is one word (a prefix)."""
+                    removestops: bool = True) -> list[tuple[str, tuple[str, ...]]]:
+        """A query's words as (term, its other forms: exact, unaccented) in a language, stop words
+        out (with `removestops`); untokenised, the whole text is one word (a prefix)."""
         analysis = self.analysis(language)
         raws = surface_forms(text) if tokenize else [text]
         out = []
         for raw in raws:
             entry = analysis(raw)
             if entry.term is not None:
-                out.append((entry.term, entry.exact))
+                out.append((entry.term, entry.others()))
             elif not removestops:
-                out.append((fold(entry.spelling), None))
+                out.append((fold(entry.spelling), ()))
         return out
 
     def spelling_words(self, text: str, language: str | None = None) -> set[str]:
@@ -304,8 +316,8 @@ class NewsAnalyzer(Tokenizer):
                  start_char: int = 0, tokenize: bool = True, mode: str = "",
                  no_morph: bool = False, language: str | None = None, exact: bool | None = None,
                  **kwargs) -> Iterator[Token]:
-        """Whoosh's token stream. The exact forms come after their word, at its position and
-        characters, when indexing (`mode="index"`) or asked for (`exact=True`)."""
+        """Whoosh's token stream. The exact and unaccented forms come after their word, at its
+        position and characters, when indexing (`mode="index"`) or asked for (`exact=True`)."""
         assert isinstance(value, str), f"{value!r} is not a string"
         analysis = self.analysis(language if language is not None else getattr(value, "language", None))
         with_exact = (mode == "index") if exact is None else exact
@@ -337,9 +349,10 @@ class NewsAnalyzer(Tokenizer):
             if chars:
                 t.startchar, t.endchar = start_char + start, start_char + end
             yield t
-            if with_exact and entry.exact is not None and not no_morph:
-                t.text = entry.exact
-                yield t
+            if with_exact and not no_morph:
+                for other in entry.others():
+                    t.text = other
+                    yield t
 
 
 def _merged(found: dict[str, list[int]], exact: dict[str, list[int]]) -> dict[str, list[int]]:
@@ -368,9 +381,9 @@ class NewsText(TEXT):
 
     Whoosh's TEXT makes a Token per word and builds the postings from them in Python
     (`Positions.word_values`); this builds the same (word, frequency, weight, positions) tuples
-    straight from the regex matches, in the value's language (`LanguageText`). An exact form's
-    frequency is given as 0: Whoosh sums the frequencies into the field's length, which counts
-    words (see the module docstring); its weight (what BM25 reads) is its count. Any other use
+    straight from the regex matches, in the value's language (`LanguageText`). An exact (or
+    unaccented) form's frequency is given as 0: Whoosh sums the frequencies into the field's
+    length, which counts words (see the module docstring); its weight (what BM25 reads) is its count. Any other use
     (other analysers, keyword arguments, lists) goes through TEXT unchanged.
     `tests/test_analysis.py` checks the output is identical to TEXT's for English text.
     """

@@ -33,7 +33,7 @@ from search.request import SearchRequest
 from search.results import ArticleNotFoundError, ArticleRecord, Facets, Hit, SearchResults, StoryInfo
 from search import querylang as ql, ranking, spelling
 from search.analysis import analysis_language
-from search.languages import ranking_language, searched
+from search.languages import language_code, ranking_language, searched
 from search.backends.whoosh.snippets import highlight_full_text, highlight_terms, make_snippet
 from search.snippets import marked_query
 from search.backends.whoosh import records
@@ -215,6 +215,8 @@ class WhooshSearch:
             """Indexed display forms for a typed value: any case, or via a known alias."""
             table = tables.fields[fieldname]
             candidates = [value.strip()]
+            if fieldname == "language":  # "German", "DE", "de-AT" -> the stored code "de"
+                candidates.append(language_code(value))
             if fieldname in ENTITY_TYPES:
                 # Imported here: the entity package is only needed when a query names an entity.
                 from index.entities import canonical_name

@@ -116,7 +116,7 @@ def _words_matching(text: str, terms: frozenset[str], analysis: Analysis) -> lis
     found: list[tuple[int, int, str]] = []
     for raw, start, end in surface_words(text):
         entry = analysis(raw)
-        term = entry.term if entry.term in terms else entry.exact if entry.exact in terms else None
+        term = entry.term if entry.term in terms else next((form for form in entry.others() if form in terms), None)
         if term is None:
             continue
         if found and start < found[-1][1]:

@@ -19,7 +19,8 @@ Languages (issue 21): a query is analysed in each language it searches (`languag
 languages, search.languages.searched); each word, phrase and prefix becomes the Or of its
 languages' forms (English's plain, another's marked "de\x1f..."), one Term when English alone is
 searched: an English index gets exactly the query it always got. A word typed with an accent
-looks for its exact form too ("zürich" or "zurich"), so articles that spell it so rank first.
+looks for its exact form too ("zürich" or "zurich"), so articles that spell it so rank first,
+and for the form it has typed without the accent ("sequía": "sequ", "sequí" or "sequi").
 A word that one language drops (a stop word: German "die") and another keeps must not make
 that language's articles unreachable inside an And: there it also matches every article of the
 languages that dropped it (a `language` facet term, which scores nothing), as long as another
@@ -211,20 +212,21 @@ class _Translator:
 
     def _term(self, fieldname: str, text: str, language: str) -> wq.Query | None:
         """Whoosh's `QueryParser.term_query` for a word: its tokens, joined as the field asks;
-        a token with an exact form (typed with an accent) is the Or of its two forms."""
+        a token with other forms (its exact form, typed with an accent; the form it has typed
+        without: search.analysis.word_forms) is the Or of its forms."""
         field = self.schema[fieldname]
         if fieldname not in TEXT_FIELDS:  # as Whoosh's parser did
-            forms: list[tuple[str, str | None]] = [(t, None) for t in field.process_text(
+            forms: list[tuple[str, tuple[str, ...]]] = [(t, ()) for t in field.process_text(
                 text, mode="query", tokenize=True, removestops=True)]
         else:
             forms = field.analyzer.query_forms(text, language)
         if not forms:
             return None
 
-        def term(form: tuple[str, str | None]) -> wq.Query:
-            folded, exact = form
-            return wq.Term(fieldname, folded) if exact is None else \
-                wq.Or([wq.Term(fieldname, folded), wq.Term(fieldname, exact)])
+        def term(form: tuple[str, tuple[str, ...]]) -> wq.Query:
+            folded, others = form
+            return wq.Term(fieldname, folded) if not others else \
+                wq.Or([wq.Term(fieldname, folded), *(wq.Term(fieldname, other) for other in others)])
         if len(forms) == 1:
             return term(forms[0])
         spec = field.multitoken_query.lower()
