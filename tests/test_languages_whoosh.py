@@ -368,3 +368,48 @@ def test_an_english_stop_word_another_language_keeps_leaves_english_articles_fou
     assert "en:housing" in urls(mixed, "housing this")
     assert urls(mixed, "this housing") == urls(mixed, "housing this")
     assert "en:housing" in urls(mixed, "housing")
+
+
+# A long Chinese paragraph (written for these tests): a fragment around a word in its middle.
+CHINESE_LONG = (
+    "北京市政府周二宣布，将在明年扩建城市地铁网络。新线路预计将连接首都国际机场和市中心，全长约四十公里，共设十八座车站。"
+    "市交通委员会表示，工程总投资约为三百亿元，资金主要来自市级财政和专项债券。据介绍，新线路采用全自动驾驶技术，"
+    "最高时速可达一百二十公里，高峰时段的发车间隔将缩短到两分钟以内。沿线居民普遍对这一计划表示欢迎，但也有人担心施工"
+    "期间的噪音和交通拥堵问题。交通专家指出，随着城市人口不断增长，扩建轨道交通是缓解地面交通压力的有效办法。市政府还"
+    "计划在未来五年内新建多条公交专用道，并鼓励市民绿色出行。有关部门将在下个月公布详细的施工时间表，并就线路走向广泛征求公众意见。")
+
+
+def _shown(snippet: str) -> str:
+    return snippet.replace("<mark>", "").replace("</mark>", "").replace("…", "")
+
+
+def test_snippet_fragments_are_measured_in_columns(monkeypatch) -> None:
+    """A Chinese character is two columns wide (search.snippets.width): a fragment of Chinese
+    holds about half the characters of an English one, so both are as wide on the page."""
+    from search import snippets as shared
+    from search.backends.whoosh import snippets
+
+    analyzer = NewsAnalyzer()
+    chinese = analyzer.analysis("zh")
+    terms = frozenset({chinese("驾驶").term})
+    shown = _shown(snippets.make_snippet(CHINESE_LONG, terms, chinese))
+    assert "驾驶" in shown and not CHINESE_LONG.startswith(shown) and not CHINESE_LONG.endswith(shown)
+    assert 100 <= shared.width(shown) <= 2 * snippets.SURROUND_CHARS + shared.width("驾驶")
+    # Measured in characters (as before), the same fragment was about twice as wide.
+    columns = shared.width
+    monkeypatch.setattr(shared, "width", len)
+    assert columns(_shown(snippets.make_snippet(CHINESE_LONG, terms, chinese))) > 3 * snippets.SURROUND_CHARS
+
+
+def test_english_snippets_are_what_characters_made_them(monkeypatch) -> None:
+    """No wide character: columns are characters, so English snippets are what they were."""
+    from search import snippets as shared
+    from search.backends.whoosh import snippets
+
+    english = NewsAnalyzer().analysis("en")
+    body = " ".join(r["body"] for r in ENGLISH) + " Café résumés from Zürich. " + " ".join(r["body"] for r in ENGLISH)
+    queries = [["government"], ["floods", "profits"], ["zurich", "investors"], ["resume", "asia"], ["water"]]
+    made = [snippets.make_snippet(body, frozenset(english(w).term for w in words), english) for words in queries]
+    monkeypatch.setattr(shared, "width", len)
+    assert made == [snippets.make_snippet(body, frozenset(english(w).term for w in words), english) for words in queries]
+    assert all("…" in snippet and "<mark>" in snippet for snippet in made)

@@ -299,3 +299,40 @@ def test_an_index_of_the_previous_template_version_is_refused(opensearch: str, t
     finally:
         client.indices.delete(index=f"{config.index}-*", ignore_unavailable=True, expand_wildcards="all")
         client.close()
+
+
+# ---- snippet widths ---------------------------------------------------------------------------------
+
+# A long Chinese paragraph (written for these tests), and an English one of about the same width.
+CHINESE_LONG = (
+    "北京市政府周二宣布，将在明年扩建城市地铁网络。新线路预计将连接首都国际机场和市中心，全长约四十公里，共设十八座车站。"
+    "市交通委员会表示，工程总投资约为三百亿元，资金主要来自市级财政和专项债券。据介绍，新线路采用全自动驾驶技术，"
+    "最高时速可达一百二十公里，高峰时段的发车间隔将缩短到两分钟以内。沿线居民普遍对这一计划表示欢迎，但也有人担心施工"
+    "期间的噪音和交通拥堵问题。交通专家指出，随着城市人口不断增长，扩建轨道交通是缓解地面交通压力的有效办法。市政府还"
+    "计划在未来五年内新建多条公交专用道，并鼓励市民绿色出行。有关部门将在下个月公布详细的施工时间表，并就线路走向广泛征求公众意见。")
+
+
+def test_fragments_of_wide_languages_ask_for_half_the_characters() -> None:
+    from search import snippets as rules
+    from search.backends.opensearch.snippets import page_request
+
+    fields = page_request({"body": {"match_all": {}}, "body_zh": {"match_all": {}}, "body_ja": {"match_all": {}},
+                           "body_de": {"match_all": {}}})["highlight"]["fields"]
+    assert {name: field["fragment_size"] for name, field in fields.items()} == {
+        "body": rules.FRAGMENT_CHARS, "body_de": rules.FRAGMENT_CHARS,
+        "body_zh": rules.FRAGMENT_CHARS // 2, "body_ja": rules.FRAGMENT_CHARS // 2}
+    # English alone: the request it always was.
+    english = page_request({"match": {"body": "oil"}})["highlight"]["fields"]["body"]
+    assert english["fragment_size"] == rules.FRAGMENT_CHARS and english["number_of_fragments"] == rules.MAX_FRAGMENTS
+
+
+def test_a_chinese_snippet_is_as_wide_as_an_english_one(maker: IndexMaker) -> None:
+    from search import snippets as rules
+
+    engine = maker.build_records("wide", [
+        {"url": "http://t/zh-ditie", "language": "zh", "date": "2024-03-07", "title": "北京扩建地铁", "body": CHINESE_LONG}])
+    hit = engine.search("驾驶").hits[0]
+    shown = hit.snippet.replace("<mark>", "").replace("</mark>", "").replace("…", "")
+    assert "<mark>驾驶</mark>" in hit.snippet and len(shown) < len(CHINESE_LONG)
+    # About FRAGMENT_CHARS columns (the highlighter keeps whole sentences: up to ~1.5 x), not twice that.
+    assert rules.width(shown) <= 1.5 * rules.FRAGMENT_CHARS

@@ -6,6 +6,12 @@ re-analysed) picks the best sentence-bounded passages of about rules.FRAGMENT_CH
 longer), scored by its own passage BM25: where the fragments are is this backend's choice.
 What is marked is the words whose analysed form is a query term, from the query's positive text
 leaves only (a `highlight_query`, not the search query with its filters).
+
+Lengths are columns on screen (`rules.width`: a Chinese, Japanese or Korean character is two),
+while the highlighter counts characters: a body field of a language written in such characters
+(`WIDE`: its field `body_zh`, `body_ja`, `body_ko`) asks for fragments of half as many
+characters (`fragment_chars`), so its fragments are as wide on the page as English ones. Every
+other field (English's `body` among them) asks for rules.FRAGMENT_CHARS, as before.
 """
 from __future__ import annotations
 
@@ -32,6 +38,8 @@ EDGES_ANY_SCRIPT = ("def s = params['_source']; def b = s['body']; if (b == null
                     "if (k.startsWith('body_')) { b = s[k]; break; } } } if (b == null) { return ['', '']; } "
                     "int n = (int) Math.min(b.length(), params.n); "
                     "return [b.substring(0, n), b.substring(b.length() - n)];")
+# Languages whose text is wide characters (two columns each: rules.width), by ISO 639-1 code.
+WIDE = frozenset({"zh", "ja", "ko"})
 _MARK = re.compile(r"(</?mark>)")
 _SPACES = re.compile(r"\s+")
 
@@ -72,11 +80,20 @@ def snippet(fragments: list[str], head: str = "", tail: str = "") -> str:
     return rules.join_fragments(pieces)
 
 
-def highlight(queries: dict | Mapping[str, dict], **field: object) -> dict:
+def fragment_chars(name: str, columns: int) -> int:
+    """How many characters of body field `name` make a fragment `columns` wide: half as many in
+    a `WIDE` language's field ("body_zh"), else as many."""
+    return columns // 2 if name.rpartition("_")[2] in WIDE and name.startswith("body_") else columns
+
+
+def highlight(queries: dict | Mapping[str, dict], *, columns: int | None = None, **field: object) -> dict:
     """The highlighter's request: `queries` is the body's query, or {body field: its query} for
-    the body fields of several languages (an article has one of them: its language's)."""
+    the body fields of several languages (an article has one of them: its language's);
+    `columns`: each fragment's width (its `fragment_size`, by `fragment_chars`)."""
+    def size(name: str) -> dict:
+        return {} if columns is None else {"fragment_size": fragment_chars(name, columns)}
     return {"pre_tags": ["<mark>"], "post_tags": ["</mark>"], "encoder": "html",
-            "fields": {name: {"type": "unified", "highlight_query": query, **field}
+            "fields": {name: {"type": "unified", "highlight_query": query, **field, **size(name)}
                        for name, query in body_fields(queries).items()}}
 
 
@@ -92,7 +109,7 @@ def page_request(queries: dict | Mapping[str, dict]) -> dict:
     as `highlight`'s; with another language's body than English's, the edges are read from the
     article's own body field (EDGES_ANY_SCRIPT)."""
     english = list(body_fields(queries)) == ["body"]
-    return {"highlight": highlight(queries, order="none", fragment_size=rules.FRAGMENT_CHARS,
+    return {"highlight": highlight(queries, order="none", columns=rules.FRAGMENT_CHARS,
                                    number_of_fragments=rules.MAX_FRAGMENTS,
                                    no_match_size=LEAD_FETCH * rules.LEAD_CHARS),
             "script_fields": {"edges": {"script": {"source": EDGES_SCRIPT if english else EDGES_ANY_SCRIPT,
@@ -123,4 +140,4 @@ def article_html(raw: dict, body: str) -> str:
     return clean_fragment(marked[0], collapse=False) if marked else rules.escape(body)
 
 
-__all__ = ["page_request", "body_fields", "EDGES_ANY_SCRIPT", "hit_snippet", "article_request", "article_html", "snippet", "clean_fragment"]
+__all__ = ["WIDE", "fragment_chars", "page_request", "body_fields", "EDGES_ANY_SCRIPT", "hit_snippet", "article_request", "article_html", "snippet", "clean_fragment"]

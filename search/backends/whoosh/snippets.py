@@ -28,7 +28,10 @@ from search.backends.whoosh.analysis import Analysis, index_form, surface_words
 from index.article import TEXT_FIELDS
 
 # Context kept on each side of a run of matches: the fragment around matches that lie within
-# rules.FRAGMENT_CHARS - 2 x SURROUND_CHARS of each other.
+# rules.FRAGMENT_CHARS - 2 x SURROUND_CHARS of each other. Both are columns on screen
+# (`rules.width`: a Chinese, Japanese or Korean character is two), as every length of a snippet:
+# a fragment of Chinese holds half the characters of an English one and is as wide on the page.
+# English (no wide character) measures the same in characters and in columns.
 SURROUND_CHARS = 70
 
 _TOKEN = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*")  # the index tokenizer's own pattern
@@ -136,11 +139,45 @@ def _render(text: str, start: int, end: int, matches: list[tuple[int, int, str]]
     return "".join(out)
 
 
-def _fragments(matches: list[tuple[int, int, str]]) -> list[list[tuple[int, int, str]]]:
-    """Matches grouped into runs that fit in one fragment."""
+def _fits(text: str, start: int, end: int, columns: int) -> bool:
+    """Whether text[start:end] is at most `columns` wide (`rules.width`; a span of more
+    characters than that is wider without measuring)."""
+    return end - start <= columns and rules.width(text[start:end]) <= columns
+
+
+def _back(text: str, at: int, columns: int) -> int:
+    """The position `columns` columns before `at` (the text's start at most)."""
+    start = max(0, at - columns)
+    if text[start:at].isascii():
+        return start
+    used = 0
+    while at > 0:
+        used += rules.width(text[at - 1])
+        if used > columns:
+            break
+        at -= 1
+    return at
+
+
+def _ahead(text: str, at: int, columns: int) -> int:
+    """The position `columns` columns after `at` (the text's end at most)."""
+    end = min(len(text), at + columns)
+    if text[at:end].isascii():
+        return end
+    used = 0
+    while at < len(text):
+        used += rules.width(text[at])
+        if used > columns:
+            break
+        at += 1
+    return at
+
+
+def _fragments(text: str, matches: list[tuple[int, int, str]]) -> list[list[tuple[int, int, str]]]:
+    """Matches grouped into runs that fit in one fragment (columns, `_fits`)."""
     groups: list[list[tuple[int, int, str]]] = []
     for match in matches:
-        if groups and match[1] - groups[-1][0][0] <= rules.FRAGMENT_CHARS - 2 * SURROUND_CHARS:
+        if groups and _fits(text, groups[-1][0][0], match[1], rules.FRAGMENT_CHARS - 2 * SURROUND_CHARS):
             groups[-1].append(match)
         else:
             groups.append([match])
@@ -161,15 +198,15 @@ def make_snippet(body: str, terms: frozenset[str], analysis: Analysis | None = N
     matches = find_matches(text, terms, analysis)
     if not matches:
         return rules.lead(body)
-    groups = _fragments(matches)
+    groups = _fragments(text, matches)
     best = sorted(groups, key=lambda g: (-len({m[2] for m in g}), -len(g), g[0][0]))[:rules.MAX_FRAGMENTS]
     windows: list[list[int]] = []
     for group in sorted(best, key=lambda g: g[0][0]):
-        start, end = _word_edges(text, max(0, group[0][0] - SURROUND_CHARS),
-                                 min(len(text), group[-1][1] + SURROUND_CHARS))
+        start, end = _word_edges(text, _back(text, group[0][0], SURROUND_CHARS),
+                                 _ahead(text, group[-1][1], SURROUND_CHARS))
         start, end = min(start, group[0][0]), max(end, group[-1][1])
         if windows and start <= windows[-1][1]:
-            if end - windows[-1][0] <= 2 * rules.FRAGMENT_CHARS:  # overlapping fragments become one
+            if _fits(text, windows[-1][0], end, 2 * rules.FRAGMENT_CHARS):  # overlapping ones become one
                 windows[-1][1] = max(windows[-1][1], end)
                 continue
             start = windows[-1][1]  # ...unless that makes one too long: then they meet
