@@ -9,9 +9,10 @@ language the ranking features use (search/languages.py decides; this gathers wha
   stories) ask once.
 - `Analyses.analyse`: a language's analyser over query texts, by `_analyze` on the index, cached
   per (analyser, text). Where the analyser keeps an accented word's exact form beside the folded
-  one (search.analysis.KEEP_EXACT: same position), the folded one alone stands for the word here
-  (the index has it for both spellings): a word is still one token for the translation's rules;
-  the query text itself, analysed again by the cluster, looks for both and ranks the exact first.
+  one (search.analysis.KEEP_EXACT: same position), or its unaccented stem (KEEP_UNACCENTED), the
+  folded term, first at its position, alone stands for the word here (the index has it for both
+  spellings): a word is still one token for the translation's rules; the query text itself,
+  analysed again by the cluster, looks for every form and ranks the exact first.
 - `Reading`: a request's languages, their analyses and the ranking language.
 """
 from __future__ import annotations
@@ -97,8 +98,8 @@ class Analyses:
     def analyse(self, texts: set[str], language: str = DEFAULT_LANGUAGE) -> Analysed:
         """Each text's tokens by `language`'s analyser: one `_analyze` call for the texts not
         seen before (joined by newlines, which no token spans; tokens are told apart by offset,
-        which OpenSearch counts in UTF-16 units); a second token at a word's position (its exact
-        form) is left out."""
+        which OpenSearch counts in UTF-16 units); a further token at a word's position (its exact
+        or unaccented form) is left out."""
         name = analyzer(language)
         if time.monotonic() - self._analysed_since > ANALYSIS_TTL_S:
             self._analysed, self._analysed_since = {}, time.monotonic()
