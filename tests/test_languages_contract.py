@@ -159,7 +159,7 @@ ENGLISH_QUERIES = ["embassies", "Switzerland democracy", "coronavirus Italy", "p
 def test_other_languages_do_no_harm_to_english_results(engine, english_engine, languages, query) -> None:
     """An English query on the mixed archive finds the same English articles, in the same order,
     as on an archive of the English articles alone (words of other languages may add their own
-    articles: "president" is a French and Spanish word too)."""
+    articles: "president" is also the stem of Spanish "presidente")."""
     alone = found(english_engine, query)
     assert alone, f"{query!r} finds nothing: not a test"
     mixed = found(engine, query)
