@@ -1,4 +1,5 @@
-"""Language detection (index/language.py): accuracy per language and overall, and cost per article.
+"""Languages (issue 21): detection accuracy and cost (index/language.py), indexing speed with
+detection on vs off, and retrieval per language on the shipped multilingual sample.
 
 Data: the sentence test sets of the Lingua language detector (github.com/pemistahl/lingua-py,
 folder language-testdata/sentences, Apache-2.0): 1,000 sentences per language for 75 languages,
@@ -19,8 +20,9 @@ Variants, each over the same texts:
                  must overrule it on other languages).
 
 Cost: detection per article on Reuters-21578 (title + body, as indexing would pass it), in batches
-of 256 (`detect_languages`, as indexing's batches) and one by one, median of `--runs` passes, against reading + indexing per article measured in this script (index_paths,
-entities off, a fresh Whoosh index of the same files): the goal is < 2%.
+of 256 (`detect_languages`, as indexing's batches) and one by one, median of `--runs` passes,
+against reading + indexing per article measured in this script (index_paths, entities off, a
+fresh Whoosh index of the same files): the goal is < 2%.
 
 Indexing speed, detection on vs off (`--parts speed`): every Reuters-21578 file indexed by the
 index run (index_paths, entities off, a fresh Whoosh index each time) with detection on and with it
@@ -34,7 +36,9 @@ Retrieval sanity (`--parts retrieval`): the shipped sample tests/data/languages/
 paragraphs in 11 languages, SOURCE.md) indexed by the index run; each case of its queries.json (a
 query in a form its articles do not use, and the articles that language's analysis must find)
 searched over every language, and with the language filter; recall per language, and how many
-hits came from another language. On Whoosh, and on OpenSearch with `--opensearch URL`.
+hits came from another language. On Whoosh, and on OpenSearch with `--opensearch URL`; and the
+baseline, the same sample with every article analysed as English (declarations dropped, detection
+off: "und"), as every index was before issue 21.
 
 Run: nice -n 10 .venv/bin/python bench/languages.py --data /tmp/lingua-sentences   (about 10 minutes)
      --parts speed,retrieval to leave out accuracy and the detection-only cost.
