@@ -43,6 +43,10 @@ RECORDS = [
     {"url": "http://t/fb-plain", "title": "Quarry", "body": "Mining granite granite granite granite quarry output.",
      "date": "2020-01-01"},
 ]
+# Crafted English records (filler words, repeated words) declare their language: a made-up
+# sentence of a few words is no sample for the detector (one read as Latin once), and these tests
+# are about ranking, not detection (tests/test_indexing_languages.py tests that).
+RECORDS = [dict(record, language="en") for record in RECORDS]
 FEEDBACK_QUERY = "battery makers expand mining plants quarry"
 
 

@@ -38,6 +38,10 @@ ARTICLES = [
     {"url": "http://t/planned", "title": "Budget", "body": "The city planned new roads."},
     {"url": "http://t/news", "title": "Media", "body": "The news agency opened an office."},
 ]
+# Crafted English records (filler words, repeated words) declare their language: a made-up
+# sentence of a few words is no sample for the detector (one read as Latin once), and these tests
+# are about ranking, not detection (tests/test_indexing_languages.py tests that).
+ARTICLES = [dict(article, language="en") for article in ARTICLES]
 
 
 @pytest.fixture(scope="module")
@@ -188,6 +192,7 @@ FEEDBACK_ARTICLES = [
      "body": "Lithium " * 8 + " ".join(f"word{chr(97 + i)}{chr(97 + j)}" for i in range(6) for j in range(6)) + " 2024 2024."},
     {"url": "http://t/short", "title": "", "body": "Granite granite quarry."},
 ]
+FEEDBACK_ARTICLES = [dict(article, language="en") for article in FEEDBACK_ARTICLES]  # see ARTICLES
 
 
 @pytest.fixture(scope="module")
