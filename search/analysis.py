@@ -46,6 +46,7 @@ Beyond the language's rules, every language shares the word rules:
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from collections.abc import Callable, Iterator
@@ -60,6 +61,17 @@ from search.stopwords import INDEX_STOP_WORDS, QUESTION_WORDS
 # ("up*" is "up" there), one of the few places its words differ (docs/opensearch.md, Analysis).
 # Combining marks count as word characters (see the module docstring).
 WORD = re.compile(rf"[\w\*{MARKS}]+(?:\.?[\w\*{MARKS}]+)*")
+# WORD without the marks: the same words on a text that has no combining mark, ~3.5x faster
+# (the marks' class of ~300 ranges is tried at every character). `word_regex` picks.
+_WORD_NO_MARKS = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*")
+
+
+def word_regex(text: str) -> re.Pattern[str]:
+    """The pattern that finds `text`'s words by WORD's rule, the fastest that is exact for it: a
+    text without any combining mark (all English, most Latin-script text) does without them."""
+    if text.isascii() or not any(unicodedata.category(c)[0] == "M" for c in set(text) if c > "\x7f"):
+        return _WORD_NO_MARKS
+    return WORD
 # A comma between two digits, which separates words ("1,000": "1" and "000"). WORD splits there
 # already; a tokenizer that keeps "1,000" whole replaces the comma by a space (group 1: the digit).
 DIGIT_COMMA = r"(\d),(?=\d)"
@@ -203,11 +215,11 @@ def cjk_bigrams(word: str, start: int = 0) -> Iterator[tuple[str, int, int]]:
 def words(text: str) -> Iterator[tuple[str, int, int]]:
     """Every word of a text as (surface form, start, end), by the shared word rules: WORD's
     matches, their CJK runs cut into pairs."""
-    for match in WORD.finditer(text):
+    for match in word_regex(text).finditer(text):
         yield from cjk_bigrams(match.group(), match.start())
 
 
-__all__ = ["WORD", "DIGIT_COMMA", "STEMMER", "DEFAULT_LANGUAGE", "CJK", "KEEP_EXACT", "KEEP_UNACCENTED",
+__all__ = ["WORD", "word_regex", "DIGIT_COMMA", "STEMMER", "DEFAULT_LANGUAGE", "CJK", "KEEP_EXACT", "KEEP_UNACCENTED",
            "UNDETERMINED",
            "LanguageRules", "ENGLISH", "SNOWBALL", "LANGUAGES", "neutral", "analysis_language", "rules",
            "word_forms", "cjk_bigrams", "words"]

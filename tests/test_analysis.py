@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import pickle
 import re
+import unicodedata
 import uuid
 
 import pytest
@@ -251,3 +252,19 @@ def test_opensearch_analyses_as_the_whoosh_analyser(opensearch: str, monkeypatch
     finally:
         client.indices.delete(index=index, ignore=404)
         client.close()
+
+
+@pytest.mark.parametrize("text", [
+    "Oil prices rose 3.5 pct in the U.S. on Monday (up* e.g.)",
+    "Die Bürgermeisterin von Zürich sagte, die Häuser würden teurer.",
+    "हिन्दी भाषा में समाचार", "العربيّة الفصحى", "Tiếng Việt có dấu", "東京都庁 and 北京",
+    "a\u0301ccent combining e\u0301 é", "",
+])
+def test_the_fast_word_pattern_finds_word_s_words(text: str) -> None:
+    """`word_regex` leaves the combining marks' class out only where the text has none: the
+    same words as WORD on every script (the marks' class made indexing 20% slower on Reuters)."""
+    from search.analysis import WORD, word_regex
+
+    assert word_regex(text).findall(text) == WORD.findall(text)
+    has_marks = any(unicodedata.category(c).startswith("M") for c in text)
+    assert (word_regex(text) is WORD) == has_marks

@@ -53,7 +53,7 @@ from whoosh.support.charset import accent_map  # type: ignore[import-untyped]
 from whoosh.system import pack_uint  # type: ignore[import-untyped]
 
 from search import analysis as shared
-from search.analysis import CJK, WORD, analysis_language
+from search.analysis import CJK, analysis_language, word_regex
 
 CACHE_WORDS = 300_000   # distinct surface forms remembered per language; emptied when full
 SEPARATOR = "\x1f"      # between a non-English term's language and its word
@@ -171,7 +171,7 @@ class Analysis:
 def surface_words(text: str) -> Iterator[tuple[str, int, int]]:
     """`search.analysis.words`, with the regex's own loop when the text has no CJK character."""
     if CJK.search(text) is None:
-        for match in WORD.finditer(text):
+        for match in word_regex(text).finditer(text):
             yield match.group(), match.start(), match.end()
     else:
         yield from shared.words(text)
@@ -180,7 +180,7 @@ def surface_words(text: str) -> Iterator[tuple[str, int, int]]:
 def surface_forms(text: str) -> list[str]:
     """The words' surface forms alone (the fast path of `surface_words`)."""
     if CJK.search(text) is None:
-        return WORD.findall(text)
+        return word_regex(text).findall(text)
     return [word for word, _, _ in shared.words(text)]
 
 
@@ -308,8 +308,9 @@ class NewsAnalyzer(Tokenizer):
         Chinese, Japanese and Korean pairs are left out (nothing to correct by edits)."""
         analysis = self.analysis(language)
         words, word = analysis.words, analysis
+        cjk = CJK.search(text) is not None  # else no word needs the check (one scan, not one per word)
         return {entry.spelling for raw in set(surface_forms(text))
-                if (entry := words.get(raw) or word(raw)).term is not None and not CJK.search(raw)}
+                if (entry := words.get(raw) or word(raw)).term is not None and not (cjk and CJK.search(raw))}
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False,
                  keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
