@@ -8,19 +8,11 @@ The articles are tests/test_context.py's, indexed on Whoosh, served by waitress 
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 
+from tests.test_browser import browser  # noqa: F401  (shared fixture; skips without Chromium)
 from tests.test_context import context_records
-
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -41,16 +33,8 @@ def base_url(tmp_path_factory):
     thread.join(5)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def page(browser):
+def page(browser):  # noqa: F811
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(10_000)

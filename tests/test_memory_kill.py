@@ -23,28 +23,12 @@ WRITER = textwrap.dedent('''
     from search.memory import saved, tags
     from search.memory.store import ResearchStore
     from search.request import SearchRequest
-    from search.results import Facets, Hit, SearchResults
-
-    class Capabilities:
-        max_results = None
-
-    class Backend:
-        capabilities = Capabilities()
-
-    class PagingEngine:
-        backend = Backend()
-
-        def run(self, request):
-            start = (request.page - 1) * request.page_size
-            hits = [Hit(id=f"article-{i:05d}", title="", url=None, date=None, source=None, snippet="",
-                        entities={}, score=None) for i in range(start, min(start + request.page_size, 10_000))]
-            return SearchResults(query=request.query, total=10_000, page=request.page,
-                                 page_size=request.page_size, took_ms=0.0, hits=hits, facets=Facets())
+    from tests.test_saved_searches import PagingEngine
 
     store = ResearchStore(sys.argv[1])
     n = 0
     while True:
-        saved.save(PagingEngine(), store, f"{sys.argv[3]} search {n}", SearchRequest.build("oil"), author="ana")
+        saved.save(PagingEngine(10_000), store, f"{sys.argv[3]} search {n}", SearchRequest.build("oil"), author="ana")
         tags.tag_articles(store, f"{sys.argv[3]} tag {n}", [f"article-{i:05d}" for i in range(n, n + 50)],
                           author="ana")
         print(n, flush=True)  # both changes of round n returned

@@ -16,7 +16,7 @@ from search.memory.store import StoreError, store_for
 from search.request import SearchRequest
 
 from tests.conftest import IndexMaker
-from tests.test_saved_searches import _all_ids, _reuters_records, _write
+from tests.test_saved_searches import PagingEngine, _all_ids, _reuters_records, _write
 
 
 @pytest.fixture(scope="module")
@@ -141,31 +141,12 @@ def test_ten_thousand_ids_are_frozen_and_read_back_in_bounded_memory(cluster):
     reads any slice back by chunk."""
     import tracemalloc
 
-    from search.results import Facets, Hit, SearchResults
-
     maker, _ = cluster
 
-    class Capabilities:
-        max_results = None
-
-    class Backend:
-        capabilities = Capabilities()
-
-    class PagingEngine:
-        backend = Backend()
-
-        def run(self, request):
-            start = (request.page - 1) * request.page_size
-            hits = [Hit(id=f"article-{i:05d}-" + "x" * 60, title="", url=None, date=None, source=None,
-                        snippet="", entities={}, score=None)
-                    for i in range(start, min(start + request.page_size, 10_000))]
-            return SearchResults(query=request.query, total=10_000, page=request.page,
-                                 page_size=request.page_size, took_ms=0.0, hits=hits, facets=Facets())
-
     store = ClusterStore(store_for(maker.engine("mem")).client, maker.location("mem")["index"])
-    saved.save(PagingEngine(), store, "warm-up", SearchRequest.build(""), author="ana")  # type: ignore[arg-type]
+    saved.save(PagingEngine(10_000, pad=60), store, "warm-up", SearchRequest.build(""), author="ana")  # type: ignore[arg-type]
     tracemalloc.start()
-    kept = saved.save(PagingEngine(), store, "everything", SearchRequest.build(""), author="ana")  # type: ignore[arg-type]
+    kept = saved.save(PagingEngine(10_000, pad=60), store, "everything", SearchRequest.build(""), author="ana")  # type: ignore[arg-type]
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.reset_peak()
     count = sum(1 for _ in saved.frozen_ids(store, "everything"))

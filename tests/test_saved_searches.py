@@ -275,34 +275,37 @@ def test_a_new_index_in_place_of_the_old_one_is_said_and_the_frozen_list_kept(ar
     other.close()
 
 
+class PagingEngine:
+    """A stand-in engine that pages `total` made-up article ids ("article-00042" + `pad` x's), as
+    a backend pages a big result set: for the memory's bounded-memory and kill tests."""
+
+    class backend:  # noqa: N801  (the attribute the memory reads: engine.backend.capabilities)
+        class capabilities:  # noqa: N801
+            max_results = None
+
+    def __init__(self, total: int, pad: int = 0) -> None:
+        self.total, self.pad = total, pad
+
+    def run(self, request):
+        from search.results import Facets, Hit, SearchResults
+
+        start = (request.page - 1) * request.page_size
+        hits = [Hit(id=f"article-{i:05d}" + ("-" + "x" * self.pad if self.pad else ""), title="", url=None,
+                    date=None, source=None, snippet="", entities={}, score=None)
+                for i in range(start, min(start + request.page_size, self.total))]
+        return SearchResults(query=request.query, total=self.total, page=request.page,
+                             page_size=request.page_size, took_ms=0.0, hits=hits, facets=Facets())
+
+
 def test_ten_thousand_ids_are_frozen_in_bounded_memory(tmp_path):
     """The ids are written as the backend pages them (never a whole result list): a fake engine
     pages 10,000 ids, and the saving's peak memory stays far below the list's size x 10."""
     import tracemalloc
 
-    from search.results import Facets, Hit, SearchResults
-
-    class Capabilities:
-        max_results = None
-
-    class Backend:
-        capabilities = Capabilities()
-
-    class PagingEngine:
-        backend = Backend()
-
-        def run(self, request):
-            start = (request.page - 1) * request.page_size
-            hits = [Hit(id=f"article-{i:05d}-" + "x" * 60, title="", url=None, date=None, source=None,
-                        snippet="", entities={}, score=None)
-                    for i in range(start, min(start + request.page_size, 10_000))]
-            return SearchResults(query=request.query, total=10_000, page=request.page,
-                                 page_size=request.page_size, took_ms=0.0, hits=hits, facets=Facets())
-
     store = ResearchStore(tmp_path / "research.sqlite")
-    saved.save(PagingEngine(), store, "warm-up", SearchRequest.build(""), author="ana")  # type: ignore[arg-type]
+    saved.save(PagingEngine(10_000, pad=60), store, "warm-up", SearchRequest.build(""), author="ana")  # type: ignore[arg-type]
     tracemalloc.start()
-    kept = saved.save(PagingEngine(), store, "everything", SearchRequest.build(""), author="ana")  # type: ignore[arg-type]
+    kept = saved.save(PagingEngine(10_000, pad=60), store, "everything", SearchRequest.build(""), author="ana")  # type: ignore[arg-type]
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert kept.frozen == 10_000

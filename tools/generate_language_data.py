@@ -19,7 +19,6 @@ Python's `\\w` leaves them out, so "हिन्दी" would split into letters
 from __future__ import annotations
 
 import importlib
-import pprint
 import sys
 import unicodedata
 from pathlib import Path
@@ -87,7 +86,9 @@ def main() -> None:
              f"MARKS: the combining marks (Mn, Mc, Me) of Unicode {unicodedata.unidata_version} as a regex class body.",
              '"""',
              "# ruff: noqa: E501",
-             "STOP_LISTS: dict[str, tuple[str, str]] = " + pprint.pformat(lists, width=110),
+             "STOP_LISTS: dict[str, tuple[str, str]] = {",
+             *[f"    {code!r}: ({source!r}, {words!r})," for code, (source, words) in lists.items()],
+             "}",
              "",
              f'MARKS = "{marks()}"',
              ""]
