@@ -25,7 +25,8 @@ How they combine, and why (figures: bench/languages.py, bench/RESULTS.md "Langua
   unless the detector is sure (see `MIN_SCRIPT_SHARE`).
 
 Cost: the detector reads the first `SAMPLE_CHARS` characters (1,000 would gain 0.1 point on
-news-length text, all of it between close relatives, at twice the cost), and walks its n-gram automaton over every byte position at once with numpy
+news-length text, all of it between close relatives, at twice the cost), in two looks: the first
+`FIRST_LOOK_CHARS` settle most texts (`_probabilities`); and it walks its n-gram automaton over every byte position at once with numpy
 (`_FastIdentifier`) instead of py3langid's byte-by-byte Python loop: the same features and scores.
 `detect_languages` does a whole batch in one pass, ~4x cheaper per article than py3langid's
 own `classify`. The model loads once per process (~1 s) on first use and takes ~90 MB.
@@ -55,6 +56,12 @@ if TYPE_CHECKING:
 UNDETERMINED = "und"  # ISO 639-2's code for "undetermined", what BCP 47 uses too
 # The detector reads this many characters from the start of the text (title, then body).
 SAMPLE_CHARS = 500
+# The detector's first look reads this many characters; what it settles is not read further
+# (`_probabilities`): a declared text whose declared language comes first, an undeclared one whose
+# best guess has at least SETTLED_CONFIDENCE (lower let a few texts opening in another language go
+# wrong: bench/RESULTS.md).
+FIRST_LOOK_CHARS = 200
+SETTLED_CONFIDENCE = 0.9999
 # Fewer letters than this (CJK characters count MIN_CJK_WEIGHT each): too short to detect.
 MIN_LETTERS = 12
 MIN_CJK_WEIGHT = 3
@@ -225,7 +232,7 @@ def detect_languages(texts: Sequence[object], hints: Sequence[object] | None = N
     identifier = _identifier()
     for first in range(0, len(detect), _BATCH):
         chosen = detect[first:first + _BATCH]
-        probabilities = identifier.probabilities([samples[i] for i in chosen])
+        probabilities = _probabilities(identifier, [samples[i] for i in chosen], [declared[i] for i in chosen])
         best = probabilities.argmax(axis=1)
         confidence = probabilities[np.arange(len(chosen)), best].tolist()
         for row, (i, label, sure) in enumerate(zip(chosen, best.tolist(), confidence)):
@@ -238,6 +245,30 @@ def detect_languages(texts: Sequence[object], hints: Sequence[object] | None = N
     if groups is not None:
         _settle_by_group(answers, groups, declared, letters, possible)
     return answers
+
+
+def _probabilities(identifier: _FastIdentifier, samples: list[str], declared: list[str | None]) -> np.ndarray:
+    """Each sample's probabilities, read in two looks: the first `FIRST_LOOK_CHARS` characters of
+    every sample, then the whole sample for those the first look leaves in doubt.
+
+    Why a first look settles: a declaration gives way only to a text that all but rules it out
+    (`_decide`), and a text whose opening puts the declared language first does not; without a
+    declaration the answer is the best guess, so only a near-certain one (`SETTLED_CONFIDENCE`)
+    is final. Everything else is read whole, as before: close relatives (Bosnian / Croatian,
+    Malay / Indonesian), short, tabular or mixed texts, a declaration the opening contradicts.
+    The answers are the whole sample's but for a text whose opening is in another language than
+    the rest; the cost on declared news is about half (bench/RESULTS.md, "Language detection")."""
+    look = FIRST_LOOK_CHARS
+    probabilities = identifier.probabilities([sample[:look] for sample in samples])
+    best = probabilities.argmax(axis=1).tolist()
+    confidence = probabilities[np.arange(len(samples)), best].tolist()
+    classes = identifier.nb_classes
+    again = [row for row, sample in enumerate(samples) if len(sample) > look and not (
+             declared[row] == classes[best[row]] if declared[row] is not None
+             else confidence[row] >= SETTLED_CONFIDENCE)]
+    if again:
+        probabilities[again] = identifier.probabilities([samples[row] for row in again])
+    return probabilities
 
 
 def _settle_by_group(answers: list[str], groups: Sequence[object], declared: list[str | None],
@@ -442,7 +473,7 @@ class _FastIdentifier:
         # Text by text: one small matrix-vector product each, rather than one big weighted copy
         # of every text's feature rows (tens of MB for a batch: slower, all page faults).
         for start, end in zip(starts, starts[1:] + [len(found)]):
-            scores[owner[start]] = weights[start:end] @ self.table[found[start:end]]
+            scores[owner[start]] = weights[start:end] @ self.table.take(found[start:end], axis=0)
         scores[owner[starts]] += self.priors
         # No feature at all: py3langid scores every language 0, hence equal probabilities.
         scores *= (1.0 / np.sqrt(np.maximum([len(data) for data in datas], 1)))[:, None].astype(np.float32)

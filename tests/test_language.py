@@ -169,6 +169,44 @@ def test_only_the_start_of_a_long_text_is_read() -> None:
     assert time.perf_counter() - started < 0.5
 
 
+def test_the_first_look_gives_the_whole_samples_answers(monkeypatch) -> None:
+    """Two looks (`FIRST_LOOK_CHARS`, then the whole sample for what the first leaves in doubt)
+    answer as one whole look does on every paragraph, with and without declarations (a right one,
+    a template's wrong "en"), and the first look does settle most declared paragraphs."""
+    import index.language as language
+
+    texts = [text for _, text in PARAGRAPHS]
+    hints: list[list[object]] = [[None] * len(texts), [code for code, _ in PARAGRAPHS], ["en"] * len(texts)]
+    identifier = _identifier()
+    read: list[int] = []
+    whole = identifier.probabilities
+
+    def counted(samples: list[str]) -> np.ndarray:
+        read.append(sum(len(sample) for sample in samples))
+        return whole(samples)
+
+    monkeypatch.setattr(identifier, "probabilities", counted)
+    two_looks = [detect_languages(texts, hint) for hint in hints]
+    # News-length texts (each paragraph twice: 380-940 characters), declared: what was read.
+    news = [f"{text} {text}" for text in texts]
+    read.clear()
+    detect_languages(news, hints[1])
+    declared_read = sum(read)
+    monkeypatch.setattr(language, "FIRST_LOOK_CHARS", SAMPLE_CHARS)
+    assert [detect_languages(texts, hint) for hint in hints] == two_looks
+    read.clear()
+    detect_languages(news, hints[1])
+    assert declared_read < 0.6 * sum(read)
+
+
+def test_an_opening_in_the_declared_language_does_not_hide_the_rest() -> None:
+    """A declared text whose opening puts another language first is read whole: a German article
+    under a site's "en" default is German even when its first look is mixed."""
+    german = BY_LANGUAGE["de"][0]
+    opening = "Berlin (dpa) - " + german
+    assert detect_language(opening, hint="en") == "de"
+
+
 def test_answers_are_iso_639_1_codes_of_the_model() -> None:
     labels = set(_reference()._full_model[2])  # every label of the model, before the restriction
     assert set(LANGUAGES) == {code for code in labels if len(code) == 2}
