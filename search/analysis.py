@@ -53,7 +53,7 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 from search.language_data import MARKS, STOP_LISTS
-from search.stopwords import INDEX_STOP_WORDS, QUESTION_WORDS
+from search.stopwords import INDEX_STOP_WORDS, INTERROGATIVES, QUESTION_WORDS
 
 # A word: letters, digits and asterisks, with single dots inside ("U.S", "3.5", "e.g"). Whoosh's
 # default tokenizer pattern, its group made non-capturing so that `findall` gives words. The
@@ -107,8 +107,8 @@ class LanguageRules:
     for a language without one (its words are only lower-cased and folded). `stop_words`: words
     dropped from indexed text and queries. `min_word`: shorter words are dropped (2 drops the "s"
     split off a possessive; 1 keeps a Chinese character). `question_words`: what a long query
-    leaves out beyond the stop words (search.stopwords; English only: the other languages' stop
-    lists are their full Snowball lists already). `stop_source`: where the stop list comes from."""
+    leaves out beyond the stop words (search.stopwords: English's list, other languages' question
+    words their full Snowball stop lists leave out). `stop_source`: where the stop list comes from."""
     code: str
     snowball: str | None
     stop_words: frozenset[str]
@@ -133,7 +133,9 @@ SNOWBALL = {
 
 def _snowball_rules(code: str) -> LanguageRules:
     source, words = STOP_LISTS.get(code, ("none", ""))
-    return LanguageRules(code=code, snowball=SNOWBALL[code], stop_words=frozenset(words.split()), min_word=2,
+    stop_words = frozenset(words.split())
+    return LanguageRules(code=code, snowball=SNOWBALL[code], stop_words=stop_words, min_word=2,
+                         question_words=frozenset(INTERROGATIVES.get(code, "").split()) - stop_words,
                          stop_source=source)
 
 

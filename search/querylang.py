@@ -184,8 +184,13 @@ def _without_question_words(node: Node, languages: Sequence[str] | None) -> Node
     return _strip_question_words(node, asked) or node
 
 
+_EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$")
+
+
 def _key(text: str) -> str:
-    return text.lower().replace("\u2019", "'")
+    """A plain word as the question-word lists spell it: lower case, `’` as `'`, without the
+    punctuation around it ("¿Cuándo" -> "cuándo", "why," -> "why")."""
+    return _EDGE_PUNCTUATION.sub("", text.lower().replace("\u2019", "'"))
 
 
 def _strip_question_words(node: Node, asked: frozenset[str]) -> Node | None:

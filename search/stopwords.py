@@ -19,9 +19,9 @@ Languages (issue 21): a long query's question words are its own language's, told
 words among the languages it searches (`query_language`): an English question leaves out
 English's as before; a French or German one keeps its words as typed (English's "once" or
 "most" are words there: Spanish eleven, German cider) but for question words its language's
-rules name (search.analysis.rules(code).question_words: English only so far; the others' full
-stop lists are dropped by their analysers already), and a query of nothing but its language's
-stop words is kept whole, as an English one is.
+rules name (search.analysis.rules(code).question_words: English's list; for ten other languages
+their question words, INTERROGATIVES, but for those their full stop lists drop already), and a
+query of nothing but its language's question and stop words is kept whole, as an English one is.
 """
 from __future__ import annotations
 
@@ -57,6 +57,27 @@ than too very
 # What a long query leaves out: Snowball's list but for the analysers' own stop words.
 QUESTION_WORDS = SNOWBALL_ENGLISH - INDEX_STOP_WORDS
 ENGLISH = "en"
+
+# Other languages' question words (who, what, when, where, why, how, which, how many), as
+# typed, with and without accents: what their Snowball stop lists leave out ("wer", "warum",
+# "pourquoi", "comment", "cuándo"), so "pourquoi les agriculteurs bloquent les autoroutes" is
+# searched as its topic, as an English question is. Only words that are question words in
+# every use ("cosa", Italian "thing" as well as "what", is not one; nor Dutch "waar", also
+# "true"); a long query leaves out the ones its own stop list does not already drop.
+INTERROGATIVES = {
+    "da": "hvem hvad hvornår hvor hvorfor hvordan hvilken hvilket hvilke",
+    "de": "wer was wann wo warum wie welche welcher welches welchen wieso weshalb wozu woher wohin wieviel wieviele",
+    "es": "qué quién quiénes quien quienes cuándo dónde donde cómo cuál cuáles cual cuales cuánto cuántos "
+          "cuánta cuántas",
+    "fr": "qui que quoi quand où pourquoi comment quel quelle quels quelles combien lequel laquelle lesquels "
+          "lesquelles",
+    "it": "chi che quando dove perché come quale quali quanto quanti quanta quante",
+    "nl": "wie wat wanneer waarom hoe welke welk hoeveel",
+    "no": "hvem hva når hvor hvorfor hvordan hvilken hvilket hvilke",
+    "pt": "quem que quando onde porque porquê quê como qual quais quanto quantos quanta quantas",
+    "ru": "кто что когда где почему зачем как какой какая какое какие сколько",
+    "sv": "vem vad när var varför hur vilken vilket vilka",
+}
 
 
 def long_query_lists(language: str) -> tuple[frozenset[str], frozenset[str]]:

@@ -36,23 +36,33 @@ def test_any_word_and_required_words() -> None:
         Word("what"), Or(tuple(Word(w) for w in ("effects", "of", "the", "weather", "on", "crops"))))
 
 
-@pytest.mark.parametrize("text, language", [
+@pytest.mark.parametrize("text, language, asked", [
     # Spanish: "once" is eleven, not an English question word.
-    ("los once mineros atrapados en la mina de carbón", "es"),
-    # German: "Most" is cider.
-    ("wo wird in Österreich der beste Most gepresst", "de"),
-    ("quels sont les effets de la réforme des retraites sur les femmes", "fr"),
-    ("как центральный банк России повысил ставку в пятницу", "ru"),
+    ("los once mineros atrapados en la mina de carbón", "es", ""),
+    # German: "Most" is cider ("wo" is in German's stop list: its analysers drop it).
+    ("wo wird in Österreich der beste Most gepresst", "de", ""),
+    ("warum wird in Österreich der beste Most gepresst", "de", "warum"),
+    ("quels sont les effets de la réforme des retraites sur les femmes", "fr", "quels"),
+    ("pourquoi et comment les agriculteurs bloquent les autoroutes", "fr", "pourquoi comment"),
+    ("¿Cuándo y dónde votan los venezolanos en Estados Unidos?", "es", "cuándo dónde"),
+    ("как центральный банк России повысил ставку в пятницу", "ru", ""),
+    ("почему центральный банк России повысил ставку в пятницу", "ru", "почему"),
 ])
-def test_a_long_query_in_another_language_keeps_its_words(text: str, language: str) -> None:
-    """A long query's question words are its own language's (told by its stop words): another
-    language has none beyond the stop list its analysers drop, so its words stay as typed."""
+def test_a_long_query_in_another_language_leaves_out_its_own_question_words(
+        text: str, language: str, asked: str, monkeypatch) -> None:
+    """A long query's question words are its own language's (told by its function words): the
+    question words its stop list does not drop already (search.stopwords.INTERROGATIVES) go,
+    every other word stays as typed, English's question words included."""
     assert stopwords.query_language(text.lower().split(), ["de", "fr", "es", "ru", "en"]) == language
-    as_typed = And(tuple(Word(w) for w in text.split()))
-    assert parse(text) == parse(text, languages=[language, "en"]) == as_typed
+    monkeypatch.setattr(stopwords, "APPLY_TO_LONG_QUERIES", False)
+    as_typed = parse(text)
+    monkeypatch.setattr(stopwords, "APPLY_TO_LONG_QUERIES", True)
+    kept = tuple(word for word in as_typed.children if word.text.lower().strip("¿?") not in asked.split())
+    assert len(kept) == len(as_typed.children) - len(asked.split())
+    assert parse(text) == parse(text, languages=[language, "en"]) == (And(kept) if asked else as_typed)
     english_rule = parse(text, languages=["en"])
     assert english_rule == as_typed or len(english_rule.children) < len(as_typed.children)
-    if language in ("es", "de"):  # read as English, it would lose "once" / "Most"
+    if " once " in text or " Most " in text:  # read as English, it would lose "once" / "Most"
         assert english_rule != as_typed
 
 
@@ -102,3 +112,25 @@ def test_a_question_finds_the_article_about_its_topic_first(engine: Engine, monk
     monkeypatch.setattr(stopwords, "APPLY_TO_LONG_QUERIES", True)
     left_out = [hit.id for hit in engine.search(question).hits]
     assert kept[0] == "http://t/other" and left_out[0] == "http://t/answer"
+
+
+FRENCH = [
+    {"url": "http://t/reponse", "language": "fr", "title": "Les agriculteurs bloquent les autoroutes",
+     "body": "Des centaines d'agriculteurs bloquent les autoroutes autour de Lyon contre la baisse du prix "
+             "du lait ; les agriculteurs promettent de bloquer les autoroutes toute la semaine."},
+    {"url": "http://t/autre", "language": "fr", "title": "Courrier des lecteurs",
+     "body": "Pourquoi les agriculteurs bloquent-ils les autoroutes, et comment rentrer chez soi ? Nos "
+             "lecteurs demandent pourquoi, et comment."},
+]
+
+
+def test_a_french_question_finds_the_article_about_its_topic_first(tmp_path_factory, monkeypatch) -> None:
+    """As the English question above: "pourquoi" and "comment" (French question words its stop
+    list does not drop) left out, the article about the blockade wins over the one that asks."""
+    engine = whoosh_engine_over(FRENCH, tmp_path_factory, "questions-fr")
+    question = "pourquoi et comment les agriculteurs bloquent les autoroutes"
+    monkeypatch.setattr(stopwords, "APPLY_TO_LONG_QUERIES", False)
+    kept = [hit.id for hit in engine.search(question).hits]
+    monkeypatch.setattr(stopwords, "APPLY_TO_LONG_QUERIES", True)
+    left_out = [hit.id for hit in engine.search(question).hits]
+    assert kept[0] == "http://t/autre" and left_out[0] == "http://t/reponse"
