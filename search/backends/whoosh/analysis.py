@@ -275,16 +275,21 @@ class NewsAnalyzer(Tokenizer):
         found: dict[str, list[int]] = {}
         exact: dict[str, list[int]] = {}
         pos = None
+        # The hottest loop of an index run (every word of every article): the entry unpacked
+        # once, not read field by field, and its other forms tested before any call.
         for i, raw in enumerate(surface_forms(text)):
-            entry = words.get(raw) or word(raw)
-            if entry.term is not None:
+            _, term, exact_form, unaccented = words.get(raw) or word(raw)
+            if term is not None:
                 pos = i if pos is None else pos + 1  # positions renumbered past stop words
-                if entry.term in found:
-                    found[entry.term].append(pos)
+                kept = found.get(term)
+                if kept is None:
+                    found[term] = [pos]
                 else:
-                    found[entry.term] = [pos]
-                for other in entry.others():
-                    exact.setdefault(other, []).append(pos)
+                    kept.append(pos)
+                if exact_form is not None:  # in `Entry.others` order: exact, then unaccented
+                    exact.setdefault(exact_form, []).append(pos)
+                if unaccented is not None:
+                    exact.setdefault(unaccented, []).append(pos)
         return found, exact
 
     def query_forms(self, text: str, language: str | None = None, *, tokenize: bool = True,
