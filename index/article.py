@@ -40,7 +40,7 @@ class Article:
     merges recognised names in and canonicalises all of them.
 
     `language`: readers put there what the source declares, as ISO 639-1
-    (`index.language.normalise_language`), or None; the index run then replaces it with the
+    (`index.language_codes.normalise_language`), or None; the index run then replaces it with the
     detected language (`index.language.detect_languages`, the declaration as a hint), so from
     entity recognition on it is always an ISO 639-1 code or "und" (undetermined).
     """

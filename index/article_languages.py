@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from index.article import Article
-from index.language import SAMPLE_CHARS, UNDETERMINED, detect_languages, normalise_language
+from index.language import SAMPLE_CHARS, detect_languages
+from index.language_codes import UNDETERMINED, normalise_language
 
 # Articles detected in one call at most about this many: a file of a million records (one batch)
 # would otherwise be sampled, joined and encoded all at once (gigabytes), and a file is cut into

@@ -289,7 +289,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def _print_languages(stats: dict) -> None:
     """The index's languages, most articles first, each with what recognises names in it."""
-    from index.language import language_name
+    from index.language_codes import language_name
 
     languages: dict[str, int] = stats.get("languages") or {}
     unrecorded = stats["documents"] - sum(languages.values())

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from index.article import Article
 from index.article_languages import set_languages
-from index.language import UNDETERMINED
+from index.language_codes import UNDETERMINED
 from index.ner_pool import Key, NerPool, default_workers
 from index.progress import Progress
 from index.readers import ReadOptions, iter_files, read_file

@@ -94,7 +94,7 @@ CJK = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u
 KEEP_EXACT = True
 # Where stem(fold(word)) differs from fold(stem(word)), the index keeps it beside the term.
 KEEP_UNACCENTED = True
-# Undetermined (index.language.UNDETERMINED) and missing languages are analysed as English.
+# Undetermined (index.language_codes.UNDETERMINED) and missing languages are analysed as English.
 UNDETERMINED = "und"
 
 

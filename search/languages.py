@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from index.language import normalise_language
+from index.language_codes import normalise_language
 from search import querylang as ql
 from search.analysis import DEFAULT_LANGUAGE, UNDETERMINED, analysis_language
 
@@ -40,7 +40,7 @@ def required_languages(request_languages: Iterable[str], tree: ql.Node | None = 
 def language_code(value: str) -> str:
     """The stored code a typed language value names, as the URL and CLI filter and the query
     language's `language:` read it on every backend (both facet resolvers call this): "German",
-    "DE", "de-AT" -> "de" (index.language.normalise_language); "und" stays "und"; a value that
+    "DE", "de-AT" -> "de" (index.language_codes.normalise_language); "und" stays "und"; a value that
     names no language is kept as typed, case-folded (it matches no article)."""
     text = value.strip().casefold()
     if text == UNDETERMINED:

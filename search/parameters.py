@@ -22,6 +22,7 @@ from datetime import date, datetime, time, timezone
 from typing import Any, Generic, TypedDict, TypeVar
 
 from index.article import FACET_KINDS
+from index.language_codes import UNDETERMINED, language_name, normalise_language
 from search.results import BadParameterError
 
 SORTS = ("relevance", "newest", "oldest")
@@ -73,14 +74,12 @@ def check_names(values: object, name: str) -> tuple[str, ...]:
 
 def check_languages(values: object, name: str) -> tuple[str, ...]:
     """The language filter's values as the codes articles are stored with (ISO 639-1, "und"):
-    read by index.language.normalise_language, so "DE", "de-AT", "deu" and "German" all mean
+    read by index.language_codes.normalise_language, so "DE", "de-AT", "deu" and "German" all mean
     "de". A value that names no language is refused (it could only match nothing), as a story
     id that is not one is."""
     given = check_names(values, name)
     if not given:
         return ()
-    from index.language import UNDETERMINED, language_name, normalise_language  # numpy: only when used
-
     codes: dict[str, None] = {}
     for value in given:
         text = " ".join(value.split())

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
 from index.article import FACET_KINDS
+from index.language_codes import language_name
 
 
 class SearchError(Exception):
@@ -152,8 +153,6 @@ class Facets:
     def to_dict(self) -> dict:
         """Each kind's values as {value, count}; a language's also with its English `name`
         ("de" -> "German", "und" -> "Undetermined"), what a program shows beside the code."""
-        from index.language import language_name  # numpy: not on every import of the results
-
         data: dict[str, object] = {name: [asdict(v) for v in getattr(self, name)]
                                    for name in FACET_KINDS}
         data["language"] = [{**asdict(v), "name": language_name(v.value)} for v in self.language]

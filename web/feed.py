@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from xml.etree import ElementTree as ET
 
 from index.article import ENTITY_TYPES
-from index.language import UNDETERMINED
+from index.language_codes import UNDETERMINED
 from search import SearchResults
 from web.xmltext import xml_text
 

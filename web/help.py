@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, render_template, request, url_for
 
 from search import QuerySyntaxError
-from index.language import language_name
+from index.language_codes import language_name
 from search.language_info import analysis_summary
 from search.results import SearchResults
 from web import get_engine, query_string_too_long

@@ -175,7 +175,7 @@ def shown_value(kind: str, value: str) -> str:
     code ("German (de)"; "Undetermined" for und), any other value as it is."""
     if kind != "language":
         return value
-    from index.language import UNDETERMINED, language_name
+    from index.language_codes import UNDETERMINED, language_name
 
     name = language_name(value)
     return name if value == UNDETERMINED or name == value else f"{name} ({value})"

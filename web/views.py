@@ -15,7 +15,7 @@ from markupsafe import Markup
 from search.querylang import MAX_QUERY_CHARS
 from web import get_engine, query_string_too_long
 from index.article import ENTITY_TYPES
-from index.language import UNDETERMINED, language_name
+from index.language_codes import UNDETERMINED, language_name
 from web.state import FACET_HEADINGS, FILTER_KINDS, FILTER_LABELS, SearchState, date_input_value, shown_value
 from web.timeline import timeline_bars
 

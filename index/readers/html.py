@@ -25,7 +25,7 @@ import trafilatura
 from bs4 import BeautifulSoup
 
 from index.article import Article
-from index.language import normalise_language
+from index.language_codes import normalise_language
 from index.readers.base import PAGE_READ_BYTES, Problem, parse_date
 from index.readers.publisher import publisher_name
 from index.readers.records import split_authors

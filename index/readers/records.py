@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from index.article import ENTITY_TYPES, Article
-from index.language import normalise_language
+from index.language_codes import normalise_language
 from index.readers.base import Problem, parse_date
 from index.readers.publisher import publisher_name
 from index.readers.seed import derive_title, normalise_paragraphs

@@ -6,7 +6,7 @@ analysed by `news_english` exactly as before languages were told apart (what kee
 collections' figures). Any other article's text is in its own language's fields, `title_<code>`,
 `body_<code>` and `combined_<code>` (`field`), so that each language has its own analysis and
 its own term statistics (a German "die" never weighs on English "die"). Every ISO 639-1 code
-(index.language.ISO_639_1: what a declaration may say, and the detector's languages) has its
+(index.language_codes.ISO_639_1: what a declaration may say, and the detector's languages) has its
 fields, mapped explicitly: the mapping stays `strict`, and a dynamic template could not name a
 language's `combined_<code>` as its `copy_to` target. About 640 fields in all, under OpenSearch's
 1,000 per index.
@@ -34,7 +34,7 @@ lists only; Polish needs the analysis-stempel plugin, not in the cluster).
 """
 from __future__ import annotations
 
-from index.language import ISO_639_1
+from index.language_codes import ISO_639_1
 from search import analysis
 from search.analysis import DEFAULT_LANGUAGE, SNOWBALL
 
