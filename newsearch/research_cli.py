@@ -83,8 +83,7 @@ def cmd_trends(args: argparse.Namespace, engine) -> int:
     if args.csv:
         sys.stdout.write(trends_csv(result))
         return 0
-    shown = "share of all articles" if result.normalised else "articles"
-    print(f"{shown} per {result.interval}" + (f" ({result.notice})" if result.notice else ""))
+    print(f"{result.scale()} per {result.interval}" + (f" ({result.notice})" if result.notice else ""))
     names = [s.query for s in result.series]
     width = max([len(n) for n in names] + [12])
     print(f"{'':<16} {'all':>8}  " + "  ".join(f"{n:>{width}}" for n in names))
@@ -95,11 +94,11 @@ def cmd_trends(args: argparse.Namespace, engine) -> int:
                 p = s.points[i]
                 if not result.normalised:
                     cells.append(f"{p.count:>{width},}")
-                elif point.total:
+                elif p.total:
                     cells.append(f"{p.share * 100:>{width - 1}.2f}%")
                 else:  # no article at all in this bucket: a share of nothing is not 0%
                     cells.append(f"{NO_ARTICLES:>{width}}")
-            print(f"{point.label:<16} {point.total:>8,}  " + "  ".join(cells))
+            print(f"{point.label:<16} {result.articles[i]:>8,}  " + "  ".join(cells))
     for s in result.series:
         notes = ([f"{s.undated:,} undated"] if s.undated else []) + \
             ([] if s.all_words else ["few have all the words: those with some of them are counted"])

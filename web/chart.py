@@ -122,9 +122,8 @@ def trends_chart(result: Trends) -> Chart | None:
     x_ticks = [Tick(x_at(i), buckets[i].label) for i in range(0, len(buckets), every)]
     y_ticks = [Tick(y_at(k * step), _format(k * step, result.normalised, step))
                for k in range(0, int(round(top_value / step)) + 1)]
-    y_title = "share of all articles" if result.normalised else "articles"
     return Chart(WIDTH, HEIGHT, LEFT, TOP, WIDTH - RIGHT, TOP + plot_h, lines, x_ticks, y_ticks,
-                 f"{y_title} per {result.interval}", result.interval)
+                 f"{result.scale()} per {result.interval}", result.interval)
 
 
 __all__ = ["trends_chart", "Chart", "Line", "Point", "Tick", "nice_step"]
