@@ -17,7 +17,8 @@ How each promise of the SQLite store is kept without transactions:
 - The frozen ids are written first, in chunks of `CHUNK` ids under a fresh run id, and the saved
   search's document naming that run is written last: a reader sees the old set or the new one,
   whole. The replaced run's chunks are deleted after. A crash between the two leaves unnamed
-  chunks (no saved search points at them), never a partial set. Ids stream both ways, a chunk
+  chunks (no saved search points at them), never a partial set; they are swept later
+  (cluster_upkeep.sweep: older than an hour, after a save or delete). Ids stream both ways, a chunk
   at a time (bounded memory), and are read by GET (by chunk number: offset and limit cost
   only the chunks they touch).
 - A tag on an article is one document whose id is the hash of (tag, article), created with
@@ -25,14 +26,16 @@ How each promise of the SQLite store is kept without transactions:
   count each new tag once. Rule ids come from a counter document's version (atomic).
 - The index identity of a saved search is the uuid of the concrete index behind the alias: a
   `--rebuild` (a new concrete index) or an index deleted and made again is said on reopening.
-- An import (backup.py) checks the whole file before writing; saved searches are written after
-  their ids.
+- An import (backup.py, cluster_backup.py) checks the whole file before writing, and is all or
+  nothing: a journal, and a rollback on failure (or on the next store's first use if the
+  process died; cluster_upkeep.py).
 """
 from __future__ import annotations
 
 import hashlib
 import inspect
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from functools import wraps
@@ -56,18 +59,23 @@ def _keyword() -> dict:
 
 # Explicit mappings: names and ids are keywords (exact, sortable); JSON kept as text and other
 # values read only from _source are not mapped ("dynamic": false keeps them unindexed).
+# `import_run` marks what an import wrote (rolled back by it: cluster_upkeep.py); `written` is a
+# chunk's time (epoch seconds: the sweep's grace period; chunks written before it have none).
 MAPPINGS: dict[str, dict[str, dict]] = {
     "saved": {"name": _keyword(), "saved_at": _keyword(), "author": _keyword(), "total": {"type": "long"},
               "frozen": {"type": "long"}, "index_identity": _keyword(), "index_generation": {"type": "long"},
-              "version": _keyword(), "run": _keyword()},
-    "saved-ids": {"name": _keyword(), "run": _keyword(), "chunk": {"type": "integer"}},
+              "version": _keyword(), "run": _keyword(), "import_run": _keyword()},
+    "saved-ids": {"name": _keyword(), "run": _keyword(), "chunk": {"type": "integer"}, "written": {"type": "long"},
+                  "import_run": _keyword()},
     "tags": {"tag": _keyword(), "article": _keyword(), "author": _keyword(), "tagged_at": _keyword(),
-             "rule": {"type": "long"}},
+             "rule": {"type": "long"}, "import_run": _keyword()},
     "rules": {"id": {"type": "long"}, "tag": _keyword(), "reapply": {"type": "integer"}, "author": _keyword(),
-              "created_at": _keyword()},
-    "collections": {"name": _keyword(), "author": _keyword(), "created_at": _keyword(), "sources": _keyword()},
+              "created_at": _keyword(), "import_run": _keyword()},
+    "collections": {"name": _keyword(), "author": _keyword(), "created_at": _keyword(), "sources": _keyword(),
+                    "import_run": _keyword()},
     "accounts": {"kind": _keyword(), "name": _keyword(), "account": _keyword(), "created_at": _keyword()},
-    "meta": {},
+    "meta": {"kind": _keyword(), "key": _keyword(), "import": _keyword(), "state": _keyword(),
+             "touched": {"type": "long"}},
 }
 
 
@@ -76,7 +84,8 @@ def memory_index(alias: str, part: str) -> str:
     return f"{alias}-memory-{part}"
 
 
-def _tag_id(tag: str, article: str) -> str:
+def tag_id(tag: str, article: str) -> str:
+    """A tag's document id: the hash of (tag, article)."""
     return hashlib.sha256(f"{tag}\x1f{article}".encode()).hexdigest()
 
 
@@ -95,7 +104,9 @@ class ClusterStore:
     def __init__(self, client: OpenSearch, alias: str) -> None:
         self.client, self.alias = client, alias
         self._ready: set[str] = set()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._recovered = False      # imports that died: finished or rolled back on first use
+        self.next_sweep = 0.0        # this object's next look at whether a sweep is due
 
     @classmethod
     def of_backend(cls, backend: Any) -> "ClusterStore":
@@ -109,17 +120,27 @@ class ClusterStore:
 
     def _index(self, part: str) -> str:
         """The part's index, made on its first use (a web server that only signs sessions makes
-        only `-memory-meta`)."""
+        only `-memory-meta`). The store's first use also completes an import that died half-way
+        (cluster_upkeep.recover), before anything is read."""
         name = memory_index(self.alias, part)
-        if part not in self._ready:
+        if part not in self._ready or not self._recovered:
             with self._lock:
                 if part not in self._ready:
                     self._make_index(name, part)
                     self._ready.add(part)
+                if not self._recovered:
+                    self._recovered = True
+                    from search.memory.cluster_upkeep import recover
+
+                    try:
+                        recover(self)
+                    except TransportError:
+                        pass  # best effort: the call itself says whether the cluster answers
         return name
 
     def _make_index(self, name: str, part: str) -> None:
-        if self.client.indices.exists(index=name):
+        if self.client.indices.exists(index=name):  # made by an older version: add new fields
+            self.client.indices.put_mapping(index=name, body={"properties": MAPPINGS[part]})
             return
         body = {"settings": {"index": {"number_of_shards": 1, "auto_expand_replicas": "0-1"}},
                 "mappings": {"dynamic": False, "properties": MAPPINGS[part]}}
@@ -200,23 +221,26 @@ class ClusterStore:
 
     # ---- saved searches ---------------------------------------------------------------------
 
-    def _write_ids(self, name: str, run: str, ids: Iterable[str]) -> int:
-        index, chunk, count, number = self._index("saved-ids"), list[str](), 0, 0
+    def send_chunk(self, name: str, run: str, number: int, ids: list[str], import_run: str | None = None) -> None:
+        """Write chunk `number` of a run (unrefreshed: chunks are read by id), with its time."""
+        body: dict = {"name": name, "run": run, "chunk": number, "ids": ids, "written": int(time.time())}
+        if import_run:
+            body["import_run"] = import_run
+        self.client.index(index=self._index("saved-ids"), id=f"{run}-{number}", body=body)
 
-        def send() -> None:
-            self.client.index(index=index, id=f"{run}-{number}", body={"name": name, "run": run, "chunk": number,
-                                                                      "ids": chunk})
+    def _write_ids(self, name: str, run: str, ids: Iterable[str]) -> int:
+        chunk, count, number = list[str](), 0, 0
         for article_id in ids:
             chunk.append(article_id)
             count += 1
             if len(chunk) >= CHUNK:
-                send()
+                self.send_chunk(name, run, number, chunk)
                 chunk, number = [], number + 1
         if chunk:
-            send()
+            self.send_chunk(name, run, number, chunk)
         return count
 
-    def _drop_run(self, run: str, frozen: int | None = None) -> None:
+    def drop_run(self, run: str, frozen: int | None = None) -> None:
         """Delete a run's chunks of ids: by their ids when the count is known (real-time), else
         by a query after a refresh (the chunks are written unrefreshed: they are read by id)."""
         index = self._index("saved-ids")
@@ -248,10 +272,17 @@ class ClusterStore:
                     continue  # another server saved it meanwhile: look again
                 break
         except BaseException:
-            self._drop_run(run)
+            try:
+                self.drop_run(run)
+            except TransportError:
+                pass  # left to the sweep
             raise
         if found is not None:
-            self._drop_run(found["_source"]["run"], int(found["_source"]["frozen"]))
+            try:
+                self.drop_run(found["_source"]["run"], int(found["_source"]["frozen"]))
+            except TransportError:
+                pass  # saved all the same; the sweep deletes the replaced chunks later
+        self._upkeep()
         return frozen
 
     def get_saved(self, name: str) -> dict[str, Any] | None:
@@ -266,7 +297,11 @@ class ClusterStore:
         found = self._get("saved", name)
         if found is None or not self._delete("saved", name):
             return False
-        self._drop_run(found["_source"]["run"], int(found["_source"]["frozen"]))
+        try:
+            self.drop_run(found["_source"]["run"], int(found["_source"]["frozen"]))
+        except TransportError:
+            pass  # deleted all the same; the sweep deletes its chunks later
+        self._upkeep()
         return True
 
     def saved_ids(self, name: str, offset: int = 0, limit: int | None = None) -> Iterator[str]:
@@ -287,7 +322,7 @@ class ClusterStore:
     def add_tags(self, tag: str, ids: Iterable[str], author: str, rule: int | None = None) -> int:
         index, added, batch, now = self._index("tags"), 0, list[dict](), _now()
         for article_id in ids:
-            batch += [{"create": {"_index": index, "_id": _tag_id(tag, article_id)}},
+            batch += [{"create": {"_index": index, "_id": tag_id(tag, article_id)}},
                       {"tag": tag, "article": article_id, "author": author, "tagged_at": now, "rule": rule}]
             if len(batch) >= 2 * BATCH:
                 added += sum(item.get("status") == 201 for item in self._bulk(batch))
@@ -302,7 +337,7 @@ class ClusterStore:
 
     def remove_tags(self, tag: str, ids: Iterable[str]) -> int:
         index = self._index("tags")
-        actions = [{"delete": {"_index": index, "_id": _tag_id(tag, a)}} for a in ids]
+        actions = [{"delete": {"_index": index, "_id": tag_id(tag, a)}} for a in ids]
         removed = 0
         for start in range(0, len(actions), BATCH):
             removed += sum(item.get("result") == "deleted" for item in self._bulk(actions[start:start + BATCH]))
@@ -401,102 +436,36 @@ class ClusterStore:
         return self._delete_where("accounts", {"bool": {"filter": [{"term": {"kind": "token"}},
                                                                    {"term": {"account": account}}]}})
 
-    # ---- backup -----------------------------------------------------------------------------
+    # ---- backup and upkeep (cluster_backup.py, cluster_upkeep.py) ------------------------------
 
     def export_rows(self) -> Iterator[tuple[str, dict[str, Any]]]:
-        by_name = [{"name": "asc"}]
-        for source in self._scan("saved", {"match_all": {}}, by_name):
-            yield "saved", {c: source.get(c) for c in SAVED_COLUMNS}
-        for source in self._scan("saved", {"match_all": {}}, by_name, ["name"]):
-            for rank, article_id in enumerate(self.saved_ids(source["name"])):
-                yield "saved_article", {"name": source["name"], "rank": rank, "id": article_id}
-        for rule in self.rules():
-            yield "tag_rule", rule
-        for source in self._scan("tags", {"match_all": {}}, [{"tag": "asc"}, {"article": "asc"}]):
-            yield "tag", {c: source.get(c) for c in TABLES["tag"]}
-        for source in self._scan("collections", {"match_all": {}}, by_name):
-            yield "collection", {c: source.get(c) for c in TABLES["collection"]}
-        for source in self._scan("collections", {"match_all": {}}, by_name, ["name", "sources"]):
-            for name in sorted(source.get("sources", [])):
-                yield "collection_source", {"name": source["name"], "source": name}
+        from search.memory.cluster_backup import export_rows
+
+        yield from export_rows(self)
 
     def import_rows(self, rows: Iterable[tuple[int, str, dict[str, Any]]], *, replace: bool) -> dict[str, int]:
-        """Merge checked rows (backup.py checked the whole file first). Saved searches are written
-        after their ids, collections with all their sources, tags in bulk."""
-        added: dict[str, int] = {table: 0 for table in TABLES}
-        added["skipped"] = 0
-        skipped: set[tuple[str, str]] = set()
-        rule_ids: dict[int, int] = {}
-        saved: dict[str, dict[str, Any]] = {}        # name -> its row, written at the end
-        chunks: dict[str, list[str]] = {}            # name -> ids not yet written
-        written: dict[str, int] = {}                 # name -> chunks written
-        counts: dict[str, int] = {}                  # name -> ids
-        found_collections: dict[str, tuple[dict[str, Any], list[str]]] = {}
-        tag_rows: list[dict[str, Any]] = []
-        ids_index = self._index("saved-ids")
+        """Merge checked rows, all or nothing (cluster_backup.import_rows)."""
+        from search.memory.cluster_backup import import_rows
 
-        def send_chunk(name: str) -> None:
-            number = written.get(name, 0)
-            run = saved[name]["run"]
-            self.client.index(index=ids_index, id=f"{run}-{number}",
-                              body={"name": name, "run": run, "chunk": number, "ids": chunks.pop(name)})
-            written[name] = number + 1
+        return import_rows(self, rows, replace=replace)
 
-        def send_tags() -> None:
-            index = self._index("tags")
-            actions: list[dict] = []
-            for row in tag_rows:
-                actions += [{"create": {"_index": index, "_id": _tag_id(row["tag"], row["article"])}}, row]
-            added["tag"] += sum(item.get("status") == 201 for item in self._bulk(actions))
-            tag_rows.clear()
+    def sweep(self) -> int:
+        """Delete chunks of ids no saved search names, older than the grace period (now, not
+        waiting for SWEEP_EVERY); chunks deleted."""
+        from search.memory.cluster_upkeep import sweep
 
-        for _number, table, row in rows:
-            name = str(row.get("name"))
-            if table == "saved":
-                if self._get("saved", name) is not None and not replace:
-                    skipped.add(("saved", name))
-                    added["skipped"] += 1
-                    continue
-                saved[name] = {**row, "run": uuid.uuid4().hex}
-                added["saved"] += 1
-            elif table == "saved_article":
-                if name not in saved:
-                    continue
-                chunks.setdefault(name, []).append(str(row["id"]))
-                counts[name] = counts.get(name, 0) + 1
-                added["saved_article"] += 1
-                if len(chunks[name]) >= CHUNK:
-                    send_chunk(name)
-            elif table == "tag_rule":
-                old = int(row.pop("id", None) or 0)
-                rule_ids[old], _ = self.add_rule({**row, "reapply": int(row.get("reapply") or 0)}, [])
-                added["tag_rule"] += 1
-            elif table == "tag":
-                rule = row.get("rule")
-                tag_rows.append({**row, "rule": rule_ids.get(int(rule)) if rule is not None else None})
-                if len(tag_rows) >= BATCH:
-                    send_tags()
-            elif table == "collection":
-                if self._get("collections", name) is not None and not replace:
-                    skipped.add(("collection", name))
-                    added["skipped"] += 1
-                    continue
-                found_collections[name] = (row, [])
-                added["collection"] += 1
-            elif table == "collection_source" and name in found_collections:
-                found_collections[name][1].append(str(row["source"]))
-                added["collection_source"] += 1
-        send_tags()
-        for name in list(chunks):
-            send_chunk(name)
-        for name, row in saved.items():
-            previous = self._get("saved", name)
-            self._put("saved", name, {**row, "frozen": counts.get(name, 0)})
-            if previous is not None:
-                self._drop_run(previous["_source"]["run"], int(previous["_source"]["frozen"]))
-        for row, sources in found_collections.values():
-            self.put_collection(row, sources)
-        return added
+        return sweep(self)
+
+    def _upkeep(self) -> None:
+        """After a write: sweep orphaned chunks, at most once per SWEEP_EVERY across the
+        deployment. Best effort: the write has succeeded whatever happens here."""
+        from search.memory.cluster_upkeep import maybe_sweep
+
+        try:
+            maybe_sweep(self)
+        except TransportError:
+            pass
+
 
 def _explained(method: Callable) -> Callable:
     """`method` with the cluster's failures (no node answers, permission denied, a refused
