@@ -104,7 +104,6 @@ def _write_rows(store: ClusterStore, journal: Journal, rows: Iterable[tuple[int,
         written[name] = number + 1
 
     def send_tags() -> None:
-        journal.touch()
         index = store._index("tags")
         actions: list[dict] = []
         for row in tag_rows:
@@ -113,6 +112,7 @@ def _write_rows(store: ClusterStore, journal: Journal, rows: Iterable[tuple[int,
         tag_rows.clear()
 
     for _number, table, row in rows:
+        journal.touch()   # every HEARTBEAT seconds: alive (a long run of rules writes no chunk)
         name = str(row.get("name"))
         if table == "saved":
             if store._get("saved", name) is not None and not replace:
@@ -151,11 +151,13 @@ def _write_rows(store: ClusterStore, journal: Journal, rows: Iterable[tuple[int,
         send_chunk(name)
     journal.touch(now=True)   # still ours (not declared dead) before anything is put in view
     for name, row in saved.items():
+        journal.touch()
         if not _place(store, journal, "saved", name, {**row, "frozen": counts.get(name, 0)}, replace):
             added["saved"], added["skipped"] = added["saved"] - 1, added["skipped"] + 1   # saved meanwhile
             added["saved_article"] -= counts.get(name, 0)
             store.drop_run(row["run"], counts.get(name, 0))
     for name, (row, sources) in found_collections.items():
+        journal.touch()
         if not _place(store, journal, "collections", name, {**row, "sources": sorted(sources), **mark}, replace):
             added["collection"], added["skipped"] = added["collection"] - 1, added["skipped"] + 1
             added["collection_source"] -= len(sources)
