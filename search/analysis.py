@@ -49,7 +49,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 
 from search.language_data import MARKS, STOP_LISTS
@@ -163,6 +163,39 @@ def rules(language: str | None = DEFAULT_LANGUAGE) -> LanguageRules:
     when an analyser or a template is made (so a change here reaches both backends' next index)."""
     code = analysis_language(language)
     return LANGUAGES.get(code) or neutral(code)
+
+def long_query_lists(language: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(the question words a long query in `language` leaves out, the words its analysers drop
+    themselves), from its rules: English's search.stopwords.QUESTION_WORDS and INDEX_STOP_WORDS;
+    another language's question words (search.stopwords.INTERROGATIVES) and full stop list."""
+    language_rules = rules(language)
+    return language_rules.question_words, language_rules.stop_words
+
+
+def query_language(words: Sequence[str], languages: Sequence[str] | None = None) -> str:
+    """The language a long query is written in, told by its function words (lower-cased, `’` as
+    `'`), among `languages` (the analysis languages it searches; None: every language with
+    rules, `LANGUAGES`): the one with most of its question and stop words among them
+    (`long_query_lists`), English on equal counts (so an English question is read as ever:
+    another language wins only with more of its own words than English has), else the first
+    named (the searched language with most articles). "what are the effects of X on Y" is
+    English; "quels sont les effets de X sur Y" French, so English's question words are not
+    taken out of it (Spanish "once" is eleven)."""
+    candidates = list(languages) if languages else list(LANGUAGES)
+
+    def evidence(language: str) -> int:
+        asked, dropped = long_query_lists(language)
+        return sum(1 for word in words if word in asked or word in dropped)
+
+    english = DEFAULT_LANGUAGE
+    best, most = (english, evidence(english)) if english in candidates else (candidates[0], -1)
+    for language in candidates:
+        if language == english:
+            continue
+        count = evidence(language)
+        if count > most:
+            best, most = language, count
+    return best
 
 
 def word_forms(lower: str, stem: Callable[[str], str] | None, fold: Callable[[str], str], *,

@@ -36,7 +36,7 @@ from datetime import datetime, timezone
 from typing import Union
 
 from index.article import FACET_KINDS, TEXT_FIELDS
-from search import stopwords
+from search import analysis, stopwords
 from search.results import QuerySyntaxError
 
 MAX_QUERY_CHARS = 1000
@@ -153,7 +153,7 @@ _COMPOUND = (And, Or, AndMaybe, Not)
 def parse(text: str, *, any_word: bool = False, languages: Sequence[str] | None = None) -> Node:
     """The tree of a query; raises QuerySyntaxError with what to change when it cannot be read.
     `languages`: the analysis languages it searches, among which a long query's language is
-    told (search.stopwords.query_language; None: every language with rules)."""
+    told (search.analysis.query_language; None: every language with rules)."""
     # A surrogate pair typed as two code points becomes its character; a lone surrogate (which
     # no index can encode) is dropped.
     text = text.encode("utf-16", "surrogatepass").decode("utf-16", "ignore").strip()
@@ -178,7 +178,7 @@ def _without_question_words(node: Node, languages: Sequence[str] | None) -> Node
     if not stopwords.APPLY_TO_LONG_QUERIES or len(plain) < stopwords.LONG_QUERY_WORDS:
         return node
     keys = [_key(leaf.text) for leaf in plain]
-    asked, dropped = stopwords.long_query_lists(stopwords.query_language(keys, languages))
+    asked, dropped = analysis.long_query_lists(analysis.query_language(keys, languages))
     if not asked or all(key in asked or key in dropped for key in keys):
         return node
     return _strip_question_words(node, asked) or node

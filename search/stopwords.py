@@ -1,5 +1,5 @@
 """The words a long query leaves out: the Snowball English stop list (English; in other
-languages what their rules say, `long_query_lists`).
+languages what their rules say, search.analysis.long_query_lists).
 
 A question typed in full ("what are the effects of ... on ...", "articles about ... which ...")
 carries words that say how it is asked, not what it is about. The analysers of both backends
@@ -16,7 +16,7 @@ themselves (INDEX_STOP_WORDS) stay in the query: the analysers remove them, and 
 phrases (the word pairs) keep the gap where they stood ("algorithms for sparse matrices").
 
 Languages (issue 21): a long query's question words are its own language's, told by its function
-words among the languages it searches (`query_language`): an English question leaves out
+words among the languages it searches (search.analysis.query_language): an English question leaves out
 English's as before; a French or German one keeps its words as typed (English's "once" or
 "most" are words there: Spanish eleven, German cider) but for question words its language's
 rules name (search.analysis.rules(code).question_words: English's list; for ten other languages
@@ -24,8 +24,6 @@ their question words, INTERROGATIVES, but for those their full stop lists drop a
 query of nothing but its language's question and stop words is kept whole, as an English one is.
 """
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 # Whether long queries leave the list's words out (chosen by leave-one-collection-out,
 # bench/relevance.py), and the plain words (as typed) that make a query long.
@@ -56,7 +54,6 @@ than too very
 
 # What a long query leaves out: Snowball's list but for the analysers' own stop words.
 QUESTION_WORDS = SNOWBALL_ENGLISH - INDEX_STOP_WORDS
-ENGLISH = "en"
 
 # Other languages' question words (who, what, when, where, why, how, which, how many), as
 # typed, with and without accents: what their Snowball stop lists leave out ("wer", "warum",
@@ -78,43 +75,3 @@ INTERROGATIVES = {
     "ru": "кто что когда где почему зачем как какой какая какое какие сколько",
     "sv": "vem vad när var varför hur vilken vilket vilka",
 }
-
-
-def long_query_lists(language: str) -> tuple[frozenset[str], frozenset[str]]:
-    """(the question words a long query in `language` leaves out, the words its analysers drop
-    themselves): English's QUESTION_WORDS and INDEX_STOP_WORDS; another language's
-    `question_words` and stop list (search.analysis.rules: its full Snowball list, which its
-    analysers drop, so it has no question words of its own unless its rules name some)."""
-    from search.analysis import rules  # (search.analysis reads this module's lists when imported)
-
-    if language == ENGLISH:
-        return QUESTION_WORDS, INDEX_STOP_WORDS
-    language_rules = rules(language)
-    return language_rules.question_words, language_rules.stop_words
-
-
-def query_language(words: Sequence[str], languages: Sequence[str] | None = None) -> str:
-    """The language a long query is written in, told by its function words (lower-cased, `’` as
-    `'`), among `languages` (the analysis languages it searches; None: every language with
-    rules, search.analysis.LANGUAGES): the one with most of its question and stop words among
-    them (`long_query_lists`), English on equal counts (so an English question is read as ever:
-    another language wins only with more of its own words than English has), else the first
-    named (the searched language with most articles). "what are the effects of X on Y" is
-    English; "quels sont les effets de X sur Y" French, so English's question words are not
-    taken out of it (Spanish "once" is eleven)."""
-    from search.analysis import LANGUAGES
-
-    candidates = list(languages) if languages else list(LANGUAGES)
-
-    def evidence(language: str) -> int:
-        asked, dropped = long_query_lists(language)
-        return sum(1 for word in words if word in asked or word in dropped)
-
-    best, most = (ENGLISH, evidence(ENGLISH)) if ENGLISH in candidates else (candidates[0], -1)
-    for language in candidates:
-        if language == ENGLISH:
-            continue
-        count = evidence(language)
-        if count > most:
-            best, most = language, count
-    return best

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from search import Engine, stopwords
+from search import Engine, analysis, stopwords
 from search.querylang import And, AndMaybe, Not, Or, Phrase, Word, parse
 from tests.conftest import whoosh_engine_over
 
@@ -53,7 +53,7 @@ def test_a_long_query_in_another_language_leaves_out_its_own_question_words(
     """A long query's question words are its own language's (told by its function words): the
     question words its stop list does not drop already (search.stopwords.INTERROGATIVES) go,
     every other word stays as typed, English's question words included."""
-    assert stopwords.query_language(text.lower().split(), ["de", "fr", "es", "ru", "en"]) == language
+    assert analysis.query_language(text.lower().split(), ["de", "fr", "es", "ru", "en"]) == language
     monkeypatch.setattr(stopwords, "APPLY_TO_LONG_QUERIES", False)
     as_typed = parse(text)
     monkeypatch.setattr(stopwords, "APPLY_TO_LONG_QUERIES", True)
@@ -71,7 +71,7 @@ def test_a_long_query_in_another_language_leaves_out_its_own_question_words(
 def test_an_english_question_beside_other_languages_is_read_as_before(text: str) -> None:
     """Searched with other languages (or all of them), an English question leaves out English's
     question words exactly as on an English index."""
-    assert stopwords.query_language(text.lower().split()) == "en"
+    assert analysis.query_language(text.lower().split()) == "en"
     assert parse(text) == parse(text, languages=["en"]) == parse(text, languages=["de", "fr", "en", "es"])
 
 
@@ -80,9 +80,9 @@ def test_the_searched_languages_decide() -> None:
     (no question words of its own) keep it whole; a stop-word-only query stays whole too."""
     text = "what are the effects of weather on crops"
     assert parse(text, languages=["fr"]) == And(tuple(Word(w) for w in text.split()))
-    assert stopwords.query_language(["die", "der", "und", "oil", "gas"], ["de", "en"]) == "de"
-    assert stopwords.query_language(["the", "oil", "die", "of", "gas"], ["de", "en"]) == "en"
-    assert stopwords.query_language(["oil", "die", "gas", "coal", "prices"], ["en", "de"]) == "de"  # no English
+    assert analysis.query_language(["die", "der", "und", "oil", "gas"], ["de", "en"]) == "de"
+    assert analysis.query_language(["the", "oil", "die", "of", "gas"], ["de", "en"]) == "en"
+    assert analysis.query_language(["oil", "die", "gas", "coal", "prices"], ["en", "de"]) == "de"  # no English
     # words to leave out: German rules, which leave out nothing but what the analysers drop
 
 
