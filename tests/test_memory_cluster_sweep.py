@@ -140,3 +140,27 @@ def test_nothing_is_swept_while_an_import_keeps_a_journal(store):
     assert store.sweep() == 0 and "killedlongago" in _runs(store)
     cluster_upkeep.roll_back(store, journal.id)
     assert store.sweep() == 2 and _runs(store) == _live_runs(store)
+
+
+def test_no_sweep_where_this_user_may_not_add_the_new_fields_to_older_mappings(store, monkeypatch):
+    """A store made by an older version (no `written`, no journal fields in its mappings), used by
+    someone without the right to change mappings: every chunk would look untimed, a save under way
+    included, so nothing is swept; saving and reading work as before."""
+    from opensearchpy.exceptions import AuthorizationException
+
+    older = {"saved-ids": {"name": {"type": "keyword"}, "run": {"type": "keyword"}, "chunk": {"type": "integer"}},
+             "meta": {}}
+    for part, properties in older.items():
+        store.client.indices.create(index=memory_index(store.alias, part), body={
+            "mappings": {"dynamic": False, "properties": properties}})
+
+    def refused(*args, **kwargs):
+        raise AuthorizationException(403, "security_exception", {})
+
+    monkeypatch.setattr(store.client.indices, "put_mapping", refused)
+    _save(store, "kept", 5)
+    _plant(store, "killedlongago", 2, int(time.time()) - cluster_upkeep.GRACE - 10)
+    _plant(store, "savingnow", 1, int(time.time()))
+    assert store.sweep() == 0 and {"saved-ids", "meta"} <= store.unmapped
+    assert {"killedlongago", "savingnow"} <= set(_runs(store))
+    assert list(saved.frozen_ids(store, "kept")) == [f"article-{i:05d}" for i in range(5)]

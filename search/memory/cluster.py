@@ -42,8 +42,9 @@ from functools import wraps
 from typing import Any
 
 from opensearchpy import OpenSearch
-from opensearchpy.exceptions import ConflictError, RequestError, TransportError
+from opensearchpy.exceptions import AuthorizationException, ConflictError, RequestError, TransportError
 
+from search.memory.cluster_upkeep import maybe_sweep, recover, sweep
 from search.memory.store import BATCH, SAVED_COLUMNS, TABLES, MemoryStore, StoreError, taken_message
 from search.results import IndexNotFoundError
 
@@ -107,6 +108,7 @@ class ClusterStore:
         self._lock = threading.RLock()
         self._recovered = False      # imports that died: finished or rolled back on first use
         self.next_sweep = 0.0        # this object's next look at whether a sweep is due
+        self.unmapped: set[str] = set()   # parts whose new fields could not be mapped
 
     @classmethod
     def of_backend(cls, backend: Any) -> "ClusterStore":
@@ -130,8 +132,6 @@ class ClusterStore:
                     self._ready.add(part)
                 if not self._recovered:
                     self._recovered = True
-                    from search.memory.cluster_upkeep import recover
-
                     try:
                         recover(self)
                     except TransportError:
@@ -140,7 +140,10 @@ class ClusterStore:
 
     def _make_index(self, name: str, part: str) -> None:
         if self.client.indices.exists(index=name):  # made by an older version: add new fields
-            self.client.indices.put_mapping(index=name, body={"properties": MAPPINGS[part]})
+            try:
+                self.client.indices.put_mapping(index=name, body={"properties": MAPPINGS[part]})
+            except AuthorizationException:
+                self.unmapped.add(part)  # this user may not: the old mappings serve, but no sweep
             return
         body = {"settings": {"index": {"number_of_shards": 1, "auto_expand_replicas": "0-1"}},
                 "mappings": {"dynamic": False, "properties": MAPPINGS[part]}}
@@ -452,15 +455,11 @@ class ClusterStore:
     def sweep(self) -> int:
         """Delete chunks of ids no saved search names, older than the grace period (now, not
         waiting for SWEEP_EVERY); chunks deleted."""
-        from search.memory.cluster_upkeep import sweep
-
         return sweep(self)
 
     def _upkeep(self) -> None:
         """After a write: sweep orphaned chunks, at most once per SWEEP_EVERY across the
         deployment. Best effort: the write has succeeded whatever happens here."""
-        from search.memory.cluster_upkeep import maybe_sweep
-
         try:
             maybe_sweep(self)
         except TransportError:

@@ -172,10 +172,13 @@ def maybe_sweep(store: ClusterStore) -> int:
 def sweep(store: ClusterStore) -> int:
     """Delete orphaned chunks older than GRACE, at most SWEEP_RUNS runs of them; chunks deleted.
     Skipped while an import's journal exists (looked at before and after the saved searches are
-    read: an import under way may hold a replaced run only in its undo records)."""
+    read: an import under way may hold a replaced run only in its undo records), and where the
+    store's older mappings could not be given the new fields."""
     recover(store)
-    if _journals(store):
-        return 0
+    for part in ("saved", "saved-ids"):
+        store._index(part)
+    if store.unmapped & {"saved", "saved-ids", "meta"} or _journals(store):
+        return 0   # new fields not mapped (this user may not: every chunk would look untimed), or an import
     now = int(time.time())
     live = {s.get("run") for s in store._scan("saved", {"match_all": {}}, [{"name": "asc"}], ["run"])}
     _refresh(store, ("saved-ids",))
