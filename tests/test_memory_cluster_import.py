@@ -18,6 +18,7 @@ from opensearchpy.exceptions import ConnectionError as ClusterGone
 
 from search.memory import backup, cluster_upkeep, collections, saved, tags
 from search.memory.cluster import CHUNK, ClusterStore, memory_index
+from search.memory.store import StoreError
 from search.request import SearchRequest
 from search.results import IndexNotFoundError
 
@@ -156,4 +157,31 @@ def test_an_import_whose_rollback_fails_too_is_rolled_back_by_the_next_store_ope
     assert _listed(reopened) == before
     assert _leftovers(reopened) == {"journals": 0, "unnamed chunks": 0}
     added = backup.import_lines(reopened, lines, replace=True)
+    assert (added["saved"], added["skipped"], added["collection"]) == (2, 0, 2)
+
+
+def test_an_import_declared_dead_by_another_process_stops_and_leaves_nothing(stores, monkeypatch, opensearch):
+    """Another process finds the import silent for STALE seconds (here: at once) and rolls it
+    back meanwhile; the importer's next sign of life fails and it cleans up what it wrote since."""
+    lines, target, _, prefix = stores
+    before = _listed(target)
+    monkeypatch.setattr(cluster_upkeep, "HEARTBEAT", 0)   # a sign of life at every row
+    monkeypatch.setattr(cluster_upkeep, "STALE", 0)
+    other_client = OpenSearch(opensearch)
+    real_index, calls = target.client.index, []
+
+    def index(*args, **kwargs):
+        calls.append(kwargs.get("index"))
+        if len(calls) == 6:   # the importer is writing its chunks of ids
+            cluster_upkeep.recover(ClusterStore(other_client, f"{prefix}-b"))
+        return real_index(*args, **kwargs)
+
+    monkeypatch.setattr(target.client, "index", index)
+    with pytest.raises(StoreError, match="declared dead by another process"):
+        backup.import_lines(target, lines, replace=True)
+    monkeypatch.undo()
+    other_client.close()
+    assert _listed(target) == before
+    assert _leftovers(target) == {"journals": 0, "unnamed chunks": 0}
+    added = backup.import_lines(target, lines, replace=True)
     assert (added["saved"], added["skipped"], added["collection"]) == (2, 0, 2)
