@@ -13,12 +13,12 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from index.article import ENTITY_TYPES
 from newsearch import context_cli, memory_cli, research_cli
+from newsearch.options import add_index_dir, add_parameters, backend_options, given_parameters
 from search.parameters import DATE_FROM, DATE_TO, FILTERS, PARAMETERS, QUERY, Parameter
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
@@ -28,10 +28,6 @@ _OPTION_NAMES = {p.name: p.flag for p in PARAMETERS if p.flag and p.flag.startsw
 _PARAMETER = re.compile(r"\b(" + "|".join(_OPTION_NAMES) + r")\b(?=:| must| \()")
 # What `stories` takes of the search's parameters (search/parameters.py): the query, filters, dates.
 _STORIES_PARAMETERS: tuple[Parameter[Any], ...] = (QUERY, *FILTERS.values(), DATE_FROM, DATE_TO)
-# The index location's options (search.backends' registry names them) and their flags.
-_LOCATION_FLAGS = {"index_dir": "--index-dir", "url": "--opensearch-url", "index": "--opensearch-index",
-                   "username": "--opensearch-user", "ca_certs": "--opensearch-ca-certs",
-                   "verify_certs": "--opensearch-insecure"}
 _QUOTED = re.compile(r"""('[^']*'|"[^"]*")""")
 _TAG = re.compile(r"<[^>]+>")
 
@@ -44,74 +40,13 @@ def _terminal_text(snippet_html: str, color: bool) -> str:
     return html.unescape(_TAG.sub("", marked))
 
 
-def _add_index_dir(parser: argparse.ArgumentParser) -> None:
-    """Where the index is: a Whoosh folder (the default) or an OpenSearch cluster."""
-    parser.add_argument("--index-dir", type=Path, default=None,
-                        help="index folder (default: $NEWSEARCH_INDEX, else ./newsearch-index)")
-    from search.backends import BACKENDS
-
-    parser.add_argument("--backend", choices=BACKENDS, default=None,
-                        help="where the index is kept: whoosh, a folder on this machine (the default), or "
-                             "opensearch, a cluster ($NEWSEARCH_BACKEND)")
-    parser.add_argument("--opensearch-url", metavar="URL",
-                        help="the cluster, e.g. https://search1:9200 (several comma-separated; "
-                             "default $NEWSEARCH_OPENSEARCH_URL, else http://127.0.0.1:9200)")
-    parser.add_argument("--opensearch-index", metavar="NAME",
-                        help="the index alias (default $NEWSEARCH_OPENSEARCH_INDEX, else newsearch)")
-    parser.add_argument("--opensearch-user", metavar="USER",
-                        help="basic-auth user; the password only from $NEWSEARCH_OPENSEARCH_PASSWORD "
-                             "(a command line is visible to every user of the machine)")
-    parser.add_argument("--opensearch-ca-certs", metavar="FILE", help="CA bundle for an https cluster")
-    parser.add_argument("--opensearch-insecure", action="store_true",
-                        help="don't verify the cluster's TLS certificate (test clusters only)")
-
-
-def _index_location(args: argparse.Namespace) -> tuple[str, dict]:
-    """The backend's name and options from the command line (environment variables fill in);
-    the registry refuses an option of another backend, naming its flag."""
-    from search.backends import command_line_options
-
-    given = {"index_dir": args.index_dir, "url": args.opensearch_url, "index": args.opensearch_index,
-             "username": args.opensearch_user, "ca_certs": args.opensearch_ca_certs,
-             "verify_certs": False if args.opensearch_insecure else None}
-    return command_line_options(args.backend, given, _LOCATION_FLAGS)
-
-
-def add_parameters(parser: argparse.ArgumentParser, parameters: Iterable[Parameter[Any]]) -> None:
-    """The options of these search parameters, from the table (search/parameters.py): its flag,
-    help, choices and default. Values stay text: the table's checks read them (ASCII digits,
-    bounds named in the error), not argparse's int()/float(), which take "１０", "1_0" and "inf"."""
-    for p in parameters:
-        if p.flag is None:
-            continue
-        if p is QUERY:
-            parser.add_argument("query", nargs="?", default=p.default, help=p.help)
-        elif p.many:
-            parser.add_argument(p.flag, dest=p.name, action="append", default=[], metavar=p.metavar, help=p.help)
-        elif isinstance(p.default, bool):
-            if p.default:
-                raise ValueError(f"{p.name}: a flag that is on by default needs a --no- option")
-            parser.add_argument(p.flag, dest=p.name, action="store_true", help=p.help)
-        else:
-            shown = f" (default {p.default})" if p.default is not None else ""
-            parser.add_argument(p.flag, dest=p.name, default=None, choices=p.choices or None, metavar=p.metavar,
-                                help=p.help + shown)
-
-
-def given_parameters(args: argparse.Namespace, parameters: Iterable[Parameter[Any]]) -> dict[str, Any]:
-    """The search parameters typed on the command line, by name (the query apart): what was
-    not given is left to the table's default."""
-    return {p.name: getattr(args, p.name) for p in parameters
-            if p.flag and p is not QUERY and getattr(args, p.name, None) is not None}
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsearch", description="Full-text search for news archives.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     p = commands.add_parser("index", help="index files and folders of news articles")
     p.add_argument("paths", nargs="+", type=Path)
-    _add_index_dir(p)
+    add_index_dir(p)
     p.add_argument("--format", choices=["seed", "text", "html", "json", "csv", "reuters"],
                    help="read every file as this format instead of guessing from its name")
     p.add_argument("--field-map", nargs="*", default=[], metavar="OURS=THEIRS",
@@ -133,33 +68,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("search", help="search the index", epilog="The search parameters: docs/parameters.md.")
     add_parameters(p, PARAMETERS)  # every parameter of the table with a flag
-    _add_index_dir(p)
+    add_index_dir(p)
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     research_cli.add_search_options(p)
-    research_cli.add_trends_parser(commands, _add_index_dir, add_parameters)
-    context_cli.add_parsers(commands, _add_index_dir, add_parameters, _index_location)  # kwic, collocations, cooccurrence
-    memory_cli.add_memory_parsers(commands, _add_index_dir, add_parameters, _index_location)  # saved, tags, ...
+    research_cli.add_trends_parser(commands)
+    context_cli.add_parsers(commands)  # kwic, collocations, cooccurrence
+    memory_cli.add_memory_parsers(commands)  # saved, tags, ...
 
     p = commands.add_parser("stories", help="the largest stories, of the index or of a query's results")
     add_parameters(p, _STORIES_PARAMETERS)
-    _add_index_dir(p)
+    add_index_dir(p)
     p.add_argument("--top", default="10", help="how many stories (1 to 100)")
     p.add_argument("--json", action="store_true")
 
     p = commands.add_parser("stats", help="what is in the index")
-    _add_index_dir(p)
+    add_index_dir(p)
     p.add_argument("--json", action="store_true")
 
     p = commands.add_parser("entities", help="the most mentioned people, organisations and places")
     p.add_argument("query", nargs="?", default="")
-    _add_index_dir(p)
+    add_index_dir(p)
     p.add_argument("--type", choices=ENTITY_TYPES, action="append",
                    help="only this type (repeatable; default all three)")
     p.add_argument("--top", default="20", help="how many of each type (1 to 100)")
     p.add_argument("--json", action="store_true")
 
     p = commands.add_parser("serve", help="serve the search page and JSON API")
-    _add_index_dir(p)
+    add_index_dir(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5000)
     p.add_argument("--debug", action="store_true", help="Flask's debug server (never in production)")
@@ -188,7 +123,7 @@ def cmd_index(args: argparse.Namespace) -> int:
             return _fail(str(exc), 2)
     if args.workers is not None and args.workers < 1:
         return _fail(f"--workers must be at least 1, not {args.workers}", 2)
-    backend, location = _index_location(args)
+    backend, location = backend_options(args)
     summary = index_paths(args.paths, options=ReadOptions(format=args.format, field_map=field_map),
                           entities=not args.no_entities, lock_timeout=args.lock_timeout,
                           aliases_file=args.aliases, backend=backend, backend_options=location, part=part,
@@ -209,7 +144,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     from search.request import SearchRequest
 
     request = SearchRequest.build(args.query, **given_parameters(args, PARAMETERS))
-    backend, location = _index_location(args)
+    backend, location = backend_options(args)
     if args.format in research_cli.EXPORT_FORMATS:
         return research_cli.export_search(engine_for(backend=backend, **location), request, args)
     results = engine_for(backend=backend, **location).run(request)
@@ -251,7 +186,7 @@ def cmd_stories(args: argparse.Namespace) -> int:
     from search.request import MAX_TOP, whole_number
 
     top = whole_number(args.top, "--top", high=MAX_TOP)
-    backend, location = _index_location(args)
+    backend, location = backend_options(args)
     found = engine_for(backend=backend, **location).stories(args.query, top=top,
                                                             **given_parameters(args, _STORIES_PARAMETERS))
     if args.json:
@@ -269,7 +204,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
     from search.backends import index_location
 
-    backend, location = _index_location(args)
+    backend, location = backend_options(args)
     stats = engine_for(backend=backend, **location).stats()
     if args.json:
         print(json.dumps(stats, indent=2, ensure_ascii=False))
@@ -308,7 +243,7 @@ def cmd_entities(args: argparse.Namespace) -> int:
     from search.request import MAX_TOP, whole_number
 
     top = whole_number(args.top, "--top", high=MAX_TOP)
-    backend, location = _index_location(args)
+    backend, location = backend_options(args)
     results = engine_for(backend=backend, **location).search(args.query, page_size=1, facet_top=top)
     kinds = args.type or list(ENTITY_TYPES)
     table = {kind: [{"value": v.value, "count": v.count} for v in getattr(results.facets, kind)] for kind in kinds}
@@ -325,7 +260,7 @@ def cmd_entities(args: argparse.Namespace) -> int:
 def cmd_trends(args: argparse.Namespace) -> int:
     from search import engine_for
 
-    backend, location = _index_location(args)
+    backend, location = backend_options(args)
     return research_cli.cmd_trends(args, engine_for(backend=backend, **location))
 
 
@@ -334,7 +269,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from search.backends import index_location
     from web.serve import ListenError, serve
 
-    backend, location = _index_location(args)
+    backend, location = backend_options(args)
     engine = Engine(backend=backend, **location)
     try:
         serve(host=args.host, port=args.port, debug=args.debug, engine=engine,

@@ -11,10 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from newsearch.options import add_index_dir, add_parameters, backend_options, given_parameters
 from search.collocations import DEFAULT_MIN_COUNT, DEFAULT_WINDOW, MAX_WINDOW
 from search.collocations import TOP as COLLOCATIONS_TOP
 from search.context import DEFAULT_ARTICLES, MAX_ARTICLES, check_articles
@@ -28,10 +28,10 @@ CONTEXT_PARAMETERS: tuple[Parameter[Any], ...] = (QUERY, *FILTERS.values(), DATE
 COMMANDS = ("kwic", "collocations", "cooccurrence")
 
 
-def add_parsers(commands, add_index_dir: Callable, add_parameters: Callable, index_location: Callable) -> None:
-    """The three subcommands; each remembers how to find the index (`index_location`)."""
+def add_parsers(commands) -> None:
+    """The three subcommands, with the search filters and the index's location options."""
     p = commands.add_parser("kwic", help="every occurrence of the query's words with the words around them")
-    _common(p, add_index_dir, add_parameters, index_location)
+    _common(p)
     p.add_argument("--sort", default="article", choices=SORTS,
                    help="line order: article (the search's order, the default), the words to the left "
                         "(nearest first) or right, or the keyword's form")
@@ -43,7 +43,7 @@ def add_parsers(commands, add_index_dir: Callable, add_parameters: Callable, ind
     p.add_argument("--csv", action="store_true", help="every line as CSV (all pages)")
 
     p = commands.add_parser("collocations", help="the words most associated with the query's words nearby")
-    _common(p, add_index_dir, add_parameters, index_location)
+    _common(p)
     p.add_argument("--window", default=str(DEFAULT_WINDOW), metavar="N",
                    help=f"words each side of the query's words (1 to {MAX_WINDOW}, default {DEFAULT_WINDOW})")
     p.add_argument("--top", default=str(COLLOCATIONS_TOP), metavar="N",
@@ -52,7 +52,7 @@ def add_parsers(commands, add_index_dir: Callable, add_parameters: Callable, ind
                    help=f"seen at least this often near the query's words (default {DEFAULT_MIN_COUNT})")
 
     p = commands.add_parser("cooccurrence", help="people, organisations and places named together")
-    _common(p, add_index_dir, add_parameters, index_location)
+    _common(p)
     p.add_argument("--top", default=str(PAIRS_TOP), metavar="N",
                    help=f"how many pairs (1 to {MAX_PAIRS}, default {PAIRS_TOP})")
     p.add_argument("--type", dest="kinds", action="append", choices=("person", "org", "place"),
@@ -61,26 +61,23 @@ def add_parsers(commands, add_index_dir: Callable, add_parameters: Callable, ind
     p.add_argument("--gexf", type=Path, metavar="FILE", help="also write the network as GEXF 1.3 (Gephi)")
 
 
-def _common(p: argparse.ArgumentParser, add_index_dir: Callable, add_parameters: Callable,
-            index_location: Callable) -> None:
+def _common(p: argparse.ArgumentParser) -> None:
     add_parameters(p, CONTEXT_PARAMETERS)
     add_index_dir(p)
     p.add_argument("--articles", default=str(DEFAULT_ARTICLES), metavar="N",
                    help=f"read at most the first N matching articles (1 to {MAX_ARTICLES:,}, default "
                         f"{DEFAULT_ARTICLES:,})")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
-    p.set_defaults(context_location=index_location)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run `kwic`, `collocations` or `cooccurrence` (cli.py's handler for the three)."""
-    from newsearch.cli import given_parameters
     from search import engine_for
     from search.request import SearchRequest
 
     request = SearchRequest.build(args.query, **given_parameters(args, CONTEXT_PARAMETERS))
     articles = check_articles(args.articles, "--articles")
-    backend, location = args.context_location(args)
+    backend, location = backend_options(args)
     engine = engine_for(backend=backend, **location)
     return {"kwic": _kwic, "collocations": _collocations, "cooccurrence": _cooccurrence}[args.command](
         engine, request, args, articles)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from newsearch.options import add_index_dir, add_parameters, backend_options, given_parameters
 from search.parameters import PARAMETERS, QUERY
 
 # The search parameters a saved search or a tag rule takes (what chooses the articles).
@@ -28,13 +29,11 @@ COMMANDS = ("save", "saved", "tag", "tags", "collection", "collections", "export
             "account", "token")
 
 
-def add_memory_parsers(commands, add_index_dir: Callable[[argparse.ArgumentParser], None],
-                       add_parameters: Callable[..., None], index_location: Callable) -> None:
+def add_memory_parsers(commands) -> None:
     """The memory's subcommands, with the index's location options and the search filters; each
-    remembers how to find the index (`index_location`, cli.py's)."""
+    is run on the index its location options name."""
     def located(p: argparse.ArgumentParser) -> None:
         add_index_dir(p)
-        p.set_defaults(memory_location=index_location)
 
     def author(p: argparse.ArgumentParser) -> None:
         p.add_argument("--as", dest="author", metavar="NAME", help="who makes the change (default: the local user)")
@@ -104,11 +103,10 @@ def add_memory_parsers(commands, add_index_dir: Callable[[argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     """Run one memory command on its index's store (cli.py's handler for them); a store's
     refusal (unknown name, name taken, bad file) exits 2 with its message."""
-    from newsearch.cli import given_parameters
     from search import engine_for
     from search.memory.store import StoreError, store_for
 
-    backend, location = args.memory_location(args)
+    backend, location = backend_options(args)
     engine = engine_for(backend=backend, **location)
     given = given_parameters(args, _KEPT_FLAGS)
     try:

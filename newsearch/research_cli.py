@@ -11,6 +11,7 @@ import json
 import sys
 from typing import Any
 
+from newsearch.options import add_index_dir, add_parameters
 from search.export import EXPORT_LIMIT, every_article
 from search.parameters import DATE_FROM, DATE_TO, FILTERS, INTERVAL, RECENCY, SORT, Parameter, filters_as_query
 from search.trends import MAX_QUERIES, trends_csv
@@ -31,7 +32,7 @@ def add_search_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--text", action="store_true", help="with --format csv|jsonl: add the article text")
 
 
-def add_trends_parser(commands, add_index_dir, add_parameters) -> None:
+def add_trends_parser(commands) -> None:
     """`trends`: its queries, where the index is, and the search parameters it takes (the
     table's bucket and dates, added by `add_parameters`)."""
     p = commands.add_parser("trends", help="articles over time for up to 5 queries, as a share of all articles")

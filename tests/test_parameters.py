@@ -13,7 +13,8 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from index.article import ENTITY_TYPES, FACET_KINDS
-from newsearch.cli import add_parameters, build_parser, given_parameters, main
+from newsearch.cli import build_parser, main
+from newsearch.options import add_parameters, given_parameters
 import search
 from search import BadParameterError, Engine, SearchParameters, SearchRequest
 from search.parameters import BY_NAME, PARAMETERS, URL_PARAMETERS, Parameter, check_names, markdown
