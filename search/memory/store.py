@@ -143,8 +143,10 @@ def taken_message(name: str, saved_at: str, author: str) -> str:
 class MemoryStore(Protocol):
     """What a researcher's store does: the operations the memory modules need, each one change
     that is all made or not made. Names come checked; rows are dicts of `TABLES`' columns.
-    `transactional`: an import that fails half-way leaves nothing behind (else backup.py checks
-    the whole file before it writes a row)."""
+    `transactional`: the store's own transaction undoes an import that fails half-way, so a
+    broken line needs no check first; without it (the cluster's store, which undoes a failed
+    import from its journal: cluster_upkeep.py) backup.py checks the whole file before it writes
+    a row, as that is cheaper than writing and undoing."""
 
     transactional: bool
 
