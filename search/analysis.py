@@ -90,6 +90,14 @@ DEFAULT_LANGUAGE = "en"
 # pairs (`cjk_bigrams`): the blocks Lucene's CJKBigramFilter pairs.
 CJK = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f"
                  "\uac00-\ud7af\ud7b0-\ud7ff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0002fa1f]+")
+
+
+def has_cjk(text: str) -> bool:
+    """Whether `text` holds a Chinese, Japanese or Korean character: ASCII text (all English)
+    answers without the scan, which cost as much as a tenth of an English article's analysis."""
+    return not text.isascii() and CJK.search(text) is not None
+
+
 # Where folding changes a word, the index keeps the exact form beside the folded one.
 KEEP_EXACT = True
 # Where stem(fold(word)) differs from fold(stem(word)), the index keeps it beside the term.

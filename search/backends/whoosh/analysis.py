@@ -53,7 +53,7 @@ from whoosh.support.charset import accent_map  # type: ignore[import-untyped]
 from whoosh.system import pack_uint  # type: ignore[import-untyped]
 
 from search import analysis as shared
-from search.analysis import CJK, analysis_language, word_regex
+from search.analysis import CJK, analysis_language, has_cjk, word_regex
 
 CACHE_WORDS = 300_000   # distinct surface forms remembered per language; emptied when full
 SEPARATOR = "\x1f"      # between a non-English term's language and its word
@@ -170,7 +170,7 @@ class Analysis:
 
 def surface_words(text: str) -> Iterator[tuple[str, int, int]]:
     """`search.analysis.words`, with the regex's own loop when the text has no CJK character."""
-    if CJK.search(text) is None:
+    if not has_cjk(text):
         for match in word_regex(text).finditer(text):
             yield match.group(), match.start(), match.end()
     else:
@@ -179,7 +179,7 @@ def surface_words(text: str) -> Iterator[tuple[str, int, int]]:
 
 def surface_forms(text: str) -> list[str]:
     """The words' surface forms alone (the fast path of `surface_words`)."""
-    if CJK.search(text) is None:
+    if not has_cjk(text):
         return word_regex(text).findall(text)
     return [word for word, _, _ in shared.words(text)]
 
@@ -281,11 +281,10 @@ class NewsAnalyzer(Tokenizer):
             _, term, exact_form, unaccented = words.get(raw) or word(raw)
             if term is not None:
                 pos = i if pos is None else pos + 1  # positions renumbered past stop words
-                kept = found.get(term)
-                if kept is None:
-                    found[term] = [pos]
+                if term in found:  # (faster than .get: no method call, on every word)
+                    found[term].append(pos)
                 else:
-                    kept.append(pos)
+                    found[term] = [pos]
                 if exact_form is not None:  # in `Entry.others` order: exact, then unaccented
                     exact.setdefault(exact_form, []).append(pos)
                 if unaccented is not None:
@@ -313,7 +312,7 @@ class NewsAnalyzer(Tokenizer):
         Chinese, Japanese and Korean pairs are left out (nothing to correct by edits)."""
         analysis = self.analysis(language)
         words, word = analysis.words, analysis
-        cjk = CJK.search(text) is not None  # else no word needs the check (one scan, not one per word)
+        cjk = has_cjk(text)  # else no word needs the check (one scan, not one per word)
         return {entry.spelling for raw in set(surface_forms(text))
                 if (entry := words.get(raw) or word(raw)).term is not None and not (cjk and CJK.search(raw))}
 
