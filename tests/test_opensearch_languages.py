@@ -24,6 +24,7 @@ from search.backends.opensearch.search import OpenSearchSearch
 from search.backends.opensearch.translate import languages_dsl, to_dsl
 from search.results import IncompatibleIndexError
 from tests.conftest import IndexMaker
+from tests.language_texts import CHINESE_LONG
 
 ENGLISH = [
     {"url": "http://t/en-bank", "language": "en", "date": "2024-03-07", "title": "Central bank raises interest rates",
@@ -302,15 +303,6 @@ def test_an_index_of_the_previous_template_version_is_refused(opensearch: str, t
 
 
 # ---- snippet widths ---------------------------------------------------------------------------------
-
-# A long Chinese paragraph (written for these tests), and an English one of about the same width.
-CHINESE_LONG = (
-    "北京市政府周二宣布，将在明年扩建城市地铁网络。新线路预计将连接首都国际机场和市中心，全长约四十公里，共设十八座车站。"
-    "市交通委员会表示，工程总投资约为三百亿元，资金主要来自市级财政和专项债券。据介绍，新线路采用全自动驾驶技术，"
-    "最高时速可达一百二十公里，高峰时段的发车间隔将缩短到两分钟以内。沿线居民普遍对这一计划表示欢迎，但也有人担心施工"
-    "期间的噪音和交通拥堵问题。交通专家指出，随着城市人口不断增长，扩建轨道交通是缓解地面交通压力的有效办法。市政府还"
-    "计划在未来五年内新建多条公交专用道，并鼓励市民绿色出行。有关部门将在下个月公布详细的施工时间表，并就线路走向广泛征求公众意见。")
-
 
 def test_fragments_of_wide_languages_ask_for_half_the_characters() -> None:
     from search import snippets as rules

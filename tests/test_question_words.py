@@ -106,12 +106,16 @@ def engine(tmp_path_factory) -> Engine:
 def test_a_question_finds_the_article_about_its_topic_first(engine: Engine, monkeypatch) -> None:
     """With the question words kept, the article that repeats them ("which", "what", "about")
     wins; left out, the one about the drought and the harvest does."""
-    question = "which drought did what about the wheat harvest"
+    assert _first_hits(engine, "which drought did what about the wheat harvest", monkeypatch) == (
+        "http://t/other", "http://t/answer")
+
+
+def _first_hits(engine: Engine, question: str, monkeypatch) -> tuple[str, str]:
+    """The first hit for `question` with its question words kept, and with them left out."""
     monkeypatch.setattr(stopwords, "APPLY_TO_LONG_QUERIES", False)
-    kept = [hit.id for hit in engine.search(question).hits]
+    kept = engine.search(question).hits[0].id
     monkeypatch.setattr(stopwords, "APPLY_TO_LONG_QUERIES", True)
-    left_out = [hit.id for hit in engine.search(question).hits]
-    assert kept[0] == "http://t/other" and left_out[0] == "http://t/answer"
+    return kept, engine.search(question).hits[0].id
 
 
 FRENCH = [
@@ -128,9 +132,5 @@ def test_a_french_question_finds_the_article_about_its_topic_first(tmp_path_fact
     """As the English question above: "pourquoi" and "comment" (French question words its stop
     list does not drop) left out, the article about the blockade wins over the one that asks."""
     engine = whoosh_engine_over(FRENCH, tmp_path_factory, "questions-fr")
-    question = "pourquoi et comment les agriculteurs bloquent les autoroutes"
-    monkeypatch.setattr(stopwords, "APPLY_TO_LONG_QUERIES", False)
-    kept = [hit.id for hit in engine.search(question).hits]
-    monkeypatch.setattr(stopwords, "APPLY_TO_LONG_QUERIES", True)
-    left_out = [hit.id for hit in engine.search(question).hits]
-    assert kept[0] == "http://t/autre" and left_out[0] == "http://t/reponse"
+    assert _first_hits(engine, "pourquoi et comment les agriculteurs bloquent les autoroutes", monkeypatch) == (
+        "http://t/autre", "http://t/reponse")
